@@ -1,0 +1,1 @@
+# db/local.mk: the build of db/ (included by the top Makefile.am).

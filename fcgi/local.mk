@@ -1,0 +1,1 @@
+# fcgi/local.mk: the build of fcgi/ (included by the top Makefile.am).

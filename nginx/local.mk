@@ -1,0 +1,1 @@
+# nginx/local.mk: the build of nginx/ (included by the top Makefile.am).

@@ -1,0 +1,1 @@
+# scanner/local.mk: the build of scanner/ (included by the top Makefile.am).

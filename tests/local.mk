@@ -1,0 +1,1 @@
+# tests/local.mk: the build of tests/ (included by the top Makefile.am).

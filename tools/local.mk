@@ -1,0 +1,1 @@
+# tools/local.mk: the build of tools/ (included by the top Makefile.am).
