@@ -8,4 +8,4 @@ EXTRA_DIST += $(E2E_TESTS) tests/e2e/harness.py tests/summary tests/tap.h
 
 # Folders without a local.mk of their own: the developer scripts and the benchmark.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
-	bench/api
+	bench/api docs/API.md
