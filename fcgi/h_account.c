@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
+#include "fcgi/names.h"
 
 void h_health(struct hctx *ctx)
 {
@@ -153,6 +154,10 @@ void h_token_create(struct hctx *ctx)
 	    json_get_int(body, "days", 0, 1, ctx->conf->token_max_days, &days, err,
 			 sizeof(err)) < 0) {
 		h_bad_request(ctx, err);
+		goto out;
+	}
+	if (!names_display_valid(name)) {
+		h_bad_request(ctx, "field 'name' must not contain control characters");
 		goto out;
 	}
 	memset(&t, 0, sizeof(t));

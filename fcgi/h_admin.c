@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
+#include "fcgi/names.h"
 
 #define AUDIT_LIMIT_DEFAULT 100
 #define AUDIT_LIMIT_MAX 1000
@@ -45,21 +46,6 @@ void h_admin_users_list(struct hctx *ctx)
 	response_json(ctx->resp, 200, o);
 }
 
-/* Usernames: 1..64 of [A-Za-z0-9._-], starting with a letter or digit. */
-static bool username_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > DB_USERNAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || !strchr("._-", c)))
-			return false;
-	}
-	return true;
-}
-
 void h_admin_user_create(struct hctx *ctx)
 {
 	static const char *const keys[] = { "username", "password", "role", NULL };
@@ -82,9 +68,8 @@ void h_admin_user_create(struct hctx *ctx)
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (!username_ok(username)) {
-		h_bad_request(ctx, "username must be 1 to 64 characters of A-Z a-z 0-9 . _ -, "
-				   "starting with a letter or digit");
+	if (!names_username_valid(username)) {
+		h_bad_request(ctx, NAMES_USERNAME_RULE);
 		goto out;
 	}
 	if (password_check_policy(pw, err, sizeof(err)) < 0) {

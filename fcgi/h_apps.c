@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
+#include "fcgi/names.h"
 
 #define APP_NAME_MAX 100
 #define APP_PROMPT_MAX 4000
@@ -124,15 +125,6 @@ static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
 	db_app_clear(&a);
 }
 
-/* No control characters in a display name. */
-static bool name_ok(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 /* Validates {"files": {...}} present in body; 0, or -1 after answering 400. */
 static int get_files(struct hctx *ctx, struct json_object *body, struct json_object **files)
 {
@@ -222,7 +214,7 @@ void h_app_create(struct hctx *ctx)
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (!name_ok(name)) {
+	if (!names_display_valid(name)) {
 		h_bad_request(ctx, "field 'name' must not contain control characters");
 		goto out;
 	}

@@ -124,8 +124,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!config)
+	if (!config) {
 		config = conf_default_path();
+		if (access(config, F_OK) != 0) {
+			log_info("no configuration file (%s): using the built-in defaults", config);
+			config = NULL;
+		}
+	}
 	if (conf_load(&c, config, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return 1;

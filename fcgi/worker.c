@@ -6,7 +6,6 @@
  * the next ppoll() takes it, and the worker exits. The socket is non-blocking, so when a
  * sibling accepted the connection first, FCGX_Accept_r returns at once instead of
  * sleeping in accept() where the signal could not reach it. */
-#define _GNU_SOURCE
 #include "fcgi/daemon.h"
 
 #include <errno.h>
