@@ -129,6 +129,7 @@ struct db_app {
 	char scan_verdict[8];       /* "" (not scanned) | pass | warn | block */
 	char *scan_findings;        /* heap JSON array text, "[]" when none */
 	long long created_at, updated_at;
+	long long seq;              /* insertion order (set by the db; pagination key) */
 };
 
 /* Frees the heap strings of a and zeroes it. */
