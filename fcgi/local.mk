@@ -2,7 +2,7 @@
 # appforged: master + preforked FastCGI workers. The pure parts (routing, request
 # parsing, responses) live in the library too, so unit tests link them without FastCGI.
 AF_DAEMON_CFLAGS = $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
-AF_DAEMON_LIBS = db/libafdb.a $(AFCOMMON_LIBS) $(FCGI_LIBS) $(SQLITE_LIBS)
+AF_DAEMON_LIBS = $(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS)
 
 
 noinst_LIBRARIES += fcgi/libafd.a
@@ -27,3 +27,10 @@ tests_unit_test_route_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
 tests_unit_test_route_SOURCES = tests/unit/test_route.c fcgi/route.c fcgi/route_table.c \
 	fcgi/request.c
 tests_unit_test_route_LDADD = $(AFCOMMON_LIBS)
+
+# FastCGI-level tests: appforged started directly, spoken to over its unix socket.
+TESTS += tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
+	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py
+EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
+	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
+	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py

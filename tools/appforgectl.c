@@ -201,8 +201,8 @@ static int user_add(int argc, char **argv)
 	struct db_user u;
 	struct db *db = NULL;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	optind = 0; /* reinitialise GNU getopt; permuting: options may follow NAME */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'r')
 			role = optarg;
 		else if (opt == 'p')
@@ -336,8 +336,8 @@ static int token_create(int argc, char **argv)
 	struct db_user u;
 	struct db_token t;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	optind = 0; /* reinitialise GNU getopt; permuting: options may follow NAME */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'd') {
 			if (util_parse_ll(optarg, 1, cf.token_max_days, &days) < 0) {
 				fprintf(stderr, "appforgectl: --days must be 1..%d\n", cf.token_max_days);
