@@ -30,6 +30,7 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_ADMIN_APP_DELETE] = h_admin_app_delete,
 	[H_ADMIN_SANDBOXES] = h_admin_sandboxes,
 	[H_ADMIN_AUDIT] = h_admin_audit,
+	[H_INTERNAL_RESOLVE] = h_internal_resolve,
 };
 
 void handle_request(const struct worker_state *ws, struct request *req, struct response *resp)

@@ -21,13 +21,11 @@ void h_health(struct hctx *ctx)
 		response_error(ctx->resp, 503, "unavailable", "database unavailable");
 		return;
 	}
-	/* Integration point: once the sandbox supervisor exists (lifecycle work), ping it
+	/* TODO(lifecycle: supervisor health): once the sandbox supervisor exists, ping it
 	 * here and answer 503 "supervisor unavailable" when it does not answer. Until then
-	 * there is no supervisor to check, and "supervisor" says so. */
+	 * there is no supervisor to check. */
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string("ok"));
-	json_object_object_add(o, "database", json_object_new_string("ok"));
-	json_object_object_add(o, "supervisor", json_object_new_string("absent"));
 	response_json(ctx->resp, 200, o);
 }
 
@@ -204,7 +202,8 @@ void h_token_list(struct hctx *ctx)
 	}
 	a = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, token_to_json(&t[i]));
+		if (!t[i].revoked_at) /* a revoked token is gone for its owner */
+			json_object_array_add(a, token_to_json(&t[i]));
 	free(t);
 	o = json_object_new_object();
 	json_object_object_add(o, "tokens", a);

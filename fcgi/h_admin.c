@@ -197,10 +197,38 @@ void h_admin_user_delete(struct hctx *ctx)
 	response_empty(ctx->resp, 204);
 }
 
+/* The sandboxes are the runs the database knows as starting or running. */
 void h_admin_sandboxes(struct hctx *ctx)
 {
-	/* TODO(lifecycle): list running sandboxes from the supervisor. */
-	h_not_implemented(ctx, "the sandbox list");
+	char err[256];
+	struct db_run *r = NULL;
+	size_t n = 0;
+	struct json_object *o, *a;
+
+	if (db_run_list_active(ctx->db, &r, &n, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "sandbox list", err);
+		return;
+	}
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "app_id", json_object_new_string(r[i].app_id));
+		json_object_object_add(e, "state", json_object_new_string(r[i].state));
+		json_object_object_add(e, "port", r[i].port ? json_object_new_int(r[i].port) : NULL);
+		json_object_object_add(e, "pid", r[i].pid ? json_object_new_int(r[i].pid) : NULL);
+		h_add_time(e, "started_at", r[i].started_at);
+		h_add_time(e, "expires_at", r[i].expires_at);
+		/* TODO(lifecycle: supervisor stats): CPU, memory and process counts come
+		 * from the supervisor's cgroups; null until it exists. */
+		json_object_object_add(e, "cpu_seconds", NULL);
+		json_object_object_add(e, "memory_bytes", NULL);
+		json_object_object_add(e, "pids", NULL);
+		json_object_array_add(a, e);
+	}
+	free(r);
+	o = json_object_new_object();
+	json_object_object_add(o, "sandboxes", a);
+	response_json(ctx->resp, 200, o);
 }
 
 /* Audit filter values: printable ASCII without spaces, bounded. */

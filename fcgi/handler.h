@@ -93,6 +93,7 @@ void h_admin_apps_list(struct hctx *ctx);
 void h_admin_app_delete(struct hctx *ctx);
 void h_admin_sandboxes(struct hctx *ctx);
 void h_admin_audit(struct hctx *ctx);
+void h_internal_resolve(struct hctx *ctx);
 
 /* The app object of API.md (new reference; NULL on out of memory). */
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);

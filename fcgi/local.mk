@@ -14,7 +14,7 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/listener.c fcgi/listener.h \
 	fcgi/daemon.h fcgi/master.c fcgi/worker.c \
 	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
-	fcgi/h_account.c fcgi/h_apps.c fcgi/h_admin.c fcgi/names.c fcgi/names.h
+	fcgi/h_account.c fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h
 
 sbin_PROGRAMS += fcgi/appforged
 fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)

@@ -138,7 +138,8 @@ int request_parse(struct request *r, request_getter get, void *ctx, long max_bod
 	    dup_checked(&r->authorization, get(ctx, "HTTP_AUTHORIZATION")) ||
 	    dup_checked(&r->origin, get(ctx, "HTTP_ORIGIN")) ||
 	    dup_checked(&r->content_type, get(ctx, "CONTENT_TYPE")) ||
-	    dup_checked(&r->remote_addr, get(ctx, "REMOTE_ADDR")))
+	    dup_checked(&r->remote_addr, get(ctx, "REMOTE_ADDR")) ||
+	    dup_checked(&r->internal_app, get(ctx, "APP_ID")))
 		goto nomem;
 
 	rc = request_content_length(get(ctx, "CONTENT_LENGTH"), max_body, &r->content_length);
@@ -165,6 +166,7 @@ void request_free(struct request *r)
 	free(r->origin);
 	free(r->content_type);
 	free(r->remote_addr);
+	free(r->internal_app);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }

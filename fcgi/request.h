@@ -21,6 +21,7 @@ struct request {
 	char *origin;            /* may be NULL */
 	char *content_type;      /* may be NULL */
 	char *remote_addr;       /* may be NULL */
+	char *internal_app;      /* APP_ID: set only by nginx's internal resolve location */
 	char request_id[REQUEST_ID_MAX + 1];
 	long content_length;     /* 0 when absent */
 	char *body;              /* content_length bytes + a NUL, or NULL when 0 */
@@ -30,7 +31,7 @@ typedef const char *(*request_getter)(void *ctx, const char *name);
 
 /* Fills r from the parameters (REQUEST_METHOD, REQUEST_URI or SCRIPT_NAME+PATH_INFO,
  * QUERY_STRING, HTTP_HOST, HTTP_AUTHORIZATION, HTTP_ORIGIN, CONTENT_TYPE, CONTENT_LENGTH,
- * REMOTE_ADDR, REQUEST_ID). Returns 0, or the HTTP status to answer with (400, 413, 414)
+ * REMOTE_ADDR, REQUEST_ID, APP_ID). Returns 0, or the HTTP status to answer with (400, 413, 414)
  * with a message in err; r is then still safe to free. The request id is taken from
  * REQUEST_ID when valid, else generated. The body is NOT read here. */
 int request_parse(struct request *r, request_getter get, void *ctx, long max_body,

@@ -25,5 +25,7 @@ const struct route route_table[] = {
 	{ "DELETE", "/api/admin/apps/{app}",     H_ADMIN_APP_DELETE,  ROUTE_AUTH_ADMIN },
 	{ "GET",    "/api/admin/sandboxes",      H_ADMIN_SANDBOXES,   ROUTE_AUTH_ADMIN },
 	{ "GET",    "/api/admin/audit",          H_ADMIN_AUDIT,       ROUTE_AUTH_ADMIN },
+	/* nginx's auth_request for an app's origin; see h_internal.c for who may ask. */
+	{ "GET",    "/internal/resolve",         H_INTERNAL_RESOLVE,  ROUTE_AUTH_NONE },
 	{ 0, 0, 0, 0 },
 };

@@ -39,7 +39,7 @@ def main():
 def run(t, d):
     # --- health, headers ---
     r = d.req("GET", "/api/health")
-    t.ok(r.status == 200 and r.json()["status"] == "ok", "health 200 ok")
+    t.ok(r.status == 200 and r.json() == {"status": "ok"}, "health 200 {\"status\":\"ok\"}")
     t.ok(re.match(r"^[0-9a-f]{32}$", r.header("x-request-id", "")), "X-Request-Id generated")
     t.ok(r.header("cache-control") == "no-store", "Cache-Control: no-store")
     r = d.req("GET", "/api/health", extra={"REQUEST_ID": "nginx-req-0001"})
@@ -105,6 +105,7 @@ def run(t, d):
          "another user cannot revoke the token: 404")
     t.ok(d.req("DELETE", "/api/tokens/" + tok["id"], token=alice).status == 204, "DELETE token: 204")
     t.ok(is_error(d.req("GET", "/api/me", token=tok["token"]), 401), "revoked token stops working at once")
+    t.ok(d.req("GET", "/api/tokens", token=alice).json()["tokens"] == [], "a revoked token leaves the list")
     t.ok(is_error(d.req("POST", "/api/tokens", {"days": 0}, token=alice), 400), "token days 0: 400")
     t.ok(is_error(d.req("POST", "/api/tokens", {"days": "7"}, token=alice), 400), "token days as string: 400")
     t.ok(is_error(d.req("POST", "/api/tokens", {"nmae": "x"}, token=alice), 400), "unknown field: 400")
@@ -217,6 +218,15 @@ def run(t, d):
     t.ok(is_error(r, 414), "9000-byte URI: 414")
     t.ok(d.req("GET", "/api/health").status == 200, "daemon still healthy after the bad inputs")
 
+    # --- nginx's resolve for the apps origin ---
+    def resolve(app_id, **kw):
+        return d.req("GET", "/internal/resolve?app=" + app_id, extra={"APP_ID": app_id}, **kw)
+    t.ok(is_error(resolve(aid), 503, "not_running"), "resolve of a stopped app: 503")
+    t.ok(is_error(resolve("zzzzzzzzzzzzzzzz"), 404), "resolve of a missing app: 404")
+    t.ok(is_error(resolve("../etc/passwd"), 404), "resolve of a non-id: 404")
+    r = d.req("GET", "/internal/resolve?app=" + aid, headers={"App-Id": aid})
+    t.ok(is_error(r, 404), "resolve without nginx's APP_ID parameter (a client header): 404")
+
     # --- admin ---
     t.ok(is_error(d.req("GET", "/api/admin/users", token=alice), 403, "forbidden"), "non-admin on admin route: 403")
     r = d.req("GET", "/api/admin/users", token=admin)
@@ -250,6 +260,8 @@ def run(t, d):
     t.ok(d.req("DELETE", "/api/admin/apps/" + second, token=admin).status == 204, "admin deletes an app")
     t.ok(is_error(d.req("GET", "/api/apps/" + second, token=alice), 404), "admin-deleted app is gone")
 
+    r = d.req("GET", "/api/admin/sandboxes", token=admin)
+    t.ok(r.status == 200 and r.json() == {"sandboxes": []}, "admin sandboxes: none running")
     r = d.req("GET", "/api/admin/audit?limit=100", token=admin)
     ev = r.json()["events"]
     actions = [e["action"] for e in ev]

@@ -50,6 +50,7 @@ static void test_router(void)
 		 "u_0123456789abcdef"), "DELETE admin user");
 	ok(found("DELETE", "/api/admin/apps/" APP, H_ADMIN_APP_DELETE, APP), "DELETE admin app");
 	ok(found("GET", "/api/admin/audit", H_ADMIN_AUDIT, ""), "admin audit");
+	ok(found("GET", "/internal/resolve", H_INTERNAL_RESOLVE, ""), "nginx's resolve");
 
 	/* auth levels come from the table */
 	rm("GET", "/api/health", &m);
