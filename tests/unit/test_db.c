@@ -65,7 +65,7 @@ static void test_migrations(void)
 {
 	struct db *db;
 
-	ok(db_open(&db, path, err, sizeof err) == DB_OK, "open creates and migrates (%s)", err);
+	ok(db_open(&db, path, err, sizeof err) == DB_OK, "open creates and migrates");
 	ok(db_schema_version(db) == db_schema_latest() && db_schema_latest() >= 1,
 	   "schema at latest version %d", db_schema_latest());
 	ok(db_ping(db, err, sizeof err) == DB_OK, "ping");
@@ -240,12 +240,12 @@ static void test_audit(struct db *db)
 	long long cnt;
 	char *msg = NULL;
 
-	ok(sqlite3_exec(db_sqlite(db), "UPDATE audit SET action='x'", NULL, NULL, &msg) != SQLITE_OK,
-	   "audit UPDATE refused (%s)", msg ? msg : "");
+	int rc = sqlite3_exec(db_sqlite(db), "UPDATE audit SET action='x'", NULL, NULL, &msg);
+	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "audit UPDATE refused by trigger");
 	sqlite3_free(msg);
 	msg = NULL;
-	ok(sqlite3_exec(db_sqlite(db), "DELETE FROM audit", NULL, NULL, &msg) != SQLITE_OK,
-	   "audit DELETE refused (%s)", msg ? msg : "");
+	rc = sqlite3_exec(db_sqlite(db), "DELETE FROM audit", NULL, NULL, &msg);
+	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "audit DELETE refused by trigger");
 	sqlite3_free(msg);
 	ok(db_audit_append(db, "r2", "u_x", "user.login", "", NULL, err, sizeof err) == DB_OK &&
 	   db_audit_append(db, "r3", "u_y", "user.login", "", NULL, err, sizeof err) == DB_OK,
@@ -302,7 +302,7 @@ static void test_pagination(struct db *db)
 		strcpy(cursor, next);
 		pages++;
 	} while (cursor[0] && pages < 10);
-	ok(pages == 3 && total == 25, "25 apps in 3 pages of 10 (%d pages, %zu apps)", pages, total);
+	ok(pages == 3 && total == 25, "25 apps in 3 pages of 10");
 	ok(order_ok && !dup, "newest first, each app exactly once, in insertion order");
 	ok(db_app_list(db, u.id, "zz", 10, &page, &n, cursor, err, sizeof err) == DB_ERR &&
 	   strstr(err, "cursor"), "garbage cursor refused");
@@ -359,8 +359,10 @@ static void test_concurrency(void)
 	ok(all_ok, "4 forked writers x 200 BEGIN IMMEDIATE transactions succeeded");
 	if (db_open(&db, path, err, sizeof err) != DB_OK)
 		return;
-	ok(db_audit_list(db, &f, &ev, &n, err, sizeof err) == DB_OK && n == 800,
-	   "all 800 increments committed (%zu)", n);
+	n = 0;
+	if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK)
+		n = 0;
+	ok(n == 800, "all 800 increments committed (%zu)", n);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_parse_object(ev[i].detail, strlen(ev[i].detail), 100, 4,
 							  err, sizeof err);
