@@ -2,8 +2,9 @@
  *
  * All signals the master cares about are blocked and taken synchronously with
  * sigtimedwait(), so there is no async handler state to get wrong. A worker that dies
- * is replaced; if workers die within WORKER_MIN_LIFE_MS of their start, each next
- * start waits twice as long (up to BACKOFF_MAX_MS) so a broken setup cannot fork-bomb.
+ * is replaced at once; if a slot's workers keep dying within WORKER_MIN_LIFE_MS of their
+ * start, each next start in that slot waits twice as long (BACKOFF_START_MS up to
+ * BACKOFF_MAX_MS) so a broken setup cannot fork-bomb.
  * Future hook: the sandbox supervisor will live here (DESIGN.md), driven by the same
  * loop. */
 #include "fcgi/daemon.h"
@@ -29,6 +30,7 @@ struct slot {
 	pid_t pid;          /* 0: empty */
 	long long started;  /* ms, monotonic */
 	long long due;      /* empty slot: when to start the next worker */
+	long long backoff;  /* ms; grows while this slot's workers die young */
 };
 
 static long long now_ms(void)
@@ -63,7 +65,7 @@ static int count_alive(const struct slot *s, int n)
 }
 
 /* Reaps every exited child; marks their slots empty and schedules replacements. */
-static void reap(struct slot *s, int n, bool stopping, long long *backoff)
+static void reap(struct slot *s, int n, bool stopping)
 {
 	int st;
 	pid_t pid;
@@ -82,14 +84,14 @@ static void reap(struct slot *s, int n, bool stopping, long long *backoff)
 						 (int)pid, WEXITSTATUS(st), lived);
 			}
 			if (lived < WORKER_MIN_LIFE_MS) {
-				*backoff = *backoff ? *backoff * 2 : BACKOFF_START_MS;
-				if (*backoff > BACKOFF_MAX_MS)
-					*backoff = BACKOFF_MAX_MS;
+				s[i].backoff = s[i].backoff ? s[i].backoff * 2 : BACKOFF_START_MS;
+				if (s[i].backoff > BACKOFF_MAX_MS)
+					s[i].backoff = BACKOFF_MAX_MS;
 			} else {
-				*backoff = 0;
+				s[i].backoff = 0;
 			}
 			s[i].pid = 0;
-			s[i].due = t + *backoff;
+			s[i].due = t + s[i].backoff;
 		}
 	}
 }
@@ -122,7 +124,7 @@ static long long next_wait_ms(const struct slot *s, int n)
 	return w < 1 ? 1 : w;
 }
 
-static void stop_workers(struct slot *s, int n, long long *backoff)
+static void stop_workers(struct slot *s, int n)
 {
 	long long deadline = now_ms() + DAEMON_STOP_TIMEOUT_S * 1000LL;
 	sigset_t chld;
@@ -148,7 +150,7 @@ static void stop_workers(struct slot *s, int n, long long *backoff)
 		}
 		struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
 		sigtimedwait(&chld, NULL, &ts);
-		reap(s, n, true, backoff);
+		reap(s, n, true);
 	}
 }
 
@@ -156,7 +158,6 @@ int master_run(const struct conf *c, int listen_fd)
 {
 	struct slot slots[WORKERS_MAX];
 	int n = c->workers < 1 ? 1 : c->workers > WORKERS_MAX ? WORKERS_MAX : c->workers;
-	long long backoff = 0;
 	sigset_t set, oldmask;
 
 	memset(slots, 0, sizeof(slots));
@@ -179,7 +180,7 @@ int master_run(const struct conf *c, int listen_fd)
 		if (sig < 0)
 			continue; /* timeout (EAGAIN) or EINTR */
 		if (sig == SIGCHLD) {
-			reap(slots, n, false, &backoff);
+			reap(slots, n, false);
 		} else if (sig == SIGHUP) {
 			log_info("SIGHUP: nothing to reload (restart to apply a new configuration)");
 		} else {
@@ -187,7 +188,7 @@ int master_run(const struct conf *c, int listen_fd)
 			break;
 		}
 	}
-	stop_workers(slots, n, &backoff);
+	stop_workers(slots, n);
 	log_info("appforged stopped");
 	return 0;
 }
