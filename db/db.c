@@ -30,6 +30,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" u.disabled, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
 		" WHERE t.token_hash = ?1 AND t.revoked_at IS NULL"
 		" AND (t.expires_at IS NULL OR t.expires_at > ?2) AND u.disabled = 0",
+	[S_TOKEN_STALE] = "SELECT count(*) FROM api_tokens WHERE id = ?1"
+		" AND (last_used_at IS NULL OR last_used_at < ?3 - 60)",
 	[S_TOKEN_TOUCH] = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"
 		" AND (last_used_at IS NULL OR last_used_at < ?2 - 60)",
 	[S_TOKEN_LIST] = "SELECT id, user_id, name, prefix, created_at, expires_at, revoked_at,"

@@ -6,6 +6,6 @@ E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.p
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/harness.py tests/summary tests/tap.h
 
-# Folders without a local.mk of their own: the developer scripts and the benchmark.
+# Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
-	bench/api
+	bench/api docs/API.md

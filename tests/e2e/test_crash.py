@@ -17,11 +17,7 @@ KILLS = 8
 
 
 def workers(inst):
-    """The FastCGI worker processes of the running appforged."""
-    master = inst.pid_of("appforged")
-    kids = harness.children(master)
-    named = [p for p in kids if "worker" in harness.cmdline(p)]
-    return named or [p for p in kids if "supervisor" not in harness.cmdline(p)]
+    return inst.fastcgi_workers()
 
 
 def main(t, inst):

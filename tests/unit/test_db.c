@@ -116,7 +116,14 @@ static void test_users_tokens(struct db *db)
 	ok(db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_OK &&
 	   strcmp(tt.id, t.id) == 0 && strcmp(got.username, "alice") == 0, "lookup token with user");
 	ok(db_token_touch(db, t.id, now, err, sizeof err) == DB_OK &&
-	   db_token_touch(db, t.id, now + 1, err, sizeof err) == DB_OK, "touch token twice");
+	   db_token_touch(db, t.id, now + 30, err, sizeof err) == DB_OK &&
+	   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
+	   toks[0].last_used_at == now, "touch records use at most once a minute");
+	free(toks);
+	ok(db_token_touch(db, t.id, now + 61, err, sizeof err) == DB_OK &&
+	   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
+	   toks[0].last_used_at == now + 61, "touch after a minute updates last_used_at");
+	free(toks);
 	ok(db_token_lookup(db, "bb22", now, &tt, &got, err, sizeof err) == DB_NOTFOUND, "unknown hash");
 	ok(db_user_set_disabled(db, u.id, 1, err, sizeof err) == DB_OK &&
 	   db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_NOTFOUND,
