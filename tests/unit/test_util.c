@@ -2,6 +2,7 @@
  * compare, UTF-8. */
 #include "tap.h"
 #include "util.h"
+#include "log.h"
 
 #include <string.h>
 
@@ -98,8 +99,21 @@ static void test_misc(void)
 	   !util_utf8_valid("\xff", 1), "overlong, surrogate, > U+10FFFF, truncated, 0xff refused");
 }
 
+static void test_log(void)
+{
+	ok(log_level_parse("debug") == AF_LOG_DEBUG && log_level_parse("error") == AF_LOG_ERROR &&
+	   log_level_parse("loud") == -1 && log_level_parse(NULL) == -1, "log levels parse");
+	log_set_request_id("abc-123_x.y");
+	ok(strcmp(log_request_id(), "abc-123_x.y") == 0, "request id kept");
+	log_set_request_id("evil\nid: forged line");
+	ok(strcmp(log_request_id(), "evil_id__forged_line") == 0, "request id sanitised");
+	log_set_request_id(NULL);
+	ok(log_request_id()[0] == '\0', "request id cleared");
+}
+
 int main(void)
 {
+	test_log();
 	test_ids();
 	test_time();
 	test_misc();
