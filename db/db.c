@@ -252,24 +252,27 @@ fail:
 	return DB_ERR;
 }
 
-/* journal_mode answers with a row: read it to be sure WAL is really on. */
+/* journal_mode answers with a row: read it to be sure WAL is really on. Processes that
+ * open a new database at the same moment can find it locked by another one switching
+ * it (the busy handler does not cover this): retry for up to the busy timeout. */
 static int set_wal(struct db *db, char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
-	int ok = 0;
+	for (int attempt = 0; attempt < 250; attempt++) {
+		sqlite3_stmt *s;
+		int ok = 0;
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, 0, "journal_mode", err, errlen);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const unsigned char *m = sqlite3_column_text(s, 0);
-		ok = m && strcmp((const char *)m, "wal") == 0;
+		if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW) {
+			const unsigned char *m = sqlite3_column_text(s, 0);
+			ok = m && strcmp((const char *)m, "wal") == 0;
+		}
+		sqlite3_finalize(s);
+		if (ok)
+			return DB_OK;
+		usleep(20 * 1000);
 	}
-	sqlite3_finalize(s);
-	if (!ok) {
-		snprintf(err, errlen, "cannot switch the database to WAL mode");
-		return DB_ERR;
-	}
-	return DB_OK;
+	snprintf(err, errlen, "cannot switch the database to WAL mode: %s", sqlite3_errmsg(db->h));
+	return DB_ERR;
 }
 
 /* Creates the file with mode 0600 first: SQLite would use 0644 (the -wal and -shm

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64], path[128], err[512];
+static char dir[64], path[128], race_path[128], err[512];
 
 static long long count_rows(struct db *db, const char *sql)
 {
@@ -207,6 +207,13 @@ static void test_apps_runs(struct db *db)
 	ok(db_run_insert(db, &cur, err, sizeof err) == DB_CONFLICT, "a second live run of one app conflicts");
 	ok(db_run_count_active_by_owner(db, u.id, &cnt, err, sizeof err) == DB_OK && cnt == 1,
 	   "one running app for the owner");
+	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 1 && runs[0].id == r.id &&
+	   runs[0].port == 9001 && runs[0].pid == 4242 && !runs[0].has_exit_code, "the live run is listed");
+	free(runs);
+	ok(db_app_set_name(db, a.id, "Renamed", err, sizeof err) == DB_OK &&
+	   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK && strcmp(got.name, "Renamed") == 0,
+	   "rename");
+	db_app_clear(&got);
 	r.has_exit_code = 1;
 	r.exit_code = 137;
 	strcpy(r.state, "exited");
@@ -319,16 +326,19 @@ static void test_pagination(struct db *db)
 	db_app_list_free(page, n);
 }
 
-/* Each child: 200 read-modify-write transactions that read a count and append the
- * next number. With BEGIN IMMEDIATE every one commits and no number repeats. */
+/* Each child opens a database nobody created yet (so the four race on creation, WAL
+ * and migration), then runs 200 read-modify-write transactions that read a count and
+ * append the next number. With BEGIN IMMEDIATE every one commits and none repeats. */
 static int writer(void)
 {
 	struct db *db;
 	char e[256], detail[64];
 	long long c;
 
-	if (db_open(&db, path, e, sizeof e) != DB_OK)
+	if (db_open(&db, race_path, e, sizeof e) != DB_OK) {
+		fprintf(stderr, "writer: open: %s\n", e);
 		return 1;
+	}
 	for (int i = 0; i < 200; i++) {
 		if (db_begin(db, e, sizeof e) != DB_OK ||
 		    db_audit_count(db, "counter", "incr", 0, &c, e, sizeof e) != DB_OK)
@@ -363,9 +373,10 @@ static void test_concurrency(void)
 		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			all_ok = 0;
 	}
-	ok(all_ok, "4 forked writers x 200 BEGIN IMMEDIATE transactions succeeded");
-	if (db_open(&db, path, err, sizeof err) != DB_OK)
+	ok(all_ok, "4 forked processes created one database and ran 200 BEGIN IMMEDIATE transactions each");
+	if (db_open(&db, race_path, err, sizeof err) != DB_OK)
 		return;
+	ok(db_schema_version(db) == db_schema_latest(), "the raced database was migrated once, correctly");
 	n = 0;
 	if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK)
 		n = 0;
@@ -394,6 +405,7 @@ int main(void)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s/t.db", dir);
+	snprintf(race_path, sizeof race_path, "%s/race.db", dir);
 	test_migrations();
 	if (db_open(&db, path, err, sizeof err) != DB_OK) {
 		printf("Bail out! %s\n", err);
