@@ -511,9 +511,10 @@ async function run(context, stack) {
 		await row.locator('button.revoke').click();
 		await confirm(page, true);
 		await waitStatus(page, /was revoked/);
-		await page.waitForFunction(() => !/web-test-token/.test(document.getElementById('token-list').textContent));
+		const after = page.locator('#token-list tbody tr', {hasText: 'web-test-token'});
+		await after.locator('.badge-revoked').waitFor();
 		const me = await apiRequest(base, 'GET', '/api/me', secret);
-		return me.status === 401;
+		return me.status === 401 && (await after.locator('button.revoke').count()) === 0;
 	});
 
 	// --- admin ----------------------------------------------------------------------------------
@@ -523,10 +524,16 @@ async function run(context, stack) {
 		await page.locator('a[href="#/admin"]').click();
 		await page.locator('#admin-users .user-name', {hasText: stack.admin}).waitFor();
 		await page.locator('#admin-audit-body table, #admin-audit-body .empty').first().waitFor();
-		await page.locator('#admin-sandboxes-body table, #admin-sandboxes-body .empty').first().waitFor();
+		await page.locator('#admin-sandboxes-body table, #admin-sandboxes-body .empty, #admin-sandboxes-body .error-inline').first().waitFor();
 		const audit = await page.locator('#audit-list tbody tr').count();
 		await shot(page, 'admin');
-		return audit > 0 && (await alertText(page)) === '';
+		// GET /api/admin/sandboxes may not have landed yet: then its 501 must be explained
+		const sb = await page.locator('#admin-sandboxes-body').textContent();
+		const alert = await alertText(page);
+		const sbOk = /not available on this server yet/.test(sb) ? /not available on this server yet/.test(alert) : alert === '';
+		if (/not available/.test(sb))
+			diag('sandboxes: ' + sb);
+		return audit > 0 && sbOk;
 	});
 	await step('the audit filter narrows the events', async () => {
 		await page.locator('#form-audit').getByLabel('Action').fill('no.such.action');
