@@ -10,3 +10,12 @@ common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \
 	$(OPENSSL_LIBS) -lm
+
+# unit tests (sources under tests/unit/)
+COMMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(JSONC_CFLAGS) \
+	$(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
+check_PROGRAMS += tests/unit/test_jwt
+TESTS += tests/unit/test_jwt
+tests_unit_test_jwt_SOURCES = tests/unit/test_jwt.c
+tests_unit_test_jwt_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_jwt_LDADD = $(AFCOMMON_LIBS)

@@ -305,7 +305,6 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (set_wal(db, err, errlen) != DB_OK ||
 	    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err, errlen) != DB_OK ||
 	    migrate(db, err, errlen) != DB_OK)
