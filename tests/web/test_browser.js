@@ -273,8 +273,19 @@ async function run(context, stack) {
 		await page.getByRole('button', {name: 'Log in'}).click();
 		return /wrong username or password/i.test(await waitAlert(page, /wrong username or password/));
 	});
-	await step('logging in shows the app list and who you are', async () => {
-		await login(page, base, stack.admin, stack.password);
+	await step('logging in with the keyboard only shows the app list and who you are', async () => {
+		await page.reload();
+		await page.getByLabel('Username').waitFor();
+		// the username field has the focus; Tab goes to the password, Enter submits
+		const first = await page.evaluate(() => document.activeElement && document.activeElement.name);
+		await page.keyboard.type(stack.admin);
+		await page.keyboard.press('Tab');
+		const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+		await page.keyboard.type(stack.password);
+		await page.keyboard.press('Enter');
+		await page.locator('#logout').waitFor();
+		if (first !== 'username' || outline === 'none')
+			return {fail: 'focus at start: ' + first + ', outline of the focused field: ' + outline};
 		await page.getByRole('heading', {name: 'Your apps'}).waitFor();
 		await page.locator('#me').waitFor();
 		const who = await page.locator('#who').textContent();
@@ -294,7 +305,7 @@ async function run(context, stack) {
 		await page.waitForURL(/#\/apps\/[a-z][a-z0-9]{15}$/);
 		appId = /#\/apps\/([a-z0-9]+)$/.exec(page.url())[1];
 		await page.locator('#app-name').waitFor();
-		return true;
+		return /created/.test(await waitStatus(page, /created/));
 	});
 	await step('an app named <img src=x onerror=alert(1)> shows as text, no dialog fired', async () => {
 		const title = await page.locator('#app-name').textContent();
@@ -485,10 +496,11 @@ async function run(context, stack) {
 
 	// --- API tokens --------------------------------------------------------------------------
 	let secret = null;
+	const tokName = 'web-test-' + Math.random().toString(36).slice(2, 8);
 	await step('creating an API token shows its secret once, with a working copy button', async () => {
 		await page.locator('a[href="#/tokens"]').click();
 		await page.getByRole('heading', {name: 'API tokens'}).waitFor();
-		await page.getByLabel('Token name').fill('web-test-token');
+		await page.getByLabel('Token name').fill(tokName);
 		await page.locator('#create-token').click();
 		await page.locator('#new-token-value').waitFor();
 		secret = await page.locator('#new-token-value').inputValue();
@@ -500,18 +512,18 @@ async function run(context, stack) {
 	});
 	await step('the token works for the API, and the list never shows the secret', async () => {
 		const me = await apiRequest(base, 'GET', '/api/me', secret);
-		await page.locator('#token-list .token-name', {hasText: 'web-test-token'}).waitFor();
+		await page.locator('#token-list .token-name', {hasText: tokName}).waitFor();
 		const listText = await page.locator('#token-list').textContent();
 		await page.locator('#token-done').click();
 		const html = await page.content();
 		return me.status === 200 && !listText.includes(secret) && !html.includes(secret);
 	});
 	await step('revoking the token (after confirmation) stops it at once', async () => {
-		const row = page.locator('#token-list tr', {hasText: 'web-test-token'});
+		const row = page.locator('#token-list tr', {hasText: tokName});
 		await row.locator('button.revoke').click();
 		await confirm(page, true);
 		await waitStatus(page, /was revoked/);
-		const after = page.locator('#token-list tbody tr', {hasText: 'web-test-token'});
+		const after = page.locator('#token-list tbody tr', {hasText: tokName});
 		await after.locator('.badge-revoked').waitFor();
 		const me = await apiRequest(base, 'GET', '/api/me', secret);
 		return me.status === 401 && (await after.locator('button.revoke').count()) === 0;
