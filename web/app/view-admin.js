@@ -85,7 +85,6 @@ function usersSection() {
 		list.replaceChildren(table('Users', [
 			{label: 'Username', cell: (u) => h('span', {class: 'user-name'}, text(u.username))},
 			{label: 'Role', cell: (u) => [badge(u.role), u.disabled ? [' ', badge('disabled')] : null]},
-			{label: 'Apps', cell: (u) => text(pick(u, 'apps', 'app_count'))},
 			{label: 'Created', cell: (u) => time(u.created_at)},
 			{label: 'Actions', cell: (u) => {
 				const b = h('button', {type: 'button', class: 'danger small delete-user', 'data-username': u.username},
