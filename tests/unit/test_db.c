@@ -10,10 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64], path[128], err[512];
+static char dir[64], path[128], race_path[128], err[512];
 
 static long long count_rows(struct db *db, const char *sql)
 {
@@ -65,7 +66,7 @@ static void test_migrations(void)
 {
 	struct db *db;
 
-	ok(db_open(&db, path, err, sizeof err) == DB_OK, "open creates and migrates (%s)", err);
+	ok(db_open(&db, path, err, sizeof err) == DB_OK, "open creates and migrates");
 	ok(db_schema_version(db) == db_schema_latest() && db_schema_latest() >= 1,
 	   "schema at latest version %d", db_schema_latest());
 	ok(db_ping(db, err, sizeof err) == DB_OK, "ping");
@@ -77,6 +78,31 @@ static void test_migrations(void)
 	ok(count_rows(db, "PRAGMA foreign_keys") == 1, "foreign keys on");
 	ok(count_rows(db, "PRAGMA busy_timeout") == 5000, "busy_timeout 5000");
 	db_close(db);
+}
+
+static void test_open_errors(void)
+{
+	struct db *db;
+	char p[160];
+	FILE *f;
+	struct stat st;
+
+	ok(db_open(&db, "/nonexistent-dir/x.db", err, sizeof err) == DB_ERR && db == NULL &&
+	   strstr(err, "/nonexistent-dir/x.db"), "open in a missing directory fails with the path");
+	snprintf(p, sizeof p, "%s/garbage.db", dir);
+	f = fopen(p, "w");
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an sqlite database ", f);
+	fclose(f);
+	ok(db_open(&db, p, err, sizeof err) == DB_ERR && db == NULL, "a file that is not a database is refused");
+	snprintf(p, sizeof p, "%s/newer.db", dir);
+	if (db_open(&db, p, err, sizeof err) == DB_OK) {
+		sqlite3_exec(db_sqlite(db), "PRAGMA user_version = 999", NULL, NULL, NULL);
+		db_close(db);
+	}
+	ok(db_open(&db, p, err, sizeof err) == DB_ERR && strstr(err, "999"),
+	   "a schema newer than this build is refused");
+	ok(stat(p, &st) == 0 && (st.st_mode & 077) == 0, "database file is private (0600)");
 }
 
 static void test_users_tokens(struct db *db)
@@ -116,7 +142,14 @@ static void test_users_tokens(struct db *db)
 	ok(db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_OK &&
 	   strcmp(tt.id, t.id) == 0 && strcmp(got.username, "alice") == 0, "lookup token with user");
 	ok(db_token_touch(db, t.id, now, err, sizeof err) == DB_OK &&
-	   db_token_touch(db, t.id, now + 1, err, sizeof err) == DB_OK, "touch token twice");
+	   db_token_touch(db, t.id, now + 30, err, sizeof err) == DB_OK &&
+	   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
+	   toks[0].last_used_at == now, "touch records use at most once a minute");
+	free(toks);
+	ok(db_token_touch(db, t.id, now + 61, err, sizeof err) == DB_OK &&
+	   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
+	   toks[0].last_used_at == now + 61, "touch after a minute updates last_used_at");
+	free(toks);
 	ok(db_token_lookup(db, "bb22", now, &tt, &got, err, sizeof err) == DB_NOTFOUND, "unknown hash");
 	ok(db_user_set_disabled(db, u.id, 1, err, sizeof err) == DB_OK &&
 	   db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_NOTFOUND,
@@ -200,6 +233,13 @@ static void test_apps_runs(struct db *db)
 	ok(db_run_insert(db, &cur, err, sizeof err) == DB_CONFLICT, "a second live run of one app conflicts");
 	ok(db_run_count_active_by_owner(db, u.id, &cnt, err, sizeof err) == DB_OK && cnt == 1,
 	   "one running app for the owner");
+	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 1 && runs[0].id == r.id &&
+	   runs[0].port == 9001 && runs[0].pid == 4242 && !runs[0].has_exit_code, "the live run is listed");
+	free(runs);
+	ok(db_app_set_name(db, a.id, "Renamed", err, sizeof err) == DB_OK &&
+	   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK && strcmp(got.name, "Renamed") == 0,
+	   "rename");
+	db_app_clear(&got);
 	r.has_exit_code = 1;
 	r.exit_code = 137;
 	strcpy(r.state, "exited");
@@ -240,12 +280,12 @@ static void test_audit(struct db *db)
 	long long cnt;
 	char *msg = NULL;
 
-	ok(sqlite3_exec(db_sqlite(db), "UPDATE audit SET action='x'", NULL, NULL, &msg) != SQLITE_OK,
-	   "audit UPDATE refused (%s)", msg ? msg : "");
+	int rc = sqlite3_exec(db_sqlite(db), "UPDATE audit SET action='x'", NULL, NULL, &msg);
+	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "audit UPDATE refused by trigger");
 	sqlite3_free(msg);
 	msg = NULL;
-	ok(sqlite3_exec(db_sqlite(db), "DELETE FROM audit", NULL, NULL, &msg) != SQLITE_OK,
-	   "audit DELETE refused (%s)", msg ? msg : "");
+	rc = sqlite3_exec(db_sqlite(db), "DELETE FROM audit", NULL, NULL, &msg);
+	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "audit DELETE refused by trigger");
 	sqlite3_free(msg);
 	ok(db_audit_append(db, "r2", "u_x", "user.login", "", NULL, err, sizeof err) == DB_OK &&
 	   db_audit_append(db, "r3", "u_y", "user.login", "", NULL, err, sizeof err) == DB_OK,
@@ -302,7 +342,7 @@ static void test_pagination(struct db *db)
 		strcpy(cursor, next);
 		pages++;
 	} while (cursor[0] && pages < 10);
-	ok(pages == 3 && total == 25, "25 apps in 3 pages of 10 (%d pages, %zu apps)", pages, total);
+	ok(pages == 3 && total == 25, "25 apps in 3 pages of 10");
 	ok(order_ok && !dup, "newest first, each app exactly once, in insertion order");
 	ok(db_app_list(db, u.id, "zz", 10, &page, &n, cursor, err, sizeof err) == DB_ERR &&
 	   strstr(err, "cursor"), "garbage cursor refused");
@@ -312,16 +352,19 @@ static void test_pagination(struct db *db)
 	db_app_list_free(page, n);
 }
 
-/* Each child: 200 read-modify-write transactions that read a count and append the
- * next number. With BEGIN IMMEDIATE every one commits and no number repeats. */
+/* Each child opens a database nobody created yet (so the four race on creation, WAL
+ * and migration), then runs 200 read-modify-write transactions that read a count and
+ * append the next number. With BEGIN IMMEDIATE every one commits and none repeats. */
 static int writer(void)
 {
 	struct db *db;
 	char e[256], detail[64];
 	long long c;
 
-	if (db_open(&db, path, e, sizeof e) != DB_OK)
+	if (db_open(&db, race_path, e, sizeof e) != DB_OK) {
+		fprintf(stderr, "writer: open: %s\n", e);
 		return 1;
+	}
 	for (int i = 0; i < 200; i++) {
 		if (db_begin(db, e, sizeof e) != DB_OK ||
 		    db_audit_count(db, "counter", "incr", 0, &c, e, sizeof e) != DB_OK)
@@ -356,11 +399,14 @@ static void test_concurrency(void)
 		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			all_ok = 0;
 	}
-	ok(all_ok, "4 forked writers x 200 BEGIN IMMEDIATE transactions succeeded");
-	if (db_open(&db, path, err, sizeof err) != DB_OK)
+	ok(all_ok, "4 forked processes created one database and ran 200 BEGIN IMMEDIATE transactions each");
+	if (db_open(&db, race_path, err, sizeof err) != DB_OK)
 		return;
-	ok(db_audit_list(db, &f, &ev, &n, err, sizeof err) == DB_OK && n == 800,
-	   "all 800 increments committed (%zu)", n);
+	ok(db_schema_version(db) == db_schema_latest(), "the raced database was migrated once, correctly");
+	n = 0;
+	if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK)
+		n = 0;
+	ok(n == 800, "all 800 increments committed (%zu)", n);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_parse_object(ev[i].detail, strlen(ev[i].detail), 100, 4,
 							  err, sizeof err);
@@ -385,7 +431,9 @@ int main(void)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s/t.db", dir);
+	snprintf(race_path, sizeof race_path, "%s/race.db", dir);
 	test_migrations();
+	test_open_errors();
 	if (db_open(&db, path, err, sizeof err) != DB_OK) {
 		printf("Bail out! %s\n", err);
 		return 1;

@@ -232,11 +232,11 @@ static void test_asymmetric(void)
 	ok(afjwt_ctx_init(&es, AFJWT_ES256, epub, strlen(epub), "appforge", "appforge-api", 30, 3600,
 			  err, sizeof err) == 0, "ES256 context from a public key");
 	t = sign(JWT_ALG_RS256, rpriv, strlen(rpriv), c);
-	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) == 0, "valid RS256 token accepted (%s)", err);
+	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) == 0, "valid RS256 token accepted");
 	ok(t && afjwt_verify(&es, t, now, &cl, err, sizeof err) < 0, "RS256 token rejected by an ES256 verifier");
 	free(t);
 	t = sign(JWT_ALG_ES256, epriv, strlen(epriv), c);
-	ok(t && afjwt_verify(&es, t, now, &cl, err, sizeof err) == 0, "valid ES256 token accepted (%s)", err);
+	ok(t && afjwt_verify(&es, t, now, &cl, err, sizeof err) == 0, "valid ES256 token accepted");
 	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) < 0, "ES256 token rejected by an RS256 verifier");
 	free(t);
 	/* algorithm confusion: HS256 keyed with the RSA public key PEM */
@@ -280,9 +280,9 @@ static void test_load(void)
 	fclose(f);
 	ok(afjwt_secret_create(path, err, sizeof err) == 0, "secret file created");
 	ok(afjwt_secret_create(path, err, sizeof err) < 0, "an existing secret is never overwritten");
-	ok(conf_load(&c, cpath, err, sizeof err) == 0, "configuration loads (%s)", err);
+	ok(conf_load(&c, cpath, err, sizeof err) == 0, "configuration loads");
 	ok(afjwt_ctx_load(&ctx, &c, err, sizeof err) == 0 && ctx.keylen == 64 && ctx.alg == AFJWT_HS256,
-	   "context loaded from the configuration (%s)", err);
+	   "context loaded from the configuration");
 	ok(afjwt_issue(&ctx, "u_load", "user", now, &tok, NULL, err, sizeof err) == 0 &&
 	   afjwt_verify(&ctx, tok, now, &cl, err, sizeof err) == 0, "round trip through the loaded secret");
 	free(tok);
