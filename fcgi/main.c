@@ -91,6 +91,76 @@ static int detach(void)
 	return p[1];
 }
 
+/* Everything after the configuration: returns the exit status; frees what it took. */
+static int serve(const struct conf *cp, int foreground, const char *logfile)
+{
+	char err[512], pidfile[4096];
+	struct afjwt_ctx jwt;
+	struct listener l;
+	struct db *db = NULL;
+	int ready_fd = -1, status = 1;
+
+	if (logfile && redirect_stderr(logfile) < 0)
+		return 1;
+	if (make_dir(cp->state_dir, 0700) < 0 || make_dir(cp->apps_dir, 0700) < 0 ||
+	    make_dir(cp->log_dir, 0700) < 0)
+		return 1;
+	if (afjwt_ctx_load(&jwt, cp, err, sizeof(err)) < 0) {
+		log_error("JWT key: %s (run 'appforgectl init' to create one)", err);
+		return 1;
+	}
+	worker_jwt = &jwt;
+	/* Migrations run once here, before any worker opens its own connection. */
+	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
+		log_error("database: %s", err);
+		goto out_jwt;
+	}
+	db_close(db);
+
+	if (listener_open(&l, cp->socket_path, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out_jwt;
+	}
+	if (!foreground) {
+		char path[4096];
+		int null;
+		ready_fd = detach();
+		if (!logfile) {
+			snprintf(path, sizeof(path), "%s/appforged.log", cp->log_dir);
+			if (redirect_stderr(path) < 0)
+				goto out_listener;
+		}
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/appforged.pid", cp->state_dir);
+	if (write_pidfile(pidfile) < 0)
+		goto out_listener;
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		goto out_pidfile;
+	}
+	log_info("listening on %s", l.activated ? "socket-activated fd 3" : cp->socket_path);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) != 1)
+			log_warn("could not signal readiness to the parent");
+		close(ready_fd);
+	}
+	status = master_run(cp, l.fd);
+out_pidfile:
+	unlink(pidfile);
+out_listener:
+	listener_close(&l);
+out_jwt:
+	afjwt_ctx_free(&jwt);
+	worker_jwt = NULL;
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -102,12 +172,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *logfile = NULL;
-	int foreground = 0, print = 0, opt, ready_fd = -1, status, lvl;
-	char err[512], pidfile[4096];
+	int foreground = 0, print = 0, opt, status, lvl;
+	char err[512];
 	struct conf c;
-	struct afjwt_ctx jwt;
-	struct listener l;
-	struct db *db = NULL;
 
 	log_init("appforged", AF_LOG_INFO);
 	while ((opt = getopt_long(argc, argv, "c:fpl:h", opts, NULL)) != -1) {
@@ -143,65 +210,7 @@ int main(int argc, char **argv)
 		conf_free(&c);
 		return 0;
 	}
-	if (logfile && redirect_stderr(logfile) < 0)
-		return 1;
-
-	if (make_dir(c.state_dir, 0700) < 0 || make_dir(c.apps_dir, 0700) < 0 ||
-	    make_dir(c.log_dir, 0700) < 0)
-		return 1;
-	if (afjwt_ctx_load(&jwt, &c, err, sizeof(err)) < 0) {
-		log_error("JWT key: %s (run 'appforgectl init' to create one)", err);
-		return 1;
-	}
-	worker_jwt = &jwt;
-	/* Migrations run once here, before any worker opens its own connection. */
-	if (db_open(&db, c.db_path, err, sizeof(err)) != DB_OK) {
-		log_error("database: %s", err);
-		return 1;
-	}
-	db_close(db);
-
-	if (listener_open(&l, c.socket_path, err, sizeof(err)) < 0) {
-		log_error("%s", err);
-		return 1;
-	}
-	if (!foreground) {
-		char path[4096];
-		ready_fd = detach();
-		if (!logfile) {
-			snprintf(path, sizeof(path), "%s/appforged.log", c.log_dir);
-			if (redirect_stderr(path) < 0)
-				return 1;
-		}
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			close(null);
-		}
-	}
-	snprintf(pidfile, sizeof(pidfile), "%s/appforged.pid", c.state_dir);
-	if (write_pidfile(pidfile) < 0) {
-		listener_close(&l);
-		return 1;
-	}
-	if (FCGX_Init() != 0) {
-		log_error("FCGX_Init failed");
-		unlink(pidfile);
-		listener_close(&l);
-		return 1;
-	}
-	log_info("listening on %s%s", l.activated ? "socket-activated fd 3" : c.socket_path,
-		 "");
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "1", 1) != 1)
-			log_warn("could not signal readiness to the parent");
-		close(ready_fd);
-	}
-	status = master_run(&c, l.fd);
-	unlink(pidfile);
-	listener_close(&l);
-	afjwt_ctx_free(&jwt);
+	status = serve(&c, foreground, logfile);
 	conf_free(&c);
 	return status;
 }

@@ -116,7 +116,23 @@ class Daemon:
         self.proc = None
         return rc
 
-    def cleanup(self):
+    def sanitizer_report(self):
+        """The first sanitizer complaint in the daemon's log, or None."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return None
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            i = text.find(marker)
+            if i >= 0:
+                return text[max(0, i - 200):i + 3000]
+        return None
+
+    def cleanup(self, tap=None):
+        if tap is not None:
+            rep = self.sanitizer_report()
+            tap.ok(rep is None, "no sanitizer report in the appforged log", rep)
         try:
             if self.proc and self.proc.poll() is None:
                 os.killpg(self.proc.pid, signal.SIGKILL)

@@ -32,7 +32,7 @@ def main():
     finally:
         rc = d.stop()
         t.ok(rc == 0, "appforged exits 0 on SIGTERM (got %r)" % rc)
-        d.cleanup()
+        d.cleanup(t)
     return t.done()
 
 

@@ -93,7 +93,7 @@ def main():
         t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
     finally:
         d.stop()
-        d.cleanup()
+        d.cleanup(t)
     return t.done()
 
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +78,31 @@ static void test_migrations(void)
 	ok(count_rows(db, "PRAGMA foreign_keys") == 1, "foreign keys on");
 	ok(count_rows(db, "PRAGMA busy_timeout") == 5000, "busy_timeout 5000");
 	db_close(db);
+}
+
+static void test_open_errors(void)
+{
+	struct db *db;
+	char p[160];
+	FILE *f;
+	struct stat st;
+
+	ok(db_open(&db, "/nonexistent-dir/x.db", err, sizeof err) == DB_ERR && db == NULL &&
+	   strstr(err, "/nonexistent-dir/x.db"), "open in a missing directory fails with the path");
+	snprintf(p, sizeof p, "%s/garbage.db", dir);
+	f = fopen(p, "w");
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an sqlite database ", f);
+	fclose(f);
+	ok(db_open(&db, p, err, sizeof err) == DB_ERR && db == NULL, "a file that is not a database is refused");
+	snprintf(p, sizeof p, "%s/newer.db", dir);
+	if (db_open(&db, p, err, sizeof err) == DB_OK) {
+		sqlite3_exec(db_sqlite(db), "PRAGMA user_version = 999", NULL, NULL, NULL);
+		db_close(db);
+	}
+	ok(db_open(&db, p, err, sizeof err) == DB_ERR && strstr(err, "999"),
+	   "a schema newer than this build is refused");
+	ok(stat(p, &st) == 0 && (st.st_mode & 077) == 0, "database file is private (0600)");
 }
 
 static void test_users_tokens(struct db *db)
@@ -407,6 +433,7 @@ int main(void)
 	snprintf(path, sizeof path, "%s/t.db", dir);
 	snprintf(race_path, sizeof race_path, "%s/race.db", dir);
 	test_migrations();
+	test_open_errors();
 	if (db_open(&db, path, err, sizeof err) != DB_OK) {
 		printf("Bail out! %s\n", err);
 		return 1;
