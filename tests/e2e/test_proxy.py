@@ -39,6 +39,9 @@ class Nginx:
         if not os.access(self.nginx, os.X_OK):
             raise harness.SkipAll("nginx is not installed")
         self.dir = tempfile.mkdtemp(prefix="af-e2e-proxy-")
+        self.proc = self.app = self.resolver = self.log = None
+
+    def start(self):
         self.state = os.path.join(self.dir, "state")
         os.makedirs(os.path.join(self.state, "tls"))
         self.cert = os.path.join(self.state, "tls", "cert.pem")
@@ -93,15 +96,20 @@ class Nginx:
             return ""
 
     def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.app.shutdown()
-        self.app.server_close()
-        self.resolver.close()
-        self.log.close()
+        """Stops whatever start() got to, and removes the directory."""
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.app:
+            self.app.shutdown()
+            self.app.server_close()
+        if self.resolver:
+            self.resolver.close()
+        if self.log:
+            self.log.close()
         if os.environ.get("AF_KEEP") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -210,6 +218,7 @@ def run():
     ng = None
     try:
         ng = Nginx()
+        ng.start()
         main(t, ng)
     except harness.SkipAll as e:
         print("1..0 # SKIP %s" % e)
