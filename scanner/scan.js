@@ -1043,6 +1043,7 @@ class FileScan {
 	}
 
 	report(rule, sev, node, msg, ctxOnly) {
+		if (ctxOnly === 'server' && this.ctx === 'browser') return;
 		addFinding(rule, sev, this.file, node && node.loc ? node.loc.start : null, msg, ctxOnly);
 	}
 
@@ -1054,7 +1055,8 @@ class FileScan {
 			this.onRef(node, scope, role);
 			return;
 		case 'MemberExpression':
-			this.walk(node.object, scope, 'object');
+			/* Writing to a property of a loader object is tampering too. */
+			this.walk(node.object, scope, role === 'assign' ? 'assign' : 'object');
 			if (node.computed) this.walk(node.property, scope, 'value');
 			this.onRef(node, scope, role);
 			if (node.computed && role !== 'assign') this.dynamicKey(node, scope);
