@@ -25,3 +25,10 @@ pkglibexec_PROGRAMS += sandbox/appforge-init
 sandbox_appforge_init_SOURCES = sandbox/init.c
 sandbox_appforge_init_CFLAGS = -std=gnu11 -O2 $(WARN_CFLAGS)
 sandbox_appforge_init_LDFLAGS =
+
+# Tests (ports 29000-29499 are the sandbox's; each file has its own sub-range).
+check_PROGRAMS += tests/sandbox/test_cgroup
+tests_sandbox_test_cgroup_SOURCES = tests/sandbox/test_cgroup.c
+tests_sandbox_test_cgroup_LDADD = $(SANDBOX_LIBS)
+TESTS += tests/sandbox/test_cgroup tests/sandbox/test_cli.py
+EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py
