@@ -85,10 +85,14 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 		response_error(&resp, 414, "uri_too_long", err);
 	else if (st)
 		response_error(&resp, st, st == 503 ? "unavailable" : "invalid_request", err);
-	else if (read_body(fr, &req) < 0)
-		response_error(&resp, 400, "invalid_request", "request body shorter than its Content-Length");
-	else
-		handle_request(ws, &req, &resp);
+	else {
+		log_debug("%s %s: reading %ld body bytes", req.method, req.path, req.content_length);
+		if (read_body(fr, &req) < 0)
+			response_error(&resp, 400, "invalid_request",
+				       "request body shorter than its Content-Length");
+		else
+			handle_request(ws, &req, &resp);
+	}
 
 	out = response_serialize(&resp, req.request_id, &len);
 	if (!out || FCGX_PutStr(out, (int)len, fr->out) < 0)
