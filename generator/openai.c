@@ -116,7 +116,8 @@ static int slot_acquire(const struct conf *c, int wait_s, char *err, size_t errl
 {
 	char dir[4200], path[4300];
 	snprintf(dir, sizeof dir, "%s/generator", c->state_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	/* the state directory normally exists (appforgectl init); a bare one is fine too */
+	if ((mkdir(c->state_dir, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
 		snprintf(err, errlen, "generator state directory could not be created");
 		return -1;
 	}
