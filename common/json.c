@@ -125,6 +125,11 @@ struct json_object *json_parse_strict(const char *buf, size_t len, size_t max_le
 		snprintf(err, errlen, "invalid JSON: empty body");
 		return NULL;
 	}
+	/* json-c's VALIDATE_UTF8 lets overlong forms such as C0 AF through */
+	if (!util_utf8_valid(buf, len)) {
+		snprintf(err, errlen, "invalid JSON: body is not valid UTF-8");
+		return NULL;
+	}
 	if (prescan(buf, len, &text_members, err, errlen) < 0)
 		return NULL;
 	o = tokenize(buf, len, max_depth > 0 ? max_depth : JSON_DEFAULT_MAX_DEPTH, err, errlen);

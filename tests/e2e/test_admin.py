@@ -72,7 +72,10 @@ def main(t, inst):
     t.ok(capp not in [a.get("id") for a in (r.json() or {}).get("apps", [])],
          "carol's apps went with her", repr(r))
     r = admin.get("/api/admin/sandboxes")
-    t.ok(r.status == 200 and isinstance(r.json(), dict), "admin lists sandboxes", repr(r))
+    if r.status == 501 and r.error_code() == "not_implemented":
+        t.skip("this server says it has no sandbox list yet (501)", "admin lists sandboxes")
+    else:
+        t.ok(r.status == 200 and isinstance(r.json(), dict), "admin lists sandboxes", repr(r))
 
     # Audit, with filters.
     r = admin.get("/api/admin/audit?limit=1000")

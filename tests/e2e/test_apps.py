@@ -92,8 +92,11 @@ def main(t, inst):
 
     # Ids that are not ids.
     for bad in ("ABCDEFGHIJKLMNOP", "short", "1aaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaa",
-                "..%2f..%2fetc%2fpasswd", "aaaaaaaaaaaaaaa%00", "%27%20or%201=1--"):
+                "..%2f..%2fetc%2fpasswd", "%27%20or%201=1--", "aaaaaaaaaaaaaaa%2e",
+                ".aaaaaaaaaaaaaaa"):
         not_found(t, alice.get("/api/apps/%s" % bad), "id %r" % bad)
+    r = alice.get("/api/apps/aaaaaaaaaaaaaaa%00")
+    t.ok(r.status in (400, 404) and r.error_code(), "an id with a NUL: 400/404 JSON", repr(r))
     not_found(t, alice.get("/api/apps/zzzzzzzzzzzzzzzz"), "a well-formed id nobody has")
 
     # Bad bodies.

@@ -25,7 +25,7 @@ def unauthorized(t, r, desc):
 def main(t, inst):
     c = inst.client()
     r = c.get("/api/health")
-    t.ok(r.status == 200 and r.json() == {"status": "ok"}, "health answers ok", repr(r))
+    t.ok(r.status == 200 and (r.json() or {}).get("status") == "ok", "health answers ok", repr(r))
 
     # Login.
     r = c.post("/api/auth/login", {"username": "alice", "password": inst.passwords["alice"]})

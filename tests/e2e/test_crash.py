@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """test_crash.py: FastCGI workers SIGKILLed during a stream of writes through nginx lose
 no acknowledged write and leave a sound database (ports 18500-18599)."""
+import http.client
 import os
 import signal
 import sys
@@ -10,68 +11,70 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-WRITES = 300
-KILLS = 4
+WRITERS = 4          # concurrent clients, so that the workers are busy when killed
+WRITES = 150         # per writer
+KILLS = 8
 
 
 def workers(inst):
-    """The FastCGI worker processes of the running appforged."""
-    master = inst.pid_of("appforged")
-    kids = harness.children(master)
-    named = [p for p in kids if "worker" in harness.cmdline(p)]
-    return named or [p for p in kids if "supervisor" not in harness.cmdline(p)]
+    return inst.fastcgi_workers()
 
 
 def main(t, inst):
     tok = inst.login("alice")
     acked, failures, errors = [], [], []
-    done = threading.Event()
+    lock = threading.Lock()
 
-    def writer():
+    def writer(w):
         c = inst.client(token=tok)
         try:
             for i in range(WRITES):
                 try:
-                    r = c.post("/api/tokens", {"name": "crash-%d" % i})
-                except OSError as e:           # the connection died with the worker
-                    errors.append("%d: %r" % (i, e))
+                    r = c.post("/api/tokens", {"name": "crash-%d-%d" % (w, i)})
+                except (OSError, http.client.HTTPException) as e:  # died with the worker
+                    with lock:
+                        errors.append("%d/%d: %r" % (w, i, e))
                     c.close()
                     continue
-                if r.status == 201 and (r.json() or {}).get("id"):
-                    acked.append(r.json()["id"])
-                else:
-                    failures.append(r)
+                with lock:
+                    if r.status == 201 and (r.json() or {}).get("id"):
+                        acked.append(r.json()["id"])
+                    else:
+                        failures.append(r)
         finally:
             c.close()
-            done.set()
 
-    th = threading.Thread(target=writer)
-    th.start()
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
+    for th in threads:
+        th.start()
+    total = WRITERS * WRITES
     killed = []
     for k in range(KILLS):
         # Kill at spread-out points of the stream, each time a worker that is alive now.
-        target = (k + 1) * WRITES // (KILLS + 2)
-        while len(acked) + len(failures) < target and not done.is_set():
-            time.sleep(0.005)
+        target = (k + 1) * total // (KILLS + 2)
+        while len(acked) + len(failures) + len(errors) < target and any(th.is_alive() for th in threads):
+            time.sleep(0.002)
         ws = workers(inst)
-        if ws and not done.is_set():
+        if ws and any(th.is_alive() for th in threads):
             pid = ws[k % len(ws)]
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
             except ProcessLookupError:
                 pass
-    th.join(timeout=300)
-    t.ok(not th.is_alive(), "the write stream finished")
-    t.ok(len(killed) >= 2, "workers were SIGKILLed mid-stream (%d)" % len(killed), repr(killed))
-    t.ok(len(acked) >= WRITES // 2, "most writes were acknowledged (%d of %d; %d refused, %d broken)" %
-         (len(acked), WRITES, len(failures), len(errors)))
+    for th in threads:
+        th.join(timeout=300)
+    alive = [x for x in threads if x.is_alive()]
+    t.ok(not alive, "the write streams finished")
+    t.ok(len(killed) >= KILLS // 2, "workers were SIGKILLed mid-stream (%d)" % len(killed), repr(killed))
+    t.ok(len(acked) >= total // 2, "most writes were acknowledged (%d of %d; %d refused, %d broken)" %
+         (len(acked), total, len(failures), len(errors)))
     bad = [r for r in failures if not (r.status in (502, 503, 504) and r.error_code())]
     t.ok(not bad, "every refused write got a JSON 5xx error from nginx", repr(bad[:5]))
     t.diag("writes: %d acknowledged, %d refused, %d connection errors" %
            (len(acked), len(failures), len(errors)))
 
-    rows = set(x[0] for x in inst.sql("SELECT id FROM tokens"))
+    rows = set(x[0] for x in inst.sql("SELECT id FROM api_tokens"))
     lost = [i for i in acked if i not in rows]
     t.ok(not lost, "every acknowledged write is in the database", repr(lost[:10]))
     t.eq(len(set(acked)), len(acked), "no id was acknowledged twice")
