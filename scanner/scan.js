@@ -360,6 +360,10 @@ function buildScopes(node, scope, pending) {
 		}
 		forEachChild(node, (c) => buildScopes(c, scope, pending));
 		return;
+	case 'CallExpression':
+		if (node.callee.type === 'Identifier') pending.calls.push({ node, scope });
+		forEachChild(node, (c) => buildScopes(c, scope, pending));
+		return;
 	case 'UpdateExpression':
 		if (node.argument.type === 'Identifier')
 			pending.push({ name: node.argument.name, scope, def: { val: [UNK] } });
@@ -507,8 +511,12 @@ class Evaluator {
 		case 'Identifier':
 			return this.ident(node, scope, depth);
 		case 'MemberExpression': {
-			const objs = this.val(node.object, scope, depth);
 			const keys = this.keyOf(node, scope, depth);
+			/* Whatever x is, x.constructor.constructor is Function. */
+			if (keys.length === 1 && keys[0] === 'constructor' && node.object.type === 'MemberExpression' &&
+			    this.keyOf(node.object, scope, depth).includes('constructor'))
+				return [ref('G.Function')];
+			const objs = this.val(node.object, scope, depth);
 			let out = [];
 			for (const o of objs) for (const k of keys) out = union(out, k === null ? [UNK] : this.member(o, k, depth));
 			return out;
@@ -777,6 +785,12 @@ class Evaluator {
 			    f.body.body[0].type === 'ReturnStatement' && f.body.body[0].argument &&
 			    f.body.body[0].argument.type === 'ThisExpression')
 				return [ref('G')];
+			/* () => expr and function () { return expr; }: the value of expr. */
+			if (f.type === 'ArrowFunctionExpression' && f.body.type !== 'BlockStatement')
+				return this.val(f.body, f.__scope, depth);
+			if ((f.type === 'FunctionExpression' || f.type === 'FunctionDeclaration' || f.type === 'ArrowFunctionExpression') &&
+			    f.body.body && f.body.body.length === 1 && f.body.body[0].type === 'ReturnStatement' && f.body.body[0].argument)
+				return this.val(f.body.body[0].argument, f.__scope, depth);
 			return [UNK];
 		}
 		if (fv.k === 'dynfn')
@@ -1624,17 +1638,41 @@ function analyzeJs(file, src, modes, ctx, parseSeverity) {
 	}
 	try {
 		const pending = [];
+		pending.calls = [];
 		buildScopes(parsed.ast, null, pending);
 		for (const p of pending) {
 			const b = p.scope.lookup(p.name);
 			if (b) b.defs.push(p.def);
 		}
+		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
 		if (!(e instanceof RangeError)) throw e;
 		addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse');
 	}
 	return fsn;
+}
+
+/* Arguments of direct calls to a local function become candidate values of its
+ * parameters (which stay unknown too: other callers may exist), so a wrapper such as
+ * function load(m) { return require(m) } load('child_process') is seen. */
+function bindArguments(calls) {
+	let budget = 20000;
+	for (const { node, scope } of calls) {
+		const b = scope.lookup(node.callee.name);
+		if (!b || b.defs.length !== 1) continue;
+		const d = b.defs[0];
+		let fn = null;
+		if (d.val && d.val[0].k === 'fn') fn = d.val[0].node;
+		else if (d.expr && !d.path.length && (d.expr.type === 'FunctionExpression' || d.expr.type === 'ArrowFunctionExpression')) fn = d.expr;
+		if (!fn || !fn.__scope || !fn.params) continue;
+		fn.params.forEach((p, i) => {
+			const arg = node.arguments[i];
+			if (p.type !== 'Identifier' || !arg || arg.type === 'SpreadElement' || --budget < 0) return;
+			const pb = fn.__scope.vars.get(p.name);
+			if (pb && pb.kind === 'param' && pb.defs.length < SET_MAX) pb.defs.push({ expr: arg, scope, path: [] });
+		});
+	}
 }
 
 function jsModes(file) {
