@@ -209,6 +209,7 @@ function declarePattern(pat, scope, kind, def, pending) {
 			let key = null;
 			if (!p.computed) key = p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
 			else if (p.key.type === 'Literal') key = String(p.key.value);
+			else key = { expr: p.key, scope }; /* folded when the value is needed */
 			const sub = key !== null && def.path ? { ...def, path: def.path.concat([key]) } : { val: [UNK] };
 			declarePattern(p.value, scope, kind, sub, pending);
 		}
@@ -433,7 +434,11 @@ class Evaluator {
 		else if (d.iter) base = this.iterVals(this.val(d.iter, d.scope, depth), depth);
 		else base = this.val(d.expr, d.scope, depth);
 		if (d.path) {
-			for (const key of d.path) {
+			for (let key of d.path) {
+				if (typeof key !== 'string') {
+					const k = this.constArg(key.expr, key.scope, depth);
+					key = k === undefined ? null : String(k);
+				}
 				let next = [];
 				for (const v of base) next = union(next, this.member(v, key, depth));
 				base = next;
@@ -1080,6 +1085,9 @@ class FileScan {
 			this.walk(node.callee, scope, node.type === 'NewExpression' ? 'new' : 'callee');
 			for (const a of node.arguments) this.walk(a, scope, 'value');
 			this.onCall(node, scope, node.type === 'NewExpression');
+			/* What a call returns can itself be eval, Function, process.binding...:
+			 * Reflect.get(globalThis, 'eval')('x'), eval.bind(null). */
+			this.onRef(node, scope, role);
 			return;
 		case 'ImportExpression':
 			this.walk(node.source, scope, 'value');
@@ -1412,15 +1420,21 @@ class FileScan {
 			if (o.k !== 'obj') continue;
 			const e = ev.objMember(o, 'eval', 0);
 			if (e.some((v) => !(v.k === 'bool' && !v.v) && v.k !== 'undef' && !(v.k === 'num' && !v.v))) {
-				if (this.objHas(o, 'eval'))
+				if (this.objHas(o, 'eval') !== 0)
 					this.report('child-process', 'block', node, 'Worker with eval: true runs a string as code in a new thread');
 			}
 		}
 	}
 
+	/* 1: the object literal names key; 0: it does not; -1: a spread or computed key
+	 * might. */
 	objHas(o, key) {
-		return o.node.properties.some((p) => p.type === 'SpreadElement' ||
-			(!p.computed && (p.key.name === key || p.key.value === key)) || p.computed);
+		let r = 0;
+		for (const p of o.node.properties) {
+			if (p.type === 'SpreadElement' || p.computed) r = -1;
+			else if (p.key.name === key || p.key.value === key) return 1;
+		}
+		return r;
 	}
 
 	hostRule(hosts, node, what) {
@@ -1437,8 +1451,10 @@ class FileScan {
 		if (!args || !args.length) return;
 		for (const v of this.ev.val(args[0], scope)) {
 			if (v.k === 'obj') {
-				if (this.objHas(v, 'path')) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
-				else if (this.objHas(v, 'host')) this.hostRule(this.ev.objMember(v, 'host', 0), node, what);
+				if (this.objHas(v, 'path') === 1) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
+				else if (this.objHas(v, 'host') === 1) this.hostRule(this.ev.objMember(v, 'host', 0), node, what);
+				else if (this.objHas(v, 'host') < 0 || this.objHas(v, 'path') < 0)
+					this.report('outbound-network', 'warn', node, `${what} connects to an address computed at run time`);
 			} else if (v.k === 'num') {
 				if (args[1]) this.hostRule(this.ev.val(args[1], scope), node, what);
 			} else if (v.k === 'str') {
@@ -1455,7 +1471,7 @@ class FileScan {
 			if (v.k === 'obj') {
 				const hosts = [];
 				for (const k of ['host', 'hostname']) if (this.objHas(v, k)) hosts.push(...this.ev.objMember(v, k, 0));
-				if (this.objHas(v, 'socketPath')) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
+				if (this.objHas(v, 'socketPath') === 1) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
 				this.hostRule(hosts, node, what);
 			} else {
 				this.urlRule([v], node, what, 'any');
