@@ -191,9 +191,12 @@ struct db_run {
 	char reason[16];            /* "" (NULL) | stopped | timeout | memory | crashed | deleted */
 };
 
-/* Inserts r (caller fills everything but id); sets r->id. */
+/* Inserts r (caller fills everything but id; started_at 0 means now); sets r->id.
+ * The schema allows one live (starting/running) run per app and per port:
+ * DB_CONFLICT if the app already has one or the port serves another live run. */
 int db_run_insert(struct db *db, struct db_run *r, char *err, size_t errlen);
-/* Writes state, port, pid, ended_at, expires_at, exit_code, reason of run r->id. */
+/* Writes state, port, pid, ended_at, expires_at, exit_code, reason of run r->id
+ * (same DB_CONFLICT rule; DB_NOTFOUND if there is no such run). */
 int db_run_update(struct db *db, const struct db_run *r, char *err, size_t errlen);
 /* The newest run of the app; DB_NOTFOUND if it never ran. */
 int db_run_current(struct db *db, const char *app_id, struct db_run *out, char *err, size_t errlen);

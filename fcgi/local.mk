@@ -34,3 +34,9 @@ TESTS += tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/tes
 EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
 	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py
+
+check_PROGRAMS += tests/unit/test_response
+TESTS += tests/unit/test_response
+tests_unit_test_response_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+tests_unit_test_response_SOURCES = tests/unit/test_response.c fcgi/response.c
+tests_unit_test_response_LDADD = $(JSONC_LIBS)

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@
 #include "common/password.h"
 #include "db/db.h"
 #include "fcgi/handler.h"
+
+#define WORKER_IO_TIMEOUT_S 30
 
 static volatile sig_atomic_t stop_requested;
 
@@ -81,10 +85,14 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 		response_error(&resp, 414, "uri_too_long", err);
 	else if (st)
 		response_error(&resp, st, st == 503 ? "unavailable" : "invalid_request", err);
-	else if (read_body(fr, &req) < 0)
-		response_error(&resp, 400, "invalid_request", "request body shorter than its Content-Length");
-	else
-		handle_request(ws, &req, &resp);
+	else {
+		log_debug("%s %s: reading %ld body bytes", req.method, req.path, req.content_length);
+		if (read_body(fr, &req) < 0)
+			response_error(&resp, 400, "invalid_request",
+				       "request body shorter than its Content-Length");
+		else
+			handle_request(ws, &req, &resp);
+	}
 
 	out = response_serialize(&resp, req.request_id, &len);
 	if (!out || FCGX_PutStr(out, (int)len, fr->out) < 0)
@@ -114,6 +122,7 @@ void worker_main(const struct conf *c, int listen_fd)
 	struct sigaction sa;
 	sigset_t block, waitmask;
 	pid_t master = getppid();
+	const struct timeval io_timeout = { WORKER_IO_TIMEOUT_S, 0 };
 
 	/* A worker never outlives its master. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -172,6 +181,10 @@ void worker_main(const struct conf *c, int listen_fd)
 				usleep(10000);
 			continue;
 		}
+		/* A peer that stalls mid-body or stops reading cannot hold this worker
+		 * forever: reads and writes give up after WORKER_IO_TIMEOUT_S. */
+		setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &io_timeout, sizeof(io_timeout));
+		setsockopt(fr.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout, sizeof(io_timeout));
 		serve_one(&ws, &fr);
 		FCGX_Finish_r(&fr);
 	}

@@ -57,8 +57,9 @@ class Daemon:
         self.sock = os.path.join(self.state, "appforged.sock")
         self.conf = os.path.join(self.dir, "appforge.conf")
         with open(self.conf, "w") as f:
-            f.write("state_dir = %s\nworkers = %d\nlog_level = info\n%s\n"
-                    % (self.state, workers, extra_conf))
+            f.write("state_dir = %s\nworkers = %d\n%s%s\n"
+                    % (self.state, workers, "" if "log_level" in extra_conf else "log_level = info\n",
+                       extra_conf))
         self.log_path = os.path.join(self.dir, "appforged.log")
         self.proc = None
         self.tokens = {}

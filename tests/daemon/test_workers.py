@@ -14,7 +14,7 @@ from dharness import Daemon, Tap, app_files  # noqa: E402
 
 def main():
     t = Tap()
-    d = Daemon(workers=2)
+    d = Daemon(workers=2, extra_conf="log_level = debug\n")
     try:
         d.init(users=("alice",)).start()
         tok = d.login("alice")
@@ -43,7 +43,11 @@ def main():
         s.sendall(fc.record(fc.BEGIN_REQUEST, struct.pack(">HB5x", fc.RESPONDER, 0))
                   + fc.records(fc.PARAMS, fc.encode_params(params))
                   + fc.record(fc.STDIN, body[:10]))
-        time.sleep(0.5)  # a worker has accepted it and waits for the rest of the body
+        # Wait until a worker has accepted it and is reading the body.
+        deadline = time.time() + 20
+        while "POST /api/apps: reading %d body bytes" % len(body) not in d.log() and time.time() < deadline:
+            time.sleep(0.05)
+        t.ok("reading %d body bytes" % len(body) in d.log(), "a worker is reading the body")
         d.proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         t.ok(d.proc.poll() is None, "master waits for the in-flight request")

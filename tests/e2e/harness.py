@@ -389,11 +389,8 @@ class Instance:
     # -- clients ------------------------------------------------------------------
 
     def cert_path(self):
-        for rel in ("tls/cert.pem", "tls.crt", "cert.pem"):
-            p = os.path.join(self.state_dir, rel)
-            if os.path.exists(p):
-                return p
-        return None
+        """The development certificate `appforgectl init` made (nginx serves it)."""
+        return os.path.join(self.state_dir, "tls", "cert.pem")
 
     def ssl_context(self):
         """Verifies nginx's certificate against the development certificate itself."""

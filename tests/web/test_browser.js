@@ -273,8 +273,19 @@ async function run(context, stack) {
 		await page.getByRole('button', {name: 'Log in'}).click();
 		return /wrong username or password/i.test(await waitAlert(page, /wrong username or password/));
 	});
-	await step('logging in shows the app list and who you are', async () => {
-		await login(page, base, stack.admin, stack.password);
+	await step('logging in with the keyboard only shows the app list and who you are', async () => {
+		await page.reload();
+		await page.getByLabel('Username').waitFor();
+		// the username field has the focus; Tab goes to the password, Enter submits
+		const first = await page.evaluate(() => document.activeElement && document.activeElement.name);
+		await page.keyboard.type(stack.admin);
+		await page.keyboard.press('Tab');
+		const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+		await page.keyboard.type(stack.password);
+		await page.keyboard.press('Enter');
+		await page.locator('#logout').waitFor();
+		if (first !== 'username' || outline === 'none')
+			return {fail: 'focus at start: ' + first + ', outline of the focused field: ' + outline};
 		await page.getByRole('heading', {name: 'Your apps'}).waitFor();
 		await page.locator('#me').waitFor();
 		const who = await page.locator('#who').textContent();
@@ -294,7 +305,7 @@ async function run(context, stack) {
 		await page.waitForURL(/#\/apps\/[a-z][a-z0-9]{15}$/);
 		appId = /#\/apps\/([a-z0-9]+)$/.exec(page.url())[1];
 		await page.locator('#app-name').waitFor();
-		return true;
+		return /created/.test(await waitStatus(page, /created/));
 	});
 	await step('an app named <img src=x onerror=alert(1)> shows as text, no dialog fired', async () => {
 		const title = await page.locator('#app-name').textContent();
@@ -394,7 +405,7 @@ async function run(context, stack) {
 	// --- run, preview, logs, stop -----------------------------------------------------------
 	await step('Run starts the app (or says clearly that running is not available yet)', async () => {
 		await page.locator('#run').click();
-		await page.waitForFunction(() => /running|starting/.test(document.getElementById('app-run').textContent)
+		await page.waitForFunction(() => /running|starting/.test((document.getElementById('app-run') || {}).textContent)
 			|| /not available on this server yet/.test(document.getElementById('alert').textContent));
 		if (/not available on this server yet/.test(await alertText(page))) {
 			runs = false;
@@ -469,26 +480,31 @@ async function run(context, stack) {
 			diag('POST /api/apps {prompt} answers 501: ' + t);
 			return /Generating the app failed: this feature is not available on this server yet/.test(t);
 		}
-		await page.waitForFunction(() => /ready|failed|blocked/.test(document.getElementById('app-status').textContent),
+		await page.waitForFunction(() => /ready|failed|blocked/.test((document.getElementById('app-status') || {}).textContent),
 			null, {timeout: 60000});
 		const status = await page.locator('#app-status').textContent();
 		if (/failed/.test(status))
 			return {fail: 'generation failed: ' + await page.locator('#gen-error').textContent()};
 		await page.locator('.file-tab').first().waitFor();
 		await shot(page, 'app-generated');
-		const gid = /#\/apps\/([a-z0-9]+)$/.exec(page.url())[1];
+		const prompt = await page.locator('#app-prompt blockquote').textContent();
+		const code = await cmValue(page);
+		const shown = await page.locator('.CodeMirror-code').innerText();
 		await page.locator('#delete').click();
 		await confirm(page, true);
 		await page.waitForURL(/#\/apps$/);
-		return gid.length === 16 && (await page.locator('#app-prompt').count()) === 0;
+		if (prompt !== 'a guestbook with a name and a message' || !code.trim() || !shown.trim())
+			return {fail: 'prompt ' + JSON.stringify(prompt) + ', code ' + code.length + ' chars, shown ' + shown.length};
+		return true;
 	});
 
 	// --- API tokens --------------------------------------------------------------------------
 	let secret = null;
+	const tokName = 'web-test-' + Math.random().toString(36).slice(2, 8);
 	await step('creating an API token shows its secret once, with a working copy button', async () => {
 		await page.locator('a[href="#/tokens"]').click();
 		await page.getByRole('heading', {name: 'API tokens'}).waitFor();
-		await page.getByLabel('Token name').fill('web-test-token');
+		await page.getByLabel('Token name').fill(tokName);
 		await page.locator('#create-token').click();
 		await page.locator('#new-token-value').waitFor();
 		secret = await page.locator('#new-token-value').inputValue();
@@ -500,20 +516,23 @@ async function run(context, stack) {
 	});
 	await step('the token works for the API, and the list never shows the secret', async () => {
 		const me = await apiRequest(base, 'GET', '/api/me', secret);
-		await page.locator('#token-list .token-name', {hasText: 'web-test-token'}).waitFor();
+		await page.locator('#token-list .token-name', {hasText: tokName}).waitFor();
 		const listText = await page.locator('#token-list').textContent();
 		await page.locator('#token-done').click();
 		const html = await page.content();
 		return me.status === 200 && !listText.includes(secret) && !html.includes(secret);
 	});
 	await step('revoking the token (after confirmation) stops it at once', async () => {
-		const row = page.locator('#token-list tr', {hasText: 'web-test-token'});
+		const row = page.locator('#token-list tr', {hasText: tokName});
 		await row.locator('button.revoke').click();
 		await confirm(page, true);
 		await waitStatus(page, /was revoked/);
-		await page.waitForFunction(() => !/web-test-token/.test(document.getElementById('token-list').textContent));
+		// the list drops a revoked token, or shows it as revoked without a Revoke button
+		const after = page.locator('#token-list tbody tr', {hasText: tokName});
+		await page.waitForFunction((name) => ![...document.querySelectorAll('#token-list tbody tr')]
+			.some((tr) => tr.textContent.includes(name) && tr.querySelector('button.revoke')), tokName);
 		const me = await apiRequest(base, 'GET', '/api/me', secret);
-		return me.status === 401;
+		return me.status === 401 && (await after.count() === 0 || await after.locator('.badge-revoked').count() === 1);
 	});
 
 	// --- admin ----------------------------------------------------------------------------------
@@ -523,10 +542,16 @@ async function run(context, stack) {
 		await page.locator('a[href="#/admin"]').click();
 		await page.locator('#admin-users .user-name', {hasText: stack.admin}).waitFor();
 		await page.locator('#admin-audit-body table, #admin-audit-body .empty').first().waitFor();
-		await page.locator('#admin-sandboxes-body table, #admin-sandboxes-body .empty').first().waitFor();
+		await page.locator('#admin-sandboxes-body table, #admin-sandboxes-body .empty, #admin-sandboxes-body .error-inline').first().waitFor();
 		const audit = await page.locator('#audit-list tbody tr').count();
 		await shot(page, 'admin');
-		return audit > 0 && (await alertText(page)) === '';
+		// GET /api/admin/sandboxes may not have landed yet: then its 501 must be explained
+		const sb = await page.locator('#admin-sandboxes-body').textContent();
+		const alert = await alertText(page);
+		const sbOk = /not available on this server yet/.test(sb) ? /not available on this server yet/.test(alert) : alert === '';
+		if (/not available/.test(sb))
+			diag('sandboxes: ' + sb);
+		return audit > 0 && sbOk;
 	});
 	await step('the audit filter narrows the events', async () => {
 		await page.locator('#form-audit').getByLabel('Action').fill('no.such.action');
@@ -615,7 +640,10 @@ async function run(context, stack) {
 	await step('the app list is readable at phone width (no horizontal scrolling)', async () => {
 		await page.setViewportSize({width: 390, height: 844});
 		await page.locator('#refresh-apps').click();
-		await page.waitForTimeout(300);
+		await page.waitForFunction(() => {
+			const b = document.getElementById('refresh-apps');
+			return b && !b.hasAttribute('aria-busy') && !/Loading/.test(document.getElementById('app-list').textContent);
+		});
 		const w = await page.evaluate(() => ({sw: document.documentElement.scrollWidth, iw: window.innerWidth}));
 		await shot(page, 'apps-phone');
 		await page.setViewportSize({width: 1280, height: 900});

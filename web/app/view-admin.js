@@ -84,8 +84,7 @@ function usersSection() {
 		const users = listOf(await api.get('/api/admin/users'), 'users');
 		list.replaceChildren(table('Users', [
 			{label: 'Username', cell: (u) => h('span', {class: 'user-name'}, text(u.username))},
-			{label: 'Role', cell: (u) => badge(u.role)},
-			{label: 'Apps', cell: (u) => text(pick(u, 'apps', 'app_count'))},
+			{label: 'Role', cell: (u) => [badge(u.role), u.disabled ? [' ', badge('disabled')] : null]},
 			{label: 'Created', cell: (u) => time(u.created_at)},
 			{label: 'Actions', cell: (u) => {
 				const b = h('button', {type: 'button', class: 'danger small delete-user', 'data-username': u.username},
@@ -203,7 +202,6 @@ function auditSection() {
 			{label: 'Actor', cell: (e) => text(pick(e, 'actor_name', 'actor', 'user'))},
 			{label: 'Action', cell: (e) => h('code', null, text(e.action))},
 			{label: 'Target', cell: (e) => text(pick(e, 'target', 'app_id', 'object'))},
-			{label: 'Result', cell: (e) => text(pick(e, 'result', 'status', 'outcome'))},
 			{label: 'Details', cell: (e) => text(pick(e, 'detail', 'details', 'message'))},
 			{label: 'Request', cell: (e) => h('code', null, text(e.request_id))},
 		], events, 'No events match.'));

@@ -3,7 +3,7 @@
 // (GET /api/apps, newest first, paged by next_cursor).
 import {h, fill, time, badge} from './dom.js';
 import * as api from './api.js';
-import {busy, field, showError, showInfo, table} from './ui.js';
+import {busy, field, showError, table} from './ui.js';
 
 const STARTER = `const http = require('http');
 
@@ -69,7 +69,7 @@ function newAppSection(ctx) {
 			if (pname.value.trim())
 				body.name = pname.value.trim();
 			const app = await api.post('/api/apps', body);
-			showInfo(app.status === 'generating' ? 'Generating “' + (app.name || app.id) + '”…' : 'App created.');
+			ctx.flash = {info: app.status === 'generating' ? 'Generating “' + (app.name || app.id) + '”…' : 'App created.'};
 			ctx.navigate('#/apps/' + app.id);
 		});
 	});
@@ -115,7 +115,7 @@ function newAppSection(ctx) {
 			if (fname.value.trim())
 				body.name = fname.value.trim();
 			const app = await api.post('/api/apps', body);
-			showInfo('App “' + (app.name || app.id) + '” created.');
+			ctx.flash = {info: 'App “' + (app.name || app.id) + '” created.'};
 			ctx.navigate('#/apps/' + app.id);
 		});
 	});

@@ -1,8 +1,13 @@
 // view-tokens.js: API tokens for scripts: create (the secret is shown once, with a copy
 // button), list (never a secret), revoke.
-import {h, time} from './dom.js';
+import {h, time, badge} from './dom.js';
 import * as api from './api.js';
 import {busy, confirmDialog, field, showError, showInfo, table} from './ui.js';
+
+function isPast(ts) {
+	const t = ts ? Date.parse(ts) : NaN;
+	return !isNaN(t) && t <= Date.now();
+}
 
 export function renderTokens(root) {
 	const name = h('input', {type: 'text', name: 'name', required: true, maxlength: 100, placeholder: 'deploy script'});
@@ -20,10 +25,14 @@ export function renderTokens(root) {
 		const tokens = Array.isArray(res.tokens) ? res.tokens : [];
 		listBox.replaceChildren(table('Your API tokens', [
 			{label: 'Name', cell: (t) => h('span', {class: 'token-name'}, t.name || '')},
+			{label: 'Starts with', cell: (t) => t.prefix ? h('code', null, t.prefix + '…') : '—'},
+			{label: 'Status', cell: (t) => t.revoked_at ? badge('revoked') : isPast(t.expires_at) ? badge('expired') : badge('active')},
 			{label: 'Created', cell: (t) => time(t.created_at)},
 			{label: 'Expires', cell: (t) => time(t.expires_at)},
 			{label: 'Last used', cell: (t) => time(t.last_used_at)},
 			{label: 'Actions', cell: (t) => {
+				if (t.revoked_at)
+					return h('span', {class: 'muted'}, 'revoked ', time(t.revoked_at));
 				const b = h('button', {type: 'button', class: 'danger small revoke', 'data-id': t.id},
 					'Revoke', h('span', {class: 'visually-hidden'}, ' ' + (t.name || t.id)));
 				b.addEventListener('click', async () => {
