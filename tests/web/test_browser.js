@@ -437,6 +437,14 @@ async function run(context, stack) {
 				null, {timeout: 30000});
 			return true;
 		});
+		await step('the admin page lists the running sandbox', async () => {
+			await page.locator('a[href="#/admin"]').click();
+			await page.locator('#admin-sandboxes-body code', {hasText: appId}).waitFor();
+			await shot(page, 'admin-sandboxes');
+			await page.goBack();
+			await page.locator('#app-run').waitFor();
+			return /running/.test(await page.locator('#app-run').textContent());
+		});
 		await step('Stop stops the app and the preview says it is not running', async () => {
 			await page.locator('#stop').click();
 			await page.waitForFunction(() => /stopped|exited/.test(document.getElementById('app-run').textContent));
