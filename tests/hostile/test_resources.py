@@ -1,7 +1,7 @@
 """test_resources.py: resource exhaustion inside the sandbox (ports 29700-29749).
 
 apps/bomb/attack.js, under `appforge-sandbox exec` with small limits, forks until refused,
-runs a shell fork bomb (the host must stay responsive), allocates memory until killed
+runs a fork bomb (the host must stay responsive), allocates memory until killed
 (reason "memory"), spins (reason "timeout" from --cpu-seconds) or sleeps (from
 --wall-seconds), fills /data and /tmp (ENOSPC at the quota, host free space unchanged
 beyond a margin), writes a huge single file (EFBIG) and opens files until EMFILE.
@@ -41,9 +41,11 @@ T.ok(isinstance(r.get("forked"), int) and r.get("alive", 0) < 32 and r.get("erro
 T.ok(len(b.host_pids) >= 1, "fork: the host saw the sandbox's processes")
 H.check_nothing_left(b, "fork")
 
-# A shell fork bomb with a wall-clock limit; the host must keep running commands.
+# A fork bomb with a wall-clock limit; the host must keep running commands.
 fb = H.Box("hostile-res-forkbomb", "bomb", 29702, mode="exec",
-           argv=["/bin/sh", "-c", "f() { f | f & }; f; sleep 100"],
+           # perl's fork returns undef when refused and every child keeps forking: a
+           # bomb that does not give up at the pids limit (unlike a shell, which exits).
+           argv=["/usr/bin/perl", "-e", "fork while 1"],
            limits={"pids": 32, "memory-mb": 128, "wall-seconds": 5, "cpu-percent": 50})
 fb.wait_started()
 peak = [0]

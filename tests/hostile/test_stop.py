@@ -63,10 +63,6 @@ T.ok(not left["pids"] and not left["uid_pids"] and not left["cgroup_pids"],
      "toolkilled: no process of the sandbox survives the tool's SIGKILL", json.dumps(left))
 T.ok(not H.port_open(29755), "toolkilled: the port is closed")
 if left["cgroups"]:
-    T.diag("toolkilled: cgroups left for the supervisor's reconciliation: %s" % left["cgroups"])
-    for d in left["cgroups"]:
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
+    T.diag("toolkilled: cgroups left behind: %s" % left["cgroups"])
+H.force_remove_cgroups(b.cgroups)
 T.exit()

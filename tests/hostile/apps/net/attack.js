@@ -85,7 +85,14 @@ async function main() {
   for (const n of spec.abstract || []) jobs.push(tcp('abstract:' + n, { path: '\0' + n }));
   await Promise.all(jobs);
   for (const [h, p] of spec.listen || []) await listenOn('listen:' + h + ':' + p, p, h);
-  out.interfaces = Object.keys(os.networkInterfaces());
+  try { out.interfaces = Object.keys(os.networkInterfaces()); } catch (e) {
+    out.interfaces_error = e.code || e.message;
+    // Without netlink, the kernel's own list of this namespace's devices.
+    try {
+      out.interfaces = require('fs').readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)
+        .map((l) => l.split(':')[0].trim()).filter(Boolean);
+    } catch (e2) { out.interfaces = 'ERR:' + e2.code; }
+  }
   out.done = true;
   process.stdout.write('HOSTILE-RESULT ' + JSON.stringify(out) + '\n');
 }

@@ -54,7 +54,9 @@ for (const fd of fs.readdirSync('/proc/self/fd')) {
   if (Array.isArray(list)) out.fd_escape[fd] = 'LIST:' + JSON.stringify(list);
   const up = err(() => fs.readdirSync('/proc/self/fd/' + fd + '/../../../../').slice(0, 50));
   if (Array.isArray(up)) out.fd_escape[fd + '/..'] = 'LIST:' + JSON.stringify(up);
-  const b = err(() => fs.readFileSync('/proc/self/fd/' + fd));
+  // Only regular files: reading a pipe or socket of node's own would block.
+  const isFile = err(() => fs.statSync('/proc/self/fd/' + fd).isFile());
+  const b = isFile === true ? err(() => fs.readFileSync('/proc/self/fd/' + fd)) : null;
   if (Buffer.isBuffer(b) && canary && b.includes(canary)) out.fd_escape[fd] = 'CANARY';
 }
 // Descriptors a child program inherits (only the non-close-on-exec ones).
