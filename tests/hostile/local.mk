@@ -8,7 +8,8 @@ TESTS += \
 	tests/hostile/test_priv.py \
 	tests/hostile/test_resources.py \
 	tests/hostile/test_stop.py \
-	tests/hostile/test_many.py
+	tests/hostile/test_many.py \
+	tests/hostile/test_cli.py
 EXTRA_DIST += \
 	tests/hostile/hostile.py \
 	tests/hostile/test_fs.py \
@@ -18,9 +19,12 @@ EXTRA_DIST += \
 	tests/hostile/test_resources.py \
 	tests/hostile/test_stop.py \
 	tests/hostile/test_many.py \
+	tests/hostile/test_cli.py \
 	tests/hostile/apps/bomb/attack.js \
 	tests/hostile/apps/fs/attack.js \
 	tests/hostile/apps/fs/server.js \
+	tests/hostile/apps/misc/attack.js \
+	tests/hostile/apps/misc/server.js \
 	tests/hostile/apps/net/attack.js \
 	tests/hostile/apps/net/server.js \
 	tests/hostile/apps/priv/attack.js \

@@ -142,7 +142,12 @@ refused = [["append", "/app/server.js"], ["unlink", "/app/server.js"],
         ["openwo", "/proc/self/exe"], ["openwo", "/proc/1/exe"],
         ["openwo", "/proc/sys/kernel/core_pattern"], ["openwo", "/proc/sysrq-trigger"],
         ["openwo", "/proc/sys/kernel/modprobe"], ["openwo", "/sys/kernel/uevent_helper"],
-        ["openwo", "/usr/bin/node"], ["openwo", "/etc/passwd"], ["mkfifo", "/app/fifo-" + R]]
+        ["openwo", "/usr/bin/node"], ["openwo", "/etc/passwd"], ["mkfifo", "/app/fifo-" + R],
+        ["openwo", "/proc/1/mem"], ["openwo", "/proc/1/environ"],
+        ["openwo", "/sandbox/init"], ["openwo", "/sandbox/preload.js"],
+        ["write", "/sandbox/pwned-" + R], ["write", "/proc/self/uid_map"],
+        ["write", "/proc/self/setgroups"], ["writev", "/proc/self/oom_score_adj", "-1000"],
+        ["writev", "/proc/1/oom_score_adj", "-1000"]]
 ops += refused
 spec = {"ops": ops, "canaries": [H.CANARY]}
 

@@ -124,6 +124,21 @@ T.diag("/dev inside: %s" % res.get("dev"))
 T.ok(res.get("hostname") not in (None, socket.gethostname()),
      "the sandbox has its own hostname (uts namespace): %s" % res.get("hostname"))
 mi = res.get("mountinfo") or ""
+mounts = {}
+for line in mi.splitlines():
+    f = line.split()
+    if len(f) > 6:
+        opts = set(f[5].split(","))
+        sep = f.index("-")
+        mounts[f[4]] = opts | set(f[sep + 3].split(",")) if len(f) > sep + 3 else opts
+T.diag("mounts inside: %s" % json.dumps({k: sorted(v) for k, v in mounts.items()}))
+for mp, need in (("/app", {"ro", "nosuid", "nodev"}), ("/data", {"nosuid", "nodev"}),
+                 ("/tmp", {"nosuid", "nodev"}), ("/usr", {"ro", "nosuid", "nodev"}),
+                 ("/", {"ro"})):
+    T.ok(mp in mounts and need <= mounts[mp], "%s is mounted %s (%s)"
+         % (mp, ",".join(sorted(need)), sorted(mounts.get(mp, []))))
+T.ok(not any(m.startswith(("/proc/sys", "/sys")) and "rw" in o and m != "/proc"
+             for m, o in mounts.items()), "no writable /proc/sys or /sys mount")
 if tmp in mi:
     T.diag("note (information leak, not a failure): /proc/self/mountinfo shows host paths: "
            + ", ".join(sorted(set(re.findall(re.escape(tmp) + r"[^ ]*", mi)))))

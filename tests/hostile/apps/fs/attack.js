@@ -23,6 +23,7 @@ for (const [op, p, arg] of spec.ops) {
     case 'read': attempt(key, () => readInfo(fs.readFileSync(p))); break;
     case 'list': attempt(key, () => JSON.stringify(fs.readdirSync(p).slice(0, 200))); break;
     case 'write': attempt(key, () => { fs.writeFileSync(p, 'hostile was here\n'); return 'written'; }); break;
+    case 'writev': attempt(key, () => { fs.writeFileSync(p, arg); return 'written'; }); break;
     case 'append': attempt(key, () => { fs.appendFileSync(p, 'hostile\n'); return 'appended'; }); break;
     case 'openwo': attempt(key, () => { fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY)); return 'opened'; }); break;
     case 'openw': attempt(key, () => { fs.closeSync(fs.openSync(p, 'r+')); return 'opened'; }); break;

@@ -181,6 +181,28 @@ def write_file(p, data):
         os.close(fd)
 
 
+
+
+def write_init_mem():
+    """Writes (the same bytes back) into the memory of pid 1, the sandbox's init: the
+    /proc/<pid>/mem way around a ptrace ban."""
+    with open("/proc/1/maps") as f:
+        for line in f:
+            parts = line.split()
+            if parts[1].startswith("rw"):
+                start = int(parts[0].split("-")[0], 16)
+                break
+        else:
+            raise OSError(errno.ENOENT, "no writable mapping")
+    fd = os.open("/proc/1/mem", os.O_RDWR)
+    try:
+        old = os.pread(fd, 8, start)
+        return os.pwrite(fd, old, start)
+    finally:
+        os.close(fd)
+
+
+tests["write_init_mem"] = write_init_mem
 tests["write_core_pattern"] = lambda: write_file("/proc/sys/kernel/core_pattern", b"|/tmp/x")
 tests["write_drop_caches"] = lambda: write_file("/proc/sys/vm/drop_caches", b"1")
 tests["write_sysrq_trigger"] = lambda: write_file("/proc/sysrq-trigger", b"h")

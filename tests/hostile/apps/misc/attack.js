@@ -1,0 +1,31 @@
+// misc/attack.js: hostile app (runs ONLY inside the sandbox). argv[2] picks:
+//   flood N   -- writes N MiB to stdout (the log must stay capped);
+//   orphans N -- leaves N orphaned grandchildren that exit at once, then reports whether
+//                any zombie is left un-reaped (pid 1 must reap them).
+'use strict';
+const cp = require('child_process');
+const fs = require('fs');
+
+const mode = process.argv[2];
+const n = Number(process.argv[3] || 1);
+const report = (o) => process.stdout.write('HOSTILE-RESULT ' + JSON.stringify(o) + '\n');
+
+if (mode === 'flood') {
+  const line = 'x'.repeat(1023) + '\n';
+  const chunk = line.repeat(1024);
+  for (let i = 0; i < n; i++) fs.writeSync(1, chunk);
+  report({ flooded_mb: n, done: true });
+} else if (mode === 'orphans') {
+  for (let i = 0; i < n; i++) cp.execFileSync('/bin/sh', ['-c', '(/usr/bin/true &) ; exit 0']);
+  setTimeout(() => {
+    const zombies = [];
+    for (const p of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const st = fs.readFileSync('/proc/' + p + '/stat', 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        if (f[0] === 'Z') zombies.push({ pid: p, ppid: f[1] });
+      } catch (e) { /* gone */ }
+    }
+    report({ orphans: n, zombies, done: true });
+  }, 1500);
+}
