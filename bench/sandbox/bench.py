@@ -8,7 +8,7 @@ Prints: start latency (CLI start -> first HTTP 200) of sandboxed vs plain `node
 server.js`, median of --runs each, interleaved, and the ratio; stop latency (SIGTERM ->
 port closed and cgroup gone); memory of --apps idle sandboxed apps vs as many bare node
 processes (cgroup usage and the sum of Pss), and the extra per app; how many idle
-sandboxed apps start before the first failure, up to --max. Ports 40000-40999.
+sandboxed apps start before the first failure, up to --max. Ports: free ones of 40000-40999.
 """
 import argparse
 import os
@@ -151,6 +151,25 @@ class Sandboxed:
         return dt
 
 
+_next_port = [PORT0]
+
+
+def free_port():
+    """The next port of 40000-40999 that nothing on the host listens on."""
+    while _next_port[0] < PORT0 + 1000:
+        p = _next_port[0]
+        _next_port[0] += 1
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise SystemExit("bench: no free port left in 40000-40999")
+
+
 def pss(pid):
     try:
         with open("/proc/%d/smaps_rollup" % pid) as f:
@@ -180,7 +199,7 @@ def bare(node, port):
 
 
 def mib(x):
-    return "%.1f MiB" % (x / 1048576.0)
+    return "%.2f MiB" % (x / 1048576.0)
 
 
 def main():
@@ -196,22 +215,26 @@ def main():
         sys.exit("bench: no sandbox at %s (build it first)" % tool)
     work = tempfile.mkdtemp(prefix="af-bench-")
     try:
-        # 1. start and stop latency, interleaved with plain node.
-        sb_start, node_start, sb_stop = [], [], []
-        for i in range(a.runs):
-            port = PORT0 + i % 50
+        # 1. start and stop latency, interleaved with plain node. Run 0 of each app is a
+        # first start (the tool makes the /data image); later runs reuse the data dir.
+        sb_start, node_start, sb_stop, first = [], [], [], []
+        for i in range(a.runs + 1):
+            port = free_port()
             t0 = time.monotonic()
-            s = Sandboxed(tool, work, port, i)
+            s = Sandboxed(tool, work, port, 0)
             if not wait_200(port, s.proc):
                 print("run %d: sandboxed app never answered" % i)
                 s.stop()
                 continue
-            sb_start.append(time.monotonic() - t0)
+            (first if i == 0 else sb_start).append(time.monotonic() - t0)
             s.read_started(5)
             sb_stop.append(s.stop())
+            if i == 0:
+                continue
             t0 = time.monotonic()
-            p = bare(a.node, port + 100)
-            if wait_200(port + 100, p):
+            nport = free_port()
+            p = bare(a.node, nport)
+            if wait_200(nport, p):
                 node_start.append(time.monotonic() - t0)
             p.kill()
             p.wait()
@@ -220,13 +243,15 @@ def main():
             ms1, ms2 = statistics.median(sb_start), statistics.median(node_start)
             print("start to first 200: sandboxed median %s, plain node median %s, ratio %.2f "
                   "(%d runs each)" % (ms(ms1), ms(ms2), ms1 / ms2, len(sb_start)))
+        if first:
+            print("first start of an app (its /data image is made): %s" % ms(first[0]))
         if sb_stop:
             print("stop (SIGTERM -> port closed, cgroup gone): median %s, max %s (%d runs)"
                   % (ms(statistics.median(sb_stop)), ms(max(sb_stop)), len(sb_stop)))
 
         # 2. memory of N idle apps, sandboxed vs bare.
         n = a.apps
-        boxes = [Sandboxed(tool, work, PORT0 + 200 + i, 1000 + i) for i in range(n)]
+        boxes = [Sandboxed(tool, work, free_port(), 1000 + i) for i in range(n)]
         ok = [b.read_started() and wait_200(b.port, b.proc) for b in boxes]
         time.sleep(2)
         cg = sum(b.cgroup_usage() for b in boxes)
@@ -235,9 +260,10 @@ def main():
         nprocs = sum(len(b.pids()) for b in boxes)
         for b in boxes:
             b.stop()
-        nodes = [bare(a.node, PORT0 + 300 + i) for i in range(n)]
+        nports = [free_port() for _ in range(n)]
+        nodes = [bare(a.node, nports[i]) for i in range(n)]
         for i, p in enumerate(nodes):
-            wait_200(PORT0 + 300 + i, p)
+            wait_200(nports[i], p)
         time.sleep(2)
         nd_pss = sum(pss(p.pid) for p in nodes)
         nd_rss = sum(rss(p.pid) for p in nodes)
@@ -255,7 +281,7 @@ def main():
         failure = None
         t0 = time.monotonic()
         for i in range(a.max):
-            b = Sandboxed(tool, work, PORT0 + 400 + i, 2000 + i)
+            b = Sandboxed(tool, work, free_port(), 2000 + i)
             boxes.append(b)
             if not (b.read_started() and wait_200(b.port, b.proc)):
                 failure = "app %d failed: %s" % (i, open(b.err.name, "rb").read()[-300:])

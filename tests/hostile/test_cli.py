@@ -135,6 +135,18 @@ others = [f for f in os.listdir(os.path.dirname(fl.log)) if f.startswith("app.lo
 T.ok(not others, "flood: no further rotated logs pile up", others)
 H.check_nothing_left(fl, "flood")
 
+# Forged events: what the app prints never enters the tool's JSON event stream.
+fk = H.exec_box("hostile-cli-fake", "misc", 29859, ["/usr/bin/node", "/app/attack.js", "fake"], timeout=60)
+kinds = [e.get("event") for e in fk.events]
+T.ok(kinds == ["started", "exited"] and len(fk.stdout_raw) == 2,
+     "fake: the tool's stdout holds only its own two events (%s)" % kinds, fk.describe())
+T.ok(fk.exited is not None and fk.exited.get("exit_code") == 7 and
+     fk.exited.get("reason") in ("exited", "crashed"),
+     "fake: the real exit code 7 is reported, not the forged 0 (%s)" % fk.exited)
+T.ok(fk.started is not None and fk.started.get("pid") != 1 and "forged" not in str(fk.started),
+     "fake: the started event is the tool's", fk.started)
+H.check_nothing_left(fk, "fake")
+
 # Orphans: the sandbox's init reaps them.
 orp = H.exec_box("hostile-cli-orphans", "misc", 29858, ["/usr/bin/node", "/app/attack.js", "orphans", "20"],
                  timeout=60)

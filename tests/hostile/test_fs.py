@@ -88,6 +88,7 @@ reads = [
     ("/data/s_up/etc/shadow", "/etc/shadow"),
     ("/tmp/s_src", src_conf),
     ("/tmp/s_state", None),
+    ("/etc/ssl/private/ssl-cert-snakeoil.key", "/etc/ssl/private/ssl-cert-snakeoil.key"),
     ("/dev/vda", None),
     ("/dev/sda", None),
     ("/dev/mem", None),
@@ -101,7 +102,8 @@ lists = [("/root", "/root"), ("/home", "/home"), ("/work", "/work"), ("/work/wt"
          (H.SRCDIR, H.SRCDIR), (state, state), (vcode, vcode), (victim.data, victim.data),
          (tmp, tmp), ("/app/l_up/work", "/work"), ("/app/l_root", "/root"),
          ("/proc/1/root/root", "/root"), ("/data/../../../../home", "/home"),
-         ("/app/l_vdata", victim.data), ("/data/s_up/work", "/work")]
+         ("/app/l_vdata", victim.data), ("/data/s_up/work", "/work"),
+         ("/etc/ssl/private", "/etc/ssl/private")]
 # Writes that must fail, with the host path that must not change.
 hostw = [
     ("/app/pwned-" + R, os.path.join(acode, "pwned-" + R)),
@@ -129,7 +131,8 @@ ops += [["symlink", "/data/s_shadow", "/etc/shadow"],
         ["symlink", "/tmp/s_state", os.path.join(state, "secret.txt")]]
 # Controls: what an app may do.
 ops += [["read", "/app/server.js"], ["list", "/app"], ["write", "/data/ok-" + R],
-        ["write", "/tmp/ok-" + R], ["read", "/data/ok-" + R], ["list", "/"]]
+        ["write", "/tmp/ok-" + R], ["read", "/data/ok-" + R], ["list", "/"],
+        ["list", "/usr/local/etc"], ["list", "/etc"]]
 ops += [["read", p] for p, _ in reads]
 ops += [["list", p] for p, _ in lists]
 ops += [["write", p] for p, _ in hostw]
@@ -180,6 +183,8 @@ root_list = res.get("list:/", "")
 T.ok("work" not in (json.loads(root_list[3:]) if root_list.startswith("OK:") else []),
      "the host's /work is not in the sandbox root", root_list)
 
+T.diag("note: host files visible by design (read-only binds): /etc holds %s; /usr/local/etc "
+       "holds %s" % (res.get("list:/etc"), res.get("list:/usr/local/etc")))
 host_sha = {}
 for inside, hostp in reads:
     key = "read:" + inside
