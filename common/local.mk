@@ -1,1 +1,43 @@
 # common/local.mk: the build of common/ (included by the top Makefile.am).
+# libafcommon.a: configuration, logging, JSON, ids, app files, JWT, passwords, API
+# tokens. Programs linking it add $(AFCOMMON_LIBS).
+noinst_LIBRARIES += common/libafcommon.a
+noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
+	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h
+common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
+	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c
+common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
+	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
+AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \
+	$(OPENSSL_LIBS) -lm
+
+# unit tests (sources under tests/unit/)
+COMMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(JSONC_CFLAGS) \
+	$(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
+check_PROGRAMS += tests/unit/test_jwt
+TESTS += tests/unit/test_jwt
+tests_unit_test_jwt_SOURCES = tests/unit/test_jwt.c
+tests_unit_test_jwt_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_jwt_LDADD = $(AFCOMMON_LIBS)
+check_PROGRAMS += tests/unit/test_json tests/unit/test_util
+TESTS += tests/unit/test_json tests/unit/test_util
+tests_unit_test_json_SOURCES = tests/unit/test_json.c
+tests_unit_test_json_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_json_LDADD = $(AFCOMMON_LIBS)
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_util_LDADD = $(AFCOMMON_LIBS)
+check_PROGRAMS += tests/unit/test_appfiles tests/unit/test_password_token
+TESTS += tests/unit/test_appfiles tests/unit/test_password_token
+tests_unit_test_appfiles_SOURCES = tests/unit/test_appfiles.c
+tests_unit_test_appfiles_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_appfiles_LDADD = $(AFCOMMON_LIBS)
+tests_unit_test_password_token_SOURCES = tests/unit/test_password_token.c
+tests_unit_test_password_token_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_password_token_LDADD = $(AFCOMMON_LIBS)
+check_PROGRAMS += tests/unit/test_conf
+TESTS += tests/unit/test_conf
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_conf_LDADD = $(AFCOMMON_LIBS)
+EXTRA_DIST += etc/appforge.conf.example

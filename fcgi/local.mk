@@ -1,1 +1,42 @@
 # fcgi/local.mk: the build of fcgi/ (included by the top Makefile.am).
+# appforged: master + preforked FastCGI workers. The pure parts (routing, request
+# parsing, responses) live in the library too, so unit tests link them without FastCGI.
+AF_DAEMON_CFLAGS = $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
+AF_DAEMON_LIBS = $(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS)
+
+
+noinst_LIBRARIES += fcgi/libafd.a
+fcgi_libafd_a_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+fcgi_libafd_a_SOURCES = \
+	fcgi/route.c fcgi/route.h fcgi/route_table.c \
+	fcgi/request.c fcgi/request.h \
+	fcgi/response.c fcgi/response.h \
+	fcgi/listener.c fcgi/listener.h \
+	fcgi/daemon.h fcgi/master.c fcgi/worker.c \
+	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
+	fcgi/h_account.c fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h
+
+sbin_PROGRAMS += fcgi/appforged
+fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+fcgi_appforged_SOURCES = fcgi/main.c
+fcgi_appforged_LDADD = fcgi/libafd.a $(AF_DAEMON_LIBS)
+
+check_PROGRAMS += tests/unit/test_route
+TESTS += tests/unit/test_route
+tests_unit_test_route_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+tests_unit_test_route_SOURCES = tests/unit/test_route.c fcgi/route.c fcgi/route_table.c \
+	fcgi/request.c
+tests_unit_test_route_LDADD = $(AFCOMMON_LIBS)
+
+# FastCGI-level tests: appforged started directly, spoken to over its unix socket.
+TESTS += tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
+	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py
+EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
+	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
+	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py
+
+check_PROGRAMS += tests/unit/test_response
+TESTS += tests/unit/test_response
+tests_unit_test_response_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+tests_unit_test_response_SOURCES = tests/unit/test_response.c fcgi/response.c
+tests_unit_test_response_LDADD = $(JSONC_LIBS)

@@ -1,1 +1,18 @@
 # scanner/local.mk: the build of scanner/ (included by the top Makefile.am).
+# libafscanner.a: scanner_scan() runs scan.js (installed as $(pkgdatadir)/scanner/scan.js)
+# under Node with limits. Programs linking it add $(JSONC_LIBS).
+noinst_LIBRARIES += scanner/libafscanner.a
+scanner_libafscanner_a_SOURCES = scanner/scanner.c scanner/scanner.h
+scanner_libafscanner_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+nobase_dist_pkgdata_DATA += scanner/scan.js
+EXTRA_DIST += scanner/README.md
+
+# tests: the rules on case files (Python, TAP) and the C interface (policy, timeout,
+# malformed output).
+TESTS += tests/scanner/test_scan.py tests/scanner/test_scanner
+dist_check_SCRIPTS += tests/scanner/test_scan.py
+EXTRA_DIST += tests/scanner/cases
+check_PROGRAMS += tests/scanner/test_scanner
+tests_scanner_test_scanner_SOURCES = tests/scanner/test_scanner.c
+tests_scanner_test_scanner_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/scanner $(JSONC_CFLAGS)
+tests_scanner_test_scanner_LDADD = scanner/libafscanner.a $(JSONC_LIBS)

@@ -1,2 +1,14 @@
 # tests/local.mk: the build of tests/ (included by the top Makefile.am).
+# The end-to-end tests start a real appforged and nginx each (own ports, own state dir)
+# and run in parallel with the rest of the suite.
+E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.py \
+	tests/e2e/test_edge.py tests/e2e/test_ratelimit.py tests/e2e/test_crash.py \
+	tests/e2e/test_proxy.py
+TESTS += $(E2E_TESTS)
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/harness.py tests/e2e/fakeresolve.py \
+	tests/summary tests/tap.h
+
+# Folders without a local.mk of their own: developer scripts, benchmark, API reference.
+EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
+	bench/api docs/API.md
 include tests/hostile/local.mk

@@ -1,0 +1,348 @@
+/* db.c: the connection (pragmas, migrations), transactions and the statement cache
+ * shared by the DAO files (see db.h). */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const stmt_sql[S_COUNT_] = {
+	[S_USER_INSERT] = "INSERT INTO users(id, username, password_hash, role, disabled, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_USER_GET] = "SELECT id, username, password_hash, role, disabled, created_at"
+		" FROM users WHERE id = ?1",
+	[S_USER_GET_NAME] = "SELECT id, username, password_hash, role, disabled, created_at"
+		" FROM users WHERE username = ?1",
+	[S_USER_LIST] = "SELECT id, username, password_hash, role, disabled, created_at"
+		" FROM users ORDER BY created_at, id",
+	[S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+	[S_USER_SET_ROLE] = "UPDATE users SET role = ?2 WHERE id = ?1",
+	[S_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
+	[S_USER_COUNT] = "SELECT count(*) FROM users",
+	[S_TOKEN_INSERT] = "INSERT INTO api_tokens(id, user_id, name, token_hash, prefix,"
+		" created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, t.name, t.prefix, t.created_at, t.expires_at,"
+		" t.revoked_at, t.last_used_at, u.id, u.username, u.password_hash, u.role,"
+		" u.disabled, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+		" WHERE t.token_hash = ?1 AND t.revoked_at IS NULL"
+		" AND (t.expires_at IS NULL OR t.expires_at > ?2) AND u.disabled = 0",
+	[S_TOKEN_STALE] = "SELECT count(*) FROM api_tokens WHERE id = ?1"
+		" AND (last_used_at IS NULL OR last_used_at < ?3 - 60)",
+	[S_TOKEN_TOUCH] = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"
+		" AND (last_used_at IS NULL OR last_used_at < ?2 - 60)",
+	[S_TOKEN_LIST] = "SELECT id, user_id, name, prefix, created_at, expires_at, revoked_at,"
+		" last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY created_at DESC, id DESC",
+	[S_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?3"
+		" WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+	[S_APP_INSERT] = "INSERT INTO apps(id, seq, owner, name, prompt, status, error,"
+		" scan_verdict, scan_findings, created_at, updated_at) VALUES (?1,"
+		" (SELECT coalesce(max(seq), 0) + 1 FROM apps), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	[S_APP_GET] = "SELECT id, owner, name, prompt, status, error, scan_verdict, scan_findings,"
+		" created_at, updated_at, seq FROM apps WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+	[S_APP_LIST_OWNER] = "SELECT id, owner, name, prompt, status, error, scan_verdict,"
+		" scan_findings, created_at, updated_at, seq FROM apps"
+		" WHERE owner = ?1 AND (created_at, seq) < (?2, ?3)"
+		" ORDER BY created_at DESC, seq DESC LIMIT ?4",
+	[S_APP_LIST_ALL] = "SELECT id, owner, name, prompt, status, error, scan_verdict,"
+		" scan_findings, created_at, updated_at, seq FROM apps"
+		" WHERE (created_at, seq) < (?2, ?3)"
+		" ORDER BY created_at DESC, seq DESC LIMIT ?4",
+	[S_APP_COUNT_OWNER] = "SELECT count(*) FROM apps WHERE owner = ?1",
+	[S_APP_SET_STATUS] = "UPDATE apps SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
+	[S_APP_SET_SCAN] = "UPDATE apps SET scan_verdict = ?2, scan_findings = ?3, updated_at = ?4"
+		" WHERE id = ?1",
+	[S_APP_SET_NAME] = "UPDATE apps SET name = ?2, updated_at = ?3 WHERE id = ?1",
+	[S_APP_TOUCH] = "UPDATE apps SET updated_at = ?2 WHERE id = ?1",
+	[S_APP_DELETE] = "DELETE FROM apps WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+	[S_FILE_INSERT] = "INSERT INTO app_files(app_id, path, content) VALUES (?1, ?2, ?3)",
+	[S_FILES_GET] = "SELECT path, content FROM app_files WHERE app_id = ?1 ORDER BY path",
+	[S_FILES_DELETE] = "DELETE FROM app_files WHERE app_id = ?1",
+	[S_RUN_INSERT] = "INSERT INTO runs(app_id, state, port, pid, started_at, ended_at,"
+		" expires_at, exit_code, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_RUN_UPDATE] = "UPDATE runs SET state = ?2, port = ?3, pid = ?4, ended_at = ?5,"
+		" expires_at = ?6, exit_code = ?7, reason = ?8 WHERE id = ?1",
+	[S_RUN_CURRENT] = "SELECT id, app_id, state, port, pid, started_at, ended_at, expires_at,"
+		" exit_code, reason FROM runs WHERE app_id = ?1 ORDER BY id DESC LIMIT 1",
+	[S_RUN_LIST_ACTIVE] = "SELECT id, app_id, state, port, pid, started_at, ended_at,"
+		" expires_at, exit_code, reason FROM runs WHERE state IN ('starting', 'running')"
+		" ORDER BY id",
+	[S_RUN_COUNT_OWNER] = "SELECT count(*) FROM runs r JOIN apps a ON a.id = r.app_id"
+		" WHERE a.owner = ?1 AND r.state IN ('starting', 'running')",
+	[S_AUDIT_INSERT] = "INSERT INTO audit(at, request_id, actor, action, target, detail)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_AUDIT_LIST] = "SELECT id, at, request_id, actor, action, target, detail FROM audit"
+		" WHERE at >= ?1 AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)"
+		" ORDER BY id DESC LIMIT ?4",
+	[S_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3",
+};
+
+long long db_now(void)
+{
+	return (long long)time(NULL);
+}
+
+int db_fail(struct db *db, int rc, const char *what, char *err, size_t errlen)
+{
+	int ext = db ? sqlite3_extended_errcode(db->h) : rc;
+
+	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		snprintf(err, errlen, "%s: already exists", what);
+		return DB_CONFLICT;
+	}
+	snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+	return DB_ERR;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, enum db_sid id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = db->stmt[id];
+	int rc;
+
+	if (!s) {
+		rc = sqlite3_prepare_v3(db->h, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					&db->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(db, rc, "prepare", err, errlen);
+			return NULL;
+		}
+		return db->stmt[id];
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+int db_step_done(struct db *db, sqlite3_stmt *s, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(s), out = DB_OK;
+
+	if (rc != SQLITE_DONE)
+		out = db_fail(db, rc, "write", err, errlen);
+	sqlite3_reset(s);
+	return out;
+}
+
+static int exec(struct db *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%.40s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+int db_begin(struct db *db, char *err, size_t errlen)
+{
+	return exec(db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int db_commit(struct db *db, char *err, size_t errlen)
+{
+	if (exec(db, "COMMIT", err, errlen) == DB_OK)
+		return DB_OK;
+	db_rollback(db);
+	return DB_ERR;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_tx_enter(struct db *db, struct db_tx *tx, char *err, size_t errlen)
+{
+	tx->own = sqlite3_get_autocommit(db->h);
+	if (tx->own)
+		return db_begin(db, err, errlen);
+	return exec(db, "SAVEPOINT dao", err, errlen);
+}
+
+int db_tx_leave(struct db *db, struct db_tx *tx, int rc, char *err, size_t errlen)
+{
+	if (tx->own) {
+		if (rc != DB_OK) {
+			db_rollback(db);
+			return rc;
+		}
+		return db_commit(db, err, errlen);
+	}
+	if (rc != DB_OK)
+		sqlite3_exec(db->h, "ROLLBACK TO dao", NULL, NULL, NULL);
+	sqlite3_exec(db->h, "RELEASE dao", NULL, NULL, NULL);
+	return rc;
+}
+
+int db_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+int db_bind_opt_time(sqlite3_stmt *s, int i, long long v)
+{
+	return v ? sqlite3_bind_int64(s, i, v) : sqlite3_bind_null(s, i);
+}
+
+void db_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	util_copy(dst, size, t ? (const char *)t : "");
+}
+
+char *db_col_dup(sqlite3_stmt *s, int i, const char *if_null)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	if (!t && !if_null)
+		return NULL;
+	return strdup(t ? (const char *)t : if_null);
+}
+
+long long db_col_time(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, i);
+}
+
+int db_schema_version(struct db *db)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Applies the missing migrations in one IMMEDIATE transaction; the version is read
+ * again inside it so processes opening the database together migrate it once. */
+static int migrate(struct db *db, char *err, size_t errlen)
+{
+	int v, latest = db_schema_latest();
+	char sql[64];
+
+	if (db_begin(db, err, errlen) != DB_OK)
+		return DB_ERR;
+	v = db_schema_version(db);
+	if (v < 0 || v > latest) {
+		snprintf(err, errlen, "database schema version %d unknown to this build (latest %d)",
+			 v, latest);
+		goto fail;
+	}
+	for (int i = v + 1; i <= latest; i++)
+		if (exec(db, db_migration_sql(i), err, errlen) != DB_OK)
+			goto fail;
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest);
+	if (v != latest && exec(db, sql, err, errlen) != DB_OK)
+		goto fail;
+	return db_commit(db, err, errlen);
+fail:
+	db_rollback(db);
+	return DB_ERR;
+}
+
+/* journal_mode answers with a row: read it to be sure WAL is really on. Processes that
+ * open a new database at the same moment can find it locked by another one switching
+ * it (the busy handler does not cover this): retry for up to the busy timeout. */
+static int set_wal(struct db *db, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 250; attempt++) {
+		sqlite3_stmt *s;
+		int ok = 0;
+
+		if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW) {
+			const unsigned char *m = sqlite3_column_text(s, 0);
+			ok = m && strcmp((const char *)m, "wal") == 0;
+		}
+		sqlite3_finalize(s);
+		if (ok)
+			return DB_OK;
+		usleep(20 * 1000);
+	}
+	snprintf(err, errlen, "cannot switch the database to WAL mode: %s", sqlite3_errmsg(db->h));
+	return DB_ERR;
+}
+
+/* Creates the file with mode 0600 first: SQLite would use 0644 (the -wal and -shm
+ * files copy the main file's mode). */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return DB_ERR;
+	}
+	close(fd);
+	return DB_OK;
+}
+
+int db_open(struct db **out, const char *path, char *err, size_t errlen)
+{
+	struct db *db;
+	int rc;
+
+	*out = NULL;
+	if (create_private(path, err, errlen) != DB_OK)
+		return DB_ERR;
+	db = calloc(1, sizeof *db);
+	if (!db) {
+		snprintf(err, errlen, "out of memory");
+		return DB_ERR;
+	}
+	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (set_wal(db, err, errlen) != DB_OK ||
+	    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err, errlen) != DB_OK ||
+	    migrate(db, err, errlen) != DB_OK)
+		goto fail;
+	*out = db;
+	return DB_OK;
+fail:
+	db_close(db);
+	return DB_ERR;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->h)
+		db_rollback(db);
+	for (int i = 0; i < S_COUNT_; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_ping(struct db *db, char *err, size_t errlen)
+{
+	if (!db || db_schema_version(db) != db_schema_latest()) {
+		snprintf(err, errlen, "database not available");
+		return DB_ERR;
+	}
+	return DB_OK;
+}
+
+void *db_sqlite(struct db *db)
+{
+	return db->h;
+}

@@ -1,0 +1,64 @@
+/* db_internal.h: what the files of db/ share and nobody else sees. */
+#ifndef AF_DB_INTERNAL_H
+#define AF_DB_INTERNAL_H
+
+#include "db.h"
+
+#include <sqlite3.h>
+
+/* The SQL of migration version (1..db_schema_latest()), or NULL. */
+const char *db_migration_sql(int version);
+
+/* Every statement the DAO runs, prepared once per connection (see stmt_sql in db.c). */
+enum db_sid {
+	S_USER_INSERT, S_USER_GET, S_USER_GET_NAME, S_USER_LIST, S_USER_DELETE,
+	S_USER_SET_ROLE, S_USER_SET_DISABLED, S_USER_COUNT,
+	S_TOKEN_INSERT, S_TOKEN_LOOKUP, S_TOKEN_STALE, S_TOKEN_TOUCH, S_TOKEN_LIST, S_TOKEN_REVOKE,
+	S_APP_INSERT, S_APP_GET, S_APP_LIST_OWNER, S_APP_LIST_ALL, S_APP_COUNT_OWNER,
+	S_APP_SET_STATUS, S_APP_SET_SCAN, S_APP_SET_NAME, S_APP_TOUCH, S_APP_DELETE,
+	S_FILE_INSERT, S_FILES_GET, S_FILES_DELETE,
+	S_RUN_INSERT, S_RUN_UPDATE, S_RUN_CURRENT, S_RUN_LIST_ACTIVE, S_RUN_COUNT_OWNER,
+	S_AUDIT_INSERT, S_AUDIT_LIST, S_AUDIT_COUNT,
+	S_COUNT_
+};
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *stmt[S_COUNT_];
+};
+
+/* The cached statement id, reset and with bindings cleared; NULL with err on error. */
+sqlite3_stmt *db_stmt(struct db *db, enum db_sid id, char *err, size_t errlen);
+
+/* Runs a write statement to completion and resets it. DB_OK, DB_CONFLICT (unique key)
+ * or DB_ERR. */
+int db_step_done(struct db *db, sqlite3_stmt *s, char *err, size_t errlen);
+
+/* Maps a failed sqlite3 call to DB_ERR/DB_CONFLICT with a message naming what. */
+int db_fail(struct db *db, int rc, const char *what, char *err, size_t errlen);
+
+/* A DAO write's own atomicity: BEGIN IMMEDIATE when no transaction is open, else a
+ * SAVEPOINT inside the caller's. db_tx_leave commits/releases on DB_OK and rolls back
+ * otherwise; it returns rc, or DB_ERR if the commit fails. */
+struct db_tx { int own; };
+int db_tx_enter(struct db *db, struct db_tx *tx, char *err, size_t errlen);
+int db_tx_leave(struct db *db, struct db_tx *tx, int rc, char *err, size_t errlen);
+
+/* Binding and reading helpers: NULL strings and 0 optional times bind SQL NULL. */
+int db_bind_text(sqlite3_stmt *s, int i, const char *v);
+int db_bind_opt_time(sqlite3_stmt *s, int i, long long v);
+void db_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size);
+char *db_col_dup(sqlite3_stmt *s, int i, const char *if_null);  /* NULL only on OOM */
+long long db_col_time(sqlite3_stmt *s, int i);                  /* NULL reads 0 */
+
+long long db_now(void);
+
+/* Runs a count(*) statement: text ?1 and ?2 when not NULL, integer ?3 when the
+ * statement has one. */
+int db_count(struct db *db, enum db_sid sid, const char *a, const char *b, long long c,
+	     long long *n, char *err, size_t errlen);
+
+/* Grows *arr (elements of size sz) to hold at least n + 1 elements. 0 or -1. */
+int db_grow(void **arr, size_t *cap, size_t n, size_t sz);
+
+#endif

@@ -1,0 +1,95 @@
+/* schema.c: the numbered migrations of the appforge database. Migration i (1-based)
+ * brings the schema from version i-1 to i; db_open applies the missing ones in one
+ * transaction and records the version in PRAGMA user_version. Never edit a migration
+ * that has shipped: append a new one. */
+#include "db_internal.h"
+
+static const char *const migrations[] = {
+	/* 1: the initial schema */
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('user', 'admin')),"
+	"  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE api_tokens ("
+	"  id TEXT PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  prefix TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  last_used_at INTEGER"
+	") STRICT;"
+	"CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);"
+	"CREATE TABLE apps ("
+	"  id TEXT PRIMARY KEY,"
+	"  seq INTEGER NOT NULL UNIQUE,"
+	"  owner TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  prompt TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL CHECK (status IN ('generating', 'ready', 'blocked', 'failed')),"
+	"  error TEXT,"
+	"  scan_verdict TEXT CHECK (scan_verdict IN ('pass', 'warn', 'block')),"
+	"  scan_findings TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(scan_findings)),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX apps_owner_order ON apps(owner, created_at DESC, seq DESC);"
+	"CREATE INDEX apps_order ON apps(created_at DESC, seq DESC);"
+	"CREATE TABLE app_files ("
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  content TEXT NOT NULL,"
+	"  PRIMARY KEY (app_id, path)"
+	") STRICT;"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL CHECK (state IN ('starting', 'running', 'exited', 'stopped')),"
+	"  port INTEGER,"
+	"  pid INTEGER,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  expires_at INTEGER,"
+	"  exit_code INTEGER,"
+	"  reason TEXT CHECK (reason IN ('stopped', 'timeout', 'memory', 'crashed', 'deleted'))"
+	") STRICT;"
+	"CREATE INDEX runs_app ON runs(app_id, id);"
+	/* at most one live run per app, and a port serves one live run */
+	"CREATE UNIQUE INDEX runs_live_app ON runs(app_id) WHERE state IN ('starting', 'running');"
+	"CREATE UNIQUE INDEX runs_live_port ON runs(port)"
+	"  WHERE state IN ('starting', 'running') AND port IS NOT NULL;"
+	/* audit.actor is deliberately not a foreign key: events outlive their actors */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  request_id TEXT NOT NULL DEFAULT '',"
+	"  actor TEXT NOT NULL DEFAULT '',"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL DEFAULT '',"
+	"  detail TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail))"
+	") STRICT;"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX audit_actor_action ON audit(actor, action, at);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+};
+
+int db_schema_latest(void)
+{
+	return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *db_migration_sql(int version)
+{
+	if (version < 1 || version > db_schema_latest())
+		return NULL;
+	return migrations[version - 1];
+}

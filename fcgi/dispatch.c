@@ -1,0 +1,75 @@
+/* dispatch.c: one request through the router, authentication and its handler. */
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "fcgi/handler.h"
+
+typedef void (*handler_fn)(struct hctx *);
+
+static const handler_fn handlers[H__COUNT] = {
+	[H_HEALTH] = h_health,
+	[H_LOGIN] = h_login,
+	[H_ME] = h_me,
+	[H_TOKEN_CREATE] = h_token_create,
+	[H_TOKEN_LIST] = h_token_list,
+	[H_TOKEN_DELETE] = h_token_delete,
+	[H_APP_CREATE] = h_app_create,
+	[H_APP_LIST] = h_app_list,
+	[H_APP_GET] = h_app_get,
+	[H_APP_DELETE] = h_app_delete,
+	[H_APP_FILES_GET] = h_app_files_get,
+	[H_APP_FILES_PUT] = h_app_files_put,
+	[H_APP_RUN] = h_app_run,
+	[H_APP_STOP] = h_app_stop,
+	[H_APP_LOGS] = h_app_logs,
+	[H_ADMIN_USERS_LIST] = h_admin_users_list,
+	[H_ADMIN_USER_CREATE] = h_admin_user_create,
+	[H_ADMIN_USER_DELETE] = h_admin_user_delete,
+	[H_ADMIN_APPS_LIST] = h_admin_apps_list,
+	[H_ADMIN_APP_DELETE] = h_admin_app_delete,
+	[H_ADMIN_SANDBOXES] = h_admin_sandboxes,
+	[H_ADMIN_AUDIT] = h_admin_audit,
+	[H_INTERNAL_RESOLVE] = h_internal_resolve,
+};
+
+void handle_request(const struct worker_state *ws, struct request *req, struct response *resp)
+{
+	struct route_match m;
+	struct hctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.conf = ws->conf;
+	ctx.jwt = ws->jwt;
+	ctx.db = ws->db;
+	ctx.req = req;
+	ctx.resp = resp;
+	ctx.now = (long long)time(NULL);
+
+	switch (route_match(route_table, req->method, req->path, &m)) {
+	case ROUTE_NOT_FOUND:
+		response_error(resp, 404, "not_found", "no such resource");
+		return;
+	case ROUTE_METHOD_NOT_ALLOWED:
+		response_error(resp, 405, "method_not_allowed", "method not allowed on this resource");
+		response_header(resp, "Allow", m.allow);
+		return;
+	case ROUTE_FOUND:
+		break;
+	}
+	ctx.param = m.param;
+	if (m.route->auth != ROUTE_AUTH_NONE) {
+		if (auth_authenticate(&ctx) < 0)
+			return;
+		if (m.route->auth == ROUTE_AUTH_ADMIN && !ctx.who.admin) {
+			response_error(resp, 403, "forbidden", "administrator role required");
+			return;
+		}
+	}
+	handlers[m.route->handler](&ctx);
+	if (!resp->status) {
+		/* A handler that forgot to answer is a bug; never leave the client hanging. */
+		log_error("handler for %s %s gave no response", req->method, req->path);
+		response_error(resp, 500, "internal_error", "internal error");
+	}
+}

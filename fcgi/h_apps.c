@@ -1,0 +1,445 @@
+/* h_apps.c: the apps of the calling user (and the admin variants that share code). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/appfiles.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "fcgi/handler.h"
+#include "fcgi/names.h"
+
+#define APP_NAME_MAX 100
+#define APP_PROMPT_MAX 4000
+#define APP_DEFAULT_NAME "Untitled app"
+#define APP_LIST_MAX 100
+
+static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
+{
+	char err[256];
+	struct db_run r;
+	struct json_object *o = json_object_new_object();
+	int rc = db_run_current(ctx->db, app_id, &r, err, sizeof(err));
+
+	if (rc != DB_OK) {
+		if (rc != DB_NOTFOUND)
+			log_warn("run of %s: %s", app_id, err);
+		json_object_object_add(o, "state", json_object_new_string("stopped"));
+		json_object_object_add(o, "port", NULL);
+		json_object_object_add(o, "started_at", NULL);
+		json_object_object_add(o, "expires_at", NULL);
+		json_object_object_add(o, "exit_code", NULL);
+		json_object_object_add(o, "reason", NULL);
+		return o;
+	}
+	json_object_object_add(o, "state", json_object_new_string(r.state));
+	json_object_object_add(o, "port", r.port ? json_object_new_int(r.port) : NULL);
+	h_add_time(o, "started_at", r.started_at);
+	h_add_time(o, "expires_at", r.expires_at);
+	json_object_object_add(o, "exit_code",
+			       r.has_exit_code ? json_object_new_int(r.exit_code) : NULL);
+	json_object_object_add(o, "reason", json_new_string_or_null(r.reason[0] ? r.reason : NULL));
+	return o;
+}
+
+struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
+{
+	char url[512];
+	struct json_object *o = json_object_new_object(), *scan, *findings = NULL;
+	const struct conf *c = ctx->conf;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(a->id));
+	json_object_object_add(o, "name", json_object_new_string(a->name ? a->name : ""));
+	json_object_object_add(o, "owner", json_object_new_string(a->owner));
+	json_object_object_add(o, "prompt",
+			       json_new_string_or_null(a->prompt && *a->prompt ? a->prompt : NULL));
+	json_object_object_add(o, "status", json_object_new_string(a->status));
+	if (a->error)
+		json_object_object_add(o, "error", json_object_new_string(a->error));
+	h_add_time(o, "created_at", a->created_at);
+	h_add_time(o, "updated_at", a->updated_at);
+	if (c->https_port == 443)
+		snprintf(url, sizeof(url), "https://%s.%s/", a->id, c->apps_domain);
+	else
+		snprintf(url, sizeof(url), "https://%s.%s:%d/", a->id, c->apps_domain,
+			 c->https_port);
+	json_object_object_add(o, "url", json_object_new_string(url));
+
+	scan = json_object_new_object();
+	json_object_object_add(scan, "verdict",
+			       json_new_string_or_null(a->scan_verdict[0] ? a->scan_verdict : NULL));
+	if (a->scan_findings)
+		findings = json_tokener_parse(a->scan_findings); /* our own stored JSON */
+	if (!json_object_is_type(findings, json_type_array)) {
+		json_object_put(findings);
+		findings = json_object_new_array();
+	}
+	json_object_object_add(scan, "findings", findings);
+	json_object_object_add(o, "scan", scan);
+	json_object_object_add(o, "run", run_to_json(ctx, a->id));
+	return o;
+}
+
+/* The owner filter: the caller's id, or NULL for admin routes. */
+static const char *owner_of(struct hctx *ctx, bool admin)
+{
+	return admin ? NULL : ctx->who.user_id;
+}
+
+/* Loads the app named by the route (404 for a missing or foreign app). 0 or -1. */
+static int load_app(struct hctx *ctx, bool admin, struct db_app *a)
+{
+	char err[256];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (!id_valid_app(ctx->param)) {
+		h_not_found(ctx);
+		return -1;
+	}
+	rc = db_app_get(ctx->db, ctx->param, owner_of(ctx, admin), a, err, sizeof(err));
+	if (rc == DB_NOTFOUND) {
+		h_not_found(ctx);
+		return -1;
+	}
+	if (rc != DB_OK) {
+		h_internal(ctx, "app get", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
+{
+	char err[256];
+	struct db_app a;
+
+	memset(&a, 0, sizeof(a));
+	if (db_app_get(ctx->db, id, owner_of(ctx, admin), &a, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "app reload", err);
+		return;
+	}
+	response_json(ctx->resp, status, app_to_json(ctx, &a));
+	db_app_clear(&a);
+}
+
+/* Validates {"files": {...}} present in body; 0, or -1 after answering 400. */
+static int get_files(struct hctx *ctx, struct json_object *body, struct json_object **files)
+{
+	char err[256];
+	if (json_get_object(body, "files", JSON_REQUIRED, files, err, sizeof(err)) < 0 ||
+	    appfiles_validate(*files, err, sizeof(err)) < 0) {
+		h_bad_request(ctx, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void create_from_files(struct hctx *ctx, struct json_object *body, const char *name)
+{
+	char err[256];
+	struct json_object *files, *d;
+	struct db_app a;
+	long long count = 0;
+	int rc;
+
+	if (get_files(ctx, body, &files) < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	if (id_new_app(a.id) < 0) {
+		h_internal(ctx, "app create", "no randomness");
+		return;
+	}
+	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
+	a.name = (char *)name;
+	a.prompt = (char *)"";
+	util_copy(a.status, sizeof(a.status), "ready");
+	/* TODO(lifecycle: scanner integration): no code scanner exists yet, so an app made
+	 * from files is recorded as scanned "pass" with no findings. When scanner/ lands,
+	 * run it here (and in PUT files) and store its real verdict and findings; a
+	 * "block" verdict then makes status "blocked". */
+	util_copy(a.scan_verdict, sizeof(a.scan_verdict), "pass");
+	a.scan_findings = (char *)"[]";
+
+	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "app create", err);
+		return;
+	}
+	/* Counting inside BEGIN IMMEDIATE serialises concurrent creations: the quota holds
+	 * across workers. */
+	rc = db_app_count_by_owner(ctx->db, a.owner, &count, err, sizeof(err));
+	if (rc == DB_OK && count >= ctx->conf->quota_apps) {
+		db_rollback(ctx->db);
+		response_error(ctx->resp, 403, "quota_exceeded", "app quota reached: delete an app first");
+		return;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "name", json_object_new_string(name));
+	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
+	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof(err)) != DB_OK ||
+	    h_audit(ctx, "app.create", a.id, d, err, sizeof(err)) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		db_rollback(ctx->db);
+		json_object_put(d);
+		h_internal(ctx, "app create", err);
+		return;
+	}
+	json_object_put(d);
+	log_info("app %s created by %s", a.id, a.owner);
+	{
+		char loc[64];
+		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);
+		response_header(ctx->resp, "Location", loc);
+	}
+	answer_app(ctx, 201, a.id, false);
+}
+
+void h_app_create(struct hctx *ctx)
+{
+	static const char *const keys[] = { "files", "prompt", "name", NULL };
+	char err[256];
+	const char *name = APP_DEFAULT_NAME, *prompt = NULL;
+	struct json_object *body = h_body_object(ctx);
+	int has_files;
+
+	if (!body)
+		return;
+	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name,
+			    NULL, err, sizeof(err)) < 0 ||
+	    json_get_string(body, "prompt", JSON_NONEMPTY, APP_PROMPT_MAX, &prompt, NULL, err,
+			    sizeof(err)) < 0) {
+		h_bad_request(ctx, err);
+		goto out;
+	}
+	if (!names_display_valid(name)) {
+		h_bad_request(ctx, "field 'name' must not contain control characters");
+		goto out;
+	}
+	has_files = json_object_object_get_ex(body, "files", NULL);
+	if (has_files && prompt) {
+		h_bad_request(ctx, "give either 'files' or 'prompt', not both");
+		goto out;
+	}
+	if (has_files) {
+		create_from_files(ctx, body, name);
+	} else if (prompt) {
+		/* TODO(lifecycle: generation): generation from a prompt (202, status
+		 * "generating") arrives with the generator and lifecycle work. */
+		h_not_implemented(ctx, "generating an app from a prompt");
+	} else {
+		h_bad_request(ctx, "request body needs 'files' or 'prompt'");
+	}
+out:
+	json_object_put(body);
+}
+
+static void list_apps(struct hctx *ctx, bool admin)
+{
+	char err[256], cursor[DB_CURSOR_BUFSZ], next[DB_CURSOR_BUFSZ];
+	struct db_app *apps = NULL;
+	size_t n = 0;
+	int limit, rc;
+	struct json_object *o, *arr;
+
+	if (h_query_limit(ctx, 20, APP_LIST_MAX, &limit) < 0)
+		return;
+	rc = query_get(ctx->req->query, "cursor", cursor, sizeof(cursor));
+	if (rc < 0) {
+		h_bad_request(ctx, "invalid cursor");
+		return;
+	}
+	if (rc == 0)
+		cursor[0] = 0;
+	rc = db_app_list(ctx->db, owner_of(ctx, admin), cursor, limit, &apps, &n, next, err,
+			 sizeof(err));
+	if (rc != DB_OK) {
+		/* The only client-caused failure of a list is a cursor it did not get from
+		 * us; anything else is ours. */
+		if (cursor[0] && strstr(err, "invalid cursor")) {
+			h_bad_request(ctx, "invalid cursor");
+			return;
+		}
+		h_internal(ctx, "app list", err);
+		return;
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, app_to_json(ctx, &apps[i]));
+	db_app_list_free(apps, n);
+	o = json_object_new_object();
+	json_object_object_add(o, "apps", arr);
+	json_object_object_add(o, "next_cursor", json_new_string_or_null(next[0] ? next : NULL));
+	response_json(ctx->resp, 200, o);
+}
+
+void h_app_list(struct hctx *ctx)
+{
+	list_apps(ctx, false);
+}
+
+void h_admin_apps_list(struct hctx *ctx)
+{
+	list_apps(ctx, true);
+}
+
+void h_app_get(struct hctx *ctx)
+{
+	struct db_app a;
+	if (load_app(ctx, false, &a) < 0)
+		return;
+	response_json(ctx->resp, 200, app_to_json(ctx, &a));
+	db_app_clear(&a);
+}
+
+static void delete_app(struct hctx *ctx, bool admin)
+{
+	char err[256], dir[4096];
+	int rc;
+
+	if (!id_valid_app(ctx->param)) {
+		h_not_found(ctx);
+		return;
+	}
+	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "app delete", err);
+		return;
+	}
+	rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof(err));
+	if (rc == DB_NOTFOUND) {
+		db_rollback(ctx->db);
+		h_not_found(ctx);
+		return;
+	}
+	if (rc != DB_OK ||
+	    h_audit(ctx, admin ? "admin.app.delete" : "app.delete", ctx->param, NULL, err,
+		    sizeof(err)) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		db_rollback(ctx->db);
+		h_internal(ctx, "app delete", err);
+		return;
+	}
+	/* TODO(lifecycle: stop on delete): a running app's sandbox must be killed and its
+	 * port freed here once the supervisor exists. Its directory goes now. */
+	snprintf(dir, sizeof(dir), "%s/%s", ctx->conf->apps_dir, ctx->param);
+	if (appfiles_remove_tree(dir, err, sizeof(err)) < 0)
+		log_warn("app %s: directory not removed: %s", ctx->param, err);
+	log_info("app %s deleted", ctx->param);
+	response_empty(ctx->resp, 204);
+}
+
+void h_app_delete(struct hctx *ctx)
+{
+	delete_app(ctx, false);
+}
+
+void h_admin_app_delete(struct hctx *ctx)
+{
+	delete_app(ctx, true);
+}
+
+void h_app_files_get(struct hctx *ctx)
+{
+	char err[256];
+	struct db_app a;
+	struct json_object *files = NULL, *o;
+
+	if (load_app(ctx, false, &a) < 0)
+		return;
+	db_app_clear(&a);
+	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "files get", err);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "files", files);
+	response_json(ctx->resp, 200, o);
+}
+
+void h_app_files_put(struct hctx *ctx)
+{
+	static const char *const keys[] = { "files", NULL };
+	char err[256];
+	struct json_object *body, *files, *d;
+	struct db_app a;
+	int rc;
+
+	if (!id_valid_app(ctx->param)) {
+		h_not_found(ctx);
+		return;
+	}
+	body = h_body_object(ctx);
+	if (!body)
+		return;
+	if (json_check_keys(body, keys, err, sizeof(err)) < 0) {
+		h_bad_request(ctx, err);
+		goto out;
+	}
+	if (get_files(ctx, body, &files) < 0)
+		goto out;
+	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "files put", err);
+		goto out;
+	}
+	memset(&a, 0, sizeof(a));
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
+	if (rc == DB_NOTFOUND) {
+		db_rollback(ctx->db);
+		h_not_found(ctx);
+		goto out;
+	}
+	if (rc == DB_OK && strcmp(a.status, "generating") == 0) {
+		db_app_clear(&a);
+		db_rollback(ctx->db);
+		response_error(ctx->resp, 409, "conflict", "the app is still being generated");
+		goto out;
+	}
+	db_app_clear(&a);
+	d = json_object_new_object();
+	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
+	/* TODO(lifecycle: scanner integration): re-scan here; see create_from_files. */
+	if (rc != DB_OK ||
+	    db_app_files_replace(ctx->db, ctx->param, files, err, sizeof(err)) != DB_OK ||
+	    db_app_set_scan(ctx->db, ctx->param, "pass", "[]", err, sizeof(err)) != DB_OK ||
+	    db_app_set_status(ctx->db, ctx->param, "ready", NULL, err, sizeof(err)) != DB_OK ||
+	    h_audit(ctx, "app.files.update", ctx->param, d, err, sizeof(err)) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		db_rollback(ctx->db);
+		json_object_put(d);
+		h_internal(ctx, "files put", err);
+		goto out;
+	}
+	json_object_put(d);
+	answer_app(ctx, 200, ctx->param, false);
+out:
+	json_object_put(body);
+}
+
+/* run, stop and logs need the sandbox supervisor (lifecycle work). The app is still
+ * looked up first so that a missing or foreign app is the usual 404. */
+static void lifecycle_pending(struct hctx *ctx, const char *what)
+{
+	struct db_app a;
+	if (load_app(ctx, false, &a) < 0)
+		return;
+	db_app_clear(&a);
+	/* TODO(lifecycle): start/stop/log reading through the sandbox supervisor. */
+	h_not_implemented(ctx, what);
+}
+
+void h_app_run(struct hctx *ctx)
+{
+	lifecycle_pending(ctx, "running apps");
+}
+
+void h_app_stop(struct hctx *ctx)
+{
+	lifecycle_pending(ctx, "stopping apps");
+}
+
+void h_app_logs(struct hctx *ctx)
+{
+	lifecycle_pending(ctx, "app logs");
+}

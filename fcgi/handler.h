@@ -1,0 +1,101 @@
+/* handler.h: what every API handler gets, and the helpers they share.
+ *
+ * A handler reads ctx->req (and ctx->param, the route's placeholder), acts through the
+ * DAO (db.h) and fills ctx->resp. It never fails silently: every path ends with
+ * exactly one response_* call. Internal failures are logged with their detail and
+ * answered with a bare 500 that names nothing internal. */
+#ifndef AF_HANDLER_H
+#define AF_HANDLER_H
+
+#include <stdbool.h>
+
+#include "common/conf.h"
+#include "common/util.h"
+#include "db/db.h"
+#include "fcgi/request.h"
+#include "fcgi/response.h"
+#include "fcgi/route.h"
+
+struct afjwt_ctx;
+struct json_object;
+
+/* Who is calling (filled by auth_authenticate for user/admin routes). */
+struct principal {
+	bool present;
+	char user_id[ID_MAX_BUFSZ];
+	char username[DB_USERNAME_MAX + 1];
+	bool admin;
+	char via[8];                 /* "jwt" | "token" */
+	char token_id[ID_MAX_BUFSZ]; /* via token */
+};
+
+struct hctx {
+	const struct conf *conf;
+	const struct afjwt_ctx *jwt;
+	struct db *db;
+	struct request *req;
+	struct response *resp;
+	const char *param;           /* the route placeholder value, "" when none */
+	struct principal who;
+	long long now;               /* time(NULL) at the start of the request */
+};
+
+/* Process-wide state of a worker, set once after fork. */
+struct worker_state {
+	const struct conf *conf;
+	const struct afjwt_ctx *jwt;
+	struct db *db;
+};
+
+/* Routes, authenticates and answers one parsed request (body already read). */
+void handle_request(const struct worker_state *ws, struct request *req, struct response *resp);
+
+/* auth.c: checks the Authorization header. Returns 0 with ctx->who filled, or -1 after
+ * answering 401 (or 500). */
+int auth_authenticate(struct hctx *ctx);
+
+/* Shared helpers (handler_util.c). */
+void h_internal(struct hctx *ctx, const char *what, const char *err);
+void h_bad_request(struct hctx *ctx, const char *message);
+void h_not_found(struct hctx *ctx);
+void h_not_implemented(struct hctx *ctx, const char *what);
+/* Parses the body as a JSON object; on failure answers 400/415 and returns NULL.
+ * The caller json_object_put()s the result. */
+struct json_object *h_body_object(struct hctx *ctx);
+/* Adds key -> RFC 3339 string (or null when t == 0) to obj. */
+void h_add_time(struct json_object *obj, const char *key, long long t);
+/* Appends an audit event inside the caller's open transaction. */
+int h_audit(struct hctx *ctx, const char *action, const char *target,
+	    struct json_object *detail, char *err, size_t errlen);
+/* Parses ?limit= (default def, bounds 1..max). Returns 0, or -1 after answering 400. */
+int h_query_limit(struct hctx *ctx, int def, int max, int *out);
+
+/* The handlers (h_*.c). */
+void h_health(struct hctx *ctx);
+void h_login(struct hctx *ctx);
+void h_me(struct hctx *ctx);
+void h_token_create(struct hctx *ctx);
+void h_token_list(struct hctx *ctx);
+void h_token_delete(struct hctx *ctx);
+void h_app_create(struct hctx *ctx);
+void h_app_list(struct hctx *ctx);
+void h_app_get(struct hctx *ctx);
+void h_app_delete(struct hctx *ctx);
+void h_app_files_get(struct hctx *ctx);
+void h_app_files_put(struct hctx *ctx);
+void h_app_run(struct hctx *ctx);
+void h_app_stop(struct hctx *ctx);
+void h_app_logs(struct hctx *ctx);
+void h_admin_users_list(struct hctx *ctx);
+void h_admin_user_create(struct hctx *ctx);
+void h_admin_user_delete(struct hctx *ctx);
+void h_admin_apps_list(struct hctx *ctx);
+void h_admin_app_delete(struct hctx *ctx);
+void h_admin_sandboxes(struct hctx *ctx);
+void h_admin_audit(struct hctx *ctx);
+void h_internal_resolve(struct hctx *ctx);
+
+/* The app object of API.md (new reference; NULL on out of memory). */
+struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
+
+#endif

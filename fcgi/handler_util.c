@@ -1,0 +1,103 @@
+/* handler_util.c: helpers shared by the API handlers (see handler.h). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "fcgi/handler.h"
+
+void h_internal(struct hctx *ctx, const char *what, const char *err)
+{
+	log_error("%s: %s", what, err ? err : "failed");
+	response_error(ctx->resp, 500, "internal_error", "internal error");
+}
+
+void h_bad_request(struct hctx *ctx, const char *message)
+{
+	response_error(ctx->resp, 400, "invalid_request", message);
+}
+
+void h_not_found(struct hctx *ctx)
+{
+	response_error(ctx->resp, 404, "not_found", "not found");
+}
+
+void h_not_implemented(struct hctx *ctx, const char *what)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg), "%s is not available yet on this server", what);
+	response_error(ctx->resp, 501, "not_implemented", msg);
+}
+
+/* "application/json" with optional parameters ("; charset=utf-8"). */
+static bool json_content_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == 0 || *ct == ';';
+}
+
+struct json_object *h_body_object(struct hctx *ctx)
+{
+	char err[256];
+	struct json_object *o;
+	const struct request *r = ctx->req;
+
+	if (r->content_type && *r->content_type && !json_content_type(r->content_type)) {
+		response_error(ctx->resp, 415, "unsupported_media_type",
+			       "request body must be application/json");
+		return NULL;
+	}
+	if (!r->body || r->content_length == 0) {
+		h_bad_request(ctx, "request body must be a JSON object");
+		return NULL;
+	}
+	o = json_parse_object(r->body, (size_t)r->content_length,
+			      (size_t)ctx->conf->max_body_bytes, JSON_DEFAULT_MAX_DEPTH,
+			      err, sizeof(err));
+	if (!o)
+		h_bad_request(ctx, err);
+	return o;
+}
+
+void h_add_time(struct json_object *obj, const char *key, long long t)
+{
+	char buf[TIME_RFC3339_BUFSZ];
+	if (t == 0 || util_time_format(t, buf, sizeof(buf)) < 0)
+		json_object_object_add(obj, key, NULL);
+	else
+		json_object_object_add(obj, key, json_object_new_string(buf));
+}
+
+int h_audit(struct hctx *ctx, const char *action, const char *target,
+	    struct json_object *detail, char *err, size_t errlen)
+{
+	const char *d = detail ? json_to_string(detail) : NULL;
+	return db_audit_append(ctx->db, ctx->req->request_id,
+			       ctx->who.present ? ctx->who.user_id : "anonymous", action,
+			       target ? target : "", d, err, errlen);
+}
+
+int h_query_limit(struct hctx *ctx, int def, int max, int *out)
+{
+	char buf[24];
+	long long v;
+	int rc = query_get(ctx->req->query, "limit", buf, sizeof(buf));
+
+	*out = def;
+	if (rc == 0)
+		return 0;
+	if (rc < 0 || util_parse_ll(buf, 1, max, &v) < 0) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d", max);
+		h_bad_request(ctx, msg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}

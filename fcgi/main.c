@@ -1,0 +1,216 @@
+/* main.c: appforged, the appforge FastCGI daemon.
+ *
+ *   appforged [--config FILE] [--foreground] [--print-config] [--log FILE]
+ *
+ * The master reads the configuration once, loads the JWT key, migrates the database,
+ * takes the FastCGI socket (refusing to start when another instance holds it), writes
+ * its pid file, then preforks and supervises the workers (master.c). Without
+ * --foreground it detaches and reports success only once the socket is ready. */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/afjwt.h"
+#include "common/conf.h"
+#include "common/log.h"
+#include "db/db.h"
+#include "fcgi/daemon.h"
+#include "fcgi/listener.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: appforged [--config FILE] [--foreground] [--print-config] [--log FILE]\n");
+}
+
+static int redirect_stderr(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		fprintf(stderr, "appforged: cannot open log %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	return 0;
+}
+
+static int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		log_error("cannot write pid file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Forks; the parent waits for the child's "ready" byte and exits with 0, or 1 when
+ * the child died before saying so. Returns the write end of the pipe in the child. */
+static int detach(void)
+{
+	int p[2];
+	pid_t pid;
+	char b;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_error("pipe: %s", strerror(errno));
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &b, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+/* Everything after the configuration: returns the exit status; frees what it took. */
+static int serve(const struct conf *cp, int foreground, const char *logfile)
+{
+	char err[512], pidfile[4096];
+	struct afjwt_ctx jwt;
+	struct listener l;
+	struct db *db = NULL;
+	int ready_fd = -1, status = 1;
+
+	if (logfile && redirect_stderr(logfile) < 0)
+		return 1;
+	if (make_dir(cp->state_dir, 0700) < 0 || make_dir(cp->apps_dir, 0700) < 0 ||
+	    make_dir(cp->log_dir, 0700) < 0)
+		return 1;
+	if (afjwt_ctx_load(&jwt, cp, err, sizeof(err)) < 0) {
+		log_error("JWT key: %s (run 'appforgectl init' to create one)", err);
+		return 1;
+	}
+	worker_jwt = &jwt;
+	/* Migrations run once here, before any worker opens its own connection. */
+	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
+		log_error("database: %s", err);
+		goto out_jwt;
+	}
+	db_close(db);
+
+	if (listener_open(&l, cp->socket_path, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out_jwt;
+	}
+	if (!foreground) {
+		char path[4096];
+		int null;
+		ready_fd = detach();
+		if (!logfile) {
+			snprintf(path, sizeof(path), "%s/appforged.log", cp->log_dir);
+			if (redirect_stderr(path) < 0)
+				goto out_listener;
+		}
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/appforged.pid", cp->state_dir);
+	if (write_pidfile(pidfile) < 0)
+		goto out_listener;
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		goto out_pidfile;
+	}
+	log_info("listening on %s", l.activated ? "socket-activated fd 3" : cp->socket_path);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) != 1)
+			log_warn("could not signal readiness to the parent");
+		close(ready_fd);
+	}
+	status = master_run(cp, l.fd);
+out_pidfile:
+	unlink(pidfile);
+out_listener:
+	listener_close(&l);
+out_jwt:
+	afjwt_ctx_free(&jwt);
+	worker_jwt = NULL;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "print-config", no_argument, NULL, 'p' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *logfile = NULL;
+	int foreground = 0, print = 0, opt, status, lvl;
+	char err[512];
+	struct conf c;
+
+	log_init("appforged", AF_LOG_INFO);
+	while ((opt = getopt_long(argc, argv, "c:fpl:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'p': print = 1; break;
+		case 'l': logfile = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!config) {
+		config = conf_default_path();
+		if (access(config, F_OK) != 0) {
+			log_info("no configuration file (%s): using the built-in defaults", config);
+			config = NULL;
+		}
+	}
+	if (conf_load(&c, config, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	lvl = log_level_parse(c.log_level);
+	if (lvl >= 0)
+		log_set_level((enum log_level)lvl);
+	if (print) {
+		conf_dump(&c, STDOUT_FILENO);
+		conf_free(&c);
+		return 0;
+	}
+	status = serve(&c, foreground, logfile);
+	conf_free(&c);
+	return status;
+}

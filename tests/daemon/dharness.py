@@ -1,0 +1,209 @@
+"""dharness.py: runs appforged directly (no nginx) for one daemon test file.
+
+Each instance has its own temporary state directory (removed at the end), a config
+file, users made with `appforgectl`, and talks FastCGI over the unix socket with
+fcgi_client. Also a tiny TAP writer. Stdlib only.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcgi_client  # noqa: E402
+
+BUILDDIR = os.environ.get("AF_BUILDDIR") or os.getcwd()
+APPFORGED = os.path.join(BUILDDIR, "fcgi", "appforged")
+APPFORGECTL = os.path.join(BUILDDIR, "tools", "appforgectl")
+PASSWORDS = {"admin": "admin-password-1", "alice": "alice-password-1", "bob": "bob-password-12"}
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, what, diag=None):
+        self.n += 1
+        print("%sok %d - %s" % ("" if cond else "not ", self.n, what), flush=True)
+        if not cond:
+            self.failed += 1
+            if diag is not None:
+                self.diag(diag)
+        return cond
+
+    def skip(self, why):
+        self.n += 1
+        print("ok %d # SKIP %s" % (self.n, why), flush=True)
+
+    def diag(self, text):
+        for line in str(text).splitlines()[-40:]:
+            print("# " + line, flush=True)
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        return 1 if self.failed else 0
+
+
+class Daemon:
+    """A state dir + configuration; start()/stop() the daemon as often as needed."""
+
+    def __init__(self, workers=2, extra_conf=""):
+        self.dir = tempfile.mkdtemp(prefix="afd-", dir="/tmp")
+        self.state = os.path.join(self.dir, "state")
+        self.sock = os.path.join(self.state, "appforged.sock")
+        self.conf = os.path.join(self.dir, "appforge.conf")
+        with open(self.conf, "w") as f:
+            f.write("state_dir = %s\nworkers = %d\n%s%s\n"
+                    % (self.state, workers, "" if "log_level" in extra_conf else "log_level = info\n",
+                       extra_conf))
+        self.log_path = os.path.join(self.dir, "appforged.log")
+        self.proc = None
+        self.tokens = {}
+
+    # -- setup --
+    def ctl(self, *args, stdin=None, check=True):
+        p = subprocess.run([APPFORGECTL, "--config", self.conf] + list(args), input=stdin,
+                           capture_output=True, text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise RuntimeError("appforgectl %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr))
+        return p
+
+    def init(self, users=("admin", "alice", "bob")):
+        self.ctl("init")
+        for u in users:
+            extra = ["--role", "admin"] if u == "admin" else []
+            self.ctl("user", "add", u, *extra, "--password-stdin", stdin=PASSWORDS[u] + "\n")
+        return self
+
+    # -- process --
+    def spawn(self, extra_args=(), env=None, pass_fds=(), preexec_fn=None):
+        """Starts an appforged process (not waiting); returns the Popen."""
+        log = open(self.log_path, "ab")
+        return subprocess.Popen([APPFORGED, "--config", self.conf, "--foreground"] + list(extra_args),
+                                stdout=log, stderr=log, env=env, pass_fds=pass_fds,
+                                preexec_fn=preexec_fn, start_new_session=True)
+
+    def start(self, **kw):
+        self.proc = self.spawn(**kw)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("appforged exited with %s:\n%s" % (self.proc.returncode, self.log()))
+            try:
+                if self.req("GET", "/api/health").status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("appforged not ready in %ds:\n%s" % (timeout, self.log()))
+
+    def stop(self, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        rc = self.proc.returncode if self.proc else None
+        self.proc = None
+        return rc
+
+    def sanitizer_report(self):
+        """The first sanitizer complaint in the daemon's log, or None."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return None
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            i = text.find(marker)
+            if i >= 0:
+                return text[max(0, i - 200):i + 3000]
+        return None
+
+    def cleanup(self, tap=None):
+        if tap is not None:
+            rep = self.sanitizer_report()
+            tap.ok(rep is None, "no sanitizer report in the appforged log", rep)
+        try:
+            if self.proc and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()[-6000:]
+        except OSError:
+            return ""
+
+    def workers(self, pid=None):
+        """Pids of the master's live children."""
+        pid = pid or self.proc.pid
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    def wait_workers(self, n, timeout=10, exclude=()):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            w = [p for p in self.workers() if p not in exclude]
+            if len(w) >= n:
+                return w
+            time.sleep(0.05)
+        return [p for p in self.workers() if p not in exclude]
+
+    # -- requests --
+    def req(self, method, uri, body=b"", token=None, headers=None, extra=None, timeout=30):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        return fcgi_client.request(self.sock, method, uri, body, h, extra, timeout)
+
+    def login(self, user):
+        if user not in self.tokens:
+            r = self.req("POST", "/api/auth/login", {"username": user, "password": PASSWORDS[user]})
+            if r.status != 200:
+                raise RuntimeError("login %s: %r" % (user, r))
+            self.tokens[user] = r.json()["token"]
+        return self.tokens[user]
+
+
+def sqlite_integrity(db_path):
+    import sqlite3
+    con = sqlite3.connect(db_path, timeout=10)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+def sqlite_query(db_path, sql, args=()):
+    import sqlite3
+    con = sqlite3.connect(db_path, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+SERVER_JS = "require('http').createServer((q, s) => s.end('hi')).listen(process.env.PORT);\n"
+
+
+def app_files(extra=None):
+    f = {"server.js": SERVER_JS}
+    f.update(extra or {})
+    return f

@@ -1,0 +1,3 @@
+const target = process.env.TARGET;
+fetch(target).then(() => {});
+require('./public/shared.js');

@@ -1,0 +1,3 @@
+const util = require('./lib/util.txt');
+const helper = require('./lib/helper');
+require('./notes');

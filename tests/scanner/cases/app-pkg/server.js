@@ -1,0 +1,3 @@
+const run = require('#cp');
+const lib = require('#lib');
+run.exec('id');

@@ -1,0 +1,3 @@
+// expect: child-process@2
+import { exec } from 'child_process';
+export default function f() { return exec; }

@@ -1,0 +1,675 @@
+// tests/web/test_browser.js: the appforge frontend in a real headless Chromium
+// (Debian's /usr/bin/chromium, driven by playwright-core), against the real stack:
+// nginx + appforged started by tests/web/stack.py (ops's e2e harness) on ports
+// 32000-32499. Prints TAP; screenshots of the main screens go to
+// $AF_BUILDDIR/tests/out/web/.
+//
+// Set AF_WEB_BASE (and AF_WEB_ADMIN, AF_WEB_ADMIN_PASSWORD) to run against a stack that
+// is already running instead (for example the one scripts/dev-start starts).
+'use strict';
+
+const {spawn} = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const https = require('https');
+const readline = require('readline');
+
+const SRC = process.env.AF_SRCDIR || path.resolve(__dirname, '../..');
+const BUILD = process.env.AF_BUILDDIR || process.cwd();
+const OUT = path.join(BUILD, 'tests/out/web');
+const CHROMIUM = process.env.AF_CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT = 20000;
+
+// ---- TAP ---------------------------------------------------------------------------
+let n = 0, failed = 0;
+function ok(cond, what, diag) {
+	n++;
+	console.log((cond ? 'ok ' : 'not ok ') + n + ' - ' + what);
+	if (!cond) {
+		failed++;
+		if (diag)
+			console.log(String(diag).split('\n').map((l) => '# ' + l).join('\n'));
+	}
+	return cond;
+}
+function skip(what, reason) {
+	n++;
+	console.log('ok ' + n + ' - ' + what + ' # SKIP ' + reason);
+}
+function diag(s) {
+	console.log(String(s).split('\n').map((l) => '# ' + l).join('\n'));
+}
+// Runs a step; an exception is a failure of that step, not the end of the run.
+async function step(what, fn) {
+	try {
+		const r = await fn();
+		if (typeof r === 'string' && r.startsWith('skip:'))
+			return skip(what, r.slice(5).trim());
+		if (r && typeof r === 'object' && 'fail' in r)
+			return ok(false, what, r.fail);
+		ok(r === true, what, r === true ? '' : 'the check returned ' + JSON.stringify(r));
+	} catch (e) {
+		ok(false, what, e && e.stack ? e.stack : e);
+	}
+}
+
+// ---- the stack -----------------------------------------------------------------------
+async function startStack() {
+	if (process.env.AF_WEB_BASE) {
+		return {
+			base: process.env.AF_WEB_BASE.replace(/\/$/, ''),
+			admin: process.env.AF_WEB_ADMIN || 'admin',
+			password: process.env.AF_WEB_ADMIN_PASSWORD || '',
+			stop: async () => {},
+		};
+	}
+	const py = process.env.PYTHON3 || 'python3';
+	const child = spawn(py, [path.join(SRC, 'tests/web/stack.py')], {stdio: ['pipe', 'pipe', 'inherit']});
+	const rl = readline.createInterface({input: child.stdout});
+	const info = await new Promise((resolve, reject) => {
+		const t = setTimeout(() => reject(new Error('stack.py did not report ready in 90 s')), 90000);
+		rl.on('line', (line) => {
+			if (line.startsWith('READY ')) {
+				clearTimeout(t);
+				resolve(JSON.parse(line.slice(6)));
+			} else if (line.startsWith('SKIP ')) {
+				clearTimeout(t);
+				resolve({skip: line.slice(5)});
+			} else {
+				diag('stack: ' + line);
+			}
+		});
+		child.on('exit', (code) => {
+			clearTimeout(t);
+			reject(new Error('stack.py exited with status ' + code + ' before it was ready'));
+		});
+	});
+	const stop = () => new Promise((resolve) => {
+		if (child.exitCode !== null)
+			return resolve();
+		child.on('exit', () => resolve());
+		child.stdin.end();
+		setTimeout(() => child.kill('SIGTERM'), 15000).unref();
+	});
+	if (info.skip) {
+		await stop();
+		return {skip: info.skip};
+	}
+	return {...info, stop};
+}
+
+// An HTTPS request from node (not the browser), for checks behind the UI's back.
+function apiRequest(base, method, p, token, body) {
+	return new Promise((resolve, reject) => {
+		const u = new URL(base + p);
+		const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+		const req = https.request({
+			hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, rejectUnauthorized: false,
+			headers: Object.assign({Accept: 'application/json'}, token ? {Authorization: 'Bearer ' + token} : {},
+				data ? {'Content-Type': 'application/json', 'Content-Length': data.length} : {}),
+		}, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				let json = null;
+				try {
+					json = JSON.parse(text);
+				} catch { /* not JSON */ }
+				resolve({status: res.statusCode, headers: res.headers, text, json});
+			});
+		});
+		req.on('error', reject);
+		if (data)
+			req.write(data);
+		req.end();
+	});
+}
+
+// ---- helpers on the page ---------------------------------------------------------------
+const SERVER_JS = `const http = require('http');
+const server = http.createServer((req, res) => {
+  res.writeHead(200, {'Content-Type': 'text/html; charset=utf-8'});
+  res.end('<!doctype html><title>web test</title><h1 id="hello">Hello from the web test</h1>');
+});
+server.listen(process.env.PORT);
+console.log('web test app listening');
+`;
+
+async function alertText(page) {
+	return (await page.locator('#alert').textContent()) || '';
+}
+async function statusText(page) {
+	return (await page.locator('#status').textContent()) || '';
+}
+async function waitAlert(page, re) {
+	await page.waitForFunction((src) => new RegExp(src, 'i').test(document.getElementById('alert').textContent),
+		re.source, {timeout: STEP_TIMEOUT});
+	return alertText(page);
+}
+async function waitStatus(page, re) {
+	await page.waitForFunction((src) => new RegExp(src, 'i').test(document.getElementById('status').textContent),
+		re.source, {timeout: STEP_TIMEOUT});
+	return statusText(page);
+}
+async function shot(page, name) {
+	const file = path.join(OUT, name + '.png');
+	await page.screenshot({path: file, fullPage: true});
+	diag('screenshot ' + file);
+}
+async function login(page, base, user, pass) {
+	await page.goto(base + '/#/login');
+	await page.getByLabel('Username').fill(user);
+	await page.getByLabel('Password').fill(pass);
+	await page.getByRole('button', {name: 'Log in'}).click();
+	await page.locator('#logout').waitFor({timeout: STEP_TIMEOUT});
+}
+async function confirm(page, yes) {
+	const dlg = page.locator('dialog#confirm');
+	await dlg.waitFor({state: 'visible', timeout: STEP_TIMEOUT});
+	await page.locator(yes ? '#confirm-ok' : '#confirm-cancel').click();
+	await dlg.waitFor({state: 'hidden', timeout: STEP_TIMEOUT});
+}
+function cmValue(page) {
+	return page.evaluate(() => document.querySelector('.CodeMirror').CodeMirror.getValue());
+}
+
+// Watches a page for what must never happen: dialogs (alert() from injected markup),
+// CSP violations, uncaught errors.
+function watch(page, bad) {
+	page.on('dialog', async (d) => {
+		bad.dialogs.push(d.type() + ': ' + d.message());
+		await d.dismiss().catch(() => {});
+	});
+	page.on('console', (m) => {
+		const t = m.text();
+		if (/Content Security Policy|Refused to/i.test(t))
+			bad.csp.push(t);
+	});
+	page.on('pageerror', (e) => bad.errors.push(String(e && e.stack || e)));
+}
+
+// ---- the run -------------------------------------------------------------------------
+async function main() {
+	fs.mkdirSync(OUT, {recursive: true});
+	let chromium;
+	try {
+		({chromium} = require('playwright-core'));
+	} catch (e) {
+		console.log('1..0 # SKIP playwright-core is not installed: ' + e.message);
+		return 0;
+	}
+	if (!fs.existsSync(CHROMIUM)) {
+		console.log('1..0 # SKIP no Chromium at ' + CHROMIUM);
+		return 0;
+	}
+	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'af-web-chromium-'));
+	let context;
+	try {
+		context = await chromium.launchPersistentContext(profile, {
+			executablePath: CHROMIUM, headless: true, ignoreHTTPSErrors: true,
+			viewport: {width: 1280, height: 900},
+			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+				'--disable-background-networking', '--disable-component-update', '--disable-sync',
+				'--disable-dev-shm-usage'],
+		});
+	} catch (e) {
+		console.log('1..0 # SKIP Chromium cannot start on this host: ' + String(e.message).split('\n')[0]);
+		fs.rmSync(profile, {recursive: true, force: true});
+		return 0;
+	}
+	let stack;
+	try {
+		stack = await startStack();
+	} catch (e) {
+		await context.close();
+		fs.rmSync(profile, {recursive: true, force: true});
+		console.log('1..1');
+		ok(false, 'the stack (nginx + appforged) starts', e.stack);
+		return 1;
+	}
+	if (stack.skip) {
+		await context.close();
+		fs.rmSync(profile, {recursive: true, force: true});
+		console.log('1..0 # SKIP ' + stack.skip);
+		return 0;
+	}
+	try {
+		await run(context, stack);
+	} finally {
+		await context.close().catch(() => {});
+		await stack.stop();
+		fs.rmSync(profile, {recursive: true, force: true});
+	}
+	console.log('1..' + n);
+	return failed ? 1 : 0;
+}
+
+async function run(context, stack) {
+	const base = stack.base;
+	const bad = {dialogs: [], csp: [], errors: []};
+	const page = context.pages()[0] || await context.newPage();
+	page.setDefaultTimeout(STEP_TIMEOUT);
+	watch(page, bad);
+	await context.grantPermissions(['clipboard-read', 'clipboard-write'], {origin: base});
+	let appId = null;
+
+	await step('the login page loads with its labelled form', async () => {
+		await page.goto(base + '/');
+		await page.getByRole('heading', {name: 'Log in to appforge'}).waitFor();
+		await shot(page, 'login');
+		return (await page.getByLabel('Username').count()) === 1 && (await page.getByLabel('Password').count()) === 1;
+	});
+	await step('CodeMirror is served from /vendor/codemirror/ (Debian libjs-codemirror)', async () => {
+		const r = await apiRequest(base, 'GET', '/vendor/codemirror/lib/codemirror.js');
+		if (r.status !== 200 || !/CodeMirror/.test(r.text))
+			return {fail: 'GET /vendor/codemirror/lib/codemirror.js: ' + r.status};
+		return await page.evaluate(() => typeof window.CodeMirror === 'function');
+	});
+	await step('a wrong password says so', async () => {
+		await page.getByLabel('Username').fill(stack.admin);
+		await page.getByLabel('Password').fill('not-the-password');
+		await page.getByRole('button', {name: 'Log in'}).click();
+		return /wrong username or password/i.test(await waitAlert(page, /wrong username or password/));
+	});
+	await step('logging in with the keyboard only shows the app list and who you are', async () => {
+		await page.reload();
+		await page.getByLabel('Username').waitFor();
+		// the username field has the focus; Tab goes to the password, Enter submits
+		const first = await page.evaluate(() => document.activeElement && document.activeElement.name);
+		await page.keyboard.type(stack.admin);
+		await page.keyboard.press('Tab');
+		const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+		await page.keyboard.type(stack.password);
+		await page.keyboard.press('Enter');
+		await page.locator('#logout').waitFor();
+		if (first !== 'username' || outline === 'none')
+			return {fail: 'focus at start: ' + first + ', outline of the focused field: ' + outline};
+		await page.getByRole('heading', {name: 'Your apps'}).waitFor();
+		await page.locator('#me').waitFor();
+		const who = await page.locator('#who').textContent();
+		return who.includes(stack.admin) && (await page.locator('#me').textContent()).includes(stack.admin);
+	});
+	await step('the token is kept in memory only (no web storage, no cookie)', async () => {
+		const st = await page.evaluate(() => ({l: localStorage.length, s: sessionStorage.length, c: document.cookie}));
+		return st.l === 0 && st.s === 0 && st.c === '';
+	});
+
+	// --- create from files, with a hostile name ------------------------------------------
+	const evilName = '<img src=x onerror=alert(1)>';
+	await step('an app is created from pasted files', async () => {
+		await page.locator('#form-files').getByLabel('Name (optional)').fill(evilName);
+		await page.locator('.file-content').first().fill(SERVER_JS);
+		await page.locator('#create-files').click();
+		await page.waitForURL(/#\/apps\/[a-z][a-z0-9]{15}$/);
+		appId = /#\/apps\/([a-z0-9]+)$/.exec(page.url())[1];
+		await page.locator('#app-name').waitFor();
+		return /created/.test(await waitStatus(page, /created/));
+	});
+	await step('an app named <img src=x onerror=alert(1)> shows as text, no dialog fired', async () => {
+		const title = await page.locator('#app-name').textContent();
+		const imgs = await page.locator('#view img').count();
+		return title === evilName && imgs === 0 && bad.dialogs.length === 0;
+	});
+	await step('the app list shows the app with its status, run state and creation time', async () => {
+		await page.locator('a[href="#/apps"]').first().click();
+		const link = page.locator('#app-list a.app-link', {hasText: evilName});
+		await link.waitFor();
+		const row = page.locator('#app-list tbody tr').filter({has: page.locator('a.app-link', {hasText: evilName})});
+		const cells = await row.locator('td').allTextContents();
+		await shot(page, 'apps');
+		const good = cells.length === 4 && /ready|blocked/.test(cells[1]) && /stopped|exited/.test(cells[2])
+			&& (await row.locator('time').count()) === 1 && bad.dialogs.length === 0;
+		return good || {fail: 'row: ' + JSON.stringify(cells)};
+	});
+
+	// --- the code editor -------------------------------------------------------------------
+	await step('opening the app shows its files in the code editor, highlighted', async () => {
+		await page.locator('#app-list a.app-link', {hasText: evilName}).click();
+		await page.locator('.CodeMirror').waitFor();
+		await page.locator('.file-tab[data-path="server.js"][aria-pressed="true"]').waitFor();
+		const v = await cmValue(page);
+		const kw = await page.locator('.CodeMirror .cm-keyword').count();
+		const str = await page.locator('.CodeMirror .cm-string').count();
+		await shot(page, 'app');
+		return v === SERVER_JS && kw > 0 && str > 0;
+	});
+	let blockLine = 0;
+	await step('editing and saving re-scans and shows the findings', async () => {
+		// type at the end of the file, as a person would
+		await page.locator('.CodeMirror-code').click();
+		await page.keyboard.press('Control+End');
+		await page.keyboard.type("require('child_process').execSync('id');\n");
+		await page.locator('.file-tab .dirty').waitFor();
+		await page.locator('#save').click();
+		const st = await waitStatus(page, /Saved\./);
+		blockLine = SERVER_JS.split('\n').length; // the line typed above
+		const verdict = await page.locator('#scan-verdict').textContent();
+		const dirty = await page.locator('.file-tab .dirty').count();
+		diag('after save: ' + st + ' / ' + verdict);
+		return dirty === 0 && /Code scan: (pass|warn|block)/.test(st) && /Verdict:/.test(verdict)
+			&& (await cmValue(page)).includes("require('child_process')");
+	});
+	await step('the files were really saved (GET /files from outside the browser)', async () => {
+		// the page's JWT is not reachable from outside its module: log in from node
+		const r = await apiRequest(base, 'POST', '/api/auth/login', null, {username: stack.admin, password: stack.password});
+		const f = await apiRequest(base, 'GET', '/api/apps/' + appId + '/files', r.json.token);
+		return f.status === 200 && f.json.files['server.js'].includes("require('child_process')");
+	});
+	await step('a scan finding names its file and line; clicking it jumps to the line', async () => {
+		const items = page.locator('button.finding');
+		if (await items.count() === 0)
+			return 'skip: the scanner reported no finding for child_process (scanner not merged yet?)';
+		const f = items.filter({hasText: 'server.js:' + blockLine}).first();
+		await f.waitFor();
+		await f.click();
+		const cur = await page.evaluate(() => {
+			const cm = document.querySelector('.CodeMirror').CodeMirror;
+			return {line: cm.getCursor().line, focused: cm.hasFocus()};
+		});
+		const hl = await page.locator('.CodeMirror .cm-jump-line').count();
+		await shot(page, 'app-findings');
+		return cur.line === blockLine - 1 && cur.focused && hl === 1;
+	});
+	let runs = null; // null unknown, false not implemented (501), true works
+	await step('running a blocked app shows the scan_blocked reason (409)', async () => {
+		const verdict = await page.locator('#scan-verdict').textContent();
+		if (!/block/.test(verdict))
+			return 'skip: the scan did not block child_process';
+		await page.locator('#run').click();
+		const t = await waitAlert(page, /scan blocked|not available on this server yet/);
+		if (/not available on this server yet/.test(t)) {
+			runs = false;
+			return 'skip: the run route answers 501 (checked below)';
+		}
+		runs = true;
+		return /code scan blocked this app/.test(t) && /Fix the blocking findings/.test(t);
+	});
+	await step('removing the bad line and saving clears the blocking finding', async () => {
+		await page.evaluate(() => {
+			const cm = document.querySelector('.CodeMirror').CodeMirror;
+			const last = cm.lastLine();
+			for (let i = last; i >= 0; i--) {
+				if (cm.getLine(i).includes('child_process')) {
+					cm.replaceRange('', {line: i, ch: 0}, {line: i + 1, ch: 0});
+					break;
+				}
+			}
+		});
+		await page.locator('#save').click();
+		const st = await waitStatus(page, /Saved\./);
+		return /Code scan: (pass|warn)/.test(st) && (await cmValue(page)) === SERVER_JS;
+	});
+
+	// --- run, preview, logs, stop -----------------------------------------------------------
+	await step('Run starts the app (or says clearly that running is not available yet)', async () => {
+		await page.locator('#run').click();
+		await page.waitForFunction(() => /running|starting/.test((document.getElementById('app-run') || {}).textContent)
+			|| /not available on this server yet/.test(document.getElementById('alert').textContent));
+		if (/not available on this server yet/.test(await alertText(page))) {
+			runs = false;
+			return 'skip: POST /run answers 501; the message is checked below';
+		}
+		runs = true;
+		await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 30000});
+		return true;
+	});
+	if (runs) {
+		await step('the preview iframe shows the app\'s page from its own origin', async () => {
+			const frameEl = page.locator('#preview-frame');
+			await frameEl.waitFor();
+			const src = await frameEl.getAttribute('src');
+			const frame = page.frameLocator('#preview-frame');
+			await frame.locator('#hello').waitFor({timeout: 30000});
+			const txt = await frame.locator('#hello').textContent();
+			await shot(page, 'app-running');
+			return new URL(src).hostname === appId + '.' + new URL(src).hostname.split('.').slice(1).join('.')
+				&& new URL(src).origin !== new URL(base).origin && txt === 'Hello from the web test';
+		});
+		await step('"Open in a new tab" links to the app\'s origin', async () => {
+			const href = await page.locator('#open-tab').getAttribute('href');
+			const target = await page.locator('#open-tab').getAttribute('target');
+			return href && new URL(href).hostname.startsWith(appId + '.') && target === '_blank';
+		});
+		await step('the logs show the app\'s output', async () => {
+			await page.waitForFunction(() => /web test app listening/.test(document.getElementById('logs').textContent),
+				null, {timeout: 30000});
+			return true;
+		});
+		await step('Stop stops the app and the preview says it is not running', async () => {
+			await page.locator('#stop').click();
+			await page.waitForFunction(() => /stopped|exited/.test(document.getElementById('app-run').textContent));
+			await page.locator('.preview-empty').waitFor();
+			return (await page.locator('#preview-frame').count()) === 0;
+		});
+	} else {
+		await step('without a run route, the 501 is a clear message', async () => {
+			const t = await alertText(page);
+			return /Running the app failed: this feature is not available on this server yet/.test(t);
+		});
+	}
+
+	// --- delete with confirmation -----------------------------------------------------------
+	await step('Delete asks first; Cancel keeps the app', async () => {
+		await page.locator('#delete').click();
+		const msg = await page.locator('#confirm-message').textContent();
+		await confirm(page, false);
+		return msg.includes(evilName) && /cannot be undone/.test(msg) && page.url().endsWith('#/apps/' + appId)
+			&& (await page.locator('#app-name').textContent()) === evilName;
+	});
+	await step('Delete with confirmation removes the app and returns to the list', async () => {
+		await page.locator('#delete').click();
+		await confirm(page, true);
+		await page.waitForURL(/#\/apps$/);
+		await waitStatus(page, /was deleted/);
+		await page.locator('#app-list').waitFor();
+		await page.waitForFunction(() => !/Loading/.test(document.getElementById('app-list').textContent));
+		return (await page.locator('#app-list a.app-link', {hasText: evilName}).count()) === 0;
+	});
+
+	// --- generation from a prompt ------------------------------------------------------------
+	await step('generating from a prompt shows progress until ready (or a clear 501)', async () => {
+		await page.locator('#form-generate').getByLabel('What should the app do?').fill('a guestbook with a name and a message');
+		await page.locator('#form-generate').getByLabel('Name (optional)').fill('Guestbook');
+		await page.locator('#generate').click();
+		await page.waitForFunction(() => /#\/apps\/[a-z0-9]{16}$/.test(location.hash)
+			|| /not available on this server yet/.test(document.getElementById('alert').textContent));
+		if (/not available on this server yet/.test(await alertText(page))) {
+			const t = await alertText(page);
+			diag('POST /api/apps {prompt} answers 501: ' + t);
+			return /Generating the app failed: this feature is not available on this server yet/.test(t);
+		}
+		await page.waitForFunction(() => /ready|failed|blocked/.test((document.getElementById('app-status') || {}).textContent),
+			null, {timeout: 60000});
+		const status = await page.locator('#app-status').textContent();
+		if (/failed/.test(status))
+			return {fail: 'generation failed: ' + await page.locator('#gen-error').textContent()};
+		await page.locator('.file-tab').first().waitFor();
+		await shot(page, 'app-generated');
+		const prompt = await page.locator('#app-prompt blockquote').textContent();
+		const code = await cmValue(page);
+		const shown = await page.locator('.CodeMirror-code').innerText();
+		await page.locator('#delete').click();
+		await confirm(page, true);
+		await page.waitForURL(/#\/apps$/);
+		if (prompt !== 'a guestbook with a name and a message' || !code.trim() || !shown.trim())
+			return {fail: 'prompt ' + JSON.stringify(prompt) + ', code ' + code.length + ' chars, shown ' + shown.length};
+		return true;
+	});
+
+	// --- API tokens --------------------------------------------------------------------------
+	let secret = null;
+	const tokName = 'web-test-' + Math.random().toString(36).slice(2, 8);
+	await step('creating an API token shows its secret once, with a working copy button', async () => {
+		await page.locator('a[href="#/tokens"]').click();
+		await page.getByRole('heading', {name: 'API tokens'}).waitFor();
+		await page.getByLabel('Token name').fill(tokName);
+		await page.locator('#create-token').click();
+		await page.locator('#new-token-value').waitFor();
+		secret = await page.locator('#new-token-value').inputValue();
+		await page.locator('#copy-token').click();
+		await page.getByText('Copied to the clipboard.').waitFor();
+		const clip = await page.evaluate(() => navigator.clipboard.readText());
+		await shot(page, 'tokens');
+		return /^afk_/.test(secret) && clip === secret;
+	});
+	await step('the token works for the API, and the list never shows the secret', async () => {
+		const me = await apiRequest(base, 'GET', '/api/me', secret);
+		await page.locator('#token-list .token-name', {hasText: tokName}).waitFor();
+		const listText = await page.locator('#token-list').textContent();
+		await page.locator('#token-done').click();
+		const html = await page.content();
+		return me.status === 200 && !listText.includes(secret) && !html.includes(secret);
+	});
+	await step('revoking the token (after confirmation) stops it at once', async () => {
+		const row = page.locator('#token-list tr', {hasText: tokName});
+		await row.locator('button.revoke').click();
+		await confirm(page, true);
+		await waitStatus(page, /was revoked/);
+		// the list drops a revoked token, or shows it as revoked without a Revoke button
+		const after = page.locator('#token-list tbody tr', {hasText: tokName});
+		await page.waitForFunction((name) => ![...document.querySelectorAll('#token-list tbody tr')]
+			.some((tr) => tr.textContent.includes(name) && tr.querySelector('button.revoke')), tokName);
+		const me = await apiRequest(base, 'GET', '/api/me', secret);
+		return me.status === 401 && (await after.count() === 0 || await after.locator('.badge-revoked').count() === 1);
+	});
+
+	// --- admin ----------------------------------------------------------------------------------
+	const bob = 'webtest-bob';
+	const bobPass = 'bob-password-123';
+	await step('the admin page lists users, sandboxes and the audit log', async () => {
+		await page.locator('a[href="#/admin"]').click();
+		await page.locator('#admin-users .user-name', {hasText: stack.admin}).waitFor();
+		await page.locator('#admin-audit-body table, #admin-audit-body .empty').first().waitFor();
+		await page.locator('#admin-sandboxes-body table, #admin-sandboxes-body .empty, #admin-sandboxes-body .error-inline').first().waitFor();
+		const audit = await page.locator('#audit-list tbody tr').count();
+		await shot(page, 'admin');
+		// GET /api/admin/sandboxes may not have landed yet: then its 501 must be explained
+		const sb = await page.locator('#admin-sandboxes-body').textContent();
+		const alert = await alertText(page);
+		const sbOk = /not available on this server yet/.test(sb) ? /not available on this server yet/.test(alert) : alert === '';
+		if (/not available/.test(sb))
+			diag('sandboxes: ' + sb);
+		return audit > 0 && sbOk;
+	});
+	await step('the audit filter narrows the events', async () => {
+		await page.locator('#form-audit').getByLabel('Action').fill('no.such.action');
+		await page.locator('#audit-filter').click();
+		await page.locator('#audit-list .empty').waitFor();
+		return /No events match/.test(await page.locator('#audit-list').textContent());
+	});
+	await step('an admin adds a user', async () => {
+		const form = page.locator('#form-user');
+		await form.getByLabel('Username').fill(bob);
+		await form.getByLabel('Password').fill(bobPass);
+		await page.locator('#add-user').click();
+		await waitStatus(page, /was added/);
+		await page.locator('#admin-users .user-name', {hasText: bob}).waitFor();
+		return true;
+	});
+
+	// --- a second user: no admin link; 401 sends back to login ---------------------------------
+	const bobPage = await context.newPage();
+	bobPage.setDefaultTimeout(STEP_TIMEOUT);
+	watch(bobPage, bad);
+	await step('a non-admin sees no Admin link', async () => {
+		// a new page of the same context shares no JS memory, so it starts logged out
+		await login(bobPage, base, bob, bobPass);
+		return (await bobPage.locator('#nav a[href="#/admin"]').count()) === 0;
+	});
+	await step('deleting a user (confirmed) ends their session: their next request goes back to login', async () => {
+		await page.bringToFront();
+		await page.locator('#admin-users button.delete-user[data-username="' + bob + '"]').click();
+		await confirm(page, true);
+		await waitStatus(page, /was deleted/);
+		await bobPage.bringToFront();
+		await bobPage.locator('#refresh-apps').click();
+		await bobPage.waitForURL(/#\/login$/);
+		const t = await waitAlert(bobPage, /log in again/);
+		await shot(bobPage, 'session-ended');
+		return /session has ended/.test(t) && (await bobPage.locator('#logout').count()) === 0;
+	});
+	await bobPage.close();
+
+	// --- API errors the UI must explain (injected at the network layer) -----------------------------
+	await page.bringToFront();
+	await page.locator('a[href="#/apps"]').first().click();
+	await page.getByRole('heading', {name: 'Your apps'}).waitFor();
+	const inject = async (status, headers, body, click, re) => {
+		await page.route('**/api/apps?**', (r) => r.fulfill({status, headers: Object.assign({'Content-Type': 'application/json'}, headers), body}));
+		try {
+			await click();
+			return await waitAlert(page, re);
+		} finally {
+			await page.unroute('**/api/apps?**');
+		}
+	};
+	await step('429 shows the Retry-After wait', async () => {
+		const t = await inject(429, {'Retry-After': '7'}, '{"error":{"code":"rate_limited","message":"slow down"}}',
+			() => page.locator('#refresh-apps').click(), /too many requests/);
+		return /wait [1-7] seconds? and try again/.test(t);
+	});
+	await step('a 5xx names the server error and the request id', async () => {
+		const t = await inject(502, {'X-Request-Id': 'abc123'}, '{"error":{"code":"bad_gateway","message":"backend down"}}',
+			() => page.locator('#refresh-apps').click(), /server error/);
+		return /server error 502: backend down/.test(t) && /abc123/.test(t);
+	});
+	await step('a network failure says the server could not be reached', async () => {
+		await page.route('**/api/apps?**', (r) => r.abort('connectionrefused'));
+		try {
+			await page.locator('#refresh-apps').click();
+			return /could not be reached/.test(await waitAlert(page, /could not be reached/));
+		} finally {
+			await page.unroute('**/api/apps?**');
+		}
+	});
+	await step('403 quota_exceeded on create says the quota is reached', async () => {
+		await page.route('**/api/apps', (r) => r.request().method() === 'POST'
+			? r.fulfill({status: 403, contentType: 'application/json', body: '{"error":{"code":"quota_exceeded","message":"at most 20 apps"}}'})
+			: r.continue());
+		try {
+			await page.locator('#create-files').click();
+			return /quota reached: at most 20 apps/.test(await waitAlert(page, /quota reached/));
+		} finally {
+			await page.unroute('**/api/apps');
+		}
+	});
+
+	// --- phone width, reload, logout ------------------------------------------------------------
+	await step('the app list is readable at phone width (no horizontal scrolling)', async () => {
+		await page.setViewportSize({width: 390, height: 844});
+		await page.locator('#refresh-apps').click();
+		await page.waitForFunction(() => {
+			const b = document.getElementById('refresh-apps');
+			return b && !b.hasAttribute('aria-busy') && !/Loading/.test(document.getElementById('app-list').textContent);
+		});
+		const w = await page.evaluate(() => ({sw: document.documentElement.scrollWidth, iw: window.innerWidth}));
+		await shot(page, 'apps-phone');
+		await page.setViewportSize({width: 1280, height: 900});
+		return w.sw <= w.iw;
+	});
+	await step('a reload forgets the session (the token lived in memory only)', async () => {
+		await page.reload();
+		await page.getByRole('heading', {name: 'Log in to appforge'}).waitFor();
+		return true;
+	});
+	await step('log out returns to the login page', async () => {
+		await login(page, base, stack.admin, stack.password);
+		await page.locator('#logout').click();
+		await page.getByRole('heading', {name: 'Log in to appforge'}).waitFor();
+		const st = await statusText(page);
+		return /logged out/.test(st);
+	});
+	await step('no dialog fired during the whole run (no injected script ran)', async () =>
+		bad.dialogs.length === 0 || {fail: bad.dialogs.join('\n')});
+	await step('no Content-Security-Policy violation and no uncaught page error', async () =>
+		bad.csp.length + bad.errors.length === 0 || {fail: bad.csp.concat(bad.errors).join('\n')});
+}
+
+main().then((code) => process.exit(code), (e) => {
+	console.log('not ok ' + (n + 1) + ' - the browser test crashed');
+	diag(e && e.stack ? e.stack : e);
+	console.log('1..' + (n + 1));
+	process.exit(1);
+});
