@@ -124,11 +124,13 @@ T.diag("/dev inside: %s" % res.get("dev"))
 T.ok(res.get("hostname") not in (None, socket.gethostname()),
      "the sandbox has its own hostname (uts namespace): %s" % res.get("hostname"))
 mi = res.get("mountinfo") or ""
-mounts = {}
+mounts = {}      # mount point -> per-mount options plus super-block options
+mount_opts = {}  # mount point -> per-mount options only (ro/rw of this mount)
 for line in mi.splitlines():
     f = line.split()
     if len(f) > 6:
         opts = set(f[5].split(","))
+        mount_opts[f[4]] = opts
         sep = f.index("-")
         mounts[f[4]] = opts | set(f[sep + 3].split(",")) if len(f) > sep + 3 else opts
 T.diag("mounts inside: %s" % json.dumps({k: sorted(v) for k, v in mounts.items()}))
@@ -137,8 +139,9 @@ for mp, need in (("/app", {"ro", "nosuid", "nodev"}), ("/data", {"nosuid", "node
                  ("/", {"ro"})):
     T.ok(mp in mounts and need <= mounts[mp], "%s is mounted %s (%s)"
          % (mp, ",".join(sorted(need)), sorted(mounts.get(mp, []))))
-T.ok(not any(m.startswith(("/proc/sys", "/sys")) and "rw" in o and m != "/proc"
-             for m, o in mounts.items()), "no writable /proc/sys or /sys mount")
+T.ok(not any(m.startswith(("/proc/sys", "/sys")) and "ro" not in o for m, o in mount_opts.items()),
+     "no writable /proc/sys or /sys mount",
+     {m: sorted(o) for m, o in mount_opts.items() if m.startswith(("/proc/sys", "/sys"))})
 if tmp in mi:
     T.diag("note (information leak, not a failure): /proc/self/mountinfo shows host paths: "
            + ", ".join(sorted(set(re.findall(re.escape(tmp) + r"[^ ]*", mi)))))
