@@ -1,1 +1,34 @@
 # sandbox/local.mk: the build of sandbox/ (included by the top Makefile.am).
+# libafsandbox.a: cgroups, seccomp, the sandbox itself; appforge-sandbox: its CLI;
+# appforge-init: pid 1 inside each sandbox (no sanitizers: it runs under seccomp).
+
+noinst_LIBRARIES += sandbox/libafsandbox.a
+sandbox_libafsandbox_a_SOURCES = sandbox/sandbox.c sandbox/sandbox.h \
+	sandbox/cgroup.c sandbox/cgroup.h sandbox/seccomp.c sandbox/seccomp.h
+nodist_sandbox_libafsandbox_a_SOURCES = sandbox/preload_js.c
+sandbox_libafsandbox_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+CLEANFILES += sandbox/preload_js.c
+EXTRA_DIST += sandbox/preload.js sandbox/embed.awk
+
+sandbox/preload_js.c: $(srcdir)/sandbox/preload.js $(srcdir)/sandbox/embed.awk
+	$(AM_V_GEN)$(MKDIR_P) sandbox && \
+	$(AWK) -v name=sandbox_preload_js -f $(srcdir)/sandbox/embed.awk \
+		$(srcdir)/sandbox/preload.js > $@.tmp && mv $@.tmp $@
+
+SANDBOX_LIBS = sandbox/libafsandbox.a $(SECCOMP_LIBS)
+
+sbin_PROGRAMS += sandbox/appforge-sandbox
+sandbox_appforge_sandbox_SOURCES = sandbox/cli.c
+sandbox_appforge_sandbox_LDADD = $(SANDBOX_LIBS)
+
+pkglibexec_PROGRAMS += sandbox/appforge-init
+sandbox_appforge_init_SOURCES = sandbox/init.c
+sandbox_appforge_init_CFLAGS = -std=gnu11 -O2 $(WARN_CFLAGS)
+sandbox_appforge_init_LDFLAGS =
+
+# Tests (ports 29000-29499 are the sandbox's; each file has its own sub-range).
+check_PROGRAMS += tests/sandbox/test_cgroup
+tests_sandbox_test_cgroup_SOURCES = tests/sandbox/test_cgroup.c
+tests_sandbox_test_cgroup_LDADD = $(SANDBOX_LIBS)
+TESTS += tests/sandbox/test_cgroup tests/sandbox/test_cli.py
+EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py

@@ -3,6 +3,7 @@
 # $(pkgdatadir)/web/, which nginx serves as the root of the main origin. CodeMirror
 # comes from Debian's libjs-codemirror (/usr/share/javascript/codemirror/), which
 # nginx serves under /vendor/codemirror/.
+EXTRA_DIST += web/README.md
 nobase_dist_pkgdata_DATA += \
 	web/index.html \
 	web/style.css \

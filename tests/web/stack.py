@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """stack.py: runs the real appforge stack (appforged + nginx, ops's tests/e2e/harness.py)
-for the browser tests, on ports 32000-32099 (https 32000, http 32001, apps 32010..).
+for the browser tests, in the port range 32000-32499: https on BASE, http on BASE+1,
+apps on BASE+10..BASE+99, with BASE the first of 32000, 32100, ... 32400 whose ports are
+free (other worktrees of this machine may be running the same test at the same time).
 
 Prints one line "READY {json}" with the base URL and the admin's credentials once the
 stack answers /api/health (or "SKIP reason" when the host lacks a part), then runs
@@ -9,6 +11,7 @@ removes its temporary state directory."""
 import json
 import os
 import signal
+import socket
 import sys
 import traceback
 
@@ -16,7 +19,39 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
 
-BASE_PORT = 32000
+BASES = (32000, 32100, 32200, 32300, 32400)
+
+
+def ports_free(base):
+    """Whether the listener ports of a base are free right now (nginx may still lose a
+    race for them: start() failing with EADDRINUSE moves on to the next base too)."""
+    for port in (base, base + 1):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+def start_instance():
+    last = None
+    for base in BASES:
+        if not ports_free(base):
+            last = "ports %d-%d are in use" % (base, base + 1)
+            continue
+        inst = harness.Instance("web", base)
+        try:
+            inst.start()
+            return inst
+        except RuntimeError as e:
+            inst.cleanup()
+            if "Address already in use" not in str(e):
+                raise
+            last = str(e).splitlines()[0]
+    raise RuntimeError("no free base port in %s (last: %s)" % (BASES, last))
 
 
 def main():
@@ -27,8 +62,7 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     inst = None
     try:
-        inst = harness.Instance("web", BASE_PORT)
-        inst.start()
+        inst = start_instance()
         print("READY " + json.dumps({
             "base": "https://%s:%d" % (inst.public_host, inst.https_port),
             "admin": "admin",

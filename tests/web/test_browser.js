@@ -636,7 +636,10 @@ async function run(context, stack) {
 	await step('the app list is readable at phone width (no horizontal scrolling)', async () => {
 		await page.setViewportSize({width: 390, height: 844});
 		await page.locator('#refresh-apps').click();
-		await page.waitForTimeout(300);
+		await page.waitForFunction(() => {
+			const b = document.getElementById('refresh-apps');
+			return b && !b.hasAttribute('aria-busy') && !/Loading/.test(document.getElementById('app-list').textContent);
+		});
 		const w = await page.evaluate(() => ({sw: document.documentElement.scrollWidth, iw: window.innerWidth}));
 		await shot(page, 'apps-phone');
 		await page.setViewportSize({width: 1280, height: 900});

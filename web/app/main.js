@@ -140,7 +140,10 @@ window.addEventListener('hashchange', () => {
 	route();
 });
 window.addEventListener('unhandledrejection', (ev) => {
-	// A bug of ours must not fail silently either.
+	// A bug of ours must not fail silently either (a fetch aborted on leaving a page is
+	// no failure).
+	if (ev.reason && ev.reason.name === 'AbortError')
+		return;
 	showError(ev.reason, 'An action');
 });
 ctx.renderHeader = renderHeader;

@@ -246,7 +246,8 @@ class AppView {
 		const dirty = paths.filter((p) => this.editor.isDirty(p));
 		this.tabs.replaceChildren(...paths.map((p) => {
 			const b = h('button', {type: 'button', class: 'file-tab', 'aria-pressed': p === cur ? 'true' : 'false', 'data-path': p},
-				p, dirty.includes(p) ? h('span', {class: 'dirty', 'aria-label': ' (unsaved changes)'}, ' •') : null);
+				p, dirty.includes(p) ? [h('span', {class: 'dirty', 'aria-hidden': 'true'}, ' •'),
+					h('span', {class: 'visually-hidden'}, ' (unsaved changes)')] : null);
 			b.addEventListener('click', () => {
 				this.editor.select(p);
 				this.drawTabs();

@@ -1,0 +1,648 @@
+/* cgroup.c: creating, limiting, measuring and killing the cgroup of one sandbox, on
+ * cgroup v1 (controllers mounted separately or together) and on the unified v2 tree.
+ * See cgroup.h for the layout. */
+#include "sandbox/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const ctrl_name[CG_NCTRL] = { "memory", "pids", "cpu", "cpuacct", "freezer" };
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+const char *cgroup_root(void)
+{
+	const char *r = getenv("AF_CGROUP_ROOT");
+	return r && *r ? r : "/sys/fs/cgroup";
+}
+
+int cgroup_detect(const char *root)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/cgroup.controllers", root);
+	if (stat(p, &st) == 0)
+		return 2;
+	snprintf(p, sizeof p, "%s/memory", root);
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	snprintf(p, sizeof p, "%s/pids", root);
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	return -1;
+}
+
+/* Writes s to an existing cgroup file; errno is kept for the caller. */
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(s);
+	ssize_t w = write(fd, s, n);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off + 1 < len) {
+		ssize_t r = read(fd, buf + off, len - 1 - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	buf[off] = 0;
+	close(fd);
+	return 0;
+}
+
+static int read_u64(const char *path, uint64_t *v)
+{
+	char b[64];
+	if (read_text(path, b, sizeof b) < 0)
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(b, &end, 10);
+	if (errno || end == b)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* Finds "key N" in a flat-keyed cgroup file (cpu.stat, memory.events, oom_control). */
+static int read_key(const char *path, const char *key, uint64_t *v)
+{
+	char b[4096];
+	if (read_text(path, b, sizeof b) < 0)
+		return -1;
+	size_t kl = strlen(key);
+	for (char *line = b; line && *line; ) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		if (strncmp(line, key, kl) == 0 && line[kl] == ' ') {
+			*v = strtoull(line + kl + 1, NULL, 10);
+			return 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+/* Our own cgroup path in the hierarchy that holds controller c (v1) or in the unified
+ * tree (c == NULL), from /proc/self/cgroup. */
+static int self_path(const char *c, char *out, size_t outlen)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -1;
+	char line[4096];
+	int found = -1;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		char *a = strchr(line, ':');
+		char *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		*a = 0;
+		*b = 0;
+		const char *ctrls = a + 1, *path = b + 1;
+		int match = 0;
+		if (!c) {
+			match = strcmp(line, "0") == 0 && *ctrls == 0;
+		} else {
+			char tmp[256];
+			snprintf(tmp, sizeof tmp, "%s", ctrls);
+			for (char *s, *t = strtok_r(tmp, ",", &s); t; t = strtok_r(NULL, ",", &s))
+				if (strcmp(t, c) == 0)
+					match = 1;
+		}
+		if (match) {
+			snprintf(out, outlen, "%s", path);
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The mount point and mount root of the v1 hierarchy holding controller c. */
+static int v1_mount(const char *c, char *mnt, size_t mntlen, char *mroot, size_t mrootlen)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -1;
+	char line[4096];
+	int found = -1;
+	while (found < 0 && fgets(line, sizeof line, f)) {
+		char *sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		char fstype[64], src[256], opts[1024];
+		if (sscanf(sep + 3, "%63s %255s %1023s", fstype, src, opts) != 3 ||
+		    strcmp(fstype, "cgroup") != 0)
+			continue;
+		int match = 0;
+		for (char *s, *t = strtok_r(opts, ",", &s); t; t = strtok_r(NULL, ",", &s))
+			if (strcmp(t, c) == 0)
+				match = 1;
+		if (!match)
+			continue;
+		char root[PATH_MAX], mp[PATH_MAX];
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2)
+			continue;
+		snprintf(mnt, mntlen, "%s", mp);
+		snprintf(mroot, mrootlen, "%s", root);
+		found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
+		      char *err, size_t errlen)
+{
+	char self[PATH_MAX];
+	if (version == 2) {
+		if (self_path(NULL, self, sizeof self) < 0)
+			return fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
+		if (strcmp(self, "/") == 0)
+			self[0] = 0;
+		if ((size_t)snprintf(out, outlen, "%s%s/appforge", cgroup_root(), self) >= outlen)
+			return fail(err, errlen, "cgroup path too long");
+		return 0;
+	}
+	char mnt[PATH_MAX], mroot[PATH_MAX];
+	if (v1_mount(ctrl_name[c], mnt, sizeof mnt, mroot, sizeof mroot) < 0)
+		return fail(err, errlen, "cgroup v1 controller %s is not mounted", ctrl_name[c]);
+	if (self_path(ctrl_name[c], self, sizeof self) < 0)
+		return fail(err, errlen, "cannot find our %s cgroup in /proc/self/cgroup",
+			    ctrl_name[c]);
+	/* The mount may show only a subtree (a cgroup namespace or a bind): strip its root. */
+	const char *rel = self;
+	size_t rl = strlen(mroot);
+	if (strcmp(mroot, "/") != 0 && strncmp(self, mroot, rl) == 0)
+		rel = self + rl;
+	if (strcmp(rel, "/") == 0)
+		rel = "";
+	if ((size_t)snprintf(out, outlen, "%s%s/appforge", mnt, rel) >= outlen)
+		return fail(err, errlen, "cgroup path too long");
+	return 0;
+}
+
+static int valid_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= 64 || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Fills cg's paths for name, without creating anything. */
+static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t errlen)
+{
+	memset(cg, 0, sizeof *cg);
+	if (!valid_name(name))
+		return fail(err, errlen, "invalid cgroup name '%s'", name);
+	int v = cgroup_detect(cgroup_root());
+	if (v < 0)
+		return fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+	cg->version = v;
+	snprintf(cg->name, sizeof cg->name, "%s", name);
+	for (int c = 0; c < CG_NCTRL; c++) {
+		char parent[PATH_MAX], e2[256];
+		if (cgroup_parent_dir(v, (enum cgroup_ctrl)c, parent, sizeof parent, e2,
+				      sizeof e2) < 0) {
+			if (c == CG_MEMORY || c == CG_PIDS)
+				return fail(err, errlen, "%s", e2);
+			continue;       /* cpu, cpuacct, freezer are optional on v1 */
+		}
+		if ((size_t)snprintf(cg->dir[c], sizeof cg->dir[c], "%s/%s", parent, name) >=
+		    sizeof cg->dir[c])
+			return fail(err, errlen, "cgroup path too long");
+	}
+	return 0;
+}
+
+/* True when dir[c] is the first occurrence of that path (co-mounted controllers). */
+static int first_of(const struct cgroup *cg, int c)
+{
+	if (!cg->dir[c][0])
+		return 0;
+	for (int i = 0; i < c; i++)
+		if (strcmp(cg->dir[i], cg->dir[c]) == 0)
+			return 0;
+	return 1;
+}
+
+static const char *any_dir(const struct cgroup *cg)
+{
+	for (int c = 0; c < CG_NCTRL; c++)
+		if (cg->dir[c][0])
+			return cg->dir[c];
+	return NULL;
+}
+
+int cgroup_open(struct cgroup *cg, const char *name, char *err, size_t errlen)
+{
+	if (fill_paths(cg, name, err, errlen) < 0)
+		return -1;
+	struct stat st;
+	if (stat(cg->dir[CG_MEMORY], &st) < 0)
+		return fail(err, errlen, "cgroup %s does not exist", name);
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
+	cg->has_memsw = cg->version == 1 && access(p, F_OK) == 0;
+	return 0;
+}
+
+/* v2: delegates memory, pids and cpu from dir to its children. A cgroup holding
+ * processes cannot do that (no internal processes), so when ours does, we move ourselves
+ * into a leaf beside appforge/ and retry once. */
+static int v2_enable(const char *dir, int may_move_self, char *err, size_t errlen)
+{
+	static const char *const want[] = { "+memory", "+pids", "+cpu" };
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/cgroup.subtree_control", dir);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		if (write_str(p, want[i]) == 0)
+			continue;
+		if (errno == EBUSY && may_move_self) {
+			char leaf[PATH_MAX + 32], procs[PATH_MAX + 64], pid[32];
+			snprintf(leaf, sizeof leaf, "%s/appforge-self", dir);
+			if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+				return fail(err, errlen, "mkdir %s: %s", leaf, strerror(errno));
+			snprintf(procs, sizeof procs, "%s/cgroup.procs", leaf);
+			snprintf(pid, sizeof pid, "%d", (int)getpid());
+			if (write_str(procs, pid) < 0)
+				return fail(err, errlen, "moving ourselves to %s: %s", leaf,
+					    strerror(errno));
+			return v2_enable(dir, 0, err, errlen);
+		}
+		if (i == 2)     /* cpu is optional: without it there is no CPU quota */
+			continue;
+		return fail(err, errlen, "enabling %s in %s: %s (delegate the cgroup to us)",
+			    want[i] + 1, p, strerror(errno));
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *dir, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
+		      size_t errlen)
+{
+	char p[PATH_MAX + 64], v[64];
+	if (cg->version == 2) {
+		const char *d = cg->dir[CG_MEMORY];
+		if (lim->memory_bytes) {
+			snprintf(p, sizeof p, "%s/memory.max", d);
+			snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
+			if (write_str(p, v) < 0)
+				return fail(err, errlen, "%s: %s", p, strerror(errno));
+			snprintf(p, sizeof p, "%s/memory.swap.max", d);
+			if (access(p, F_OK) == 0 && write_str(p, "0") < 0)
+				return fail(err, errlen, "%s: %s", p, strerror(errno));
+		}
+		if (lim->pids) {
+			snprintf(p, sizeof p, "%s/pids.max", d);
+			snprintf(v, sizeof v, "%d", lim->pids);
+			if (write_str(p, v) < 0)
+				return fail(err, errlen, "%s: %s", p, strerror(errno));
+		}
+		if (lim->cpu_percent) {
+			snprintf(p, sizeof p, "%s/cpu.max", d);
+			snprintf(v, sizeof v, "%d 100000", lim->cpu_percent * 1000);
+			if (write_str(p, v) < 0)
+				return fail(err, errlen, "%s: %s", p, strerror(errno));
+		}
+		return 0;
+	}
+	if (lim->memory_bytes) {
+		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
+		snprintf(p, sizeof p, "%s/memory.limit_in_bytes", cg->dir[CG_MEMORY]);
+		if (write_str(p, v) < 0)
+			return fail(err, errlen, "%s: %s", p, strerror(errno));
+		if (cg->has_memsw) {
+			snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
+			if (write_str(p, v) < 0)
+				return fail(err, errlen, "%s: %s", p, strerror(errno));
+		}
+		snprintf(p, sizeof p, "%s/memory.swappiness", cg->dir[CG_MEMORY]);
+		(void)write_str(p, "0");
+	}
+	if (lim->pids) {
+		snprintf(p, sizeof p, "%s/pids.max", cg->dir[CG_PIDS]);
+		snprintf(v, sizeof v, "%d", lim->pids);
+		if (write_str(p, v) < 0)
+			return fail(err, errlen, "%s: %s", p, strerror(errno));
+	}
+	if (lim->cpu_percent && cg->dir[CG_CPU][0]) {
+		snprintf(p, sizeof p, "%s/cpu.cfs_period_us", cg->dir[CG_CPU]);
+		if (write_str(p, "100000") < 0)
+			return fail(err, errlen, "%s: %s", p, strerror(errno));
+		snprintf(p, sizeof p, "%s/cpu.cfs_quota_us", cg->dir[CG_CPU]);
+		snprintf(v, sizeof v, "%d", lim->cpu_percent * 1000);
+		if (write_str(p, v) < 0)
+			return fail(err, errlen, "%s: %s", p, strerror(errno));
+	}
+	return 0;
+}
+
+int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim,
+		  char *err, size_t errlen)
+{
+	if (fill_paths(cg, name, err, errlen) < 0)
+		return -1;
+	if (cg->version == 2) {
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof parent, "%s", cg->dir[CG_MEMORY]);
+		*strrchr(parent, '/') = 0;             /* .../appforge */
+		char grand[PATH_MAX];
+		snprintf(grand, sizeof grand, "%s", parent);
+		*strrchr(grand, '/') = 0;              /* our own cgroup */
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+			return fail(err, errlen, "mkdir %s: %s", parent, strerror(errno));
+		if (v2_enable(grand, 1, err, errlen) < 0 || v2_enable(parent, 0, err, errlen) < 0)
+			return -1;
+	}
+	struct stat st;
+	if (stat(cg->dir[CG_MEMORY], &st) == 0) {
+		/* A leftover of an earlier run that died with its parent: clear it first. */
+		char e2[256];
+		struct cgroup old = *cg;
+		if (cgroup_destroy(&old, e2, sizeof e2) < 0)
+			return fail(err, errlen, "stale cgroup %s: %s", name, e2);
+	}
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (!first_of(cg, c))
+			continue;
+		if (mkdir_p(cg->dir[c], 0755) < 0) {
+			int e = errno;
+			char e2[256];
+			cgroup_destroy(cg, e2, sizeof e2);
+			return fail(err, errlen, "mkdir %s: %s", cg->dir[c], strerror(e));
+		}
+	}
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
+	cg->has_memsw = cg->version == 1 && access(p, F_OK) == 0;
+	if (set_limits(cg, lim, err, errlen) < 0) {
+		char e2[256];
+		cgroup_destroy(cg, e2, sizeof e2);
+		return -1;
+	}
+	return 0;
+}
+
+int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen)
+{
+	char p[PATH_MAX + 32], v[32];
+	snprintf(v, sizeof v, "%d", (int)pid);
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (!first_of(cg, c))
+			continue;
+		snprintf(p, sizeof p, "%s/cgroup.procs", cg->dir[c]);
+		if (write_str(p, v) < 0)
+			return fail(err, errlen, "attaching %d to %s: %s", (int)pid, p,
+				    strerror(errno));
+	}
+	return 0;
+}
+
+void cgroup_stats(struct cgroup *cg, struct cgroup_stats *st)
+{
+	char p[PATH_MAX + 64];
+	uint64_t v;
+	memset(st, 0, sizeof *st);
+	if (cg->version == 2) {
+		const char *d = cg->dir[CG_MEMORY];
+		snprintf(p, sizeof p, "%s/cpu.stat", d);
+		if (read_key(p, "usage_usec", &v) == 0)
+			st->cpu_usec = v;
+		snprintf(p, sizeof p, "%s/memory.current", d);
+		if (read_u64(p, &v) == 0)
+			st->memory_bytes = v;
+		snprintf(p, sizeof p, "%s/memory.peak", d);
+		if (read_u64(p, &v) == 0)
+			st->memory_peak = v;
+		snprintf(p, sizeof p, "%s/memory.events", d);
+		if (read_key(p, "oom_kill", &v) == 0)
+			st->oom_kills = v;
+		snprintf(p, sizeof p, "%s/pids.current", d);
+		if (read_u64(p, &v) == 0)
+			st->pids = (int)v;
+	} else {
+		if (cg->dir[CG_CPUACCT][0]) {
+			snprintf(p, sizeof p, "%s/cpuacct.usage", cg->dir[CG_CPUACCT]);
+			if (read_u64(p, &v) == 0)
+				st->cpu_usec = v / 1000;
+		}
+		snprintf(p, sizeof p, "%s/memory.usage_in_bytes", cg->dir[CG_MEMORY]);
+		if (read_u64(p, &v) == 0)
+			st->memory_bytes = v;
+		snprintf(p, sizeof p, "%s/memory.max_usage_in_bytes", cg->dir[CG_MEMORY]);
+		if (read_u64(p, &v) == 0)
+			st->memory_peak = v;
+		snprintf(p, sizeof p, "%s/memory.oom_control", cg->dir[CG_MEMORY]);
+		if (read_key(p, "oom_kill", &v) == 0)
+			st->oom_kills = v;
+		snprintf(p, sizeof p, "%s/pids.current", cg->dir[CG_PIDS]);
+		if (read_u64(p, &v) == 0)
+			st->pids = (int)v;
+	}
+	if (st->memory_bytes > cg->peak_seen)
+		cg->peak_seen = st->memory_bytes;
+	if (st->memory_peak < cg->peak_seen)
+		st->memory_peak = cg->peak_seen;
+}
+
+/* Reads up to max pids of cgroup.procs in dir. */
+static int read_procs(const char *dir, pid_t *pids, int max)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/cgroup.procs", dir);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return -1;
+	int n = 0, x;
+	while (n < max && fscanf(f, "%d", &x) == 1)
+		pids[n++] = x;
+	fclose(f);
+	return n;
+}
+
+int cgroup_nprocs(const struct cgroup *cg)
+{
+	pid_t pids[64];
+	int total = 0;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (!first_of(cg, c))
+			continue;
+		int n = read_procs(cg->dir[c], pids, 64);
+		if (n > total)
+			total = n;
+	}
+	return total;
+}
+
+/* Freezes (v1 freezer or v2 cgroup.freeze) so that nothing forks while we kill. */
+static void set_frozen(const struct cgroup *cg, int frozen)
+{
+	char p[PATH_MAX + 32];
+	if (cg->version == 2) {
+		snprintf(p, sizeof p, "%s/cgroup.freeze", cg->dir[CG_MEMORY]);
+		(void)write_str(p, frozen ? "1" : "0");
+		return;
+	}
+	if (!cg->dir[CG_FREEZER][0])
+		return;
+	snprintf(p, sizeof p, "%s/freezer.state", cg->dir[CG_FREEZER]);
+	if (write_str(p, frozen ? "FROZEN" : "THAWED") < 0 || !frozen)
+		return;
+	for (int i = 0; i < 100; i++) {       /* FREEZING -> FROZEN, at most ~1 s */
+		char st[32];
+		if (read_text(p, st, sizeof st) < 0 || strncmp(st, "FROZEN", 6) == 0)
+			return;
+		sleep_ms(10);
+	}
+}
+
+int cgroup_kill(const struct cgroup *cg, char *err, size_t errlen)
+{
+	struct stat st;
+	const char *d = any_dir(cg);
+	if (!d || stat(d, &st) < 0)
+		return 0;
+	if (cg->version == 2) {
+		char p[PATH_MAX + 32];
+		snprintf(p, sizeof p, "%s/cgroup.kill", d);
+		(void)write_str(p, "1");
+	}
+	pid_t pids[4096];
+	for (int round = 0; round < 200; round++) {
+		int any = 0;
+		set_frozen(cg, 1);
+		for (int c = 0; c < CG_NCTRL; c++) {
+			if (!first_of(cg, c))
+				continue;
+			int n = read_procs(cg->dir[c], pids, 4096);
+			for (int i = 0; i < n; i++) {
+				kill(pids[i], SIGKILL);
+				any = 1;
+			}
+		}
+		set_frozen(cg, 0);
+		if (!any)
+			return 0;
+		sleep_ms(10);
+	}
+	return fail(err, errlen, "processes of cgroup %s do not die", cg->name);
+}
+
+int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
+{
+	if (!any_dir(cg))
+		return 0;
+	if (cgroup_kill(cg, err, errlen) < 0)
+		return -1;
+	for (int c = CG_NCTRL - 1; c >= 0; c--) {
+		if (!first_of(cg, c))
+			continue;
+		int tries;
+		for (tries = 0; tries < 100; tries++) {
+			if (rmdir(cg->dir[c]) == 0 || errno == ENOENT)
+				break;
+			if (errno != EBUSY)
+				return fail(err, errlen, "rmdir %s: %s", cg->dir[c],
+					    strerror(errno));
+			(void)cgroup_kill(cg, err, errlen);
+			sleep_ms(20);
+		}
+		if (tries == 100)
+			return fail(err, errlen, "rmdir %s: still busy", cg->dir[c]);
+	}
+	return 0;
+}
+
+int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
+		size_t errlen)
+{
+	int v = cgroup_detect(cgroup_root());
+	if (v < 0)
+		return fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+	char parent[PATH_MAX];
+	if (cgroup_parent_dir(v, CG_MEMORY, parent, sizeof parent, err, errlen) < 0)
+		return -1;
+	DIR *d = opendir(parent);
+	if (!d)
+		return errno == ENOENT ? 0 : fail(err, errlen, "%s: %s", parent, strerror(errno));
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !valid_name(de->d_name))
+			continue;
+		fn(de->d_name, arg);
+		n++;
+	}
+	closedir(d);
+	return n;
+}

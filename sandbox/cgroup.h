@@ -1,0 +1,88 @@
+/* cgroup.h: the control groups of sandboxes, on cgroup v1 and v2.
+ *
+ * Every sandbox gets one cgroup named after it, under a parent "appforge" directory
+ * placed below the cgroup the calling process already lives in:
+ *   v2: <mount>/<our cgroup>/appforge/<name>
+ *   v1: <controller mount>/<our cgroup in that hierarchy>/appforge/<name>, for each of
+ *       memory, pids, cpu, cpuacct and freezer (co-mounted controllers share a dir).
+ *
+ * Error convention: functions returning int give 0 on success and -1 on error with a
+ * message in err (never NULL-terminated garbage). struct cgroup holds only paths; it owns
+ * no descriptor and no memory, so it can be copied and dropped freely. */
+#ifndef AF_CGROUP_H
+#define AF_CGROUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum cgroup_ctrl { CG_MEMORY, CG_PIDS, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_NCTRL };
+
+struct cgroup {
+	int version;                    /* 1 or 2 */
+	char name[64];
+	char dir[CG_NCTRL][PATH_MAX];   /* v1: per controller ("" when missing); v2: all equal */
+	int has_memsw;                  /* v1: memory.memsw.* exists (swap accounting) */
+	uint64_t peak_seen;             /* largest memory usage sampled (when no peak file) */
+};
+
+struct cgroup_limits {
+	uint64_t memory_bytes;          /* 0: no limit */
+	int pids;                       /* 0: no limit */
+	int cpu_percent;                /* of one CPU; 0: no limit */
+};
+
+struct cgroup_stats {
+	uint64_t cpu_usec;
+	uint64_t memory_bytes;
+	uint64_t memory_peak;
+	int pids;
+	uint64_t oom_kills;             /* processes killed by the OOM killer in this cgroup */
+};
+
+/* The cgroup file system root, "/sys/fs/cgroup" unless $AF_CGROUP_ROOT says otherwise
+ * (tests only). Never NULL. */
+const char *cgroup_root(void);
+
+/* 2 when root is a cgroup v2 unified mount (root/cgroup.controllers exists), 1 when it
+ * holds v1 controller hierarchies (root/memory/ or root/pids/), -1 otherwise. */
+int cgroup_detect(const char *root);
+
+/* The directory that holds our sandboxes' cgroups for controller c (v2: any c), written
+ * to out. -1 when the controller is unavailable. */
+int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
+		      char *err, size_t errlen);
+
+/* Creates the cgroup "name" (a leftover of that name is killed and removed first) and
+ * applies the limits. On error nothing is left behind. */
+int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim,
+		  char *err, size_t errlen);
+
+/* Fills cg for an existing cgroup "name" without touching the kernel state; -1 when it
+ * does not exist. */
+int cgroup_open(struct cgroup *cg, const char *name, char *err, size_t errlen);
+
+/* Moves pid into every hierarchy of cg. */
+int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen);
+
+/* Reads the counters; fields that cannot be read stay 0. Updates cg->peak_seen. */
+void cgroup_stats(struct cgroup *cg, struct cgroup_stats *st);
+
+/* Number of processes in the cgroup (0 when empty or gone). */
+int cgroup_nprocs(const struct cgroup *cg);
+
+/* Kills every process in the cgroup, including stopped ones and ones that fork while
+ * being killed, and waits (up to ~2 s) until it is empty. */
+int cgroup_kill(const struct cgroup *cg, char *err, size_t errlen);
+
+/* cgroup_kill, then removes the directories (with retries). Safe on a cgroup that is
+ * already gone. */
+int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen);
+
+/* Calls fn for every cgroup name under our parent (for reconciliation). Returns the
+ * number of names, or -1. */
+int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
+		size_t errlen);
+
+#endif

@@ -1,0 +1,33 @@
+// preload.js: loaded with `node --require /sandbox/preload.js` inside every sandbox.
+//
+// The sandbox has no network of its own: the platform binds 127.0.0.1:<port> on the
+// host and passes the listening socket in as fd 3 (LISTEN_FDS=1, the systemd
+// convention). This makes any server.listen(...) -- a port, 0, an options object, with
+// or without a host, http, https, express-style or a WebSocket server built on them --
+// serve that socket instead. Only one server can own it: a second listen() fails with a
+// clear EADDRINUSE error emitted the way Node reports a busy port.
+'use strict';
+(function () {
+  const net = require('net');
+  if (process.env.LISTEN_FDS !== '1') return;
+  const originalListen = net.Server.prototype.listen;
+  let owner = null;
+
+  net.Server.prototype.listen = function appforgeListen(...args) {
+    let callback = null;
+    if (args.length && typeof args[args.length - 1] === 'function') callback = args.pop();
+    if (owner !== null && owner !== this) {
+      const err = new Error('listen EADDRINUSE: this app already serves its only port ' +
+        '(process.env.PORT); a sandboxed app can listen once');
+      err.code = 'EADDRINUSE';
+      err.errno = -98;
+      err.syscall = 'listen';
+      process.nextTick(() => this.emit('error', err));
+      return this;
+    }
+    owner = this;
+    // The options form keeps backlog and the like out of the way of the inherited fd.
+    return callback ? originalListen.call(this, { fd: 3 }, callback)
+      : originalListen.call(this, { fd: 3 });
+  };
+})();

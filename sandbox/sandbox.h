@@ -1,0 +1,124 @@
+/* sandbox.h: running one app in a confined process tree.
+ *
+ * sandbox_start() creates the cgroup, the namespaces, the file system and the
+ * credentials of a sandbox, and starts appforge-init as its pid 1 (which starts node,
+ * or an exec command). The caller then drives it from its own event loop with the
+ * descriptors in struct sandbox (pidfd readable = init exited, log_rfd readable = output)
+ * and sandbox_tick() for the time limits, or simply calls sandbox_wait().
+ *
+ * Who does what: the calling process must be root. It binds the app's listening socket
+ * and passes it in spec->listen_fd (it keeps its own copy). The sandbox's processes run
+ * as spec->uid/gid on the host, which must be unprivileged (>= 1000).
+ *
+ * Error convention: int functions return 0 (or a documented positive value) on success
+ * and -1 on error with a message in err. struct sandbox is owned by the caller; after a
+ * successful sandbox_start it must end with sandbox_destroy(), which releases every
+ * descriptor and removes the cgroup. */
+#ifndef AF_SANDBOX_H
+#define AF_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox/cgroup.h"
+
+struct sandbox_limits {
+	long memory_mb;         /* cgroup memory (no swap) */
+	int pids;               /* cgroup pids.max, also RLIMIT_NPROC */
+	int cpu_percent;        /* of one CPU */
+	int wall_seconds;       /* 0: none */
+	int cpu_seconds;        /* CPU time of the whole cgroup; 0: none */
+	long data_mb;           /* size of the /data file system */
+	long tmp_mb;            /* size of /tmp */
+	int nofile;             /* RLIMIT_NOFILE */
+	long fsize_mb;          /* RLIMIT_FSIZE */
+	long log_bytes;         /* log file cap; the file is rotated to <log>.1 beyond it */
+};
+
+struct sandbox_spec {
+	const char *app_id;     /* [A-Za-z0-9_-], 1..63 chars; names the cgroup */
+	const char *code_dir;   /* mounted read-only at /app */
+	const char *data_dir;   /* holds data.img (the quota'd /data) and a lock file */
+	const char *log_path;   /* the run's log file (appended to) */
+	int listen_fd;          /* bound, listening TCP socket; becomes fd 3 inside */
+	int port;               /* for PORT= */
+	uid_t uid;              /* host uid/gid of the app's processes */
+	gid_t gid;
+	const char *node_path;  /* NULL: AF_NODE */
+	const char *init_path;  /* NULL: found beside the program, else AF_PKGLIBEXECDIR */
+	char *const *argv;      /* NULL: node server.js; else the command run by init */
+	int echo_fd;            /* -1, or also copy the app's output here (exec mode) */
+	struct sandbox_limits lim;
+};
+
+enum sandbox_state { SB_RUNNING, SB_EXITED };
+
+struct sandbox {
+	pid_t pid;              /* host pid of the sandbox's init */
+	int pidfd;              /* readable when init exits */
+	int log_rfd;            /* read end of the app's stdout/stderr pipe; -1 at EOF */
+	int log_fd;             /* the log file */
+	int lock_fd;            /* flock on data_dir/lock: one run of an app at a time */
+	int echo_fd;
+	char log_path[4096];
+	long log_bytes, log_written;
+	struct cgroup cg;
+	int64_t started_ms;     /* CLOCK_MONOTONIC */
+	int wall_seconds, cpu_seconds;
+	int64_t kill_at_ms;     /* stop requested: kill the cgroup at this time; 0: no */
+	enum sandbox_state state;
+	/* the result, once state == SB_EXITED */
+	int exit_code;          /* -1 when killed by a signal */
+	int signal;             /* 0 when it exited */
+	const char *reason;     /* exited crashed memory timeout stopped */
+	const char *forced;     /* reason decided by us (timeout, stopped), or NULL */
+	uint64_t cpu_usec, memory_peak;
+};
+
+/* Default limits (the conf.h defaults). */
+void sandbox_limits_default(struct sandbox_limits *lim);
+
+/* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. */
+int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
+		  size_t errlen);
+
+/* Moves the app's pending output to the log (call when log_rfd is readable).
+ * Returns 1 at end of output (log_rfd is then closed and set to -1), else 0. */
+int sandbox_pump_log(struct sandbox *sb);
+
+/* Enforces the wall-clock and CPU limits and the stop grace period; call at least every
+ * sandbox_tick_ms(). Never blocks for long. */
+void sandbox_tick(struct sandbox *sb);
+int sandbox_tick_ms(const struct sandbox *sb);
+
+/* Non-blocking: if init has exited, reaps it, classifies the exit, kills what is left
+ * of the cgroup and returns 1; else returns 0. */
+int sandbox_reap(struct sandbox *sb);
+
+/* Asks the app to stop: SIGTERM to init (forwarded to node), and the whole cgroup is
+ * killed grace_ms later by sandbox_tick(). Reason "stopped". Non-blocking. */
+void sandbox_request_stop(struct sandbox *sb, int grace_ms);
+
+/* Blocks until the sandbox has exited, driving logs and limits. If stop_fd >= 0 (e.g. a
+ * signalfd) becomes readable, a stop with grace_ms is requested (stop_fd is not read). */
+int sandbox_wait(struct sandbox *sb, int stop_fd, int grace_ms);
+
+/* sandbox_request_stop + sandbox_wait. */
+int sandbox_stop(struct sandbox *sb, int grace_ms);
+
+/* Current counters of the running sandbox. */
+void sandbox_stats(struct sandbox *sb, struct cgroup_stats *st);
+
+/* Kills anything left, removes the cgroup, closes every descriptor. Safe to call once
+ * after a successful start, whatever the state. */
+int sandbox_destroy(struct sandbox *sb, char *err, size_t errlen);
+
+/* The host features the sandbox needs, for "doctor": writes lines "name: ok|missing
+ * (why)" to fd; returns 0 when everything needed is there. */
+int sandbox_doctor(int fd);
+
+/* Checks an app id for use in names and paths. */
+int sandbox_valid_app_id(const char *id);
+
+#endif

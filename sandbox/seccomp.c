@@ -1,0 +1,144 @@
+/* seccomp.c: the sandbox's system-call allowlist (see seccomp.h for the policy). */
+#include "sandbox/seccomp.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* What Node.js (libuv, V8, OpenSSL), glibc and /bin/sh use. Names unknown to this
+ * architecture are skipped. */
+static const char *const allowed[] = {
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+	"preadv2", "pwritev2", "open", "openat", "close", "close_range", "creat",
+	"stat", "fstat", "lstat", "newfstatat", "statx", "statfs", "fstatfs",
+	"access", "faccessat", "faccessat2", "lseek", "getdents", "getdents64",
+	"readlink", "readlinkat", "getcwd", "chdir", "fchdir",
+	"mkdir", "mkdirat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat",
+	"unlink", "unlinkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat",
+	"chown", "fchown", "lchown", "fchownat", "umask", "truncate", "ftruncate",
+	"fallocate", "fadvise64", "fsync", "fdatasync", "sync", "syncfs", "sync_file_range",
+	"flock", "fcntl", "dup", "dup2", "dup3", "pipe", "pipe2", "ioctl",
+	"utime", "utimes", "utimensat", "futimesat",
+	"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+	"sendfile", "copy_file_range", "splice", "tee",
+	"mmap", "munmap", "mprotect", "mremap", "msync", "mincore", "madvise", "brk",
+	"mlock", "munlock", "mlock2", "membarrier", "memfd_create",
+	"poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1",
+	"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+	"eventfd", "eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+	"signalfd", "signalfd4", "inotify_init", "inotify_init1", "inotify_add_watch",
+	"inotify_rm_watch",
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
+	"rt_sigtimedwait", "rt_sigsuspend", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+	"sigaltstack", "pause", "kill", "tgkill", "tkill", "restart_syscall",
+	"nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday",
+	"time", "times", "getitimer", "setitimer", "alarm",
+	"futex", "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address",
+	"rseq", "arch_prctl", "prctl", "sched_yield", "sched_getaffinity",
+	"sched_setaffinity", "sched_getparam", "sched_getscheduler",
+	"sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval",
+	"getpriority", "setpriority", "getrandom", "uname", "sysinfo",
+	"getrlimit", "setrlimit", "prlimit64", "getrusage",
+	"getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+	"getresuid", "getresgid", "getgroups", "getpgrp", "getpgid", "setpgid",
+	"getsid", "setsid", "capget",
+	"fork", "vfork", "execve", "execveat", "wait4", "waitid", "exit", "exit_group",
+	"pidfd_open", "pidfd_send_signal",
+	"connect", "accept", "accept4", "bind", "listen", "shutdown", "sendto",
+	"recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "getsockname",
+	"getpeername", "setsockopt", "getsockopt", "socketpair",
+	"shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semctl", "semtimedop",
+	"msgget", "msgsnd", "msgrcv", "msgctl",
+};
+
+/* Refused with EPERM by name, so that the error is explicit (not the default ENOSYS). */
+static const char *const refused[] = {
+	"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
+	"fsconfig", "fsmount", "fspick", "mount_setattr",
+	"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "kcmp",
+	"keyctl", "add_key", "request_key", "bpf", "userfaultfd", "perf_event_open",
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+	"unshare", "setns", "init_module", "finit_module", "delete_module",
+	"kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct",
+	"quotactl", "quotactl_fd", "open_by_handle_at", "name_to_handle_at",
+	"mknod", "mknodat", "setuid", "setgid", "setreuid", "setregid", "setresuid",
+	"setresgid", "setgroups", "setfsuid", "setfsgid", "capset", "personality",
+	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
+	"setdomainname", "syslog", "vhangup", "iopl", "ioperm", "lookup_dcookie",
+	"fanotify_init", "pidfd_getfd", "mbind", "set_mempolicy", "migrate_pages",
+	"move_pages", "landlock_create_ruleset",
+};
+
+int sandbox_seccomp_load(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+	int rc = -1, r = 0;
+	const char *what = "seccomp_init";
+	if (!ctx)
+		goto out;
+	what = "attributes";
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		what = allowed[i];
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		int nr = seccomp_syscall_resolve_name(refused[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		what = refused[i];
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
+			goto out;
+	}
+	/* clone: threads and plain forks only; any namespace flag is refused. clone3 passes
+	 * its flags in memory a filter cannot read, so it gets ENOSYS and glibc falls back. */
+	const unsigned long nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+		CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | 0x00000080UL
+		/* CLONE_NEWTIME */;
+	what = "clone";
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				  SCMP_A0(SCMP_CMP_MASKED_EQ, nsflags, 0))) < 0 ||
+	    0)
+		goto out;
+	for (int bit = 0; bit < 64; bit++) {
+		unsigned long f = 1UL << bit;
+		if ((nsflags & f) &&
+		    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+					  SCMP_A0(SCMP_CMP_MASKED_EQ, f, f))) < 0)
+			goto out;
+	}
+	/* clone3 is left to the default action, ENOSYS. */
+	/* socket: unix sockets, and TCP/UDP over IPv4/IPv6 (the inherited listener; the
+	 * empty network namespace reaches nothing). No netlink, packet or raw sockets. */
+	what = "socket";
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				  SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
+		goto out;
+	static const int fams[] = { AF_INET, AF_INET6 }, types[] = { SOCK_STREAM, SOCK_DGRAM };
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < 2; t++)
+			if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+						  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
+						  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff,
+							  (scmp_datum_t)types[t]))) < 0)
+				goto out;
+	what = "seccomp_load";
+	if ((r = seccomp_load(ctx)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "seccomp (%s): %s", what, r < 0 ? strerror(-r) : "failed");
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
+}

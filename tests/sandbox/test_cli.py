@@ -1,0 +1,172 @@
+"""test_cli.py: happy paths of appforge-sandbox run/exec (ports 29000-29049).
+
+An HTTP app serves through the inherited socket whatever it passes to listen(), sees
+exactly the documented environment, keeps /data across runs, and a stop leaves no
+process, cgroup or port behind. Limits end runs with the right reason."""
+import os, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sbtest import *  # noqa: F401,F403
+
+require_host()
+tmp = tempdir()
+UID = 290007
+
+
+def procs_of_uid(uid):
+    n = 0
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/status' % pid) as f:
+                for line in f:
+                    if line.startswith('Uid:') and int(line.split()[1]) == uid:
+                        n += 1
+        except OSError:
+            pass
+    return n
+
+
+SERVER = r'''
+const http = require('http'), fs = require('fs');
+const srv = http.createServer((req, res) => {
+  if (req.url === '/env') return res.end(JSON.stringify(process.env));
+  if (req.url === '/id') return res.end(JSON.stringify({uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(), pid: process.pid}));
+  if (req.url === '/write') { fs.writeFileSync(process.env.DATA_DIR + '/keep.txt', 'kept-' + process.env.APP_ID); return res.end('written'); }
+  if (req.url === '/read') { try { return res.end(fs.readFileSync('/data/keep.txt')); } catch (e) { return res.end('missing'); } }
+  if (req.url === '/listen2') { const s2 = http.createServer(); s2.on('error', e => res.end('second listen: ' + e.code)); s2.listen(9999); return; }
+  res.end('hello');
+});
+srv.listen(8080, '0.0.0.0', () => console.log('listening on', srv.address().port));
+process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); });
+'''
+code = app_dir(tmp, 'app', SERVER)
+
+# 1. run: listen(8080) still serves the host port
+r = Run(tmp, 'sbcli1', 29001, code, extra=['--uid', str(UID)])
+ok(r.started and r.started.get('event') == 'started' and r.started.get('port') == 29001,
+   'started event printed', r.started)
+status, body = http_get(29001, '/')
+ok(status == 200 and body == 'hello', 'listen(8080) serves the assigned port (io_uring refused, node runs)',
+   body)
+status, body = http_get(29001, '/env')
+env = json.loads(body) if status == 200 else {}
+expected = {'PORT': '29001', 'APP_ID': 'sbcli1', 'DATA_DIR': '/data', 'NODE_ENV': 'production',
+            'HOME': '/tmp', 'PATH': '/usr/local/bin:/usr/bin:/bin', 'LISTEN_FDS': '1'}
+lp = env.pop('LISTEN_PID', None)
+ok(env == expected and lp is not None, 'environment is exactly the documented set', body)
+status, body = http_get(29001, '/id')
+ident = json.loads(body) if status == 200 else {}
+ok(ident.get('uid') == 1000 and ident.get('cwd') == '/app' and ident.get('pid') == 2,
+   'app runs as uid 1000 in /app as pid 2 (init is pid 1)', body)
+ok(procs_of_uid(UID) == 2, 'on the host its processes run as the unprivileged uid %d' % UID)
+status, body = http_get(29001, '/listen2')
+ok(body == 'second listen: EADDRINUSE', 'a second listen() gets a clear EADDRINUSE', body)
+status, body = http_get(29001, '/write')
+ok(body == 'written', 'DATA_DIR is writable', body)
+cg = r.started.get('cgroup') if r.started else None
+ok(cgroup_exists(cg), 'cgroup exists while running', cg)
+t0 = time.time()
+ex = r.stop()
+stop_ms = (time.time() - t0) * 1000
+print('# stop latency %.0f ms' % stop_ms)
+ok(ex and ex['reason'] == 'stopped' and ex['exit_code'] == 0,
+   'SIGTERM to the tool: graceful stop, reason stopped, app exit 0', ex)
+ok('got SIGTERM' in r.logtext() and 'listening on 29001' in r.logtext(),
+   'app output is in the log and the app saw SIGTERM', r.logtext())
+ok(not cgroup_exists(cg), 'cgroup removed after stop', cg)
+ok(not port_open(29001), 'port closed after stop')
+ok(procs_of_uid(UID) == 0, 'no process of the sandbox uid left')
+
+# 2. data survives a restart
+r = Run(tmp, 'sbcli1', 29002, code, extra=['--uid', str(UID)], data=r.data)
+status, body = http_get(29002, '/read')
+ok(body == 'kept-sbcli1', 'data written to DATA_DIR survives a restart', body)
+ex = r.stop()
+ok(ex and ex['reason'] == 'stopped', 'second run stopped', ex)
+ok(os.path.isfile(os.path.join(r.data, 'data.img')), 'quota image kept in the data dir')
+
+# 3. SIGTERM-ignoring, double-forking, self-stopping processes die with the stop
+STUBBORN = r'''
+const http = require('http'); const cp = require('child_process');
+process.on('SIGTERM', () => {});
+cp.spawn('/bin/sh', ['-c', 'trap "" TERM; (sleep 1000 &) ; sleep 1000'], {detached: true, stdio: 'ignore'});
+cp.spawn('/bin/sh', ['-c', 'kill -STOP $$'], {detached: true, stdio: 'ignore'});
+http.createServer((q, s) => s.end('ok')).listen(0);
+'''
+code2 = app_dir(tmp, 'stubborn', STUBBORN)
+r = Run(tmp, 'sbcli2', 29003, code2, extra=['--uid', str(UID + 1), '--grace-ms', '300'])
+status, body = http_get(29003, '/')
+ok(status == 200, 'stubborn app serves', body)
+time.sleep(0.3)
+n_before = procs_of_uid(UID + 1)
+ex = r.stop()
+ok(n_before >= 5 and ex and ex['reason'] == 'stopped' and ex['signal'] == 9,
+   'stubborn app killed after the grace period (%d processes before)' % n_before, ex)
+ok(procs_of_uid(UID + 1) == 0, 'nothing of the stubborn app survives')
+ok(not cgroup_exists(r.started.get('cgroup')), 'its cgroup is gone')
+
+# 4. memory limit: reason memory
+OOM = r'''
+const keep = []; setInterval(() => { for (let i = 0; i < 8; i++) keep.push(Buffer.alloc(4 << 20, 1)); }, 10);
+'''
+code3 = app_dir(tmp, 'oom', OOM)
+r = Run(tmp, 'sbcli3', 29004, code3, extra=['--memory-mb', '64', '--uid', str(UID + 2)])
+ex = r.finish()
+ok(ex and ex['reason'] == 'memory' and ex['signal'] == 9, 'memory bomb ends with reason memory', ex)
+
+# 5. wall-clock limit
+IDLE = "setInterval(() => {}, 1000);\n"
+code4 = app_dir(tmp, 'idle', IDLE)
+r = Run(tmp, 'sbcli4', 29005, code4, extra=['--wall-seconds', '1', '--uid', str(UID + 3)])
+ex = r.finish()
+ok(ex and ex['reason'] == 'timeout', 'wall-clock limit ends with reason timeout', ex)
+
+# 6. CPU-time limit (counted over the whole cgroup)
+BUSY = "for (;;) {}\n"
+code5 = app_dir(tmp, 'busy', BUSY)
+r = Run(tmp, 'sbcli5', 29006, code5, extra=['--cpu-seconds', '1', '--cpu-percent', '100',
+                                             '--uid', str(UID + 4)])
+ex = r.finish()
+ok(ex and ex['reason'] == 'timeout' and ex['cpu_usec'] >= 1000000,
+   'CPU-time limit ends with reason timeout', '%s %s %s' % (r.started, ex, r.stderr))
+
+# 7. exec mode: output also on the tool's stderr, exit status passed through
+r = Run(tmp, 'sbcli6', 29007, code, mode='exec', cmd=['/usr/bin/node', '-e',
+        'console.log("exec-out", require("fs").readdirSync("/").sort().join(",")); process.exit(3)'],
+        extra=['--uid', str(UID + 5)])
+ex = r.finish()
+ok(ex and ex['exit_code'] == 3 and ex['reason'] == 'crashed', 'exec: exit status 3, reason crashed', ex)
+ok('exec-out' in r.stderr and 'exec-out' in r.logtext(), 'exec: output on stderr and in the log',
+   r.stderr)
+ok('app,bin,data,dev,etc,lib,lib64,proc,sandbox,sbin,tmp,usr' in r.stderr.replace(',lib32', '')
+   .replace(',libx32', ''), 'the root holds only the sandbox pieces', r.stderr)
+
+r = Run(tmp, 'sbcli7', 29008, code, mode='exec', cmd=['/bin/sh', '-c', 'exit 0'],
+        extra=['--uid', str(UID + 6)])
+ex = r.finish()
+ok(ex and ex['exit_code'] == 0 and ex['reason'] == 'exited', 'exec: clean exit, reason exited', ex)
+
+# 8. errors are clear
+import socket as _s
+busy = _s.socket()
+busy.setsockopt(_s.SOL_SOCKET, _s.SO_REUSEADDR, 1)
+busy.bind(('127.0.0.1', 29009))
+busy.listen(1)
+r = Run(tmp, 'sbcli8', 29009, code)
+r.finish()
+ok(r.p.returncode == 1 and 'cannot listen on 127.0.0.1:29009' in r.stderr, 'busy port: exit 1, clear message',
+   r.stderr)
+busy.close()
+res = subprocess.run([CLI, 'run', '--app-id', '../x', '--code', code, '--data', tmp, '--port', '29010',
+                      '--log', tmp + '/l'], capture_output=True, text=True)
+ok(res.returncode == 2 and 'invalid --app-id' in res.stderr, 'bad app id: usage error', res.stderr)
+res = subprocess.run([CLI, 'run', '--app-id', 'x', '--code', code, '--data', tmp, '--port', '70000',
+                      '--log', tmp + '/l'], capture_output=True, text=True)
+ok(res.returncode == 2 and '--port' in res.stderr, 'bad port: usage error', res.stderr)
+r = Run(tmp, 'sbcli9', 29011, '/nonexistent-dir')
+r.finish()
+ok(r.p.returncode == 1 and 'code dir' in r.stderr, 'missing code dir: exit 1, clear message', r.stderr)
+
+cleanup(tmp)
+done()
