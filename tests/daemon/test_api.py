@@ -198,6 +198,20 @@ def run(t, d):
         t.ok(is_error(d.req("GET", "/api/apps?" + q, token=alice), 400), "list ?%s: 400" % q)
     t.ok(is_error(d.req("GET", "/api/apps?cursor=notacursor", token=alice), 400), "bogus cursor: 400")
 
+    # the code scanner: a blocking finding makes the app "blocked"; new files re-scan
+    evil = {"server.js": "const cp = require('child_process');\ncp.exec('id');\n"}
+    r = d.req("POST", "/api/apps", {"files": evil, "name": "evil"}, token=bob)
+    b = r.json()
+    f = b["scan"]["findings"]
+    t.ok(r.status == 201 and b["status"] == "blocked" and b["scan"]["verdict"] == "block"
+         and any(x["rule"] == "child-process" and x["file"] == "server.js" and x["line"] == 1 for x in f),
+         "child_process: status blocked, finding names rule, file and line", r)
+    r = d.req("PUT", "/api/apps/%s/files" % b["id"], {"files": app_files()}, token=bob)
+    t.ok(r.status == 200 and r.json()["status"] == "ready" and r.json()["scan"] == {"verdict": "pass", "findings": []},
+         "clean files replace them: re-scanned, ready")
+    t.ok(d.req("GET", "/api/apps/" + b["id"], token=bob).json()["scan"]["verdict"] == "pass", "the new verdict is stored")
+    t.ok(d.req("DELETE", "/api/apps/" + b["id"], token=bob).status == 204, "bob deletes his app")
+
     # quota: 3 apps
     r = d.req("POST", "/api/apps", {"files": app_files()}, token=alice)
     t.ok(r.status == 201, "third app created")
