@@ -405,7 +405,7 @@ async function run(context, stack) {
 	// --- run, preview, logs, stop -----------------------------------------------------------
 	await step('Run starts the app (or says clearly that running is not available yet)', async () => {
 		await page.locator('#run').click();
-		await page.waitForFunction(() => /running|starting/.test(document.getElementById('app-run').textContent)
+		await page.waitForFunction(() => /running|starting/.test((document.getElementById('app-run') || {}).textContent)
 			|| /not available on this server yet/.test(document.getElementById('alert').textContent));
 		if (/not available on this server yet/.test(await alertText(page))) {
 			runs = false;
@@ -436,6 +436,14 @@ async function run(context, stack) {
 			await page.waitForFunction(() => /web test app listening/.test(document.getElementById('logs').textContent),
 				null, {timeout: 30000});
 			return true;
+		});
+		await step('the admin page lists the running sandbox', async () => {
+			await page.locator('a[href="#/admin"]').click();
+			await page.locator('#admin-sandboxes-body code', {hasText: appId}).waitFor();
+			await shot(page, 'admin-sandboxes');
+			await page.goBack();
+			await page.locator('#app-run').waitFor();
+			return /running/.test(await page.locator('#app-run').textContent());
 		});
 		await step('Stop stops the app and the preview says it is not running', async () => {
 			await page.locator('#stop').click();
@@ -480,18 +488,22 @@ async function run(context, stack) {
 			diag('POST /api/apps {prompt} answers 501: ' + t);
 			return /Generating the app failed: this feature is not available on this server yet/.test(t);
 		}
-		await page.waitForFunction(() => /ready|failed|blocked/.test(document.getElementById('app-status').textContent),
+		await page.waitForFunction(() => /ready|failed|blocked/.test((document.getElementById('app-status') || {}).textContent),
 			null, {timeout: 60000});
 		const status = await page.locator('#app-status').textContent();
 		if (/failed/.test(status))
 			return {fail: 'generation failed: ' + await page.locator('#gen-error').textContent()};
 		await page.locator('.file-tab').first().waitFor();
 		await shot(page, 'app-generated');
-		const gid = /#\/apps\/([a-z0-9]+)$/.exec(page.url())[1];
+		const prompt = await page.locator('#app-prompt blockquote').textContent();
+		const code = await cmValue(page);
+		const shown = await page.locator('.CodeMirror-code').innerText();
 		await page.locator('#delete').click();
 		await confirm(page, true);
 		await page.waitForURL(/#\/apps$/);
-		return gid.length === 16 && (await page.locator('#app-prompt').count()) === 0;
+		if (prompt !== 'a guestbook with a name and a message' || !code.trim() || !shown.trim())
+			return {fail: 'prompt ' + JSON.stringify(prompt) + ', code ' + code.length + ' chars, shown ' + shown.length};
+		return true;
 	});
 
 	// --- API tokens --------------------------------------------------------------------------

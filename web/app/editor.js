@@ -123,6 +123,12 @@ export class FileEditor {
 			this.clean.set(path, this.cm ? doc.changeGeneration() : doc);
 	}
 
+	// After the editor's container was hidden: re-measure.
+	refresh() {
+		if (this.cm)
+			this.cm.refresh();
+	}
+
 	focus() {
 		if (this.cm)
 			this.cm.focus();

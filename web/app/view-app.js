@@ -5,7 +5,7 @@
 // it refreshes the logs and the run state every few seconds.
 import {h, fill, time, badge, safeHttpsUrl} from './dom.js';
 import * as api from './api.js';
-import {busy, confirmDialog, showError, showInfo} from './ui.js';
+import {busy, clearNotices, confirmDialog, showError, showInfo} from './ui.js';
 import {FileEditor} from './editor.js';
 
 const GENERATE_POLL_MS = 1000;
@@ -191,7 +191,10 @@ class AppView {
 		else
 			this.openLink.removeAttribute('href');
 		this.openLink.classList.toggle('disabled', !url);
+		const wasHidden = this.codeSection.hidden;
 		this.codeSection.hidden = a.status === 'generating' || a.status === 'failed' && !this.editor.paths().length;
+		if (wasHidden && !this.codeSection.hidden)
+			this.editor.refresh();
 		this.drawFindings();
 		this.drawPreview(false);
 	}
@@ -267,12 +270,13 @@ class AppView {
 			this.editor.setFiles(files);
 			this.removedDirty = false;
 			const paths = Object.keys(files).sort();
+			// CodeMirror measures its lines when a document is shown: unhide first.
+			this.codeSection.hidden = this.app.status === 'generating' || !paths.length && this.app.status === 'failed';
 			const first = paths.includes('server.js') ? 'server.js' : paths[0];
 			if (first)
 				this.editor.select(first);
 			this.drawTabs();
 			this.drawFindings();
-			this.codeSection.hidden = false;
 		} catch (e) {
 			if (e.name !== 'AbortError')
 				showError(e, 'Loading the files');
@@ -338,6 +342,7 @@ class AppView {
 			await this.refreshApp();
 			this.drawState();
 			if (this.app.status !== 'generating') {
+				clearNotices();
 				if (this.app.status === 'failed')
 					showError('Generation failed: ' + (this.app.error ? String(this.app.error.message || this.app.error) : 'no reason was given.'));
 				else
