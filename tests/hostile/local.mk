@@ -9,7 +9,8 @@ TESTS += \
 	tests/hostile/test_resources.py \
 	tests/hostile/test_stop.py \
 	tests/hostile/test_many.py \
-	tests/hostile/test_cli.py
+	tests/hostile/test_cli.py \
+	tests/hostile/test_supervisor.py
 EXTRA_DIST += \
 	tests/hostile/hostile.py \
 	tests/hostile/test_fs.py \
