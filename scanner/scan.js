@@ -209,6 +209,7 @@ function declarePattern(pat, scope, kind, def, pending) {
 			let key = null;
 			if (!p.computed) key = p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
 			else if (p.key.type === 'Literal') key = String(p.key.value);
+			else key = { expr: p.key, scope }; /* folded when the value is needed */
 			const sub = key !== null && def.path ? { ...def, path: def.path.concat([key]) } : { val: [UNK] };
 			declarePattern(p.value, scope, kind, sub, pending);
 		}
@@ -360,6 +361,10 @@ function buildScopes(node, scope, pending) {
 		}
 		forEachChild(node, (c) => buildScopes(c, scope, pending));
 		return;
+	case 'CallExpression':
+		if (node.callee.type === 'Identifier') pending.calls.push({ node, scope });
+		forEachChild(node, (c) => buildScopes(c, scope, pending));
+		return;
 	case 'UpdateExpression':
 		if (node.argument.type === 'Identifier')
 			pending.push({ name: node.argument.name, scope, def: { val: [UNK] } });
@@ -429,7 +434,11 @@ class Evaluator {
 		else if (d.iter) base = this.iterVals(this.val(d.iter, d.scope, depth), depth);
 		else base = this.val(d.expr, d.scope, depth);
 		if (d.path) {
-			for (const key of d.path) {
+			for (let key of d.path) {
+				if (typeof key !== 'string') {
+					const k = this.constArg(key.expr, key.scope, depth);
+					key = k === undefined ? null : String(k);
+				}
 				let next = [];
 				for (const v of base) next = union(next, this.member(v, key, depth));
 				base = next;
@@ -507,8 +516,12 @@ class Evaluator {
 		case 'Identifier':
 			return this.ident(node, scope, depth);
 		case 'MemberExpression': {
-			const objs = this.val(node.object, scope, depth);
 			const keys = this.keyOf(node, scope, depth);
+			/* Whatever x is, x.constructor.constructor is Function. */
+			if (keys.length === 1 && keys[0] === 'constructor' && node.object.type === 'MemberExpression' &&
+			    this.keyOf(node.object, scope, depth).includes('constructor'))
+				return [ref('G.Function')];
+			const objs = this.val(node.object, scope, depth);
 			let out = [];
 			for (const o of objs) for (const k of keys) out = union(out, k === null ? [UNK] : this.member(o, k, depth));
 			return out;
@@ -777,6 +790,12 @@ class Evaluator {
 			    f.body.body[0].type === 'ReturnStatement' && f.body.body[0].argument &&
 			    f.body.body[0].argument.type === 'ThisExpression')
 				return [ref('G')];
+			/* () => expr and function () { return expr; }: the value of expr. */
+			if (f.type === 'ArrowFunctionExpression' && f.body.type !== 'BlockStatement')
+				return this.val(f.body, f.__scope, depth);
+			if ((f.type === 'FunctionExpression' || f.type === 'FunctionDeclaration' || f.type === 'ArrowFunctionExpression') &&
+			    f.body.body && f.body.body.length === 1 && f.body.body[0].type === 'ReturnStatement' && f.body.body[0].argument)
+				return this.val(f.body.body[0].argument, f.__scope, depth);
 			return [UNK];
 		}
 		if (fv.k === 'dynfn')
@@ -1066,6 +1085,9 @@ class FileScan {
 			this.walk(node.callee, scope, node.type === 'NewExpression' ? 'new' : 'callee');
 			for (const a of node.arguments) this.walk(a, scope, 'value');
 			this.onCall(node, scope, node.type === 'NewExpression');
+			/* What a call returns can itself be eval, Function, process.binding...:
+			 * Reflect.get(globalThis, 'eval')('x'), eval.bind(null). */
+			this.onRef(node, scope, role);
 			return;
 		case 'ImportExpression':
 			this.walk(node.source, scope, 'value');
@@ -1398,15 +1420,21 @@ class FileScan {
 			if (o.k !== 'obj') continue;
 			const e = ev.objMember(o, 'eval', 0);
 			if (e.some((v) => !(v.k === 'bool' && !v.v) && v.k !== 'undef' && !(v.k === 'num' && !v.v))) {
-				if (this.objHas(o, 'eval'))
+				if (this.objHas(o, 'eval') !== 0)
 					this.report('child-process', 'block', node, 'Worker with eval: true runs a string as code in a new thread');
 			}
 		}
 	}
 
+	/* 1: the object literal names key; 0: it does not; -1: a spread or computed key
+	 * might. */
 	objHas(o, key) {
-		return o.node.properties.some((p) => p.type === 'SpreadElement' ||
-			(!p.computed && (p.key.name === key || p.key.value === key)) || p.computed);
+		let r = 0;
+		for (const p of o.node.properties) {
+			if (p.type === 'SpreadElement' || p.computed) r = -1;
+			else if (p.key.name === key || p.key.value === key) return 1;
+		}
+		return r;
 	}
 
 	hostRule(hosts, node, what) {
@@ -1423,8 +1451,10 @@ class FileScan {
 		if (!args || !args.length) return;
 		for (const v of this.ev.val(args[0], scope)) {
 			if (v.k === 'obj') {
-				if (this.objHas(v, 'path')) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
-				else if (this.objHas(v, 'host')) this.hostRule(this.ev.objMember(v, 'host', 0), node, what);
+				if (this.objHas(v, 'path') === 1) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
+				else if (this.objHas(v, 'host') === 1) this.hostRule(this.ev.objMember(v, 'host', 0), node, what);
+				else if (this.objHas(v, 'host') < 0 || this.objHas(v, 'path') < 0)
+					this.report('outbound-network', 'warn', node, `${what} connects to an address computed at run time`);
 			} else if (v.k === 'num') {
 				if (args[1]) this.hostRule(this.ev.val(args[1], scope), node, what);
 			} else if (v.k === 'str') {
@@ -1441,7 +1471,7 @@ class FileScan {
 			if (v.k === 'obj') {
 				const hosts = [];
 				for (const k of ['host', 'hostname']) if (this.objHas(v, k)) hosts.push(...this.ev.objMember(v, k, 0));
-				if (this.objHas(v, 'socketPath')) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
+				if (this.objHas(v, 'socketPath') === 1) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
 				this.hostRule(hosts, node, what);
 			} else {
 				this.urlRule([v], node, what, 'any');
@@ -1624,17 +1654,41 @@ function analyzeJs(file, src, modes, ctx, parseSeverity) {
 	}
 	try {
 		const pending = [];
+		pending.calls = [];
 		buildScopes(parsed.ast, null, pending);
 		for (const p of pending) {
 			const b = p.scope.lookup(p.name);
 			if (b) b.defs.push(p.def);
 		}
+		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
 		if (!(e instanceof RangeError)) throw e;
 		addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse');
 	}
 	return fsn;
+}
+
+/* Arguments of direct calls to a local function become candidate values of its
+ * parameters (which stay unknown too: other callers may exist), so a wrapper such as
+ * function load(m) { return require(m) } load('child_process') is seen. */
+function bindArguments(calls) {
+	let budget = 20000;
+	for (const { node, scope } of calls) {
+		const b = scope.lookup(node.callee.name);
+		if (!b || b.defs.length !== 1) continue;
+		const d = b.defs[0];
+		let fn = null;
+		if (d.val && d.val[0].k === 'fn') fn = d.val[0].node;
+		else if (d.expr && !d.path.length && (d.expr.type === 'FunctionExpression' || d.expr.type === 'ArrowFunctionExpression')) fn = d.expr;
+		if (!fn || !fn.__scope || !fn.params) continue;
+		fn.params.forEach((p, i) => {
+			const arg = node.arguments[i];
+			if (p.type !== 'Identifier' || !arg || arg.type === 'SpreadElement' || --budget < 0) return;
+			const pb = fn.__scope.vars.get(p.name);
+			if (pb && pb.kind === 'param' && pb.defs.length < SET_MAX) pb.defs.push({ expr: arg, scope, path: [] });
+		});
+	}
 }
 
 function jsModes(file) {
