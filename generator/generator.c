@@ -1,0 +1,138 @@
+/* generator.c: the provider-independent part of generation: input checks, choosing
+ * the provider, and a final validation of whatever it returns (see generator.h). */
+#include "generator/generator.h"
+#include "generator/openai.h"
+#include "generator/tmpl.h"
+#include "appfiles.h"
+#include "conf.h"
+#include "json.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int generator_check_input(const char *prompt, const char *name_hint, char *err, size_t errlen)
+{
+	if (!prompt) {
+		snprintf(err, errlen, "prompt is required");
+		return -1;
+	}
+	size_t n = strlen(prompt);
+	if (n > GENERATOR_PROMPT_MAX) {
+		snprintf(err, errlen, "prompt is too long (at most %d bytes)", GENERATOR_PROMPT_MAX);
+		return -1;
+	}
+	if (!util_utf8_valid(prompt, n)) {
+		snprintf(err, errlen, "prompt is not valid UTF-8");
+		return -1;
+	}
+	size_t i = 0;
+	while (i < n && (prompt[i] == ' ' || (prompt[i] >= '\t' && prompt[i] <= '\r')))
+		i++;
+	if (i == n) {
+		snprintf(err, errlen, "prompt is empty");
+		return -1;
+	}
+	if (name_hint && *name_hint) {
+		size_t m = strlen(name_hint);
+		if (!util_utf8_valid(name_hint, m)) {
+			snprintf(err, errlen, "name is not valid UTF-8");
+			return -1;
+		}
+		if (util_utf8_chars(name_hint, m) > GENERATOR_NAME_MAX) {
+			snprintf(err, errlen, "name is too long (at most %d characters)", GENERATOR_NAME_MAX);
+			return -1;
+		}
+		for (const unsigned char *p = (const unsigned char *)name_hint; *p; p++)
+			if (*p < 0x20 || *p == 0x7f) {
+				snprintf(err, errlen, "name must not contain control characters");
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* A name for an app whose provider gave none: the prompt's first words. */
+static char *name_from_prompt(const char *prompt)
+{
+	char buf[256];
+	size_t o = 0, chars = 0;
+	int space = 0;
+	for (const unsigned char *p = (const unsigned char *)prompt; *p && chars < 60; p++) {
+		if (*p == '.' || *p == '!' || *p == '?' || *p == '\n')
+			break;
+		if (*p <= 0x20 || *p == 0x7f) {
+			space = o > 0;
+			continue;
+		}
+		if ((*p & 0xC0) != 0x80) {
+			if (space) {
+				buf[o++] = ' ';
+				chars++;
+			}
+			chars++;
+		} else if (o == 0)
+			continue;
+		space = 0;
+		if (o + 5 >= sizeof buf)
+			break;
+		buf[o++] = (char)*p;
+	}
+	/* drop an incomplete trailing sequence */
+	while (o > 0 && !util_utf8_valid(buf, o))
+		o--;
+	buf[o] = '\0';
+	return strdup(o ? buf : "App");
+}
+
+int generator_generate(const struct conf *c, const char *prompt, const char *name_hint,
+		       struct json_object **files_out, char **name_out,
+		       char **assumption_out, char *err, size_t errlen)
+{
+	*files_out = NULL;
+	*name_out = *assumption_out = NULL;
+	if (generator_check_input(prompt, name_hint, err, errlen) < 0)
+		return -1;
+	const char *provider = c && c->generator ? c->generator : "template";
+	struct json_object *files = NULL;
+	char *name = NULL, *assumption = NULL;
+	int rc;
+	if (!strcmp(provider, "template"))
+		rc = tmpl_generate(prompt, name_hint, &files, &name, &assumption, err, errlen);
+	else if (!strcmp(provider, "openai"))
+		rc = openai_generate(c, prompt, name_hint, &files, &name, &assumption, err, errlen);
+	else {
+		snprintf(err, errlen, "unknown generator '%s'", provider);
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	/* every provider's output meets the same rules, whatever it checked itself */
+	if (appfiles_validate(files, err, errlen) < 0)
+		goto fail;
+	if (name_hint && *name_hint) {
+		free(name);
+		name = strdup(name_hint);
+	} else if (!name || !*name) {
+		free(name);
+		name = name_from_prompt(prompt);
+	}
+	if (!assumption || !*assumption) {
+		free(assumption);
+		assumption = strdup("The model stated no assumptions.");
+	}
+	if (!name || !assumption) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	*files_out = files;
+	*name_out = name;
+	*assumption_out = assumption;
+	return 0;
+fail:
+	json_object_put(files);
+	free(name);
+	free(assumption);
+	return -1;
+}

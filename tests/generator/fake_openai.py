@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""fake_openai.py: a small OpenAI-compatible chat-completions server for the tests.
+
+usage: fake_openai.py PORT      (listens on 127.0.0.1:PORT, prints "ready" when up)
+
+POST /v1/chat/completions answers according to a "MODE:<name>" word in the last user
+message (good, dotdot, nonjson, slow, unauthorized, noformat, huge, cutoff, hold,
+fenced); every request is recorded. GET /stats returns the records and the highest
+number of requests that were in progress at the same time; GET /reset-max restarts
+that count. Standard library only."""
+import json
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"current": 0, "max_concurrent": 0, "requests": []}
+
+GOOD_FILES = {
+    "server.js": "const http = require('http');\n"
+                 "http.createServer((q, s) => s.end('hello')).listen(process.env.PORT);\n",
+    "public/index.html": "<!doctype html><title>Hi</title><p>hi</p>\n",
+}
+
+
+def completion(content, finish="stop"):
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
+        "choices": [{"index": 0, "finish_reason": finish,
+                     "message": {"role": "assistant", "content": content}}],
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, obj=None, raw=None):
+        body = raw if raw is not None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def do_GET(self):
+        if self.path == "/stats":
+            with LOCK:
+                self.reply(200, STATE)
+        elif self.path == "/reset-max":
+            with LOCK:
+                STATE["max_concurrent"] = STATE["current"]
+                self.reply(200, STATE)
+        else:
+            self.reply(404, {"error": {"message": "not found"}})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            self.reply(400, {"error": {"message": "bad json"}})
+            return
+        if self.path != "/v1/chat/completions":
+            self.reply(404, {"error": {"message": "no such endpoint"}})
+            return
+        user = [m.get("content", "") for m in req.get("messages", []) if m.get("role") == "user"]
+        m = re.search(r"MODE:(\w+)", user[-1] if user else "")
+        mode = m.group(1) if m else "good"
+        with LOCK:
+            STATE["current"] += 1
+            STATE["max_concurrent"] = max(STATE["max_concurrent"], STATE["current"])
+            STATE["requests"].append({
+                "mode": mode, "authorization": self.headers.get("Authorization"),
+                "model": req.get("model"), "response_format": req.get("response_format"),
+                "system": any(x.get("role") == "system" for x in req.get("messages", [])),
+            })
+        try:
+            self.answer(mode, req)
+        finally:
+            with LOCK:
+                STATE["current"] -= 1
+
+    def answer(self, mode, req):
+        if mode == "good":
+            self.reply(200, completion(json.dumps({"name": "Hello app", "assumption": "kept it tiny",
+                                                   "files": GOOD_FILES})))
+        elif mode == "fenced":
+            self.reply(200, completion("```json\n" + json.dumps({"files": GOOD_FILES}) + "\n```"))
+        elif mode == "dotdot":
+            self.reply(200, completion(json.dumps({"name": "x", "files": dict(GOOD_FILES, **{"../etc/passwd": "x"})})))
+        elif mode == "nonjson":
+            self.reply(200, completion("Sure! Here is your app:\n\nconst http = require('http');"))
+        elif mode == "slow":
+            time.sleep(6)
+            self.reply(200, completion(json.dumps({"files": GOOD_FILES})))
+        elif mode == "hold":
+            time.sleep(0.7)
+            self.reply(200, completion(json.dumps({"name": "held", "files": GOOD_FILES})))
+        elif mode == "unauthorized":
+            # like the real service: the message repeats the key it was given
+            self.reply(401, {"error": {"message": "Incorrect API key provided: %s" % self.headers.get("Authorization")}})
+        elif mode == "noformat":
+            if "response_format" in req:
+                self.reply(400, {"error": {"message": "response_format is not supported"}})
+            else:
+                self.reply(200, completion(json.dumps({"files": GOOD_FILES})))
+        elif mode == "huge":
+            self.reply(200, raw=b'{"pad":"' + b"a" * (5 * 1024 * 1024) + b'"}')
+        elif mode == "cutoff":
+            self.reply(200, completion('{"files": {"server.js": "', finish="length"))
+        elif mode == "garbage":
+            self.reply(200, raw=b"<html>502 bad gateway</html>")
+        else:
+            self.reply(400, {"error": {"message": "unknown mode"}})
+
+
+def main():
+    port = int(sys.argv[1])
+    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv.daemon_threads = True
+    print("ready", flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
