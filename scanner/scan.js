@@ -1715,8 +1715,13 @@ function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
 		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
-		if (!(e instanceof RangeError)) throw e;
-		if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
+		if (e instanceof RangeError) {
+			if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
+		} else {
+			/* A bug of the scanner must not let the file through unread. */
+			process.stderr.write(`scan.js: internal error on ${file}: ${e && e.stack}\n`);
+			addFinding('scan-failed', 'block', file, null, 'the scanner could not analyse this file (internal error)');
+		}
 	}
 	return fsn;
 }
