@@ -327,6 +327,12 @@ static void test_weird(void)
 	ok(generator_generate(&c, "todo", "bad\nname", &files, &name, &assumption, err, sizeof err) == -1 &&
 	   strstr(err, "control"), "name hint with a newline: error");
 
+	rc = generator_generate(&c, "a todo list", "  Groceries  ", &files, &name, &assumption, err, sizeof err);
+	ok(rc == 0 && !strcmp(name, "Groceries"), "generator_generate: name hint, trimmed, is the name");
+	json_object_put(files);
+	free(name);
+	free(assumption);
+
 	c.generator = (char *)"nonsense";
 	ok(generator_generate(&c, "todo", NULL, &files, &name, &assumption, err, sizeof err) == -1 &&
 	   strstr(err, "unknown generator"), "unknown provider: error");
