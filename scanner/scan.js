@@ -209,6 +209,7 @@ function declarePattern(pat, scope, kind, def, pending) {
 			let key = null;
 			if (!p.computed) key = p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
 			else if (p.key.type === 'Literal') key = String(p.key.value);
+			else key = { expr: p.key, scope }; /* folded when the value is needed */
 			const sub = key !== null && def.path ? { ...def, path: def.path.concat([key]) } : { val: [UNK] };
 			declarePattern(p.value, scope, kind, sub, pending);
 		}
@@ -360,6 +361,10 @@ function buildScopes(node, scope, pending) {
 		}
 		forEachChild(node, (c) => buildScopes(c, scope, pending));
 		return;
+	case 'CallExpression':
+		if (node.callee.type === 'Identifier') pending.calls.push({ node, scope });
+		forEachChild(node, (c) => buildScopes(c, scope, pending));
+		return;
 	case 'UpdateExpression':
 		if (node.argument.type === 'Identifier')
 			pending.push({ name: node.argument.name, scope, def: { val: [UNK] } });
@@ -429,7 +434,11 @@ class Evaluator {
 		else if (d.iter) base = this.iterVals(this.val(d.iter, d.scope, depth), depth);
 		else base = this.val(d.expr, d.scope, depth);
 		if (d.path) {
-			for (const key of d.path) {
+			for (let key of d.path) {
+				if (typeof key !== 'string') {
+					const k = this.constArg(key.expr, key.scope, depth);
+					key = k === undefined ? null : String(k);
+				}
 				let next = [];
 				for (const v of base) next = union(next, this.member(v, key, depth));
 				base = next;
@@ -507,8 +516,12 @@ class Evaluator {
 		case 'Identifier':
 			return this.ident(node, scope, depth);
 		case 'MemberExpression': {
-			const objs = this.val(node.object, scope, depth);
 			const keys = this.keyOf(node, scope, depth);
+			/* Whatever x is, x.constructor.constructor is Function. */
+			if (keys.length === 1 && keys[0] === 'constructor' && node.object.type === 'MemberExpression' &&
+			    this.keyOf(node.object, scope, depth).includes('constructor'))
+				return [ref('G.Function')];
+			const objs = this.val(node.object, scope, depth);
 			let out = [];
 			for (const o of objs) for (const k of keys) out = union(out, k === null ? [UNK] : this.member(o, k, depth));
 			return out;
@@ -777,6 +790,12 @@ class Evaluator {
 			    f.body.body[0].type === 'ReturnStatement' && f.body.body[0].argument &&
 			    f.body.body[0].argument.type === 'ThisExpression')
 				return [ref('G')];
+			/* () => expr and function () { return expr; }: the value of expr. */
+			if (f.type === 'ArrowFunctionExpression' && f.body.type !== 'BlockStatement')
+				return this.val(f.body, f.__scope, depth);
+			if ((f.type === 'FunctionExpression' || f.type === 'FunctionDeclaration' || f.type === 'ArrowFunctionExpression') &&
+			    f.body.body && f.body.body.length === 1 && f.body.body[0].type === 'ReturnStatement' && f.body.body[0].argument)
+				return this.val(f.body.body[0].argument, f.__scope, depth);
 			return [UNK];
 		}
 		if (fv.k === 'dynfn')
@@ -991,6 +1010,7 @@ const EVAL_SINKS = new Set(['G.eval', 'G.Function', 'G.setTimeout', 'G.setInterv
 const DECODERS = new Set(['G.atob', 'G.Buffer.from', 'G.unescape', 'G.decodeURIComponent', 'G.decodeURI',
 	'G.String.fromCharCode', 'G.String.fromCodePoint']);
 const SENSITIVE_OBJECTS = new Set(['G', 'G.process', 'G.require', 'M(module)', 'G.module']);
+const BROWSER_NOTE = ' (in code that runs in the visitor\'s browser)';
 const NO_REPORT_ROLES = new Set(['object', 'alias', 'typeof', 'compare', 'discard', 'test']);
 
 const posix = require('path').posix;
@@ -1042,8 +1062,15 @@ class FileScan {
 		this.scripts = [];
 	}
 
+	/* ctxOnly: 'server' drops the finding in browser code; 'browser-warn' makes it a
+	 * warning there (it cannot reach the host from the visitor's browser). */
 	report(rule, sev, node, msg, ctxOnly) {
 		if (ctxOnly === 'server' && this.ctx === 'browser') return;
+		if (ctxOnly === 'browser-warn' && this.ctx === 'browser') {
+			sev = 'warn';
+			msg += BROWSER_NOTE;
+			ctxOnly = null;
+		}
 		addFinding(rule, sev, this.file, node && node.loc ? node.loc.start : null, msg, ctxOnly);
 	}
 
@@ -1066,6 +1093,9 @@ class FileScan {
 			this.walk(node.callee, scope, node.type === 'NewExpression' ? 'new' : 'callee');
 			for (const a of node.arguments) this.walk(a, scope, 'value');
 			this.onCall(node, scope, node.type === 'NewExpression');
+			/* What a call returns can itself be eval, Function, process.binding...:
+			 * Reflect.get(globalThis, 'eval')('x'), eval.bind(null). */
+			this.onRef(node, scope, role);
 			return;
 		case 'ImportExpression':
 			this.walk(node.source, scope, 'value');
@@ -1084,10 +1114,15 @@ class FileScan {
 			for (const sp of node.specifiers) this.walk(sp.local, scope, 'value');
 			return;
 		case 'Literal':
-			if (typeof node.value === 'string') this.onString(node.value, node, node.raw);
+			if (typeof node.value === 'string') {
+				this.onString(node.value, node, node.raw);
+				this.embeddedHtml(node.value, node.loc.start);
+			}
 			return;
 		case 'TemplateLiteral':
 			for (const q of node.quasis) if (q.value.cooked) this.onString(q.value.cooked, q, q.value.raw);
+			/* ${...} parts stand in as 0 so that `<script>const x = ${data};</script>` parses. */
+			this.embeddedHtml(node.quasis.map((q) => q.value.cooked || '').join('0'), node.loc.start);
 			for (const e of node.expressions) this.walk(e, scope, 'value');
 			return;
 		case 'TaggedTemplateExpression':
@@ -1245,7 +1280,8 @@ class FileScan {
 		if (r) {
 			if (role === 'assign' && r.rule !== 'module-loader') return;
 			if (called && r.callChecked) return;
-			this.report(r.rule, r.sev, node, called && r.call ? r.call : r.value);
+			this.report(r.rule, r.sev, node, called && r.call ? r.call : r.value,
+				base === 'G.eval' || base === 'G.Function' ? 'browser-warn' : null);
 			return;
 		}
 		if (role === 'assign') {
@@ -1336,7 +1372,7 @@ class FileScan {
 		case 'G.setInterval':
 		case 'G.execScript':
 			if (arg(0).some((v) => v.k === 'str' || v.k === 'prefix'))
-				this.report('eval', 'block', node, p.slice(2) + ' with a string argument compiles the string as code');
+				this.report('eval', 'block', node, p.slice(2) + ' with a string argument compiles the string as code', 'browser-warn');
 			break;
 		case 'M(worker_threads).Worker':
 			this.workerRule(args, node, scope);
@@ -1393,20 +1429,31 @@ class FileScan {
 			this.report('child-process', 'block', node, 'Worker started from a data: URL runs inline code');
 			return;
 		}
+		if (args[0]) {
+			for (const v of ev.val(args[0], scope)) {
+				if (v.k === 'str' && /^\.\.?\//.test(v.v)) this.edges.push(posix.normalize(posix.join('.', v.v)));
+			}
+		}
 		if (!args[1]) return;
 		for (const o of ev.val(args[1], scope)) {
 			if (o.k !== 'obj') continue;
 			const e = ev.objMember(o, 'eval', 0);
 			if (e.some((v) => !(v.k === 'bool' && !v.v) && v.k !== 'undef' && !(v.k === 'num' && !v.v))) {
-				if (this.objHas(o, 'eval'))
+				if (this.objHas(o, 'eval') !== 0)
 					this.report('child-process', 'block', node, 'Worker with eval: true runs a string as code in a new thread');
 			}
 		}
 	}
 
+	/* 1: the object literal names key; 0: it does not; -1: a spread or computed key
+	 * might. */
 	objHas(o, key) {
-		return o.node.properties.some((p) => p.type === 'SpreadElement' ||
-			(!p.computed && (p.key.name === key || p.key.value === key)) || p.computed);
+		let r = 0;
+		for (const p of o.node.properties) {
+			if (p.type === 'SpreadElement' || p.computed) r = -1;
+			else if (p.key.name === key || p.key.value === key) return 1;
+		}
+		return r;
 	}
 
 	hostRule(hosts, node, what) {
@@ -1423,8 +1470,10 @@ class FileScan {
 		if (!args || !args.length) return;
 		for (const v of this.ev.val(args[0], scope)) {
 			if (v.k === 'obj') {
-				if (this.objHas(v, 'path')) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
-				else if (this.objHas(v, 'host')) this.hostRule(this.ev.objMember(v, 'host', 0), node, what);
+				if (this.objHas(v, 'path') === 1) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
+				else if (this.objHas(v, 'host') === 1) this.hostRule(this.ev.objMember(v, 'host', 0), node, what);
+				else if (this.objHas(v, 'host') < 0 || this.objHas(v, 'path') < 0)
+					this.report('outbound-network', 'warn', node, `${what} connects to an address computed at run time`);
 			} else if (v.k === 'num') {
 				if (args[1]) this.hostRule(this.ev.val(args[1], scope), node, what);
 			} else if (v.k === 'str') {
@@ -1441,7 +1490,7 @@ class FileScan {
 			if (v.k === 'obj') {
 				const hosts = [];
 				for (const k of ['host', 'hostname']) if (this.objHas(v, k)) hosts.push(...this.ev.objMember(v, k, 0));
-				if (this.objHas(v, 'socketPath')) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
+				if (this.objHas(v, 'socketPath') === 1) this.report('outbound-network', 'warn', node, `${what} connects to a unix socket`);
 				this.hostRule(hosts, node, what);
 			} else {
 				this.urlRule([v], node, what, 'any');
@@ -1525,7 +1574,7 @@ class FileScan {
 			return;
 		}
 		if (/^https?:/i.test(name)) {
-			this.report('outbound-network', 'warn', node, `${how} of code from ${name.slice(0, 80)}`);
+			this.report('outbound-network', 'warn', node, `${how} of code from ${name.slice(0, 80)}`, 'server');
 			return;
 		}
 		if (/^file:/i.test(name)) name = name.replace(/^file:(\/\/)?/i, '');
@@ -1554,6 +1603,30 @@ class FileScan {
 			this.report('eval', 'block', node, `${how} of ${abs.slice(0, 80)}: code from a writable directory, never scanned`);
 		} else {
 			this.report('fs-outside-app', 'warn', node, `${how} of ${abs.slice(0, 80)}: outside the app`);
+		}
+	}
+
+	/* Pages served from a string (res.send(`<html>...<script>...`)) run their scripts
+	 * in the browser like any page: read them too, best effort (a script that does not
+	 * parse on its own is skipped, not reported). */
+	embeddedHtml(text, loc) {
+		if (embedDepth > 1 || text.length > FOLD_MAX || !/<script[\s>]/i.test(text)) return;
+		const starts = [0];
+		for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
+		embedDepth++;
+		try {
+			for (const t of tokenizeHtml(text)) {
+				if (t.tag !== 'script' || !t.content || t.attrs.some((a) => a.name === 'src')) continue;
+				const ta = t.attrs.find((a) => a.name === 'type');
+				const type = ta && ta.value !== null ? ta.value.trim().toLowerCase() : '';
+				if (!JS_TYPES.has(type)) continue;
+				const lc = lineCol(starts, t.content.offset);
+				const code = '\n'.repeat(loc.line - 1 + lc.line - 1) +
+					' '.repeat((lc.line === 1 ? loc.column + 1 : 0) + lc.column) + t.content.text;
+				analyzeJs(this.file, code, type === 'module' ? ['module'] : ['script', 'module'], 'browser', null);
+			}
+		} finally {
+			embedDepth--;
 		}
 	}
 
@@ -1591,6 +1664,7 @@ class FileScan {
 /* --------------------------------------------------------------- parsing ------ */
 
 let pkgTypeModule = false;
+let embedDepth = 0;
 
 function parseJs(src, modes) {
 	let first = null;
@@ -1617,24 +1691,49 @@ function analyzeJs(file, src, modes, ctx, parseSeverity) {
 	const fsn = new FileScan(file, ctx, parseSeverity);
 	const parsed = parseJs(src, modes);
 	if (parsed.error) {
+		if (!parseSeverity) return fsn; /* code embedded in a string: best effort */
 		addFinding('parse-error', parseSeverity, file, parsed.loc,
 			`cannot be parsed as JavaScript: ${parsed.error}` +
-			(parseSeverity === 'block' ? ' (code that cannot be read cannot be checked)' : ''));
+			(parseSeverity === 'block' ? ' (code that cannot be read cannot be checked)' : ''), 'browser-warn');
 		return fsn;
 	}
 	try {
 		const pending = [];
+		pending.calls = [];
 		buildScopes(parsed.ast, null, pending);
 		for (const p of pending) {
 			const b = p.scope.lookup(p.name);
 			if (b) b.defs.push(p.def);
 		}
+		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
 		if (!(e instanceof RangeError)) throw e;
-		addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse');
+		if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
 	}
 	return fsn;
+}
+
+/* Arguments of direct calls to a local function become candidate values of its
+ * parameters (which stay unknown too: other callers may exist), so a wrapper such as
+ * function load(m) { return require(m) } load('child_process') is seen. */
+function bindArguments(calls) {
+	let budget = 20000;
+	for (const { node, scope } of calls) {
+		const b = scope.lookup(node.callee.name);
+		if (!b || b.defs.length !== 1) continue;
+		const d = b.defs[0];
+		let fn = null;
+		if (d.val && d.val[0].k === 'fn') fn = d.val[0].node;
+		else if (d.expr && !d.path.length && (d.expr.type === 'FunctionExpression' || d.expr.type === 'ArrowFunctionExpression')) fn = d.expr;
+		if (!fn || !fn.__scope || !fn.params) continue;
+		fn.params.forEach((p, i) => {
+			const arg = node.arguments[i];
+			if (p.type !== 'Identifier' || !arg || arg.type === 'SpreadElement' || --budget < 0) return;
+			const pb = fn.__scope.vars.get(p.name);
+			if (pb && pb.kind === 'param' && pb.defs.length < SET_MAX) pb.defs.push({ expr: arg, scope, path: [] });
+		});
+	}
 }
 
 function jsModes(file) {
@@ -1912,9 +2011,22 @@ function scanFiles(files) {
 			}
 		}
 	}
-	/* Computed fetch() URLs are normal in browser code (same origin, the user's own
-	 * browser); they only count in code that runs on the server. */
-	const kept = findings.filter((x) => !(x.ctxOnly === 'server' && browserFiles.has(x.file) && !required.has(x.file)));
+	/* Files only a page loads run in the visitor's browser: computed fetch() URLs are
+	 * normal there and eval cannot reach the host. Unless some server code requires a
+	 * name computed at run time: then any file might run on the server. */
+	const dynamic = findings.some((x) => x.rule === 'dynamic-require');
+	const browserOnly = (f) => browserFiles.has(f) && !required.has(f) && !dynamic;
+	const kept = [];
+	for (const x of findings) {
+		if (x.ctxOnly && browserOnly(x.file)) {
+			if (x.ctxOnly === 'server') continue;
+			if (x.severity === 'block') {
+				x.severity = 'warn';
+				x.message += BROWSER_NOTE;
+			}
+		}
+		kept.push(x);
+	}
 	return kept;
 }
 

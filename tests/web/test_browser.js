@@ -397,6 +397,8 @@ async function run(context, stack) {
 				}
 			}
 		});
+		// The previous save's "Saved." is still shown: wait for this save's own message.
+		await page.evaluate(() => { document.getElementById('status').textContent = ''; });
 		await page.locator('#save').click();
 		const st = await waitStatus(page, /Saved\./);
 		return /Code scan: (pass|warn)/.test(st) && (await cmValue(page)) === SERVER_JS;
@@ -436,6 +438,14 @@ async function run(context, stack) {
 			await page.waitForFunction(() => /web test app listening/.test(document.getElementById('logs').textContent),
 				null, {timeout: 30000});
 			return true;
+		});
+		await step('the admin page lists the running sandbox', async () => {
+			await page.locator('a[href="#/admin"]').click();
+			await page.locator('#admin-sandboxes-body code', {hasText: appId}).waitFor();
+			await shot(page, 'admin-sandboxes');
+			await page.goBack();
+			await page.locator('#app-run').waitFor();
+			return /running/.test(await page.locator('#app-run').textContent());
 		});
 		await step('Stop stops the app and the preview says it is not running', async () => {
 			await page.locator('#stop').click();

@@ -153,16 +153,13 @@ function sandboxesSection() {
 		const boxes = listOf(await api.get('/api/admin/sandboxes'), 'sandboxes');
 		s.body.replaceChildren(table('Running sandboxes', [
 			{label: 'App', cell: (b) => h('code', null, text(pick(b, 'app_id', 'id')))},
-			{label: 'Owner', cell: (b) => text(pick(b, 'owner_name', 'username', 'owner'))},
+			{label: 'State', cell: (b) => badge(b.state || 'running')},
 			{label: 'Port', cell: (b) => text(b.port)},
-			{label: 'CPU', cell: (b) => {
-				const pct = pick(b, 'cpu_percent');
-				const secs = pick(b, 'cpu_seconds', 'cpu_usec');
-				return pct !== null ? text(pct) + ' %' : secs !== null && b.cpu_seconds !== undefined ? text(secs) + ' s' : text(pick(b, 'cpu', 'cpu_usec'));
-			}},
+			{label: 'CPU time', cell: (b) => typeof b.cpu_seconds === 'number' ? b.cpu_seconds.toFixed(2) + ' s' : text(pick(b, 'cpu_percent'))},
 			{label: 'Memory', cell: (b) => fmtBytes(pick(b, 'memory_bytes', 'memory'))},
-			{label: 'Processes', cell: (b) => text(pick(b, 'pids', 'processes', 'procs'))},
+			{label: 'Processes', cell: (b) => text(pick(b, 'pids', 'processes'))},
 			{label: 'Started', cell: (b) => time(b.started_at)},
+			{label: 'Stops at', cell: (b) => time(b.expires_at)},
 		], boxes, 'No sandbox is running.'));
 	};
 	refresh.addEventListener('click', () => busy(refresh, 'Loading the sandboxes', s.load));
