@@ -146,6 +146,17 @@ if tmp in mi:
     T.diag("note (information leak, not a failure): /proc/self/mountinfo shows host paths: "
            + ", ".join(sorted(set(re.findall(re.escape(tmp) + r"[^ ]*", mi)))))
 T.diag("/sys/fs/cgroup inside: %s" % res.get("sys_cgroup"))
+lim = {}
+for line in (res.get("limits") or "").splitlines()[1:]:
+    m = re.match(r"(.+?)\s{2,}(\S+)\s+(\S+)", line)
+    if m:
+        lim[m.group(1).strip()] = (m.group(2), m.group(3))
+T.diag("limits inside: %s" % json.dumps(lim))
+T.ok(lim.get("Max core file size") == ("0", "0"),
+     "no core dumps: RLIMIT_CORE is 0, soft and hard (%s)" % (lim.get("Max core file size"),))
+for name in ("Max open files", "Max file size", "Max processes"):
+    v = lim.get(name)
+    T.ok(v is not None and v[1] != "unlimited", "%s has a finite hard limit (%s)" % (name, v))
 ev = box.exited
 T.ok(ev is not None and ev.get("reason") == "exited" and ev.get("exit_code") == 0,
      "the exec program ended normally (exited, 0)", ev)
