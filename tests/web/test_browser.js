@@ -500,6 +500,15 @@ async function run(context, stack) {
 		const prompt = await page.locator('#app-prompt blockquote').textContent();
 		const code = await cmValue(page);
 		const shown = await page.locator('.CodeMirror-code').innerText();
+		if (runs) {
+			// the generated app runs and shows its own page in the preview
+			await page.locator('#run').click();
+			await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 30000});
+			await page.frameLocator('#preview-frame').locator('body').getByText(/guestbook/i).first().waitFor({timeout: 30000});
+			await shot(page, 'app-generated-running');
+			await page.locator('#stop').click();
+			await page.waitForFunction(() => /stopped|exited/.test(document.getElementById('app-run').textContent));
+		}
 		await page.locator('#delete').click();
 		await confirm(page, true);
 		await page.waitForURL(/#\/apps$/);
