@@ -426,7 +426,10 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 	}
 	struct stat st;
 	if (stat(cg->dir[CG_MEMORY], &st) == 0) {
-		/* A leftover of an earlier run that died with its parent: clear it first. */
+		/* A live sandbox of that name is never touched; an empty leftover of a run
+		 * that died with its parent is cleared first. */
+		if (cgroup_nprocs(cg) > 0)
+			return fail(err, errlen, "cgroup %s is in use by a running sandbox", name);
 		char e2[256];
 		struct cgroup old = *cg;
 		if (cgroup_destroy(&old, e2, sizeof e2) < 0)
