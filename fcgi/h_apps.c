@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "fcgi/handler.h"
 #include "fcgi/names.h"
+#include "scanner/scanner.h"
 
 #define APP_NAME_MAX 100
 #define APP_PROMPT_MAX 4000
@@ -137,9 +138,47 @@ static int get_files(struct hctx *ctx, struct json_object *body, struct json_obj
 	return 0;
 }
 
+/* Scans files with the configured policy (outside any transaction: it runs Node).
+ * Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
+ * Returns 0, or -1 after answering 503: an app nobody could scan is never stored as
+ * if it had been. */
+static int scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
+		      char **findings)
+{
+	char err[256];
+	struct json_object *res = NULL, *v = NULL, *f = NULL;
+	const char *fs;
+
+	*findings = NULL;
+	if (scanner_scan(ctx->conf, files, &res, err, sizeof(err)) < 0) {
+		log_error("code scanner: %s", err);
+		response_error(ctx->resp, 503, "unavailable", "the code scanner is unavailable");
+		return -1;
+	}
+	/* scanner_scan has checked the result's shape. */
+	json_object_object_get_ex(res, "verdict", &v);
+	json_object_object_get_ex(res, "findings", &f);
+	util_copy(verdict, 8, json_object_get_string(v));
+	fs = json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*findings = strdup(fs ? fs : "[]");
+	json_object_put(res);
+	if (!*findings) {
+		h_internal(ctx, "scan", "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* An app whose scan blocks is "blocked"; it cannot run until its files change. */
+static const char *status_for(const char *verdict)
+{
+	return strcmp(verdict, "block") == 0 ? "blocked" : "ready";
+}
+
 static void create_from_files(struct hctx *ctx, struct json_object *body, const char *name)
 {
 	char err[256];
+	char verdict[8], *findings = NULL;
 	struct json_object *files, *d;
 	struct db_app a;
 	long long count = 0;
@@ -152,18 +191,17 @@ static void create_from_files(struct hctx *ctx, struct json_object *body, const 
 		h_internal(ctx, "app create", "no randomness");
 		return;
 	}
+	if (scan_files(ctx, files, verdict, &findings) < 0)
+		return;
 	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
 	a.name = (char *)name;
 	a.prompt = (char *)"";
-	util_copy(a.status, sizeof(a.status), "ready");
-	/* TODO(lifecycle: scanner integration): no code scanner exists yet, so an app made
-	 * from files is recorded as scanned "pass" with no findings. When scanner/ lands,
-	 * run it here (and in PUT files) and store its real verdict and findings; a
-	 * "block" verdict then makes status "blocked". */
-	util_copy(a.scan_verdict, sizeof(a.scan_verdict), "pass");
-	a.scan_findings = (char *)"[]";
+	util_copy(a.status, sizeof(a.status), status_for(verdict));
+	util_copy(a.scan_verdict, sizeof(a.scan_verdict), verdict);
+	a.scan_findings = findings;
 
 	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+		free(findings);
 		h_internal(ctx, "app create", err);
 		return;
 	}
@@ -172,22 +210,26 @@ static void create_from_files(struct hctx *ctx, struct json_object *body, const 
 	rc = db_app_count_by_owner(ctx->db, a.owner, &count, err, sizeof(err));
 	if (rc == DB_OK && count >= ctx->conf->quota_apps) {
 		db_rollback(ctx->db);
+		free(findings);
 		response_error(ctx->resp, 403, "quota_exceeded", "app quota reached: delete an app first");
 		return;
 	}
 	d = json_object_new_object();
 	json_object_object_add(d, "name", json_object_new_string(name));
 	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
+	json_object_object_add(d, "verdict", json_object_new_string(verdict));
 	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof(err)) != DB_OK ||
 	    h_audit(ctx, "app.create", a.id, d, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
 		db_rollback(ctx->db);
 		json_object_put(d);
+		free(findings);
 		h_internal(ctx, "app create", err);
 		return;
 	}
 	json_object_put(d);
-	log_info("app %s created by %s", a.id, a.owner);
+	free(findings);
+	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
 	{
 		char loc[64];
 		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);
@@ -361,7 +403,7 @@ void h_app_files_get(struct hctx *ctx)
 void h_app_files_put(struct hctx *ctx)
 {
 	static const char *const keys[] = { "files", NULL };
-	char err[256];
+	char err[256], verdict[8], *findings = NULL;
 	struct json_object *body, *files, *d;
 	struct db_app a;
 	int rc;
@@ -378,6 +420,17 @@ void h_app_files_put(struct hctx *ctx)
 		goto out;
 	}
 	if (get_files(ctx, body, &files) < 0)
+		goto out;
+	/* A foreign or missing app must not cost a scan: look first, then scan outside
+	 * the transaction, then re-check inside it. */
+	memset(&a, 0, sizeof(a));
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
+	db_app_clear(&a);
+	if (rc == DB_NOTFOUND) {
+		h_not_found(ctx);
+		goto out;
+	}
+	if (scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
 	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
 		h_internal(ctx, "files put", err);
@@ -399,11 +452,14 @@ void h_app_files_put(struct hctx *ctx)
 	db_app_clear(&a);
 	d = json_object_new_object();
 	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
-	/* TODO(lifecycle: scanner integration): re-scan here; see create_from_files. */
+	json_object_object_add(d, "verdict", json_object_new_string(verdict));
+	/* A running app keeps its old code until restarted (API.md); only the stored files,
+	 * scan and status change here. */
 	if (rc != DB_OK ||
 	    db_app_files_replace(ctx->db, ctx->param, files, err, sizeof(err)) != DB_OK ||
-	    db_app_set_scan(ctx->db, ctx->param, "pass", "[]", err, sizeof(err)) != DB_OK ||
-	    db_app_set_status(ctx->db, ctx->param, "ready", NULL, err, sizeof(err)) != DB_OK ||
+	    db_app_set_scan(ctx->db, ctx->param, verdict, findings, err, sizeof(err)) != DB_OK ||
+	    db_app_set_status(ctx->db, ctx->param, status_for(verdict), NULL, err,
+			      sizeof(err)) != DB_OK ||
 	    h_audit(ctx, "app.files.update", ctx->param, d, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
 		db_rollback(ctx->db);
@@ -414,6 +470,7 @@ void h_app_files_put(struct hctx *ctx)
 	json_object_put(d);
 	answer_app(ctx, 200, ctx->param, false);
 out:
+	free(findings);
 	json_object_put(body);
 }
 

@@ -2,7 +2,7 @@
 # appforged: master + preforked FastCGI workers. The pure parts (routing, request
 # parsing, responses) live in the library too, so unit tests link them without FastCGI.
 AF_DAEMON_CFLAGS = $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
-AF_DAEMON_LIBS = $(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS)
+AF_DAEMON_LIBS = scanner/libafscanner.a $(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS)
 
 
 noinst_LIBRARIES += fcgi/libafd.a
@@ -17,7 +17,8 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/h_account.c fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h
 
 sbin_PROGRAMS += fcgi/appforged
-fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) \
+	-DAF_SRCDIR_SCANNER_JS='"$(abs_top_srcdir)/scanner/scan.js"'
 fcgi_appforged_SOURCES = fcgi/main.c
 fcgi_appforged_LDADD = fcgi/libafd.a $(AF_DAEMON_LIBS)
 

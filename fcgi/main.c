@@ -23,6 +23,7 @@
 #include "db/db.h"
 #include "fcgi/daemon.h"
 #include "fcgi/listener.h"
+#include "scanner/scanner.h"
 
 static void usage(FILE *f)
 {
@@ -91,6 +92,29 @@ static int detach(void)
 	return p[1];
 }
 
+/* The code scanner's script: installed under pkgdatadir, or $AF_SCANNER_JS. An
+ * uninstalled build (make check, development from the build tree) falls back to the
+ * source tree's copy. A missing script is only a warning here: every app creation
+ * then fails closed with 503 and the log says why. */
+static void find_scanner(const struct conf *c)
+{
+	const char *env = getenv("AF_SCANNER_JS");
+
+	if (strcmp(c->scan_policy, "off") == 0)
+		return;
+#ifdef AF_SRCDIR_SCANNER_JS
+	if ((!env || !*env) && access(scanner_script_path(), R_OK) != 0 &&
+	    access(AF_SRCDIR_SCANNER_JS, R_OK) == 0) {
+		setenv("AF_SCANNER_JS", AF_SRCDIR_SCANNER_JS, 1);
+		log_info("code scanner: using the source tree's %s", AF_SRCDIR_SCANNER_JS);
+	}
+#endif
+	(void)env;
+	if (access(scanner_script_path(), R_OK) != 0)
+		log_warn("code scanner %s is missing: creating apps will fail (503)",
+			 scanner_script_path());
+}
+
 /* Everything after the configuration: returns the exit status; frees what it took. */
 static int serve(const struct conf *cp, int foreground, const char *logfile)
 {
@@ -110,6 +134,7 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 		return 1;
 	}
 	worker_jwt = &jwt;
+	find_scanner(cp);
 	/* Migrations run once here, before any worker opens its own connection. */
 	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
 		log_error("database: %s", err);

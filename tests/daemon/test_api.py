@@ -1,9 +1,15 @@
 """test_api.py: the API through appforged's FastCGI socket (no nginx): the happy paths
 of API.md, authentication, ownership, quotas, audit, and every kind of bad input
 answered with a JSON 4xx."""
+import base64
+import hashlib
+import hmac
+import json
 import os
 import re
+import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dharness import Daemon, Tap, app_files  # noqa: E402
@@ -18,6 +24,18 @@ def is_error(r, status, code=None):
         return False
     return (r.status == status and isinstance(e.get("message"), str) and (code is None or e.get("code") == code)
             and r.header("content-type", "").startswith("application/json"))
+
+
+def forge_jwt(d, claims, alg="HS256"):
+    """A JWT signed with the instance's own secret (what a leaked-but-valid token or an
+    external issuer could present)."""
+    def b64(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    key = open(os.path.join(d.state, "jwt.secret"), "rb").read().strip()
+    head = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = b64(hmac.new(key, (head + "." + body).encode(), hashlib.sha256).digest())
+    return head + "." + body + "." + sig
 
 
 def main():
@@ -73,6 +91,34 @@ def run(t, d):
         t.ok(is_error(r, 401, "unauthorized"), "bad bearer %r...: 401" % bad[:12])
     r = d.req("GET", "/api/me", headers={"Authorization": "Basic YWxpY2U6eA=="})
     t.ok(is_error(r, 401), "Basic auth: 401")
+
+    # --- the database wins over the token's claims ---
+    now = int(time.time())
+    base = {"iss": "appforge", "aud": "appforge-api", "iat": now, "exp": now + 600}
+    alice_sub = d.req("GET", "/api/me", token=alice).json()["id"]
+    r = d.req("GET", "/api/me", token=forge_jwt(d, dict(base, sub=alice_sub)))
+    t.ok(r.status == 200 and r.json()["username"] == "alice", "a correctly signed JWT is accepted (control)")
+    r = d.req("GET", "/api/admin/users", token=forge_jwt(d, dict(base, sub=alice_sub, role="admin")))
+    t.ok(is_error(r, 403, "forbidden"), "role=admin claim for a user the database calls 'user': 403")
+    r = d.req("GET", "/api/me", token=forge_jwt(d, dict(base, sub="u_0000000000000000")))
+    t.ok(is_error(r, 401), "JWT of a user the database does not know: 401")
+    r = d.req("GET", "/api/me", token=forge_jwt(d, dict(base, sub=alice_sub, exp=now - 3600)))
+    t.ok(is_error(r, 401), "expired JWT: 401")
+    r = d.req("GET", "/api/me", token=forge_jwt(d, dict(base, sub=alice_sub, aud="other")))
+    t.ok(is_error(r, 401), "JWT for another audience: 401")
+    r = d.req("GET", "/api/me", token=forge_jwt(d, dict(base, sub=alice_sub), alg="HS512"))
+    t.ok(is_error(r, 401), "JWT with another alg in its header: 401")
+    con = sqlite3.connect(os.path.join(d.state, "appforge.db"), timeout=10)
+    con.execute("UPDATE users SET disabled = 1 WHERE username = 'bob'")
+    con.commit()
+    r = d.req("GET", "/api/me", token=bob)
+    t.ok(is_error(r, 401), "a disabled user's JWT is rejected at once")
+    r = d.req("POST", "/api/auth/login", {"username": "bob", "password": "bob-password-12"})
+    t.ok(is_error(r, 401, "invalid_credentials"), "a disabled user cannot log in")
+    con.execute("UPDATE users SET disabled = 0 WHERE username = 'bob'")
+    con.commit()
+    con.close()
+    t.ok(d.req("GET", "/api/me", token=bob).status == 200, "re-enabled: the same JWT works again")
 
     # --- me ---
     r = d.req("GET", "/api/me", token=alice)
@@ -151,6 +197,20 @@ def run(t, d):
     for q in ("limit=0", "limit=101", "limit=abc", "limit=1&limit=2", "limit=%zz"):
         t.ok(is_error(d.req("GET", "/api/apps?" + q, token=alice), 400), "list ?%s: 400" % q)
     t.ok(is_error(d.req("GET", "/api/apps?cursor=notacursor", token=alice), 400), "bogus cursor: 400")
+
+    # the code scanner: a blocking finding makes the app "blocked"; new files re-scan
+    evil = {"server.js": "const cp = require('child_process');\ncp.exec('id');\n"}
+    r = d.req("POST", "/api/apps", {"files": evil, "name": "evil"}, token=bob)
+    b = r.json()
+    f = b["scan"]["findings"]
+    t.ok(r.status == 201 and b["status"] == "blocked" and b["scan"]["verdict"] == "block"
+         and any(x["rule"] == "child-process" and x["file"] == "server.js" and x["line"] == 1 for x in f),
+         "child_process: status blocked, finding names rule, file and line", r)
+    r = d.req("PUT", "/api/apps/%s/files" % b["id"], {"files": app_files()}, token=bob)
+    t.ok(r.status == 200 and r.json()["status"] == "ready" and r.json()["scan"] == {"verdict": "pass", "findings": []},
+         "clean files replace them: re-scanned, ready")
+    t.ok(d.req("GET", "/api/apps/" + b["id"], token=bob).json()["scan"]["verdict"] == "pass", "the new verdict is stored")
+    t.ok(d.req("DELETE", "/api/apps/" + b["id"], token=bob).status == 204, "bob deletes his app")
 
     # quota: 3 apps
     r = d.req("POST", "/api/apps", {"files": app_files()}, token=alice)

@@ -397,6 +397,8 @@ async function run(context, stack) {
 				}
 			}
 		});
+		// The previous save's "Saved." is still shown: wait for this save's own message.
+		await page.evaluate(() => { document.getElementById('status').textContent = ''; });
 		await page.locator('#save').click();
 		const st = await waitStatus(page, /Saved\./);
 		return /Code scan: (pass|warn)/.test(st) && (await cmValue(page)) === SERVER_JS;
