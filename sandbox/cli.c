@@ -3,6 +3,7 @@
  *   appforge-sandbox run  --app-id ID --code DIR --data DIR --port N --log FILE [limits]
  *   appforge-sandbox exec ...same options... -- /path/inside/sandbox [ARGS...]
  *   appforge-sandbox doctor
+ *   appforge-sandbox call SOCKET JSON   (one request to appforge-supervisor)
  *
  * run/exec bind 127.0.0.1:N, run the app in a sandbox in the foreground and print two
  * JSON lines on stdout: {"event":"started",...} and {"event":"exited",...}. SIGTERM,
@@ -10,9 +11,11 @@
  * app ran (whatever its own status), 1 on a setup failure (message on stderr), 2 on
  * wrong usage. */
 #include "sandbox/sandbox.h"
+#include "sandbox/supervisor_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -31,7 +34,8 @@ static void usage(FILE *f)
 		"           [--cpu-seconds N] [--data-mb N] [--tmp-mb N] [--nofile N]\n"
 		"           [--fsize-mb N] [--log-bytes N] [--uid N] [--grace-ms N] [--node PATH]\n"
 		"       appforge-sandbox exec ...the same options... -- PROGRAM [ARGS...]\n"
-		"       appforge-sandbox doctor\n");
+		"       appforge-sandbox doctor\n"
+		"       appforge-sandbox call SUPERVISOR_SOCKET JSON\n");
 }
 
 static int parse_long(const char *opt, const char *s, long min, long max, long *out)
@@ -242,6 +246,31 @@ static int run(int argc, char **argv, int exec_mode)
 	return rc;
 }
 
+/* call SOCKET JSON: one request to appforge-supervisor, its reply on stdout. */
+static int call(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: appforge-sandbox call SOCKET JSON\n");
+		return 2;
+	}
+	struct json_object *req = json_tokener_parse(argv[3]), *resp = NULL;
+	if (!req || !json_object_is_type(req, json_type_object)) {
+		json_object_put(req);
+		fprintf(stderr, "appforge-sandbox: the request must be a JSON object\n");
+		return 2;
+	}
+	char err[512];
+	int rc = supervisor_call(argv[2], req, &resp, 60000, err, sizeof err);
+	json_object_put(req);
+	if (rc < 0) {
+		fprintf(stderr, "appforge-sandbox: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	json_object_put(resp);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -252,6 +281,8 @@ int main(int argc, char **argv)
 		return run(argc, argv, 0);
 	if (strcmp(argv[1], "exec") == 0)
 		return run(argc, argv, 1);
+	if (strcmp(argv[1], "call") == 0)
+		return call(argc, argv);
 	if (strcmp(argv[1], "doctor") == 0)
 		return sandbox_doctor(1) == 0 ? 0 : 1;
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

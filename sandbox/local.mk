@@ -19,7 +19,8 @@ SANDBOX_LIBS = sandbox/libafsandbox.a $(SECCOMP_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-sandbox
 sandbox_appforge_sandbox_SOURCES = sandbox/cli.c
-sandbox_appforge_sandbox_LDADD = $(SANDBOX_LIBS)
+sandbox_appforge_sandbox_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+sandbox_appforge_sandbox_LDADD = $(SANDBOX_LIBS) $(SUPCLIENT_LIBS)
 
 pkglibexec_PROGRAMS += sandbox/appforge-init
 sandbox_appforge_init_SOURCES = sandbox/init.c
@@ -32,3 +33,20 @@ tests_sandbox_test_cgroup_SOURCES = tests/sandbox/test_cgroup.c
 tests_sandbox_test_cgroup_LDADD = $(SANDBOX_LIBS)
 TESTS += tests/sandbox/test_cgroup tests/sandbox/test_cli.py
 EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py
+
+# The supervisor: the only parent of sandboxes in a deployment, and its client.
+noinst_LIBRARIES += sandbox/libafsupclient.a
+sandbox_libafsupclient_a_SOURCES = sandbox/supervisor_client.c sandbox/supervisor_client.h
+sandbox_libafsupclient_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+SUPCLIENT_LIBS = sandbox/libafsupclient.a $(JSONC_LIBS)
+
+sbin_PROGRAMS += sandbox/appforge-supervisor
+sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/ports.c sandbox/ports.h
+sandbox_appforge_supervisor_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+sandbox_appforge_supervisor_LDADD = $(SANDBOX_LIBS) $(AFDB_LIBS) $(AFCOMMON_LIBS) $(SQLITE_LIBS)
+
+check_PROGRAMS += tests/sandbox/test_ports
+tests_sandbox_test_ports_SOURCES = tests/sandbox/test_ports.c sandbox/ports.c
+TESTS += tests/sandbox/test_ports
+TESTS += tests/sandbox/test_supervisor.py
+EXTRA_DIST += tests/sandbox/test_supervisor.py

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -212,6 +213,17 @@ static void mkdirs(struct child_ctx *c, const char *path)
 	CHECK(mkdir(tmp, 0755) == 0 || errno == EEXIST, "mkdir %s", tmp);
 }
 
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
 /* Attaches data.img to a free loop device (auto-cleared when its last mount goes away,
  * i.e. when this mount namespace dies) and mounts it at dst. */
 static void mount_data(struct child_ctx *c, const char *dst)
@@ -254,8 +266,16 @@ static void mount_data(struct child_ctx *c, const char *dst)
 	close(loopfd);
 	close(ctl);
 	close(img);
-	/* The uid may differ from the one the image was made for. */
-	CHECK(chown(dst, c->spec->uid, c->spec->gid) == 0, "chown /data");
+	/* The uid may differ from the one the files were made with (the supervisor gives a
+	 * run the uid of its slot): hand the whole file system over. It is small and
+	 * bounded by its inode count. */
+	struct stat st;
+	CHECK(stat(dst, &st) == 0, "stat /data");
+	if (st.st_uid != c->spec->uid || st.st_gid != c->spec->gid) {
+		chown_uid = c->spec->uid;
+		chown_gid = c->spec->gid;
+		CHECK(nftw(dst, chown_one, 16, FTW_PHYS | FTW_MOUNT) == 0, "chown /data");
+	}
 	CHECK(chmod(dst, 0750) == 0, "chmod /data");
 }
 
@@ -419,6 +439,12 @@ static void become_app(struct child_ctx *c)
 	      "clear ambient capabilities");
 	CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "no_new_privs");
 	CHECK(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0, "dumpable");
+	/* A uid change cleared the parent-death signal: set it again, then make sure the
+	 * parent did not die in between (its end of the sync socket would be closed). */
+	CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, "PR_SET_PDEATHSIG");
+	struct pollfd p = { c->sync_fd, POLLIN, 0 };
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+		_exit(127);
 }
 
 static void set_limit(struct child_ctx *c, int res, rlim_t v, const char *name)
@@ -779,7 +805,8 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	}
 	struct cgroup_limits cl = { (uint64_t)spec->lim.memory_mb << 20, spec->lim.pids,
 				    spec->lim.cpu_percent };
-	if (cgroup_create(&sb->cg, spec->app_id, &cl, err, errlen) < 0)
+	if (cgroup_create(&sb->cg, spec->cgroup_name ? spec->cgroup_name : spec->app_id, &cl,
+			  err, errlen) < 0)
 		goto fail_files;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    pipe2(logp, O_CLOEXEC) < 0) {

@@ -38,6 +38,7 @@ struct sandbox_limits {
 
 struct sandbox_spec {
 	const char *app_id;     /* [A-Za-z0-9_-], 1..63 chars; names the cgroup */
+	const char *cgroup_name;/* NULL: app_id (the supervisor prefixes its instance tag) */
 	const char *code_dir;   /* mounted read-only at /app */
 	const char *data_dir;   /* holds data.img (the quota'd /data) and a lock file */
 	const char *log_path;   /* the run's log file (appended to) */

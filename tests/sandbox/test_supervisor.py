@@ -1,0 +1,207 @@
+"""test_supervisor.py: appforge-supervisor over its control socket (ports 29100-29119).
+
+start / status / list / stop, an exit noticed at once and recorded in the database,
+malformed requests, a SIGKILLed supervisor leaves no app process behind and its restart
+reconciles cgroups and runs, SIGTERM stops every app before exiting."""
+import os, signal, socket, sqlite3, stat, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sbtest import *  # noqa: F401,F403
+
+require_host()
+SUP = os.path.join(BUILD, 'sandbox', 'appforge-supervisor')
+tmp = tempdir()
+state = os.path.join(tmp, 'state')
+apps = os.path.join(state, 'apps')
+os.makedirs(apps)
+conf = os.path.join(tmp, 'appforge.conf')
+UID_BASE = 291000
+with open(conf, 'w') as f:
+    f.write('state_dir = %s\nport_min = 29100\nport_max = 29103\nsandbox_uid_base = %d\n'
+            'sandbox_stop_grace_ms = 500\nnode_path = %s\nsandbox_data_mb = 8\n'
+            % (state, UID_BASE, NODE))
+sock_path = os.path.join(state, 'supervisor.sock')
+
+
+def start_sup():
+    p = subprocess.Popen([SUP, '--config', conf], stdout=subprocess.PIPE,
+                         stderr=open(os.path.join(tmp, 'sup.log'), 'a'), text=True)
+    line = p.stdout.readline()
+    return p, line.strip() == 'ready'
+
+
+class Conn:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(30)
+        self.s.connect(sock_path)
+        self.buf = b''
+
+    def raw(self, data):
+        self.s.sendall(data)
+        while b'\n' not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b'\n', 1)
+        return json.loads(line)
+
+    def call(self, **req):
+        return self.raw(json.dumps(req).encode() + b'\n')
+
+
+def procs_of_uids(lo, hi):
+    n = 0
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/status' % pid) as f:
+                for line in f:
+                    if line.startswith('Uid:') and lo <= int(line.split()[1]) <= hi:
+                        n += 1
+        except OSError:
+            pass
+    return n
+
+
+def make_app(app_id, server_js):
+    d = os.path.join(apps, app_id)
+    code = app_dir(d, 'code', server_js)
+    data = os.path.join(d, 'data')
+    os.makedirs(data, exist_ok=True)
+    return code, data
+
+
+def db_app(app_id, seq):
+    db = sqlite3.connect(os.path.join(state, 'appforge.db'))
+    now = int(time.time())
+    db.execute("INSERT OR IGNORE INTO users (id, username, password_hash, role, created_at) "
+               "VALUES ('u_sbtest0000000000', 'sbtest', 'x', 'user', ?)", (now,))
+    db.execute("INSERT INTO apps (id, seq, owner, name, status, created_at, updated_at) "
+               "VALUES (?, ?, 'u_sbtest0000000000', 'test', 'ready', ?, ?)", (app_id, seq, now, now))
+    db.commit()
+    db.close()
+
+
+def db_runs(app_id):
+    db = sqlite3.connect(os.path.join(state, 'appforge.db'))
+    rows = db.execute('SELECT state, port, reason, exit_code, ended_at FROM runs WHERE app_id = ? '
+                      'ORDER BY id', (app_id,)).fetchall()
+    db.close()
+    return rows
+
+
+def wait_for(pred, secs=10):
+    end = time.time() + secs
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return pred()
+
+
+SERVER = "require('http').createServer((q, s) => s.end('sup:' + process.env.APP_ID)).listen(process.env.PORT);\n"
+SHORT = "setTimeout(() => process.exit(0), 300);\n"
+
+sup, ready = start_sup()
+ok(ready, 'supervisor starts and says ready')
+ok(stat.S_IMODE(os.stat(sock_path).st_mode) == 0o600, 'control socket is mode 0600')
+db_app('asupapp000000001', 1)
+db_app('asupapp000000002', 2)
+c = Conn()
+r = c.call(op='ping')
+ok(r.get('ok') is True and r.get('pong') is True, 'ping', r)
+
+code1, data1 = make_app('asupapp000000001', SERVER)
+r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
+port1 = r.get('port')
+ok(r.get('ok') and 29100 <= (port1 or 0) <= 29103 and r.get('uid') == UID_BASE + port1 - 29100,
+   'start: a port from the range, the uid of its slot', r)
+status, body = http_get(port1 or 1, '/')
+ok(status == 200 and body == 'sup:asupapp000000001', 'the app serves on its port', body)
+r2 = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
+ok(r2.get('ok') and r2.get('already') is True and r2.get('port') == port1, 'a second start is a no-op', r2)
+r = c.call(op='status', app_id='asupapp000000001')
+ok(r.get('ok') and r.get('running') is True and r.get('pids', 0) >= 2 and r.get('memory_bytes', 0) > 0,
+   'status: running with pids and memory', r)
+ok(db_runs('asupapp000000001')[-1][:2] == ('running', port1), 'the run is recorded as running',
+   db_runs('asupapp000000001'))
+
+code2, data2 = make_app('asupapp000000002', SHORT)
+r = c.call(op='start', app_id='asupapp000000002', code_dir=code2, data_dir=data2)
+port2 = r.get('port')
+ok(r.get('ok') and port2 != port1, 'a second app gets another port', r)
+r = c.call(op='list')
+ok(r.get('ok') and len(r.get('sandboxes', [])) in (1, 2), 'list', r)
+rows = wait_for(lambda: [x for x in db_runs('asupapp000000002') if x[0] == 'exited'], 10)
+ok(rows and rows[-1][2] is None and rows[-1][3] == 0, 'an exit is noticed and recorded (exited, code 0)',
+   db_runs('asupapp000000002'))
+r = c.call(op='status', app_id='asupapp000000002')
+ok(r.get('running') is False and r.get('state') == 'exited', 'status of the exited app', r)
+
+r = c.call(op='stop', app_id='asupapp000000001')
+ok(r.get('ok') and r.get('state') == 'stopped' and r.get('reason') == 'stopped', 'stop replies once stopped', r)
+ok(not port_open(port1), 'its port is closed')
+ok(db_runs('asupapp000000001')[-1][0] == 'stopped' and db_runs('asupapp000000001')[-1][2] == 'stopped',
+   'the run is recorded as stopped', db_runs('asupapp000000001'))
+ok(procs_of_uids(UID_BASE, UID_BASE + 3) == 0, 'no app process left')
+r = c.call(op='stop', app_id='asupapp000000001')
+ok(r.get('ok') and r.get('running') is False, 'stopping a stopped app is fine', r)
+
+# malformed and hostile requests
+r = c.raw(b'{"op": "ping"\n')
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'malformed JSON: bad_request', r)
+r = c.raw(b'[1,2]\n')
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'a non-object: bad_request', r)
+r = c.call(op='reboot')
+ok(r.get('ok') is False and r['error']['code'] == 'unknown_op', 'unknown op', r)
+r = c.call(op='start', app_id='asupapp000000001', code_dir='/etc', data_dir=data1)
+ok(r.get('ok') is False and 'inside apps_dir' in r['error']['message'], 'code_dir outside apps_dir refused', r)
+r = c.call(op='start', app_id='../../x', code_dir=code1, data_dir=data1)
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'bad app id refused', r)
+r = c.call(op='status', app_id=5)
+ok(r.get('ok') is False, 'app_id of the wrong type refused', r)
+r = c.call(op='ping')
+ok(r.get('ok') is True, 'the connection still works after bad requests')
+
+# the C client (appforge-sandbox call uses supervisor_call)
+res = subprocess.run([CLI, 'call', sock_path, '{"op":"ping"}'], capture_output=True, text=True)
+ok(res.returncode == 0 and json.loads(res.stdout).get('pong') is True, 'supervisor_call: ping', res.stdout + res.stderr)
+
+# SIGKILL of the supervisor while an app runs: the app dies with it; a restart reconciles
+r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
+port1 = r.get('port')
+status, body = http_get(port1 or 1, '/')
+ok(status == 200, 'app running again', body)
+cg = r.get('cgroup')
+sup.kill()
+sup.wait()
+gone = wait_for(lambda: procs_of_uids(UID_BASE, UID_BASE + 3) == 0, 5)
+ok(gone, 'after SIGKILL of the supervisor no app process survives')
+ok(not port_open(port1), 'and its port is closed')
+sup, ready = start_sup()
+ok(ready, 'the supervisor restarts')
+ok(not os.path.isdir(cg), 'the leftover cgroup was removed', cg)
+rows = db_runs('asupapp000000001')
+ok(rows[-1][0] == 'exited' and rows[-1][2] == 'crashed' and rows[-1][4], 'the dead run is marked exited (crashed)',
+   rows)
+
+# SIGTERM: every app is stopped before the supervisor exits
+c = Conn()
+r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
+ok(r.get('ok'), 'start after restart', r)
+sup.send_signal(signal.SIGTERM)
+try:
+    rc = sup.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    sup.kill()
+    rc = None
+ok(rc == 0, 'SIGTERM: the supervisor exits 0')
+ok(db_runs('asupapp000000001')[-1][0] == 'stopped', 'its app was stopped and recorded', db_runs('asupapp000000001'))
+ok(procs_of_uids(UID_BASE, UID_BASE + 3) == 0 and not os.path.exists(sock_path),
+   'nothing left: no app process, no socket')
+
+cleanup(tmp)
+done()
