@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "db/db.h"
 #include "fcgi/daemon.h"
+#include "fcgi/lifecycle.h"
 #include "fcgi/listener.h"
 #include "scanner/scanner.h"
 
@@ -197,6 +198,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *logfile = NULL;
+	char *abs_config = NULL;
 	int foreground = 0, print = 0, opt, status, lvl;
 	char err[512];
 	struct conf c;
@@ -235,7 +237,13 @@ int main(int argc, char **argv)
 		conf_free(&c);
 		return 0;
 	}
+	/* The supervisor reads the same file; detach() may change the directory. */
+	if (config) {
+		abs_config = realpath(config, NULL);
+		master_config_path = abs_config ? abs_config : config;
+	}
 	status = serve(&c, foreground, logfile);
+	free(abs_config);
 	conf_free(&c);
 	return status;
 }
