@@ -57,9 +57,15 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	json_object_object_add(o, "owner", json_object_new_string(a->owner));
 	json_object_object_add(o, "prompt",
 			       json_new_string_or_null(a->prompt && *a->prompt ? a->prompt : NULL));
-	json_object_object_add(o, "status", json_object_new_string(a->status));
-	if (a->error)
-		json_object_object_add(o, "error", json_object_new_string(a->error));
+	if (strcmp(a->status, "generating") == 0 && jobs_check_one(c, ctx->db, a->id) > 0) {
+		/* Its job died: what we just stored is what the caller sees. */
+		json_object_object_add(o, "status", json_object_new_string("failed"));
+		json_object_object_add(o, "error", json_object_new_string(JOBS_INTERRUPTED));
+	} else {
+		json_object_object_add(o, "status", json_object_new_string(a->status));
+		if (a->error)
+			json_object_object_add(o, "error", json_object_new_string(a->error));
+	}
 	h_add_time(o, "created_at", a->created_at);
 	h_add_time(o, "updated_at", a->updated_at);
 	if (c->https_port == 443)

@@ -216,10 +216,9 @@ out:
 	free(findings);
 }
 
-/* A model may take minutes: store the app as "generating", answer 202, let a job
- * finish it (jobs.c). */
-static void generate_later(struct hctx *ctx, struct db_app *a, const char *prompt,
-			   const char *name)
+/* A model may take minutes: store the app as "generating" (with its prompt), answer
+ * 202, let a job finish it (jobs.c). */
+static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 {
 	char err[512];
 	int lockfd;
@@ -240,7 +239,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *promp
 		close(lockfd);
 		return;
 	}
-	if (jobs_generation_start(ctx->conf, a->id, prompt, name, lockfd, err, sizeof(err)) < 0) {
+	if (jobs_generation_start(ctx->conf, a->id, name != NULL, lockfd, err, sizeof(err)) < 0) {
 		log_error("app %s: generation job not started: %s", a->id, err);
 		db_app_set_status(ctx->db, a->id, "failed",
 				  "the generation could not be started; try again", err, sizeof(err));
@@ -274,7 +273,7 @@ void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name)
 	if (strcmp(ctx->conf->generator, "template") == 0)
 		generate_now(ctx, &a, prompt, name);
 	else
-		generate_later(ctx, &a, prompt, name);
+		generate_later(ctx, &a, name);
 }
 
 /* ----------------------------------------------------------------------- run ---- */

@@ -110,18 +110,35 @@ fail:
 	log_error("generation of %s: result not stored: %s", app_id, err);
 }
 
-/* The job itself: runs in the detached grandchild. Never returns. */
-__attribute__((noreturn)) static void job_main(const struct conf *c, const char *app_id,
-					      const char *prompt, const char *name_hint)
+int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 {
 	char err[512], gerr[512], verdict[8] = "";
 	struct json_object *files = NULL, *res = NULL, *v = NULL, *f = NULL;
 	char *name = NULL, *assumption = NULL, *findings = NULL;
 	const char *failure = NULL;
 	struct db *db = NULL;
+	struct db_app a;
+	int rc;
 
-	if (generator_generate(c, prompt, name_hint, &files, &name, &assumption, gerr,
-			       sizeof(gerr)) < 0) {
+	log_set_request_id(app_id);
+	if (!id_valid_app(app_id)) {
+		log_error("generation job: invalid app id");
+		return 2;
+	}
+	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
+		log_error("generation of %s: database: %s", app_id, err);
+		return 1;
+	}
+	memset(&a, 0, sizeof(a));
+	rc = db_app_get(db, app_id, NULL, &a, err, sizeof(err));
+	if (rc != DB_OK || strcmp(a.status, "generating") != 0) {
+		log_info("generation of %s: nothing to do (the app is gone or not generating)", app_id);
+		db_app_clear(&a);
+		db_close(db);
+		return 0;
+	}
+	if (generator_generate(c, a.prompt, keep_name ? a.name : NULL, &files, &name, &assumption,
+			       gerr, sizeof(gerr)) < 0) {
 		failure = gerr;
 	} else if (scanner_scan(c, files, &res, err, sizeof(err)) < 0) {
 		log_error("generation of %s: code scanner: %s", app_id, err);
@@ -135,22 +152,34 @@ __attribute__((noreturn)) static void job_main(const struct conf *c, const char 
 		if (!findings)
 			failure = "out of memory";
 	}
-	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
-		log_error("generation of %s: database: %s", app_id, err);
-		_exit(1);
-	}
-	store_result(db, app_id, files, name_hint ? NULL : name, verdict, findings, failure);
+	store_result(db, app_id, files, keep_name ? NULL : name, verdict, findings, failure);
 	db_close(db);
 	jobs_lock_remove(c, app_id);
-	_exit(0);
+	db_app_clear(&a);
+	json_object_put(files);
+	json_object_put(res);
+	free(name);
+	free(assumption);
+	free(findings);
+	return 0;
 }
 
-int jobs_generation_start(const struct conf *c, const char *app_id, const char *prompt,
-			  const char *name_hint, int lockfd, char *err, size_t errlen)
+int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name,
+			  int lockfd, char *err, size_t errlen)
 {
-	pid_t pid = fork();
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t pid;
 	int st;
 
+	(void)c;
+	if (n <= 0) {
+		snprintf(err, errlen, "readlink /proc/self/exe: %s", strerror(errno));
+		close(lockfd);
+		return -1;
+	}
+	self[n] = 0;
+	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(lockfd);
@@ -158,34 +187,44 @@ int jobs_generation_start(const struct conf *c, const char *app_id, const char *
 	}
 	if (pid == 0) {
 		sigset_t none;
+		const char *argv[8];
+		int i = 0;
 		/* The middle child: a new session, then the job, then gone. */
 		setsid();
 		if (fork() != 0)
 			_exit(0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGPIPE, SIG_IGN);
-		/* Nothing of the worker but stderr (the daemon's log) and the lock: not the
-		 * FastCGI sockets, not its database connection (opened again, after fork). */
+		signal(SIGPIPE, SIG_DFL);
+		/* A fresh program: nothing of the worker (its SQLite connection must not be
+		 * used across fork, its FastCGI sockets must not outlive the request) but
+		 * stderr, the daemon's log, and the lock as fd 3. */
 		if (lockfd != 3) {
 			if (dup2(lockfd, 3) < 0)
 				_exit(1);
-		} else {
-			fcntl(3, F_SETFD, 0);
+		} else if (fcntl(3, F_SETFD, 0) < 0) {
+			_exit(1);
 		}
 		close_range(4, ~0U, 0);
 		{
-			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			int null = open("/dev/null", O_RDWR);
 			if (null >= 0) {
 				dup2(null, 0);
 				dup2(null, 1);
-				close(null);
+				if (null > 3)
+					close(null);
 			}
 		}
-		log_set_request_id(NULL);
-		job_main(c, app_id, prompt, name_hint);
+		argv[i++] = "appforged";
+		if (master_config_path) {
+			argv[i++] = "--config";
+			argv[i++] = master_config_path;
+		}
+		argv[i++] = keep_name ? "--generation-job-keep-name" : "--generation-job";
+		argv[i++] = app_id;
+		argv[i] = NULL;
+		execv(self, (char *const *)argv);
+		_exit(127);
 	}
 	close(lockfd);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -210,6 +249,34 @@ static bool job_gone(const struct conf *c, const char *app_id)
 	return gone;
 }
 
+int jobs_check_one(const struct conf *c, struct db *db, const char *app_id)
+{
+	char err[256];
+	struct db_app a;
+	int marked = 0;
+
+	if (!job_gone(c, app_id))
+		return 0;
+	/* Re-check inside the transaction: the job may just have finished. */
+	memset(&a, 0, sizeof(a));
+	if (db_begin(db, err, sizeof(err)) != DB_OK)
+		return 0;
+	if (db_app_get(db, app_id, NULL, &a, err, sizeof(err)) == DB_OK &&
+	    strcmp(a.status, "generating") == 0 &&
+	    db_app_set_status(db, app_id, "failed", JOBS_INTERRUPTED, err, sizeof(err)) == DB_OK &&
+	    db_audit_append(db, NULL, "system", "app.generate.failed", app_id, NULL, err,
+			    sizeof(err)) == DB_OK &&
+	    db_commit(db, err, sizeof(err)) == DB_OK) {
+		marked = 1;
+		jobs_lock_remove(c, app_id);
+		log_warn("app %s: its generation job is gone: marked failed", app_id);
+	} else {
+		db_rollback(db);
+	}
+	db_app_clear(&a);
+	return marked;
+}
+
 int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 {
 	char cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
@@ -220,30 +287,9 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 		size_t n = 0;
 		if (db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, errlen) != DB_OK)
 			return -1;
-		for (size_t i = 0; i < n; i++) {
-			struct db_app a;
-			char e2[256];
-			if (strcmp(apps[i].status, "generating") != 0 || !job_gone(c, apps[i].id))
-				continue;
-			/* Re-check inside the transaction: the job may just have finished. */
-			memset(&a, 0, sizeof(a));
-			if (db_begin(db, e2, sizeof(e2)) != DB_OK)
-				continue;
-			if (db_app_get(db, apps[i].id, NULL, &a, e2, sizeof(e2)) == DB_OK &&
-			    strcmp(a.status, "generating") == 0 &&
-			    db_app_set_status(db, apps[i].id, "failed",
-					      "the generation was interrupted (the server stopped "
-					      "or the job died); try again", e2, sizeof(e2)) == DB_OK &&
-			    db_commit(db, e2, sizeof(e2)) == DB_OK) {
-				failed++;
-				jobs_lock_remove(c, apps[i].id);
-				log_warn("app %s: its generation job is gone: marked failed",
-					 apps[i].id);
-			} else {
-				db_rollback(db);
-			}
-			db_app_clear(&a);
-		}
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(apps[i].status, "generating") == 0)
+				failed += jobs_check_one(c, db, apps[i].id);
 		db_app_list_free(apps, n);
 		memcpy(cursor, next, sizeof(cursor));
 	} while (cursor[0]);

@@ -71,16 +71,29 @@ int jobs_lock_create(const struct conf *c, const char *app_id, char *err, size_t
 void jobs_lock_remove(const struct conf *c, const char *app_id);
 
 /* Starts the generation of an app whose row exists with status "generating", in a
- * detached process (double fork: nothing for the worker to reap later) that inherits
- * lockfd. The job generates, scans, stores files + scan + status ready/blocked, or
- * status failed with the user-safe reason, then removes the lock. name_hint NULL: the
- * generator's name replaces the placeholder. Closes lockfd in the caller. 0 or -1. */
-int jobs_generation_start(const struct conf *c, const char *app_id, const char *prompt,
-			  const char *name_hint, int lockfd, char *err, size_t errlen);
+ * detached process (double fork, then a fresh `appforged --generation-job ID`: nothing
+ * for the worker to reap later, no state shared with it) that inherits lockfd as fd 3.
+ * keep_name: the user named the app; else the generator's name replaces the
+ * placeholder. Closes lockfd in the caller. 0 or -1. */
+int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name,
+			  int lockfd, char *err, size_t errlen);
+
+/* The job itself (appforged --generation-job): reads the app's prompt, generates,
+ * scans, stores files + scan + status ready/blocked, or status failed with the
+ * user-safe reason; then removes the lock. Returns the process exit status. */
+int jobs_run(const struct conf *c, const char *app_id, bool keep_name);
 
 /* Marks "failed" every app still "generating" whose job is gone (its lock is free).
- * Returns how many, or -1. */
+ * Returns how many, or -1. main() runs it once before the workers start (jobs of a
+ * previous daemon); afterwards jobs_check_one() does it for each app anyone looks at. */
 int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen);
+
+/* The message a failed generation carries when its job died. */
+#define JOBS_INTERRUPTED "the generation was interrupted (the server stopped or the job died); try again"
+
+/* For one app seen "generating": 1 when its job is gone and it is now marked failed
+ * (with JOBS_INTERRUPTED), 0 when its job lives (or it changed meanwhile). */
+int jobs_check_one(const struct conf *c, struct db *db, const char *app_id);
 
 /* ---- the master's companions (supervise.c) ---- */
 
@@ -92,8 +105,8 @@ extern const char *master_config_path;
 void companions_start(const struct conf *c, int listen_fd, const void *oldmask);
 /* A child of the master exited: true when it was a companion (then it is handled). */
 bool companions_reaped(pid_t pid, int status);
-/* Periodic duties: respawns a dead supervisor, sweeps dead generation jobs. Returns
- * the ms until it wants to run again. */
+/* Respawns a dead supervisor when its delay is over. Returns the ms until it wants to
+ * run again. */
 long long companions_tick(const struct conf *c, int listen_fd, const void *oldmask);
 /* Stops the supervisor (which stops every sandbox) and waits for it. */
 void companions_stop(void);

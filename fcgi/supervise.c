@@ -1,10 +1,8 @@
 /* supervise.c: what the appforged master runs beside its workers.
  *
- * - appforge-supervisor, the only parent of sandboxes (a program of its own: a crash
- *   of the daemon's code never takes the apps' parent down with it, and the other way
- *   round the master respawns it, with a growing delay when it keeps dying);
- * - every SWEEP_INTERVAL_MS a short-lived child that marks "failed" the apps whose
- *   generation job died (jobs_sweep; a child, because the master opens no database).
+ * appforge-supervisor, the only parent of sandboxes: a program of its own, so a crash
+ * of the daemon's code never takes the apps' parent down with it, and the other way
+ * round the master respawns it, with a growing delay when it keeps dying.
  *
  * The supervisor is found as $AF_SUPERVISOR, else beside an uninstalled appforged in
  * the build tree (AF_BUILD_SUPERVISOR), else the installed AF_SBIN_SUPERVISOR. */
@@ -22,9 +20,7 @@
 
 #include "common/conf.h"
 #include "common/log.h"
-#include "db/db.h"
 
-#define SWEEP_INTERVAL_MS 15000
 #define RESPAWN_START_MS 200
 #define RESPAWN_MAX_MS 10000
 #define SUP_MIN_LIFE_MS 5000
@@ -34,8 +30,6 @@ const char *master_config_path;
 
 static pid_t sup_pid;
 static long long sup_started, sup_due, sup_backoff;
-static pid_t sweep_pid;
-static long long sweep_due;
 
 static long long now_ms(void)
 {
@@ -106,44 +100,14 @@ static void spawn_supervisor(int listen_fd, const void *oldmask)
 	log_info("sandbox supervisor %s started (pid %d)", path, (int)pid);
 }
 
-static void spawn_sweep(const struct conf *c, int listen_fd, const void *oldmask)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		log_warn("fork (job sweep): %s", strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		char err[512];
-		struct db *db = NULL;
-		child_setup(listen_fd, oldmask);
-		if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK ||
-		    jobs_sweep(c, db, err, sizeof(err)) < 0) {
-			log_warn("generation job sweep: %s", err);
-			db_close(db);
-			_exit(1);
-		}
-		db_close(db);
-		_exit(0);
-	}
-	sweep_pid = pid;
-}
-
 void companions_start(const struct conf *c, int listen_fd, const void *oldmask)
 {
 	(void)c;
 	spawn_supervisor(listen_fd, oldmask);
-	/* The first sweep at once: jobs of a previous daemon that died with it. */
-	sweep_due = now_ms();
 }
 
 bool companions_reaped(pid_t pid, int status)
 {
-	if (pid == sweep_pid && pid > 0) {
-		sweep_pid = 0;
-		return true;
-	}
 	if (pid != sup_pid || pid <= 0)
 		return false;
 	{
@@ -169,6 +133,7 @@ bool companions_reaped(pid_t pid, int status)
 
 long long companions_tick(const struct conf *c, int listen_fd, const void *oldmask)
 {
+	(void)c;
 	long long t = now_ms(), wait = 1000;
 
 	if (!sup_pid) {
@@ -177,10 +142,6 @@ long long companions_tick(const struct conf *c, int listen_fd, const void *oldma
 		else if (sup_due - t < wait)
 			wait = sup_due - t;
 	}
-	if (!sweep_pid && sweep_due <= t) {
-		spawn_sweep(c, listen_fd, oldmask);
-		sweep_due = t + SWEEP_INTERVAL_MS;
-	}
 	return wait < 1 ? 1 : wait;
 }
 
@@ -188,8 +149,6 @@ void companions_stop(void)
 {
 	long long deadline = now_ms() + SUP_STOP_TIMEOUT_MS;
 
-	if (sweep_pid > 0)
-		kill(sweep_pid, SIGKILL);
 	if (sup_pid > 0) {
 		/* The supervisor stops every sandbox gracefully, then exits. */
 		kill(sup_pid, SIGTERM);
@@ -207,7 +166,4 @@ void companions_stop(void)
 		}
 		sup_pid = 0;
 	}
-	if (sweep_pid > 0)
-		waitpid(sweep_pid, NULL, 0);
-	sweep_pid = 0;
 }
