@@ -111,9 +111,14 @@ int generator_generate(const struct conf *c, const char *prompt, const char *nam
 	/* every provider's output meets the same rules, whatever it checked itself */
 	if (appfiles_validate(files, err, errlen) < 0)
 		goto fail;
-	if (name_hint && *name_hint) {
+	if (name_hint && *name_hint && name_hint[strspn(name_hint, " ")]) {
+		/* the user's own name, without surrounding spaces */
+		const char *s = name_hint + strspn(name_hint, " ");
+		size_t l = strlen(s);
+		while (l > 0 && s[l - 1] == ' ')
+			l--;
 		free(name);
-		name = strdup(name_hint);
+		name = strndup(s, l);
 	} else if (!name || !*name) {
 		free(name);
 		name = name_from_prompt(prompt);

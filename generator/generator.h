@@ -11,7 +11,8 @@
  * Every provider's output passes appfiles_validate() before it is returned.
  *
  * generator_generate() blocks (the openai provider up to openai_timeout_seconds plus
- * the wait for a free slot) and is safe to call from any process, concurrently. For
+ * the wait for a free slot) and is safe to call from any process, concurrently. A
+ * program using the openai provider calls curl_global_init() once at start. For
  * the asynchronous flow a daemon spawns `appforge-generate` (generator/main.c), which
  * calls it and prints the result as JSON; see that file for the protocol.
  *

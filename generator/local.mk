@@ -25,7 +25,7 @@ generator/templates_data.c: $(GEN_TEMPLATES) $(top_srcdir)/generator/embed.py
 	$(AM_V_GEN)$(MKDIR_P) generator && \
 	$(PYTHON3) $(top_srcdir)/generator/embed.py $(top_srcdir) $@ $(GEN_TEMPLATES)
 CLEANFILES += generator/templates_data.c
-EXTRA_DIST += $(GEN_TEMPLATES) generator/embed.py
+EXTRA_DIST += $(GEN_TEMPLATES) generator/embed.py generator/README.md
 
 pkglibexec_PROGRAMS += generator/appforge-generate
 generator_appforge_generate_SOURCES = generator/main.c

@@ -1010,6 +1010,7 @@ const EVAL_SINKS = new Set(['G.eval', 'G.Function', 'G.setTimeout', 'G.setInterv
 const DECODERS = new Set(['G.atob', 'G.Buffer.from', 'G.unescape', 'G.decodeURIComponent', 'G.decodeURI',
 	'G.String.fromCharCode', 'G.String.fromCodePoint']);
 const SENSITIVE_OBJECTS = new Set(['G', 'G.process', 'G.require', 'M(module)', 'G.module']);
+const BROWSER_NOTE = ' (in code that runs in the visitor\'s browser)';
 const NO_REPORT_ROLES = new Set(['object', 'alias', 'typeof', 'compare', 'discard', 'test']);
 
 const posix = require('path').posix;
@@ -1052,8 +1053,9 @@ function blobKind(s) {
 /* ------------------------------------------------------------------ the walk --- */
 
 class FileScan {
-	constructor(file, ctx, parseSeverity) {
+	constructor(file, ctx, parseSeverity, base) {
 		this.file = file;
+		this.base = base || null; /* where the code starts in its file (HTML, strings) */
 		this.ctx = ctx;
 		this.parseSeverity = parseSeverity;
 		this.ev = new Evaluator(file);
@@ -1061,9 +1063,23 @@ class FileScan {
 		this.scripts = [];
 	}
 
+	/* ctxOnly: 'server' drops the finding in browser code; 'browser-warn' makes it a
+	 * warning there (it cannot reach the host from the visitor's browser). */
 	report(rule, sev, node, msg, ctxOnly) {
 		if (ctxOnly === 'server' && this.ctx === 'browser') return;
-		addFinding(rule, sev, this.file, node && node.loc ? node.loc.start : null, msg, ctxOnly);
+		if (ctxOnly === 'browser-warn' && this.ctx === 'browser') {
+			sev = 'warn';
+			msg += BROWSER_NOTE;
+			ctxOnly = null;
+		}
+		addFinding(rule, sev, this.file, this.mapLoc(node && node.loc ? node.loc.start : null), msg, ctxOnly);
+	}
+
+	/* acorn counts from the start of the piece it parsed; findings count from the
+	 * start of the file. */
+	mapLoc(loc) {
+		if (!loc || !this.base) return loc;
+		return { line: loc.line + this.base.line - 1, column: loc.line === 1 ? loc.column + this.base.column : loc.column };
 	}
 
 	walk(node, scope, role) {
@@ -1106,10 +1122,15 @@ class FileScan {
 			for (const sp of node.specifiers) this.walk(sp.local, scope, 'value');
 			return;
 		case 'Literal':
-			if (typeof node.value === 'string') this.onString(node.value, node, node.raw);
+			if (typeof node.value === 'string') {
+				this.onString(node.value, node, node.raw);
+				this.embeddedHtml(node.value, node.loc.start);
+			}
 			return;
 		case 'TemplateLiteral':
 			for (const q of node.quasis) if (q.value.cooked) this.onString(q.value.cooked, q, q.value.raw);
+			/* ${...} parts stand in as 0 so that `<script>const x = ${data};</script>` parses. */
+			this.embeddedHtml(node.quasis.map((q) => q.value.cooked || '').join('0'), node.loc.start);
 			for (const e of node.expressions) this.walk(e, scope, 'value');
 			return;
 		case 'TaggedTemplateExpression':
@@ -1267,7 +1288,8 @@ class FileScan {
 		if (r) {
 			if (role === 'assign' && r.rule !== 'module-loader') return;
 			if (called && r.callChecked) return;
-			this.report(r.rule, r.sev, node, called && r.call ? r.call : r.value);
+			this.report(r.rule, r.sev, node, called && r.call ? r.call : r.value,
+				base === 'G.eval' || base === 'G.Function' ? 'browser-warn' : null);
 			return;
 		}
 		if (role === 'assign') {
@@ -1358,7 +1380,7 @@ class FileScan {
 		case 'G.setInterval':
 		case 'G.execScript':
 			if (arg(0).some((v) => v.k === 'str' || v.k === 'prefix'))
-				this.report('eval', 'block', node, p.slice(2) + ' with a string argument compiles the string as code');
+				this.report('eval', 'block', node, p.slice(2) + ' with a string argument compiles the string as code', 'browser-warn');
 			break;
 		case 'M(worker_threads).Worker':
 			this.workerRule(args, node, scope);
@@ -1414,6 +1436,11 @@ class FileScan {
 		if (args[0] && ev.val(args[0], scope).some((v) => (v.k === 'str' || v.k === 'prefix') && /^data:/i.test(sval(v)))) {
 			this.report('child-process', 'block', node, 'Worker started from a data: URL runs inline code');
 			return;
+		}
+		if (args[0]) {
+			for (const v of ev.val(args[0], scope)) {
+				if (v.k === 'str' && /^\.\.?\//.test(v.v)) this.edges.push(posix.normalize(posix.join('.', v.v)));
+			}
 		}
 		if (!args[1]) return;
 		for (const o of ev.val(args[1], scope)) {
@@ -1555,7 +1582,7 @@ class FileScan {
 			return;
 		}
 		if (/^https?:/i.test(name)) {
-			this.report('outbound-network', 'warn', node, `${how} of code from ${name.slice(0, 80)}`);
+			this.report('outbound-network', 'warn', node, `${how} of code from ${name.slice(0, 80)}`, 'server');
 			return;
 		}
 		if (/^file:/i.test(name)) name = name.replace(/^file:(\/\/)?/i, '');
@@ -1584,6 +1611,29 @@ class FileScan {
 			this.report('eval', 'block', node, `${how} of ${abs.slice(0, 80)}: code from a writable directory, never scanned`);
 		} else {
 			this.report('fs-outside-app', 'warn', node, `${how} of ${abs.slice(0, 80)}: outside the app`);
+		}
+	}
+
+	/* Pages served from a string (res.send(`<html>...<script>...`)) run their scripts
+	 * in the browser like any page: read them too, best effort (a script that does not
+	 * parse on its own is skipped, not reported). */
+	embeddedHtml(text, loc) {
+		if (embedDepth > 1 || text.length > FOLD_MAX || !/<script[\s>]/i.test(text)) return;
+		const starts = [0];
+		for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
+		embedDepth++;
+		try {
+			for (const t of tokenizeHtml(text)) {
+				if (t.tag !== 'script' || !t.content || t.attrs.some((a) => a.name === 'src')) continue;
+				const ta = t.attrs.find((a) => a.name === 'type');
+				const type = ta && ta.value !== null ? ta.value.trim().toLowerCase() : '';
+				if (!JS_TYPES.has(type)) continue;
+				const lc = lineCol(starts, t.content.offset);
+				const base = { line: loc.line + lc.line - 1, column: (lc.line === 1 ? loc.column + 1 : 0) + lc.column };
+				analyzeJs(this.file, t.content.text, type === 'module' ? ['module'] : ['script', 'module'], 'browser', null, base);
+			}
+		} finally {
+			embedDepth--;
 		}
 	}
 
@@ -1621,6 +1671,7 @@ class FileScan {
 /* --------------------------------------------------------------- parsing ------ */
 
 let pkgTypeModule = false;
+let embedDepth = 0;
 
 function parseJs(src, modes) {
 	let first = null;
@@ -1643,13 +1694,14 @@ function parseJs(src, modes) {
 
 /* Parses and walks one piece of JavaScript. ctx: 'server' or 'browser'. parseSeverity:
  * what an unparsable piece weighs. Returns the FileScan (edges, ...). */
-function analyzeJs(file, src, modes, ctx, parseSeverity) {
-	const fsn = new FileScan(file, ctx, parseSeverity);
+function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
+	const fsn = new FileScan(file, ctx, parseSeverity, base);
 	const parsed = parseJs(src, modes);
 	if (parsed.error) {
-		addFinding('parse-error', parseSeverity, file, parsed.loc,
+		if (!parseSeverity) return fsn; /* code embedded in a string: best effort */
+		addFinding('parse-error', parseSeverity, file, fsn.mapLoc(parsed.loc),
 			`cannot be parsed as JavaScript: ${parsed.error}` +
-			(parseSeverity === 'block' ? ' (code that cannot be read cannot be checked)' : ''));
+			(parseSeverity === 'block' ? ' (code that cannot be read cannot be checked)' : ''), 'browser-warn');
 		return fsn;
 	}
 	try {
@@ -1663,8 +1715,13 @@ function analyzeJs(file, src, modes, ctx, parseSeverity) {
 		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
-		if (!(e instanceof RangeError)) throw e;
-		addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse');
+		if (e instanceof RangeError) {
+			if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
+		} else {
+			/* A bug of the scanner must not let the file through unread. */
+			process.stderr.write(`scan.js: internal error on ${file}: ${e && e.stack}\n`);
+			addFinding('scan-failed', 'block', file, null, 'the scanner could not analyse this file (internal error)');
+		}
 	}
 	return fsn;
 }
@@ -1799,10 +1856,9 @@ function lineCol(lineStarts, off) {
 	return { line: lo + 1, column: off - lineStarts[lo] };
 }
 
-/* Keeps acorn's line and column numbers those of the HTML file. */
-function padTo(lineStarts, off, code) {
-	const lc = lineCol(lineStarts, off);
-	return '\n'.repeat(lc.line - 1) + ' '.repeat(lc.column) + code;
+/* Where a piece of code at offset off starts, for FileScan.mapLoc. */
+function baseAt(lineStarts, off) {
+	return lineCol(lineStarts, off);
 }
 
 function analyzeHtml(file, src, browserFiles) {
@@ -1814,11 +1870,11 @@ function analyzeHtml(file, src, browserFiles) {
 		for (const a of t.attrs) {
 			if (a.value === null) continue;
 			if (/^on[a-z]+$/.test(a.name)) {
-				scans.push(analyzeJs(file, padTo(lineStarts, a.offset, decodeEntities(a.value)), ['script'], 'browser', 'warn'));
+				scans.push(analyzeJs(file, decodeEntities(a.value), ['script'], 'browser', 'warn', baseAt(lineStarts, a.offset)));
 			} else if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(a.name)) {
 				const v = decodeEntities(a.value).trim();
 				const m = /^javascript:/i.exec(v);
-				if (m) scans.push(analyzeJs(file, padTo(lineStarts, a.offset, ' '.repeat(m[0].length) + v.slice(m[0].length)), ['script'], 'browser', 'warn'));
+				if (m) scans.push(analyzeJs(file, ' '.repeat(m[0].length) + v.slice(m[0].length), ['script'], 'browser', 'warn', baseAt(lineStarts, a.offset)));
 				const lw = v.toLowerCase();
 				const w = MINER_WORDS.find((x) => lw.includes(x));
 				if (w) addFinding('mining', 'block', file, lineCol(lineStarts, a.offset), `<${t.tag} ${a.name}> loads ${w} (a coin miner)`);
@@ -1834,8 +1890,8 @@ function analyzeHtml(file, src, browserFiles) {
 			const ta = t.attrs.find((a) => a.name === 'type');
 			const type = ta && ta.value !== null ? ta.value.trim().toLowerCase() : '';
 			if (!JS_TYPES.has(type)) continue;
-			const code = padTo(lineStarts, t.content.offset, t.content.text);
-			scans.push(analyzeJs(file, code, type === 'module' ? ['module'] : ['script', 'module'], 'browser', 'warn'));
+			scans.push(analyzeJs(file, t.content.text, type === 'module' ? ['module'] : ['script', 'module'], 'browser', 'warn',
+				baseAt(lineStarts, t.content.offset)));
 		}
 	}
 	return scans;
@@ -1966,9 +2022,22 @@ function scanFiles(files) {
 			}
 		}
 	}
-	/* Computed fetch() URLs are normal in browser code (same origin, the user's own
-	 * browser); they only count in code that runs on the server. */
-	const kept = findings.filter((x) => !(x.ctxOnly === 'server' && browserFiles.has(x.file) && !required.has(x.file)));
+	/* Files only a page loads run in the visitor's browser: computed fetch() URLs are
+	 * normal there and eval cannot reach the host. Unless some server code requires a
+	 * name computed at run time: then any file might run on the server. */
+	const dynamic = findings.some((x) => x.rule === 'dynamic-require');
+	const browserOnly = (f) => browserFiles.has(f) && !required.has(f) && !dynamic;
+	const kept = [];
+	for (const x of findings) {
+		if (x.ctxOnly && browserOnly(x.file)) {
+			if (x.ctxOnly === 'server') continue;
+			if (x.severity === 'block') {
+				x.severity = 'warn';
+				x.message += BROWSER_NOTE;
+			}
+		}
+		kept.push(x);
+	}
 	return kept;
 }
 

@@ -2,8 +2,9 @@
 
 Each test file calls run(main, name, base_port, conf=...). The harness:
   - makes a fresh temporary directory with a state dir and a configuration whose ports
-    are base_port (HTTPS), base_port+1 (HTTP) and base_port+10.. for apps, so test files
-    never collide with each other or with a development instance;
+    come from the file's own range base_port..base_port+99: the first free slot of ten
+    (HTTPS, HTTP, 8 for apps), held with a lock, so test files never collide with each
+    other, with a development instance, or with a suite running in another build tree;
   - runs `appforgectl init`, creates the users "admin" (admin), "alice" and "bob" with
     random passwords, renders nginx/render's nginx.conf for it;
   - starts appforged and nginx (each in its own process group), waits for
@@ -16,6 +17,7 @@ The programs come from $AF_BUILDDIR (make check sets it) or $AF_APPFORGED/$AF_AP
 the sources (render, web/) from $AF_SRCDIR, nginx from $AF_NGINX or PATH.
 Python standard library only.
 """
+import fcntl
 import http.client
 import json
 import os
@@ -33,6 +35,39 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("AF_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
 BUILDDIR = os.environ.get("AF_BUILDDIR") or SRCDIR
+
+
+SLOT = 10          # ports per instance: HTTPS, HTTP, then 8 app ports
+SPAN = 100         # ports per test file (its sub-range of ops' 18000-18999)
+
+
+def _port_free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx binds
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def reserve_ports(base, span=SPAN, slot=SLOT):
+    """The first free slot of `slot` ports in base..base+span-1, reserved for this
+    process: two suites running at once on one machine (several build trees) take
+    different slots instead of colliding. Returns (first port, lock file to keep open)."""
+    for first in range(base, base + span, slot):
+        lock = open(os.path.join(tempfile.gettempdir(), "af-e2e-port-%d.lock" % first), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        if all(_port_free(first + i) for i in range(slot)):
+            return first, lock
+        lock.close()
+    raise RuntimeError("no free ports in %d..%d" % (base, base + span - 1))
 
 
 class SkipAll(Exception):
@@ -231,8 +266,6 @@ class Instance:
         self.listen_address = "127.0.0.1"
         self.public_host = "localhost"
         self.apps_domain = "apps.localhost"
-        self.https_port = base_port
-        self.http_port = base_port + 1
         self.procs = {}
         self.logs = {}
         self.passwords = {}
@@ -247,6 +280,9 @@ class Instance:
             if not _build_declares("fcgi/appforged"):
                 raise SkipAll("appforged is not part of this build yet")
             raise RuntimeError("appforged/appforgectl not found under %s" % BUILDDIR)
+        first, self._port_lock = reserve_ports(base_port)
+        self.https_port = first
+        self.http_port = first + 1
         self.dir = tempfile.mkdtemp(prefix="af-e2e-%s-" % name)
         self.state_dir = os.path.join(self.dir, "state")
         self.conf_path = os.path.join(self.dir, "appforge.conf")
@@ -259,10 +295,10 @@ class Instance:
             "apps_domain": self.apps_domain,
             "https_port": self.https_port,
             "http_port": self.http_port,
-            "port_min": base_port + 10,
-            "port_max": base_port + 99,
+            "port_min": first + 2,
+            "port_max": first + SLOT - 1,
             "workers": workers,
-            "cors_origins": "https://localhost:%d https://allowed.example" % base_port,
+            "cors_origins": "https://localhost:%d https://allowed.example" % first,
             "rate_ip_per_sec": 10000,
             "rate_token_per_sec": 10000,
             "rate_generate_per_min": 10000,

@@ -17,12 +17,12 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from fakeresolve import EchoApp, Resolver  # noqa: E402
 
 BASE = 18600
-HTTPS, HTTP, APP_PORT = BASE, BASE + 1, BASE + 10
 DOMAIN = "apps.localhost"
 BANDWIDTH = 50000
 RUNNING, STOPPED, EVIL, SMUGGLE, GONE = ("a" * 16, "b" * 16, "c" * 16, "d" * 16, "e" * 16)
@@ -32,13 +32,17 @@ class Nginx:
     """Just enough of harness.Instance for harness.Client: nginx alone, our own cert."""
     listen_address = "127.0.0.1"
     public_host = "localhost"
-    https_port = HTTPS
 
     def __init__(self):
         self.nginx = os.environ.get("AF_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
         if not os.access(self.nginx, os.X_OK):
             raise harness.SkipAll("nginx is not installed")
+        first, self._port_lock = harness.reserve_ports(BASE)
+        self.https_port, self.http_port, self.app_port = first, first + 1, first + 2
         self.dir = tempfile.mkdtemp(prefix="af-e2e-proxy-")
+        self.proc = self.app = self.resolver = self.log = None
+
+    def start(self):
         self.state = os.path.join(self.dir, "state")
         os.makedirs(os.path.join(self.state, "tls"))
         self.cert = os.path.join(self.state, "tls", "cert.pem")
@@ -55,7 +59,7 @@ class Nginx:
             f.write("\n".join("%s = %s" % kv for kv in (
                 ("state_dir", self.state), ("socket_path", self.sock),
                 ("public_host", "localhost"), ("apps_domain", DOMAIN),
-                ("listen_address", "127.0.0.1"), ("https_port", HTTPS), ("http_port", HTTP),
+                ("listen_address", "127.0.0.1"), ("https_port", self.https_port), ("http_port", self.http_port),
                 ("max_body_bytes", 1048576), ("cors_origins", ""),
                 ("rate_ip_per_sec", 1000), ("rate_token_per_sec", 1000),
                 ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH))) + "\n")
@@ -65,7 +69,7 @@ class Nginx:
                         "--web-root", os.path.join(harness.SRCDIR, "web"),
                         "--nginx-workers", "1"], check=True)
         self.resolver = Resolver(self.sock)
-        self.app = EchoApp(APP_PORT, DOMAIN)
+        self.app = EchoApp(self.app_port, DOMAIN)
         self.log = open(os.path.join(self.dir, "nginx.log"), "wb")
         self.proc = subprocess.Popen([self.nginx, "-e", os.path.join(self.prefix, "error.log"),
                                       "-p", self.prefix, "-c", os.path.join(self.prefix, "nginx.conf"),
@@ -74,7 +78,7 @@ class Nginx:
         self._ctx = ssl.create_default_context(cafile=self.cert)
         for _ in range(100):
             try:
-                socket.create_connection(("127.0.0.1", HTTPS), 1).close()
+                socket.create_connection(("127.0.0.1", self.https_port), 1).close()
                 return
             except OSError:
                 if self.proc.poll() is not None:
@@ -93,15 +97,20 @@ class Nginx:
             return ""
 
     def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.app.shutdown()
-        self.app.server_close()
-        self.resolver.close()
-        self.log.close()
+        """Stops whatever start() got to, and removes the directory."""
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.app:
+            self.app.shutdown()
+            self.app.server_close()
+        if self.resolver:
+            self.resolver.close()
+        if self.log:
+            self.log.close()
         if os.environ.get("AF_KEEP") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -120,12 +129,12 @@ def app_get(ng, app, path="/", headers=None):
 
 
 def websocket(ng, app):
-    raw = socket.create_connection(("127.0.0.1", HTTPS), 10)
+    raw = socket.create_connection(("127.0.0.1", ng.https_port), 10)
     s = ng.ssl_context().wrap_socket(raw, server_hostname="%s.%s" % (app, DOMAIN))
     try:
         s.sendall(("GET /ws HTTP/1.1\r\nHost: %s.%s:%d\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n" % (app, DOMAIN, HTTPS)).encode())
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n" % (app, DOMAIN, ng.https_port)).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             d = s.recv(4096)
@@ -142,10 +151,10 @@ def websocket(ng, app):
 
 def main(t, ng):
     ng.resolver.answers = {
-        RUNNING: (200, "127.0.0.1:%d" % APP_PORT),
+        RUNNING: (200, "127.0.0.1:%d" % ng.app_port),
         STOPPED: (503, None),
         EVIL: (200, "evil.example:80"),
-        SMUGGLE: (200, "127.0.0.1:%d/admin?x=" % APP_PORT),
+        SMUGGLE: (200, "127.0.0.1:%d/admin?x=" % ng.app_port),
     }
     r = app_get(ng, RUNNING, "/hello?x=1", headers={
         "Authorization": "Bearer secret-api-token",
@@ -156,7 +165,7 @@ def main(t, ng):
          "a running app gets the request", repr(r))
     t.ok("authorization" not in sent, "the Authorization header never reaches the app", repr(sent))
     t.eq(sent.get("cookie"), "theme=dark; xaf_keep=1", "the API's cookies are removed, the app's kept")
-    t.eq(sent.get("host"), "%s.%s:%d" % (RUNNING, DOMAIN, HTTPS), "the app sees its own Host")
+    t.eq(sent.get("host"), "%s.%s:%d" % (RUNNING, DOMAIN, ng.https_port), "the app sees its own Host")
     t.ok(sent.get("x-request-id") and sent.get("x-request-id") == r.header("x-request-id"),
          "the app gets the request id that the client sees", repr((sent, r.headers)))
     t.eq(r.header("set-cookie"), "shared=1; Domain=%s.%s; Path=/" % (RUNNING, DOMAIN),
@@ -210,6 +219,7 @@ def run():
     ng = None
     try:
         ng = Nginx()
+        ng.start()
         main(t, ng)
     except harness.SkipAll as e:
         print("1..0 # SKIP %s" % e)

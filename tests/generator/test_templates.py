@@ -26,6 +26,7 @@ BUILD = os.environ.get("AF_BUILDDIR", ".")
 NODE = os.environ.get("AF_NODE") or shutil.which("node") or "/usr/bin/node"
 GEN = os.path.join(BUILD, "generator", "appforge-generate")
 DOM = os.path.join(SRC, "tests", "generator", "dom_check.js")
+SCAN = os.path.join(SRC, "scanner", "scan.js")
 PORT_BASE = 30000
 XSS = "<script>alert(1)</script>"
 
@@ -201,6 +202,17 @@ def check_kind(i, kind, spec, tmp):
     syntax = all(subprocess.run([NODE, "--check", os.path.join(appdir, f)], capture_output=True).returncode == 0
                  for f in res["files"] if f.endswith(".js"))
     ok(syntax, "%s: every .js file passes node --check" % kind)
+    # the platform scans every app before it runs: our own templates must pass cleanly
+    if os.path.exists(SCAN):
+        r = subprocess.run([NODE, SCAN], input=json.dumps({"files": res["files"]}).encode(), capture_output=True,
+                           timeout=60)
+        if r.returncode == 2:
+            print("ok %d # SKIP scanner unavailable: %s" % (n + 1, r.stderr.decode()[:80].strip()))
+            globals()["n"] += 1
+        else:
+            verdict = json.loads(r.stdout) if r.returncode == 0 else {"verdict": "error", "findings": []}
+            ok(verdict["verdict"] == "pass", "%s: the code scanner's verdict is pass (%s)" %
+               (kind, [f["rule"] for f in verdict["findings"]]))
     p = start(appdir, datadir, port)
     if not ok(p is not None, "%s: node server.js listens on %d" % (kind, port)):
         return

@@ -5,6 +5,7 @@ expectations; then checks bad input, a 2 MB file and deep nesting. Prints TAP.
 
 A single-file case names its expectations in a comment near its top:
     // expect: child-process@3 eval@7      (or: // expect: none)
+An expectation may add the severity: eval@7:warn.
 A directory case holds an app's files and an EXPECT file with lines
     file rule@line ...                    (or the single word: none)
 """
@@ -70,7 +71,13 @@ def check_case(name, files, expected):
     if not ok(rc == 0 and out is not None and shape_ok(out), "%s: scanner output is well formed" % name,
               "exit %d, stderr: %s" % (rc, err[-500:])):
         return
-    got = sorted("%s %s@%d" % (f["file"], f["rule"], f["line"]) for f in out["findings"])
+    # An expectation may name the severity too: rule@line:warn.
+    with_sev = set(e.split(":")[0] for e in expected if ":" in e.split(" ", 1)[1])
+    got = []
+    for f in out["findings"]:
+        g = "%s %s@%d" % (f["file"], f["rule"], f["line"])
+        got.append(g + ":" + f["severity"] if g in with_sev else g)
+    got.sort()
     ok(got == sorted(expected), "%s: findings %s" % (name, " ".join(e.split(" ", 1)[1] for e in sorted(expected)) or "none"),
        "expected: %s\ngot:      %s\n%s" % (sorted(expected), got,
                                           "\n".join("%s:%d %s" % (f["file"], f["line"], f["message"]) for f in out["findings"])))
@@ -128,6 +135,10 @@ def limits():
             src = "x = " + "f(" * depth + ")" * depth + ";\n"
         rc, out, err = scan_files({"server.js": src})
         ok(rc == 0 and out is not None and shape_ok(out), "%d nested %s: no crash" % (depth, what), err[-300:])
+    page = "".join('<b onclick="f(%d)">x</b>\n<script>g(%d)</script>\n' % (i, i) for i in range(20000))
+    rc, out, err = scan_files({"index.html": page + "<script>eval(1)</script>\n"})
+    ok(rc == 0 and out and [(f["rule"], f["line"]) for f in out["findings"]] == [("eval", 40001)],
+       "HTML with 40000 handlers and scripts: scanned to its last line", err[-300:])
     src = "x = " + "'a' + " * 30000 + "'b';\n"
     rc, out, err = scan_files({"server.js": src})
     ok(rc == 0 and out is not None and shape_ok(out), "30000-term concatenation: no crash", err[-300:])

@@ -327,6 +327,12 @@ static void test_weird(void)
 	ok(generator_generate(&c, "todo", "bad\nname", &files, &name, &assumption, err, sizeof err) == -1 &&
 	   strstr(err, "control"), "name hint with a newline: error");
 
+	rc = generator_generate(&c, "a todo list", "  Groceries  ", &files, &name, &assumption, err, sizeof err);
+	ok(rc == 0 && !strcmp(name, "Groceries"), "generator_generate: name hint, trimmed, is the name");
+	json_object_put(files);
+	free(name);
+	free(assumption);
+
 	c.generator = (char *)"nonsense";
 	ok(generator_generate(&c, "todo", NULL, &files, &name, &assumption, err, sizeof err) == -1 &&
 	   strstr(err, "unknown generator"), "unknown provider: error");
@@ -395,6 +401,50 @@ static void test_parse_answer(void)
 	ok(parse("{\"files\":{\"server.js\":\"a\"}} trailing", err, sizeof err) == -1, "trailing garbage rejected");
 }
 
+/* Deterministic pseudo-random prompts (words, punctuation, quotes, HTML, non-ASCII):
+ * every one yields a valid app or a clean error, never a crash or an invalid map. */
+static void test_random_prompts(void)
+{
+	static const char *const parts[] = {"todo", "poll", "?", ":", ",", " or ", " and ", "\"", "'",
+		"for", "about", "called", "with", "columns", "budget of", "12", "min", "break", "<script>",
+		"</b>", "&amp;", "\\", "*/", "${x}", "`", "é", "日本", "🚀", "\xe2\x80\x9c", "euros", "quiz",
+		"landing page", "api for", "fields", "features", "kanban", "counter", "chat", ".", "\n", "\t",
+		"a", "the", "my", "timer", "expense", "notes", "\xc2\xa0", "!", "-", "/", "(", ")"};
+	unsigned seed = 12345;
+	int good = 0, failed_cases = 0;
+	for (int i = 0; i < 400; i++) {
+		char prompt[600] = "";
+		size_t o = 0;
+		int words = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 30;
+		for (int w = 0; w < words; w++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *p = parts[(seed >> 16) % (sizeof parts / sizeof parts[0])];
+			size_t l = strlen(p);
+			if (o + l + 2 >= sizeof prompt)
+				break;
+			memcpy(prompt + o, p, l);
+			o += l;
+			if ((seed >> 8) & 1)
+				prompt[o++] = ' ';
+		}
+		prompt[o] = '\0';
+		struct json_object *files = NULL;
+		char *name = NULL, *assumption = NULL, err[256], verr[256];
+		int rc = tmpl_generate(prompt, NULL, &files, &name, &assumption, err, sizeof err);
+		if (rc == 0 && appfiles_validate(files, verr, sizeof verr) == 0 && util_utf8_valid(name, strlen(name)) &&
+		    name[0] && util_utf8_chars(name, strlen(name)) <= TMPL_TITLE_MAX && assumption[0])
+			good++;
+		else if (rc < 0 && !strcmp(err, "prompt is empty"))
+			good++;
+		else
+			failed_cases++;
+		json_object_put(files);
+		free(name);
+		free(assumption);
+	}
+	ok(failed_cases == 0 && good == 400, "400 random prompts: valid apps, bounded names (%d bad)", failed_cases);
+}
+
 int main(void)
 {
 	test_classification();
@@ -404,5 +454,6 @@ int main(void)
 	test_weird();
 	test_every_kind_valid();
 	test_parse_answer();
+	test_random_prompts();
 	return tap_done();
 }

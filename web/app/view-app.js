@@ -236,7 +236,9 @@ class AppView {
 			const f = h('iframe', {src: url, title: 'Preview of ' + (this.app.name || this.app.id), id: 'preview-frame',
 				'data-src': url, referrerpolicy: 'no-referrer',
 				sandbox: 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals'});
-			this.preview.replaceChildren(f);
+			this.preview.replaceChildren(f, h('p', {class: 'hint'},
+				'The preview is the app on its own origin. If it stays blank, open it in a new tab once ',
+				'(with a development certificate the browser must be told to trust it there too).'));
 		} else {
 			this.preview.replaceChildren(h('p', {class: 'muted preview-empty'},
 				run.state === 'starting' ? 'The app is starting…' : 'The app is not running. Press Run to see it here.'));

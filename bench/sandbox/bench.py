@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""bench/sandbox/bench.py: what the sandbox costs, measured (run by hand as root; not part
+of `make check`).
+
+  python3 bench/sandbox/bench.py [--builddir DIR] [--runs 20] [--apps 20] [--max 200]
+
+Prints: start latency (CLI start -> first HTTP 200) of sandboxed vs plain `node
+server.js`, median of --runs each, interleaved, and the ratio; stop latency (SIGTERM ->
+port closed and cgroup gone); memory of --apps idle sandboxed apps vs as many bare node
+processes (cgroup usage and the sum of Pss), and the extra per app; how many idle
+sandboxed apps start before the first failure, up to --max. Ports: free ones of 40000-40999.
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APP = os.path.join(HERE, "idle")
+PORT0 = 40000
+
+
+def http_ok(port):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=2) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+def port_open(port):
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_200(port, proc, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if http_ok(port):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.002)
+    return False
+
+
+def cgroup_dirs(pid):
+    out = []
+    try:
+        with open("/proc/%d/cgroup" % pid) as f:
+            for line in f:
+                _h, ctrls, path = line.strip().split(":", 2)
+                if "appforge" in path and ctrls:
+                    c = ctrls.split(",")[0].replace("name=", "")
+                    out.append("/sys/fs/cgroup/%s%s" % (c, path))
+                elif "appforge" in path:
+                    out.append("/sys/fs/cgroup/unified%s" % path)
+    except OSError:
+        pass
+    return out
+
+
+class Sandboxed:
+    def __init__(self, tool, work, port, i, mem=64):
+        self.port = port
+        d = os.path.join(work, "app%d" % i)
+        os.makedirs(os.path.join(d, "data"), exist_ok=True)
+        self.err = open(os.path.join(d, "stderr"), "wb")
+        self.proc = subprocess.Popen(
+            [tool, "run", "--app-id", "bench-%d" % i, "--code", APP, "--data",
+             os.path.join(d, "data"), "--port", str(port), "--log", os.path.join(d, "log"),
+             "--memory-mb", str(mem), "--pids", "32", "--uid", str(200000 + i),
+             "--data-mb", "8", "--tmp-mb", "8"],
+            stdout=subprocess.PIPE, stderr=self.err, start_new_session=True)
+        self.pid = None
+        self.cgroups = []
+
+    def read_started(self, timeout=30):
+        import json
+        import select
+        end = time.monotonic() + timeout
+        buf = b""
+        while time.monotonic() < end:
+            r, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if r:
+                line = self.proc.stdout.readline()
+                if not line:
+                    return False
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("event") == "started":
+                    self.pid = ev.get("pid")
+                    self.cgroups = cgroup_dirs(self.pid)
+                    return True
+            if self.proc.poll() is not None:
+                return False
+        del buf
+        return False
+
+    def pids(self):
+        ps = set()
+        for d in self.cgroups:
+            try:
+                with open(os.path.join(d, "cgroup.procs")) as f:
+                    ps.update(int(x) for x in f.read().split())
+            except OSError:
+                pass
+        return ps
+
+    def cgroup_usage(self):
+        for d in self.cgroups:
+            for name in ("memory.usage_in_bytes", "memory.current"):
+                try:
+                    with open(os.path.join(d, name)) as f:
+                        return int(f.read())
+                except OSError:
+                    pass
+        return 0
+
+    def stop(self):
+        t0 = time.monotonic()
+        try:
+            self.proc.send_signal(signal.SIGTERM)
+        except OSError:
+            pass
+        while port_open(self.port) or any(os.path.isdir(d) for d in self.cgroups):
+            if time.monotonic() - t0 > 30:
+                break
+            time.sleep(0.001)
+        dt = time.monotonic() - t0
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.err.close()
+        return dt
+
+
+_next_port = [PORT0]
+
+
+def free_port():
+    """The next port of 40000-40999 that nothing on the host listens on."""
+    while _next_port[0] < PORT0 + 1000:
+        p = _next_port[0]
+        _next_port[0] += 1
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise SystemExit("bench: no free port left in 40000-40999")
+
+
+def pss(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def rss(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def bare(node, port):
+    env = {"PORT": str(port), "PATH": "/usr/bin:/bin", "NODE_ENV": "production"}
+    return subprocess.Popen([node, os.path.join(APP, "server.js")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def mib(x):
+    return "%.2f MiB" % (x / 1048576.0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--builddir", default=os.environ.get("AF_BUILDDIR", os.getcwd()))
+    ap.add_argument("--node", default=os.environ.get("AF_NODE", "/usr/bin/node"))
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--apps", type=int, default=20)
+    ap.add_argument("--max", type=int, default=200)
+    a = ap.parse_args()
+    tool = os.path.join(a.builddir, "sandbox", "appforge-sandbox")
+    if not os.access(tool, os.X_OK):
+        sys.exit("bench: no sandbox at %s (build it first)" % tool)
+    work = tempfile.mkdtemp(prefix="af-bench-")
+    try:
+        # 1. start and stop latency, interleaved with plain node. Run 0 of each app is a
+        # first start (the tool makes the /data image); later runs reuse the data dir.
+        sb_start, node_start, sb_stop, first = [], [], [], []
+        for i in range(a.runs + 1):
+            port = free_port()
+            t0 = time.monotonic()
+            s = Sandboxed(tool, work, port, 0)
+            if not wait_200(port, s.proc):
+                print("run %d: sandboxed app never answered" % i)
+                s.stop()
+                continue
+            (first if i == 0 else sb_start).append(time.monotonic() - t0)
+            s.read_started(5)
+            sb_stop.append(s.stop())
+            if i == 0:
+                continue
+            t0 = time.monotonic()
+            nport = free_port()
+            p = bare(a.node, nport)
+            if wait_200(nport, p):
+                node_start.append(time.monotonic() - t0)
+            p.kill()
+            p.wait()
+        ms = lambda v: "%.1f ms" % (v * 1000)
+        if sb_start and node_start:
+            ms1, ms2 = statistics.median(sb_start), statistics.median(node_start)
+            print("start to first 200: sandboxed median %s, plain node median %s, ratio %.2f "
+                  "(%d runs each)" % (ms(ms1), ms(ms2), ms1 / ms2, len(sb_start)))
+        if first:
+            print("first start of an app (its /data image is made): %s" % ms(first[0]))
+        if sb_stop:
+            print("stop (SIGTERM -> port closed, cgroup gone): median %s, max %s (%d runs)"
+                  % (ms(statistics.median(sb_stop)), ms(max(sb_stop)), len(sb_stop)))
+
+        # 2. memory of N idle apps, sandboxed vs bare.
+        n = a.apps
+        boxes = [Sandboxed(tool, work, free_port(), 1000 + i) for i in range(n)]
+        ok = [b.read_started() and wait_200(b.port, b.proc) for b in boxes]
+        time.sleep(2)
+        cg = sum(b.cgroup_usage() for b in boxes)
+        sb_pss = sum(pss(p) for b in boxes for p in b.pids())
+        sb_rss = sum(rss(p) for b in boxes for p in b.pids())
+        nprocs = sum(len(b.pids()) for b in boxes)
+        for b in boxes:
+            b.stop()
+        nports = [free_port() for _ in range(n)]
+        nodes = [bare(a.node, nports[i]) for i in range(n)]
+        for i, p in enumerate(nodes):
+            wait_200(nports[i], p)
+        time.sleep(2)
+        nd_pss = sum(pss(p.pid) for p in nodes)
+        nd_rss = sum(rss(p.pid) for p in nodes)
+        for p in nodes:
+            p.kill()
+            p.wait()
+        print("memory of %d idle apps (%d answered): sandboxed Pss %s (RSS %s, cgroup usage %s, "
+              "%d processes); bare node Pss %s (RSS %s); extra per app: Pss %s, RSS %s"
+              % (n, sum(ok), mib(sb_pss), mib(sb_rss), mib(cg), nprocs, mib(nd_pss), mib(nd_rss),
+                 mib((sb_pss - nd_pss) / n), mib((sb_rss - nd_rss) / n)))
+
+        # 3. how many idle sandboxed apps fit.
+        boxes = []
+        count = 0
+        failure = None
+        t0 = time.monotonic()
+        for i in range(a.max):
+            b = Sandboxed(tool, work, free_port(), 2000 + i)
+            boxes.append(b)
+            if not (b.read_started() and wait_200(b.port, b.proc)):
+                failure = "app %d failed: %s" % (i, open(b.err.name, "rb").read()[-300:])
+                break
+            count += 1
+        dt = time.monotonic() - t0
+        with open("/proc/meminfo") as f:
+            avail = [line for line in f if line.startswith("MemAvailable")][0].strip()
+        print("capacity: %d idle sandboxed apps running at once (tried up to %d) in %.1f s; %s; %s"
+              % (count, a.max, dt, failure or "no failure", avail))
+        for b in boxes:
+            b.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

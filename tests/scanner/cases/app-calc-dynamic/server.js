@@ -1,0 +1,2 @@
+const name = process.env.MODULE;
+require('./public/' + name);
