@@ -147,6 +147,9 @@ function normalize(p) {
 				changed = true;
 			}
 		}
+		/* Other Module objects: module.children[i], require.cache[k]. */
+		const mo = /^G\.(?:module\.children|require\.cache|M\(module\)\._cache)\.[^.]+(\..*)?$/.exec(p);
+		if (mo) { p = 'G.module' + (mo[1] || ''); changed = true; }
 		const d = /^M\(([^)]*)\)\.default(\..*)?$/.exec(p);
 		if (d) { p = 'M(' + d[1] + ')' + (d[2] || ''); changed = true; }
 		if (!changed) break;
@@ -523,7 +526,13 @@ class Evaluator {
 				return [ref('G.Function')];
 			const objs = this.val(node.object, scope, depth);
 			let out = [];
-			for (const o of objs) for (const k of keys) out = union(out, k === null ? [UNK] : this.member(o, k, depth));
+			for (const o of objs) {
+				for (const k of keys) {
+					if (k === null && o.k === 'ref' && (o.p === 'G.require.cache' || o.p === 'G.module.children'))
+						out = union(out, [ref('G.module')]); /* some Module, whichever */
+					else out = union(out, k === null ? [UNK] : this.member(o, k, depth));
+				}
+			}
 			return out;
 		}
 		case 'ChainExpression':

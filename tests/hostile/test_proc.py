@@ -14,6 +14,7 @@ import re
 import socket
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
@@ -51,7 +52,7 @@ allowed = {"PORT", "APP_ID", "DATA_DIR", "NODE_ENV", "HOME", "PATH", "LISTEN_FDS
 T.ok(set(env) <= allowed, "environment holds only the documented variables",
      sorted(set(env) - allowed))
 T.ok(env.get("NODE_ENV") == "production" and env.get("DATA_DIR") == "/data" and
-     env.get("APP_ID") == "hostile-proc" and env.get("PORT") == "29601",
+     env.get("APP_ID") == box.app_id and env.get("PORT") == "29601",
      "PORT, APP_ID, DATA_DIR, NODE_ENV are set as the contract says", env)
 T.ok(not any(k.startswith("AF_") for k in env), "no AF_* variable inside", sorted(env))
 child_env = res.get("child_env") or ""
