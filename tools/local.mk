@@ -6,3 +6,6 @@ tools_appforgectl_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) -DAF_NGINX_PATH=
 tools_appforgectl_SOURCES = tools/appforgectl.c tools/doctor.c tools/doctor.h \
 	fcgi/names.c fcgi/names.h db/db_extra.c db/db_extra.h
 tools_appforgectl_LDADD = $(AFDB_LIBS) $(AFCOMMON_LIBS)
+
+# The operator's page for appforged and appforgectl.
+EXTRA_DIST += docs/DAEMON.md
