@@ -203,6 +203,11 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 	if (version == 2) {
 		if (self_path(NULL, self, sizeof self) < 0)
 			return fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
+		/* v2_enable may have moved us into a leaf beside appforge/: our sandboxes
+		 * stay where they were. */
+		size_t sl = strlen(self), ll = strlen("/appforge-self");
+		if (sl >= ll && strcmp(self + sl - ll, "/appforge-self") == 0)
+			self[sl - ll] = 0;
 		if (strcmp(self, "/") == 0)
 			self[0] = 0;
 		if ((size_t)snprintf(out, outlen, "%s%s/appforge", cgroup_root(), self) >= outlen)
