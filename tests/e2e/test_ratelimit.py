@@ -61,6 +61,21 @@ def main(t, inst):
         check_429(t, limited[0], "per-token limit")
     t.ok(all(r.status in (200, 429) for r in rs), "nothing but 200 and 429 in the burst",
          repr([r.status for r in rs][:40]))
+    # Right after a 429 with "Bearer T", "bearer  T" must be limited as well. If it is
+    # not, "Bearer T" once more tells whether the bucket had simply refilled meanwhile
+    # (a slow machine: try again) or the other spelling got a bucket of its own.
+    verdict = None
+    for _ in range(5):
+        while c.get("/api/me", token=alice_tok).status != 429:
+            pass
+        other = c.get("/api/me", headers={"Authorization": "bearer  %s" % alice_tok}, token="")
+        if other.status == 429:
+            verdict = True
+            break
+        if c.get("/api/me", token=alice_tok).status == 429:
+            verdict = False
+            break
+    t.ok(verdict, "the same token spelled differently shares its bucket", repr(verdict))
     r = c.get("/api/me", token=bob_tok)
     t.eq(r.status, 200, "another token from the same address is not limited")
 
