@@ -261,8 +261,31 @@ def check_kind(i, kind, spec, tmp):
             ok("Acme Rockets" in dom["texts"] and XSS not in dom["html"], "%s: the UI shows the product, never sign-ups" % kind)
         ok("<script>alert" not in dom["html"] and "script" not in dom["tags"],
            "%s: the rendered page holds no script element" % kind)
+        check_ui_submit(kind, port, col)
     finally:
         stop(p)
+
+
+def count_items(kind, port, col):
+    if kind == "landing":
+        s, body, _ = request(port, "GET", "/api/signups/count")
+        return json.loads(body)["count"] if s == 200 else -1
+    s, body, _ = request(port, "GET", "/api/" + col)
+    return len(json.loads(body)["items"]) if s == 200 else -1
+
+
+def check_ui_submit(kind, port, col):
+    """The page's own form creates an item through the API (the timer has no form: its
+    sessions are logged when a phase ends)."""
+    if kind == "timer":
+        return
+    before = count_items(kind, port, col)
+    r = subprocess.run([NODE, DOM, "http://127.0.0.1:%d" % port, "submit"], capture_output=True, timeout=30)
+    dom = json.loads(r.stdout or b'{"submitted": false, "errors": ["no output"], "violations": []}')
+    after = count_items(kind, port, col)
+    ok(dom["submitted"] and dom["errors"] == [] and dom["violations"] == [] and after == before + 1,
+       "%s: filling in and submitting the page's form creates an item (%d -> %d, %s)" %
+       (kind, before, after, dom["errors"][:2]))
 
 
 def check_prompt_injection(tmp):
