@@ -1053,8 +1053,9 @@ function blobKind(s) {
 /* ------------------------------------------------------------------ the walk --- */
 
 class FileScan {
-	constructor(file, ctx, parseSeverity) {
+	constructor(file, ctx, parseSeverity, base) {
 		this.file = file;
+		this.base = base || null; /* where the code starts in its file (HTML, strings) */
 		this.ctx = ctx;
 		this.parseSeverity = parseSeverity;
 		this.ev = new Evaluator(file);
@@ -1071,7 +1072,14 @@ class FileScan {
 			msg += BROWSER_NOTE;
 			ctxOnly = null;
 		}
-		addFinding(rule, sev, this.file, node && node.loc ? node.loc.start : null, msg, ctxOnly);
+		addFinding(rule, sev, this.file, this.mapLoc(node && node.loc ? node.loc.start : null), msg, ctxOnly);
+	}
+
+	/* acorn counts from the start of the piece it parsed; findings count from the
+	 * start of the file. */
+	mapLoc(loc) {
+		if (!loc || !this.base) return loc;
+		return { line: loc.line + this.base.line - 1, column: loc.line === 1 ? loc.column + this.base.column : loc.column };
 	}
 
 	walk(node, scope, role) {
@@ -1621,9 +1629,8 @@ class FileScan {
 				const type = ta && ta.value !== null ? ta.value.trim().toLowerCase() : '';
 				if (!JS_TYPES.has(type)) continue;
 				const lc = lineCol(starts, t.content.offset);
-				const code = '\n'.repeat(loc.line - 1 + lc.line - 1) +
-					' '.repeat((lc.line === 1 ? loc.column + 1 : 0) + lc.column) + t.content.text;
-				analyzeJs(this.file, code, type === 'module' ? ['module'] : ['script', 'module'], 'browser', null);
+				const base = { line: loc.line + lc.line - 1, column: (lc.line === 1 ? loc.column + 1 : 0) + lc.column };
+				analyzeJs(this.file, t.content.text, type === 'module' ? ['module'] : ['script', 'module'], 'browser', null, base);
 			}
 		} finally {
 			embedDepth--;
@@ -1687,12 +1694,12 @@ function parseJs(src, modes) {
 
 /* Parses and walks one piece of JavaScript. ctx: 'server' or 'browser'. parseSeverity:
  * what an unparsable piece weighs. Returns the FileScan (edges, ...). */
-function analyzeJs(file, src, modes, ctx, parseSeverity) {
-	const fsn = new FileScan(file, ctx, parseSeverity);
+function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
+	const fsn = new FileScan(file, ctx, parseSeverity, base);
 	const parsed = parseJs(src, modes);
 	if (parsed.error) {
 		if (!parseSeverity) return fsn; /* code embedded in a string: best effort */
-		addFinding('parse-error', parseSeverity, file, parsed.loc,
+		addFinding('parse-error', parseSeverity, file, fsn.mapLoc(parsed.loc),
 			`cannot be parsed as JavaScript: ${parsed.error}` +
 			(parseSeverity === 'block' ? ' (code that cannot be read cannot be checked)' : ''), 'browser-warn');
 		return fsn;
@@ -1708,8 +1715,13 @@ function analyzeJs(file, src, modes, ctx, parseSeverity) {
 		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
-		if (!(e instanceof RangeError)) throw e;
-		if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
+		if (e instanceof RangeError) {
+			if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
+		} else {
+			/* A bug of the scanner must not let the file through unread. */
+			process.stderr.write(`scan.js: internal error on ${file}: ${e && e.stack}\n`);
+			addFinding('scan-failed', 'block', file, null, 'the scanner could not analyse this file (internal error)');
+		}
 	}
 	return fsn;
 }
@@ -1844,10 +1856,9 @@ function lineCol(lineStarts, off) {
 	return { line: lo + 1, column: off - lineStarts[lo] };
 }
 
-/* Keeps acorn's line and column numbers those of the HTML file. */
-function padTo(lineStarts, off, code) {
-	const lc = lineCol(lineStarts, off);
-	return '\n'.repeat(lc.line - 1) + ' '.repeat(lc.column) + code;
+/* Where a piece of code at offset off starts, for FileScan.mapLoc. */
+function baseAt(lineStarts, off) {
+	return lineCol(lineStarts, off);
 }
 
 function analyzeHtml(file, src, browserFiles) {
@@ -1859,11 +1870,11 @@ function analyzeHtml(file, src, browserFiles) {
 		for (const a of t.attrs) {
 			if (a.value === null) continue;
 			if (/^on[a-z]+$/.test(a.name)) {
-				scans.push(analyzeJs(file, padTo(lineStarts, a.offset, decodeEntities(a.value)), ['script'], 'browser', 'warn'));
+				scans.push(analyzeJs(file, decodeEntities(a.value), ['script'], 'browser', 'warn', baseAt(lineStarts, a.offset)));
 			} else if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(a.name)) {
 				const v = decodeEntities(a.value).trim();
 				const m = /^javascript:/i.exec(v);
-				if (m) scans.push(analyzeJs(file, padTo(lineStarts, a.offset, ' '.repeat(m[0].length) + v.slice(m[0].length)), ['script'], 'browser', 'warn'));
+				if (m) scans.push(analyzeJs(file, ' '.repeat(m[0].length) + v.slice(m[0].length), ['script'], 'browser', 'warn', baseAt(lineStarts, a.offset)));
 				const lw = v.toLowerCase();
 				const w = MINER_WORDS.find((x) => lw.includes(x));
 				if (w) addFinding('mining', 'block', file, lineCol(lineStarts, a.offset), `<${t.tag} ${a.name}> loads ${w} (a coin miner)`);
@@ -1879,8 +1890,8 @@ function analyzeHtml(file, src, browserFiles) {
 			const ta = t.attrs.find((a) => a.name === 'type');
 			const type = ta && ta.value !== null ? ta.value.trim().toLowerCase() : '';
 			if (!JS_TYPES.has(type)) continue;
-			const code = padTo(lineStarts, t.content.offset, t.content.text);
-			scans.push(analyzeJs(file, code, type === 'module' ? ['module'] : ['script', 'module'], 'browser', 'warn'));
+			scans.push(analyzeJs(file, t.content.text, type === 'module' ? ['module'] : ['script', 'module'], 'browser', 'warn',
+				baseAt(lineStarts, t.content.offset)));
 		}
 	}
 	return scans;

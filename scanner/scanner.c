@@ -286,7 +286,7 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 {
 	long long deadline = now_ms() + lim->timeout_ms;
 	size_t sent = 0, cap = 65536;
-	int rc = 0, status;
+	int rc = 0, status = 0;
 
 	r->out = malloc(cap);
 	if (!r->out) {

@@ -9,7 +9,8 @@ TESTS += \
 	tests/hostile/test_resources.py \
 	tests/hostile/test_stop.py \
 	tests/hostile/test_many.py \
-	tests/hostile/test_cli.py
+	tests/hostile/test_cli.py \
+	tests/hostile/test_supervisor.py
 EXTRA_DIST += \
 	tests/hostile/hostile.py \
 	tests/hostile/test_fs.py \
@@ -20,6 +21,7 @@ EXTRA_DIST += \
 	tests/hostile/test_stop.py \
 	tests/hostile/test_many.py \
 	tests/hostile/test_cli.py \
+	tests/hostile/test_supervisor.py \
 	tests/hostile/apps/bomb/attack.js \
 	tests/hostile/apps/fs/attack.js \
 	tests/hostile/apps/fs/server.js \
@@ -31,6 +33,7 @@ EXTRA_DIST += \
 	tests/hostile/apps/priv/server.js \
 	tests/hostile/apps/priv/syscalls.py \
 	tests/hostile/apps/proc/attack.js \
+	tests/hostile/apps/supprobe/server.js \
 	tests/hostile/apps/survivor/server.js \
 	tests/hostile/apps/tenant/server.js \
 	tests/hostile/apps/victim/server.js \

@@ -12,6 +12,7 @@ import os
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
@@ -34,7 +35,7 @@ for i, b in enumerate(boxes):
 up = [b.wait_http("/secret", timeout=40) for b in boxes]
 T.ok(all(u is not None for u in up), "all %d tenants serve at once" % N,
      "\n".join(b.describe() for b, u in zip(boxes, up) if u is None)[:3000])
-T.ok(all(u and u.startswith("TENANT-hostile-many-%d-" % i) for i, u in enumerate(up)),
+T.ok(all(u and u.startswith("TENANT-%s-" % boxes[i].app_id) for i, u in enumerate(up)),
      "each tenant serves its own secret", up)
 uids = [sorted(b.uids) for b in boxes]
 T.ok(len({tuple(u) for u in uids}) == N, "each tenant runs as its own host uid", uids)
@@ -62,7 +63,7 @@ for i, b in enumerate(boxes):
     T.ok(r["own"].endswith(secrets[i]), "tenant %d still has its own data" % i)
 
 after = [H.http_get(b.port, "/secret") for b in boxes]
-T.ok(all(st == 200 and body.startswith("TENANT-hostile-many-%d-" % i)
+T.ok(all(st == 200 and body.startswith("TENANT-%s-" % boxes[i].app_id)
          for i, (st, body) in enumerate(after)), "every tenant is undisturbed after the probes",
      after)
 for i, b in enumerate(boxes):

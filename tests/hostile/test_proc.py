@@ -14,6 +14,7 @@ import re
 import socket
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
@@ -51,7 +52,7 @@ allowed = {"PORT", "APP_ID", "DATA_DIR", "NODE_ENV", "HOME", "PATH", "LISTEN_FDS
 T.ok(set(env) <= allowed, "environment holds only the documented variables",
      sorted(set(env) - allowed))
 T.ok(env.get("NODE_ENV") == "production" and env.get("DATA_DIR") == "/data" and
-     env.get("APP_ID") == "hostile-proc" and env.get("PORT") == "29601",
+     env.get("APP_ID") == box.app_id and env.get("PORT") == "29601",
      "PORT, APP_ID, DATA_DIR, NODE_ENV are set as the contract says", env)
 T.ok(not any(k.startswith("AF_") for k in env), "no AF_* variable inside", sorted(env))
 child_env = res.get("child_env") or ""
@@ -146,6 +147,17 @@ if tmp in mi:
     T.diag("note (information leak, not a failure): /proc/self/mountinfo shows host paths: "
            + ", ".join(sorted(set(re.findall(re.escape(tmp) + r"[^ ]*", mi)))))
 T.diag("/sys/fs/cgroup inside: %s" % res.get("sys_cgroup"))
+lim = {}
+for line in (res.get("limits") or "").splitlines()[1:]:
+    m = re.match(r"(.+?)\s{2,}(\S+)\s+(\S+)", line)
+    if m:
+        lim[m.group(1).strip()] = (m.group(2), m.group(3))
+T.diag("limits inside: %s" % json.dumps(lim))
+T.ok(lim.get("Max core file size") == ("0", "0"),
+     "no core dumps: RLIMIT_CORE is 0, soft and hard (%s)" % (lim.get("Max core file size"),))
+for name in ("Max open files", "Max file size", "Max processes"):
+    v = lim.get(name)
+    T.ok(v is not None and v[1] != "unlimited", "%s has a finite hard limit (%s)" % (name, v))
 ev = box.exited
 T.ok(ev is not None and ev.get("reason") == "exited" and ev.get("exit_code") == 0,
      "the exec program ended normally (exited, 0)", ev)

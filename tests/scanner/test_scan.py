@@ -135,6 +135,10 @@ def limits():
             src = "x = " + "f(" * depth + ")" * depth + ";\n"
         rc, out, err = scan_files({"server.js": src})
         ok(rc == 0 and out is not None and shape_ok(out), "%d nested %s: no crash" % (depth, what), err[-300:])
+    page = "".join('<b onclick="f(%d)">x</b>\n<script>g(%d)</script>\n' % (i, i) for i in range(20000))
+    rc, out, err = scan_files({"index.html": page + "<script>eval(1)</script>\n"})
+    ok(rc == 0 and out and [(f["rule"], f["line"]) for f in out["findings"]] == [("eval", 40001)],
+       "HTML with 40000 handlers and scripts: scanned to its last line", err[-300:])
     src = "x = " + "'a' + " * 30000 + "'b';\n"
     rc, out, err = scan_files({"server.js": src})
     ok(rc == 0 and out is not None and shape_ok(out), "30000-term concatenation: no crash", err[-300:])

@@ -162,31 +162,34 @@ static void test_real(void)
 static void test_fakes(void)
 {
 	struct json_object *files = files_of("server.js", "console.log(1);\n");
-	struct scanner_limits fast = { 1500, 1 << 20, 4096, 256, SCANNER_AS_MB };
+	/* hang: for the scripts that never finish; fast: for the others, with room for a
+	 * slow start of node on a loaded machine. */
+	struct scanner_limits hang = { 1500, 1 << 20, 4096, 256, SCANNER_AS_MB };
+	struct scanner_limits fast = { 60000, 1 << 20, 4096, 256, SCANNER_AS_MB };
 	struct json_object *res;
 	char err[256];
 	const char *js;
 	int rc;
 
 	js = write_script("sleep.js", "process.stdin.resume(); setTimeout(() => {}, 600000);\n");
-	rc = scan("block", js, &fast, files, &res, err, sizeof err);
+	rc = scan("block", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(verdict_of(res), "block") == 0 &&
 	   strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
 	   strstr(finding_field(res, 0, "message"), "did not finish"),
 	   "a scanner that hangs is killed at the timeout and the scan fails closed");
 	json_object_put(res);
-	rc = scan("warn", js, &fast, files, &res, err, sizeof err);
+	rc = scan("warn", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(verdict_of(res), "warn") == 0, "a timeout under policy warn gives warn");
 	json_object_put(res);
 
 	js = write_script("busy.js", "for (;;) {}\n");
-	rc = scan("block", js, &fast, files, &res, err, sizeof err);
+	rc = scan("block", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0,
 	   "a scanner spinning without reading its input is killed too");
 	json_object_put(res);
 
 	js = write_script("closed.js", "process.stdout.end(); process.stderr.end(); setTimeout(() => {}, 600000);\n");
-	rc = scan("block", js, &fast, files, &res, err, sizeof err);
+	rc = scan("block", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0,
 	   "a scanner that closes its output but never exits is killed");
 	json_object_put(res);

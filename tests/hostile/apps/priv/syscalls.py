@@ -203,6 +203,29 @@ def write_init_mem():
 
 
 tests["write_init_mem"] = write_init_mem
+
+
+def run_code(code):
+    """Runs raw x86-64 machine code; returns its eax as a signed 32-bit int."""
+    import mmap
+    m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    m.write(code)
+    fn = ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(m)))
+    r = fn() & 0xFFFFFFFF
+    r = r - (1 << 32) if r & 0x80000000 else r
+    if r < 0:
+        raise OSError(-r, os.strerror(-r))
+    return "ret %d" % r
+
+
+# Other syscall ABIs, the classic way around a filter that checks only the numbers:
+# x32 (nr | 0x40000000 through `syscall`) and i386 (`int 0x80`).
+X32_UNSHARE_USER = bytes.fromhex("bf00000010" "b810010040" "0f05" "c3")
+I386_UNSHARE_USER = bytes.fromhex("53" "bb00000010" "b836010000" "cd80" "5b" "c3")
+I386_PTRACE_TRACEME = bytes.fromhex("53" "31db" "b81a000000" "cd80" "5b" "c3")
+tests["x32_unshare_user"] = lambda: run_code(X32_UNSHARE_USER)
+tests["i386_unshare_user"] = lambda: run_code(I386_UNSHARE_USER)
+tests["i386_ptrace_traceme"] = lambda: run_code(I386_PTRACE_TRACEME)
 tests["write_core_pattern"] = lambda: write_file("/proc/sys/kernel/core_pattern", b"|/tmp/x")
 tests["write_drop_caches"] = lambda: write_file("/proc/sys/vm/drop_caches", b"1")
 tests["write_sysrq_trigger"] = lambda: write_file("/proc/sysrq-trigger", b"h")

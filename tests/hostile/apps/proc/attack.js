@@ -70,6 +70,7 @@ out.dev = err(() => fs.readdirSync('/dev'));
 // TIOCSTI: push a command into whatever terminal fd 0, 1 or 2 or /dev/tty is.
 const sti = 'import fcntl,termios,os,sys\nr={}\nfor fd in (0,1,2):\n try:\n  fcntl.ioctl(fd, termios.TIOCSTI, b"#")\n  r[fd]="OK"\n except OSError as e: r[fd]=e.errno\ntry:\n f=os.open("/dev/tty",os.O_RDWR); fcntl.ioctl(f, termios.TIOCSTI, b"#"); r["tty"]="OK"\nexcept OSError as e: r["tty"]=e.errno\nprint(r)\n';
 out.tiocsti = err(() => cp.execFileSync('/usr/bin/python3', ['-c', sti], { encoding: 'utf8', stdio: ['inherit', 'pipe', 'pipe'] }).trim());
+out.limits = ((rd('/proc/self/limits') || '').toString());
 out.mountinfo = ((rd('/proc/self/mountinfo') || '').toString()).slice(0, 6000);
 out.cgroup = ((rd('/proc/self/cgroup') || '').toString());
 out.sys_cgroup = err(() => fs.readdirSync('/sys/fs/cgroup'));
