@@ -259,6 +259,30 @@ def pids_with_uid(uid):
     return res
 
 
+def ports(lo, hi):
+    """A port allocator over a test file's range [lo, hi]: each call gives a port nothing
+    listens on, walking from a random point, so that two runs of the suite at once (two
+    checkouts on one host) rarely pick the same ports."""
+    span = hi - lo + 1
+    state = {"i": int.from_bytes(os.urandom(2), "big") % span, "n": 0}
+
+    def get():
+        while state["n"] < span:
+            p = lo + state["i"] % span
+            state["i"] += 1
+            state["n"] += 1
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", p))
+                return p
+            except OSError:
+                continue
+            finally:
+                s.close()
+        raise RuntimeError("no free port left in %d-%d" % (lo, hi))
+    return get
+
+
 def port_open(port, host="127.0.0.1"):
     s = socket.socket()
     s.settimeout(1)

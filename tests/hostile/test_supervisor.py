@@ -31,7 +31,7 @@ tmp = H.tmpdir("sup")
 state = os.path.join(tmp, "state")
 apps = os.path.join(state, "apps")
 os.makedirs(apps)
-PMIN, PMAX, UID_BASE = 29880, 29889, 298800
+PMIN, PMAX, UID_BASE = 29880, 29889, H.UID_BASE  # per-run uids: see hostile.py
 conf = os.path.join(tmp, "appforge.conf")
 with open(conf, "w") as f:
     f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = %d\n"
