@@ -21,9 +21,8 @@ void h_health(struct hctx *ctx)
 		response_error(ctx->resp, 503, "unavailable", "database unavailable");
 		return;
 	}
-	/* TODO(lifecycle: supervisor health): once the sandbox supervisor exists, ping it
-	 * here and answer 503 "supervisor unavailable" when it does not answer. Until then
-	 * there is no supervisor to check. */
+	if (h_supervisor_healthy(ctx) < 0)
+		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string("ok"));
 	response_json(ctx->resp, 200, o);

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
+#include "fcgi/lifecycle.h"
 #include "fcgi/names.h"
 
 #define AUDIT_LIMIT_DEFAULT 100
@@ -114,13 +115,8 @@ out:
 /* Removes the directories of every app of user (called after the DB rows are gone). */
 static void remove_app_dirs(struct hctx *ctx, char (*ids)[ID_APP_BUFSZ], size_t n)
 {
-	char dir[4096], err[256];
-	for (size_t i = 0; i < n; i++) {
-		/* TODO(lifecycle: stop on delete): kill each app's sandbox here too. */
-		snprintf(dir, sizeof(dir), "%s/%s", ctx->conf->apps_dir, ids[i]);
-		if (appfiles_remove_tree(dir, err, sizeof(err)) < 0)
-			log_warn("app %s: directory not removed: %s", ids[i], err);
-	}
+	for (size_t i = 0; i < n; i++)
+		lc_app_purge(ctx->conf, ids[i]);
 }
 
 /* The ids of every app of owner, for cleanup after the cascade. 0 or -1. */
@@ -195,40 +191,6 @@ void h_admin_user_delete(struct hctx *ctx)
 	free(ids);
 	log_info("user %s deleted with %zu apps", ctx->param, n);
 	response_empty(ctx->resp, 204);
-}
-
-/* The sandboxes are the runs the database knows as starting or running. */
-void h_admin_sandboxes(struct hctx *ctx)
-{
-	char err[256];
-	struct db_run *r = NULL;
-	size_t n = 0;
-	struct json_object *o, *a;
-
-	if (db_run_list_active(ctx->db, &r, &n, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "sandbox list", err);
-		return;
-	}
-	a = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "app_id", json_object_new_string(r[i].app_id));
-		json_object_object_add(e, "state", json_object_new_string(r[i].state));
-		json_object_object_add(e, "port", r[i].port ? json_object_new_int(r[i].port) : NULL);
-		json_object_object_add(e, "pid", r[i].pid ? json_object_new_int(r[i].pid) : NULL);
-		h_add_time(e, "started_at", r[i].started_at);
-		h_add_time(e, "expires_at", r[i].expires_at);
-		/* TODO(lifecycle: supervisor stats): CPU, memory and process counts come
-		 * from the supervisor's cgroups; null until it exists. */
-		json_object_object_add(e, "cpu_seconds", NULL);
-		json_object_object_add(e, "memory_bytes", NULL);
-		json_object_object_add(e, "pids", NULL);
-		json_object_array_add(a, e);
-	}
-	free(r);
-	o = json_object_new_object();
-	json_object_object_add(o, "sandboxes", a);
-	response_json(ctx->resp, 200, o);
 }
 
 /* Audit filter values: printable ASCII without spaces, bounded. */

@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
+#include "fcgi/lifecycle.h"
 #include "fcgi/names.h"
 #include "scanner/scanner.h"
 
@@ -56,9 +57,15 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	json_object_object_add(o, "owner", json_object_new_string(a->owner));
 	json_object_object_add(o, "prompt",
 			       json_new_string_or_null(a->prompt && *a->prompt ? a->prompt : NULL));
-	json_object_object_add(o, "status", json_object_new_string(a->status));
-	if (a->error)
-		json_object_object_add(o, "error", json_object_new_string(a->error));
+	if (strcmp(a->status, "generating") == 0 && jobs_check_one(c, ctx->db, a->id) > 0) {
+		/* Its job died: what we just stored is what the caller sees. */
+		json_object_object_add(o, "status", json_object_new_string("failed"));
+		json_object_object_add(o, "error", json_object_new_string(JOBS_INTERRUPTED));
+	} else {
+		json_object_object_add(o, "status", json_object_new_string(a->status));
+		if (a->error)
+			json_object_object_add(o, "error", json_object_new_string(a->error));
+	}
 	h_add_time(o, "created_at", a->created_at);
 	h_add_time(o, "updated_at", a->updated_at);
 	if (c->https_port == 443)
@@ -142,8 +149,8 @@ static int get_files(struct hctx *ctx, struct json_object *body, struct json_obj
  * Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
  * Returns 0, or -1 after answering 503: an app nobody could scan is never stored as
  * if it had been. */
-static int scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
-		      char **findings)
+int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
+		 char **findings)
 {
 	char err[256];
 	struct json_object *res = NULL, *v = NULL, *f = NULL;
@@ -170,7 +177,7 @@ static int scan_files(struct hctx *ctx, struct json_object *files, char verdict[
 }
 
 /* An app whose scan blocks is "blocked"; it cannot run until its files change. */
-static const char *status_for(const char *verdict)
+const char *h_status_for(const char *verdict)
 {
 	return strcmp(verdict, "block") == 0 ? "blocked" : "ready";
 }
@@ -191,12 +198,12 @@ static void create_from_files(struct hctx *ctx, struct json_object *body, const 
 		h_internal(ctx, "app create", "no randomness");
 		return;
 	}
-	if (scan_files(ctx, files, verdict, &findings) < 0)
+	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		return;
 	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
 	a.name = (char *)name;
 	a.prompt = (char *)"";
-	util_copy(a.status, sizeof(a.status), status_for(verdict));
+	util_copy(a.status, sizeof(a.status), h_status_for(verdict));
 	util_copy(a.scan_verdict, sizeof(a.scan_verdict), verdict);
 	a.scan_findings = findings;
 
@@ -242,9 +249,11 @@ void h_app_create(struct hctx *ctx)
 {
 	static const char *const keys[] = { "files", "prompt", "name", NULL };
 	char err[256];
-	const char *name = APP_DEFAULT_NAME, *prompt = NULL;
+	const char *const default_name = APP_DEFAULT_NAME;
+	const char *name = default_name, *prompt = NULL;
 	struct json_object *body = h_body_object(ctx);
 	int has_files;
+	bool name_given;
 
 	if (!body)
 		return;
@@ -260,6 +269,7 @@ void h_app_create(struct hctx *ctx)
 		h_bad_request(ctx, "field 'name' must not contain control characters");
 		goto out;
 	}
+	name_given = name != default_name;
 	has_files = json_object_object_get_ex(body, "files", NULL);
 	if (has_files && prompt) {
 		h_bad_request(ctx, "give either 'files' or 'prompt', not both");
@@ -268,9 +278,7 @@ void h_app_create(struct hctx *ctx)
 	if (has_files) {
 		create_from_files(ctx, body, name);
 	} else if (prompt) {
-		/* TODO(lifecycle: generation): generation from a prompt (202, status
-		 * "generating") arrives with the generator and lifecycle work. */
-		h_not_implemented(ctx, "generating an app from a prompt");
+		h_app_create_prompt(ctx, prompt, name_given ? name : NULL);
 	} else {
 		h_bad_request(ctx, "request body needs 'files' or 'prompt'");
 	}
@@ -338,7 +346,7 @@ void h_app_get(struct hctx *ctx)
 
 static void delete_app(struct hctx *ctx, bool admin)
 {
-	char err[256], dir[4096];
+	char err[256];
 	int rc;
 
 	if (!id_valid_app(ctx->param)) {
@@ -363,11 +371,9 @@ static void delete_app(struct hctx *ctx, bool admin)
 		h_internal(ctx, "app delete", err);
 		return;
 	}
-	/* TODO(lifecycle: stop on delete): a running app's sandbox must be killed and its
-	 * port freed here once the supervisor exists. Its directory goes now. */
-	snprintf(dir, sizeof(dir), "%s/%s", ctx->conf->apps_dir, ctx->param);
-	if (appfiles_remove_tree(dir, err, sizeof(err)) < 0)
-		log_warn("app %s: directory not removed: %s", ctx->param, err);
+	/* The row is gone, so no run can start any more: now kill what runs, free the
+	 * port, remove the directory and the logs. */
+	lc_app_purge(ctx->conf, ctx->param);
 	log_info("app %s deleted", ctx->param);
 	response_empty(ctx->resp, 204);
 }
@@ -430,7 +436,7 @@ void h_app_files_put(struct hctx *ctx)
 		h_not_found(ctx);
 		goto out;
 	}
-	if (scan_files(ctx, files, verdict, &findings) < 0)
+	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
 	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
 		h_internal(ctx, "files put", err);
@@ -458,7 +464,7 @@ void h_app_files_put(struct hctx *ctx)
 	if (rc != DB_OK ||
 	    db_app_files_replace(ctx->db, ctx->param, files, err, sizeof(err)) != DB_OK ||
 	    db_app_set_scan(ctx->db, ctx->param, verdict, findings, err, sizeof(err)) != DB_OK ||
-	    db_app_set_status(ctx->db, ctx->param, status_for(verdict), NULL, err,
+	    db_app_set_status(ctx->db, ctx->param, h_status_for(verdict), NULL, err,
 			      sizeof(err)) != DB_OK ||
 	    h_audit(ctx, "app.files.update", ctx->param, d, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
@@ -472,31 +478,4 @@ void h_app_files_put(struct hctx *ctx)
 out:
 	free(findings);
 	json_object_put(body);
-}
-
-/* run, stop and logs need the sandbox supervisor (lifecycle work). The app is still
- * looked up first so that a missing or foreign app is the usual 404. */
-static void lifecycle_pending(struct hctx *ctx, const char *what)
-{
-	struct db_app a;
-	if (load_app(ctx, false, &a) < 0)
-		return;
-	db_app_clear(&a);
-	/* TODO(lifecycle): start/stop/log reading through the sandbox supervisor. */
-	h_not_implemented(ctx, what);
-}
-
-void h_app_run(struct hctx *ctx)
-{
-	lifecycle_pending(ctx, "running apps");
-}
-
-void h_app_stop(struct hctx *ctx)
-{
-	lifecycle_pending(ctx, "stopping apps");
-}
-
-void h_app_logs(struct hctx *ctx)
-{
-	lifecycle_pending(ctx, "app logs");
 }

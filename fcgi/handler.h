@@ -95,6 +95,18 @@ void h_admin_sandboxes(struct hctx *ctx);
 void h_admin_audit(struct hctx *ctx);
 void h_internal_resolve(struct hctx *ctx);
 
+/* h_apps.c: scans files with the configured policy (outside any transaction: it runs
+ * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
+ * 0, or -1 after answering 503/500. */
+int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], char **findings);
+/* "blocked" for a block verdict, else "ready". */
+const char *h_status_for(const char *verdict);
+
+/* h_lifecycle.c: POST /api/apps with a prompt (name NULL: the generator names it). */
+void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name);
+/* Pings the sandbox supervisor: 0, or -1 after answering 503. */
+int h_supervisor_healthy(struct hctx *ctx);
+
 /* The app object of API.md (new reference; NULL on out of memory). */
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
 

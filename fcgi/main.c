@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "common/log.h"
 #include "db/db.h"
 #include "fcgi/daemon.h"
+#include "fcgi/lifecycle.h"
 #include "fcgi/listener.h"
 #include "scanner/scanner.h"
 
@@ -140,6 +142,9 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 		log_error("database: %s", err);
 		goto out_jwt;
 	}
+	/* Generations of a previous daemon whose jobs died with it fail now, not never. */
+	if (jobs_sweep(cp, db, err, sizeof(err)) < 0)
+		log_warn("generation job sweep: %s", err);
 	db_close(db);
 
 	if (listener_open(&l, cp->socket_path, err, sizeof(err)) < 0) {
@@ -194,9 +199,15 @@ int main(int argc, char **argv)
 		{ "print-config", no_argument, NULL, 'p' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		/* internal: the asynchronous generation of one app (jobs.c) */
+		{ "generation-job", required_argument, NULL, 'g' },
+		{ "generation-job-keep-name", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *logfile = NULL;
+	char *abs_config = NULL;
+	const char *job = NULL;
+	bool job_keep_name = false;
 	int foreground = 0, print = 0, opt, status, lvl;
 	char err[512];
 	struct conf c;
@@ -209,6 +220,8 @@ int main(int argc, char **argv)
 		case 'p': print = 1; break;
 		case 'l': logfile = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'g': job = optarg; job_keep_name = false; break;
+		case 'G': job = optarg; job_keep_name = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -230,12 +243,23 @@ int main(int argc, char **argv)
 	lvl = log_level_parse(c.log_level);
 	if (lvl >= 0)
 		log_set_level((enum log_level)lvl);
+	if (job) {
+		status = jobs_run(&c, job, job_keep_name);
+		conf_free(&c);
+		return status;
+	}
 	if (print) {
 		conf_dump(&c, STDOUT_FILENO);
 		conf_free(&c);
 		return 0;
 	}
+	/* The supervisor reads the same file; detach() may change the directory. */
+	if (config) {
+		abs_config = realpath(config, NULL);
+		master_config_path = abs_config ? abs_config : config;
+	}
 	status = serve(&c, foreground, logfile);
+	free(abs_config);
 	conf_free(&c);
 	return status;
 }

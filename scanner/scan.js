@@ -147,6 +147,9 @@ function normalize(p) {
 				changed = true;
 			}
 		}
+		/* Other Module objects: module.children[i], require.cache[k]. */
+		const mo = /^G\.(?:module\.children|require\.cache|M\(module\)\._cache)\.[^.]+(\..*)?$/.exec(p);
+		if (mo) { p = 'G.module' + (mo[1] || ''); changed = true; }
 		const d = /^M\(([^)]*)\)\.default(\..*)?$/.exec(p);
 		if (d) { p = 'M(' + d[1] + ')' + (d[2] || ''); changed = true; }
 		if (!changed) break;
@@ -234,6 +237,12 @@ function declarePattern(pat, scope, kind, def, pending) {
 	default: /* MemberExpression targets of assignments: not a binding */
 		break;
 	}
+}
+
+/* Deep nesting overflows the stack of acorn or of the walk; other RangeErrors (a
+ * folded 'x'.repeat(-1)) are ordinary failures of one evaluation. */
+function isStackOverflow(e) {
+	return e instanceof RangeError && /call stack/i.test(String(e.message));
 }
 
 function isNode(x) {
@@ -395,7 +404,7 @@ class Evaluator {
 		try {
 			r = this.val0(node, scope, depth + 1);
 		} catch (e) {
-			if (e instanceof RangeError) throw e;
+			if (isStackOverflow(e)) throw e;
 			r = [UNK];
 		}
 		if (!r || r.length === 0) r = [UNK];
@@ -523,7 +532,13 @@ class Evaluator {
 				return [ref('G.Function')];
 			const objs = this.val(node.object, scope, depth);
 			let out = [];
-			for (const o of objs) for (const k of keys) out = union(out, k === null ? [UNK] : this.member(o, k, depth));
+			for (const o of objs) {
+				for (const k of keys) {
+					if (k === null && o.k === 'ref' && (o.p === 'G.require.cache' || o.p === 'G.module.children'))
+						out = union(out, [ref('G.module')]); /* some Module, whichever */
+					else out = union(out, k === null ? [UNK] : this.member(o, k, depth));
+				}
+			}
 			return out;
 		}
 		case 'ChainExpression':
@@ -716,7 +731,8 @@ class Evaluator {
 			case 'repeat': case 'padStart': case 'padEnd': {
 				const x = args.map((_, i) => a(i));
 				if (x.some((v) => v === undefined)) return [UNK];
-				if (name === 'repeat' && s.length * Number(x[0]) > FOLD_MAX) return [UNK];
+				if ((name === 'repeat' && s.length * Number(x[0]) > FOLD_MAX) ||
+				    ((name === 'padStart' || name === 'padEnd') && Number(x[0]) > FOLD_MAX)) return [UNK];
 				const r = String.prototype[name].apply(s, x);
 				return r === undefined ? [{ k: 'undef' }] : [str(r)];
 			}
@@ -1053,8 +1069,10 @@ function blobKind(s) {
 /* ------------------------------------------------------------------ the walk --- */
 
 class FileScan {
-	constructor(file, ctx, parseSeverity, base) {
+	constructor(file, ctx, parseSeverity, base, src) {
 		this.file = file;
+		this.src = src || '';
+		this.lineStarts = null;
 		this.base = base || null; /* where the code starts in its file (HTML, strings) */
 		this.ctx = ctx;
 		this.parseSeverity = parseSeverity;
@@ -1072,7 +1090,14 @@ class FileScan {
 			msg += BROWSER_NOTE;
 			ctxOnly = null;
 		}
-		addFinding(rule, sev, this.file, this.mapLoc(node && node.loc ? node.loc.start : null), msg, ctxOnly);
+		addFinding(rule, sev, this.file, this.mapLoc(node ? this.posOf(node.start) : null), msg, ctxOnly);
+	}
+
+	/* Line (1-based) and column (0-based) of an offset, as acorn's locations would say;
+	 * computed only for findings, which keeps the parse lighter. */
+	posOf(offset) {
+		if (!this.lineStarts) this.lineStarts = lineStartsOf(this.src);
+		return lineCol(this.lineStarts, offset);
 	}
 
 	/* acorn counts from the start of the piece it parsed; findings count from the
@@ -1124,13 +1149,13 @@ class FileScan {
 		case 'Literal':
 			if (typeof node.value === 'string') {
 				this.onString(node.value, node, node.raw);
-				this.embeddedHtml(node.value, node.loc.start);
+				this.embeddedHtml(node.value, this.posOf(node.start));
 			}
 			return;
 		case 'TemplateLiteral':
 			for (const q of node.quasis) if (q.value.cooked) this.onString(q.value.cooked, q, q.value.raw);
 			/* ${...} parts stand in as 0 so that `<script>const x = ${data};</script>` parses. */
-			this.embeddedHtml(node.quasis.map((q) => q.value.cooked || '').join('0'), node.loc.start);
+			this.embeddedHtml(node.quasis.map((q) => q.value.cooked || '').join('0'), this.posOf(node.start));
 			for (const e of node.expressions) this.walk(e, scope, 'value');
 			return;
 		case 'TaggedTemplateExpression':
@@ -1619,8 +1644,7 @@ class FileScan {
 	 * parse on its own is skipped, not reported). */
 	embeddedHtml(text, loc) {
 		if (embedDepth > 1 || text.length > FOLD_MAX || !/<script[\s>]/i.test(text)) return;
-		const starts = [0];
-		for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
+		const starts = lineStartsOf(text);
 		embedDepth++;
 		try {
 			for (const t of tokenizeHtml(text)) {
@@ -1679,12 +1703,12 @@ function parseJs(src, modes) {
 		try {
 			return {
 				ast: acorn.parse(src, {
-					ecmaVersion: 'latest', sourceType, allowHashBang: true, locations: true,
+					ecmaVersion: 'latest', sourceType, allowHashBang: true, locations: false,
 					allowReturnOutsideFunction: sourceType === 'script',
 				}),
 			};
 		} catch (e) {
-			if (e instanceof RangeError) return { error: 'nesting too deep to parse', loc: null };
+			if (isStackOverflow(e)) return { error: 'nesting too deep to parse', loc: null };
 			if (!(e instanceof SyntaxError)) throw e;
 			if (!first || (e.pos || 0) > (first.pos || 0)) first = e;
 		}
@@ -1695,7 +1719,7 @@ function parseJs(src, modes) {
 /* Parses and walks one piece of JavaScript. ctx: 'server' or 'browser'. parseSeverity:
  * what an unparsable piece weighs. Returns the FileScan (edges, ...). */
 function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
-	const fsn = new FileScan(file, ctx, parseSeverity, base);
+	const fsn = new FileScan(file, ctx, parseSeverity, base, src);
 	const parsed = parseJs(src, modes);
 	if (parsed.error) {
 		if (!parseSeverity) return fsn; /* code embedded in a string: best effort */
@@ -1715,7 +1739,7 @@ function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
 		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
-		if (e instanceof RangeError) {
+		if (isStackOverflow(e)) {
 			if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
 		} else {
 			/* A bug of the scanner must not let the file through unread. */
@@ -1846,6 +1870,15 @@ function tokenizeHtml(src) {
 	return out;
 }
 
+/* Offsets where lines start, with acorn's line breaks (\n, \r\n, \r, U+2028, U+2029). */
+function lineStartsOf(src) {
+	const starts = [0];
+	const re = /\r\n?|[\n\u2028\u2029]/g;
+	let m;
+	while ((m = re.exec(src)) !== null) starts.push(m.index + m[0].length);
+	return starts;
+}
+
 function lineCol(lineStarts, off) {
 	let lo = 0;
 	let hi = lineStarts.length - 1;
@@ -1862,8 +1895,7 @@ function baseAt(lineStarts, off) {
 }
 
 function analyzeHtml(file, src, browserFiles) {
-	const lineStarts = [0];
-	for (let k = src.indexOf('\n'); k >= 0; k = src.indexOf('\n', k + 1)) lineStarts.push(k + 1);
+	const lineStarts = lineStartsOf(src);
 	const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
 	const scans = [];
 	for (const t of tokenizeHtml(src)) {
@@ -1936,7 +1968,7 @@ function analyzePackageJson(file, src, isRoot) {
 		addFinding('parse-error', 'warn', file, null, 'package.json is not a JSON object');
 		return;
 	}
-	const fsn = new FileScan(file, 'server', 'warn');
+	const fsn = new FileScan(file, 'server', 'warn', null, src);
 	const at = (n) => n.loc.start;
 	const type = propOf(root, 'type');
 	if (isRoot && type && type.value.value === 'module') pkgTypeModule = true;

@@ -12,3 +12,4 @@ EXTRA_DIST += $(E2E_TESTS) tests/e2e/harness.py tests/e2e/fakeresolve.py \
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
 	bench/api docs/API.md
 include tests/hostile/local.mk
+include tests/lifecycle/local.mk

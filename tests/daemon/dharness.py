@@ -149,13 +149,20 @@ class Daemon:
             return ""
 
     def workers(self, pid=None):
-        """Pids of the master's live children."""
+        """Pids of the master's live worker children (not its sandbox supervisor)."""
         pid = pid or self.proc.pid
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                return [int(x) for x in f.read().split()]
+                kids = [int(x) for x in f.read().split()]
         except OSError:
             return []
+
+        def is_supervisor(p):
+            try:
+                return os.path.basename(os.readlink("/proc/%d/exe" % p)) == "appforge-supervisor"
+            except OSError:
+                return False
+        return [p for p in kids if not is_supervisor(p)]
 
     def wait_workers(self, n, timeout=10, exclude=()):
         deadline = time.time() + timeout

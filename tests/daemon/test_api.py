@@ -219,11 +219,10 @@ def run(t, d):
     t.ok(is_error(d.req("POST", "/api/apps", {"files": app_files()}, token=alice), 403, "quota_exceeded"),
          "fourth app: 403 quota_exceeded")
 
-    # lifecycle not there yet: 501, but 404 first for foreign apps
-    t.ok(is_error(d.req("POST", "/api/apps/" + aid + "/run", token=alice), 501, "not_implemented"), "run: 501")
+    # running is tests/lifecycle's; here only what needs no sandbox
     t.ok(is_error(d.req("POST", "/api/apps/" + aid + "/run", token=bob), 404), "run of a foreign app: 404")
-    t.ok(is_error(d.req("POST", "/api/apps", {"prompt": "a todo list"}, token=alice), 501, "not_implemented"),
-         "prompt generation: 501 until the generator lands")
+    t.ok(is_error(d.req("POST", "/api/apps", {"prompt": "a todo list"}, token=alice), 403, "quota_exceeded"),
+         "prompt generation counts against the app quota: 403")
 
     t.ok(d.req("DELETE", "/api/apps/" + third, token=alice).status == 204, "DELETE app: 204")
     t.ok(is_error(d.req("GET", "/api/apps/" + third, token=alice), 404), "deleted app: 404")

@@ -19,6 +19,8 @@ import hostile as H  # noqa: E402
 T = H.TAP
 H.require_sandbox()
 N = 10
+P = H.ports(29800, 29849)
+PORTS = [P() for _ in range(N)]
 boxes = []
 secrets = []
 for i in range(N):
@@ -28,7 +30,7 @@ for i in range(N):
     with open(os.path.join(code, "secret.txt"), "w") as f:
         f.write(sec + "\n")
     secrets.append(sec)
-    boxes.append(H.Box("hostile-many-%d" % i, None, 29801 + i, workdir=d, code_dir=code,
+    boxes.append(H.Box("hostile-many-%d" % i, None, PORTS[i], workdir=d, code_dir=code,
                        limits={"memory-mb": 96, "pids": 32}))
 for i, b in enumerate(boxes):
     b.wait_started()
@@ -42,7 +44,7 @@ T.ok(len({tuple(u) for u in uids}) == N, "each tenant runs as its own host uid",
 
 for i, b in enumerate(boxes):
     others = [j for j in range(N) if j != i]
-    q = {"ports": [29801 + j for j in others],
+    q = {"ports": [PORTS[j] for j in others],
          "paths": [os.path.join(boxes[j].code, "secret.txt") for j in others] +
                   [os.path.join(boxes[j].data, "secret.txt") for j in others] +
                   [os.path.join(boxes[j].data, "data.img") for j in others],

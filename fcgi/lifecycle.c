@@ -1,0 +1,246 @@
+/* lifecycle.c: the supervisor's control socket as the workers use it, and an app's
+ * files outside the database (its code for a run, its data, its log). See lifecycle.h. */
+#include "fcgi/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/appfiles.h"
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "sandbox/supervisor_client.h"
+
+#define LC_PING_TIMEOUT_MS 2000
+#define LC_LOG_READ_MAX (4L << 20)
+
+int lc_sup_call(const struct conf *c, struct json_object *req, struct json_object **resp,
+		int timeout_ms, char *code, size_t codelen, char *err, size_t errlen)
+{
+	struct json_object *r = NULL, *v, *e;
+
+	*resp = NULL;
+	if (code && codelen)
+		code[0] = 0;
+	if (supervisor_call(c->supervisor_socket, req, &r, timeout_ms, err, errlen) < 0)
+		return LC_SUP_DOWN;
+	if (json_object_object_get_ex(r, "ok", &v) && json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v)) {
+		*resp = r;
+		return LC_SUP_OK;
+	}
+	snprintf(err, errlen, "the supervisor refused without a reason");
+	if (json_object_object_get_ex(r, "error", &e) && json_object_is_type(e, json_type_object)) {
+		if (json_object_object_get_ex(e, "code", &v) && code)
+			util_copy(code, codelen, json_object_get_string(v));
+		if (json_object_object_get_ex(e, "message", &v))
+			snprintf(err, errlen, "%s", json_object_get_string(v));
+	}
+	json_object_put(r);
+	return LC_SUP_REFUSED;
+}
+
+int lc_sup_ping(const struct conf *c, char *err, size_t errlen)
+{
+	struct json_object *req = json_object_new_object(), *resp = NULL;
+	int rc;
+
+	json_object_object_add(req, "op", json_object_new_string("ping"));
+	rc = lc_sup_call(c, req, &resp, LC_PING_TIMEOUT_MS, NULL, 0, err, errlen);
+	json_object_put(req);
+	json_object_put(resp);
+	return rc == LC_SUP_OK ? 0 : -1;
+}
+
+int lc_sup_stop(const struct conf *c, const char *app_id, const char *reason, int grace_ms,
+		char *err, size_t errlen)
+{
+	struct json_object *req = json_object_new_object(), *resp = NULL;
+	char code[48];
+	int rc;
+
+	json_object_object_add(req, "op", json_object_new_string("stop"));
+	json_object_object_add(req, "app_id", json_object_new_string(app_id));
+	json_object_object_add(req, "grace_ms", json_object_new_int(grace_ms));
+	json_object_object_add(req, "reason", json_object_new_string(reason));
+	/* The supervisor answers once the whole tree is gone: grace, then the kill. */
+	rc = lc_sup_call(c, req, &resp, grace_ms + 15000, code, sizeof(code), err, errlen);
+	json_object_put(req);
+	json_object_put(resp);
+	return rc == LC_SUP_OK ? 0 : -1;
+}
+
+int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
+	       size_t outlen)
+{
+	int n = sub ? snprintf(out, outlen, "%s/%s/%s", c->apps_dir, app_id, sub)
+		    : snprintf(out, outlen, "%s/%s", c->apps_dir, app_id);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int lc_log_path(const struct conf *c, const char *app_id, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/apps/%s.log", c->log_dir, app_id);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+static int mkdir_ok(const char *path, mode_t mode)
+{
+	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files,
+		   char *err, size_t errlen)
+{
+	char base[4096], code[4096], data[4096], tmp[4200];
+
+	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0 ||
+	    lc_app_dir(c, app_id, "code", code, sizeof(code)) < 0 ||
+	    lc_app_dir(c, app_id, "data", data, sizeof(data)) < 0) {
+		snprintf(err, errlen, "app path too long");
+		return -1;
+	}
+	/* The sandbox reads the code as an unprivileged uid: the tree is world-readable,
+	 * the app's own directory only traversable. */
+	if (mkdir_ok(base, 0711) < 0 || mkdir_ok(data, 0700) < 0) {
+		snprintf(err, errlen, "mkdir under %s: %s", base, strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/code.new-XXXXXX", base);
+	if (!mkdtemp(tmp)) {
+		snprintf(err, errlen, "mkdtemp %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (chmod(tmp, 0755) < 0) {
+		snprintf(err, errlen, "chmod %s: %s", tmp, strerror(errno));
+		appfiles_remove_tree(tmp, NULL, 0);
+		return -1;
+	}
+	if (appfiles_write(tmp, files, err, errlen) < 0) {
+		appfiles_remove_tree(tmp, NULL, 0);
+		return -1;
+	}
+	/* One rename: whoever starts the app sees the old tree or the new one, never a mix. */
+	if (rename(tmp, code) == 0)
+		return 0;
+	if (errno != ENOTEMPTY && errno != EEXIST) {
+		snprintf(err, errlen, "rename to %s: %s", code, strerror(errno));
+		appfiles_remove_tree(tmp, NULL, 0);
+		return -1;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, code, RENAME_EXCHANGE) < 0) {
+		snprintf(err, errlen, "exchange %s: %s", code, strerror(errno));
+		appfiles_remove_tree(tmp, NULL, 0);
+		return -1;
+	}
+	/* tmp now holds the old code. */
+	if (appfiles_remove_tree(tmp, err, errlen) < 0)
+		log_warn("app %s: old code not removed: %s", app_id, err);
+	return 0;
+}
+
+/* Appends up to LC_LOG_READ_MAX bytes of the end of path to *buf. Missing file: 0. */
+static int read_tail_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	off_t start;
+	char *nb;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	start = st.st_size > LC_LOG_READ_MAX ? st.st_size - LC_LOG_READ_MAX : 0;
+	nb = realloc(*buf, *len + (size_t)(st.st_size - start) + 1);
+	if (!nb) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*buf = nb;
+	while (start < st.st_size) {
+		ssize_t r = pread(fd, *buf + *len, (size_t)(st.st_size - start), start);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		*len += (size_t)r;
+		start += r;
+	}
+	close(fd);
+	return 0;
+}
+
+int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
+		size_t *outlen, char *err, size_t errlen)
+{
+	char path[4096], rotated[4200];
+	char *buf = NULL;
+	size_t len = 0, from;
+	int seen = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (lc_log_path(c, app_id, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "log path too long");
+		return -1;
+	}
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	if (read_tail_file(rotated, &buf, &len, err, errlen) < 0 ||
+	    read_tail_file(path, &buf, &len, err, errlen) < 0) {
+		free(buf);
+		return -1;
+	}
+	if (!buf) {
+		*out = strdup("");
+		return *out ? 0 : -1;
+	}
+	/* Walk back over `lines` line ends (a final unterminated line counts as one). */
+	from = len;
+	if (from > 0 && buf[from - 1] == '\n')
+		from--;
+	while (from > 0) {
+		if (buf[from - 1] == '\n' && ++seen >= lines)
+			break;
+		from--;
+	}
+	memmove(buf, buf + from, len - from);
+	len -= from;
+	buf[len] = 0;
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+void lc_app_purge(const struct conf *c, const char *app_id)
+{
+	char err[512], path[4096], rotated[4200];
+
+	if (lc_sup_stop(c, app_id, "deleted", 0, err, sizeof(err)) < 0)
+		log_error("app %s: the supervisor did not stop it: %s", app_id, err);
+	if (lc_app_dir(c, app_id, NULL, path, sizeof(path)) == 0 &&
+	    appfiles_remove_tree(path, err, sizeof(err)) < 0)
+		log_warn("app %s: directory not removed: %s", app_id, err);
+	if (lc_log_path(c, app_id, path, sizeof(path)) == 0) {
+		snprintf(rotated, sizeof(rotated), "%s.1", path);
+		if (unlink(path) < 0 && errno != ENOENT)
+			log_warn("app %s: log not removed: %s", app_id, strerror(errno));
+		if (unlink(rotated) < 0 && errno != ENOENT)
+			log_warn("app %s: log not removed: %s", app_id, strerror(errno));
+	}
+	jobs_lock_remove(c, app_id);
+}
