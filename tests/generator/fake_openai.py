@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """fake_openai.py: a small OpenAI-compatible chat-completions server for the tests.
 
-usage: fake_openai.py MIN MAX   (listens on the first free port of 127.0.0.1:MIN..MAX and
-                                 prints "ready PORT" when up, or "failed")
+usage: fake_openai.py PORT      (listens on 127.0.0.1:PORT, prints "ready" when up)
+       fake_openai.py MIN MAX  (listens on the first free port of 127.0.0.1:MIN..MAX and
+                                prints "ready PORT" when up, or "failed")
 
 POST /v1/chat/completions answers according to a "MODE:<name>" word in the last user
 message (good, dotdot, nonjson, slow, unauthorized, noformat, huge, cutoff, hold,
@@ -126,6 +127,12 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     srv = None
+    if len(sys.argv) == 2:
+        srv = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+        srv.daemon_threads = True
+        print("ready", flush=True)
+        srv.serve_forever()
+        return 0
     for port in range(int(sys.argv[1]), int(sys.argv[2]) + 1):
         try:
             srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
