@@ -203,6 +203,11 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 	if (version == 2) {
 		if (self_path(NULL, self, sizeof self) < 0)
 			return fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
+		/* v2_enable may have moved us into a leaf beside appforge/: our sandboxes
+		 * stay where they were. */
+		size_t sl = strlen(self), ll = strlen("/appforge-self");
+		if (sl >= ll && strcmp(self + sl - ll, "/appforge-self") == 0)
+			self[sl - ll] = 0;
 		if (strcmp(self, "/") == 0)
 			self[0] = 0;
 		if ((size_t)snprintf(out, outlen, "%s%s/appforge", cgroup_root(), self) >= outlen)
@@ -426,7 +431,10 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 	}
 	struct stat st;
 	if (stat(cg->dir[CG_MEMORY], &st) == 0) {
-		/* A leftover of an earlier run that died with its parent: clear it first. */
+		/* A live sandbox of that name is never touched; an empty leftover of a run
+		 * that died with its parent is cleared first. */
+		if (cgroup_nprocs(cg) > 0)
+			return fail(err, errlen, "cgroup %s is in use by a running sandbox", name);
 		char e2[256];
 		struct cgroup old = *cg;
 		if (cgroup_destroy(&old, e2, sizeof e2) < 0)

@@ -54,8 +54,9 @@ int cgroup_detect(const char *root);
 int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 		      char *err, size_t errlen);
 
-/* Creates the cgroup "name" (a leftover of that name is killed and removed first) and
- * applies the limits. On error nothing is left behind. */
+/* Creates the cgroup "name" and applies the limits. An empty leftover of that name is
+ * removed first; one that still holds processes is an error (never killed here: use
+ * cgroup_destroy for that). On error nothing is left behind. */
 int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim,
 		  char *err, size_t errlen);
 

@@ -7,12 +7,13 @@
  * rest of the pid namespace, so nothing the app started outlives it.
  *
  * It runs under the sandbox's seccomp filter and without sanitizers; it uses only
- * fork, execve, sigprocmask, sigwaitinfo, kill and waitpid. */
+ * prctl, fork, execve, sigprocmask, sigwaitinfo, kill and waitpid. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: appforge-init PROGRAM [ARGS...]\n");
 		return 2;
 	}
+	/* Not dumpable: the app runs as our uid and must not reach into our memory through
+	 * /proc/1/mem (a ptrace equivalent). node, exec'ed below, becomes dumpable again. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigset_t set, old;
 	sigfillset(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);

@@ -50,3 +50,4 @@ tests_sandbox_test_ports_SOURCES = tests/sandbox/test_ports.c sandbox/ports.c
 TESTS += tests/sandbox/test_ports
 TESTS += tests/sandbox/test_supervisor.py
 EXTRA_DIST += tests/sandbox/test_supervisor.py
+EXTRA_DIST += sandbox/README.md

@@ -281,8 +281,9 @@ static void mount_data(struct child_ctx *c, const char *dst)
 
 static void mount_proc(struct child_ctx *c)
 {
+	/* No hidepid: every process in this pid namespace is the app's own. */
 	CHECK(mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		    "hidepid=2") == 0, "mount /proc");
+		    NULL) == 0, "mount /proc");
 	/* Kernel-wide knobs and information: read-only or hidden, as container engines do. */
 	static const char *const ro[] = { "sys", "irq", "bus", "fs", "sysrq-trigger" };
 	static const char *const masked[] = { "kcore", "keys", "timer_list", "sched_debug",

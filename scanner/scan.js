@@ -147,6 +147,9 @@ function normalize(p) {
 				changed = true;
 			}
 		}
+		/* Other Module objects: module.children[i], require.cache[k]. */
+		const mo = /^G\.(?:module\.children|require\.cache|M\(module\)\._cache)\.[^.]+(\..*)?$/.exec(p);
+		if (mo) { p = 'G.module' + (mo[1] || ''); changed = true; }
 		const d = /^M\(([^)]*)\)\.default(\..*)?$/.exec(p);
 		if (d) { p = 'M(' + d[1] + ')' + (d[2] || ''); changed = true; }
 		if (!changed) break;
@@ -523,7 +526,13 @@ class Evaluator {
 				return [ref('G.Function')];
 			const objs = this.val(node.object, scope, depth);
 			let out = [];
-			for (const o of objs) for (const k of keys) out = union(out, k === null ? [UNK] : this.member(o, k, depth));
+			for (const o of objs) {
+				for (const k of keys) {
+					if (k === null && o.k === 'ref' && (o.p === 'G.require.cache' || o.p === 'G.module.children'))
+						out = union(out, [ref('G.module')]); /* some Module, whichever */
+					else out = union(out, k === null ? [UNK] : this.member(o, k, depth));
+				}
+			}
 			return out;
 		}
 		case 'ChainExpression':
@@ -1053,8 +1062,10 @@ function blobKind(s) {
 /* ------------------------------------------------------------------ the walk --- */
 
 class FileScan {
-	constructor(file, ctx, parseSeverity, base) {
+	constructor(file, ctx, parseSeverity, base, src) {
 		this.file = file;
+		this.src = src || '';
+		this.lineStarts = null;
 		this.base = base || null; /* where the code starts in its file (HTML, strings) */
 		this.ctx = ctx;
 		this.parseSeverity = parseSeverity;
@@ -1072,7 +1083,14 @@ class FileScan {
 			msg += BROWSER_NOTE;
 			ctxOnly = null;
 		}
-		addFinding(rule, sev, this.file, this.mapLoc(node && node.loc ? node.loc.start : null), msg, ctxOnly);
+		addFinding(rule, sev, this.file, this.mapLoc(node ? this.posOf(node.start) : null), msg, ctxOnly);
+	}
+
+	/* Line (1-based) and column (0-based) of an offset, as acorn's locations would say;
+	 * computed only for findings, which keeps the parse lighter. */
+	posOf(offset) {
+		if (!this.lineStarts) this.lineStarts = lineStartsOf(this.src);
+		return lineCol(this.lineStarts, offset);
 	}
 
 	/* acorn counts from the start of the piece it parsed; findings count from the
@@ -1124,13 +1142,13 @@ class FileScan {
 		case 'Literal':
 			if (typeof node.value === 'string') {
 				this.onString(node.value, node, node.raw);
-				this.embeddedHtml(node.value, node.loc.start);
+				this.embeddedHtml(node.value, this.posOf(node.start));
 			}
 			return;
 		case 'TemplateLiteral':
 			for (const q of node.quasis) if (q.value.cooked) this.onString(q.value.cooked, q, q.value.raw);
 			/* ${...} parts stand in as 0 so that `<script>const x = ${data};</script>` parses. */
-			this.embeddedHtml(node.quasis.map((q) => q.value.cooked || '').join('0'), node.loc.start);
+			this.embeddedHtml(node.quasis.map((q) => q.value.cooked || '').join('0'), this.posOf(node.start));
 			for (const e of node.expressions) this.walk(e, scope, 'value');
 			return;
 		case 'TaggedTemplateExpression':
@@ -1619,8 +1637,7 @@ class FileScan {
 	 * parse on its own is skipped, not reported). */
 	embeddedHtml(text, loc) {
 		if (embedDepth > 1 || text.length > FOLD_MAX || !/<script[\s>]/i.test(text)) return;
-		const starts = [0];
-		for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
+		const starts = lineStartsOf(text);
 		embedDepth++;
 		try {
 			for (const t of tokenizeHtml(text)) {
@@ -1679,7 +1696,7 @@ function parseJs(src, modes) {
 		try {
 			return {
 				ast: acorn.parse(src, {
-					ecmaVersion: 'latest', sourceType, allowHashBang: true, locations: true,
+					ecmaVersion: 'latest', sourceType, allowHashBang: true, locations: false,
 					allowReturnOutsideFunction: sourceType === 'script',
 				}),
 			};
@@ -1695,7 +1712,7 @@ function parseJs(src, modes) {
 /* Parses and walks one piece of JavaScript. ctx: 'server' or 'browser'. parseSeverity:
  * what an unparsable piece weighs. Returns the FileScan (edges, ...). */
 function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
-	const fsn = new FileScan(file, ctx, parseSeverity, base);
+	const fsn = new FileScan(file, ctx, parseSeverity, base, src);
 	const parsed = parseJs(src, modes);
 	if (parsed.error) {
 		if (!parseSeverity) return fsn; /* code embedded in a string: best effort */
@@ -1846,6 +1863,15 @@ function tokenizeHtml(src) {
 	return out;
 }
 
+/* Offsets where lines start, with acorn's line breaks (\n, \r\n, \r, U+2028, U+2029). */
+function lineStartsOf(src) {
+	const starts = [0];
+	const re = /\r\n?|[\n\u2028\u2029]/g;
+	let m;
+	while ((m = re.exec(src)) !== null) starts.push(m.index + m[0].length);
+	return starts;
+}
+
 function lineCol(lineStarts, off) {
 	let lo = 0;
 	let hi = lineStarts.length - 1;
@@ -1862,8 +1888,7 @@ function baseAt(lineStarts, off) {
 }
 
 function analyzeHtml(file, src, browserFiles) {
-	const lineStarts = [0];
-	for (let k = src.indexOf('\n'); k >= 0; k = src.indexOf('\n', k + 1)) lineStarts.push(k + 1);
+	const lineStarts = lineStartsOf(src);
 	const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
 	const scans = [];
 	for (const t of tokenizeHtml(src)) {
@@ -1936,7 +1961,7 @@ function analyzePackageJson(file, src, isRoot) {
 		addFinding('parse-error', 'warn', file, null, 'package.json is not a JSON object');
 		return;
 	}
-	const fsn = new FileScan(file, 'server', 'warn');
+	const fsn = new FileScan(file, 'server', 'warn', null, src);
 	const at = (n) => n.loc.start;
 	const type = propOf(root, 'type');
 	if (isRoot && type && type.value.value === 'module') pkgTypeModule = true;

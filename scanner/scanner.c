@@ -187,7 +187,6 @@ static void child_exec(int in_child, int out_child, int err_child,
 		       pid_t parent, char *const argv[], char *const envp[],
 		       const struct scanner_limits *lim)
 {
-	int secs = (lim->timeout_ms + 999) / 1000;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
@@ -201,7 +200,7 @@ static void child_exec(int in_child, int out_child, int err_child,
 	if (chdir("/") < 0)
 		_exit(127);
 	set_limit(RLIMIT_AS, (rlim_t)lim->as_mb << 20, (rlim_t)lim->as_mb << 20);
-	set_limit(RLIMIT_CPU, (rlim_t)secs + 1, (rlim_t)secs + 2);
+	set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds + 1);
 	set_limit(RLIMIT_CORE, 0, 0);
 	execve(argv[0], argv, envp);
 	_exit(127);
@@ -541,8 +540,10 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 	/* A crash, an abort (V8 out of memory), SIGXCPU or an uncaught exception on these
 	 * files: fail closed. */
 	if (WIFSIGNALED(r->status))
-		snprintf(why, sizeof why, "the scanner was stopped by signal %d on these files "
-			 "(out of memory or CPU time)", WTERMSIG(r->status));
+		snprintf(why, sizeof why, WTERMSIG(r->status) == SIGXCPU ?
+			 "the scanner used more than %d s of CPU time on these files" :
+			 "the scanner was stopped by signal %d on these files (memory or CPU limit)",
+			 WTERMSIG(r->status) == SIGXCPU ? lim->cpu_seconds : WTERMSIG(r->status));
 	else
 		snprintf(why, sizeof why, "the scanner failed on these files (exit status %d)",
 			 WEXITSTATUS(r->status));
@@ -555,7 +556,8 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 		    char *err, size_t errlen)
 {
 	static const struct scanner_limits defaults = {
-		SCANNER_TIMEOUT_MS, SCANNER_MAX_INPUT, SCANNER_MAX_OUTPUT, SCANNER_HEAP_MB, SCANNER_AS_MB
+		SCANNER_TIMEOUT_MS, SCANNER_CPU_SECONDS, SCANNER_MAX_INPUT, SCANNER_MAX_OUTPUT,
+		SCANNER_HEAP_MB, SCANNER_AS_MB
 	};
 	const char *policy = c && c->scan_policy ? c->scan_policy : "block";
 	const char *node = c && c->node_path && *c->node_path ? c->node_path : AF_NODE;

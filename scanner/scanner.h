@@ -12,7 +12,7 @@
  * builds), else AF_PKGDATADIR "/scanner/scan.js" (where `make install` puts it). Node
  * is c->node_path, else the configured AF_NODE. The child gets a clean environment
  * (no NODE_OPTIONS from ours), no descriptors but its three pipes, its own process
- * group, RLIMIT_AS, RLIMIT_CPU, RLIMIT_CORE 0 and V8 heap caps.
+ * group, RLIMIT_AS, RLIMIT_CPU (10 s), RLIMIT_CORE 0 and V8 heap caps.
  *
  * A scan that fails because of the files themselves (too large, the timeout, out of
  * memory, the scanner crashing on them) still yields a result: a block verdict (warn
@@ -37,13 +37,17 @@ struct conf;
 
 struct scanner_limits {
 	int timeout_ms;        /* wall clock for the whole scan; then SIGKILL */
+	int cpu_seconds;       /* RLIMIT_CPU of the scanner: the bound on a hostile file */
 	size_t max_input;      /* bytes of the serialized files sent to the scanner */
 	size_t max_output;     /* bytes of scanner output accepted */
 	int heap_mb;           /* V8 --max-old-space-size */
 	int as_mb;             /* RLIMIT_AS of the scanner process */
 };
 
-#define SCANNER_TIMEOUT_MS 10000
+/* CPU time bounds what a pathological file can cost; the wall clock is longer so that
+ * a loaded host does not turn a normal scan into a failure. */
+#define SCANNER_TIMEOUT_MS 30000
+#define SCANNER_CPU_SECONDS 10
 #define SCANNER_MAX_INPUT (8u << 20)
 #define SCANNER_MAX_OUTPUT (4u << 20)
 #define SCANNER_HEAP_MB 768

@@ -422,10 +422,21 @@ static int token_create(int argc, char **argv)
 
 /* ---- apps ---- */
 
+/* The username of id among users[n], or id itself. */
+static const char *username_of(const struct db_user *users, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(users[i].id, id) == 0)
+			return users[i].username;
+	return id;
+}
+
 static int cmd_apps(int argc, char **argv)
 {
 	char err[512], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ], t[TIME_RFC3339_BUFSZ];
 	struct db *db = NULL;
+	struct db_user *users = NULL;
+	size_t nusers = 0;
 	int all = 0, rc = DB_OK;
 
 	if (argc == 2 && strcmp(argv[1], "--all") == 0)
@@ -436,9 +447,10 @@ static int cmd_apps(int argc, char **argv)
 	}
 	if (open_db(&db))
 		return 1;
+	rc = db_user_list(db, &users, &nusers, err, sizeof(err));
 	printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", "ID", "OWNER", "STATUS", "RUN",
 	       "PORT", "CREATED", "NAME");
-	do {
+	while (rc == DB_OK) {
 		struct db_app *apps = NULL;
 		size_t n = 0;
 		rc = db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, sizeof(err));
@@ -455,12 +467,17 @@ static int cmd_apps(int argc, char **argv)
 				snprintf(port, sizeof(port), "%d", r.port);
 			util_time_format(apps[i].created_at, t, sizeof(t));
 			printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", apps[i].id,
-			       apps[i].owner, apps[i].status, has ? r.state : "stopped", port, t,
-			       apps[i].name);
+			       username_of(users, nusers, apps[i].owner), apps[i].status,
+			       has ? r.state : "stopped", port, t, apps[i].name);
 		}
 		db_app_list_free(apps, n);
 		memcpy(cursor, next, sizeof(cursor));
-	} while (cursor[0]);
+		if (!cursor[0])
+			break;
+	}
+	if (users)
+		explicit_bzero(users, nusers * sizeof(*users)); /* password hashes */
+	free(users);
 	db_close(db);
 	if (rc != DB_OK)
 		return fail("cannot list apps: %s%s", err, NULL);

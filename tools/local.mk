@@ -1,6 +1,8 @@
 # tools/local.mk: the build of tools/ (included by the top Makefile.am).
 # appforgectl: init, users, tokens, apps, config, doctor. db/db_extra.c holds the few
 # DAO functions the tools needed beyond db.h (kept apart from core's db.c).
+# docs/DAEMON.md is the operator's page for appforged and appforgectl.
+EXTRA_DIST += docs/DAEMON.md
 sbin_PROGRAMS += tools/appforgectl
 tools_appforgectl_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) -DAF_NGINX_PATH='"$(NGINX)"'
 tools_appforgectl_SOURCES = tools/appforgectl.c tools/doctor.c tools/doctor.h \

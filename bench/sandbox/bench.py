@@ -8,7 +8,8 @@ Prints: start latency (CLI start -> first HTTP 200) of sandboxed vs plain `node
 server.js`, median of --runs each, interleaved, and the ratio; stop latency (SIGTERM ->
 port closed and cgroup gone); memory of --apps idle sandboxed apps vs as many bare node
 processes (cgroup usage and the sum of Pss), and the extra per app; how many idle
-sandboxed apps start before the first failure, up to --max. Ports: free ones of 40000-40999.
+sandboxed apps start before the first failure, up to --max (through appforge-supervisor
+when it is built, else with the CLI). Ports: free ones from 40000 up.
 """
 import argparse
 import os
@@ -156,7 +157,7 @@ _next_port = [PORT0]
 
 def free_port():
     """The next port of 40000-40999 that nothing on the host listens on."""
-    while _next_port[0] < PORT0 + 1000:
+    while _next_port[0] < PORT0 + 2000:
         p = _next_port[0]
         _next_port[0] += 1
         s = socket.socket()
@@ -167,7 +168,7 @@ def free_port():
             continue
         finally:
             s.close()
-    raise SystemExit("bench: no free port left in 40000-40999")
+    raise SystemExit("bench: no free port left in 40000-41999")
 
 
 def pss(pid):
@@ -202,6 +203,67 @@ def mib(x):
     return "%.2f MiB" % (x / 1048576.0)
 
 
+def capacity_supervisor(sup, a, work):
+    """Starts idle apps through appforge-supervisor until the first failure (or --max)."""
+    import json
+    import sqlite3
+    state = os.path.join(work, "state")
+    apps = os.path.join(state, "apps")
+    os.makedirs(apps)
+    pmin = free_port()
+    pmax = pmin + a.max + 10
+    conf = os.path.join(work, "appforge.conf")
+    with open(conf, "w") as f:
+        f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = 420000\n"
+                "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = 64\n"
+                "sandbox_stop_grace_ms = 500\n" % (state, pmin, pmax, a.node))
+    errlog = open(os.path.join(work, "sup.log"), "w")
+    p = subprocess.Popen([sup, "--config", conf], stdout=subprocess.PIPE, stderr=errlog, text=True)
+    if p.stdout.readline().strip() != "ready":
+        print("capacity: the supervisor did not start (see %s)" % errlog.name)
+        return
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(os.path.join(state, "supervisor.sock"))
+    f = s.makefile("rwb")
+
+    def call(**req):
+        f.write(json.dumps(req).encode() + b"\n")
+        f.flush()
+        return json.loads(f.readline())
+
+    db = sqlite3.connect(os.path.join(state, "appforge.db"))
+    now = int(time.time())
+    db.execute("INSERT OR IGNORE INTO users (id, username, password_hash, role, created_at) "
+               "VALUES ('u_bench00000000000', 'bench', 'x', 'user', ?)", (now,))
+    count, failure, t0 = 0, None, time.monotonic()
+    for i in range(a.max):
+        app_id = "abench%010d" % i
+        db.execute("INSERT INTO apps (id, seq, owner, name, status, created_at, updated_at) VALUES "
+                   "(?, ?, 'u_bench00000000000', 'bench', 'ready', ?, ?)", (app_id, i + 1, now, now))
+        db.commit()
+        d = os.path.join(apps, app_id)
+        shutil.copytree(APP, os.path.join(d, "code"))
+        os.makedirs(os.path.join(d, "data"))
+        r = call(op="start", app_id=app_id, code_dir=os.path.join(d, "code"), data_dir=os.path.join(d, "data"))
+        if not r.get("ok") or not http_ok(r.get("port", 0)):
+            failure = "app %d: %s" % (i, json.dumps(r)[:300])
+            break
+        count += 1
+    dt = time.monotonic() - t0
+    db.close()
+    lst = call(op="list")
+    with open("/proc/meminfo") as mf:
+        avail = [line for line in mf if line.startswith("MemAvailable")][0].strip()
+    print("capacity (supervisor): %d idle apps running at once (tried up to %d) in %.1f s; %s; "
+          "list shows %d; %s" % (count, a.max, dt, failure or "no failure",
+                                 len(lst.get("sandboxes", [])), avail))
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=300)
+    print("supervisor SIGTERM with %d apps: all stopped in %.1f s" % (count, time.monotonic() - t0))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--builddir", default=os.environ.get("AF_BUILDDIR", os.getcwd()))
@@ -209,6 +271,8 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--apps", type=int, default=20)
     ap.add_argument("--max", type=int, default=200)
+    ap.add_argument("--cli-capacity", action="store_true",
+                    help="count capacity with the CLI even when the supervisor exists")
     a = ap.parse_args()
     tool = os.path.join(a.builddir, "sandbox", "appforge-sandbox")
     if not os.access(tool, os.X_OK):
@@ -276,6 +340,10 @@ def main():
                  mib((sb_pss - nd_pss) / n), mib((sb_rss - nd_rss) / n)))
 
         # 3. how many idle sandboxed apps fit.
+        sup = os.path.join(a.builddir, "sandbox", "appforge-supervisor")
+        if os.access(sup, os.X_OK) and not a.cli_capacity:
+            capacity_supervisor(sup, a, work)
+            return
         boxes = []
         count = 0
         failure = None

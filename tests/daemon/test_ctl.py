@@ -76,7 +76,8 @@ def run(t, d):
     aid = r.json()["id"]
     os.makedirs(os.path.join(d.state, "apps", aid))  # as the supervisor would leave it
     p = d.ctl("apps", "--all", check=False)
-    t.ok(p.returncode == 0 and aid in p.stdout and "cli-listed" in p.stdout, "apps --all lists the app")
+    t.ok(p.returncode == 0 and aid in p.stdout and "cli-listed" in p.stdout and " alice " in p.stdout,
+         "apps --all lists the app with its owner's name", p.stdout)
     p = d.ctl("apps", check=False)
     t.ok(p.returncode == 0 and aid not in p.stdout, "apps (running only) does not list a stopped app")
 

@@ -517,14 +517,6 @@ def holds_socket(pid, inode):
     return False
 
 
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
-
-
 def run(main, name, base_port, conf=None, **kw):
     """Runs one test file: main(t, inst). Exits 0 when every test passed."""
     t = Tap()

@@ -27,6 +27,10 @@ BUILDDIR = os.environ.get("AF_BUILDDIR") or os.getcwd()
 NODE = os.environ.get("AF_NODE") or "/usr/bin/node"
 SANDBOX = os.environ.get("AF_SANDBOX") or os.path.join(BUILDDIR, "sandbox", "appforge-sandbox")
 RESULT_TAG = "HOSTILE-RESULT "
+# Two runs of the suite at once on one host (two checkouts) must not share app ids (the
+# cgroup names) nor host uids: both get a per-run part.
+RUN = os.urandom(3).hex()
+UID_BASE = 1000000 + int.from_bytes(os.urandom(2), "big") % 4000 * 1000
 # The tool gets this in its own environment: it must never be visible inside a sandbox.
 CANARY = "AF_SECRET_CANARY_" + hashlib.sha256(os.urandom(16)).hexdigest()[:24]
 
@@ -255,6 +259,30 @@ def pids_with_uid(uid):
     return res
 
 
+def ports(lo, hi):
+    """A port allocator over a test file's range [lo, hi]: each call gives a port nothing
+    listens on, walking from a random point, so that two runs of the suite at once (two
+    checkouts on one host) rarely pick the same ports."""
+    span = hi - lo + 1
+    state = {"i": int.from_bytes(os.urandom(2), "big") % span, "n": 0}
+
+    def get():
+        while state["n"] < span:
+            p = lo + state["i"] % span
+            state["i"] += 1
+            state["n"] += 1
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", p))
+                return p
+            except OSError:
+                continue
+            finally:
+                s.close()
+        raise RuntimeError("no free port left in %d-%d" % (lo, hi))
+    return get
+
+
 def port_open(port, host="127.0.0.1"):
     s = socket.socket()
     s.settimeout(1)
@@ -307,9 +335,10 @@ class Box:
         self.errfile = os.path.join(self.dir, "tool.stderr")
         # Each sandbox gets its own host uid, so uid checks never see another test's app.
         lim = {"memory-mb": 128, "pids": 64, "wall-seconds": 120, "data-mb": 16, "tmp-mb": 16,
-               "uid": 100000 + port}
+               "uid": UID_BASE + port % 1000}
         lim.update(limits or {})
-        cmd = [SANDBOX, mode, "--app-id", tag, "--code", self.code, "--data", self.data,
+        self.app_id = "%s-%s" % (tag, RUN)
+        cmd = [SANDBOX, mode, "--app-id", self.app_id, "--code", self.code, "--data", self.data,
                "--port", str(port), "--log", self.log]
         for k, v in lim.items():
             if v is not None:

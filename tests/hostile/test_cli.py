@@ -14,11 +14,22 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
+P = H.ports(29850, 29879)
+PORT_51 = P()
+PORT_52 = P()
+PORT_53 = P()
+PORT_54 = P()
+PORT_55 = P()
+PORT_56 = P()
+PORT_57 = P()
+PORT_58 = P()
+PORT_59 = P()
 tmp = H.tmpdir("cli")
 code = H.copy_app("misc", os.path.join(tmp, "code"))
 
@@ -51,13 +62,13 @@ def cgroup_named(name):
 
 
 for uid in ("0", "999", "-1", "4294967295"):
-    rc, out, err = attempt("hostile-cli-uid", 29851, ["--uid", uid])
+    rc, out, err = attempt("hostile-cli-uid", PORT_51, ["--uid", uid])
     T.ok(refused(rc, out), "--uid %s is refused (rc %s)" % (uid, rc),
          err[-300:])
 T.ok(not cgroup_named("hostile-cli-uid"), "refused uids left no cgroup")
 
 for bad in ("../escape", "a/b", "", "x" * 64, "a b", ".", "..", "a\nb", "\u00e9t\u00e9", "*"):
-    rc, out, err = attempt(bad, 29852)
+    rc, out, err = attempt(bad, PORT_52)
     T.ok(refused(rc, out), "app id %r is refused (rc %s)" % (bad, rc),
          err[-300:])
 T.ok(not glob.glob("/sys/fs/cgroup/*/escape") and not glob.glob("/sys/fs/cgroup/*/appforge/a"),
@@ -65,21 +76,21 @@ T.ok(not glob.glob("/sys/fs/cgroup/*/escape") and not glob.glob("/sys/fs/cgroup/
 
 busy = socket.socket()
 busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-busy.bind(("127.0.0.1", 29853))
+busy.bind(("127.0.0.1", PORT_53))
 busy.listen(1)
-rc, out, err = attempt("hostile-cli-busy", 29853)
+rc, out, err = attempt("hostile-cli-busy", PORT_53)
 T.ok(refused(rc, out), "a port the host already uses is refused (rc %s)" % rc,
      err[-300:])
 T.ok(not cgroup_named("hostile-cli-busy"), "the refused start left no cgroup")
 busy.close()
 
-rc, out, err = attempt("hostile-cli-nocode", 29854, code_dir=os.path.join(tmp, "missing"))
+rc, out, err = attempt("hostile-cli-nocode", PORT_54, code_dir=os.path.join(tmp, "missing"))
 T.ok(refused(rc, out), "a missing code dir is refused (rc %s)" % rc, err[-300:])
 T.ok(not cgroup_named("hostile-cli-nocode"), "the refused start left no cgroup")
 
 # The limits the host applies to the cgroup are the ones asked for.
 os.makedirs(os.path.join(tmp, "limits"))
-b = H.Box("hostile-cli-limits", None, 29855, workdir=os.path.join(tmp, "limits"), code_dir=code,
+b = H.Box("hostile-cli-limits", None, PORT_55, workdir=os.path.join(tmp, "limits"), code_dir=code,
           limits={"memory-mb": 96, "pids": 24, "cpu-percent": 25})
 b.wait_started()
 T.ok(b.wait_http() is not None, "an idle app runs (control)", b.describe())
@@ -111,10 +122,10 @@ T.ok(frac is not None and abs(frac - 0.25) < 0.01, "cpu quota is 25%% of a CPU (
 # Same app id started again (another data dir): the running sandbox must not be touched.
 d2 = os.path.join(tmp, "dup")
 os.makedirs(d2)
-dup = H.Box("hostile-cli-limits", None, 29856, workdir=d2, code_dir=code)
+dup = H.Box("hostile-cli-limits", None, PORT_56, workdir=d2, code_dir=code)
 dup.wait_event("started", 10)
 time.sleep(1)
-st, _ = H.http_get(29855, "/")
+st, _ = H.http_get(PORT_55, "/")
 T.ok(st == 200 and b.proc.poll() is None and not any(
     e.get("event") == "exited" for e in b.events),
     "starting a second sandbox with a running app's id does not kill the running one",
@@ -125,7 +136,7 @@ H.force_remove_cgroups(b.cgroups + dup.cgroups)
 H.check_nothing_left(b, "limits app")
 
 # Log flood: the log file stays within --log-bytes (one rotated copy allowed).
-fl = H.exec_box("hostile-cli-flood", "misc", 29857, ["/usr/bin/node", "/app/attack.js", "flood", "16"],
+fl = H.exec_box("hostile-cli-flood", "misc", PORT_57, ["/usr/bin/node", "/app/attack.js", "flood", "16"],
                 limits={"log-bytes": 65536}, timeout=60)
 sizes = [os.path.getsize(p) for p in (fl.log, fl.log + ".1") if os.path.exists(p)]
 T.ok(fl.exited is not None, "flood: the program ended", fl.describe())
@@ -136,7 +147,7 @@ T.ok(not others, "flood: no further rotated logs pile up", others)
 H.check_nothing_left(fl, "flood")
 
 # Forged events: what the app prints never enters the tool's JSON event stream.
-fk = H.exec_box("hostile-cli-fake", "misc", 29859, ["/usr/bin/node", "/app/attack.js", "fake"], timeout=60)
+fk = H.exec_box("hostile-cli-fake", "misc", PORT_59, ["/usr/bin/node", "/app/attack.js", "fake"], timeout=60)
 kinds = [e.get("event") for e in fk.events]
 T.ok(kinds == ["started", "exited"] and len(fk.stdout_raw) == 2,
      "fake: the tool's stdout holds only its own two events (%s)" % kinds, fk.describe())
@@ -148,7 +159,7 @@ T.ok(fk.started is not None and fk.started.get("pid") != 1 and "forged" not in s
 H.check_nothing_left(fk, "fake")
 
 # Orphans: the sandbox's init reaps them.
-orp = H.exec_box("hostile-cli-orphans", "misc", 29858, ["/usr/bin/node", "/app/attack.js", "orphans", "20"],
+orp = H.exec_box("hostile-cli-orphans", "misc", PORT_58, ["/usr/bin/node", "/app/attack.js", "orphans", "20"],
                  timeout=60)
 r = orp.results()
 T.ok(r.get("done") is True and r.get("zombies") == [],

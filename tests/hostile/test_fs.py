@@ -12,11 +12,15 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
+P = H.ports(29500, 29549)
+PORT_1 = P()
+PORT_2 = P()
 
 R = H.CANARY[-8:]
 tmp = H.tmpdir("fs")
@@ -33,7 +37,7 @@ os.makedirs(vdir)
 vcode = H.copy_app("victim", os.path.join(vdir, "code"))
 with open(os.path.join(vcode, "secret.txt"), "w") as f:
     f.write(VICTIM_SECRET + "\n")
-victim = H.Box("hostile-fs-victim", None, 29501, workdir=vdir, code_dir=vcode)
+victim = H.Box("hostile-fs-victim", None, PORT_1, workdir=vdir, code_dir=vcode)
 victim.wait_started()
 vbody = victim.wait_http()
 T.ok(vbody is not None and ("DATA-" + VICTIM_SECRET) in vbody,
@@ -164,7 +168,7 @@ before = {p: H.sha256_file(p) for p in watch}
 code_before = sorted(os.listdir(acode))
 su_mode = os.stat("/usr/bin/su").st_mode
 
-att = H.exec_box("hostile-fs-attacker", None, 29502,
+att = H.exec_box("hostile-fs-attacker", None, PORT_2,
                  ["/usr/bin/node", "/app/attack.js", json.dumps(spec)], workdir=adir,
                  code_dir=acode, timeout=60)
 res = H.check_exec_ran(att, "fs attack")

@@ -12,12 +12,15 @@ import os
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
 N = 10
+P = H.ports(29800, 29849)
+PORTS = [P() for _ in range(N)]
 boxes = []
 secrets = []
 for i in range(N):
@@ -27,21 +30,21 @@ for i in range(N):
     with open(os.path.join(code, "secret.txt"), "w") as f:
         f.write(sec + "\n")
     secrets.append(sec)
-    boxes.append(H.Box("hostile-many-%d" % i, None, 29801 + i, workdir=d, code_dir=code,
+    boxes.append(H.Box("hostile-many-%d" % i, None, PORTS[i], workdir=d, code_dir=code,
                        limits={"memory-mb": 96, "pids": 32}))
 for i, b in enumerate(boxes):
     b.wait_started()
 up = [b.wait_http("/secret", timeout=40) for b in boxes]
 T.ok(all(u is not None for u in up), "all %d tenants serve at once" % N,
      "\n".join(b.describe() for b, u in zip(boxes, up) if u is None)[:3000])
-T.ok(all(u and u.startswith("TENANT-hostile-many-%d-" % i) for i, u in enumerate(up)),
+T.ok(all(u and u.startswith("TENANT-%s-" % boxes[i].app_id) for i, u in enumerate(up)),
      "each tenant serves its own secret", up)
 uids = [sorted(b.uids) for b in boxes]
 T.ok(len({tuple(u) for u in uids}) == N, "each tenant runs as its own host uid", uids)
 
 for i, b in enumerate(boxes):
     others = [j for j in range(N) if j != i]
-    q = {"ports": [29801 + j for j in others],
+    q = {"ports": [PORTS[j] for j in others],
          "paths": [os.path.join(boxes[j].code, "secret.txt") for j in others] +
                   [os.path.join(boxes[j].data, "secret.txt") for j in others] +
                   [os.path.join(boxes[j].data, "data.img") for j in others],
@@ -62,7 +65,7 @@ for i, b in enumerate(boxes):
     T.ok(r["own"].endswith(secrets[i]), "tenant %d still has its own data" % i)
 
 after = [H.http_get(b.port, "/secret") for b in boxes]
-T.ok(all(st == 200 and body.startswith("TENANT-hostile-many-%d-" % i)
+T.ok(all(st == 200 and body.startswith("TENANT-%s-" % boxes[i].app_id)
          for i, (st, body) in enumerate(after)), "every tenant is undisturbed after the probes",
      after)
 for i, b in enumerate(boxes):

@@ -13,11 +13,20 @@ import socket
 import sys
 import threading
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
+P = H.ports(29550, 29599)
+PORT_51 = P()
+PORT_52 = P()
+PORT_53 = P()
+PORT_54 = P()
+PORT_55 = P()
+PORT_56 = P()
+PORT_57 = P()
 
 tmp = H.tmpdir("net")
 R = H.CANARY[-8:]
@@ -47,11 +56,11 @@ def listen(name, family, addr):
     threading.Thread(target=serve, args=(name, s), daemon=True).start()
 
 
-listen("loopback", socket.AF_INET, ("127.0.0.1", 29551))
-listen("any", socket.AF_INET, ("0.0.0.0", 29552))
+listen("loopback", socket.AF_INET, ("127.0.0.1", PORT_51))
+listen("any", socket.AF_INET, ("0.0.0.0", PORT_52))
 have6 = True
 try:
-    listen("loopback6", socket.AF_INET6, ("::1", 29555))
+    listen("loopback6", socket.AF_INET6, ("::1", PORT_55))
 except OSError:
     have6 = False
 unix_path = os.path.join(tmp, "fcgi.sock")
@@ -69,17 +78,17 @@ for line in os.popen("ip -o -4 addr show 2>/dev/null").read().splitlines():
             host_ips.append(ip)
 
 spec = {
-    "tcp": [["1.1.1.1", 443], ["8.8.8.8", 53], ["93.184.215.14", 80], ["127.0.0.1", 29551],
-            ["127.0.0.1", 29552], ["127.0.0.53", 53], ["10.0.2.2", 80], ["172.17.0.1", 80],
-            ["169.254.169.254", 80]] + [[ip, 29552] for ip in host_ips],
-    "tcp6": [["::1", 29555], ["2606:4700:4700::1111", 443]],
+    "tcp": [["1.1.1.1", 443], ["8.8.8.8", 53], ["93.184.215.14", 80], ["127.0.0.1", PORT_51],
+            ["127.0.0.1", PORT_52], ["127.0.0.53", 53], ["10.0.2.2", 80], ["172.17.0.1", 80],
+            ["169.254.169.254", 80]] + [[ip, PORT_52] for ip in host_ips],
+    "tcp6": [["::1", PORT_55], ["2606:4700:4700::1111", 443]],
     "udp": [["8.8.8.8", 53], ["1.1.1.1", 53], ["127.0.0.53", 53]],
     "dns": ["example.com", "one.one.one.one"],
     "unix": [unix_path, "/run/appforge/fcgi.sock", "/var/run/nscd/socket",
              "/run/systemd/private", "/var/run/docker.sock"],
     "abstract": [abstract, "/tmp/.X11-unix/X0"],
 }
-att = H.exec_box("hostile-net-attacker", "net", 29556,
+att = H.exec_box("hostile-net-attacker", "net", PORT_56,
                  ["/usr/bin/node", "/app/attack.js", json.dumps(spec)], timeout=60)
 res = H.check_exec_ran(att, "net attack")
 
@@ -113,7 +122,11 @@ if not have6:
 H.check_nothing_left(att, "net attacker")
 
 # Run mode: the server tries to listen on other ports; only its own port may be open.
-srv = H.Box("hostile-net-server", "net", 29557)
+sdir = H.tmpdir("net-server")
+scode = H.copy_app("net", os.path.join(sdir, "code"))
+with open(os.path.join(scode, "extra.json"), "w") as f:
+    json.dump([PORT_53, PORT_54], f)
+srv = H.Box("hostile-net-server", None, PORT_57, workdir=sdir, code_dir=scode)
 srv.wait_started()
 body = srv.wait_http()
 T.ok(body is not None, "the net server answers on its own port (control)", srv.describe())
@@ -122,7 +135,7 @@ try:
 except ValueError:
     extra = {}
 T.diag("listen attempts inside: %s" % json.dumps(extra))
-for port in (29553, 29554):
+for port in (PORT_53, PORT_54):
     T.ok(not H.port_open(port), "the app's own listen(%d) opened nothing on the host" % port)
     for ip in host_ips:
         T.ok(not H.port_open(port, ip), "the app's own listen(%d) opened nothing on %s" % (port, ip))

@@ -14,11 +14,14 @@ import re
 import socket
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
+P = H.ports(29600, 29649)
+PORT_1 = P()
 
 tmp = H.tmpdir("proc")
 secret_file = os.path.join(tmp, "inherited-secret.txt")
@@ -33,7 +36,7 @@ master, slave = os.openpty()
 with open("/proc/1/cmdline", "rb") as f:
     host_init = f.read().replace(b"\0", b" ").decode().strip()
 spec = {"canary_rev": H.CANARY[::-1], "host_pid": os.getpid()}
-box = H.exec_box("hostile-proc", "proc", 29601,
+box = H.exec_box("hostile-proc", "proc", PORT_1,
                  ["/usr/bin/node", "/app/attack.js", json.dumps(spec)],
                  pass_fds=tuple(leaked), stdin=slave, timeout=60)
 res = H.check_exec_ran(box, "proc attack")
@@ -51,7 +54,7 @@ allowed = {"PORT", "APP_ID", "DATA_DIR", "NODE_ENV", "HOME", "PATH", "LISTEN_FDS
 T.ok(set(env) <= allowed, "environment holds only the documented variables",
      sorted(set(env) - allowed))
 T.ok(env.get("NODE_ENV") == "production" and env.get("DATA_DIR") == "/data" and
-     env.get("APP_ID") == "hostile-proc" and env.get("PORT") == "29601",
+     env.get("APP_ID") == box.app_id and env.get("PORT") == str(PORT_1),
      "PORT, APP_ID, DATA_DIR, NODE_ENV are set as the contract says", env)
 T.ok(not any(k.startswith("AF_") for k in env), "no AF_* variable inside", sorted(env))
 child_env = res.get("child_env") or ""

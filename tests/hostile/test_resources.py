@@ -11,11 +11,23 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
+P = H.ports(29700, 29749)
+PORT_1 = P()
+PORT_2 = P()
+PORT_3 = P()
+PORT_4 = P()
+PORT_5 = P()
+PORT_6 = P()
+PORT_7 = P()
+PORT_8 = P()
+PORT_9 = P()
+PORT_10 = P()
 MB = 1024 * 1024
 NODE = "/usr/bin/node"
 
@@ -32,7 +44,7 @@ def exited(b):
 
 
 # Processes: spawning stops at the pids limit.
-b = run("hostile-res-fork", 29701, ["fork"], {"pids": 32, "memory-mb": 128})
+b = run("hostile-res-fork", PORT_1, ["fork"], {"pids": 32, "memory-mb": 128})
 r = b.results()
 T.ok(r.get("done") is True, "fork: the program reported", b.describe())
 T.ok(isinstance(r.get("forked"), int) and r.get("alive", 0) < 32 and r.get("error") is not None,
@@ -42,7 +54,7 @@ T.ok(len(b.host_pids) >= 1, "fork: the host saw the sandbox's processes")
 H.check_nothing_left(b, "fork")
 
 # A fork bomb with a wall-clock limit; the host must keep running commands.
-fb = H.Box("hostile-res-forkbomb", "bomb", 29702, mode="exec",
+fb = H.Box("hostile-res-forkbomb", "bomb", PORT_2, mode="exec",
            # perl's fork returns undef when refused and every child keeps forking: a
            # bomb that does not give up at the pids limit (unlike a shell, which exits).
            argv=["/usr/bin/perl", "-e", "fork while 1"],
@@ -67,7 +79,7 @@ T.ok(0 < peak[0] <= 32, "fork bomb: at most 32 processes at once in its cgroup (
 H.check_nothing_left(fb, "fork bomb")
 
 # Memory bomb: killed by the memory limit.
-b = run("hostile-res-mem", 29703, ["mem", "1024"], {"memory-mb": 64, "pids": 32})
+b = run("hostile-res-mem", PORT_3, ["mem", "1024"], {"memory-mb": 64, "pids": 32})
 r = b.results()
 ev = exited(b)
 T.ok(ev.get("reason") == "memory", "memory bomb: ends with reason memory (%s)" % ev.get("reason"),
@@ -82,7 +94,7 @@ T.ok(ev.get("signal") in (9, "SIGKILL", "KILL") or ev.get("exit_code") not in (0
 H.check_nothing_left(b, "memory bomb")
 
 # Busy loop: the CPU-time limit ends it.
-b = run("hostile-res-cpu", 29704, ["cpu"], {"cpu-seconds": 2, "wall-seconds": 60})
+b = run("hostile-res-cpu", PORT_4, ["cpu"], {"cpu-seconds": 2, "wall-seconds": 60})
 ev = exited(b)
 T.ok(ev.get("reason") == "timeout", "busy loop: --cpu-seconds 2 ends it with reason timeout",
      b.describe())
@@ -91,7 +103,7 @@ T.ok(isinstance(ev.get("cpu_usec"), int) and ev["cpu_usec"] > 0, "busy loop: cpu
 H.check_nothing_left(b, "busy loop")
 
 # Idle forever: the wall-clock limit ends it.
-b = run("hostile-res-wall", 29705, ["sleep"], {"wall-seconds": 2})
+b = run("hostile-res-wall", PORT_5, ["sleep"], {"wall-seconds": 2})
 ev = exited(b)
 T.ok(ev.get("reason") == "timeout", "sleeper: --wall-seconds 2 ends it with reason timeout",
      b.describe())
@@ -104,8 +116,8 @@ def free_bytes(path):
 
 
 # Disk fill in /data and /tmp: refused at the quota, the host disk barely moves.
-for where, port, lim in (("/data", 29706, {"data-mb": 8, "tmp-mb": 64}),
-                         ("/tmp", 29707, {"tmp-mb": 8, "data-mb": 8})):
+for where, port, lim in (("/data", PORT_6, {"data-mb": 8, "tmp-mb": 64}),
+                         ("/tmp", PORT_7, {"tmp-mb": 8, "data-mb": 8})):
     probe = H.tmpdir("res-free")
     before = free_bytes(probe)
     b = run("hostile-res-fill" + where.replace("/", "-"), port, ["fill", where + "/fill", "64"],
@@ -121,7 +133,7 @@ for where, port, lim in (("/data", 29706, {"data-mb": 8, "tmp-mb": 64}),
     H.check_nothing_left(b, "fill " + where)
 
 # A huge single file: RLIMIT_FSIZE refuses it (EFBIG, or SIGXFSZ).
-b = run("hostile-res-bigfile", 29708, ["bigfile", "/data/big"],
+b = run("hostile-res-bigfile", PORT_8, ["bigfile", "/data/big"],
         {"fsize-mb": 4, "data-mb": 32, "memory-mb": 128})
 r = b.results()
 ev = exited(b)
@@ -134,14 +146,14 @@ else:
 H.check_nothing_left(b, "huge file")
 
 # Descriptors: RLIMIT_NOFILE holds.
-b = run("hostile-res-nofile", 29709, ["nofile"], {"nofile": 64})
+b = run("hostile-res-nofile", PORT_9, ["nofile"], {"nofile": 64})
 r = b.results()
 T.ok(r.get("done") is True and r.get("error") == "EMFILE" and r.get("opened", 10 ** 6) < 64,
      "nofile: EMFILE below 64 descriptors (opened %s)" % r.get("opened"), b.describe())
 H.check_nothing_left(b, "nofile")
 
 # Inodes in /tmp: a tmpfs without an inode cap would let an app eat kernel memory.
-b = run("hostile-res-inodes", 29710, ["inodes", "/tmp/many", "200000"],
+b = run("hostile-res-inodes", PORT_10, ["inodes", "/tmp/many", "200000"],
         {"tmp-mb": 8, "memory-mb": 128}, timeout=120)
 r = b.results()
 ev = exited(b)

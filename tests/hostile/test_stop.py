@@ -13,17 +13,24 @@ import signal
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
 T = H.TAP
 H.require_sandbox()
+P = H.ports(29750, 29799)
+PORT_51 = P()
+PORT_52 = P()
+PORT_53 = P()
+PORT_54 = P()
+PORT_55 = P()
 
 SCENARIOS = [
-    ("doublefork", ["doublefork"], signal.SIGTERM, 29751),
-    ("ignoreterm", ["ignoreterm"], signal.SIGTERM, 29752),
-    ("stopself", ["stopself"], signal.SIGINT, 29753),
-    ("everything", ["doublefork", "ignoreterm", "stopself", "spin", "forkloop"], signal.SIGTERM, 29754),
+    ("doublefork", ["doublefork"], signal.SIGTERM, PORT_51),
+    ("ignoreterm", ["ignoreterm"], signal.SIGTERM, PORT_52),
+    ("stopself", ["stopself"], signal.SIGINT, PORT_53),
+    ("everything", ["doublefork", "ignoreterm", "stopself", "spin", "forkloop"], signal.SIGTERM, PORT_54),
 ]
 
 
@@ -54,14 +61,14 @@ for name, modes, sig, port in SCENARIOS:
     H.check_nothing_left(b, name)
 
 # The tool dies without a chance to clean up: the app must not outlive it.
-b, n = start("toolkilled", ["doublefork", "ignoreterm", "stopself"], 29755)
+b, n = start("toolkilled", ["doublefork", "ignoreterm", "stopself"], PORT_55)
 T.ok(n >= 3, "toolkilled: processes running before the kill (%d)" % n)
 b.proc.send_signal(signal.SIGKILL)
 b.proc.wait()
 left = b.leftovers(wait=10.0)
 T.ok(not left["pids"] and not left["uid_pids"] and not left["cgroup_pids"],
      "toolkilled: no process of the sandbox survives the tool's SIGKILL", json.dumps(left))
-T.ok(not H.port_open(29755), "toolkilled: the port is closed")
+T.ok(not H.port_open(PORT_55), "toolkilled: the port is closed")
 if left["cgroups"]:
     T.diag("toolkilled: cgroups left behind: %s" % left["cgroups"])
 H.force_remove_cgroups(b.cgroups)

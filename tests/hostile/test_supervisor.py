@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile as H  # noqa: E402
 
@@ -30,7 +31,7 @@ tmp = H.tmpdir("sup")
 state = os.path.join(tmp, "state")
 apps = os.path.join(state, "apps")
 os.makedirs(apps)
-PMIN, PMAX, UID_BASE = 29880, 29889, 298800
+PMIN, PMAX, UID_BASE = 29880, 29889, H.UID_BASE  # per-run uids: see hostile.py
 conf = os.path.join(tmp, "appforge.conf")
 with open(conf, "w") as f:
     f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = %d\n"

@@ -147,6 +147,48 @@ r = Run(tmp, 'sbcli7', 29008, code, mode='exec', cmd=['/bin/sh', '-c', 'exit 0']
 ex = r.finish()
 ok(ex and ex['exit_code'] == 0 and ex['reason'] == 'exited', 'exec: clean exit, reason exited', ex)
 
+# 7b. listen with an options object and a callback; a WebSocket-style upgrade works
+UPGRADE = r'''
+const http = require('http');
+const srv = http.createServer((q, s) => s.end('plain'));
+srv.on('upgrade', (req, sock) => {
+  sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+  sock.on('data', d => sock.write('echo:' + d));
+});
+let cb = false;
+srv.on('listening', () => console.log('listening event, callback ran first:', cb));
+srv.listen({port: 3000, host: '::'}, () => { cb = true; });
+'''
+code6 = app_dir(tmp, 'upgrade', UPGRADE)
+r = Run(tmp, 'sbcli10', 29012, code6, extra=['--uid', str(UID + 7)])
+status, body = http_get(29012, '/')
+ok(status == 200 and body == 'plain', 'listen({port, host}, cb) serves the assigned port', body)
+import socket as _s2
+ws = _s2.create_connection(('127.0.0.1', 29012), timeout=5)
+ws.sendall(b'GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')
+got = b''
+while b'\r\n\r\n' not in got:
+    chunk = ws.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+ws.sendall(b'ping')
+time.sleep(0.2)
+got += ws.recv(4096)
+ws.close()
+ok(got.startswith(b'HTTP/1.1 101') and got.endswith(b'echo:ping'), 'an upgraded connection works', got)
+ex = r.stop()
+ok(ex and 'listening event' in r.logtext(), 'the listening event fired', r.logtext())
+
+# 7c. the log is capped: rotated to .1 beyond --log-bytes
+r = Run(tmp, 'sbcli11', 29013, code, mode='exec', cmd=['/usr/bin/node', '-e',
+        'for (let i = 0; i < 3000; i++) console.log("x".repeat(99))'],
+        extra=['--uid', str(UID + 8), '--log-bytes', '100000'])
+ex = r.finish()
+sizes = [os.path.getsize(p) if os.path.exists(p) else -1 for p in (r.log, r.log + '.1')]
+ok(ex and ex['exit_code'] == 0 and 0 <= sizes[0] <= 100000 and sizes[1] == 100000,
+   'a 300 kB output leaves at most 2 x 100 kB of log (%s)' % sizes, ex)
+
 # 8. errors are clear
 import socket as _s
 busy = _s.socket()

@@ -88,7 +88,7 @@ def single_cases():
         path = os.path.join(CASES, name)
         if os.path.isdir(path):
             continue
-        text = open(path, encoding="utf-8").read()
+        text = open(path, encoding="utf-8", newline="").read()
         m = re.search(r"expect:\s*([^\n]*?)\s*(?:-->|\*/)?\s*$", "\n".join(text.splitlines()[:3]), re.M)
         if not ok(m is not None, "%s: has an expect: header" % name):
             continue
@@ -107,7 +107,7 @@ def dir_cases():
             for f in names:
                 rel = os.path.relpath(os.path.join(root, f), path)
                 if rel != "EXPECT":
-                    files[rel] = open(os.path.join(root, f), encoding="utf-8").read()
+                    files[rel] = open(os.path.join(root, f), encoding="utf-8", newline="").read()
         expected = []
         for line in open(os.path.join(path, "EXPECT"), encoding="utf-8"):
             toks = line.split()
@@ -147,6 +147,9 @@ def limits():
                        (b'{"files": {"a.js": 1}}', "a file that is not a string"), (b"[]", "array input")):
         rc, out, err = run_scan(data)
         ok(rc == 2 and out is None and "scan.js:" in err, "refuses %s" % what, "exit %d, stderr %s" % (rc, err))
+    rc, out, err = scan_files({"crlf.js": "a;\r\nb;\r\n  eval(1);\r\n", "cr.js": "a;\rb;\reval(1);", "ls.js": "a;\u2028b;\u2029eval(1);"})
+    got = sorted((f["file"], f["line"], f["column"]) for f in (out or {}).get("findings", []))
+    ok(got == [("cr.js", 3, 1), ("crlf.js", 3, 3), ("ls.js", 3, 1)], "lines counted as acorn counts them (CRLF, CR, U+2028/9)", got)
     rc, out, err = scan_files({})
     ok(rc == 0 and out == {"verdict": "pass", "findings": []}, "no files: pass")
     rc, out, err = scan_files({"server.js": "", "README.md": "eval(child_process)", "style.css": "body{}"})

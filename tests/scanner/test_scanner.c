@@ -142,7 +142,7 @@ static void test_real(void)
 		json_object_put(num);
 	}
 	{
-		struct scanner_limits lim = { 10000, 64, SCANNER_MAX_OUTPUT, SCANNER_HEAP_MB, SCANNER_AS_MB };
+		struct scanner_limits lim = { 10000, 10, 64, SCANNER_MAX_OUTPUT, SCANNER_HEAP_MB, SCANNER_AS_MB };
 
 		rc = scan("block", real_js, &lim, good, &res, err, sizeof err);
 		ok(rc == 0 && strcmp(verdict_of(res), "block") == 0 &&
@@ -164,8 +164,9 @@ static void test_fakes(void)
 	struct json_object *files = files_of("server.js", "console.log(1);\n");
 	/* hang: for the scripts that never finish; fast: for the others, with room for a
 	 * slow start of node on a loaded machine. */
-	struct scanner_limits hang = { 1500, 1 << 20, 4096, 256, SCANNER_AS_MB };
-	struct scanner_limits fast = { 60000, 1 << 20, 4096, 256, SCANNER_AS_MB };
+	struct scanner_limits hang = { 1500, 30, 1 << 20, 4096, 256, SCANNER_AS_MB };
+	struct scanner_limits fast = { 60000, 30, 1 << 20, 4096, 256, SCANNER_AS_MB };
+	struct scanner_limits cpu = { 60000, 1, 1 << 20, 4096, 256, SCANNER_AS_MB };
 	struct json_object *res;
 	char err[256];
 	const char *js;
@@ -186,6 +187,12 @@ static void test_fakes(void)
 	rc = scan("block", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0,
 	   "a scanner spinning without reading its input is killed too");
+	json_object_put(res);
+
+	rc = scan("block", js, &cpu, files, &res, err, sizeof err);
+	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
+	   strstr(finding_field(res, 0, "message"), "CPU time"),
+	   "a scanner spinning past its CPU limit is stopped (%s)", finding_field(res, 0, "message"));
 	json_object_put(res);
 
 	js = write_script("closed.js", "process.stdout.end(); process.stderr.end(); setTimeout(() => {}, 600000);\n");

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """stack.py: runs the real appforge stack (appforged + nginx, ops's tests/e2e/harness.py)
-for the browser tests, in the port range 32000-32499: https on BASE, http on BASE+1,
-apps on BASE+10..BASE+99, with BASE the first of 32000, 32100, ... 32400 whose ports are
-free (other worktrees of this machine may be running the same test at the same time).
+for the browser tests, in the port range 32000-32499. The harness takes a free slot of
+ten ports (held with a lock) in a 100-port range; if nginx still loses a race for its
+ports, the next range is tried (other build trees may run this test at the same time).
 
 Prints one line "READY {json}" with the base URL and the admin's credentials once the
 stack answers /api/health (or "SKIP reason" when the host lacks a part), then runs
@@ -11,7 +11,6 @@ removes its temporary state directory."""
 import json
 import os
 import signal
-import socket
 import sys
 import traceback
 
@@ -22,27 +21,16 @@ import harness  # noqa: E402
 BASES = (32000, 32100, 32200, 32300, 32400)
 
 
-def ports_free(base):
-    """Whether the listener ports of a base are free right now (nginx may still lose a
-    race for them: start() failing with EADDRINUSE moves on to the next base too)."""
-    for port in (base, base + 1):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-
-
 def start_instance():
     last = None
     for base in BASES:
-        if not ports_free(base):
-            last = "ports %d-%d are in use" % (base, base + 1)
+        try:
+            inst = harness.Instance("web", base)
+        except RuntimeError as e:
+            if "no free ports" not in str(e):
+                raise
+            last = str(e)
             continue
-        inst = harness.Instance("web", base)
         try:
             inst.start()
             return inst

@@ -9,7 +9,8 @@ const handler = (req, res) => {
   res.end(JSON.stringify({ extra }));
 };
 http.createServer(handler).listen(process.env.PORT, () => {
-  for (const [p, h] of [[29553, '0.0.0.0'], [29554, '127.0.0.1'], [0, '0.0.0.0']]) {
+  const [p1, p2] = JSON.parse(require('fs').readFileSync('/app/extra.json', 'utf8'));
+  for (const [p, h] of [[p1, '0.0.0.0'], [p2, '127.0.0.1'], [0, '0.0.0.0']]) {
     const s = http.createServer(handler);
     s.on('error', (e) => { extra[h + ':' + p] = e.code || e.message; });
     s.listen(p, h, () => { extra[h + ':' + p] = 'LISTENING:' + JSON.stringify(s.address()); });

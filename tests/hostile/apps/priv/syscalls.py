@@ -21,7 +21,7 @@ NR = dict(unshare=272, mount=165, umount2=166, pivot_root=155, chroot=161, ptrac
           swapon=167, settimeofday=164, sethostname=170, syslog=103, iopl=172, ioperm=173,
           process_vm_readv=310, fsopen=430, open_tree=428, setuid=105, setgid=106,
           setgroups=116, quotactl=179, pidfd_getfd=438, pidfd_open=434, vhangup=153,
-          clock_settime=227, mknod=133, clone=56, clone3=435, lookup_dcookie=212, fanotify_init=300)
+          clock_settime=227, mknod=133, clone=56, clone3=435, ioprio_set=251, lookup_dcookie=212, fanotify_init=300)
 C = dict(NEWNS=0x20000, NEWCGROUP=0x2000000, NEWUTS=0x4000000, NEWIPC=0x8000000,
          NEWUSER=0x10000000, NEWPID=0x20000000, NEWNET=0x40000000)
 
@@ -168,6 +168,12 @@ tests["mknod_block"] = lambda: os.mknod("/tmp/blk", 0o600 | 0o060000, os.makedev
 tests["mknod_char_mem"] = lambda: os.mknod("/tmp/mem", 0o600 | 0o020000, os.makedev(1, 1))
 tests["raw_socket_icmp"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, 1).fileno()
 tests["packet_socket"] = lambda: socket.socket(17, socket.SOCK_RAW, 0x0300).fileno()
+# Scheduling: a real-time or higher-priority app could starve the host.
+tests["sched_fifo"] = lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+tests["sched_rr"] = lambda: os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(1))
+tests["nice_negative"] = lambda: os.setpriority(os.PRIO_PROCESS, 0, -5)
+tests["ioprio_realtime"] = lambda: call("ioprio_set", 1, 0, (1 << 13) | 0)  # IOPRIO_CLASS_RT
+tests["raise_rtprio"] = lambda: resource.setrlimit(resource.RLIMIT_RTPRIO, (50, 50))
 tests["raise_nofile_hard"] = lambda: resource.setrlimit(
     resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1] + 1,) * 2)
 tests["raise_fsize_hard"] = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (-1, -1))
@@ -203,6 +209,29 @@ def write_init_mem():
 
 
 tests["write_init_mem"] = write_init_mem
+
+
+def run_code(code):
+    """Runs raw x86-64 machine code; returns its eax as a signed 32-bit int."""
+    import mmap
+    m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    m.write(code)
+    fn = ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(m)))
+    r = fn() & 0xFFFFFFFF
+    r = r - (1 << 32) if r & 0x80000000 else r
+    if r < 0:
+        raise OSError(-r, os.strerror(-r))
+    return "ret %d" % r
+
+
+# Other syscall ABIs, the classic way around a filter that checks only the numbers:
+# x32 (nr | 0x40000000 through `syscall`) and i386 (`int 0x80`).
+X32_UNSHARE_USER = bytes.fromhex("bf00000010" "b810010040" "0f05" "c3")
+I386_UNSHARE_USER = bytes.fromhex("53" "bb00000010" "b836010000" "cd80" "5b" "c3")
+I386_PTRACE_TRACEME = bytes.fromhex("53" "31db" "b81a000000" "cd80" "5b" "c3")
+tests["x32_unshare_user"] = lambda: run_code(X32_UNSHARE_USER)
+tests["i386_unshare_user"] = lambda: run_code(I386_UNSHARE_USER)
+tests["i386_ptrace_traceme"] = lambda: run_code(I386_PTRACE_TRACEME)
 tests["write_core_pattern"] = lambda: write_file("/proc/sys/kernel/core_pattern", b"|/tmp/x")
 tests["write_drop_caches"] = lambda: write_file("/proc/sys/vm/drop_caches", b"1")
 tests["write_sysrq_trigger"] = lambda: write_file("/proc/sysrq-trigger", b"h")
