@@ -439,6 +439,11 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 		log_warn("log of %s: %s", ctx->param, err);
 		return json_object_new_string("");
 	}
+	/* An app may print anything: the JSON answer carries valid UTF-8 only. */
+	if (!util_utf8_valid(text, len))
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)text[i] >= 0x80)
+				text[i] = '?';
 	o = json_object_new_string_len(text, (int)len);
 	free(text);
 	return o;
