@@ -336,8 +336,16 @@ static int reserve_run(struct hctx *ctx, long long *run_id)
 		return -1;
 	}
 	if (rc != DB_OK || db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		struct db_app a;
+		char e2[256];
 		db_rollback(ctx->db);
-		h_internal(ctx, "run reserve", err);
+		memset(&a, 0, sizeof(a));
+		/* The run's foreign key fails when a delete came first. */
+		if (db_app_get(ctx->db, ctx->param, NULL, &a, e2, sizeof(e2)) == DB_NOTFOUND)
+			h_not_found(ctx);
+		else
+			h_internal(ctx, "run reserve", err);
+		db_app_clear(&a);
 		return -1;
 	}
 	*run_id = r.id;
@@ -431,6 +439,11 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 		log_warn("log of %s: %s", ctx->param, err);
 		return json_object_new_string("");
 	}
+	/* An app may print anything: the JSON answer carries valid UTF-8 only. */
+	if (!util_utf8_valid(text, len))
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)text[i] >= 0x80)
+				text[i] = '?';
 	o = json_object_new_string_len(text, (int)len);
 	free(text);
 	return o;
@@ -580,6 +593,7 @@ void h_app_run(struct hctx *ctx)
 			goto out;
 		}
 	}
+	long long t_mat = mono_ms();
 	if (sup_start(ctx, &port) < 0) {
 		if (run_id)
 			release_run(ctx, run_id, "crashed");
@@ -596,9 +610,11 @@ void h_app_run(struct hctx *ctx)
 		}
 		db_app_clear(&b);
 	}
+	long long t_started = mono_ms();
 	if (wait_answering(ctx, port) < 0)
 		goto out;
-	log_info("app %s running on port %d", ctx->param, port);
+	log_info("app %s running on port %d (sandbox start %lld ms, until it answered %lld ms)",
+		 ctx->param, port, t_started - t_mat, mono_ms() - t_started);
 	answer_app(ctx, 200, ctx->param);
 out:
 	json_object_put(files);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,7 +86,13 @@ static void spawn_supervisor(int listen_fd, const void *oldmask)
 		return;
 	}
 	if (pid == 0) {
+		pid_t parent = getppid();
 		child_setup(listen_fd, oldmask);
+		/* A master that dies (even by SIGKILL) takes the supervisor, and so every
+		 * sandbox, along: the next master's supervisor then owns the socket and the
+		 * ports, with nothing left over to reconcile but what the database says. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(1);
 		/* The supervisor prints "ready" on stdout: to the log with the rest. */
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		if (master_config_path)

@@ -24,10 +24,24 @@
 #include "common/afjwt.h"
 #include "common/log.h"
 #include "common/password.h"
+#include "common/util.h"
 #include "db/db.h"
 #include "fcgi/handler.h"
 
 #define WORKER_IO_TIMEOUT_S 30
+
+/* The I/O timeout: WORKER_IO_TIMEOUT_S, or $APPFORGED_IO_TIMEOUT (1..3600 seconds) so
+ * that a test can watch a stalled peer being dropped without waiting half a minute. */
+static struct timeval io_timeout_value(void)
+{
+	const char *e = getenv("APPFORGED_IO_TIMEOUT");
+	long long v;
+	struct timeval tv = { WORKER_IO_TIMEOUT_S, 0 };
+
+	if (e && util_parse_ll(e, 1, 3600, &v) == 0)
+		tv.tv_sec = (time_t)v;
+	return tv;
+}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -122,7 +136,7 @@ void worker_main(const struct conf *c, int listen_fd)
 	struct sigaction sa;
 	sigset_t block, waitmask;
 	pid_t master = getppid();
-	const struct timeval io_timeout = { WORKER_IO_TIMEOUT_S, 0 };
+	const struct timeval io_timeout = io_timeout_value();
 
 	/* A worker never outlives its master. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -182,7 +196,7 @@ void worker_main(const struct conf *c, int listen_fd)
 			continue;
 		}
 		/* A peer that stalls mid-body or stops reading cannot hold this worker
-		 * forever: reads and writes give up after WORKER_IO_TIMEOUT_S. */
+		 * forever: reads and writes give up after the I/O timeout. */
 		setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &io_timeout, sizeof(io_timeout));
 		setsockopt(fr.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout, sizeof(io_timeout));
 		serve_one(&ws, &fr);

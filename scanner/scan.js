@@ -239,6 +239,12 @@ function declarePattern(pat, scope, kind, def, pending) {
 	}
 }
 
+/* Deep nesting overflows the stack of acorn or of the walk; other RangeErrors (a
+ * folded 'x'.repeat(-1)) are ordinary failures of one evaluation. */
+function isStackOverflow(e) {
+	return e instanceof RangeError && /call stack/i.test(String(e.message));
+}
+
 function isNode(x) {
 	return x !== null && typeof x === 'object' && typeof x.type === 'string';
 }
@@ -398,7 +404,7 @@ class Evaluator {
 		try {
 			r = this.val0(node, scope, depth + 1);
 		} catch (e) {
-			if (e instanceof RangeError) throw e;
+			if (isStackOverflow(e)) throw e;
 			r = [UNK];
 		}
 		if (!r || r.length === 0) r = [UNK];
@@ -725,7 +731,8 @@ class Evaluator {
 			case 'repeat': case 'padStart': case 'padEnd': {
 				const x = args.map((_, i) => a(i));
 				if (x.some((v) => v === undefined)) return [UNK];
-				if (name === 'repeat' && s.length * Number(x[0]) > FOLD_MAX) return [UNK];
+				if ((name === 'repeat' && s.length * Number(x[0]) > FOLD_MAX) ||
+				    ((name === 'padStart' || name === 'padEnd') && Number(x[0]) > FOLD_MAX)) return [UNK];
 				const r = String.prototype[name].apply(s, x);
 				return r === undefined ? [{ k: 'undef' }] : [str(r)];
 			}
@@ -1701,7 +1708,7 @@ function parseJs(src, modes) {
 				}),
 			};
 		} catch (e) {
-			if (e instanceof RangeError) return { error: 'nesting too deep to parse', loc: null };
+			if (isStackOverflow(e)) return { error: 'nesting too deep to parse', loc: null };
 			if (!(e instanceof SyntaxError)) throw e;
 			if (!first || (e.pos || 0) > (first.pos || 0)) first = e;
 		}
@@ -1732,7 +1739,7 @@ function analyzeJs(file, src, modes, ctx, parseSeverity, base) {
 		bindArguments(pending.calls);
 		fsn.walk(parsed.ast, parsed.ast.__scope, 'discard');
 	} catch (e) {
-		if (e instanceof RangeError) {
+		if (isStackOverflow(e)) {
 			if (parseSeverity) addFinding('parse-error', parseSeverity, file, null, 'nesting too deep to analyse', 'browser-warn');
 		} else {
 			/* A bug of the scanner must not let the file through unread. */

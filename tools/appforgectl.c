@@ -25,6 +25,7 @@
 #include "common/password.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "sandbox/supervisor_client.h"
 #include "fcgi/names.h"
 #include "tools/doctor.h"
 
@@ -251,6 +252,24 @@ static int user_add(int argc, char **argv)
 	return 0;
 }
 
+/* Asks the sandbox supervisor to kill a deleted app's processes (not running, or no
+ * supervisor at all because the daemon is stopped: nothing runs then). */
+static void stop_deleted_app(const char *id)
+{
+	char err[256];
+	struct json_object *req = json_object_new_object(), *resp = NULL;
+
+	json_object_object_add(req, "op", json_object_new_string("stop"));
+	json_object_object_add(req, "app_id", json_object_new_string(id));
+	json_object_object_add(req, "grace_ms", json_object_new_int(0));
+	json_object_object_add(req, "reason", json_object_new_string("deleted"));
+	if (supervisor_call(cf.supervisor_socket, req, &resp, 15000, err, sizeof(err)) < 0 &&
+	    access(cf.supervisor_socket, F_OK) == 0)
+		fprintf(stderr, "appforgectl: warning: app %s: %s\n", id, err);
+	json_object_put(req);
+	json_object_put(resp);
+}
+
 static int user_del(int argc, char **argv)
 {
 	char err[512], dir[4200], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
@@ -309,10 +328,16 @@ static int user_del(int argc, char **argv)
 		return fail("cannot delete user: %s%s", err, NULL);
 	}
 	for (size_t i = 0; i < nids; i++) {
-		/* TODO(lifecycle: stop on delete): the supervisor must kill running apps. */
+		/* The rows are gone, so no new run can start: kill what runs, then remove the
+		 * directory and the logs. */
+		stop_deleted_app(ids[i]);
 		snprintf(dir, sizeof(dir), "%s/%s", cf.apps_dir, ids[i]);
 		if (appfiles_remove_tree(dir, err, sizeof(err)) < 0)
 			fprintf(stderr, "appforgectl: warning: %s\n", err);
+		snprintf(dir, sizeof(dir), "%s/apps/%s.log", cf.log_dir, ids[i]);
+		unlink(dir);
+		snprintf(dir, sizeof(dir), "%s/apps/%s.log.1", cf.log_dir, ids[i]);
+		unlink(dir);
 	}
 	printf("deleted user %s and %zu apps\n", argv[1], nids);
 	free(ids);

@@ -36,6 +36,16 @@ def http_ok(port):
         return False
 
 
+def wait_http_ok(port, timeout):
+    """A first 200 within timeout seconds (a loaded host may need a while)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if http_ok(port):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def port_open(port):
     s = socket.socket()
     try:
@@ -246,7 +256,7 @@ def capacity_supervisor(sup, a, work):
         shutil.copytree(APP, os.path.join(d, "code"))
         os.makedirs(os.path.join(d, "data"))
         r = call(op="start", app_id=app_id, code_dir=os.path.join(d, "code"), data_dir=os.path.join(d, "data"))
-        if not r.get("ok") or not http_ok(r.get("port", 0)):
+        if not r.get("ok") or not wait_http_ok(r.get("port", 0), 30):
             failure = "app %d: %s" % (i, json.dumps(r)[:300])
             break
         count += 1

@@ -16,7 +16,7 @@ def main():
     t = Tap()
     d = Daemon(workers=2, extra_conf="log_level = debug\n")
     try:
-        d.init(users=("alice",)).start()
+        d.init(users=("alice",)).start(env=dict(os.environ, APPFORGED_IO_TIMEOUT="2"))
         tok = d.login("alice")
         w = d.wait_workers(2)
         t.ok(len(w) == 2, "two workers running (%r)" % w)
@@ -34,6 +34,26 @@ def main():
         w2 = d.wait_workers(2, exclude=(victim,))
         t.ok(len(w2) == 2 and victim not in w2, "a new worker replaced the killed one (%r -> %r)" % (w, w2))
         t.ok("killed by signal 9" in d.log(), "the master logged the death", d.log())
+
+        # A peer that stalls mid-body is dropped after the I/O timeout (2 s here) with a
+        # 400, and does not hold its worker: the others keep answering meanwhile.
+        body = b'{"username": "alice", "password": "alice-password-1"}'
+        params = fc.build_params("POST", "/api/auth/login", body, {"Content-Type": "application/json"})
+        stalls = []
+        for _ in range(2):  # both workers
+            s = fc.connect(d.sock, timeout=30)
+            s.sendall(fc.record(fc.BEGIN_REQUEST, struct.pack(">HB5x", fc.RESPONDER, 0))
+                      + fc.records(fc.PARAMS, fc.encode_params(params)) + fc.record(fc.STDIN, body[:5]))
+            stalls.append(s)
+        answers = []
+        for s in stalls:
+            try:
+                answers.append(fc.read_response(s).status)
+            except (OSError, ValueError) as e:
+                answers.append(repr(e))
+            s.close()
+        t.ok(answers == [400, 400], "stalled bodies are answered 400 after the I/O timeout (%r)" % answers)
+        t.ok(d.req("GET", "/api/health").status == 200, "both workers serve again afterwards")
 
         # A request in flight: params sent, body only half sent, then SIGTERM.
         body = ('{"files": %s, "name": "in flight"}' % __import__("json").dumps(app_files())).encode()

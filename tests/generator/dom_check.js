@@ -5,11 +5,16 @@
 // document.write, any <script>/<iframe>/<object> element created, any inline event
 // attribute is recorded as a violation.
 //
-// usage: node dom_check.js http://127.0.0.1:PORT   -> prints one JSON object:
-//   {"violations": [...], "texts": [...], "tags": [...], "html": "...", "scripts": [...]}
+// usage: node dom_check.js http://127.0.0.1:PORT [submit]   -> prints one JSON object:
+//   {"violations": [...], "texts": [...], "tags": [...], "html": "...", "scripts": [...],
+//    "submitted": bool, "errors": [...]}
+// With "submit", the first form on the page is filled in (by input type) and submitted
+// the way a browser would, so a test can check that the UI really creates an item;
+// "errors" holds the texts the page shows as errors afterwards.
 const vm = require('vm');
 
 const base = process.argv[2];
+const doSubmit = process.argv[3] === 'submit';
 const violations = [];
 let pending = 0;
 let lastActivity = Date.now();
@@ -82,6 +87,14 @@ class Element extends Node {
   get outerHTML() { return serialize(this); }
   set outerHTML(v) { violations.push('outerHTML set'); }
   insertAdjacentHTML() { violations.push('insertAdjacentHTML used'); }
+  // a <select>'s value is its selected option's (or its first option's)
+  get value() {
+    if (this.tagName !== 'SELECT') return this._value === undefined ? '' : this._value;
+    const opts = this.childNodes.filter((c) => c.tagName === 'OPTION');
+    const sel = opts.find((o) => o.selected) || opts[0];
+    return sel ? sel.value : '';
+  }
+  set value(v) { this._value = String(v); }
   querySelector() { return null; }
   querySelectorAll() { return []; }
   get classList() { const el = this; return { add(c) { el.className = ((el.className || '') + ' ' + c).trim(); }, remove() {}, toggle() {}, contains() { return false; } }; }
@@ -121,6 +134,31 @@ class Document {
   querySelector() { return null; }
   addEventListener() {}
   write() { violations.push('document.write used'); }
+}
+
+function find(n, pred, out) {
+  if (n instanceof Element) {
+    if (pred(n)) out.push(n);
+    for (const c of n.childNodes) find(c, pred, out);
+  }
+  return out;
+}
+
+// Fills in and submits the first form, as a user would.
+async function submitFirstForm(document) {
+  const form = find(document.body, (e) => e.tagName === 'FORM', [])[0];
+  if (!form) return false;
+  for (const el of find(form, (e) => e.tagName === 'INPUT' || e.tagName === 'TEXTAREA', [])) {
+    const type = el.tagName === 'TEXTAREA' ? 'textarea' : (el.type || 'text');
+    const sample = {
+      text: el.name === 'choices' ? 'one, two' : 'typed in the UI', textarea: 'typed in the UI',
+      number: '1', date: '2026-01-02', url: 'https://example.org/ui', email: 'ui@example.org',
+    };
+    if (type in sample) el.value = sample[type];
+  }
+  const ev = { type: 'submit', preventDefault() {}, target: form };
+  for (const fn of form.listeners.submit || []) await fn.call(form, ev);
+  return true;
 }
 
 function walk(n, texts, tags) {
@@ -163,10 +201,16 @@ async function main() {
     const quiet = Date.now() - lastActivity > 300;
     if ((pending === 0 && quiet) || (pending <= 1 && Date.now() - lastActivity > 1000) || Date.now() - start > 4000) break;
   }
+  let submitted = false;
+  if (doSubmit) {
+    submitted = await submitFirstForm(document);
+    for (let i = 0; i < 40 && (pending > 1 || Date.now() - lastActivity < 300); i++) await new Promise((r) => setTimeout(r, 50));
+  }
   const texts = [];
   const tags = [];
   walk(document.body, texts, tags);
-  process.stdout.write(JSON.stringify({ violations, texts, tags, html: serialize(document.body), scripts }) + '\n');
+  const errors = find(document.body, (e) => /\berror\b/.test(e.className || ''), []).map((e) => e.textContent).filter((t) => t);
+  process.stdout.write(JSON.stringify({ violations, texts, tags, html: serialize(document.body), scripts, submitted, errors }) + '\n');
   process.exit(0);
 }
 

@@ -2,6 +2,8 @@
 """fake_openai.py: a small OpenAI-compatible chat-completions server for the tests.
 
 usage: fake_openai.py PORT      (listens on 127.0.0.1:PORT, prints "ready" when up)
+       fake_openai.py MIN MAX  (listens on the first free port of 127.0.0.1:MIN..MAX and
+                                prints "ready PORT" when up, or "failed")
 
 POST /v1/chat/completions answers according to a "MODE:<name>" word in the last user
 message (good, dotdot, nonjson, slow, unauthorized, noformat, huge, cutoff, hold,
@@ -124,12 +126,26 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    port = int(sys.argv[1])
-    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv = None
+    if len(sys.argv) == 2:
+        srv = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+        srv.daemon_threads = True
+        print("ready", flush=True)
+        srv.serve_forever()
+        return 0
+    for port in range(int(sys.argv[1]), int(sys.argv[2]) + 1):
+        try:
+            srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+            break
+        except OSError:
+            continue
+    if srv is None:
+        print("failed", flush=True)
+        return 1
     srv.daemon_threads = True
-    print("ready", flush=True)
+    print("ready %d" % port, flush=True)
     srv.serve_forever()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

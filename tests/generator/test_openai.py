@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_openai.py: the openai provider against fake_openai.py (ports 30400-30449).
+"""test_openai.py: the openai provider against fake_openai.py (a free port of 30400-30449).
 
 Runs appforge-generate --generator openai with a configuration pointing at the fake
 server and checks: a good answer gives files; a '../etc' file name, non-JSON, a cut-off
@@ -9,6 +9,7 @@ refuse response_format are asked again without it; no key file means no header; 
 most openai_concurrency calls reach the server at once across processes. Prints TAP."""
 import json
 import os
+import socket
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,7 @@ SRC = os.environ.get("AF_SRCDIR", os.path.join(os.path.dirname(__file__), "..", 
 BUILD = os.environ.get("AF_BUILDDIR", ".")
 GEN = os.path.join(BUILD, "generator", "appforge-generate")
 FAKE = os.path.join(SRC, "tests", "generator", "fake_openai.py")
-PORT = 30400
-DEAD_PORT = 30401   # nothing listens here
+PORT = 0        # the fake server's, found at start (copies of the suite may run at once)
 KEY = "sk-test-5ecret-KEY-0123456789abcdef"
 
 n = 0
@@ -37,7 +37,14 @@ def ok(cond, what):
     return cond
 
 
-def write_conf(tmp, name, port=PORT, timeout=3, concurrency=2, key_file=None):
+def n_skip(reason):
+    global n
+    n += 1
+    print("ok %d # SKIP %s" % (n, reason), flush=True)
+
+
+def write_conf(tmp, name, port=None, timeout=3, concurrency=2, key_file=None):
+    port = port or PORT
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
         f.write("state_dir = %s\n" % os.path.join(tmp, "state"))
@@ -72,9 +79,22 @@ def main():
         print("1..0 # SKIP appforge-generate not built")
         return 0
     tmp = tempfile.mkdtemp(prefix="af-gen-openai-")
-    fake = subprocess.Popen([sys.executable, FAKE, str(PORT)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    global PORT
+    fake = subprocess.Popen([sys.executable, FAKE, "30400", "30449"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # a port that is bound but never listens: connecting to it is refused, always
+    dead, dead_port = socket.socket(), 0
+    for p in range(30450, 30500):
+        try:
+            dead.bind(("127.0.0.1", p))
+            dead_port = p
+            break
+        except OSError:
+            continue
     try:
-        ok(fake.stdout.readline().strip() == b"ready", "fake OpenAI server started on %d" % PORT)
+        line = fake.stdout.readline().decode().split()
+        if not ok(len(line) == 2 and line[0] == "ready", "fake OpenAI server started (%s)" % " ".join(line)):
+            return 1
+        PORT = int(line[1])
         with open(os.path.join(tmp, "openai.key"), "w") as f:
             f.write(KEY + "\n")
         conf = write_conf(tmp, "a.conf")
@@ -131,9 +151,13 @@ def main():
         ok(rc == 0 and len(reqs) == 2 and reqs[0]["response_format"] and reqs[1]["response_format"] is None,
            "an endpoint refusing response_format is asked again without it")
 
-        rc, res, text = run(write_conf(tmp, "dead.conf", port=DEAD_PORT), "MODE:good")
-        outputs.append(text)
-        ok(rc == 1 and res.get("error") == "could not connect to the model endpoint", "nothing listening: %s" % res.get("error"))
+        if dead_port:
+            rc, res, text = run(write_conf(tmp, "dead.conf", port=dead_port), "MODE:good")
+            outputs.append(text)
+            ok(rc == 1 and res.get("error") == "could not connect to the model endpoint",
+               "nothing listening: %s" % res.get("error"))
+        else:
+            n_skip("no free port in 30450-30499 for the refused-connection case")
 
         rc, res, text = run(conf, "   ")
         ok(rc == 1 and res.get("error") == "prompt is empty", "empty prompt refused before any call")
@@ -194,6 +218,7 @@ def main():
         slow.kill()
         slow.communicate()
     finally:
+        dead.close()
         fake.kill()
         fake.wait()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -2,7 +2,7 @@
 """test_templates.py: every kind of the template provider yields a real, working app.
 
 For each kind: generate from a plain prompt with appforge-generate, write the files to a
-temporary directory, run `node server.js` with PORT (30000-30099) and DATA_DIR, check
+temporary directory, run `node server.js` with PORT (a free one of 30000-30399) and DATA_DIR, check
 that GET / shows the title, create an item through the JSON API and read it back, run
 the kind's own action (vote, increment, ...), reject bad input, restart the process and
 find the item again, and run the page's scripts in a fake DOM (dom_check.js) against
@@ -11,6 +11,7 @@ nothing ever builds HTML from data. These are our own templates, so they run out
 the sandbox here. Prints TAP."""
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,7 +28,10 @@ NODE = os.environ.get("AF_NODE") or shutil.which("node") or "/usr/bin/node"
 GEN = os.path.join(BUILD, "generator", "appforge-generate")
 DOM = os.path.join(SRC, "tests", "generator", "dom_check.js")
 SCAN = os.path.join(SRC, "scanner", "scan.js")
-PORT_BASE = 30000
+# Ports: 30000-30399. Several copies of the suite may run at once on one machine (each
+# helper's worktree), so a port is taken only after our own node has really bound it.
+PORT_MIN, PORT_MAX = 30000, 30399
+_rng = random.Random(os.getpid() ^ int(time.time()))
 XSS = "<script>alert(1)</script>"
 
 n = 0
@@ -103,18 +107,38 @@ def wait_port(port, proc, timeout=10.0):
     return False
 
 
-def start(appdir, datadir, port):
-    env = {"PATH": "/usr/bin:/bin", "PORT": str(port), "DATA_DIR": datadir, "NODE_ENV": "production"}
-    p = subprocess.Popen([NODE, "server.js"], cwd=appdir, env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
-    if not wait_port(port, p):
+def port_free(port):
+    s = socket.socket(socket.AF_INET6 if socket.has_ipv6 else socket.AF_INET)
+    try:
+        s.bind(("::" if socket.has_ipv6 else "", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def start(appdir, datadir):
+    """Starts node server.js on a free port of our range; returns (process, port) or
+    (None, 0). A port someone else grabs first makes node exit: we try another."""
+    for _ in range(20):
+        port = _rng.randint(PORT_MIN, PORT_MAX)
+        if not port_free(port):
+            continue
+        env = {"PATH": "/usr/bin:/bin", "PORT": str(port), "DATA_DIR": datadir, "NODE_ENV": "production"}
+        log = open(os.path.join(os.path.dirname(appdir), os.path.basename(appdir) + ".log"), "ab")
+        p = subprocess.Popen([NODE, "server.js"], cwd=appdir, env=env, stdout=log, stderr=log)
+        log.close()
+        if wait_port(port, p):
+            return p, port
         p.kill()
         p.wait()
-        return None
-    return p
+    return None, 0
 
 
 def stop(p):
+    if p and p.poll() is not None and p.returncode not in (0, -signal.SIGTERM):
+        print("# server exited early with status %s" % p.returncode)
     if p and p.poll() is None:
         p.send_signal(signal.SIGTERM)
         try:
@@ -186,9 +210,8 @@ def kind_action(kind, port, item):
     return s == 200 and json.loads(b)["kind"] == kind, "meta names the kind"
 
 
-def check_kind(i, kind, spec, tmp):
+def check_kind(kind, spec, tmp):
     prompt, col, item, xss_field, title = spec
-    port = PORT_BASE + i
     res = generate(tmp, prompt)
     if not ok(res is not None, "%s: generated from %r" % (kind, prompt)):
         return
@@ -213,8 +236,8 @@ def check_kind(i, kind, spec, tmp):
             verdict = json.loads(r.stdout) if r.returncode == 0 else {"verdict": "error", "findings": []}
             ok(verdict["verdict"] == "pass", "%s: the code scanner's verdict is pass (%s)" %
                (kind, [f["rule"] for f in verdict["findings"]]))
-    p = start(appdir, datadir, port)
-    if not ok(p is not None, "%s: node server.js listens on %d" % (kind, port)):
+    p, port = start(appdir, datadir)
+    if not ok(p is not None, "%s: node server.js listens (port %d)" % (kind, port)):
         return
     try:
         s, page, hdrs = request(port, "GET", "/")
@@ -239,7 +262,7 @@ def check_kind(i, kind, spec, tmp):
         ok((s1, s2, s3) == (400, 400, 413), "%s: bad JSON 400, unknown field 400, 70 KB body 413 (%s)" %
            (kind, (s1, s2, s3)))
         stop(p)
-        p = start(appdir, datadir, port)
+        p, port = start(appdir, datadir)
         if not ok(p is not None, "%s: restarts" % kind):
             return
         if xss_field:
@@ -261,8 +284,31 @@ def check_kind(i, kind, spec, tmp):
             ok("Acme Rockets" in dom["texts"] and XSS not in dom["html"], "%s: the UI shows the product, never sign-ups" % kind)
         ok("<script>alert" not in dom["html"] and "script" not in dom["tags"],
            "%s: the rendered page holds no script element" % kind)
+        check_ui_submit(kind, port, col)
     finally:
         stop(p)
+
+
+def count_items(kind, port, col):
+    if kind == "landing":
+        s, body, _ = request(port, "GET", "/api/signups/count")
+        return json.loads(body)["count"] if s == 200 else -1
+    s, body, _ = request(port, "GET", "/api/" + col)
+    return len(json.loads(body)["items"]) if s == 200 else -1
+
+
+def check_ui_submit(kind, port, col):
+    """The page's own form creates an item through the API (the timer has no form: its
+    sessions are logged when a phase ends)."""
+    if kind == "timer":
+        return
+    before = count_items(kind, port, col)
+    r = subprocess.run([NODE, DOM, "http://127.0.0.1:%d" % port, "submit"], capture_output=True, timeout=30)
+    dom = json.loads(r.stdout or b'{"submitted": false, "errors": ["no output"], "violations": []}')
+    after = count_items(kind, port, col)
+    ok(dom["submitted"] and dom["errors"] == [] and dom["violations"] == [] and after == before + 1,
+       "%s: filling in and submitting the page's form creates an item (%d -> %d, %s)" %
+       (kind, before, after, dom["errors"][:2]))
 
 
 def check_prompt_injection(tmp):
@@ -275,8 +321,7 @@ def check_prompt_injection(tmp):
     appdir = os.path.join(tmp, "inject")
     os.makedirs(appdir)
     write_files(appdir, res["files"])
-    port = PORT_BASE + 90
-    p = start(appdir, os.path.join(tmp, "inject-data"), port)
+    p, port = start(appdir, os.path.join(tmp, "inject-data"))
     if not ok(p is not None, "prompt with HTML: the app starts (the text is a valid JS string)"):
         return
     try:
@@ -300,14 +345,17 @@ def main():
         return 0
     tmp = tempfile.mkdtemp(prefix="af-gen-tmpl-")
     try:
-        for i, (kind, spec) in enumerate(KINDS.items()):
-            check_kind(i, kind, spec, tmp)
+        for kind, spec in KINDS.items():
+            check_kind(kind, spec, tmp)
         check_prompt_injection(tmp)
         a = generate(tmp, "a todo list with due dates")
         b = generate(tmp, "a todo list with due dates")
         ok(a is not None and a == b, "same prompt, same files byte for byte")
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if failed and os.environ.get("AF_KEEP_TMP"):
+            print("# kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % n)
     return 1 if failed else 0
 

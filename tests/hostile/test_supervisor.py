@@ -177,6 +177,27 @@ r = c.call(op="stop", app_id=B)
 T.ok(r and r.get("ok") and r.get("state") == "stopped", "B is stopped through the socket", r)
 T.ok(not H.port_open(pB), "B's port is closed")
 
+# An app flooding its output: the supervisor stays responsive, the log stays capped.
+F = "ahostilesup00004"
+codeF, dataF = make_app(F, 4, "supprobe", {"probe.json": "{}"})
+r = c.call(op="start", app_id=F, code_dir=codeF, data_dir=dataF)
+pF = (r or {}).get("port", 0)
+T.ok(r and r.get("ok") and H.http_get(pF, "/flood")[0] == 200, "a flooding app runs", r)
+time.sleep(2)
+r = c.call(op="ping")
+T.ok(r is not None and r.get("ok") is True, "the supervisor answers while an app floods its log", r)
+r = c.call(op="status", app_id=F)
+T.ok(r and r.get("running") is True, "the flooder is still running (output is drained)", r)
+logs = []
+for root, _d, files in os.walk(state):
+    logs += [os.path.join(root, f) for f in files if ".log" in f or f.startswith("log")]
+T.diag("logs under the state dir: %s" % {p[len(state):]: os.path.getsize(p) for p in logs})
+T.ok(any(os.path.getsize(p) > 0 for p in logs), "the flooder's output reaches a log (control)", logs)
+big = {p: os.path.getsize(p) for p in logs if os.path.getsize(p) > 4 * 1024 * 1024}
+T.ok(not big, "no log file under the state dir grows beyond a few MiB during the flood", big)
+r = c.call(op="stop", app_id=F)
+T.ok(r and r.get("ok") and r.get("state") == "stopped", "the flooder stops", r)
+
 # A survivor stopped through the socket.
 codeS, dataS = make_app(S, 3, "survivor", {"mode.json": json.dumps(
     ["doublefork", "ignoreterm", "stopself", "spin"])})

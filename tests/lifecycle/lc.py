@@ -173,7 +173,18 @@ def run_file(main, name, base_port, conf=None):
     that the processes of one file's sandboxes are never mistaken for another's."""
     values = {"sandbox_uid_base": 300000 + base_port}
     values.update(conf or {})
-    return harness.run(main, name, base_port, conf=values)
+
+    def checked(t, inst):
+        main(t, inst)
+        try:
+            with open(inst.logs["appforged"], errors="replace") as f:
+                log = f.read()
+        except OSError:
+            log = ""
+        bad = [l for l in log.splitlines() if "AddressSanitizer" in l or "runtime error:" in l
+               or "LeakSanitizer" in l]
+        t.ok(not bad, "no sanitizer report in the log of appforged and its supervisor", "\n".join(bad[:20]))
+    return harness.run(checked, name, base_port, conf=values)
 
 
 def kinds_main(kinds):

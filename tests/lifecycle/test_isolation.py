@@ -6,8 +6,8 @@ only its own app); the app sees neither the Authorization header nor the API's c
 a WebSocket upgrade goes through the app's origin (a files-created echo app on node's
 http 'upgrade'); logs?tail=N; an app that dies at start gives 502 app_crashed with its
 last log lines; admin sandboxes list CPU, memory and processes; health asks the
-supervisor; a run racing a delete leaves nothing behind; deleting a user kills and
-removes their apps."""
+supervisor; a run racing a delete leaves nothing behind; deleting a user (API or
+appforgectl) kills and removes their apps; a killed supervisor is replaced."""
 import base64
 import json
 import os
@@ -165,6 +165,44 @@ def main(t, inst):
     t.ok(lc.wait_until(lambda: not lc.processes_of_uid(lc.sandbox_uid(inst, pb)), 5), "no process of bob's app left")
     ob.close()
     t.eq(ob.get("/").status, 404, "bob's app origin: 404")
+
+    # appforgectl user del does the same
+    r = admin.post("/api/admin/users", {"username": "carol", "password": "carol-password-1"})
+    t.eq(r.status, 201, "admin creates carol")
+    carol = inst.client()
+    tok = carol.post("/api/auth/login", {"username": "carol", "password": "carol-password-1"}).json()["token"]
+    carol.token = tok
+    e = lc.create(t, carol, {"files": {"server.js": ECHO}, "name": "carol's"}).get("id")
+    pe = lc.run(t, carol, e, "carol's app")
+    p = inst.ctl("user", "del", "carol", check=False)
+    t.eq(p.returncode, 0, "appforgectl user del carol: exit 0")
+    t.ok(lc.wait_until(lambda: not lc.port_open(pe), 5) and not os.path.exists(lc.app_dir(inst, e)),
+         "appforgectl user del: her app's port closed, directory gone")
+
+    # a supervisor that dies is replaced; its apps die with it, the database says so
+    f = lc.create(t, alice, {"files": {"server.js": ECHO}, "name": "survivor"}).get("id")
+    pf = lc.run(t, alice, f, "an app before the supervisor dies")
+    sup = [p for p in harness_children(inst) if exe_name(p) == "appforge-supervisor"]
+    t.eq(len(sup), 1, "appforged runs one supervisor")
+    os.kill(sup[0], 9)
+    t.ok(lc.wait_until(lambda: not lc.port_open(pf), 10), "its sandboxes go with it")
+    t.ok(lc.wait_until(lambda: inst.client().get("/api/health").status == 200 and
+                       [p for p in harness_children(inst) if exe_name(p) == "appforge-supervisor"
+                        and p != sup[0]], 15), "a new supervisor answers: health 200 again")
+    t.ok(lc.wait_until(lambda: alice.get("/api/apps/%s" % f).json()["run"]["state"] != "running", 10),
+         "the app is no longer reported running")
+    lc.run(t, alice, f, "it runs again under the new supervisor")
+
+
+def harness_children(inst):
+    return lc.harness.children(inst.pid_of("appforged"))
+
+
+def exe_name(pid):
+    try:
+        return os.path.basename(os.readlink("/proc/%d/exe" % pid))
+    except OSError:
+        return ""
 
 
 sys.exit(lc.run_file(main, "lc-isolation", 31500))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_openai.py: generation with the openai provider through the API (ports 31600-31699).
 
-Against tests/generator/fake_openai.py on port 31605: POST /api/apps answers 202 with
+Against tests/generator/fake_openai.py on port 31699: POST /api/apps answers 202 with
 status generating at once, a background job makes the app ready (then it runs and
 serves through its origin); a model answer that is not an app makes it failed with a
 clear error that never holds the API key; a job killed midway leaves the app failed,
@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lc  # noqa: E402
 
 BASE = 31600
-FAKE_PORT = BASE + 5
+FAKE_PORT = BASE + 99  # outside the first slots the harness takes
 SRC = os.environ.get("AF_SRCDIR") or os.path.dirname(os.path.dirname(lc.HERE))
 FAKE = os.path.join(SRC, "tests", "generator", "fake_openai.py")
 KEY = "sk-test-" + os.urandom(8).hex()

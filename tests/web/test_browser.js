@@ -494,6 +494,23 @@ async function run(context, stack) {
 			await page.locator('.preview-empty').waitFor();
 			return (await page.locator('#preview-frame').count()) === 0;
 		});
+		await step('an app that crashes at start: the reason and its last log lines are shown', async () => {
+			const jwt = (await apiRequest(base, 'POST', '/api/auth/login', null, {username: stack.admin, password: stack.password})).json.token;
+			const crash = "console.error('boom at start');\nprocess.exit(3);\n";
+			const r = await apiRequest(base, 'POST', '/api/apps', jwt, {name: 'crasher', files: {'server.js': crash}});
+			if (r.status !== 201)
+				return {fail: 'creating the crashing app: ' + r.status + ' ' + r.text};
+			await page.goto(base + '/#/apps/' + r.json.id);
+			await page.locator('#run').click();
+			const t = await waitAlert(page, /Running the app failed/);
+			await page.waitForFunction(() => /boom at start/.test(document.getElementById('logs').textContent), null, {timeout: 30000});
+			await shot(page, 'app-crashed');
+			await apiRequest(base, 'DELETE', '/api/apps/' + r.json.id, jwt);
+			await page.goto(base + '/#/apps/' + appId);
+			await page.locator('#app-name').waitFor();
+			diag('crash: ' + t);
+			return /exited while it was starting|did not answer in time/.test(t);
+		});
 	} else {
 		await step('without a run route, the 501 is a clear message', async () => {
 			const t = await alertText(page);

@@ -17,6 +17,7 @@ export class ApiError extends Error {
 		this.code = code;              // snake_case code from the API, or our own
 		this.retryAfter = extra.retryAfter ?? null; // seconds, for 429
 		this.requestId = extra.requestId ?? null;
+		this.detail = extra.detail ?? null; // the API's whole error object (log, findings...)
 	}
 }
 
@@ -86,9 +87,11 @@ export async function request(method, path, opts = {}) {
 	}
 	let code = 'http_' + res.status;
 	let message = res.statusText || 'request failed';
+	let detail = null;
 	try {
 		const body = await res.json();
-		if (body && body.error) {
+		if (body && body.error && typeof body.error === 'object') {
+			detail = body.error;
 			if (typeof body.error.code === 'string')
 				code = body.error.code;
 			if (typeof body.error.message === 'string')
@@ -98,7 +101,7 @@ export async function request(method, path, opts = {}) {
 		// not JSON: keep the status text
 	}
 	const err = new ApiError(res.status, code, message, {
-		retryAfter: parseRetryAfter(res.headers.get('Retry-After')), requestId,
+		retryAfter: parseRetryAfter(res.headers.get('Retry-After')), requestId, detail,
 	});
 	if (res.status === 401 && !opts.noAuthRedirect && token !== null) {
 		clearSession();
@@ -145,6 +148,12 @@ export function describeError(err, what) {
 		return lead + 'not allowed: ' + msg + '.';
 	case err.code === 'scan_blocked':
 		return lead + 'the code scan blocked this app: ' + msg + '. Fix the blocking findings, save, and try again.';
+	case err.code === 'app_crashed':
+		return lead + 'the app exited while it was starting: ' + msg + '. Its last log lines are shown with the logs.';
+	case err.code === 'start_timeout':
+		return lead + 'the app did not answer in time and was stopped: ' + msg + '. Its last log lines are shown with the logs.';
+	case err.code === 'generation_failed':
+		return lead + 'no app could be made from this prompt: ' + msg + '. Try describing it differently.';
 	case err.status === 404:
 		return lead + 'not found: ' + msg + '.';
 	case err.status === 413:

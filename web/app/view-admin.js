@@ -53,9 +53,21 @@ export function renderAdmin(root, _params, ctx) {
 		h('nav', {class: 'subnav', 'aria-label': 'Admin sections'}, h('ul', null,
 			sections.map((s) => h('li', null, h('button', {type: 'button', class: 'link', onclick: () => s.el.focus()}, s.title))))),
 		sections.map((s) => s.el));
-	for (const s of sections)
-		s.load().catch((e) => s.fail(e));
+	// Users first: the audit log names actors by their user name when it is known.
+	const [users, ...rest] = sections;
+	users.load().catch((e) => users.fail(e)).finally(() => {
+		for (const s of rest)
+			s.load().catch((e) => s.fail(e));
+	});
 	return null;
+}
+
+// user id -> user name, from the last users list
+const userNames = new Map();
+
+function actorName(actor) {
+	const name = userNames.get(actor);
+	return name ? h('span', {title: actor}, name) : text(actor);
 }
 
 function section(id, title, ...controls) {
@@ -82,6 +94,8 @@ function usersSection() {
 	s.body.replaceChildren(list, h('h3', null, 'Add a user'), form);
 	s.load = async () => {
 		const users = listOf(await api.get('/api/admin/users'), 'users');
+		for (const u of users)
+			userNames.set(u.id, u.username);
 		list.replaceChildren(table('Users', [
 			{label: 'Username', cell: (u) => h('span', {class: 'user-name'}, text(u.username))},
 			{label: 'Role', cell: (u) => [badge(u.role), u.disabled ? [' ', badge('disabled')] : null]},
@@ -122,7 +136,7 @@ function appsSection() {
 		const apps = listOf(await api.get('/api/admin/apps'), 'apps');
 		s.body.replaceChildren(table('All apps', [
 			{label: 'Name', cell: (a) => h('span', {class: 'app-name'}, text(a.name || a.id))},
-			{label: 'Owner', cell: (a) => text(pick(a, 'owner_name', 'owner_username', 'username', 'owner'))},
+			{label: 'Owner', cell: (a) => actorName(pick(a, 'owner_name', 'owner_username', 'username', 'owner'))},
 			{label: 'Status', cell: (a) => badge(a.status)},
 			{label: 'Run', cell: (a) => badge(a.run && a.run.state ? a.run.state : 'stopped')},
 			{label: 'Created', cell: (a) => time(a.created_at)},
@@ -196,8 +210,8 @@ function auditSection() {
 		const events = listOf(await api.get('/api/admin/audit' + (qs ? '?' + qs : '')), 'events');
 		list.replaceChildren(table('Audit events', [
 			{label: 'Time', cell: (e) => time(pick(e, 'at', 'time', 'created_at', 'ts'))},
-			{label: 'Actor', cell: (e) => text(pick(e, 'actor_name', 'actor', 'user'))},
-			{label: 'Action', cell: (e) => h('code', null, text(e.action))},
+			{label: 'Actor', cell: (e) => actorName(pick(e, 'actor_name', 'actor', 'user'))},
+			{label: 'Action', cell: (e) => h('code', {class: 'nowrap'}, text(e.action))},
 			{label: 'Target', cell: (e) => text(pick(e, 'target', 'app_id', 'object'))},
 			{label: 'Details', cell: (e) => text(pick(e, 'detail', 'details', 'message'))},
 			{label: 'Request', cell: (e) => h('code', null, text(e.request_id))},

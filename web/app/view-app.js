@@ -443,6 +443,12 @@ class AppView {
 			} catch (e) {
 				if (e.code === 'scan_blocked')
 					setTimeout(() => this.findingsSection.focus(), 0);
+				if (e.detail && typeof e.detail.log === 'string') {
+					this.logs.textContent = e.detail.log;
+					this.logsNote.textContent = 'The last log lines of the failed start:';
+				}
+				// the run state changed (exited) even though the call failed
+				this.refreshApp().then(() => this.drawState(), () => {});
 				throw e;
 			}
 			this.drawState();

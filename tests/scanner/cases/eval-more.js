@@ -8,3 +8,4 @@ Object.getPrototypeOf(async function () {}).constructor('await 1');
 const vm = require('vm');
 setTimeout(() => {}, 10);
 setTimeout(function () {}, 10);
+const weird = 'x'.repeat(-1) + 'y'.padStart(1e9);

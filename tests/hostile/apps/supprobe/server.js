@@ -1,7 +1,8 @@
 // supprobe/server.js: hostile app run by appforge-supervisor (ONLY inside the sandbox).
 // On /probe it tries what /app/probe.json lists -- the supervisor's control socket, the
 // daemon's FastCGI socket, the database, the configuration, the other apps' code and
-// data by host path -- and on /bomb?kind=mem|fork it exhausts a resource.
+// data by host path -- on /bomb?kind=mem|fork it exhausts a resource, on /flood it
+// writes output without end.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -30,6 +31,12 @@ http.createServer(async (req, res) => {
     }
     for (const p of spec.unix || []) out.unix[p] = await unix(p);
     res.end(JSON.stringify(out));
+  } else if (u.pathname === '/flood') {
+    // Endless output: the supervisor must stay responsive and the log capped.
+    res.end('flooding\n');
+    const chunk = ('y'.repeat(1023) + '\n').repeat(256);
+    const pump = () => { while (process.stdout.write(chunk)) { /* fill */ } process.stdout.once('drain', pump); };
+    pump();
   } else if (u.pathname === '/bomb') {
     res.end('bombing\n');
     if (u.searchParams.get('kind') === 'mem') {
