@@ -19,6 +19,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import hostcheck  # noqa: E402
+hostcheck.require_sandbox()  # a host without namespaces skips, with the reason
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APPS = os.path.join(HERE, "apps")

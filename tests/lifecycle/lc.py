@@ -12,6 +12,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import hostcheck  # noqa: E402
+hostcheck.require_sandbox()  # a host without namespaces skips, with the reason
 
 # kind -> (prompt, collection, item to create, field to read back)
 KINDS = {

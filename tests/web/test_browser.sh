@@ -17,6 +17,9 @@ skip() {
 }
 [ -x "$chromium" ] || skip "no Chromium at $chromium (scripts/install-deps installs it with AF_WITH_BROWSER=1)"
 command -v "$node" >/dev/null 2>&1 || skip "node not found ($node)"
+# The test runs apps: a host that refuses the sandbox's namespaces (a chroot) skips.
+why=$(cd "$src/tests" && python3 -c 'import hostcheck; print(hostcheck.sandbox_unavailable() or "")')
+[ -z "$why" ] || skip "$why"
 
 # playwright-core, exactly the locked version; reinstalled only when the lock changes.
 mkdir -p "$mods"
