@@ -86,6 +86,45 @@ static char *name_from_prompt(const char *prompt)
 	return strdup(o ? buf : "App");
 }
 
+/* Generated pages deny framing, except by the platform's own frontend, whose preview
+ * shows the app in an iframe. The frontend's origin comes from the configuration, so
+ * the template keeps frame-ancestors 'none' and this fills it in (the template provider
+ * itself stays a pure function of the prompt). A host name with anything but
+ * [A-Za-z0-9.-] in it is left out rather than written into a header. */
+static int allow_frontend_framing(const struct conf *c, struct json_object *files,
+				  char *err, size_t errlen)
+{
+	static const char mark[] = "frame-ancestors 'none'";
+	struct json_object *v;
+	if (!c || !c->public_host || !*c->public_host ||
+	    c->public_host[strspn(c->public_host,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] ||
+	    !json_object_object_get_ex(files, "server.js", &v))
+		return 0;
+	const char *code = json_object_get_string(v);
+	const char *at = strstr(code, mark);
+	if (!at || strstr(at + 1, mark))
+		return 0;
+	char origin[300];
+	if (c->https_port == 443)
+		snprintf(origin, sizeof origin, "frame-ancestors https://%s", c->public_host);
+	else
+		snprintf(origin, sizeof origin, "frame-ancestors https://%s:%d", c->public_host,
+			 c->https_port);
+	size_t head = (size_t)(at - code), tail = strlen(at + sizeof mark - 1);
+	char *out = malloc(head + strlen(origin) + tail + 1);
+	if (!out) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(out, code, head);
+	strcpy(out + head, origin);
+	strcat(out + head, at + sizeof mark - 1);
+	json_object_object_add(files, "server.js", json_object_new_string(out));
+	free(out);
+	return 0;
+}
+
 int generator_generate(const struct conf *c, const char *prompt, const char *name_hint,
 		       struct json_object **files_out, char **name_out,
 		       char **assumption_out, char *err, size_t errlen)
@@ -98,8 +137,11 @@ int generator_generate(const struct conf *c, const char *prompt, const char *nam
 	struct json_object *files = NULL;
 	char *name = NULL, *assumption = NULL;
 	int rc;
-	if (!strcmp(provider, "template"))
+	if (!strcmp(provider, "template")) {
 		rc = tmpl_generate(prompt, name_hint, &files, &name, &assumption, err, errlen);
+		if (rc == 0 && allow_frontend_framing(c, files, err, errlen) < 0)
+			goto fail;
+	}
 	else if (!strcmp(provider, "openai"))
 		rc = openai_generate(c, prompt, name_hint, &files, &name, &assumption, err, errlen);
 	else {

@@ -32,7 +32,6 @@ const notFound = (what) => new HttpError(404, 'not_found', what + ' not found');
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; " +
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
     "form-action 'self'",
