@@ -66,27 +66,6 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static int bind_port(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 511) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
 /* A stable unprivileged uid per app id when none is given: 200000 + hash % 100000. */
 static uid_t default_uid(const char *app_id)
 {
@@ -202,7 +181,7 @@ static int run(int argc, char **argv, int exec_mode)
 		fprintf(stderr, "appforge-sandbox: signalfd: %s\n", strerror(errno));
 		return 1;
 	}
-	int lfd = bind_port(o.spec.port);
+	int lfd = sandbox_listen_loopback(o.spec.port);
 	if (lfd < 0) {
 		fprintf(stderr, "appforge-sandbox: cannot listen on 127.0.0.1:%d: %s\n",
 			o.spec.port, strerror(errno));

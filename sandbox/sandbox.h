@@ -119,6 +119,11 @@ int sandbox_destroy(struct sandbox *sb, char *err, size_t errlen);
  * (why)" to fd; returns 0 when everything needed is there. */
 int sandbox_doctor(int fd);
 
+/* Binds and listens on 127.0.0.1:port in the host's network namespace: the socket a
+ * sandbox gets as fd 3. Returns the descriptor (O_CLOEXEC, owned by the caller), or -1
+ * with errno set (EADDRINUSE when the port is taken). */
+int sandbox_listen_loopback(int port);
+
 /* Checks an app id for use in names and paths. */
 int sandbox_valid_app_id(const char *id);
 

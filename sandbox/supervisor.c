@@ -337,25 +337,6 @@ static void finish_app(struct app *a)
 	free(a);
 }
 
-static int bind_port(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 511) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Takes a free port and binds it; ports held by someone else are skipped. */
 static int grab_port(int *port_out)
 {
@@ -365,7 +346,7 @@ static int grab_port(int *port_out)
 		int p = port_alloc_get(&ports);
 		if (p < 0)
 			break;
-		fd = bind_port(p);
+		fd = sandbox_listen_loopback(p);
 		if (fd >= 0) {
 			*port_out = p;
 			break;
