@@ -383,6 +383,23 @@ static int check_dir(const char *path, char *real, const char *what, char *err, 
 	return 0;
 }
 
+/* A start that races a delete must not bring the app back: the daemon deletes the
+ * row first, then asks us to stop, so an app missing from the database is refused.
+ * Without a database (it failed to open) the daemon's own checks stand alone. */
+static int app_exists(const char *id)
+{
+	if (!db)
+		return 1;
+	char err[256];
+	struct db_app app;
+	memset(&app, 0, sizeof app);
+	int rc = db_app_get(db, id, NULL, &app, err, sizeof err);
+	db_app_clear(&app);
+	if (rc == DB_ERR)
+		log_warn("app %s not checked: %s", id, err);
+	return rc != DB_NOTFOUND;
+}
+
 static void op_start(struct client *c, struct json_object *req)
 {
 	struct json_object *v;
@@ -406,6 +423,8 @@ static void op_start(struct client *c, struct json_object *req)
 		return reply(c, o);
 	}
 	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
+	if (!app_exists(id))
+		return reply_error(c, "not_found", "no such app");
 	if (check_dir(code, rcode, "code_dir", err, sizeof err) < 0 ||
 	    check_dir(data, rdata, "data_dir", err, sizeof err) < 0)
 		return reply_error(c, "bad_request", "%s", err);
