@@ -215,6 +215,11 @@ async function generatedRuns(page, bad) {
 	}
 	await shot(page, 'app-generated-running');
 	if (framed) {
+		// A full-page screenshot can paint a cross-origin iframe blank; the element's own
+		// screenshot shows what the preview really holds.
+		const file = path.join(OUT, 'app-generated-preview.png');
+		await page.locator('#preview-frame').screenshot({path: file})
+			.then(() => diag('screenshot ' + file), (e) => diag('no preview screenshot: ' + e.message));
 		ok(true, 'the generated app shows its page in the preview');
 	} else {
 		const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-tab').click()]);
