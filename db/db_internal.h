@@ -61,4 +61,19 @@ int db_count(struct db *db, enum db_sid sid, const char *a, const char *b, long 
 /* Grows *arr (elements of size sz) to hold at least n + 1 elements. 0 or -1. */
 int db_grow(void **arr, size_t *cap, size_t n, size_t sz);
 
+/* How db_collect reads one kind of row: the element size, a reader that fills one
+ * element from the current row (0, or -1 when out of memory), and how to free a
+ * partial array (NULL: the elements own no memory, free() is enough). */
+struct db_rows {
+	size_t size;
+	int (*read)(sqlite3_stmt *s, void *elem);
+	void (*free_list)(void *arr, size_t n);
+};
+
+/* Steps the prepared, bound statement s to its end and collects every row. On DB_OK,
+ * *out (malloc'ed, released as rows->free_list says) holds *n elements; on DB_ERR
+ * nothing is returned. s is reset either way; what names the query in the message. */
+int db_collect(struct db *db, sqlite3_stmt *s, const struct db_rows *rows, const char *what,
+	       void **out, size_t *n, char *err, size_t errlen);
+
 #endif

@@ -21,6 +21,12 @@ static void read_run(sqlite3_stmt *s, struct db_run *r)
 	db_col_copy(s, 9, r->reason, sizeof r->reason);
 }
 
+static int row_run(sqlite3_stmt *s, void *elem)
+{
+	read_run(s, elem);
+	return 0;
+}
+
 static void bind_opt_int(sqlite3_stmt *s, int i, int present, int v)
 {
 	if (present)
@@ -101,30 +107,14 @@ int db_run_current(struct db *db, const char *app_id, struct db_run *out, char *
 
 int db_run_list_active(struct db *db, struct db_run **out, size_t *n, char *err, size_t errlen)
 {
+	static const struct db_rows rows = { sizeof **out, row_run, NULL };
 	sqlite3_stmt *s = db_stmt(db, S_RUN_LIST_ACTIVE, err, errlen);
-	struct db_run *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return DB_ERR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (db_grow((void **)&arr, &cap, cnt, sizeof *arr) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		read_run(s, &arr[cnt++]);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		free(arr);
-		return db_fail(db, rc, "run list", err, errlen);
-	}
-	*out = arr;
-	*n = cnt;
-	return DB_OK;
+	return db_collect(db, s, &rows, "run list", (void **)out, n, err, errlen);
 }
 
 int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n,
@@ -187,13 +177,22 @@ static int read_audit(sqlite3_stmt *s, struct db_audit *e)
 	return e->detail ? 0 : -1;
 }
 
+static int row_audit(sqlite3_stmt *s, void *elem)
+{
+	return read_audit(s, elem);
+}
+
+static void audit_list_free(void *arr, size_t n)
+{
+	db_audit_list_free(arr, n);
+}
+
 int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit **out,
 		  size_t *n, char *err, size_t errlen)
 {
+	static const struct db_rows rows = { sizeof **out, row_audit, audit_list_free };
 	sqlite3_stmt *s;
-	struct db_audit *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, limit = f->limit ? f->limit : 100;
+	int limit = f->limit ? f->limit : 100;
 
 	*out = NULL;
 	*n = 0;
@@ -207,22 +206,7 @@ int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audi
 	db_bind_text(s, 2, f->actor);
 	db_bind_text(s, 3, f->action);
 	sqlite3_bind_int(s, 4, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (db_grow((void **)&arr, &cap, cnt, sizeof *arr) < 0 ||
-		    read_audit(s, &arr[cnt]) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		cnt++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_audit_list_free(arr, cnt);
-		return db_fail(db, rc, "audit list", err, errlen);
-	}
-	*out = arr;
-	*n = cnt;
-	return DB_OK;
+	return db_collect(db, s, &rows, "audit list", (void **)out, n, err, errlen);
 }
 
 int db_audit_count(struct db *db, const char *actor, const char *action, long long since,

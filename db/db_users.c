@@ -97,32 +97,52 @@ int db_grow(void **arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
-int db_user_list(struct db *db, struct db_user **out, size_t *n, char *err, size_t errlen)
+int db_collect(struct db *db, sqlite3_stmt *s, const struct db_rows *rows, const char *what,
+	       void **out, size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = db_stmt(db, S_USER_LIST, err, errlen);
-	struct db_user *arr = NULL;
+	char *arr = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (!s)
-		return DB_ERR;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (db_grow((void **)&arr, &cap, cnt, sizeof *arr) < 0) {
+		if (db_grow((void **)&arr, &cap, cnt, rows->size) < 0 ||
+		    rows->read(s, arr + cnt * rows->size) < 0) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		read_user(s, 0, &arr[cnt++]);
+		cnt++;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		free(arr);
-		return db_fail(db, rc, "user list", err, errlen);
+		if (rows->free_list)
+			rows->free_list(arr, cnt);
+		else
+			free(arr);
+		return db_fail(db, rc, what, err, errlen);
 	}
 	*out = arr;
 	*n = cnt;
 	return DB_OK;
+}
+
+static int row_user(sqlite3_stmt *s, void *elem)
+{
+	read_user(s, 0, elem);
+	return 0;
+}
+
+int db_user_list(struct db *db, struct db_user **out, size_t *n, char *err, size_t errlen)
+{
+	static const struct db_rows rows = { sizeof **out, row_user, NULL };
+	sqlite3_stmt *s = db_stmt(db, S_USER_LIST, err, errlen);
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return DB_ERR;
+	return db_collect(db, s, &rows, "user list", (void **)out, n, err, errlen);
 }
 
 /* Runs a one-statement write binding text ?1 (and optionally text/int ?2, int ?3);
@@ -208,6 +228,12 @@ static void read_token(sqlite3_stmt *s, struct db_token *t)
 	t->last_used_at = db_col_time(s, 7);
 }
 
+static int row_token(sqlite3_stmt *s, void *elem)
+{
+	read_token(s, elem);
+	return 0;
+}
+
 int db_token_insert(struct db *db, struct db_token *t, const char *token_hash,
 		    char *err, size_t errlen)
 {
@@ -279,31 +305,15 @@ int db_token_touch(struct db *db, const char *id, long long now, char *err, size
 int db_token_list(struct db *db, const char *user_id, struct db_token **out, size_t *n,
 		  char *err, size_t errlen)
 {
+	static const struct db_rows rows = { sizeof **out, row_token, NULL };
 	sqlite3_stmt *s = db_stmt(db, S_TOKEN_LIST, err, errlen);
-	struct db_token *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return DB_ERR;
 	db_bind_text(s, 1, user_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (db_grow((void **)&arr, &cap, cnt, sizeof *arr) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		read_token(s, &arr[cnt++]);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		free(arr);
-		return db_fail(db, rc, "token list", err, errlen);
-	}
-	*out = arr;
-	*n = cnt;
-	return DB_OK;
+	return db_collect(db, s, &rows, "token list", (void **)out, n, err, errlen);
 }
 
 int db_token_revoke(struct db *db, const char *id, const char *user_id, long long now,
