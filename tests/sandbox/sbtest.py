@@ -1,8 +1,5 @@
 """sbtest.py: shared helpers for the sandbox tests (TAP output, running the CLI)."""
 import json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import hostcheck  # noqa: E402
-hostcheck.require_sandbox()  # a host without namespaces skips, with the reason
 
 BUILD = os.environ.get('AF_BUILDDIR') or os.getcwd()
 CLI = os.path.join(BUILD, 'sandbox', 'appforge-sandbox')
