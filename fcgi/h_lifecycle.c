@@ -109,7 +109,9 @@ static void error_with(struct hctx *ctx, int status, const char *code, const cha
 static int generation_quotas(struct hctx *ctx)
 {
 	char err[256], retry[24];
-	long long apps = 0, gens = 0, since = ctx->now - GEN_WINDOW_S, wait = GEN_WINDOW_S;
+	/* The window is the last GEN_WINDOW_S seconds: an event at second t counts
+	 * while now < t + GEN_WINDOW_S, so Retry-After never exceeds the window. */
+	long long apps = 0, gens = 0, since = ctx->now - GEN_WINDOW_S + 1, wait = GEN_WINDOW_S;
 	const struct conf *c = ctx->conf;
 
 	if (db_app_count_by_owner(ctx->db, ctx->who.user_id, &apps, err, sizeof(err)) != DB_OK ||
@@ -133,7 +135,7 @@ static int generation_quotas(struct hctx *ctx)
 		struct db_audit *ev = NULL;
 		size_t n = 0;
 		if (db_audit_list(ctx->db, &f, &ev, &n, err, sizeof(err)) == DB_OK && n > 0)
-			wait = ev[n - 1].at + GEN_WINDOW_S - ctx->now + 1;
+			wait = ev[n - 1].at + GEN_WINDOW_S - ctx->now;
 		db_audit_list_free(ev, n);
 		if (wait < 1)
 			wait = 1;
