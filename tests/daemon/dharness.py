@@ -164,7 +164,7 @@ class Daemon:
                 return False
         return [p for p in kids if not is_supervisor(p)]
 
-    def wait_workers(self, n, timeout=10, exclude=()):
+    def wait_workers(self, n, timeout=30, exclude=()):
         deadline = time.time() + timeout
         while time.time() < deadline:
             w = [p for p in self.workers() if p not in exclude]

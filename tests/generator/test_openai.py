@@ -186,9 +186,8 @@ def main():
         conc = write_conf(tmp, "conc.conf", timeout=20, concurrency=2)
         # requests our clients gave up on (the slow one) may still be sleeping in the
         # fake server: wait for them before counting
-        for _ in range(200):
-            if stats()["current"] == 0:
-                break
+        end = time.time() + 60
+        while stats()["current"] != 0 and time.time() < end:
             time.sleep(0.05)
         with urllib.request.urlopen("http://127.0.0.1:%d/reset-max" % PORT) as r:
             json.loads(r.read())
@@ -208,9 +207,8 @@ def main():
                                  "--prompt", "MODE:slow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env={"PATH": "/usr/bin:/bin"})
         # wait until the slow call holds the only slot (it is at the server)
-        for _ in range(100):
-            if any(r["mode"] == "slow" for r in stats()["requests"][-1:]):
-                break
+        end = time.time() + 60
+        while not any(r["mode"] == "slow" for r in stats()["requests"][-1:]) and time.time() < end:
             time.sleep(0.05)
         rc, res, text = run(one, "MODE:good")
         ok(rc == 1 and "too many generations" in res.get("error", ""),

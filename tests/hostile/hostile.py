@@ -294,8 +294,9 @@ def port_open(port, host="127.0.0.1"):
         s.close()
 
 
-def http_get(port, path="/", timeout=5):
-    """(status, body) or (None, error string)."""
+def http_get(port, path="/", timeout=15):
+    """(status, body) or (None, error string). The default timeout leaves room for a
+    node app that is still starting on a loaded machine."""
     try:
         with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
             return r.status, r.read().decode("utf-8", "replace")
@@ -560,7 +561,7 @@ def check_exec_ran(box, name):
     return res
 
 
-def check_nothing_left(box, name, wait=5.0):
+def check_nothing_left(box, name, wait=20.0):
     left = box.leftovers(wait)
     TAP.ok(not left["pids"] and not left["uid_pids"] and not left["cgroup_pids"],
            "%s: no process of the sandbox remains" % name, json.dumps(left))

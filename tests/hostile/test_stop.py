@@ -45,6 +45,10 @@ def start(name, modes, port):
     body = b.wait_http()
     T.ok(body is not None, "%s: the app serves" % name, b.describe())
     time.sleep(0.5)       # let the double forks settle
+    # on a loaded machine the children may take longer to appear: wait for them
+    end = time.time() + 30
+    while len(H.cgroup_procs(b.cgroups)) < 3 and time.time() < end:
+        time.sleep(0.05)
     b.sample()
     n = len(H.cgroup_procs(b.cgroups))
     return b, n

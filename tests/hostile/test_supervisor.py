@@ -91,7 +91,7 @@ def uid_procs():
             if (H.host_pid_info(p) or (0, 0, "Z"))[2] != "Z"]
 
 
-def wait_for(pred, secs=10):
+def wait_for(pred, secs=30):
     end = time.time() + secs
     while time.time() < end:
         v = pred()
@@ -207,7 +207,7 @@ T.ok(r and r.get("ok") and H.http_get(pS)[0] == 200, "the survivor app runs", r)
 time.sleep(0.5)
 r = c.call(op="stop", app_id=S)
 T.ok(r and r.get("ok") and r.get("state") == "stopped", "the survivor is stopped through the socket", r)
-left = wait_for(lambda: not uid_procs(), 5)
+left = wait_for(lambda: not uid_procs(), 30)
 T.ok(left, "no process of any app uid remains after the stops", uid_procs())
 T.ok(not H.port_open(pS), "the survivor's port is closed")
 
@@ -218,7 +218,7 @@ T.ok(r and r.get("ok") and H.http_get(pS)[0] == 200, "the survivor runs again", 
 time.sleep(0.5)
 sup.kill()
 sup.wait()
-T.ok(wait_for(lambda: not uid_procs(), 10), "after SIGKILL of the supervisor no app process survives",
+T.ok(wait_for(lambda: not uid_procs(), 30), "after SIGKILL of the supervisor no app process survives",
      uid_procs())
 T.ok(not H.port_open(pS), "and the survivor's port is closed")
 sup, ready = start_sup()

@@ -80,7 +80,7 @@ def sandbox_uid(inst, port):
     return base + port - int(inst.values["port_min"])
 
 
-def wait_until(cond, timeout=10.0, step=0.05):
+def wait_until(cond, timeout=30.0, step=0.05):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cond():
@@ -118,9 +118,9 @@ def delete_and_check_gone(t, inst, api, aid, port, label):
     logf = os.path.join(inst.state_dir, "log", "apps", aid + ".log")
     t.ok(not os.path.exists(logf), "%s: log removed" % label)
     if port:
-        t.ok(wait_until(lambda: not port_open(port), 5), "%s: port %d closed" % (label, port))
+        t.ok(wait_until(lambda: not port_open(port), 30), "%s: port %d closed" % (label, port))
         uid = sandbox_uid(inst, port)
-        t.ok(wait_until(lambda: not processes_of_uid(uid), 5),
+        t.ok(wait_until(lambda: not processes_of_uid(uid), 30),
              "%s: no process of the sandbox uid %d left" % (label, uid), processes_of_uid(uid))
     origin = inst.client(host=inst.app_host(aid))
     r = origin.get("/")

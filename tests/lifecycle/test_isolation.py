@@ -152,17 +152,17 @@ def main(t, inst):
     th.join()
     t.ok(r.status == 204 and results.get("run") in (200, 404, 409, 500, 502),
          "run and delete at once: delete 204, run %s" % results.get("run"))
-    t.ok(lc.wait_until(lambda: d not in [x["app_id"] for x in admin.get("/api/admin/sandboxes").json()["sandboxes"]], 10),
+    t.ok(lc.wait_until(lambda: d not in [x["app_id"] for x in admin.get("/api/admin/sandboxes").json()["sandboxes"]], 30),
          "no sandbox of the deleted app is left")
-    t.ok(lc.wait_until(lambda: not os.path.exists(lc.app_dir(inst, d)), 10), "its directory is gone")
+    t.ok(lc.wait_until(lambda: not os.path.exists(lc.app_dir(inst, d)), 30), "its directory is gone")
 
     # deleting a user removes their running apps
     users = {u["username"]: u["id"] for u in admin.get("/api/admin/users").json()["users"]}
     r = admin.delete("/api/admin/users/%s" % users["bob"])
     t.eq(r.status, 204, "admin deletes bob")
-    t.ok(lc.wait_until(lambda: not lc.port_open(pb), 5), "bob's app port is closed")
+    t.ok(lc.wait_until(lambda: not lc.port_open(pb), 30), "bob's app port is closed")
     t.ok(not os.path.exists(lc.app_dir(inst, b)), "bob's app directory is gone")
-    t.ok(lc.wait_until(lambda: not lc.processes_of_uid(lc.sandbox_uid(inst, pb)), 5), "no process of bob's app left")
+    t.ok(lc.wait_until(lambda: not lc.processes_of_uid(lc.sandbox_uid(inst, pb)), 30), "no process of bob's app left")
     ob.close()
     t.eq(ob.get("/").status, 404, "bob's app origin: 404")
 
@@ -176,7 +176,7 @@ def main(t, inst):
     pe = lc.run(t, carol, e, "carol's app")
     p = inst.ctl("user", "del", "carol", check=False)
     t.eq(p.returncode, 0, "appforgectl user del carol: exit 0")
-    t.ok(lc.wait_until(lambda: not lc.port_open(pe), 5) and not os.path.exists(lc.app_dir(inst, e)),
+    t.ok(lc.wait_until(lambda: not lc.port_open(pe), 30) and not os.path.exists(lc.app_dir(inst, e)),
          "appforgectl user del: her app's port closed, directory gone")
 
     # a supervisor that dies is replaced; its apps die with it, the database says so
@@ -185,11 +185,11 @@ def main(t, inst):
     sup = [p for p in harness_children(inst) if exe_name(p) == "appforge-supervisor"]
     t.eq(len(sup), 1, "appforged runs one supervisor")
     os.kill(sup[0], 9)
-    t.ok(lc.wait_until(lambda: not lc.port_open(pf), 10), "its sandboxes go with it")
+    t.ok(lc.wait_until(lambda: not lc.port_open(pf), 30), "its sandboxes go with it")
     t.ok(lc.wait_until(lambda: inst.client().get("/api/health").status == 200 and
                        [p for p in harness_children(inst) if exe_name(p) == "appforge-supervisor"
-                        and p != sup[0]], 15), "a new supervisor answers: health 200 again")
-    t.ok(lc.wait_until(lambda: alice.get("/api/apps/%s" % f).json()["run"]["state"] != "running", 10),
+                        and p != sup[0]], 30), "a new supervisor answers: health 200 again")
+    t.ok(lc.wait_until(lambda: alice.get("/api/apps/%s" % f).json()["run"]["state"] != "running", 30),
          "the app is no longer reported running")
     lc.run(t, alice, f, "it runs again under the new supervisor")
 

@@ -87,7 +87,7 @@ def main(t, inst):
     # a job killed midway
     r = api.post("/api/apps", {"prompt": "MODE:slow and then killed"})
     slow = (r.json() or {}).get("id")
-    t.ok(lc.wait_until(lambda: job_pids(inst, slow), 5), "the job holds its lock")
+    t.ok(lc.wait_until(lambda: job_pids(inst, slow), 30), "the job holds its lock")
     for p in job_pids(inst, slow):
         os.kill(p, signal.SIGKILL)
     app = wait_status(api, slow, timeout=10)

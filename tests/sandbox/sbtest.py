@@ -79,7 +79,7 @@ class Run:
             return ''
 
 
-def http_get(port, path='/', timeout=5.0, wait=10.0):
+def http_get(port, path='/', timeout=15.0, wait=30.0):
     """GET with retries until the app answers (or wait runs out)."""
     end = time.time() + wait
     last = None

@@ -114,7 +114,10 @@ int main(void)
 	close(go[0]);
 	ok(write(go[1], "g", 1) == 1, "let the child fork");
 	close(go[1]);
-	usleep(100000);
+	/* the grandchild appears whenever the child gets the CPU: wait for it (up to 30 s
+	 * on a loaded machine) instead of guessing a fixed delay */
+	for (int i = 0; i < 3000 && cgroup_nprocs(&cg) < 2; i++)
+		usleep(10000);
 	ok(cgroup_nprocs(&cg) == 2, "two processes counted in the cgroup (%d)", cgroup_nprocs(&cg));
 	struct cgroup_stats s;
 	cgroup_stats(&cg, &s);

@@ -98,6 +98,11 @@ code2 = app_dir(tmp, 'stubborn', STUBBORN)
 r = Run(tmp, 'sbcli2', 29003, code2, extra=['--uid', str(UID + 1), '--grace-ms', '300'])
 status, body = http_get(29003, '/')
 ok(status == 200, 'stubborn app serves', body)
+# its shells fork their sleeps whenever they get the CPU: wait for them (a loaded
+# machine may need seconds), so that the stop below really has stragglers to kill
+end = time.time() + 30
+while procs_of_uid(UID + 1) < 5 and time.time() < end:
+    time.sleep(0.05)
 time.sleep(0.3)
 n_before = procs_of_uid(UID + 1)
 ex = r.stop()
@@ -164,7 +169,7 @@ r = Run(tmp, 'sbcli10', 29012, code6, extra=['--uid', str(UID + 7)])
 status, body = http_get(29012, '/')
 ok(status == 200 and body == 'plain', 'listen({port, host}, cb) serves the assigned port', body)
 import socket as _s2
-ws = _s2.create_connection(('127.0.0.1', 29012), timeout=5)
+ws = _s2.create_connection(('127.0.0.1', 29012), timeout=30)
 ws.sendall(b'GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')
 got = b''
 while b'\r\n\r\n' not in got:

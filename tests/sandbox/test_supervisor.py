@@ -92,7 +92,7 @@ def db_runs(app_id):
     return rows
 
 
-def wait_for(pred, secs=10):
+def wait_for(pred, secs=30):
     end = time.time() + secs
     while time.time() < end:
         v = pred()
@@ -135,7 +135,7 @@ port2 = r.get('port')
 ok(r.get('ok') and port2 != port1, 'a second app gets another port', r)
 r = c.call(op='list')
 ok(r.get('ok') and len(r.get('sandboxes', [])) in (1, 2), 'list', r)
-rows = wait_for(lambda: [x for x in db_runs('asupapp000000002') if x[0] == 'exited'], 10)
+rows = wait_for(lambda: [x for x in db_runs('asupapp000000002') if x[0] == 'exited'], 30)
 ok(rows and rows[-1][2] is None and rows[-1][3] == 0, 'an exit is noticed and recorded (exited, code 0)',
    db_runs('asupapp000000002'))
 r = c.call(op='status', app_id='asupapp000000002')
@@ -183,7 +183,7 @@ ok(status == 200, 'app running again', body)
 cg = r.get('cgroup')
 sup.kill()
 sup.wait()
-gone = wait_for(lambda: procs_of_uids(UID_BASE, UID_BASE + 3) == 0, 5)
+gone = wait_for(lambda: procs_of_uids(UID_BASE, UID_BASE + 3) == 0, 30)
 ok(gone, 'after SIGKILL of the supervisor no app process survives')
 ok(not port_open(port1), 'and its port is closed')
 sup, ready = start_sup()
