@@ -19,7 +19,7 @@ const SRC = process.env.AF_SRCDIR || path.resolve(__dirname, '../..');
 const BUILD = process.env.AF_BUILDDIR || process.cwd();
 const OUT = path.join(BUILD, 'tests/out/web');
 const CHROMIUM = process.env.AF_CHROMIUM || '/usr/bin/chromium';
-const STEP_TIMEOUT = 20000;
+const STEP_TIMEOUT = 60000;   // room for chromium and an ASan backend on 2 busy cores
 
 // ---- TAP ---------------------------------------------------------------------------
 let n = 0, failed = 0;
@@ -198,11 +198,11 @@ function watch(page, bad) {
 // own CSP forbids framing, at least in a new tab (and the step says so).
 async function generatedRuns(page, bad) {
 	await page.locator('#run').click();
-	await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 30000});
+	await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 60000});
 	const url = await page.locator('#open-tab').getAttribute('href');
 	const host = new URL(url).host;
 	const inFrame = page.frameLocator('#preview-frame').locator('body').getByText(/guestbook/i).first();
-	const deadline = Date.now() + 30000;
+	const deadline = Date.now() + 60000;
 	let framed = false;
 	while (Date.now() < deadline) {
 		if (await inFrame.isVisible().catch(() => false)) {
@@ -223,7 +223,7 @@ async function generatedRuns(page, bad) {
 		ok(true, 'the generated app shows its page in the preview');
 	} else {
 		const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-tab').click()]);
-		await tab.getByText(/guestbook/i).first().waitFor({timeout: 30000});
+		await tab.getByText(/guestbook/i).first().waitFor({timeout: 60000});
 		const opened = new URL(tab.url()).host === host;
 		await tab.close();
 		ok(opened, 'the generated app opens in a new tab on its own origin');
@@ -460,7 +460,7 @@ async function run(context, stack) {
 			return 'skip: POST /run answers 501; the message is checked below';
 		}
 		runs = true;
-		await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 30000});
+		await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 60000});
 		return true;
 	});
 	if (runs) {
@@ -469,7 +469,7 @@ async function run(context, stack) {
 			await frameEl.waitFor();
 			const src = await frameEl.getAttribute('src');
 			const frame = page.frameLocator('#preview-frame');
-			await frame.locator('#hello').waitFor({timeout: 30000});
+			await frame.locator('#hello').waitFor({timeout: 60000});
 			const txt = await frame.locator('#hello').textContent();
 			await shot(page, 'app-running');
 			return new URL(src).hostname === appId + '.' + new URL(src).hostname.split('.').slice(1).join('.')
@@ -482,7 +482,7 @@ async function run(context, stack) {
 		});
 		await step('the logs show the app\'s output', async () => {
 			await page.waitForFunction(() => /web test app listening/.test(document.getElementById('logs').textContent),
-				null, {timeout: 30000});
+				null, {timeout: 60000});
 			return true;
 		});
 		await step('the admin page lists the running sandbox', async () => {
@@ -508,7 +508,7 @@ async function run(context, stack) {
 			await page.goto(base + '/#/apps/' + r.json.id);
 			await page.locator('#run').click();
 			const t = await waitAlert(page, /Running the app failed/);
-			await page.waitForFunction(() => /boom at start/.test(document.getElementById('logs').textContent), null, {timeout: 30000});
+			await page.waitForFunction(() => /boom at start/.test(document.getElementById('logs').textContent), null, {timeout: 60000});
 			await shot(page, 'app-crashed');
 			await apiRequest(base, 'DELETE', '/api/apps/' + r.json.id, jwt);
 			await page.goto(base + '/#/apps/' + appId);
