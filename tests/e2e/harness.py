@@ -297,6 +297,9 @@ class Instance:
             "http_port": self.http_port,
             "port_min": first + 2,
             "port_max": first + SLOT - 1,
+            # host uids are shared by every instance on the host (a network namespace
+            # does not separate them): one random range of SLOT uids per instance
+            "sandbox_uid_base": 12000000 + int.from_bytes(os.urandom(3), "big") % 100000 * SLOT,
             "workers": workers,
             "cors_origins": "https://localhost:%d https://allowed.example" % first,
             "rate_ip_per_sec": 10000,

@@ -171,10 +171,15 @@ def check_kind(t, inst, api, kind):
     delete_and_check_gone(t, inst, api, aid, port, kind)
 
 
+# Host uids are not in a run's network namespace: a random base per run (plus the
+# file's base port) keeps two suites on one host from counting each other's processes.
+UID_RUN = 6000000 + int.from_bytes(os.urandom(2), "big") % 4000 * 1000
+
+
 def run_file(main, name, base_port, conf=None):
-    """harness.run with a sandbox uid range of this file's own (300000 + base port), so
+    """harness.run with a sandbox uid range of this file's own (UID_RUN + base port), so
     that the processes of one file's sandboxes are never mistaken for another's."""
-    values = {"sandbox_uid_base": 300000 + base_port}
+    values = {"sandbox_uid_base": UID_RUN + base_port}
     values.update(conf or {})
 
     def checked(t, inst):

@@ -9,7 +9,10 @@ from sbtest import *  # noqa: F401,F403
 
 require_host()
 tmp = tempdir()
-UID = 290007
+# The cgroups (named after the app id) and the host uids are not in the network
+# namespace of a run: per-run names and uids keep two suites on one host apart.
+RUN = os.urandom(3).hex()
+UID = 10000000 + int.from_bytes(os.urandom(2), 'big') % 4000 * 100 + 7
 
 
 def procs_of_uid(uid):
@@ -43,7 +46,7 @@ process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); });
 code = app_dir(tmp, 'app', SERVER)
 
 # 1. run: listen(8080) still serves the host port
-r = Run(tmp, 'sbcli1', 29001, code, extra=['--uid', str(UID)])
+r = Run(tmp, 'sbcli1-' + RUN, 29001, code, extra=['--uid', str(UID)])
 ok(r.started and r.started.get('event') == 'started' and r.started.get('port') == 29001,
    'started event printed', r.started)
 status, body = http_get(29001, '/')
@@ -51,7 +54,7 @@ ok(status == 200 and body == 'hello', 'listen(8080) serves the assigned port (io
    body)
 status, body = http_get(29001, '/env')
 env = json.loads(body) if status == 200 else {}
-expected = {'PORT': '29001', 'APP_ID': 'sbcli1', 'DATA_DIR': '/data', 'NODE_ENV': 'production',
+expected = {'PORT': '29001', 'APP_ID': 'sbcli1-' + RUN, 'DATA_DIR': '/data', 'NODE_ENV': 'production',
             'HOME': '/tmp', 'PATH': '/usr/local/bin:/usr/bin:/bin', 'LISTEN_FDS': '1'}
 lp = env.pop('LISTEN_PID', None)
 ok(env == expected and lp is not None, 'environment is exactly the documented set', body)
@@ -79,9 +82,9 @@ ok(not port_open(29001), 'port closed after stop')
 ok(procs_of_uid(UID) == 0, 'no process of the sandbox uid left')
 
 # 2. data survives a restart
-r = Run(tmp, 'sbcli1', 29002, code, extra=['--uid', str(UID)], data=r.data)
+r = Run(tmp, 'sbcli1-' + RUN, 29002, code, extra=['--uid', str(UID)], data=r.data)
 status, body = http_get(29002, '/read')
-ok(body == 'kept-sbcli1', 'data written to DATA_DIR survives a restart', body)
+ok(body == 'kept-sbcli1-' + RUN, 'data written to DATA_DIR survives a restart', body)
 ex = r.stop()
 ok(ex and ex['reason'] == 'stopped', 'second run stopped', ex)
 ok(os.path.isfile(os.path.join(r.data, 'data.img')), 'quota image kept in the data dir')
@@ -95,7 +98,7 @@ cp.spawn('/bin/sh', ['-c', 'kill -STOP $$'], {detached: true, stdio: 'ignore'});
 http.createServer((q, s) => s.end('ok')).listen(0);
 '''
 code2 = app_dir(tmp, 'stubborn', STUBBORN)
-r = Run(tmp, 'sbcli2', 29003, code2, extra=['--uid', str(UID + 1), '--grace-ms', '300'])
+r = Run(tmp, 'sbcli2-' + RUN, 29003, code2, extra=['--uid', str(UID + 1), '--grace-ms', '300'])
 status, body = http_get(29003, '/')
 ok(status == 200, 'stubborn app serves', body)
 # its shells fork their sleeps whenever they get the CPU: wait for them (a loaded
@@ -116,28 +119,28 @@ OOM = r'''
 const keep = []; setInterval(() => { for (let i = 0; i < 8; i++) keep.push(Buffer.alloc(4 << 20, 1)); }, 10);
 '''
 code3 = app_dir(tmp, 'oom', OOM)
-r = Run(tmp, 'sbcli3', 29004, code3, extra=['--memory-mb', '64', '--uid', str(UID + 2)])
+r = Run(tmp, 'sbcli3-' + RUN, 29004, code3, extra=['--memory-mb', '64', '--uid', str(UID + 2)])
 ex = r.finish()
 ok(ex and ex['reason'] == 'memory' and ex['signal'] == 9, 'memory bomb ends with reason memory', ex)
 
 # 5. wall-clock limit
 IDLE = "setInterval(() => {}, 1000);\n"
 code4 = app_dir(tmp, 'idle', IDLE)
-r = Run(tmp, 'sbcli4', 29005, code4, extra=['--wall-seconds', '1', '--uid', str(UID + 3)])
+r = Run(tmp, 'sbcli4-' + RUN, 29005, code4, extra=['--wall-seconds', '1', '--uid', str(UID + 3)])
 ex = r.finish()
 ok(ex and ex['reason'] == 'timeout', 'wall-clock limit ends with reason timeout', ex)
 
 # 6. CPU-time limit (counted over the whole cgroup)
 BUSY = "for (;;) {}\n"
 code5 = app_dir(tmp, 'busy', BUSY)
-r = Run(tmp, 'sbcli5', 29006, code5, extra=['--cpu-seconds', '1', '--cpu-percent', '100',
+r = Run(tmp, 'sbcli5-' + RUN, 29006, code5, extra=['--cpu-seconds', '1', '--cpu-percent', '100',
                                              '--uid', str(UID + 4)])
 ex = r.finish()
 ok(ex and ex['reason'] == 'timeout' and ex['cpu_usec'] >= 1000000,
    'CPU-time limit ends with reason timeout', '%s %s %s' % (r.started, ex, r.stderr))
 
 # 7. exec mode: output also on the tool's stderr, exit status passed through
-r = Run(tmp, 'sbcli6', 29007, code, mode='exec', cmd=['/usr/bin/node', '-e',
+r = Run(tmp, 'sbcli6-' + RUN, 29007, code, mode='exec', cmd=['/usr/bin/node', '-e',
         'console.log("exec-out", require("fs").readdirSync("/").sort().join(",")); process.exit(3)'],
         extra=['--uid', str(UID + 5)])
 ex = r.finish()
@@ -147,7 +150,7 @@ ok('exec-out' in r.stderr and 'exec-out' in r.logtext(), 'exec: output on stderr
 ok('app,bin,data,dev,etc,lib,lib64,proc,sandbox,sbin,tmp,usr' in r.stderr.replace(',lib32', '')
    .replace(',libx32', ''), 'the root holds only the sandbox pieces', r.stderr)
 
-r = Run(tmp, 'sbcli7', 29008, code, mode='exec', cmd=['/bin/sh', '-c', 'exit 0'],
+r = Run(tmp, 'sbcli7-' + RUN, 29008, code, mode='exec', cmd=['/bin/sh', '-c', 'exit 0'],
         extra=['--uid', str(UID + 6)])
 ex = r.finish()
 ok(ex and ex['exit_code'] == 0 and ex['reason'] == 'exited', 'exec: clean exit, reason exited', ex)
@@ -165,7 +168,7 @@ srv.on('listening', () => console.log('listening event, callback ran first:', cb
 srv.listen({port: 3000, host: '::'}, () => { cb = true; });
 '''
 code6 = app_dir(tmp, 'upgrade', UPGRADE)
-r = Run(tmp, 'sbcli10', 29012, code6, extra=['--uid', str(UID + 7)])
+r = Run(tmp, 'sbcli10-' + RUN, 29012, code6, extra=['--uid', str(UID + 7)])
 status, body = http_get(29012, '/')
 ok(status == 200 and body == 'plain', 'listen({port, host}, cb) serves the assigned port', body)
 import socket as _s2
@@ -186,7 +189,7 @@ ex = r.stop()
 ok(ex and 'listening event' in r.logtext(), 'the listening event fired', r.logtext())
 
 # 7c. the log is capped: rotated to .1 beyond --log-bytes
-r = Run(tmp, 'sbcli11', 29013, code, mode='exec', cmd=['/usr/bin/node', '-e',
+r = Run(tmp, 'sbcli11-' + RUN, 29013, code, mode='exec', cmd=['/usr/bin/node', '-e',
         'for (let i = 0; i < 3000; i++) console.log("x".repeat(99))'],
         extra=['--uid', str(UID + 8), '--log-bytes', '100000'])
 ex = r.finish()
@@ -200,7 +203,7 @@ busy = _s.socket()
 busy.setsockopt(_s.SOL_SOCKET, _s.SO_REUSEADDR, 1)
 busy.bind(('127.0.0.1', 29009))
 busy.listen(1)
-r = Run(tmp, 'sbcli8', 29009, code)
+r = Run(tmp, 'sbcli8-' + RUN, 29009, code)
 r.finish()
 ok(r.p.returncode == 1 and 'cannot listen on 127.0.0.1:29009' in r.stderr, 'busy port: exit 1, clear message',
    r.stderr)
@@ -211,7 +214,7 @@ ok(res.returncode == 2 and 'invalid --app-id' in res.stderr, 'bad app id: usage 
 res = subprocess.run([CLI, 'run', '--app-id', 'x', '--code', code, '--data', tmp, '--port', '70000',
                       '--log', tmp + '/l'], capture_output=True, text=True)
 ok(res.returncode == 2 and '--port' in res.stderr, 'bad port: usage error', res.stderr)
-r = Run(tmp, 'sbcli9', 29011, '/nonexistent-dir')
+r = Run(tmp, 'sbcli9-' + RUN, 29011, '/nonexistent-dir')
 r.finish()
 ok(r.p.returncode == 1 and 'code dir' in r.stderr, 'missing code dir: exit 1, clear message', r.stderr)
 

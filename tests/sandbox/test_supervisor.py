@@ -14,7 +14,7 @@ state = os.path.join(tmp, 'state')
 apps = os.path.join(state, 'apps')
 os.makedirs(apps)
 conf = os.path.join(tmp, 'appforge.conf')
-UID_BASE = 291000
+UID_BASE = 11000000 + int.from_bytes(os.urandom(2), 'big') % 4000 * 100  # per run: two suites on a host
 with open(conf, 'w') as f:
     f.write('state_dir = %s\nport_min = 29100\nport_max = 29103\nsandbox_uid_base = %d\n'
             'sandbox_stop_grace_ms = 500\nnode_path = %s\nsandbox_data_mb = 8\n'
