@@ -94,7 +94,7 @@ def request(port, method, path, body=None, raw=None, timeout=10):
         return e.code, e.read().decode(), dict(e.headers)
 
 
-def wait_port(port, proc, timeout=10.0):
+def wait_port(port, proc, timeout=30.0):
     end = time.time() + timeout
     while time.time() < end:
         if proc.poll() is not None:
