@@ -476,6 +476,54 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err,
+			    size_t errlen)
+{
+	char p[PATH_MAX + 16];
+	int n = 0;
+	for (int c = 0; c < CG_NCTRL; c++)
+		fds[c] = -1;
+	if (cg->version != 1)
+		return 0;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (!first_of(cg, c))
+			continue;
+		snprintf(p, sizeof p, "%s/tasks", cg->dir[c]);
+		if ((fds[c] = open(p, O_WRONLY | O_CLOEXEC)) < 0) {
+			int e = errno;
+			cgroup_close_self_attach(fds);
+			return fail(err, errlen, "opening %s: %s", p, strerror(e));
+		}
+		n++;
+	}
+	return n;
+}
+
+int cgroup_self_attach(int fds[CG_NCTRL])
+{
+	int rc = 0;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (fds[c] < 0)
+			continue;
+		if (rc == 0 && write(fds[c], "0", 1) != 1)
+			rc = -1;
+		int e = errno;
+		close(fds[c]);
+		fds[c] = -1;
+		errno = e;
+	}
+	return rc;
+}
+
+void cgroup_close_self_attach(int fds[CG_NCTRL])
+{
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (fds[c] >= 0)
+			close(fds[c]);
+		fds[c] = -1;
+	}
+}
+
 void cgroup_stats(struct cgroup *cg, struct cgroup_stats *st)
 {
 	char p[PATH_MAX + 64];
