@@ -297,6 +297,16 @@ static void mount_proc(struct child_ctx *c)
 		"kallsyms", "kmsg", "kpagecount", "kpageflags", "kpagecgroup" };
 	static const char *const masked_dirs[] = { "acpi", "scsi", "driver" };
 	char p[PATH_MAX];
+	/* No executable memfds in this pid namespace (kernel 6.3+; a child namespace can
+	 * only raise it): code that never sat on a mount could otherwise run, past the
+	 * noexec of /data and /tmp. Set before /proc/sys turns read-only. */
+	int fd = open(NEWROOT "/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		CHECK(write(fd, "2", 1) == 1, "vm.memfd_noexec");
+		close(fd);
+	} else {
+		CHECK(errno == ENOENT, "open vm.memfd_noexec");
+	}
 	for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/proc/%s", ro[i]);
 		if (access(p, F_OK) == 0)
@@ -1209,6 +1219,10 @@ int sandbox_doctor(int fd)
 	int in = find_init(&s, init, sizeof init, e, sizeof e) == 0;
 	say(fd, in, "init", in ? init : e);
 	bad |= !in;
+	/* Optional: without it (kernels before 6.3) an app can still execute a memfd. */
+	int mx = access("/proc/sys/vm/memfd_noexec", F_OK) == 0;
+	say(fd, 1, "memfd_noexec", mx ? "executable memfds refused in sandboxes"
+				       : "not in this kernel (6.3+): an app could execute a memfd");
 	int pfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	say(fd, pfd >= 0, "pidfd", pfd >= 0 ? NULL : "kernel >= 5.3 needed");
 	bad |= pfd < 0;

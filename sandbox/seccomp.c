@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -163,10 +164,16 @@ int sandbox_seccomp_prepare(char *err, size_t errlen)
 	}
 	/* clone3 is left to the default action, ENOSYS. */
 	/* socket: unix sockets, and TCP/UDP over IPv4/IPv6 (the inherited listener; the
-	 * empty network namespace reaches nothing). No netlink, packet or raw sockets. */
+	 * empty network namespace reaches nothing). Netlink only for NETLINK_ROUTE, which
+	 * getifaddrs() and so os.networkInterfaces() need: it lists this namespace's lone
+	 * "lo", and changing anything asks for CAP_NET_ADMIN over a namespace the host's
+	 * user namespace owns. No other netlink family, no packet or raw sockets. */
 	what = "socket";
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				  SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
+				  SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+				  SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+				  SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE))) < 0)
 		goto out;
 	static const int fams[] = { AF_INET, AF_INET6 }, types[] = { SOCK_STREAM, SOCK_DGRAM };
 	for (int f = 0; f < 2; f++)
