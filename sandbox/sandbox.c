@@ -359,7 +359,10 @@ static void make_etc(struct child_ctx *c)
 	write_file(c, NEWROOT "/etc/hostname", "app\n", 0644);
 	write_file(c, NEWROOT "/etc/resolv.conf", "# no network in the sandbox\n", 0644);
 	bind_path(c, "/etc/ld.so.cache", NEWROOT "/etc/ld.so.cache", 0);
-	bind_path(c, "/etc/ssl", NEWROOT "/etc/ssl", 0);
+	/* OpenSSL's configuration and the public certificates; never /etc/ssl/private. */
+	mkdirs(c, NEWROOT "/etc/ssl");
+	bind_path(c, "/etc/ssl/openssl.cnf", NEWROOT "/etc/ssl/openssl.cnf", 0);
+	bind_path(c, "/etc/ssl/certs", NEWROOT "/etc/ssl/certs", 0);
 	bind_path(c, "/etc/ca-certificates", NEWROOT "/etc/ca-certificates", 0);
 	bind_path(c, "/etc/localtime", NEWROOT "/etc/localtime", 0);
 	bind_path(c, "/etc/alternatives", NEWROOT "/etc/alternatives", 0);
