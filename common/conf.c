@@ -92,6 +92,7 @@ static const struct ckey conf_table[] = {
 	{ "openai_key_file", C_PATH, O(openai_key_file), 0, 4000, "", NULL },
 	{ "openai_timeout_seconds", C_INT, O(openai_timeout_seconds), 1, 3600, "120", NULL },
 	{ "openai_concurrency", C_INT, O(openai_concurrency), 1, 64, "2", NULL },
+	{ "openai_max_waiting", C_INT, O(openai_max_waiting), 0, 100000, "32", NULL },
 	{ "scan_policy", C_ENUM, O(scan_policy), 0, 0, "block", "block|warn|off" },
 	{ "quota_apps", C_INT, O(quota_apps), 0, 1000000, "20", NULL },
 	{ "quota_running", C_INT, O(quota_running), 0, 100000, "3", NULL },

@@ -67,6 +67,7 @@ struct conf {
 	char *openai_key_file;
 	int openai_timeout_seconds;
 	int openai_concurrency;
+	int openai_max_waiting;
 	char *scan_policy;        /* block | warn | off */
 	/* quotas */
 	int quota_apps;           /* apps per user */

@@ -78,6 +78,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" WHERE at >= ?1 AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)"
 		" ORDER BY id DESC LIMIT ?4",
 	[S_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3",
+	[S_APP_COUNT_STATUS] = "SELECT count(*) FROM apps WHERE status = ?1",
 };
 
 long long db_now(void)

@@ -158,6 +158,9 @@ int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
 		char *err, size_t errlen);
 int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
 			  char *err, size_t errlen);
+/* Apps of every user whose status is status ("generating", ...). */
+int db_app_count_by_status(struct db *db, const char *status, long long *n,
+			   char *err, size_t errlen);
 /* The files as a new object path -> content (caller json_object_put()s it). */
 int db_app_files_get(struct db *db, const char *id, struct json_object **files,
 		     char *err, size_t errlen);

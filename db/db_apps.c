@@ -229,6 +229,12 @@ int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
 	return db_count(db, S_APP_COUNT_OWNER, owner, NULL, 0, n, err, errlen);
 }
 
+int db_app_count_by_status(struct db *db, const char *status, long long *n,
+			   char *err, size_t errlen)
+{
+	return db_count(db, S_APP_COUNT_STATUS, status, NULL, 0, n, err, errlen);
+}
+
 int db_app_files_get(struct db *db, const char *id, struct json_object **files,
 		     char *err, size_t errlen)
 {

@@ -125,6 +125,25 @@ static int generation_quotas(struct hctx *ctx)
 			       "app quota reached: delete an app first");
 		return -1;
 	}
+	/* The openai provider's jobs wait for one of openai_concurrency slots, each job a
+	 * process: past openai_max_waiting of them, come back when a slot may be free. */
+	if (strcmp(c->generator, "openai") == 0) {
+		long long busy = 0;
+		if (db_app_count_by_status(ctx->db, "generating", &busy, err, sizeof(err)) !=
+		    DB_OK) {
+			h_internal(ctx, "generation quotas", err);
+			return -1;
+		}
+		if (busy >= (long long)c->openai_concurrency + c->openai_max_waiting) {
+			snprintf(retry, sizeof(retry), "%d",
+				 c->openai_timeout_seconds < 30 ? c->openai_timeout_seconds : 30);
+			response_header(ctx->resp, "Retry-After", retry);
+			response_error(ctx->resp, 429, "rate_limited",
+				       "the generator is busy: too many generations are waiting, "
+				       "try again shortly");
+			return -1;
+		}
+	}
 	if (gens < c->quota_generations_per_hour)
 		return 0;
 	if (c->quota_generations_per_hour > 0) {

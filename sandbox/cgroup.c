@@ -306,10 +306,13 @@ int cgroup_open(struct cgroup *cg, const char *name, char *err, size_t errlen)
 
 /* v2: delegates memory, pids and cpu from dir to its children. A cgroup holding
  * processes cannot do that (no internal processes), so when ours does, we move ourselves
- * into a leaf beside appforge/ and retry once. */
-static int v2_enable(const char *dir, int may_move_self, char *err, size_t errlen)
+ * into a leaf beside appforge/ and retry once. A controller is required only when lim
+ * asks for its limit (cpu never: without it there is no CPU quota). */
+static int v2_enable(const char *dir, const struct cgroup_limits *lim, int may_move_self,
+		     char *err, size_t errlen)
 {
 	static const char *const want[] = { "+memory", "+pids", "+cpu" };
+	const int needed[] = { lim->memory_bytes != 0, lim->pids != 0, 0 };
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof p, "%s/cgroup.subtree_control", dir);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -325,9 +328,9 @@ static int v2_enable(const char *dir, int may_move_self, char *err, size_t errle
 			if (write_str(procs, pid) < 0)
 				return fail(err, errlen, "moving ourselves to %s: %s", leaf,
 					    strerror(errno));
-			return v2_enable(dir, 0, err, errlen);
+			return v2_enable(dir, lim, 0, err, errlen);
 		}
-		if (i == 2)     /* cpu is optional: without it there is no CPU quota */
+		if (!needed[i])
 			continue;
 		return fail(err, errlen, "enabling %s in %s: %s (delegate the cgroup to us)",
 			    want[i] + 1, p, strerror(errno));
@@ -426,7 +429,8 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 		*strrchr(grand, '/') = 0;              /* our own cgroup */
 		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 			return fail(err, errlen, "mkdir %s: %s", parent, strerror(errno));
-		if (v2_enable(grand, 1, err, errlen) < 0 || v2_enable(parent, 0, err, errlen) < 0)
+		if (v2_enable(grand, lim, 1, err, errlen) < 0 ||
+		    v2_enable(parent, lim, 0, err, errlen) < 0)
 			return -1;
 	}
 	struct stat st;
@@ -474,6 +478,54 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 				    strerror(errno));
 	}
 	return 0;
+}
+
+int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err,
+			    size_t errlen)
+{
+	char p[PATH_MAX + 16];
+	int n = 0;
+	for (int c = 0; c < CG_NCTRL; c++)
+		fds[c] = -1;
+	if (cg->version != 1)
+		return 0;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (!first_of(cg, c))
+			continue;
+		snprintf(p, sizeof p, "%s/tasks", cg->dir[c]);
+		if ((fds[c] = open(p, O_WRONLY | O_CLOEXEC)) < 0) {
+			int e = errno;
+			cgroup_close_self_attach(fds);
+			return fail(err, errlen, "opening %s: %s", p, strerror(e));
+		}
+		n++;
+	}
+	return n;
+}
+
+int cgroup_self_attach(int fds[CG_NCTRL])
+{
+	int rc = 0;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (fds[c] < 0)
+			continue;
+		if (rc == 0 && write(fds[c], "0", 1) != 1)
+			rc = -1;
+		int e = errno;
+		close(fds[c]);
+		fds[c] = -1;
+		errno = e;
+	}
+	return rc;
+}
+
+void cgroup_close_self_attach(int fds[CG_NCTRL])
+{
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (fds[c] >= 0)
+			close(fds[c]);
+		fds[c] = -1;
+	}
 }
 
 void cgroup_stats(struct cgroup *cg, struct cgroup_stats *st)

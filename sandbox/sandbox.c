@@ -2,13 +2,17 @@
  *
  * The order of a start, and why:
  *   parent (root)                         child (pid 1 of new pid/mount/net/ipc/uts ns)
- *   lock data dir, make data.img,
- *   open log, create cgroup, clone  --->  PDEATHSIG; wait for "go" (EOF = parent died)
- *   attach child to cgroup, "go"    --->  unshare(cgroup ns): its cgroup becomes its "/"
- *                                         still real root in the host user namespace:
- *                                         private mounts, tmpfs root, read-only binds,
- *                                         loop-mount data.img, /tmp, /proc, /dev,
- *                                         pivot_root, lo up
+ *   lock data dir, make data.img, open
+ *   log, compile the seccomp filter (once
+ *   per process), create cgroup, open its
+ *   v1 "tasks" files, clone          --->  PDEATHSIG; v1: join the cgroup by writing "0"
+ *                                         to each tasks file (no global lock, see
+ *                                         cgroup.h); still real root in the host user
+ *                                         namespace: private mounts, tmpfs root,
+ *                                         read-only binds, loop-mount data.img, /tmp,
+ *                                         /proc, /dev, pivot_root, lo up
+ *   v2: attach child to cgroup; "go" --->  wait for "go" (EOF = parent died);
+ *                                         unshare(cgroup ns): its cgroup becomes its "/"
  *                                   <---  setgroups(0); unshare(user ns); "U"
  *   write uid_map/gid_map           --->  "M"; caps bounding set dropped, uid/gid 1000
  *                                         inside = spec uid/gid outside, all caps
@@ -119,6 +123,7 @@ int sandbox_valid_app_id(const char *id)
 struct child_ctx {
 	const struct sandbox_spec *spec;
 	int sync_fd, log_wfd, listen_fd;
+	int cg_fds[CG_NCTRL];   /* cgroup v1 "tasks" files to join through, or -1 */
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
 };
 
@@ -292,6 +297,16 @@ static void mount_proc(struct child_ctx *c)
 		"kallsyms", "kmsg", "kpagecount", "kpageflags", "kpagecgroup" };
 	static const char *const masked_dirs[] = { "acpi", "scsi", "driver" };
 	char p[PATH_MAX];
+	/* No executable memfds in this pid namespace (kernel 6.3+; a child namespace can
+	 * only raise it): code that never sat on a mount could otherwise run, past the
+	 * noexec of /data and /tmp. Set before /proc/sys turns read-only. */
+	int fd = open(NEWROOT "/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		CHECK(write(fd, "2", 1) == 1, "vm.memfd_noexec");
+		close(fd);
+	} else {
+		CHECK(errno == ENOENT, "open vm.memfd_noexec");
+	}
 	for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/proc/%s", ro[i]);
 		if (access(p, F_OK) == 0)
@@ -344,7 +359,10 @@ static void make_etc(struct child_ctx *c)
 	write_file(c, NEWROOT "/etc/hostname", "app\n", 0644);
 	write_file(c, NEWROOT "/etc/resolv.conf", "# no network in the sandbox\n", 0644);
 	bind_path(c, "/etc/ld.so.cache", NEWROOT "/etc/ld.so.cache", 0);
-	bind_path(c, "/etc/ssl", NEWROOT "/etc/ssl", 0);
+	/* OpenSSL's configuration and the public certificates; never /etc/ssl/private. */
+	mkdirs(c, NEWROOT "/etc/ssl");
+	bind_path(c, "/etc/ssl/openssl.cnf", NEWROOT "/etc/ssl/openssl.cnf", 0);
+	bind_path(c, "/etc/ssl/certs", NEWROOT "/etc/ssl/certs", 0);
 	bind_path(c, "/etc/ca-certificates", NEWROOT "/etc/ca-certificates", 0);
 	bind_path(c, "/etc/localtime", NEWROOT "/etc/localtime", 0);
 	bind_path(c, "/etc/alternatives", NEWROOT "/etc/alternatives", 0);
@@ -501,12 +519,16 @@ static void child_main(struct child_ctx *c)
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, "PR_SET_PDEATHSIG");
-	sync_wait(c, 'G');      /* in the cgroup now; EOF here means the parent died */
-	CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare(CLONE_NEWCGROUP)");
+	/* On cgroup v1 we join our cgroup ourselves, first thing (see cgroup.h); on v2
+	 * the parent moves us while the root is built. Either way nothing of the app runs
+	 * before 'G', and the cgroup namespace is made only once we are inside. */
+	CHECK(cgroup_self_attach(c->cg_fds) == 0, "joining the cgroup");
 	CHECK(sethostname("app", 3) == 0, "sethostname");
 	setup_root(c);
 	loopback_up(c);
 	CHECK(chdir("/app") == 0, "chdir /app");
+	sync_wait(c, 'G');      /* in the cgroup now; EOF here means the parent died */
+	CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare(CLONE_NEWCGROUP)");
 	become_app(c);
 	CHECK(setsid() >= 0, "setsid");
 	arrange_fds(c);
@@ -531,11 +553,7 @@ static void child_main(struct child_ctx *c)
 	}
 	argv[n] = NULL;
 
-	char err[256];
-	if (sandbox_seccomp_load(err, sizeof err) < 0) {
-		errno = 0;
-		child_die(c->sync_fd, "%s", err);
-	}
+	CHECK(sandbox_seccomp_apply() == 0, "seccomp");
 	execve("/sandbox/init", argv, envp);
 	child_die(c->sync_fd, "execve /sandbox/init");
 }
@@ -750,9 +768,9 @@ static int open_files(const struct sandbox_spec *spec, const char *data_dir,
 
 /* Talks the child through its setup; 0 once init has been exec'ed. */
 static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spec *spec,
-		       char *err, size_t errlen)
+		       int self_attached, char *err, size_t errlen)
 {
-	if (cgroup_attach(&sb->cg, sb->pid, err, errlen) < 0)
+	if (!self_attached && cgroup_attach(&sb->cg, sb->pid, err, errlen) < 0)
 		return -1;
 	if (write(sync_fd, "G", 1) != 1)
 		return fail(err, errlen, "sync with the sandbox: %s", strerror(errno));
@@ -785,6 +803,8 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	sb_init(sb);
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
+	for (int i = 0; i < CG_NCTRL; i++)
+		c.cg_fds[i] = -1;
 	if (check_spec(spec, err, errlen) < 0)
 		return -1;
 	if (geteuid() != 0)
@@ -796,7 +816,8 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	const char *node = spec->node_path ? spec->node_path : AF_NODE;
 	if (!realpath(node, c.node) || access(c.node, X_OK) < 0)
 		return fail(err, errlen, "node %s: %s", node, strerror(errno));
-	if (find_init(spec, c.init, sizeof c.init, err, errlen) < 0)
+	if (find_init(spec, c.init, sizeof c.init, err, errlen) < 0 ||
+	    sandbox_seccomp_prepare(err, errlen) < 0)
 		return -1;
 	if (open_files(spec, data_dir, sb, err, errlen) < 0)
 		goto fail_files;
@@ -811,6 +832,9 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	if (cgroup_create(&sb->cg, spec->cgroup_name ? spec->cgroup_name : spec->app_id, &cl,
 			  err, errlen) < 0)
 		goto fail_files;
+	int self_attached = cgroup_open_self_attach(&sb->cg, c.cg_fds, err, errlen);
+	if (self_attached < 0)
+		goto fail_cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    pipe2(logp, O_CLOEXEC) < 0) {
 		fail(err, errlen, "socketpair/pipe: %s", strerror(errno));
@@ -832,6 +856,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		child_main(&c);
 	}
 	sb->pid = pid;
+	cgroup_close_self_attach(c.cg_fds);
 	close_fd(&sync[1]);
 	close_fd(&logp[1]);
 	sb->log_rfd = logp[0];
@@ -842,7 +867,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		fail(err, errlen, "pidfd_open: %s", strerror(errno));
 		goto fail_child;
 	}
-	if (drive_child(sb, sync[0], spec, err, errlen) < 0)
+	if (drive_child(sb, sync[0], spec, self_attached > 0, err, errlen) < 0)
 		goto fail_child;
 	close_fd(&sync[0]);
 	sb->echo_fd = spec->echo_fd;
@@ -858,6 +883,7 @@ fail_child:
 		;
 	sb->pid = -1;
 fail_cg:
+	cgroup_close_self_attach(c.cg_fds);
 	{
 		char e2[256];
 		cgroup_destroy(&sb->cg, e2, sizeof e2);
@@ -1196,6 +1222,10 @@ int sandbox_doctor(int fd)
 	int in = find_init(&s, init, sizeof init, e, sizeof e) == 0;
 	say(fd, in, "init", in ? init : e);
 	bad |= !in;
+	/* Optional: without it (kernels before 6.3) an app can still execute a memfd. */
+	int mx = access("/proc/sys/vm/memfd_noexec", F_OK) == 0;
+	say(fd, 1, "memfd_noexec", mx ? "executable memfds refused in sandboxes"
+				       : "not in this kernel (6.3+): an app could execute a memfd");
 	int pfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	say(fd, pfd >= 0, "pidfd", pfd >= 0 ? NULL : "kernel >= 5.3 needed");
 	bad |= pfd < 0;

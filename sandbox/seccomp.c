@@ -2,11 +2,20 @@
 #include "sandbox/seccomp.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* What Node.js (libuv, V8, OpenSSL), glibc and /bin/sh use. Names unknown to this
  * architecture are skipped. */
@@ -72,8 +81,45 @@ static const char *const refused[] = {
 	"move_pages", "landlock_create_ruleset",
 };
 
-int sandbox_seccomp_load(char *err, size_t errlen)
+/* The compiled program, built once per process: libseccomp takes a few milliseconds to
+ * turn the rules into BPF, which would otherwise be paid by every start. */
+static struct sock_filter *prog_insns;
+static unsigned short prog_len;
+
+/* Exports ctx's BPF into prog_insns (through a memfd: libseccomp 2.5 writes to an fd). */
+static int export_prog(scmp_filter_ctx ctx)
 {
+	int fd = memfd_create("af-seccomp", MFD_CLOEXEC), rc = -EIO;
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+		goto out;
+	rc = -EIO;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		goto out;
+	struct sock_filter *insns = malloc((size_t)st.st_size);
+	if (!insns) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, insns, (size_t)st.st_size, 0) != st.st_size) {
+		free(insns);
+		goto out;
+	}
+	prog_insns = insns;
+	prog_len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int sandbox_seccomp_prepare(char *err, size_t errlen)
+{
+	if (prog_insns)
+		return 0;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
 	int rc = -1, r = 0;
 	const char *what = "seccomp_init";
@@ -118,10 +164,16 @@ int sandbox_seccomp_load(char *err, size_t errlen)
 	}
 	/* clone3 is left to the default action, ENOSYS. */
 	/* socket: unix sockets, and TCP/UDP over IPv4/IPv6 (the inherited listener; the
-	 * empty network namespace reaches nothing). No netlink, packet or raw sockets. */
+	 * empty network namespace reaches nothing). Netlink only for NETLINK_ROUTE, which
+	 * getifaddrs() and so os.networkInterfaces() need: it lists this namespace's lone
+	 * "lo", and changing anything asks for CAP_NET_ADMIN over a namespace the host's
+	 * user namespace owns. No other netlink family, no packet or raw sockets. */
 	what = "socket";
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				  SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
+				  SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+				  SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+				  SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE))) < 0)
 		goto out;
 	static const int fams[] = { AF_INET, AF_INET6 }, types[] = { SOCK_STREAM, SOCK_DGRAM };
 	for (int f = 0; f < 2; f++)
@@ -131,8 +183,8 @@ int sandbox_seccomp_load(char *err, size_t errlen)
 						  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff,
 							  (scmp_datum_t)types[t]))) < 0)
 				goto out;
-	what = "seccomp_load";
-	if ((r = seccomp_load(ctx)) < 0)
+	what = "export";
+	if ((r = export_prog(ctx)) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -141,4 +193,16 @@ out:
 	if (ctx)
 		seccomp_release(ctx);
 	return rc;
+}
+
+int sandbox_seccomp_apply(void)
+{
+	struct sock_fprog fp = { prog_len, prog_insns };
+	if (!prog_insns) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
 }

@@ -6,12 +6,17 @@
  * glibc falls back to clone, whose namespace flags are filtered). Foreign architectures
  * (i386, x32) kill the process.
  *
- * Returns 0, or -1 with a message in err. Not async-signal-safe (allocates). */
+ * sandbox_seccomp_prepare() compiles the filter once per process (later calls return at
+ * once): 0, or -1 with a message in err. Not async-signal-safe (allocates); call it
+ * before forking the sandbox. sandbox_seccomp_apply() installs the compiled filter on
+ * the calling thread with no_new_privs: one system call, no allocation, so the child
+ * can call it just before execve. 0, or -1 with errno. */
 #ifndef AF_SECCOMP_H
 #define AF_SECCOMP_H
 
 #include <stddef.h>
 
-int sandbox_seccomp_load(char *err, size_t errlen);
+int sandbox_seccomp_prepare(char *err, size_t errlen);
+int sandbox_seccomp_apply(void);
 
 #endif

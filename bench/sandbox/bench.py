@@ -4,8 +4,10 @@ of `make check`).
 
   python3 bench/sandbox/bench.py [--builddir DIR] [--runs 20] [--apps 20] [--max 200]
 
-Prints: start latency (CLI start -> first HTTP 200) of sandboxed vs plain `node
-server.js`, median of --runs each, interleaved, and the ratio; stop latency (SIGTERM ->
+Prints: start latency of sandboxed vs plain `node server.js`, median of --runs each,
+interleaved, and the ratio, twice: through the CLI (a new appforge-sandbox process per
+start) and through appforge-supervisor (a request on its socket -> first HTTP 200, the
+product's path); stop latency (SIGTERM ->
 port closed and cgroup gone); memory of --apps idle sandboxed apps vs as many bare node
 processes (cgroup usage and the sum of Pss), and the extra per app; how many idle
 sandboxed apps start before the first failure, up to --max (through appforge-supervisor
@@ -213,65 +215,124 @@ def mib(x):
     return "%.2f MiB" % (x / 1048576.0)
 
 
-def capacity_supervisor(sup, a, work):
-    """Starts idle apps through appforge-supervisor until the first failure (or --max)."""
-    import json
-    import sqlite3
-    state = os.path.join(work, "state")
-    apps = os.path.join(state, "apps")
-    os.makedirs(apps)
-    pmin = free_port()
-    pmax = pmin + a.max + 10
-    conf = os.path.join(work, "appforge.conf")
-    with open(conf, "w") as f:
-        f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = 420000\n"
-                "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = 64\n"
-                "sandbox_stop_grace_ms = 500\n" % (state, pmin, pmax, a.node))
-    errlog = open(os.path.join(work, "sup.log"), "w")
-    p = subprocess.Popen([sup, "--config", conf], stdout=subprocess.PIPE, stderr=errlog, text=True)
-    if p.stdout.readline().strip() != "ready":
-        print("capacity: the supervisor did not start (see %s)" % errlog.name)
-        return
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(60)
-    s.connect(os.path.join(state, "supervisor.sock"))
-    f = s.makefile("rwb")
+class Supervisor:
+    """appforge-supervisor on a private state directory, spoken to over its socket."""
 
-    def call(**req):
-        f.write(json.dumps(req).encode() + b"\n")
-        f.flush()
-        return json.loads(f.readline())
+    def __init__(self, sup, a, work):
+        import sqlite3
+        self.state = os.path.join(work, "state")
+        self.apps = os.path.join(self.state, "apps")
+        os.makedirs(self.apps)
+        pmin = free_port()
+        conf = os.path.join(work, "appforge.conf")
+        with open(conf, "w") as f:
+            f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = 420000\n"
+                    "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = 64\n"
+                    "sandbox_stop_grace_ms = 500\n" % (self.state, pmin, pmin + a.max + 10, a.node))
+        self.errlog = open(os.path.join(work, "sup.log"), "w")
+        self.proc = subprocess.Popen([sup, "--config", conf], stdout=subprocess.PIPE,
+                                     stderr=self.errlog, text=True)
+        self.sock = None
+        if self.proc.stdout.readline().strip() != "ready":
+            return
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(60)
+        self.sock.connect(os.path.join(self.state, "supervisor.sock"))
+        self.f = self.sock.makefile("rwb")
+        self.db = sqlite3.connect(os.path.join(self.state, "appforge.db"))
+        now = int(time.time())
+        self.db.execute("INSERT OR IGNORE INTO users (id, username, password_hash, role, "
+                        "created_at) VALUES ('u_bench00000000000', 'bench', 'x', 'user', ?)",
+                        (now,))
+        self.seq = 0
 
-    db = sqlite3.connect(os.path.join(state, "appforge.db"))
-    now = int(time.time())
-    db.execute("INSERT OR IGNORE INTO users (id, username, password_hash, role, created_at) "
-               "VALUES ('u_bench00000000000', 'bench', 'x', 'user', ?)", (now,))
-    count, failure, t0 = 0, None, time.monotonic()
-    for i in range(a.max):
-        app_id = "abench%010d" % i
-        db.execute("INSERT INTO apps (id, seq, owner, name, status, created_at, updated_at) VALUES "
-                   "(?, ?, 'u_bench00000000000', 'bench', 'ready', ?, ?)", (app_id, i + 1, now, now))
-        db.commit()
-        d = os.path.join(apps, app_id)
+    def call(self, **req):
+        import json
+        self.f.write(json.dumps(req).encode() + b"\n")
+        self.f.flush()
+        return json.loads(self.f.readline())
+
+    def add_app(self, app_id):
+        """The app's row (the supervisor refuses apps the database lacks) and its dirs."""
+        now = int(time.time())
+        self.seq += 1
+        self.db.execute("INSERT INTO apps (id, seq, owner, name, status, created_at, updated_at) "
+                        "VALUES (?, ?, 'u_bench00000000000', 'bench', 'ready', ?, ?)",
+                        (app_id, self.seq, now, now))
+        self.db.commit()
+        d = os.path.join(self.apps, app_id)
         shutil.copytree(APP, os.path.join(d, "code"))
         os.makedirs(os.path.join(d, "data"))
-        r = call(op="start", app_id=app_id, code_dir=os.path.join(d, "code"), data_dir=os.path.join(d, "data"))
+        return dict(app_id=app_id, code_dir=os.path.join(d, "code"),
+                    data_dir=os.path.join(d, "data"))
+
+    def close(self):
+        self.db.close()
+        t0 = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=300)
+        return time.monotonic() - t0
+
+
+def wait_200_sock(port, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if http_ok(port):
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def start_latency_supervisor(sv, a):
+    """Request to the supervisor -> first 200, next to plain node, interleaved."""
+    app = sv.add_app("alatency00000000")
+    sb, nd, first = [], [], None
+    for i in range(a.runs + 1):
+        t0 = time.monotonic()
+        r = sv.call(op="start", **app)
+        if not r.get("ok") or not wait_200_sock(r.get("port", 0)):
+            print("supervisor run %d failed: %s" % (i, str(r)[:200]))
+            sv.call(op="stop", app_id=app["app_id"])
+            continue
+        dt = time.monotonic() - t0
+        sv.call(op="stop", app_id=app["app_id"])
+        if i == 0:
+            first = dt
+            continue
+        sb.append(dt)
+        nport = free_port()
+        t0 = time.monotonic()
+        p = bare(a.node, nport)
+        if wait_200(nport, p):
+            nd.append(time.monotonic() - t0)
+        p.kill()
+        p.wait()
+    if sb and nd:
+        m1, m2 = statistics.median(sb), statistics.median(nd)
+        print("start to first 200 through the supervisor: sandboxed median %.1f ms, plain node "
+              "median %.1f ms, ratio %.2f (%d runs each; first start %.1f ms)"
+              % (m1 * 1000, m2 * 1000, m1 / m2, len(sb), (first or 0) * 1000))
+
+
+def capacity_supervisor(sv, a):
+    """Starts idle apps through appforge-supervisor until the first failure (or --max)."""
+    count, failure, t0 = 0, None, time.monotonic()
+    for i in range(a.max):
+        app = sv.add_app("abench%010d" % i)
+        r = sv.call(op="start", **app)
         if not r.get("ok") or not wait_http_ok(r.get("port", 0), 30):
+            import json
             failure = "app %d: %s" % (i, json.dumps(r)[:300])
             break
         count += 1
     dt = time.monotonic() - t0
-    db.close()
-    lst = call(op="list")
+    lst = sv.call(op="list")
     with open("/proc/meminfo") as mf:
         avail = [line for line in mf if line.startswith("MemAvailable")][0].strip()
     print("capacity (supervisor): %d idle apps running at once (tried up to %d) in %.1f s; %s; "
           "list shows %d; %s" % (count, a.max, dt, failure or "no failure",
                                  len(lst.get("sandboxes", [])), avail))
-    t0 = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    p.wait(timeout=300)
-    print("supervisor SIGTERM with %d apps: all stopped in %.1f s" % (count, time.monotonic() - t0))
+    print("supervisor SIGTERM with %d apps: all stopped in %.1f s" % (count, sv.close()))
 
 
 def main():
@@ -315,7 +376,7 @@ def main():
         ms = lambda v: "%.1f ms" % (v * 1000)
         if sb_start and node_start:
             ms1, ms2 = statistics.median(sb_start), statistics.median(node_start)
-            print("start to first 200: sandboxed median %s, plain node median %s, ratio %.2f "
+            print("start to first 200 through the CLI (a process per start): sandboxed median %s, plain node median %s, ratio %.2f "
                   "(%d runs each)" % (ms(ms1), ms(ms2), ms1 / ms2, len(sb_start)))
         if first:
             print("first start of an app (its /data image is made): %s" % ms(first[0]))
@@ -352,7 +413,12 @@ def main():
         # 3. how many idle sandboxed apps fit.
         sup = os.path.join(a.builddir, "sandbox", "appforge-supervisor")
         if os.access(sup, os.X_OK) and not a.cli_capacity:
-            capacity_supervisor(sup, a, work)
+            sv = Supervisor(sup, a, work)
+            if not sv.sock:
+                print("supervisor: did not start (see %s)" % sv.errlog.name)
+                return
+            start_latency_supervisor(sv, a)
+            capacity_supervisor(sv, a)
             return
         boxes = []
         count = 0

@@ -102,6 +102,27 @@ def main(t, inst):
     t.eq(api.get("/api/apps/%s" % gone).status, 404, "and the app stays deleted")
     t.ok(not os.path.exists(lc.app_dir(inst, gone)), "no directory for it")
 
+    # the queue: openai_concurrency 2 + openai_max_waiting 1 generations at once
+    def count():
+        return len((api.get("/api/apps").json() or {}).get("apps", []))
+
+    before = count()
+    held = []
+    for i in range(3):
+        r = api.post("/api/apps", {"prompt": "MODE:slow queued %d" % i})
+        held.append((r.json() or {}).get("id"))
+        t.eq(r.status, 202, "generation %d of 3 in the queue: 202" % (i + 1))
+    r = api.post("/api/apps", {"prompt": "MODE:good one too many"})
+    ra = r.header("Retry-After") or ""
+    t.ok(r.status == 429 and r.error_code() == "rate_limited" and ra.isdigit() and 1 <= int(ra) <= 30,
+         "a fourth while three generate: 429 rate_limited, Retry-After %s" % ra, r)
+    t.eq(count(), before + 3, "the refused one was not stored")
+    for aid in held:
+        api.delete("/api/apps/%s" % aid)
+    r = api.post("/api/apps", {"prompt": "MODE:good room again"})
+    t.eq(r.status, 202, "once they are deleted there is room again: 202")
+    t.ok(wait_status(api, (r.json() or {}).get("id")).get("status") == "ready", "and it becomes ready")
+
 
 def run():
     tmp = tempfile.mkdtemp(prefix="af-lc-openai-")
@@ -118,7 +139,7 @@ def run():
         return lc.run_file(main, "lc-openai", BASE, conf={
             "generator": "openai", "openai_base_url": "http://127.0.0.1:%d/v1/" % FAKE_PORT,
             "openai_model": "test-model", "openai_key_file": keyf, "openai_timeout_seconds": 20,
-            "openai_concurrency": 2})
+            "openai_concurrency": 2, "openai_max_waiting": 1})
     finally:
         fake.kill()
         fake.wait()

@@ -168,6 +168,54 @@ tests["mknod_block"] = lambda: os.mknod("/tmp/blk", 0o600 | 0o060000, os.makedev
 tests["mknod_char_mem"] = lambda: os.mknod("/tmp/mem", 0o600 | 0o020000, os.makedev(1, 1))
 tests["raw_socket_icmp"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, 1).fileno()
 tests["packet_socket"] = lambda: socket.socket(17, socket.SOCK_RAW, 0x0300).fileno()
+# Netlink: only NETLINK_ROUTE is allowed (os.networkInterfaces needs it), and it may not
+# change anything.
+tests["netlink_audit"] = lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9).fileno()
+tests["netlink_sock_diag"] = lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 4).fileno()
+tests["netlink_kobject_uevent"] = lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                                                        15).fileno()
+
+
+def netlink_route_lo_down():
+    """RTM_NEWLINK turning lo down: the kernel's answer, 0 or a negative errno."""
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    s.bind((0, 0))
+    ifi = struct.pack("=BBHiII", 0, 0, 0, 1, 0, 1)   # lo (index 1), change IFF_UP to 0
+    hdr = struct.pack("=IHHII", 16 + len(ifi), 16, 1 | 4, 1, 0)   # REQUEST|ACK
+    s.sendto(hdr + ifi, (0, 0))
+    data = s.recv(4096)
+    err = struct.unpack("=i", data[16:20])[0]
+    if err:
+        raise OSError(-err, os.strerror(-err))
+    return "lo changed"
+
+
+tests["netlink_route_lo_down"] = netlink_route_lo_down
+
+
+def memfd_exec(flags):
+    """Copies /usr/bin/true into a memfd and executes it from there."""
+    fd = os.memfd_create("x", flags)
+    with open("/usr/bin/true", "rb") as f:
+        os.write(fd, f.read())
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv("/proc/self/fd/%d" % fd, ["true"])
+        except OSError as e:
+            os._exit(100 + e.errno)
+        os._exit(99)
+    _, st = os.waitpid(pid, 0)
+    code = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -1
+    if code == 0:
+        return "executed"
+    if code > 100:
+        raise OSError(code - 100, os.strerror(code - 100))
+    raise OSError(errno.EIO, "exit %d" % code)
+
+
+tests["memfd_exec"] = lambda: memfd_exec(0)
+tests["memfd_exec_flag"] = lambda: memfd_exec(0x10)     # MFD_EXEC
 # Scheduling: a real-time or higher-priority app could starve the host.
 tests["sched_fifo"] = lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
 tests["sched_rr"] = lambda: os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(1))
@@ -275,6 +323,7 @@ def sys_release_agents():
 
 
 tests["sys_release_agent"] = sys_release_agents
+tests["write_memfd_noexec"] = lambda: write_file("/proc/sys/vm/memfd_noexec", b"0")
 
 for name, fn in tests.items():
     emit({"sys:" + name: in_child(fn)})
