@@ -7,9 +7,11 @@ usage: fake_openai.py PORT      (listens on 127.0.0.1:PORT, prints "ready" when 
 
 POST /v1/chat/completions answers according to a "MODE:<name>" word in the last user
 message (good, dotdot, nonjson, slow, unauthorized, noformat, huge, cutoff, hold,
-fenced); every request is recorded. GET /stats returns the records and the highest
+fenced, block); every request is recorded. GET /stats returns the records and the highest
 number of requests that were in progress at the same time; GET /reset-max restarts
-that count. Standard library only."""
+that count. "block" answers like "good" only after GET /release (or 120 s): a test that
+needs a generation to stay in progress says when it may end, instead of racing a fixed
+delay; GET /hold makes later "block" requests wait again. Standard library only."""
 import json
 import re
 import sys
@@ -19,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"current": 0, "max_concurrent": 0, "requests": []}
+RELEASE = threading.Event()   # set: "block" requests are answered
 
 GOOD_FILES = {
     "server.js": "const http = require('http');\n"
@@ -56,6 +59,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/stats":
             with LOCK:
                 self.reply(200, STATE)
+        elif self.path in ("/release", "/hold"):
+            if self.path == "/release":
+                RELEASE.set()
+            else:
+                RELEASE.clear()
+            self.reply(200, {"released": RELEASE.is_set()})
         elif self.path == "/reset-max":
             with LOCK:
                 STATE["max_concurrent"] = STATE["current"]
@@ -104,6 +113,9 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "slow":
             time.sleep(6)
             self.reply(200, completion(json.dumps({"files": GOOD_FILES})))
+        elif mode == "block":
+            RELEASE.wait(120)
+            self.reply(200, completion(json.dumps({"name": "released", "files": GOOD_FILES})))
         elif mode == "hold":
             time.sleep(0.7)
             self.reply(200, completion(json.dumps({"name": "held", "files": GOOD_FILES})))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lc  # noqa: E402
@@ -32,6 +33,12 @@ def wait_status(api, aid, timeout=30):
             return app
         time.sleep(0.1)
     return app
+
+
+def release():
+    """Lets the fake answer every "block" request, held ones and later ones."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/release" % FAKE_PORT, timeout=30) as r:
+        r.read()
 
 
 def job_pids(inst, aid):
@@ -84,8 +91,9 @@ def main(t, inst):
     r = api.post("/api/apps/%s/run" % bad["id"])
     t.ok(r.status == 409, "a failed app cannot run: 409", r)
 
-    # a job killed midway
-    r = api.post("/api/apps", {"prompt": "MODE:slow and then killed"})
+    # a job killed midway (the fake holds "block" answers until release(): no race
+    # against a fixed delay on a slow machine)
+    r = api.post("/api/apps", {"prompt": "MODE:block and then killed"})
     slow = (r.json() or {}).get("id")
     t.ok(lc.wait_until(lambda: job_pids(inst, slow), 30), "the job holds its lock")
     for p in job_pids(inst, slow):
@@ -98,7 +106,7 @@ def main(t, inst):
     r = api.post("/api/apps", {"prompt": "MODE:slow deleted meanwhile"})
     gone = (r.json() or {}).get("id")
     t.eq(api.delete("/api/apps/%s" % gone).status, 204, "delete while generating: 204")
-    t.ok(lc.wait_until(lambda: not job_pids(inst, gone), 15), "its job ends")
+    t.ok(lc.wait_until(lambda: not job_pids(inst, gone), 30), "its job ends")
     t.eq(api.get("/api/apps/%s" % gone).status, 404, "and the app stays deleted")
     t.ok(not os.path.exists(lc.app_dir(inst, gone)), "no directory for it")
 
@@ -109,7 +117,7 @@ def main(t, inst):
     before = count()
     held = []
     for i in range(3):
-        r = api.post("/api/apps", {"prompt": "MODE:slow queued %d" % i})
+        r = api.post("/api/apps", {"prompt": "MODE:block queued %d" % i})
         held.append((r.json() or {}).get("id"))
         t.eq(r.status, 202, "generation %d of 3 in the queue: 202" % (i + 1))
     r = api.post("/api/apps", {"prompt": "MODE:good one too many"})
@@ -119,6 +127,7 @@ def main(t, inst):
     t.eq(count(), before + 3, "the refused one was not stored")
     for aid in held:
         api.delete("/api/apps/%s" % aid)
+    release()   # the deleted apps' jobs end, and give their slots back
     r = api.post("/api/apps", {"prompt": "MODE:good room again"})
     t.eq(r.status, 202, "once they are deleted there is room again: 202")
     t.ok(wait_status(api, (r.json() or {}).get("id")).get("status") == "ready", "and it becomes ready")
