@@ -359,7 +359,7 @@ class Instance:
                                                 stdin=subprocess.DEVNULL,
                                                 start_new_session=True)
 
-    def wait_healthy(self, timeout=30):
+    def wait_healthy(self, timeout=60):
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:

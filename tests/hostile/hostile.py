@@ -427,7 +427,7 @@ class Box:
                 return ev
         return None
 
-    def wait_started(self, timeout=20):
+    def wait_started(self, timeout=60):
         ev = self.wait_event("started", timeout)
         if ev is not None:
             self._set_started(ev)
@@ -451,7 +451,7 @@ class Box:
                         self.uids.add(info[0])
         return pids
 
-    def wait_http(self, path="/", timeout=20):
+    def wait_http(self, path="/", timeout=60):
         end = time.time() + timeout
         while time.time() < end:
             st, body = http_get(self.port, path, timeout=3)
@@ -545,7 +545,7 @@ def exec_box(tag, app, port, argv, limits=None, timeout=60, **kw):
     """Runs argv (e.g. ["/usr/bin/node", "/app/attack.js"]) under the sandbox's init and
     waits for it to end. Returns the Box (results(), exited...)."""
     b = Box(tag, app, port, mode="exec", limits=limits, argv=argv, **kw)
-    b.wait_started(timeout=20)
+    b.wait_started(timeout=60)
     b.wait_exit(timeout=timeout)
     if b.proc.poll() is None:
         b.kill()
