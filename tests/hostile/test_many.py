@@ -34,7 +34,7 @@ for i in range(N):
                        limits={"memory-mb": 96, "pids": 32}))
 for i, b in enumerate(boxes):
     b.wait_started()
-up = [b.wait_http("/secret", timeout=40) for b in boxes]
+up = [b.wait_http("/secret", timeout=60) for b in boxes]
 T.ok(all(u is not None for u in up), "all %d tenants serve at once" % N,
      "\n".join(b.describe() for b, u in zip(boxes, up) if u is None)[:3000])
 T.ok(all(u and u.startswith("TENANT-%s-" % boxes[i].app_id) for i, u in enumerate(up)),
