@@ -76,7 +76,8 @@ class Nginx:
                                       "-g", "daemon off;"], stdout=self.log, stderr=self.log,
                                      start_new_session=True)
         self._ctx = ssl.create_default_context(cafile=self.cert)
-        for _ in range(100):
+        end = time.monotonic() + 60   # a loaded machine may start nginx slowly
+        while time.monotonic() < end:
             try:
                 socket.create_connection(("127.0.0.1", self.https_port), 1).close()
                 return
