@@ -254,7 +254,7 @@ void util_hex_encode(const void *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int util_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -272,7 +272,7 @@ int util_hex_decode(const char *s, void *out, size_t n)
 	if (!s || strnlen(s, 2 * n + 1) != 2 * n)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = util_hexval(s[2 * i]), lo = util_hexval(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		b[i] = (unsigned char)(hi << 4 | lo);

@@ -57,6 +57,8 @@ void util_hex_encode(const void *in, size_t n, char *out);
 /* Decodes exactly 2n hex digits (either case) of s into out (n bytes). -1 if s is not
  * exactly 2n hex digits. */
 int util_hex_decode(const char *s, void *out, size_t n);
+/* The value of one hex digit (either case), or -1. */
+int util_hexval(char c);
 
 /* Copies src into dst (size bytes, always NUL-terminated when size > 0).
  * Returns 0, or -1 if src did not fit (dst then holds a truncated copy). */

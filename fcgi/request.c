@@ -1,5 +1,6 @@
 /* request.c: parsing and bounding of a request's parameters (see request.h). */
 #include "fcgi/request.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -171,17 +172,6 @@ void request_free(struct request *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into out; -1 when malformed, a NUL, or too long. */
 static int decode(const char *s, size_t n, char *out, size_t outlen)
 {
@@ -194,8 +184,8 @@ static int decode(const char *s, size_t n, char *out, size_t outlen)
 			int hi, lo;
 			if (i + 2 >= n)
 				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = util_hexval(s[i + 1]);
+			lo = util_hexval(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi * 16 + lo);

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -169,14 +168,7 @@ static int run(int argc, char **argv, int exec_mode)
 		return 2;
 	}
 	/* Stop requests arrive as signals; read them through a signalfd. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	int sfd = sandbox_stop_signalfd();
 	if (sfd < 0) {
 		fprintf(stderr, "appforge-sandbox: signalfd: %s\n", strerror(errno));
 		return 1;

@@ -124,6 +124,11 @@ int sandbox_doctor(int fd);
  * with errno set (EADDRINUSE when the port is taken). */
 int sandbox_listen_loopback(int port);
 
+/* For the processes that own sandboxes: blocks SIGTERM, SIGINT and SIGHUP (the stop
+ * requests), ignores SIGPIPE, and returns a non-blocking signalfd that reads the three,
+ * or -1 with errno set. */
+int sandbox_stop_signalfd(void);
+
 /* Checks an app id for use in names and paths. */
 int sandbox_valid_app_id(const char *id);
 

@@ -801,14 +801,7 @@ int main(int argc, char **argv)
 		db = NULL;
 	}
 	make_tag();
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	int sfd = sandbox_stop_signalfd();
 	int lfd = open_control(conf.supervisor_socket);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || lfd < 0 || ep < 0) {

@@ -38,13 +38,14 @@ def http_ok(port):
         return False
 
 
-def wait_http_ok(port, timeout):
-    """A first 200 within timeout seconds (a loaded host may need a while)."""
+def wait_http_ok(port, timeout, step=0.05):
+    """A first 200 within timeout seconds (a loaded host may need a while), asking every
+    step seconds."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if http_ok(port):
             return True
-        time.sleep(0.05)
+        time.sleep(step)
     return False
 
 
@@ -274,15 +275,6 @@ class Supervisor:
         return time.monotonic() - t0
 
 
-def wait_200_sock(port, timeout=30):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if http_ok(port):
-            return True
-        time.sleep(0.002)
-    return False
-
-
 def start_latency_supervisor(sv, a):
     """Request to the supervisor -> first 200, next to plain node, interleaved."""
     app = sv.add_app("alatency00000000")
@@ -290,7 +282,7 @@ def start_latency_supervisor(sv, a):
     for i in range(a.runs + 1):
         t0 = time.monotonic()
         r = sv.call(op="start", **app)
-        if not r.get("ok") or not wait_200_sock(r.get("port", 0)):
+        if not r.get("ok") or not wait_http_ok(r.get("port", 0), 30, 0.002):
             print("supervisor run %d failed: %s" % (i, str(r)[:200]))
             sv.call(op="stop", app_id=app["app_id"])
             continue
