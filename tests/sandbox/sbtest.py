@@ -40,6 +40,19 @@ def require_host():
         skip_all('host lacks sandbox features: ' + r.stdout.replace('\n', '; '))
 
 
+def _read_line_unbuffered(fd):
+    """One line from fd, read a byte at a time. Popen.communicate() reads the pipe's fd
+    directly: whatever a buffered readline() had read past the first line (the exited
+    event, when a short exec ends before we read) would be lost to it."""
+    buf = b''
+    while not buf.endswith(b'\n'):
+        c = os.read(fd, 1)
+        if not c:
+            break
+        buf += c
+    return buf.decode()
+
+
 class Run:
     """One appforge-sandbox run/exec in the background."""
 
@@ -56,7 +69,7 @@ class Run:
         self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         self.started = None
-        line = self.p.stdout.readline()
+        line = _read_line_unbuffered(self.p.stdout.fileno())
         if line:
             self.started = json.loads(line)
 
