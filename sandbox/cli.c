@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"           [--memory-mb N] [--pids N] [--cpu-percent N] [--wall-seconds N]\n"
 		"           [--cpu-seconds N] [--data-mb N] [--tmp-mb N] [--nofile N]\n"
 		"           [--fsize-mb N] [--log-bytes N] [--uid N] [--grace-ms N] [--node PATH]\n"
+		"           [--image-cache DIR]\n"
 		"       appforge-sandbox exec ...the same options... -- PROGRAM [ARGS...]\n"
 		"       appforge-sandbox doctor\n"
 		"       appforge-sandbox call SUPERVISOR_SOCKET JSON\n");
@@ -102,6 +103,7 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 		else if (strcmp(a, "--code") == 0) s->code_dir = val;
 		else if (strcmp(a, "--data") == 0) s->data_dir = val;
 		else if (strcmp(a, "--log") == 0) s->log_path = val;
+		else if (strcmp(a, "--image-cache") == 0) s->image_cache = val;
 		else if (strcmp(a, "--node") == 0) s->node_path = val;
 		else if (strcmp(a, "--init") == 0) s->init_path = val;
 		else if (strcmp(a, "--port") == 0) {

@@ -41,6 +41,9 @@ struct sandbox_spec {
 	const char *cgroup_name;/* NULL: app_id (the supervisor prefixes its instance tag) */
 	const char *code_dir;   /* mounted read-only at /app */
 	const char *data_dir;   /* holds data.img (the quota'd /data) and a lock file */
+	const char *image_cache;/* NULL, or a root-only directory for empty file system
+				 * images: a new data.img is then a sparse copy of one
+				 * instead of a run of mkfs.ext4 */
 	const char *log_path;   /* the run's log file (appended to) */
 	int listen_fd;          /* bound, listening TCP socket; becomes fd 3 inside */
 	int port;               /* for PORT= */

@@ -93,6 +93,7 @@ static struct conf conf;
 static struct db *db;
 static int ep = -1;
 static struct port_alloc ports;
+static char image_cache[PATH_MAX];   /* <state_dir>/cache: empty data images */
 static struct app *apps;
 static struct client *clients;
 static int nclients;
@@ -457,6 +458,7 @@ static void op_start(struct client *c, struct json_object *req)
 	s.cgroup_name = a->cgname;
 	s.code_dir = rcode;
 	s.data_dir = rdata;
+	s.image_cache = image_cache;
 	s.log_path = a->log_path;
 	s.listen_fd = lfd;
 	s.port = a->port;
@@ -788,7 +790,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "appforge-supervisor: must run as root\n");
 		return 1;
 	}
-	if (mkdir_p(conf.state_dir, 0750) < 0 || mkdir_p(conf.apps_dir, 0750) < 0) {
+	if ((size_t)snprintf(image_cache, sizeof image_cache, "%s/cache", conf.state_dir) >=
+	    sizeof image_cache ||
+	    mkdir_p(conf.state_dir, 0750) < 0 || mkdir_p(conf.apps_dir, 0750) < 0) {
 		fprintf(stderr, "appforge-supervisor: cannot create %s\n", conf.apps_dir);
 		return 1;
 	}

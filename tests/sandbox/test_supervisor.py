@@ -135,6 +135,18 @@ port2 = r.get('port')
 ok(r.get('ok') and port2 != port1, 'a second app gets another port', r)
 r = c.call(op='list')
 ok(r.get('ok') and len(r.get('sandboxes', [])) in (1, 2), 'list', r)
+# New data images are copies of one empty image in <state>/cache, made once.
+tpl = os.path.join(state, 'cache', 'data-ext4-v1-8m.img')
+ok(os.path.isfile(tpl) and stat.S_IMODE(os.stat(tpl).st_mode) == 0o600 and
+   stat.S_IMODE(os.stat(os.path.dirname(tpl)).st_mode) == 0o700,
+   'the empty 8 MiB image is cached, root-only', sorted(os.listdir(state)))
+img1, img2 = os.path.join(data1, 'data.img'), os.path.join(data2, 'data.img')
+ok(os.path.isfile(img1) and os.path.isfile(img2) and os.stat(img1).st_ino != os.stat(img2).st_ino
+   and os.path.getsize(img2) == 8 << 20 and os.stat(img2).st_blocks * 512 < 4 << 20,
+   "each app has its own sparse copy", [os.stat(x).st_blocks for x in (img1, img2)])
+fsck = subprocess.run(['/usr/sbin/e2fsck' if os.path.exists('/usr/sbin/e2fsck') else '/sbin/e2fsck',
+                       '-fn', tpl], capture_output=True, text=True)
+ok(fsck.returncode == 0, 'the cached image is a clean ext4 file system', fsck.stdout[-300:])
 rows = wait_for(lambda: [x for x in db_runs('asupapp000000002') if x[0] == 'exited'], 30)
 ok(rows and rows[-1][2] is None and rows[-1][3] == 0, 'an exit is noticed and recorded (exited, code 0)',
    db_runs('asupapp000000002'))
