@@ -77,6 +77,7 @@ static const struct ckey conf_table[] = {
 	{ "sandbox_memory_mb", C_LONG, O(sandbox_memory_mb), 16, 65536, "256", NULL },
 	{ "sandbox_pids", C_INT, O(sandbox_pids), 8, 32768, "128", NULL },
 	{ "sandbox_cpu_percent", C_INT, O(sandbox_cpu_percent), 1, 6400, "50", NULL },
+	{ "sandbox_cpu_boost_ms", C_INT, O(sandbox_cpu_boost_ms), 0, 60000, "1000", NULL },
 	{ "sandbox_wall_seconds", C_INT, O(sandbox_wall_seconds), 5, 30 * 86400, "3600", NULL },
 	{ "sandbox_cpu_seconds", C_INT, O(sandbox_cpu_seconds), 1, 30 * 86400, "600", NULL },
 	{ "sandbox_data_mb", C_LONG, O(sandbox_data_mb), 1, 65536, "64", NULL },

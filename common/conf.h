@@ -51,6 +51,7 @@ struct conf {
 	long sandbox_memory_mb;
 	int sandbox_pids;
 	int sandbox_cpu_percent;  /* of one CPU */
+	int sandbox_cpu_boost_ms; /* the CPU quota starts this long after a start */
 	int sandbox_wall_seconds; /* wall-clock limit of one run */
 	int sandbox_cpu_seconds;  /* CPU-time limit of one run */
 	long sandbox_data_mb;     /* DATA_DIR quota */

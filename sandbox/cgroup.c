@@ -376,13 +376,7 @@ static int set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *
 			if (write_str(p, v) < 0)
 				return fail(err, errlen, "%s: %s", p, strerror(errno));
 		}
-		if (lim->cpu_percent) {
-			snprintf(p, sizeof p, "%s/cpu.max", d);
-			snprintf(v, sizeof v, "%d 100000", lim->cpu_percent * 1000);
-			if (write_str(p, v) < 0)
-				return fail(err, errlen, "%s: %s", p, strerror(errno));
-		}
-		return 0;
+		return lim->cpu_percent ? cgroup_set_cpu(cg, lim->cpu_percent, err, errlen) : 0;
 	}
 	if (lim->memory_bytes) {
 		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
@@ -403,15 +397,34 @@ static int set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *
 		if (write_str(p, v) < 0)
 			return fail(err, errlen, "%s: %s", p, strerror(errno));
 	}
-	if (lim->cpu_percent && cg->dir[CG_CPU][0]) {
-		snprintf(p, sizeof p, "%s/cpu.cfs_period_us", cg->dir[CG_CPU]);
-		if (write_str(p, "100000") < 0)
-			return fail(err, errlen, "%s: %s", p, strerror(errno));
-		snprintf(p, sizeof p, "%s/cpu.cfs_quota_us", cg->dir[CG_CPU]);
-		snprintf(v, sizeof v, "%d", lim->cpu_percent * 1000);
+	return lim->cpu_percent ? cgroup_set_cpu(cg, lim->cpu_percent, err, errlen) : 0;
+}
+
+int cgroup_set_cpu(const struct cgroup *cg, int cpu_percent, char *err, size_t errlen)
+{
+	char p[PATH_MAX + 64], v[64];
+	const char *d = cg->dir[CG_CPU];
+	if (!d[0])
+		return 0;
+	if (cg->version == 2) {
+		snprintf(p, sizeof p, "%s/cpu.max", d);
+		if (access(p, F_OK) < 0)
+			return 0;       /* cpu not enabled here: no quota, as on v1 without it */
+		if (cpu_percent)
+			snprintf(v, sizeof v, "%d 100000", cpu_percent * 1000);
+		else
+			snprintf(v, sizeof v, "max 100000");
 		if (write_str(p, v) < 0)
 			return fail(err, errlen, "%s: %s", p, strerror(errno));
+		return 0;
 	}
+	snprintf(p, sizeof p, "%s/cpu.cfs_period_us", d);
+	if (write_str(p, "100000") < 0)
+		return fail(err, errlen, "%s: %s", p, strerror(errno));
+	snprintf(p, sizeof p, "%s/cpu.cfs_quota_us", d);
+	snprintf(v, sizeof v, "%d", cpu_percent ? cpu_percent * 1000 : -1);
+	if (write_str(p, v) < 0)
+		return fail(err, errlen, "%s: %s", p, strerror(errno));
 	return 0;
 }
 

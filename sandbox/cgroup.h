@@ -64,6 +64,9 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
  * does not exist. */
 int cgroup_open(struct cgroup *cg, const char *name, char *err, size_t errlen);
 
+/* Sets (or, with 0, lifts) the CPU quota: cpu_percent of one CPU. A no-op without a
+ * cpu controller (v1: no cpu hierarchy; v2: cpu not enabled). */
+int cgroup_set_cpu(const struct cgroup *cg, int cpu_percent, char *err, size_t errlen);
 /* Moves pid into every hierarchy of cg. */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen);
 /* A faster way in for a single-threaded child, on cgroup v1: the parent opens the

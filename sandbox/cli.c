@@ -29,7 +29,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: appforge-sandbox run --app-id ID --code DIR --data DIR --port N --log FILE\n"
-		"           [--memory-mb N] [--pids N] [--cpu-percent N] [--wall-seconds N]\n"
+		"           [--memory-mb N] [--pids N] [--cpu-percent N] [--cpu-boost-ms N]\n"
+		"           [--wall-seconds N]\n"
 		"           [--cpu-seconds N] [--data-mb N] [--tmp-mb N] [--nofile N]\n"
 		"           [--fsize-mb N] [--log-bytes N] [--uid N] [--grace-ms N] [--node PATH]\n"
 		"           [--image-cache DIR]\n"
@@ -118,6 +119,7 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 		LIM("--memory-mb", l->memory_mb, 16, 1L << 20)
 		LIM("--pids", l->pids, 4, 1 << 20)
 		LIM("--cpu-percent", l->cpu_percent, 1, 102400)
+		LIM("--cpu-boost-ms", l->cpu_boost_ms, 0, 600000)
 		LIM("--wall-seconds", l->wall_seconds, 0, INT_MAX)
 		LIM("--cpu-seconds", l->cpu_seconds, 0, INT_MAX)
 		LIM("--data-mb", l->data_mb, 2, 1L << 20)

@@ -816,8 +816,9 @@ static int check_spec(const struct sandbox_spec *s, char *err, size_t errlen)
 		return fail(err, errlen, "pids limit must be 4 .. 1048576");
 	if (l->cpu_percent < 1 || l->cpu_percent > 100 * 1024)
 		return fail(err, errlen, "cpu percent must be 1 .. 102400");
-	if (l->wall_seconds < 0 || l->cpu_seconds < 0)
-		return fail(err, errlen, "time limits must not be negative");
+	if (l->wall_seconds < 0 || l->cpu_seconds < 0 || l->cpu_boost_ms < 0 ||
+	    l->cpu_boost_ms > 600000)
+		return fail(err, errlen, "time limits must not be negative (cpu boost <= 600 s)");
 	if (l->data_mb < 2 || l->data_mb > 1L << 20 || l->tmp_mb < 1 || l->tmp_mb > 1L << 20)
 		return fail(err, errlen, "data must be 2 MiB .. 1 TiB, tmp 1 MiB .. 1 TiB");
 	if (l->nofile < 16 || l->nofile > 1 << 20 || l->fsize_mb < 1 || l->fsize_mb > 1L << 30)
@@ -920,8 +921,9 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		fail(err, errlen, "mkdir %s: %s", NEWROOT, strerror(errno));
 		goto fail_files;
 	}
+	/* With a boost the quota comes later (sandbox_tick): node starts unthrottled. */
 	struct cgroup_limits cl = { (uint64_t)spec->lim.memory_mb << 20, spec->lim.pids,
-				    spec->lim.cpu_percent };
+				    spec->lim.cpu_boost_ms > 0 ? 0 : spec->lim.cpu_percent };
 	if (cgroup_create(&sb->cg, spec->cgroup_name ? spec->cgroup_name : spec->app_id, &cl,
 			  err, errlen) < 0)
 		goto fail_files;
@@ -965,6 +967,10 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	close_fd(&sync[0]);
 	sb->echo_fd = spec->echo_fd;
 	sb->started_ms = now_ms();
+	if (spec->lim.cpu_boost_ms > 0) {
+		sb->cpu_percent_later = spec->lim.cpu_percent;
+		sb->cpu_quota_at_ms = sb->started_ms + spec->lim.cpu_boost_ms;
+	}
 	sb->wall_seconds = spec->lim.wall_seconds;
 	sb->cpu_seconds = spec->lim.cpu_seconds;
 	sb->state = SB_RUNNING;
@@ -1055,6 +1061,17 @@ void sandbox_tick(struct sandbox *sb)
 	if (sb->state != SB_RUNNING)
 		return;
 	int64_t now = now_ms();
+	if (sb->cpu_quota_at_ms && now >= sb->cpu_quota_at_ms) {
+		char err[256];
+		sb->cpu_quota_at_ms = 0;
+		/* Fail closed: an app whose quota cannot be set does not run on without it. */
+		if (cgroup_set_cpu(&sb->cg, sb->cpu_percent_later, err, sizeof err) < 0 &&
+		    !sb->forced) {
+			sb->forced = "crashed";
+			kill_all(sb);
+			return;
+		}
+	}
 	if (sb->kill_at_ms && now >= sb->kill_at_ms) {
 		sb->kill_at_ms = 0;
 		kill_all(sb);
@@ -1080,6 +1097,8 @@ void sandbox_tick(struct sandbox *sb)
 int sandbox_tick_ms(const struct sandbox *sb)
 {
 	int64_t t = 250, now = now_ms();
+	if (sb->cpu_quota_at_ms)
+		t = sb->cpu_quota_at_ms - now < t ? sb->cpu_quota_at_ms - now : t;
 	if (sb->kill_at_ms)
 		t = sb->kill_at_ms - now < t ? sb->kill_at_ms - now : t;
 	if (sb->wall_seconds) {

@@ -27,6 +27,9 @@ struct sandbox_limits {
 	long memory_mb;         /* cgroup memory (no swap) */
 	int pids;               /* cgroup pids.max, also RLIMIT_NPROC */
 	int cpu_percent;        /* of one CPU */
+	int cpu_boost_ms;       /* the CPU quota applies this long after the start (0: at
+				 * once), so node's start-up is not throttled; CPU time
+				 * still counts against cpu_seconds */
 	int wall_seconds;       /* 0: none */
 	int cpu_seconds;        /* CPU time of the whole cgroup; 0: none */
 	long data_mb;           /* size of the /data file system */
@@ -71,6 +74,8 @@ struct sandbox {
 	int64_t started_ms;     /* CLOCK_MONOTONIC */
 	int wall_seconds, cpu_seconds;
 	int64_t kill_at_ms;     /* stop requested: kill the cgroup at this time; 0: no */
+	int64_t cpu_quota_at_ms;/* apply cpu_percent_later at this time; 0: done */
+	int cpu_percent_later;
 	enum sandbox_state state;
 	/* the result, once state == SB_EXITED */
 	int exit_code;          /* -1 when killed by a signal */

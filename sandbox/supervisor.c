@@ -469,6 +469,7 @@ static void op_start(struct client *c, struct json_object *req)
 	s.lim.memory_mb = conf.sandbox_memory_mb;
 	s.lim.pids = conf.sandbox_pids;
 	s.lim.cpu_percent = conf.sandbox_cpu_percent;
+	s.lim.cpu_boost_ms = conf.sandbox_cpu_boost_ms;
 	s.lim.wall_seconds = conf.sandbox_wall_seconds;
 	s.lim.cpu_seconds = conf.sandbox_cpu_seconds;
 	s.lim.data_mb = conf.sandbox_data_mb < 2 ? 2 : conf.sandbox_data_mb;

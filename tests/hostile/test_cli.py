@@ -30,6 +30,7 @@ PORT_56 = P()
 PORT_57 = P()
 PORT_58 = P()
 PORT_59 = P()
+PORT_60 = P()
 tmp = H.tmpdir("cli")
 code = H.copy_app("misc", os.path.join(tmp, "code"))
 
@@ -96,8 +97,8 @@ b.wait_started()
 T.ok(b.wait_http() is not None, "an idle app runs (control)", b.describe())
 
 
-def cg_read(ctrl_file):
-    for d in b.cgroups:
+def cg_read(ctrl_file, box=None):
+    for d in (box or b).cgroups:
         p = os.path.join(d, ctrl_file)
         if os.path.exists(p):
             with open(p) as f:
@@ -109,15 +110,26 @@ mem = cg_read("memory.limit_in_bytes") or cg_read("memory.max")
 T.ok(mem is not None and int(mem) == 96 * 1024 * 1024, "memory limit in the cgroup is 96 MiB (%s)" % mem)
 pids = cg_read("pids.max")
 T.ok(pids == "24", "pids.max in the cgroup is 24 (%s)" % pids)
-quota, period = cg_read("cpu.cfs_quota_us"), cg_read("cpu.cfs_period_us")
-if quota is None:
-    cpumax = cg_read("cpu.max")
-    quota, period = (cpumax or "x x").split()[:2]
-try:
-    frac = int(quota) / int(period)
-except (TypeError, ValueError):
-    frac = None
-T.ok(frac is not None and abs(frac - 0.25) < 0.01, "cpu quota is 25%% of a CPU (%s/%s)" % (quota, period))
+
+
+def cpu_quota(box=None):
+    """(quota as a fraction of a CPU, or None when unlimited, or "?" when unreadable;
+    the raw text)."""
+    quota, period = cg_read("cpu.cfs_quota_us", box), cg_read("cpu.cfs_period_us", box)
+    if quota is None:
+        cpumax = cg_read("cpu.max", box)
+        quota, period = (cpumax or "? ?").split()[:2]
+    raw = "%s/%s" % (quota, period)
+    if quota in ("-1", "max"):
+        return None, raw
+    try:
+        return int(quota) / int(period), raw
+    except (TypeError, ValueError):
+        return "?", raw
+
+
+frac, raw = cpu_quota()
+T.ok(isinstance(frac, float) and abs(frac - 0.25) < 0.01, "cpu quota is 25%% of a CPU (%s)" % raw)
 
 # Same app id started again (another data dir): the running sandbox must not be touched.
 d2 = os.path.join(tmp, "dup")
@@ -134,6 +146,24 @@ dup.stop()
 b.stop()
 H.force_remove_cgroups(b.cgroups + dup.cgroups)
 H.check_nothing_left(b, "limits app")
+
+# CPU boost: node starts without a quota, which the cgroup gets once the boost is over.
+os.makedirs(os.path.join(tmp, "boost"))
+bb = H.Box("hostile-cli-boost", None, PORT_60, workdir=os.path.join(tmp, "boost"), code_dir=code,
+           limits={"cpu-percent": 25, "cpu-boost-ms": 8000})
+bb.wait_started()
+frac, raw = cpu_quota(bb)
+T.ok(frac is None, "boost: no CPU quota while the app starts (%s)" % raw, bb.describe())
+end = time.monotonic() + 60
+while time.monotonic() < end and cpu_quota(bb)[0] is None:
+    time.sleep(0.2)
+frac, raw = cpu_quota(bb)
+T.ok(isinstance(frac, float) and abs(frac - 0.25) < 0.01,
+     "boost: after it the quota is 25%% of a CPU (%s)" % raw, bb.describe())
+T.ok(bb.proc.poll() is None, "boost: the app still runs", bb.describe())
+bb.stop()
+H.force_remove_cgroups(bb.cgroups)
+H.check_nothing_left(bb, "boost app")
 
 # Log flood: the log file stays within --log-bytes (one rotated copy allowed).
 fl = H.exec_box("hostile-cli-flood", "misc", PORT_57, ["/usr/bin/node", "/app/attack.js", "flood", "16"],
