@@ -5,7 +5,7 @@ E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.p
 	tests/e2e/test_edge.py tests/e2e/test_ratelimit.py tests/e2e/test_crash.py \
 	tests/e2e/test_proxy.py
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
+EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
 	tests/summary tests/tap.h
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.

@@ -14,38 +14,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcgi_client  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import Tap  # noqa: E402,F401  (tests/tap.py)
 
 BUILDDIR = os.environ.get("AF_BUILDDIR") or os.getcwd()
 APPFORGED = os.path.join(BUILDDIR, "fcgi", "appforged")
 APPFORGECTL = os.path.join(BUILDDIR, "tools", "appforgectl")
 PASSWORDS = {"admin": "admin-password-1", "alice": "alice-password-1", "bob": "bob-password-12"}
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, what, diag=None):
-        self.n += 1
-        print("%sok %d - %s" % ("" if cond else "not ", self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if diag is not None:
-                self.diag(diag)
-        return cond
-
-    def skip(self, why):
-        self.n += 1
-        print("ok %d # SKIP %s" % (self.n, why), flush=True)
-
-    def diag(self, text):
-        for line in str(text).splitlines()[-40:]:
-            print("# " + line, flush=True)
-
-    def done(self):
-        print("1..%d" % self.n, flush=True)
-        return 1 if self.failed else 0
 
 
 class Daemon:

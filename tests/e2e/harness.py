@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 import traceback
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import Tap  # noqa: E402,F401  (tests/tap.py)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("AF_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
@@ -72,44 +74,6 @@ def reserve_ports(base, span=SPAN, slot=SLOT):
 
 class SkipAll(Exception):
     """The host lacks something the whole file needs: prints "1..0 # SKIP reason"."""
-
-
-class Tap:
-    """TAP output; the plan is printed at the end."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, desc, diag=None):
-        self.n += 1
-        desc = desc.replace("#", "\\#").replace("\n", " ")
-        if cond:
-            print("ok %d - %s" % (self.n, desc))
-        else:
-            self.failed += 1
-            print("not ok %d - %s" % (self.n, desc))
-            if diag is not None:
-                self.diag(diag)
-        sys.stdout.flush()
-        return bool(cond)
-
-    def eq(self, got, want, desc):
-        return self.ok(got == want, desc, "got %r, want %r" % (got, want))
-
-    def skip(self, reason, desc=""):
-        self.n += 1
-        print("ok %d - %s # SKIP %s" % (self.n, desc, reason))
-        sys.stdout.flush()
-
-    def diag(self, text):
-        for line in str(text).splitlines() or [""]:
-            print("# " + line)
-        sys.stdout.flush()
-
-    def done(self):
-        print("1..%d" % self.n)
-        sys.stdout.flush()
 
 
 class Response:

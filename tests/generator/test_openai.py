@@ -17,6 +17,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import Tap  # noqa: E402  (tests/tap.py)
+
 SRC = os.environ.get("AF_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("AF_BUILDDIR", ".")
 GEN = os.path.join(BUILD, "generator", "appforge-generate")
@@ -24,23 +27,8 @@ FAKE = os.path.join(SRC, "tests", "generator", "fake_openai.py")
 PORT = 0        # the fake server's, found at start (copies of the suite may run at once)
 KEY = "sk-test-5ecret-KEY-0123456789abcdef"
 
-n = 0
-failed = 0
-
-
-def ok(cond, what):
-    global n, failed
-    n += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n, what), flush=True)
-    if not cond:
-        failed += 1
-    return cond
-
-
-def n_skip(reason):
-    global n
-    n += 1
-    print("ok %d # SKIP %s" % (n, reason), flush=True)
+T = Tap()
+ok = T.ok
 
 
 def write_conf(tmp, name, port=None, timeout=3, concurrency=2, key_file=None):
@@ -157,7 +145,7 @@ def main():
             ok(rc == 1 and res.get("error") == "could not connect to the model endpoint",
                "nothing listening: %s" % res.get("error"))
         else:
-            n_skip("no free port in 30450-30499 for the refused-connection case")
+            T.skip("no free port in 30450-30499 for the refused-connection case")
 
         rc, res, text = run(conf, "   ")
         ok(rc == 1 and res.get("error") == "prompt is empty", "empty prompt refused before any call")
@@ -230,8 +218,7 @@ def main():
         fake.kill()
         fake.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return T.done()
 
 
 if __name__ == "__main__":

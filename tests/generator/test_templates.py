@@ -22,6 +22,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import Tap  # noqa: E402  (tests/tap.py)
+
 SRC = os.environ.get("AF_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("AF_BUILDDIR", ".")
 NODE = os.environ.get("AF_NODE") or shutil.which("node") or "/usr/bin/node"
@@ -34,17 +37,8 @@ PORT_MIN, PORT_MAX = 30000, 30399
 _rng = random.Random(os.getpid() ^ int(time.time()))
 XSS = "<script>alert(1)</script>"
 
-n = 0
-failed = 0
-
-
-def ok(cond, what):
-    global n, failed
-    n += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n, what), flush=True)
-    if not cond:
-        failed += 1
-    return cond
+T = Tap()
+ok = T.ok
 
 
 # kind -> (prompt, collection, item to create with XSS in it, field holding XSS, title)
@@ -230,8 +224,7 @@ def check_kind(kind, spec, tmp):
         r = subprocess.run([NODE, SCAN], input=json.dumps({"files": res["files"]}).encode(), capture_output=True,
                            timeout=60)
         if r.returncode == 2:
-            print("ok %d # SKIP scanner unavailable: %s" % (n + 1, r.stderr.decode()[:80].strip()))
-            globals()["n"] += 1
+            T.skip("scanner unavailable: %s" % r.stderr.decode()[:80].strip())
         else:
             verdict = json.loads(r.stdout) if r.returncode == 0 else {"verdict": "error", "findings": []}
             ok(verdict["verdict"] == "pass", "%s: the code scanner's verdict is pass (%s)" %
@@ -352,12 +345,11 @@ def main():
         b = generate(tmp, "a todo list with due dates")
         ok(a is not None and a == b, "same prompt, same files byte for byte")
     finally:
-        if failed and os.environ.get("AF_KEEP_TMP"):
+        if T.failed and os.environ.get("AF_KEEP_TMP"):
             print("# kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return T.done()
 
 
 if __name__ == "__main__":

@@ -5,21 +5,11 @@ BUILD = os.environ.get('AF_BUILDDIR') or os.getcwd()
 CLI = os.path.join(BUILD, 'sandbox', 'appforge-sandbox')
 NODE = os.environ.get('AF_NODE') or '/usr/bin/node'
 
-_n = 0
-_failed = 0
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import Tap  # noqa: E402  (tests/tap.py)
 
-
-def ok(cond, what, detail=None):
-    global _n, _failed
-    _n += 1
-    print(('ok %d - %s' if cond else 'not ok %d - %s') % (_n, what))
-    if not cond:
-        _failed += 1
-        if detail is not None:
-            for line in str(detail).splitlines()[:30]:
-                print('#   ' + line)
-    sys.stdout.flush()
-    return cond
+_T = Tap()
+ok = _T.ok
 
 
 def skip_all(reason):
@@ -28,8 +18,7 @@ def skip_all(reason):
 
 
 def done():
-    print('1..%d' % _n)
-    sys.exit(1 if _failed else 0)
+    sys.exit(_T.done())
 
 
 def require_host():
@@ -140,6 +129,22 @@ def cleanup(t):
 
 def cgroup_exists(path):
     return path is not None and os.path.isdir(path)
+
+
+def procs_of_uids(lo, hi):
+    """How many host processes run with a real uid in lo..hi."""
+    n = 0
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/status' % pid) as f:
+                for line in f:
+                    if line.startswith('Uid:') and lo <= int(line.split()[1]) <= hi:
+                        n += 1
+        except OSError:
+            pass
+    return n
 
 
 def uid_procs(started_pid):

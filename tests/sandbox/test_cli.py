@@ -15,21 +15,6 @@ RUN = os.urandom(3).hex()
 UID = 10000000 + int.from_bytes(os.urandom(2), 'big') % 4000 * 100 + 7
 
 
-def procs_of_uid(uid):
-    n = 0
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit():
-            continue
-        try:
-            with open('/proc/%s/status' % pid) as f:
-                for line in f:
-                    if line.startswith('Uid:') and int(line.split()[1]) == uid:
-                        n += 1
-        except OSError:
-            pass
-    return n
-
-
 SERVER = r'''
 const http = require('http'), fs = require('fs');
 const srv = http.createServer((req, res) => {
@@ -62,7 +47,7 @@ status, body = http_get(29001, '/id')
 ident = json.loads(body) if status == 200 else {}
 ok(ident.get('uid') == 1000 and ident.get('cwd') == '/app' and ident.get('pid') == 2,
    'app runs as uid 1000 in /app as pid 2 (init is pid 1)', body)
-ok(procs_of_uid(UID) == 2, 'on the host its processes run as the unprivileged uid %d' % UID)
+ok(procs_of_uids(UID, UID) == 2, 'on the host its processes run as the unprivileged uid %d' % UID)
 status, body = http_get(29001, '/listen2')
 ok(body == 'second listen: EADDRINUSE', 'a second listen() gets a clear EADDRINUSE', body)
 status, body = http_get(29001, '/write')
@@ -79,7 +64,7 @@ ok('got SIGTERM' in r.logtext() and 'listening on 29001' in r.logtext(),
    'app output is in the log and the app saw SIGTERM', r.logtext())
 ok(not cgroup_exists(cg), 'cgroup removed after stop', cg)
 ok(not port_open(29001), 'port closed after stop')
-ok(procs_of_uid(UID) == 0, 'no process of the sandbox uid left')
+ok(procs_of_uids(UID, UID) == 0, 'no process of the sandbox uid left')
 
 # 2. data survives a restart
 r = Run(tmp, 'sbcli1-' + RUN, 29002, code, extra=['--uid', str(UID)], data=r.data)
@@ -104,14 +89,14 @@ ok(status == 200, 'stubborn app serves', body)
 # its shells fork their sleeps whenever they get the CPU: wait for them (a loaded
 # machine may need seconds), so that the stop below really has stragglers to kill
 end = time.time() + 30
-while procs_of_uid(UID + 1) < 5 and time.time() < end:
+while procs_of_uids(UID + 1, UID + 1) < 5 and time.time() < end:
     time.sleep(0.05)
 time.sleep(0.3)
-n_before = procs_of_uid(UID + 1)
+n_before = procs_of_uids(UID + 1, UID + 1)
 ex = r.stop()
 ok(n_before >= 5 and ex and ex['reason'] == 'stopped' and ex['signal'] == 9,
    'stubborn app killed after the grace period (%d processes before)' % n_before, ex)
-ok(procs_of_uid(UID + 1) == 0, 'nothing of the stubborn app survives')
+ok(procs_of_uids(UID + 1, UID + 1) == 0, 'nothing of the stubborn app survives')
 ok(not cgroup_exists(r.started.get('cgroup')), 'its cgroup is gone')
 
 # 4. memory limit: reason memory

@@ -50,21 +50,6 @@ class Conn:
         return self.raw(json.dumps(req).encode() + b'\n')
 
 
-def procs_of_uids(lo, hi):
-    n = 0
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit():
-            continue
-        try:
-            with open('/proc/%s/status' % pid) as f:
-                for line in f:
-                    if line.startswith('Uid:') and lo <= int(line.split()[1]) <= hi:
-                        n += 1
-        except OSError:
-            pass
-    return n
-
-
 def make_app(app_id, server_js):
     d = os.path.join(apps, app_id)
     code = app_dir(d, 'code', server_js)

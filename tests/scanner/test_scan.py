@@ -15,25 +15,15 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import Tap  # noqa: E402  (tests/tap.py)
+
 SRC = os.environ.get("AF_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
 NODE = os.environ.get("AF_NODE") or "/usr/bin/node"
 SCAN = os.path.join(SRC, "scanner", "scan.js")
 CASES = os.path.join(SRC, "tests", "scanner", "cases")
-n = 0
-failed = 0
-
-
-def ok(cond, what, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, what))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines():
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
+T = Tap()
+ok = T.ok
 
 
 def run_scan(data, timeout=120):
@@ -167,8 +157,7 @@ def main():
     single_cases()
     dir_cases()
     limits()
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return T.done()
 
 
 if __name__ == "__main__":
