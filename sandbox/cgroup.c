@@ -2,6 +2,7 @@
  * cgroup v1 (controllers mounted separately or together) and on the unified v2 tree.
  * See cgroup.h for the layout. */
 #include "sandbox/cgroup.h"
+#include "sandbox/cgroup_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,8 +18,7 @@
 
 static const char *const ctrl_name[CG_NCTRL] = { "memory", "pids", "cpu", "cpuacct", "freezer" };
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int cg_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	if (err && errlen) {
@@ -29,7 +29,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static void sleep_ms(int ms)
+void cg_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -59,7 +59,7 @@ int cgroup_detect(const char *root)
 }
 
 /* Writes s to an existing cgroup file; errno is kept for the caller. */
-static int write_str(const char *path, const char *s)
+int cg_write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -72,7 +72,7 @@ static int write_str(const char *path, const char *s)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
-static int read_text(const char *path, char *buf, size_t len)
+int cg_read_text(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -91,10 +91,22 @@ static int read_text(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int cg_file_has_word(const char *path, const char *word)
+{
+	char b[1024];
+	if (cg_read_text(path, b, sizeof b) < 0)
+		return 0;
+	size_t wl = strlen(word);
+	for (char *t = b; (t = strstr(t, word)); t += wl)
+		if ((t == b || t[-1] == ' ') && (t[wl] == 0 || t[wl] == ' ' || t[wl] == '\n'))
+			return 1;
+	return 0;
+}
+
 static int read_u64(const char *path, uint64_t *v)
 {
 	char b[64];
-	if (read_text(path, b, sizeof b) < 0)
+	if (cg_read_text(path, b, sizeof b) < 0)
 		return -1;
 	char *end;
 	errno = 0;
@@ -109,7 +121,7 @@ static int read_u64(const char *path, uint64_t *v)
 static int read_key(const char *path, const char *key, uint64_t *v)
 {
 	char b[4096];
-	if (read_text(path, b, sizeof b) < 0)
+	if (cg_read_text(path, b, sizeof b) < 0)
 		return -1;
 	size_t kl = strlen(key);
 	for (char *line = b; line && *line; ) {
@@ -127,7 +139,7 @@ static int read_key(const char *path, const char *key, uint64_t *v)
 
 /* Our own cgroup path in the hierarchy that holds controller c (v1) or in the unified
  * tree (c == NULL), from /proc/self/cgroup. */
-static int self_path(const char *c, char *out, size_t outlen)
+int cg_self_path(const char *c, char *out, size_t outlen)
 {
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	if (!f)
@@ -201,24 +213,30 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 {
 	char self[PATH_MAX];
 	if (version == 2) {
-		if (self_path(NULL, self, sizeof self) < 0)
-			return fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
-		/* v2_enable may have moved us into a leaf beside appforge/: our sandboxes
-		 * stay where they were. */
-		size_t sl = strlen(self), ll = strlen("/appforge-self");
-		if (sl >= ll && strcmp(self + sl - ll, "/appforge-self") == 0)
+		const char *base = cg_v2_base();
+		if (base) {
+			if ((size_t)snprintf(out, outlen, "%s/appforge", base) >= outlen)
+				return cg_fail(err, errlen, "cgroup path too long");
+			return 0;
+		}
+		/* Before cgroup_setup: where it will put them, unless it has to ask
+		 * systemd for a scope of our own first. */
+		if (cg_self_path(NULL, self, sizeof self) < 0)
+			return cg_fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
+		size_t sl = strlen(self), ll = strlen("/" CG_SELF_LEAF);
+		if (sl >= ll && strcmp(self + sl - ll, "/" CG_SELF_LEAF) == 0)
 			self[sl - ll] = 0;
 		if (strcmp(self, "/") == 0)
 			self[0] = 0;
 		if ((size_t)snprintf(out, outlen, "%s%s/appforge", cgroup_root(), self) >= outlen)
-			return fail(err, errlen, "cgroup path too long");
+			return cg_fail(err, errlen, "cgroup path too long");
 		return 0;
 	}
 	char mnt[PATH_MAX], mroot[PATH_MAX];
 	if (v1_mount(ctrl_name[c], mnt, sizeof mnt, mroot, sizeof mroot) < 0)
-		return fail(err, errlen, "cgroup v1 controller %s is not mounted", ctrl_name[c]);
-	if (self_path(ctrl_name[c], self, sizeof self) < 0)
-		return fail(err, errlen, "cannot find our %s cgroup in /proc/self/cgroup",
+		return cg_fail(err, errlen, "cgroup v1 controller %s is not mounted", ctrl_name[c]);
+	if (cg_self_path(ctrl_name[c], self, sizeof self) < 0)
+		return cg_fail(err, errlen, "cannot find our %s cgroup in /proc/self/cgroup",
 			    ctrl_name[c]);
 	/* The mount may show only a subtree (a cgroup namespace or a bind): strip its root. */
 	const char *rel = self;
@@ -228,7 +246,7 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 	if (strcmp(rel, "/") == 0)
 		rel = "";
 	if ((size_t)snprintf(out, outlen, "%s%s/appforge", mnt, rel) >= outlen)
-		return fail(err, errlen, "cgroup path too long");
+		return cg_fail(err, errlen, "cgroup path too long");
 	return 0;
 }
 
@@ -251,10 +269,10 @@ static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t err
 {
 	memset(cg, 0, sizeof *cg);
 	if (!valid_name(name))
-		return fail(err, errlen, "invalid cgroup name '%s'", name);
+		return cg_fail(err, errlen, "invalid cgroup name '%s'", name);
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)
-		return fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+		return cg_fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
 	cg->version = v;
 	snprintf(cg->name, sizeof cg->name, "%s", name);
 	for (int c = 0; c < CG_NCTRL; c++) {
@@ -262,12 +280,12 @@ static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t err
 		if (cgroup_parent_dir(v, (enum cgroup_ctrl)c, parent, sizeof parent, e2,
 				      sizeof e2) < 0) {
 			if (c == CG_MEMORY || c == CG_PIDS)
-				return fail(err, errlen, "%s", e2);
+				return cg_fail(err, errlen, "%s", e2);
 			continue;       /* cpu, cpuacct, freezer are optional on v1 */
 		}
 		if ((size_t)snprintf(cg->dir[c], sizeof cg->dir[c], "%s/%s", parent, name) >=
 		    sizeof cg->dir[c])
-			return fail(err, errlen, "cgroup path too long");
+			return cg_fail(err, errlen, "cgroup path too long");
 	}
 	return 0;
 }
@@ -297,48 +315,14 @@ int cgroup_open(struct cgroup *cg, const char *name, char *err, size_t errlen)
 		return -1;
 	struct stat st;
 	if (stat(cg->dir[CG_MEMORY], &st) < 0)
-		return fail(err, errlen, "cgroup %s does not exist", name);
+		return cg_fail(err, errlen, "cgroup %s does not exist", name);
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
 	cg->has_memsw = cg->version == 1 && access(p, F_OK) == 0;
 	return 0;
 }
 
-/* v2: delegates memory, pids and cpu from dir to its children. A cgroup holding
- * processes cannot do that (no internal processes), so when ours does, we move ourselves
- * into a leaf beside appforge/ and retry once. A controller is required only when lim
- * asks for its limit (cpu never: without it there is no CPU quota). */
-static int v2_enable(const char *dir, const struct cgroup_limits *lim, int may_move_self,
-		     char *err, size_t errlen)
-{
-	static const char *const want[] = { "+memory", "+pids", "+cpu" };
-	const int needed[] = { lim->memory_bytes != 0, lim->pids != 0, 0 };
-	char p[PATH_MAX + 32];
-	snprintf(p, sizeof p, "%s/cgroup.subtree_control", dir);
-	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-		if (write_str(p, want[i]) == 0)
-			continue;
-		if (errno == EBUSY && may_move_self) {
-			char leaf[PATH_MAX + 32], procs[PATH_MAX + 64], pid[32];
-			snprintf(leaf, sizeof leaf, "%s/appforge-self", dir);
-			if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
-				return fail(err, errlen, "mkdir %s: %s", leaf, strerror(errno));
-			snprintf(procs, sizeof procs, "%s/cgroup.procs", leaf);
-			snprintf(pid, sizeof pid, "%d", (int)getpid());
-			if (write_str(procs, pid) < 0)
-				return fail(err, errlen, "moving ourselves to %s: %s", leaf,
-					    strerror(errno));
-			return v2_enable(dir, lim, 0, err, errlen);
-		}
-		if (!needed[i])
-			continue;
-		return fail(err, errlen, "enabling %s in %s: %s (delegate the cgroup to us)",
-			    want[i] + 1, p, strerror(errno));
-	}
-	return 0;
-}
-
-static int mkdir_p(const char *dir, mode_t mode)
+int cg_mkdir_p(const char *dir, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof tmp, "%s", dir);
@@ -355,8 +339,31 @@ static int mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
-static int set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
-		      size_t errlen)
+/* v2: no huge pages at all. They come from a pool the whole host shares, which one app
+ * could drain; Node never asks for them. */
+static int v2_no_hugetlb(const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return cg_fail(err, errlen, "%s: %s", dir, strerror(errno));
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (strncmp(de->d_name, "hugetlb.", 8) != 0 || n < 12 ||
+		    strcmp(de->d_name + n - 4, ".max") != 0 || strstr(de->d_name, ".rsvd."))
+			continue;
+		char p[PATH_MAX + 300];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		if (cg_write_str(p, "0") < 0)
+			rc = cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
+		  size_t errlen)
 {
 	char p[PATH_MAX + 64], v[64];
 	if (cg->version == 2) {
@@ -364,38 +371,40 @@ static int set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *
 		if (lim->memory_bytes) {
 			snprintf(p, sizeof p, "%s/memory.max", d);
 			snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
-			if (write_str(p, v) < 0)
-				return fail(err, errlen, "%s: %s", p, strerror(errno));
+			if (cg_write_str(p, v) < 0)
+				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 			snprintf(p, sizeof p, "%s/memory.swap.max", d);
-			if (access(p, F_OK) == 0 && write_str(p, "0") < 0)
-				return fail(err, errlen, "%s: %s", p, strerror(errno));
+			if (access(p, F_OK) == 0 && cg_write_str(p, "0") < 0)
+				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 		}
 		if (lim->pids) {
 			snprintf(p, sizeof p, "%s/pids.max", d);
 			snprintf(v, sizeof v, "%d", lim->pids);
-			if (write_str(p, v) < 0)
-				return fail(err, errlen, "%s: %s", p, strerror(errno));
+			if (cg_write_str(p, v) < 0)
+				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 		}
+		if (lim->no_hugetlb && v2_no_hugetlb(d, err, errlen) < 0)
+			return -1;
 		return lim->cpu_percent ? cgroup_set_cpu(cg, lim->cpu_percent, err, errlen) : 0;
 	}
 	if (lim->memory_bytes) {
 		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
 		snprintf(p, sizeof p, "%s/memory.limit_in_bytes", cg->dir[CG_MEMORY]);
-		if (write_str(p, v) < 0)
-			return fail(err, errlen, "%s: %s", p, strerror(errno));
+		if (cg_write_str(p, v) < 0)
+			return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 		if (cg->has_memsw) {
 			snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
-			if (write_str(p, v) < 0)
-				return fail(err, errlen, "%s: %s", p, strerror(errno));
+			if (cg_write_str(p, v) < 0)
+				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 		}
 		snprintf(p, sizeof p, "%s/memory.swappiness", cg->dir[CG_MEMORY]);
-		(void)write_str(p, "0");
+		(void)cg_write_str(p, "0");
 	}
 	if (lim->pids) {
 		snprintf(p, sizeof p, "%s/pids.max", cg->dir[CG_PIDS]);
 		snprintf(v, sizeof v, "%d", lim->pids);
-		if (write_str(p, v) < 0)
-			return fail(err, errlen, "%s: %s", p, strerror(errno));
+		if (cg_write_str(p, v) < 0)
+			return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 	}
 	return lim->cpu_percent ? cgroup_set_cpu(cg, lim->cpu_percent, err, errlen) : 0;
 }
@@ -414,17 +423,37 @@ int cgroup_set_cpu(const struct cgroup *cg, int cpu_percent, char *err, size_t e
 			snprintf(v, sizeof v, "%d 100000", cpu_percent * 1000);
 		else
 			snprintf(v, sizeof v, "max 100000");
-		if (write_str(p, v) < 0)
-			return fail(err, errlen, "%s: %s", p, strerror(errno));
+		if (cg_write_str(p, v) < 0)
+			return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 		return 0;
 	}
 	snprintf(p, sizeof p, "%s/cpu.cfs_period_us", d);
-	if (write_str(p, "100000") < 0)
-		return fail(err, errlen, "%s: %s", p, strerror(errno));
+	if (cg_write_str(p, "100000") < 0)
+		return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
 	snprintf(p, sizeof p, "%s/cpu.cfs_quota_us", d);
 	snprintf(v, sizeof v, "%d", cpu_percent ? cpu_percent * 1000 : -1);
-	if (write_str(p, v) < 0)
-		return fail(err, errlen, "%s: %s", p, strerror(errno));
+	if (cg_write_str(p, v) < 0)
+		return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+	return 0;
+}
+
+/* v2: a limit needs its controller enabled for appforge/'s children (cgroup_setup
+ * enables every one the parent offers); say which is missing, and why. */
+static int v2_check_controllers(const struct cgroup *cg, const struct cgroup_limits *lim,
+				char *err, size_t errlen)
+{
+	char parent[PATH_MAX], p[PATH_MAX + 32];
+	snprintf(parent, sizeof parent, "%s", cg->dir[CG_MEMORY]);
+	*strrchr(parent, '/') = 0;
+	snprintf(p, sizeof p, "%s/cgroup.subtree_control", parent);
+	if (lim->memory_bytes && !cg_file_has_word(p, "memory"))
+		return cg_fail(err, errlen, "the cgroup v2 memory controller is not available "
+			       "in %s: a memory limit cannot be set (see `appforge-sandbox doctor`)",
+			       parent);
+	if (lim->pids && !cg_file_has_word(p, "pids"))
+		return cg_fail(err, errlen, "the cgroup v2 pids controller is not available in "
+			       "%s: a process limit cannot be set (see `appforge-sandbox doctor`)",
+			       parent);
 	return 0;
 }
 
@@ -433,44 +462,38 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 {
 	if (fill_paths(cg, name, err, errlen) < 0)
 		return -1;
-	if (cg->version == 2) {
-		char parent[PATH_MAX];
-		snprintf(parent, sizeof parent, "%s", cg->dir[CG_MEMORY]);
-		*strrchr(parent, '/') = 0;             /* .../appforge */
-		char grand[PATH_MAX];
-		snprintf(grand, sizeof grand, "%s", parent);
-		*strrchr(grand, '/') = 0;              /* our own cgroup */
-		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-			return fail(err, errlen, "mkdir %s: %s", parent, strerror(errno));
-		if (v2_enable(grand, lim, 1, err, errlen) < 0 ||
-		    v2_enable(parent, lim, 0, err, errlen) < 0)
-			return -1;
-	}
+	if (cg->version == 2 && (cg_v2_ensure(err, errlen) < 0 ||
+				 fill_paths(cg, name, err, errlen) < 0))
+		return -1;
+	if (cg->version == 2 && v2_check_controllers(cg, lim, err, errlen) < 0)
+		return -1;
 	struct stat st;
 	if (stat(cg->dir[CG_MEMORY], &st) == 0) {
 		/* A live sandbox of that name is never touched; an empty leftover of a run
 		 * that died with its parent is cleared first. */
 		if (cgroup_nprocs(cg) > 0)
-			return fail(err, errlen, "cgroup %s is in use by a running sandbox", name);
+			return cg_fail(err, errlen, "cgroup %s is in use by a running sandbox", name);
 		char e2[256];
 		struct cgroup old = *cg;
 		if (cgroup_destroy(&old, e2, sizeof e2) < 0)
-			return fail(err, errlen, "stale cgroup %s: %s", name, e2);
+			return cg_fail(err, errlen, "stale cgroup %s: %s", name, e2);
 	}
 	for (int c = 0; c < CG_NCTRL; c++) {
 		if (!first_of(cg, c))
 			continue;
-		if (mkdir_p(cg->dir[c], 0755) < 0) {
+		if (cg_mkdir_p(cg->dir[c], 0755) < 0) {
 			int e = errno;
 			char e2[256];
 			cgroup_destroy(cg, e2, sizeof e2);
-			return fail(err, errlen, "mkdir %s: %s", cg->dir[c], strerror(e));
+			return cg_fail(err, errlen, "mkdir %s: %s", cg->dir[c], strerror(e));
 		}
 	}
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
 	cg->has_memsw = cg->version == 1 && access(p, F_OK) == 0;
-	if (set_limits(cg, lim, err, errlen) < 0) {
+	struct cgroup_limits l = *lim;
+	l.no_hugetlb = cg->version == 2;
+	if (cg_set_limits(cg, &l, err, errlen) < 0) {
 		char e2[256];
 		cgroup_destroy(cg, e2, sizeof e2);
 		return -1;
@@ -486,8 +509,8 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 		if (!first_of(cg, c))
 			continue;
 		snprintf(p, sizeof p, "%s/cgroup.procs", cg->dir[c]);
-		if (write_str(p, v) < 0)
-			return fail(err, errlen, "attaching %d to %s: %s", (int)pid, p,
+		if (cg_write_str(p, v) < 0)
+			return cg_fail(err, errlen, "attaching %d to %s: %s", (int)pid, p,
 				    strerror(errno));
 	}
 	return 0;
@@ -509,7 +532,7 @@ int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *er
 		if ((fds[c] = open(p, O_WRONLY | O_CLOEXEC)) < 0) {
 			int e = errno;
 			cgroup_close_self_attach(fds);
-			return fail(err, errlen, "opening %s: %s", p, strerror(e));
+			return cg_fail(err, errlen, "opening %s: %s", p, strerror(e));
 		}
 		n++;
 	}
@@ -589,7 +612,7 @@ void cgroup_stats(struct cgroup *cg, struct cgroup_stats *st)
 }
 
 /* Reads up to max pids of cgroup.procs in dir. */
-static int read_procs(const char *dir, pid_t *pids, int max)
+int cg_read_procs(const char *dir, pid_t *pids, int max)
 {
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof p, "%s/cgroup.procs", dir);
@@ -610,32 +633,39 @@ int cgroup_nprocs(const struct cgroup *cg)
 	for (int c = 0; c < CG_NCTRL; c++) {
 		if (!first_of(cg, c))
 			continue;
-		int n = read_procs(cg->dir[c], pids, 64);
+		int n = cg_read_procs(cg->dir[c], pids, 64);
 		if (n > total)
 			total = n;
 	}
 	return total;
 }
 
-/* Freezes (v1 freezer or v2 cgroup.freeze) so that nothing forks while we kill. */
-static void set_frozen(const struct cgroup *cg, int frozen)
+void cgroup_freeze(const struct cgroup *cg, int frozen)
 {
 	char p[PATH_MAX + 32];
 	if (cg->version == 2) {
 		snprintf(p, sizeof p, "%s/cgroup.freeze", cg->dir[CG_MEMORY]);
-		(void)write_str(p, frozen ? "1" : "0");
+		if (cg_write_str(p, frozen ? "1" : "0") < 0 || !frozen)
+			return;
+		snprintf(p, sizeof p, "%s/cgroup.events", cg->dir[CG_MEMORY]);
+		for (int i = 0; i < 100; i++) {       /* at most ~1 s */
+			char ev[256];
+			if (cg_read_text(p, ev, sizeof ev) < 0 || strstr(ev, "frozen 1"))
+				return;
+			cg_sleep_ms(10);
+		}
 		return;
 	}
 	if (!cg->dir[CG_FREEZER][0])
 		return;
 	snprintf(p, sizeof p, "%s/freezer.state", cg->dir[CG_FREEZER]);
-	if (write_str(p, frozen ? "FROZEN" : "THAWED") < 0 || !frozen)
+	if (cg_write_str(p, frozen ? "FROZEN" : "THAWED") < 0 || !frozen)
 		return;
 	for (int i = 0; i < 100; i++) {       /* FREEZING -> FROZEN, at most ~1 s */
 		char st[32];
-		if (read_text(p, st, sizeof st) < 0 || strncmp(st, "FROZEN", 6) == 0)
+		if (cg_read_text(p, st, sizeof st) < 0 || strncmp(st, "FROZEN", 6) == 0)
 			return;
-		sleep_ms(10);
+		cg_sleep_ms(10);
 	}
 }
 
@@ -648,27 +678,27 @@ int cgroup_kill(const struct cgroup *cg, char *err, size_t errlen)
 	if (cg->version == 2) {
 		char p[PATH_MAX + 32];
 		snprintf(p, sizeof p, "%s/cgroup.kill", d);
-		(void)write_str(p, "1");
+		(void)cg_write_str(p, "1");
 	}
 	pid_t pids[4096];
 	for (int round = 0; round < 200; round++) {
 		int any = 0;
-		set_frozen(cg, 1);
+		cgroup_freeze(cg, 1);
 		for (int c = 0; c < CG_NCTRL; c++) {
 			if (!first_of(cg, c))
 				continue;
-			int n = read_procs(cg->dir[c], pids, 4096);
+			int n = cg_read_procs(cg->dir[c], pids, 4096);
 			for (int i = 0; i < n; i++) {
 				kill(pids[i], SIGKILL);
 				any = 1;
 			}
 		}
-		set_frozen(cg, 0);
+		cgroup_freeze(cg, 0);
 		if (!any)
 			return 0;
-		sleep_ms(10);
+		cg_sleep_ms(10);
 	}
-	return fail(err, errlen, "processes of cgroup %s do not die", cg->name);
+	return cg_fail(err, errlen, "processes of cgroup %s do not die", cg->name);
 }
 
 int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
@@ -685,13 +715,13 @@ int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
 			if (rmdir(cg->dir[c]) == 0 || errno == ENOENT)
 				break;
 			if (errno != EBUSY)
-				return fail(err, errlen, "rmdir %s: %s", cg->dir[c],
+				return cg_fail(err, errlen, "rmdir %s: %s", cg->dir[c],
 					    strerror(errno));
 			(void)cgroup_kill(cg, err, errlen);
-			sleep_ms(20);
+			cg_sleep_ms(20);
 		}
 		if (tries == 100)
-			return fail(err, errlen, "rmdir %s: still busy", cg->dir[c]);
+			return cg_fail(err, errlen, "rmdir %s: still busy", cg->dir[c]);
 	}
 	return 0;
 }
@@ -701,13 +731,13 @@ int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
 {
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)
-		return fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+		return cg_fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
 	char parent[PATH_MAX];
 	if (cgroup_parent_dir(v, CG_MEMORY, parent, sizeof parent, err, errlen) < 0)
 		return -1;
 	DIR *d = opendir(parent);
 	if (!d)
-		return errno == ENOENT ? 0 : fail(err, errlen, "%s: %s", parent, strerror(errno));
+		return errno == ENOENT ? 0 : cg_fail(err, errlen, "%s: %s", parent, strerror(errno));
 	int n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {

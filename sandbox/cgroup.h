@@ -2,7 +2,8 @@
  *
  * Every sandbox gets one cgroup named after it, under a parent "appforge" directory
  * placed below the cgroup the calling process already lives in:
- *   v2: <mount>/<our cgroup>/appforge/<name>
+ *   v2: <mount>/<our subtree>/appforge/<name>, the subtree being our own cgroup, or a
+ *       systemd scope delegated to us (cgroup_setup); we live in <subtree>/appforge-self
  *   v1: <controller mount>/<our cgroup in that hierarchy>/appforge/<name>, for each of
  *       memory, pids, cpu, cpuacct and freezer (co-mounted controllers share a dir).
  *
@@ -31,6 +32,7 @@ struct cgroup_limits {
 	uint64_t memory_bytes;          /* 0: no limit */
 	int pids;                       /* 0: no limit */
 	int cpu_percent;                /* of one CPU; 0: no limit */
+	int no_hugetlb;                 /* v2: hugetlb.*.max = 0 (set for every sandbox) */
 };
 
 struct cgroup_stats {
@@ -48,6 +50,24 @@ const char *cgroup_root(void);
 /* 2 when root is a cgroup v2 unified mount (root/cgroup.controllers exists), 1 when it
  * holds v1 controller hierarchies (root/memory/ or root/pids/), -1 otherwise. */
 int cgroup_detect(const char *root);
+
+/* Prepares, once per process, the place where this process creates sandbox cgroups;
+ * cgroup_create calls it when nobody did. Call it before anything else that forks or
+ * starts threads (it may move the calling process to another cgroup).
+ *   v2: finds the subtree this process may manage, and obeys cgroup v2's two rules
+ *       (see cgroup_base.c): under systemd it asks for a delegated scope named
+ *       scope_name (NULL: "appforge-sandbox-<pid>") unless it already runs in a
+ *       delegated cgroup; it moves itself into a leaf, so that the subtree holds no
+ *       process; it enables every controller a sandbox is limited by.
+ *   v1: creates the appforge/ parent in each hierarchy.
+ * total (NULL: none) caps all sandboxes together, on appforge/ itself. */
+int cgroup_setup(const char *scope_name, const struct cgroup_limits *total, char *err,
+		 size_t errlen);
+
+/* Tries what a start does, in a child process: cgroup_setup, then a cgroup with a
+ * memory, pids and CPU limit, read back, then removed. 0 with a line saying where, or -1
+ * with what is wrong and how to fix it, in out. */
+int cgroup_doctor(char *out, size_t outlen);
 
 /* The directory that holds our sandboxes' cgroups for controller c (v2: any c), written
  * to out. -1 when the controller is unavailable. */
@@ -89,6 +109,10 @@ void cgroup_stats(struct cgroup *cg, struct cgroup_stats *st);
 
 /* Number of processes in the cgroup (0 when empty or gone). */
 int cgroup_nprocs(const struct cgroup *cg);
+
+/* Freezes (frozen 1, waiting up to ~1 s until the kernel says so) or thaws the cgroup:
+ * v2 cgroup.freeze, v1 the freezer hierarchy (a no-op without one). */
+void cgroup_freeze(const struct cgroup *cg, int frozen);
 
 /* Kills every process in the cgroup, including stopped ones and ones that fork while
  * being killed, and waits (up to ~2 s) until it is empty. */

@@ -4,9 +4,10 @@
 
 noinst_LIBRARIES += sandbox/libafsandbox.a
 sandbox_libafsandbox_a_SOURCES = sandbox/sandbox.c sandbox/sandbox.h \
-	sandbox/cgroup.c sandbox/cgroup.h sandbox/seccomp.c sandbox/seccomp.h
+	sandbox/cgroup.c sandbox/cgroup.h sandbox/cgroup_base.c sandbox/cgroup_internal.h \
+	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h
 nodist_sandbox_libafsandbox_a_SOURCES = sandbox/preload_js.c
-sandbox_libafsandbox_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+sandbox_libafsandbox_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
 CLEANFILES += sandbox/preload_js.c
 EXTRA_DIST += sandbox/preload.js sandbox/embed.awk
 
@@ -15,7 +16,7 @@ sandbox/preload_js.c: $(srcdir)/sandbox/preload.js $(srcdir)/sandbox/embed.awk
 	$(AWK) -v name=sandbox_preload_js -f $(srcdir)/sandbox/embed.awk \
 		$(srcdir)/sandbox/preload.js > $@.tmp && mv $@.tmp $@
 
-SANDBOX_LIBS = sandbox/libafsandbox.a $(SECCOMP_LIBS)
+SANDBOX_LIBS = sandbox/libafsandbox.a $(SECCOMP_LIBS) $(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-sandbox
 sandbox_appforge_sandbox_SOURCES = sandbox/cli.c

@@ -923,7 +923,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	}
 	/* With a boost the quota comes later (sandbox_tick): node starts unthrottled. */
 	struct cgroup_limits cl = { (uint64_t)spec->lim.memory_mb << 20, spec->lim.pids,
-				    spec->lim.cpu_boost_ms > 0 ? 0 : spec->lim.cpu_percent };
+				    spec->lim.cpu_boost_ms > 0 ? 0 : spec->lim.cpu_percent, 0 };
 	if (cgroup_create(&sb->cg, spec->cgroup_name ? spec->cgroup_name : spec->app_id, &cl,
 			  err, errlen) < 0)
 		goto fail_files;
@@ -1270,52 +1270,18 @@ static int try_userns(void)
 int sandbox_doctor(int fd)
 {
 	int bad = 0;
-	char d[PATH_MAX + 64];
 	int root = geteuid() == 0;
 	say(fd, root, "root", root ? NULL : "the sandbox tool must run as root");
 	bad |= !root;
 	int ns = try_userns() == 0;
 	say(fd, ns, "namespaces", ns ? "user pid mount net ipc uts" : strerror(errno));
 	bad |= !ns;
-	int v = cgroup_detect(cgroup_root());
-	if (v < 0) {
-		say(fd, 0, "cgroup", "no cgroup file system");
-		bad = 1;
-	} else {
-		static const char *const names[CG_NCTRL] = { "memory", "pids", "cpu", "cpuacct",
-			"freezer" };
-		char list[256] = "", e[256];
-		int need_ok = 1;
-		for (int c = 0; c < CG_NCTRL; c++) {
-			char dir[PATH_MAX];
-			int have = cgroup_parent_dir(v, (enum cgroup_ctrl)c, dir, sizeof dir, e,
-						     sizeof e) == 0;
-			if (v == 2 && (c == CG_CPUACCT || c == CG_FREEZER))
-				continue;
-			if (have) {
-				strncat(list, " ", sizeof list - strlen(list) - 1);
-				strncat(list, names[c], sizeof list - strlen(list) - 1);
-			} else if (c == CG_MEMORY || c == CG_PIDS) {
-				need_ok = 0;
-			}
-		}
-		if (v == 2) {
-			char p[PATH_MAX + 32], ctl[256] = "";
-			snprintf(p, sizeof p, "%s/cgroup.controllers", cgroup_root());
-			FILE *f = fopen(p, "re");
-			if (f) {
-				if (!fgets(ctl, sizeof ctl, f))
-					ctl[0] = 0;
-				fclose(f);
-			}
-			ctl[strcspn(ctl, "\n")] = 0;
-			need_ok = strstr(ctl, "memory") && strstr(ctl, "pids");
-			snprintf(list, sizeof list, " %s", ctl);
-		}
-		snprintf(d, sizeof d, "v%d, controllers:%s", v, list);
-		say(fd, need_ok, "cgroup", d);
-		bad |= !need_ok;
-	}
+	/* What a start does, for real: a cgroup made where a sandbox's would go, limited,
+	 * then removed. */
+	char cgmsg[1200];
+	int cg_ok = cgroup_doctor(cgmsg, sizeof cgmsg) == 0;
+	say(fd, cg_ok, "cgroup", cgmsg);
+	bad |= !cg_ok;
 	int sc = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
 	say(fd, sc, "seccomp", sc ? "filter mode (libseccomp)" : strerror(errno));
 	bad |= !sc;

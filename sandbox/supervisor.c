@@ -708,6 +708,28 @@ static void reap_cgroup(const char *name, void *arg)
 		log_info("reconcile: removed leftover cgroup %s (%d processes killed)", name, procs);
 }
 
+/* Our cgroup subtree (under systemd: a delegated scope named after this instance, so a
+ * restarted supervisor replaces a leftover one), capped for all sandboxes together.
+ * Done before anything forks. A failure is logged and every start then retries it (and
+ * fails with the same explanation): the control socket still answers. */
+static void setup_cgroups(void)
+{
+	struct cgroup_limits total;
+	memset(&total, 0, sizeof total);
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (pages > 0 && psize > 0)
+		total.memory_bytes = (uint64_t)pages * (uint64_t)psize / 100 *
+				     (uint64_t)conf.sandbox_total_memory_percent;
+	if (ncpu > 0)
+		total.cpu_percent = (int)ncpu * conf.sandbox_total_cpu_percent;
+	total.pids = conf.sandbox_total_pids;
+	char scope[64], err[1024];
+	snprintf(scope, sizeof scope, "appforge-%s", tag);
+	if (cgroup_setup(scope, &total, err, sizeof err) < 0)
+		log_error("cgroups: %s", err);
+}
+
 static void reconcile(void)
 {
 	char err[256];
@@ -813,6 +835,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "appforge-supervisor: cannot start (see above)\n");
 		return 1;
 	}
+	setup_cgroups();
 	reconcile();
 	struct watch wl = { W_LISTEN, NULL }, ws = { W_SIGNAL, NULL };
 	ep_add(lfd, EPOLLIN, &wl);
