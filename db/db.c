@@ -79,6 +79,29 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" ORDER BY id DESC LIMIT ?4",
 	[S_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3",
 	[S_APP_COUNT_STATUS] = "SELECT count(*) FROM apps WHERE status = ?1",
+	[S_THROTTLE_GET] = "SELECT failures, last_failure, blocked_until FROM login_throttle"
+		" WHERE kind = ?1 AND key = ?2",
+	[S_THROTTLE_PUT] = "INSERT OR REPLACE INTO login_throttle(kind, key, failures,"
+		" last_failure, blocked_until) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE kind = ?1 AND key = ?2",
+	[S_THROTTLE_PRUNE] = "DELETE FROM login_throttle WHERE last_failure < ?1"
+		" AND blocked_until <= ?2",
+	[S_SESSION_INSERT] = "INSERT INTO sessions(id, user_id, token_hash, created_at,"
+		" refreshed_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_SESSION_GET] = "SELECT id, user_id, token_hash, created_at, refreshed_at, expires_at,"
+		" revoked_at, revoke_reason FROM sessions WHERE id = ?1",
+	[S_SESSION_ROTATE] = "UPDATE sessions SET token_hash = ?3, refreshed_at = ?4"
+		" WHERE id = ?1 AND token_hash = ?2 AND revoked_at IS NULL",
+	[S_SESSION_REVOKE] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?2"
+		" WHERE id = ?1 AND revoked_at IS NULL",
+	[S_SESSION_REVOKE_USER] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?2"
+		" WHERE user_id = ?1 AND revoked_at IS NULL",
+	[S_SESSION_PRUNE_ENDED] = "DELETE FROM sessions WHERE expires_at <= ?1"
+		" OR refreshed_at < ?2 OR revoked_at < ?3",
+	[S_SESSION_PRUNE_LIMIT] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'limit'"
+		" WHERE user_id = ?1 AND revoked_at IS NULL AND id NOT IN (SELECT id FROM sessions"
+		" WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY refreshed_at DESC, id LIMIT ?2)",
+	[S_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
 };
 
 long long db_now(void)
