@@ -1,8 +1,10 @@
 /* throttle.c: the backoff arithmetic of failed logins (see throttle.h). */
 #include "throttle.h"
 
-const struct throttle_policy throttle_user = { 5, 900, 1, 300 };
-const struct throttle_policy throttle_addr = { 20, 900, 1, 300 };
+/* The first wait is 2 s, not 1: times are whole seconds, and a wait of 1 would end at
+ * the next tick, possibly a millisecond later. */
+const struct throttle_policy throttle_user = { 5, 900, 2, 300 };
+const struct throttle_policy throttle_addr = { 20, 900, 2, 300 };
 
 long long throttle_wait(const struct throttle_state *s, long long now)
 {
