@@ -3,8 +3,9 @@
  *
  * The account key is the name as given, whether such a user exists or not: an unknown
  * name is throttled exactly as a known one, so a 429 tells nothing about existence.
- * A success clears the account's failures but not the address's (else a guesser with
- * an account of their own could reset their address between guesses). IPv6 clients
+ * An account counts attempts (from the check on, cleared by a success); an address
+ * counts failures only, and a success does not clear them (else a guesser with an
+ * account of their own could reset their address between guesses). IPv6 clients
  * are keyed by their /64, which one client usually owns whole. */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -34,36 +35,71 @@ static void addr_key(const struct hctx *ctx, char out[INET6_ADDRSTRLEN])
 	util_copy(out, INET6_ADDRSTRLEN, a);
 }
 
-/* Seconds kind/key must still wait (0: may try); -1 on a database error. */
-static long long wait_of(struct hctx *ctx, const char *kind, const char *key, char *err,
-			 size_t errlen)
+/* The state of kind/key into *st (zeroed when there is none, or when key is "").
+ * DB_OK or DB_ERR. */
+static int load(struct hctx *ctx, const char *kind, const char *key, struct throttle_state *st,
+		char *err, size_t errlen)
 {
 	struct db_throttle t;
-	struct throttle_state s;
 	int rc;
 
+	memset(st, 0, sizeof(*st));
 	if (!*key)
-		return 0;
+		return DB_OK;
 	rc = db_throttle_get(ctx->db, kind, key, &t, err, errlen);
 	if (rc == DB_NOTFOUND)
-		return 0;
+		return DB_OK;
 	if (rc != DB_OK)
-		return -1;
-	s.failures = t.failures;
-	s.last_failure = t.last_failure;
-	s.blocked_until = t.blocked_until;
-	return throttle_wait(&s, ctx->now);
+		return DB_ERR;
+	st->failures = t.failures;
+	st->last_failure = t.last_failure;
+	st->blocked_until = t.blocked_until;
+	return DB_OK;
 }
 
+/* Counts one failure at now on kind/key (nothing for key ""). DB_OK or DB_ERR. */
+static int count(struct hctx *ctx, const struct throttle_policy *p, const char *kind,
+		 const char *key, char *err, size_t errlen)
+{
+	struct throttle_state st;
+	struct db_throttle t;
+
+	if (!*key)
+		return DB_OK;
+	if (load(ctx, kind, key, &st, err, errlen) != DB_OK)
+		return DB_ERR;
+	throttle_fail(p, &st, ctx->now);
+	t.failures = st.failures;
+	t.last_failure = st.last_failure;
+	t.blocked_until = st.blocked_until;
+	return db_throttle_put(ctx->db, kind, key, &t, err, errlen);
+}
+
+/* In one transaction: how long the account or the address must still wait, and when
+ * neither must, the attempt counted on the account. An attempt is counted before its
+ * password is checked (a success clears the count), so a burst of parallel guesses
+ * cannot all pass this check before the first of them has failed. */
 int login_throttle_check(struct hctx *ctx, const char *username)
 {
-	char err[256], addr[INET6_ADDRSTRLEN], secs[24];
-	long long wu, wa;
+	char err[256] = "", addr[INET6_ADDRSTRLEN], secs[24];
+	struct throttle_state su, sa;
+	long long wu = 0, wa = 0;
+	int rc;
 
 	addr_key(ctx, addr);
-	wu = wait_of(ctx, "user", username, err, sizeof(err));
-	wa = wu < 0 ? -1 : wait_of(ctx, "addr", addr, err, sizeof(err));
-	if (wu < 0 || wa < 0) {
+	rc = db_begin(ctx->db, err, sizeof(err));
+	if (rc == DB_OK)
+		rc = load(ctx, "user", username, &su, err, sizeof(err));
+	if (rc == DB_OK)
+		rc = load(ctx, "addr", addr, &sa, err, sizeof(err));
+	if (rc == DB_OK) {
+		wu = throttle_wait(&su, ctx->now);
+		wa = throttle_wait(&sa, ctx->now);
+		if (wu == 0 && wa == 0)
+			rc = count(ctx, &throttle_user, "user", username, err, sizeof(err));
+	}
+	if (rc != DB_OK || db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		db_rollback(ctx->db);
 		h_internal(ctx, "login throttle", err);
 		return -1;
 	}
@@ -76,28 +112,6 @@ int login_throttle_check(struct hctx *ctx, const char *username)
 		       "too many failed attempts; retry after the time in Retry-After");
 	response_header(ctx->resp, "Retry-After", secs);
 	return -1;
-}
-
-static int record(struct hctx *ctx, const struct throttle_policy *p, const char *kind,
-		  const char *key, char *err, size_t errlen)
-{
-	struct db_throttle t;
-	struct throttle_state s;
-	int rc;
-
-	if (!*key)
-		return DB_OK;
-	rc = db_throttle_get(ctx->db, kind, key, &t, err, errlen);
-	if (rc != DB_OK && rc != DB_NOTFOUND)
-		return DB_ERR;
-	s.failures = t.failures;
-	s.last_failure = t.last_failure;
-	s.blocked_until = t.blocked_until;
-	throttle_fail(p, &s, ctx->now);
-	t.failures = s.failures;
-	t.last_failure = s.last_failure;
-	t.blocked_until = s.blocked_until;
-	return db_throttle_put(ctx->db, kind, key, &t, err, errlen);
 }
 
 /* The name as given, cut to DB_USERNAME_MAX bytes on a character boundary (the JSON
@@ -128,8 +142,7 @@ int login_throttle_failed(struct hctx *ctx, const char *username, const char *ac
 	json_object_object_add(d, "username", json_object_new_string(name));
 	json_object_object_add(d, "address", json_object_new_string(ra ? ra : ""));
 	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK ||
-	    record(ctx, &throttle_user, "user", username, err, sizeof(err)) != DB_OK ||
-	    record(ctx, &throttle_addr, "addr", addr, err, sizeof(err)) != DB_OK ||
+	    count(ctx, &throttle_addr, "addr", addr, err, sizeof(err)) != DB_OK ||
 	    db_throttle_prune(ctx->db, ctx->now - quiet, ctx->now, err, sizeof(err)) != DB_OK ||
 	    h_audit(ctx, action, "", d, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {

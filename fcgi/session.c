@@ -319,6 +319,8 @@ static int replace_password(struct hctx *ctx, const char *hash, long long *revok
 	if (rc == DB_OK)
 		rc = db_session_revoke_user(ctx->db, ctx->who.user_id, "password", ctx->now,
 					    revoked, err, errlen);
+	if (rc == DB_OK)
+		rc = login_throttle_succeeded(ctx, ctx->who.username, err, errlen);
 	if (rc == DB_OK) {
 		json_object_object_add(d, "sessions_revoked", json_object_new_int64(*revoked));
 		rc = h_audit(ctx, "user.password", ctx->who.user_id, d, err, errlen);

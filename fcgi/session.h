@@ -11,12 +11,13 @@
 #define SESSION_KEEP 20                     /* live sessions per user; older: revoked */
 
 /* login_throttle.c. Call before any password hash is computed: 0 if username (the name
- * as given) and the client's address may try now, else -1 after answering 429
- * rate_limited with Retry-After. */
+ * as given) and the client's address may try now (the attempt is then counted on the
+ * account until a success clears it), else -1 after answering 429 rate_limited with
+ * Retry-After (or 500). */
 int login_throttle_check(struct hctx *ctx, const char *username);
-/* Records a failed password for username and the client's address, and appends the
- * audit event action ("login.failed", "password.failed") with the name given
- * (truncated) and the address, in one transaction. 0, or -1 after answering 500. */
+/* Records a failed password for the client's address, and appends the audit event
+ * action ("login.failed", "password.failed") with the name given (truncated) and the
+ * address, in one transaction. 0, or -1 after answering 500. */
 int login_throttle_failed(struct hctx *ctx, const char *username, const char *action);
 /* Forgets the failures of username (after a right password), inside the caller's
  * transaction. DB_OK or DB_ERR. */

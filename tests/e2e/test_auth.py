@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """test_auth.py: login, /api/me, JWT rejection and API tokens, through nginx (ports 18000-18099)."""
 import base64
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -178,6 +179,21 @@ def throttle_tests(t, inst, admin):
     r = c.post("/api/auth/login", {"username": "tina", "password": "wrong-password-1"})
     t.eq(r.status, 401, "a success resets the account: the next failure is a plain 401")
     c.close()
+
+    # Parallel guesses: each attempt is counted when it is checked, so a burst cannot
+    # slip past the count before the first guesses have failed.
+    new_user(t, admin, "paula")
+
+    def guess(_):
+        g = inst.client(source="127.0.0.6")
+        try:
+            return g.post("/api/auth/login", {"username": "paula", "password": "wrong-password-1"}).status
+        finally:
+            g.close()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as ex:
+        burst = sorted(ex.map(guess, range(16)))
+    t.ok(burst.count(401) == 5 and burst.count(429) == 11,
+         "16 parallel guesses on one account: 5 are checked, 11 get 429", burst)
 
     # Per address: twenty failures on twenty different names, then the address waits,
     # whatever the name; another address is not affected.
