@@ -13,12 +13,12 @@
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_USER_INSERT] = "INSERT INTO users(id, username, password_hash, role, disabled, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_USER_GET] = "SELECT id, username, password_hash, role, disabled, created_at"
-		" FROM users WHERE id = ?1",
-	[S_USER_GET_NAME] = "SELECT id, username, password_hash, role, disabled, created_at"
-		" FROM users WHERE username = ?1",
-	[S_USER_LIST] = "SELECT id, username, password_hash, role, disabled, created_at"
-		" FROM users ORDER BY created_at, id",
+	[S_USER_GET] = "SELECT id, username, password_hash, role, disabled, created_at,"
+		" tokens_after FROM users WHERE id = ?1",
+	[S_USER_GET_NAME] = "SELECT id, username, password_hash, role, disabled, created_at,"
+		" tokens_after FROM users WHERE username = ?1",
+	[S_USER_LIST] = "SELECT id, username, password_hash, role, disabled, created_at,"
+		" tokens_after FROM users ORDER BY created_at, id",
 	[S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
 	[S_USER_SET_ROLE] = "UPDATE users SET role = ?2 WHERE id = ?1",
 	[S_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
@@ -27,7 +27,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, t.name, t.prefix, t.created_at, t.expires_at,"
 		" t.revoked_at, t.last_used_at, u.id, u.username, u.password_hash, u.role,"
-		" u.disabled, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+		" u.disabled, u.created_at, u.tokens_after FROM api_tokens t JOIN users u"
+		" ON u.id = t.user_id"
 		" WHERE t.token_hash = ?1 AND t.revoked_at IS NULL"
 		" AND (t.expires_at IS NULL OR t.expires_at > ?2) AND u.disabled = 0",
 	[S_TOKEN_STALE] = "SELECT count(*) FROM api_tokens WHERE id = ?1"
@@ -101,7 +102,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_SESSION_PRUNE_LIMIT] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'limit'"
 		" WHERE user_id = ?1 AND revoked_at IS NULL AND id NOT IN (SELECT id FROM sessions"
 		" WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY refreshed_at DESC, id LIMIT ?2)",
-	[S_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+	[S_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, tokens_after = ?3"
+		" WHERE id = ?1",
 };
 
 long long db_now(void)

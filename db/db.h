@@ -69,6 +69,7 @@ struct db_user {
 	char role[8];                           /* "user" | "admin" */
 	int disabled;
 	long long created_at;
+	long long tokens_after;                 /* JWTs issued before are refused (0: none) */
 };
 
 /* Inserts u (caller fills id, username, password_hash, role, disabled); sets
@@ -298,8 +299,9 @@ int db_session_revoke_user(struct db *db, const char *user_id, const char *reaso
 int db_session_prune(struct db *db, const char *user_id, long long now, long long idle_since,
 		     long long revoked_since, int keep, char *err, size_t errlen);
 
-/* Replaces the password hash of user id. DB_NOTFOUND if there is no such user. */
-int db_user_set_password(struct db *db, const char *id, const char *hash,
+/* Replaces the password hash of user id and sets its tokens_after to now. DB_NOTFOUND
+ * if there is no such user. */
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long now,
 			 char *err, size_t errlen);
 
 #endif

@@ -182,10 +182,11 @@ int db_session_prune(struct db *db, const char *user_id, long long now, long lon
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_user_set_password(struct db *db, const char *id, const char *hash,
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long now,
 			 char *err, size_t errlen)
 {
 	const char *txt[] = { id, hash };
+	const long long v[] = { now };
 	long long n = 0;
 	int rc;
 
@@ -193,6 +194,6 @@ int db_user_set_password(struct db *db, const char *id, const char *hash,
 		snprintf(err, errlen, "password hash too long");
 		return DB_ERR;
 	}
-	rc = write_stmt(db, S_USER_SET_PASSWORD, txt, 2, NULL, 0, &n, err, errlen);
+	rc = write_stmt(db, S_USER_SET_PASSWORD, txt, 2, v, 1, &n, err, errlen);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }

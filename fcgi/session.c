@@ -4,7 +4,8 @@
  * JWT and a new cookie of the same family; the database keeps only the hash of the
  * family's current token, so presenting an older one is a replay (the cookie was
  * copied) and revokes the family. Logout revokes the family of the cookie; a password
- * change revokes every family of the user (a deleted user's go with the user).
+ * change revokes every family of the user and the access JWTs issued before it (see
+ * auth.c); a deleted user's sessions go with the user.
  *
  * Refresh and logout act on a cookie the browser attaches by itself, so they also
  * require X-Requested-With: appforge (a header no form or simple cross-site request can
@@ -315,7 +316,7 @@ static int replace_password(struct hctx *ctx, const char *hash, long long *revok
 	int rc = db_begin(ctx->db, err, errlen);
 
 	if (rc == DB_OK)
-		rc = db_user_set_password(ctx->db, ctx->who.user_id, hash, err, errlen);
+		rc = db_user_set_password(ctx->db, ctx->who.user_id, hash, ctx->now, err, errlen);
 	if (rc == DB_OK)
 		rc = db_session_revoke_user(ctx->db, ctx->who.user_id, "password", ctx->now,
 					    revoked, err, errlen);

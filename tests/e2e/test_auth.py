@@ -341,6 +341,11 @@ def password_tests(t, inst, admin):
     jwt = (logins[0].json() or {}).get("token", "")
     cookies = [cookie_of(r)[0] for r in logins]
     new_pw = "a new password " + secrets.token_hex(4)
+    # Access tokens issued before the change are refused; times are whole seconds, so
+    # the change must happen in a later second than the logins.
+    iat = json.loads(base64.urlsafe_b64decode(jwt.split(".")[1] + "==")).get("iat", 0)
+    while time.time() < iat + 1:
+        time.sleep(0.05)
     r = c.post("/api/me/password", {"current": "not-the-password", "new": new_pw}, token=jwt)
     t.ok(r.status == 403 and r.error_code() == "invalid_credentials",
          "password change with a wrong current password: 403", repr(r))
@@ -355,6 +360,9 @@ def password_tests(t, inst, admin):
          "password change: 200 with a new session for the caller", repr(r))
     t.ok(all(refresh(c, k).status == 401 for k in cookies),
          "every session from before the change is revoked")
+    unauthorized(t, c.get("/api/me", token=jwt), "an access token from before the change")
+    r = c.get("/api/me", token=(r.json() or {}).get("token", ""))
+    t.eq(r.status, 200, "the access token of the new session works")
     t.eq(refresh(c, newc).status, 200, "the new session refreshes")
     r = c.post("/api/auth/login", {"username": "pat", "password": pw})
     t.eq(r.status, 401, "the old password no longer logs in")

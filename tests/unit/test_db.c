@@ -384,11 +384,11 @@ static void test_throttle_sessions(struct db *db)
 	ok(db_session_prune(db, u.id, 9000, 0, 0, 20, err, sizeof err) == DB_OK &&
 	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
 	   "session: prune deletes expired sessions");
-	ok(db_user_set_password(db, u.id, "$argon2id$new", err, sizeof err) == DB_OK &&
+	ok(u.tokens_after == 0 && db_user_set_password(db, u.id, "$argon2id$new", 7000, err, sizeof err) == DB_OK &&
 	   db_user_get(db, u.id, &u, err, sizeof err) == DB_OK &&
-	   strcmp(u.password_hash, "$argon2id$new") == 0 &&
-	   db_user_set_password(db, "u_nobody", "x", err, sizeof err) == DB_NOTFOUND,
-	   "user: set password");
+	   strcmp(u.password_hash, "$argon2id$new") == 0 && u.tokens_after == 7000 &&
+	   db_user_set_password(db, "u_nobody", "x", 7000, err, sizeof err) == DB_NOTFOUND,
+	   "user: set password, and the time before which its access tokens are refused");
 	db_session_insert(db, &se, err, sizeof err);
 	ok(db_user_delete(db, u.id, err, sizeof err) == DB_OK &&
 	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
