@@ -173,20 +173,24 @@ static int session_cookie(const struct hctx *ctx, char sid[REFRESH_SID_BUFSZ],
 	return rc;
 }
 
-/* A replayed token: the family is revoked, in the caller's transaction. */
+/* A replayed token: the family is revoked, in the caller's transaction. The session id
+ * is only shown cut to 6 characters: whoever knows a whole one can end that session
+ * (by presenting it with any secret). */
 static int revoke_replayed(struct hctx *ctx, const struct db_session *s, char *err,
 			   size_t errlen)
 {
 	struct json_object *d = json_object_new_object();
+	char shown[7];
 	int rc;
 
-	log_warn("session %s: a rotated refresh token was presented again; family revoked",
-		 s->id);
-	json_object_object_add(d, "user", json_object_new_string(s->user_id));
+	util_copy(shown, sizeof(shown), s->id);
+	log_warn("session %s...: a rotated refresh token was presented again; family revoked",
+		 shown);
+	json_object_object_add(d, "session", json_object_new_string(shown));
 	json_object_object_add(d, "address", json_new_string_or_null(ctx->req->remote_addr));
 	rc = db_session_revoke(ctx->db, s->id, "reuse", ctx->now, err, errlen);
 	if (rc == DB_OK)
-		rc = h_audit(ctx, "session.reuse", s->id, d, err, errlen);
+		rc = h_audit(ctx, "session.reuse", s->user_id, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }
