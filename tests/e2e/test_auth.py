@@ -279,6 +279,12 @@ def session_tests(t, inst, admin):
                      ("from the public host on http", {"origin": "http://localhost:%d" % inst.https_port})):
         r = refresh(c, cookie, **kw)
         t.ok(r.status == 403 and r.error_code() == "forbidden", "refresh %s: 403" % desc, repr(r))
+    r = c.request("OPTIONS", "/api/auth/refresh", token="", headers={
+        "Origin": "https://allowed.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-requested-with"})
+    t.ok(r.status == 204 and "x-requested-with" in (r.header("access-control-allow-headers") or "").lower()
+         and r.header("access-control-allow-credentials") == "true",
+         "a CORS preflight from an allowed origin may send X-Requested-With", r.headers)
     r = refresh(c, None)
     t.ok(r.status == 401 and r.error_code() == "unauthorized", "refresh without a cookie: 401", repr(r))
     r = refresh(c, "afr_" + "A" * 20)
