@@ -75,31 +75,46 @@ static int count(struct hctx *ctx, const struct throttle_policy *p, const char *
 	return db_throttle_put(ctx->db, kind, key, &t, err, errlen);
 }
 
-/* In one transaction: how long the account or the address must still wait, and when
- * neither must, the attempt counted on the account. An attempt is counted before its
- * password is checked (a success clears the count), so a burst of parallel guesses
- * cannot all pass this check before the first of them has failed. */
+/* How long the account or the address must still wait: *wu and *wa. With count, in
+ * the same transaction, the attempt is counted on the account when neither must wait.
+ * DB_OK or DB_ERR. */
+static int waits(struct hctx *ctx, const char *username, const char *addr, int count_it,
+		 long long *wu, long long *wa, char *err, size_t errlen)
+{
+	struct throttle_state su, sa;
+
+	if (load(ctx, "user", username, &su, err, errlen) != DB_OK ||
+	    load(ctx, "addr", addr, &sa, err, errlen) != DB_OK)
+		return DB_ERR;
+	*wu = throttle_wait(&su, ctx->now);
+	*wa = throttle_wait(&sa, ctx->now);
+	if (!count_it || *wu || *wa)
+		return DB_OK;
+	return count(ctx, &throttle_user, "user", username, err, errlen);
+}
+
+/* An attempt is counted on the account before its password is checked (a success
+ * clears the count), in the transaction that checks the waits, so a burst of parallel
+ * guesses cannot all pass before the first of them has failed. A first read without
+ * the write lock answers the attempts that must wait: under attack, most of them. */
 int login_throttle_check(struct hctx *ctx, const char *username)
 {
 	char err[256] = "", addr[INET6_ADDRSTRLEN], secs[24];
-	struct throttle_state su, sa;
 	long long wu = 0, wa = 0;
 	int rc;
 
 	addr_key(ctx, addr);
-	rc = db_begin(ctx->db, err, sizeof(err));
-	if (rc == DB_OK)
-		rc = load(ctx, "user", username, &su, err, sizeof(err));
-	if (rc == DB_OK)
-		rc = load(ctx, "addr", addr, &sa, err, sizeof(err));
-	if (rc == DB_OK) {
-		wu = throttle_wait(&su, ctx->now);
-		wa = throttle_wait(&sa, ctx->now);
-		if (wu == 0 && wa == 0)
-			rc = count(ctx, &throttle_user, "user", username, err, sizeof(err));
+	rc = waits(ctx, username, addr, 0, &wu, &wa, err, sizeof(err));
+	if (rc == DB_OK && wu == 0 && wa == 0) {
+		rc = db_begin(ctx->db, err, sizeof(err));
+		if (rc == DB_OK)
+			rc = waits(ctx, username, addr, 1, &wu, &wa, err, sizeof(err));
+		if (rc == DB_OK)
+			rc = db_commit(ctx->db, err, sizeof(err));
+		if (rc != DB_OK)
+			db_rollback(ctx->db);
 	}
-	if (rc != DB_OK || db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (rc != DB_OK) {
 		h_internal(ctx, "login throttle", err);
 		return -1;
 	}

@@ -16,6 +16,7 @@ let refreshTimer = null;
 let refreshing = null;     // the refresh in progress in this tab (a promise)
 
 const REFRESH_EARLY_MS = 60 * 1000; // refresh this long before the token expires
+const OFFLINE_RETRY_MS = 15 * 1000; // a refresh that found no network is tried again
 const SESSION_HEADERS = {'X-Requested-With': 'appforge', Accept: 'application/json'};
 // Other tabs learn of a logout at once (they would otherwise keep their token until
 // it expires).
@@ -52,10 +53,16 @@ function scheduleRefresh() {
 	if (!token || isNaN(exp))
 		return;
 	const wait = Math.max(5000, exp - Date.now() - REFRESH_EARLY_MS);
-	refreshTimer = setTimeout(async () => {
-		if (!await refresh())
-			sessionEnded(new ApiError(401, 'unauthorized', 'the session has ended'));
-	}, wait);
+	refreshTimer = setTimeout(() => refreshOrEnd(), wait);
+}
+
+// Scheduled refresh: no network is no reason to end the session: try again later.
+async function refreshOrEnd() {
+	const r = await refresh();
+	if (r === null)
+		refreshTimer = setTimeout(() => refreshOrEnd(), OFFLINE_RETRY_MS);
+	else if (!r)
+		sessionEnded(new ApiError(401, 'unauthorized', 'the session has ended'));
 }
 
 function sessionEnded(err) {
@@ -83,10 +90,10 @@ async function refreshOnce() {
 		res = await fetch('/api/auth/refresh', {method: 'POST', headers: SESSION_HEADERS,
 			cache: 'no-store', credentials: 'same-origin'});
 	} catch {
-		return false;
+		return null;
 	}
 	if (!res.ok)
-		return false;
+		return res.status === 401 || res.status === 403 ? false : null;
 	try {
 		const body = await res.json();
 		if (!body || typeof body.token !== 'string')
@@ -105,7 +112,8 @@ async function refreshOnce() {
 }
 
 // Trades the refresh cookie for a new access token. true on success; false when there
-// is no valid session (the cookie is missing, expired or revoked) or no network.
+// is no valid session (the cookie is missing, expired or revoked); null when the
+// server could not be reached or failed (the session may still be good).
 export function refresh() {
 	if (!refreshing) {
 		const run = () => refreshOnce();
@@ -172,9 +180,11 @@ export async function request(method, path, opts = {}) {
 		if (!(e instanceof ApiError) || e.status !== 401 || opts.noAuthRedirect || opts.retried ||
 		    token === null)
 			throw e;
-		if (await refresh())
+		const r = await refresh();
+		if (r)
 			return await requestOnce(method, path, {...opts, retried: true});
-		sessionEnded(e);
+		if (r === false)
+			sessionEnded(e);
 		throw e;
 	}
 }
