@@ -101,7 +101,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" OR refreshed_at < ?2 OR revoked_at < ?3",
 	[S_SESSION_PRUNE_LIMIT] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'limit'"
 		" WHERE user_id = ?1 AND revoked_at IS NULL AND id NOT IN (SELECT id FROM sessions"
-		" WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY refreshed_at DESC, id LIMIT ?2)",
+		" WHERE user_id = ?1 AND revoked_at IS NULL"
+		" ORDER BY refreshed_at DESC, rowid DESC LIMIT ?2)",
 	[S_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, tokens_after = ?3"
 		" WHERE id = ?1",
 };

@@ -339,6 +339,14 @@ def run(t, d):
     throttle_and_sessions(t, d)
 
 
+def sqlite_query_one(path, sql):
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
 def fail_login(d, name, addr):
     return d.req("POST", "/api/auth/login", {"username": name, "password": "wrong-password-1"},
                  extra={"REMOTE_ADDR": addr}).status
@@ -373,6 +381,36 @@ def throttle_and_sessions(t, d):
     t.ok(is_error(r, 401, "unauthorized"), "the cookie given twice: 401")
     r = d.req("POST", "/api/auth/refresh", headers=h)
     t.ok(is_error(r, 401, "unauthorized"), "the rotated cookie again: 401")
+
+    # Ends of a session: idle too long, past its absolute end, or beyond the 20 newest.
+    db = os.path.join(d.state, "appforge.db")
+
+    def fresh_cookie():
+        r = d.req("POST", "/api/auth/login", {"username": "alice", "password": "alice-password-1"})
+        return (r.header("set-cookie") or "").split(";")[0]
+
+    def refresh_with(cookie):
+        return d.req("POST", "/api/auth/refresh", headers=dict(h, Cookie=cookie))
+
+    def set_session(cookie, sql):
+        con = sqlite3.connect(db, timeout=10)
+        con.execute(sql + " WHERE id = ?", (cookie.split("=", 1)[1][4:20],))
+        con.commit()
+        con.close()
+    c1 = fresh_cookie()
+    set_session(c1, "UPDATE sessions SET refreshed_at = refreshed_at - 8 * 86400")
+    t.ok(is_error(refresh_with(c1), 401), "a session idle for 8 days no longer refreshes")
+    c2 = fresh_cookie()
+    set_session(c2, "UPDATE sessions SET expires_at = strftime('%s', 'now') - 1")
+    t.ok(is_error(refresh_with(c2), 401), "a session past its absolute end no longer refreshes")
+    first = fresh_cookie()
+    for _ in range(20):
+        last = fresh_cookie()
+    t.ok(is_error(refresh_with(first), 401) and refresh_with(last).status == 200,
+         "a 21st login revokes the least recently used of 20 live sessions")
+    n = sqlite_query_one(db, "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
+                         " WHERE u.username = 'alice' AND s.revoked_at IS NULL")
+    t.eq(n, 20, "alice has 20 live sessions")
 
 
 if __name__ == "__main__":
