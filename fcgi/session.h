@@ -1,5 +1,6 @@
 /* session.h: what login, refresh, logout and password change share (login_throttle.c,
- * session.c; used by h_account.c and h_password.c). Same conventions as handler.h: a function returning -1 has answered. */
+ * session.c; used by h_account.c and h_password.c). Same conventions as handler.h: a
+ * function returning -1 has answered. */
 #ifndef AF_SESSION_H
 #define AF_SESSION_H
 
