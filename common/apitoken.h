@@ -1,4 +1,5 @@
-/* apitoken.h: long-lived API tokens ("afk_" + 43 base62 characters, 256 random bits).
+/* apitoken.h: the opaque secrets of the API: long-lived API tokens ("afk_" + 43 base62
+ * characters, 256 random bits) and the refresh tokens of browser sessions (below).
  *
  * The secret is shown once to its owner; the database keeps only its SHA-256 (hex) and
  * a short non-secret prefix for listings ("afk_" + 6 characters).
@@ -28,5 +29,26 @@ int apitoken_looks_valid(const char *s);
 
 /* Hashes a presented token for lookup. -1 if it is not shaped like a token. */
 int apitoken_hash(const char *token, char hash_hex[APITOKEN_HASH_BUFSZ]);
+
+/* Refresh tokens (the __Host-af_refresh cookie): "afr_" + the session id (16 base62
+ * characters, not secret: it names the family of tokens) + 43 base62 random characters.
+ * Only the SHA-256 (hex) of the whole token is stored. A rotation keeps the session id
+ * and draws a new secret. */
+#define REFRESH_PREFIX "afr_"
+#define REFRESH_SID_CHARS 16
+#define REFRESH_SID_BUFSZ (REFRESH_SID_CHARS + 1)
+#define REFRESH_LEN (4 + REFRESH_SID_CHARS + APITOKEN_RANDOM_CHARS)
+#define REFRESH_BUFSZ (REFRESH_LEN + 1)
+
+/* A new refresh token of session sid, or of a new session when sid[0] is NUL (then sid
+ * receives the new id). hash_hex receives the token's hash. The caller wipes token
+ * after use. 0 or -1. */
+int refresh_token_new(char sid[REFRESH_SID_BUFSZ], char token[REFRESH_BUFSZ],
+		      char hash_hex[APITOKEN_HASH_BUFSZ]);
+
+/* Splits a presented refresh token: its session id and its hash. -1 if it is not
+ * shaped like a refresh token (exact length, prefix, alphabet). */
+int refresh_token_parse(const char *token, char sid[REFRESH_SID_BUFSZ],
+			char hash_hex[APITOKEN_HASH_BUFSZ]);
 
 #endif

@@ -3,9 +3,11 @@
 # tokens. Programs linking it add $(AFCOMMON_LIBS).
 noinst_LIBRARIES += common/libafcommon.a
 noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
-	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h
+	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h \
+	common/throttle.h
 common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
-	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c
+	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c \
+	common/throttle.c
 common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \
@@ -35,6 +37,11 @@ tests_unit_test_appfiles_LDADD = $(AFCOMMON_LIBS)
 tests_unit_test_password_token_SOURCES = tests/unit/test_password_token.c
 tests_unit_test_password_token_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
 tests_unit_test_password_token_LDADD = $(AFCOMMON_LIBS)
+check_PROGRAMS += tests/unit/test_throttle
+TESTS += tests/unit/test_throttle
+tests_unit_test_throttle_SOURCES = tests/unit/test_throttle.c
+tests_unit_test_throttle_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_throttle_LDADD = $(AFCOMMON_LIBS)
 check_PROGRAMS += tests/unit/test_conf
 TESTS += tests/unit/test_conf
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c

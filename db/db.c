@@ -13,12 +13,12 @@
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_USER_INSERT] = "INSERT INTO users(id, username, password_hash, role, disabled, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_USER_GET] = "SELECT id, username, password_hash, role, disabled, created_at"
-		" FROM users WHERE id = ?1",
-	[S_USER_GET_NAME] = "SELECT id, username, password_hash, role, disabled, created_at"
-		" FROM users WHERE username = ?1",
-	[S_USER_LIST] = "SELECT id, username, password_hash, role, disabled, created_at"
-		" FROM users ORDER BY created_at, id",
+	[S_USER_GET] = "SELECT id, username, password_hash, role, disabled, created_at,"
+		" tokens_after FROM users WHERE id = ?1",
+	[S_USER_GET_NAME] = "SELECT id, username, password_hash, role, disabled, created_at,"
+		" tokens_after FROM users WHERE username = ?1",
+	[S_USER_LIST] = "SELECT id, username, password_hash, role, disabled, created_at,"
+		" tokens_after FROM users ORDER BY created_at, id",
 	[S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
 	[S_USER_SET_ROLE] = "UPDATE users SET role = ?2 WHERE id = ?1",
 	[S_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
@@ -27,7 +27,8 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, t.name, t.prefix, t.created_at, t.expires_at,"
 		" t.revoked_at, t.last_used_at, u.id, u.username, u.password_hash, u.role,"
-		" u.disabled, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+		" u.disabled, u.created_at, u.tokens_after FROM api_tokens t JOIN users u"
+		" ON u.id = t.user_id"
 		" WHERE t.token_hash = ?1 AND t.revoked_at IS NULL"
 		" AND (t.expires_at IS NULL OR t.expires_at > ?2) AND u.disabled = 0",
 	[S_TOKEN_STALE] = "SELECT count(*) FROM api_tokens WHERE id = ?1"
@@ -79,6 +80,31 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" ORDER BY id DESC LIMIT ?4",
 	[S_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3",
 	[S_APP_COUNT_STATUS] = "SELECT count(*) FROM apps WHERE status = ?1",
+	[S_THROTTLE_GET] = "SELECT failures, last_failure, blocked_until FROM login_throttle"
+		" WHERE kind = ?1 AND key = ?2",
+	[S_THROTTLE_PUT] = "INSERT OR REPLACE INTO login_throttle(kind, key, failures,"
+		" last_failure, blocked_until) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE kind = ?1 AND key = ?2",
+	[S_THROTTLE_PRUNE] = "DELETE FROM login_throttle WHERE last_failure < ?1"
+		" AND blocked_until <= ?2",
+	[S_SESSION_INSERT] = "INSERT INTO sessions(id, user_id, token_hash, created_at,"
+		" refreshed_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_SESSION_GET] = "SELECT id, user_id, token_hash, created_at, refreshed_at, expires_at,"
+		" revoked_at, revoke_reason FROM sessions WHERE id = ?1",
+	[S_SESSION_ROTATE] = "UPDATE sessions SET token_hash = ?3, refreshed_at = ?4"
+		" WHERE id = ?1 AND token_hash = ?2 AND revoked_at IS NULL",
+	[S_SESSION_REVOKE] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?2"
+		" WHERE id = ?1 AND revoked_at IS NULL",
+	[S_SESSION_REVOKE_USER] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?2"
+		" WHERE user_id = ?1 AND revoked_at IS NULL",
+	[S_SESSION_PRUNE_ENDED] = "DELETE FROM sessions WHERE expires_at <= ?1"
+		" OR refreshed_at < ?2 OR revoked_at < ?3",
+	[S_SESSION_PRUNE_LIMIT] = "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'limit'"
+		" WHERE user_id = ?1 AND revoked_at IS NULL AND id NOT IN (SELECT id FROM sessions"
+		" WHERE user_id = ?1 AND revoked_at IS NULL"
+		" ORDER BY refreshed_at DESC, rowid DESC LIMIT ?2)",
+	[S_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, tokens_after = ?3"
+		" WHERE id = ?1",
 };
 
 long long db_now(void)

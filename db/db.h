@@ -69,6 +69,7 @@ struct db_user {
 	char role[8];                           /* "user" | "admin" */
 	int disabled;
 	long long created_at;
+	long long tokens_after;                 /* JWTs issued before are refused (0: none) */
 };
 
 /* Inserts u (caller fills id, username, password_hash, role, disabled); sets
@@ -240,5 +241,67 @@ void db_audit_list_free(struct db_audit *ev, size_t n);
 /* Counts events of actor with action at >= since (e.g. generations in the last hour). */
 int db_audit_count(struct db *db, const char *actor, const char *action, long long since,
 		   long long *n, char *err, size_t errlen);
+
+/* ---- login throttling and refresh sessions (db_sessions.c) ---- */
+
+struct db_throttle {
+	long long failures;
+	long long last_failure;
+	long long blocked_until;
+};
+
+/* The state of key (at most 512 bytes) of kind "user" or "addr"; DB_NOTFOUND when it
+ * has none (a zeroed *out). */
+int db_throttle_get(struct db *db, const char *kind, const char *key, struct db_throttle *out,
+		    char *err, size_t errlen);
+/* Writes (inserts or replaces) the state of key. */
+int db_throttle_put(struct db *db, const char *kind, const char *key,
+		    const struct db_throttle *t, char *err, size_t errlen);
+/* Forgets key (after a successful login). DB_OK even when there was nothing. */
+int db_throttle_clear(struct db *db, const char *kind, const char *key, char *err, size_t errlen);
+/* Deletes every row whose last failure is before quiet_since and which waits for
+ * nothing at now: the table holds only recent failures. */
+int db_throttle_prune(struct db *db, long long quiet_since, long long now,
+		      char *err, size_t errlen);
+
+#define DB_SESSION_ID_BUFSZ 17
+
+/* A browser session: one family of refresh tokens, of which only the current one's
+ * hash is kept. */
+struct db_session {
+	char id[DB_SESSION_ID_BUFSZ];
+	char user_id[ID_MAX_BUFSZ];
+	char token_hash[65];
+	long long created_at;
+	long long refreshed_at;                 /* last rotation (creation at first) */
+	long long expires_at;                   /* absolute end of the family */
+	long long revoked_at;                   /* 0: live */
+	char revoke_reason[12];                 /* logout | reuse | password | limit */
+};
+
+/* Inserts s (caller fills everything but revoked_at). DB_CONFLICT if the id exists. */
+int db_session_insert(struct db *db, const struct db_session *s, char *err, size_t errlen);
+int db_session_get(struct db *db, const char *id, struct db_session *out,
+		   char *err, size_t errlen);
+/* Replaces the current token hash old_hash of the live session id by new_hash at now.
+ * DB_NOTFOUND if the session is revoked or its hash is no longer old_hash. */
+int db_session_rotate(struct db *db, const char *id, const char *old_hash,
+		      const char *new_hash, long long now, char *err, size_t errlen);
+/* Revokes the session id (DB_NOTFOUND if there is no live one). */
+int db_session_revoke(struct db *db, const char *id, const char *reason, long long now,
+		      char *err, size_t errlen);
+/* Revokes every live session of user_id; *n (may be NULL) receives how many. */
+int db_session_revoke_user(struct db *db, const char *user_id, const char *reason,
+			   long long now, long long *n, char *err, size_t errlen);
+/* Keeps the table bounded: deletes sessions that ended (expired at now, idle since
+ * before idle_since, or revoked before revoked_since), and revokes ("limit") the live
+ * sessions of user_id beyond its keep most recently refreshed. */
+int db_session_prune(struct db *db, const char *user_id, long long now, long long idle_since,
+		     long long revoked_since, int keep, char *err, size_t errlen);
+
+/* Replaces the password hash of user id and sets its tokens_after to now. DB_NOTFOUND
+ * if there is no such user. */
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long now,
+			 char *err, size_t errlen);
 
 #endif

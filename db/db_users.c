@@ -14,6 +14,7 @@ static void read_user(sqlite3_stmt *s, int c, struct db_user *u)
 	db_col_copy(s, c + 3, u->role, sizeof u->role);
 	u->disabled = sqlite3_column_int(s, c + 4);
 	u->created_at = sqlite3_column_int64(s, c + 5);
+	u->tokens_after = sqlite3_column_int64(s, c + 6);
 }
 
 static int too_long(const char *v, size_t max, const char *what, char *err, size_t errlen)

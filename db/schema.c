@@ -80,6 +80,34 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+	/* 2: login throttling, refresh sessions, and the end of a user's older access tokens. login_throttle holds the recent failures
+	 * of one account name or one client address (kind 'user' | 'addr'); rows whose
+	 * window has passed are pruned. A session is one family of refresh tokens: only the
+	 * SHA-256 of its current token is kept, so presenting an older one of the family is
+	 * recognised as a replay. */
+	"CREATE TABLE login_throttle ("
+	"  kind TEXT NOT NULL CHECK (kind IN ('user', 'addr')),"
+	"  key TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  last_failure INTEGER NOT NULL,"
+	"  blocked_until INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, key)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX login_throttle_last ON login_throttle(last_failure);"
+	"CREATE TABLE sessions ("
+	"  id TEXT PRIMARY KEY,"
+	"  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  token_hash TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  refreshed_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER,"
+	"  revoke_reason TEXT CHECK (revoke_reason IN ('logout', 'reuse', 'password', 'limit'))"
+	") STRICT;"
+	"CREATE INDEX sessions_user ON sessions(user_id, refreshed_at);"
+	"CREATE INDEX sessions_expires ON sessions(expires_at);"
+	/* access JWTs issued before this time (a password change) are refused */
+	"ALTER TABLE users ADD COLUMN tokens_after INTEGER NOT NULL DEFAULT 0;",
 };
 
 int db_schema_latest(void)

@@ -1,7 +1,7 @@
 /* auth.c: who is calling. A bearer value shaped like an API token ("afk_...") is looked
  * up by its hash; anything else must be a JWT that verifies. In both cases the user
  * must exist in the database and not be disabled, and the database's role wins over a
- * role claim. Every failure is the same 401: the reason goes to the log only. */
+ * role claim. A JWT issued before the user's last password change is refused. Every failure is the same 401: the reason goes to the log only. */
 #include <stdio.h>
 #include <string.h>
 
@@ -72,6 +72,8 @@ static int auth_jwt(struct hctx *ctx, const char *tok)
 	}
 	if (u.disabled)
 		return unauthorized(ctx, "user is disabled");
+	if (cl.iat < u.tokens_after)
+		return unauthorized(ctx, "JWT issued before the user's last password change");
 	set_principal(ctx, &u, "jwt");
 	return 0;
 }

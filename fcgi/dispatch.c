@@ -31,6 +31,9 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_ADMIN_SANDBOXES] = h_admin_sandboxes,
 	[H_ADMIN_AUDIT] = h_admin_audit,
 	[H_INTERNAL_RESOLVE] = h_internal_resolve,
+	[H_AUTH_REFRESH] = h_auth_refresh,
+	[H_AUTH_LOGOUT] = h_auth_logout,
+	[H_ME_PASSWORD] = h_me_password,
 };
 
 void handle_request(const struct worker_state *ws, struct request *req, struct response *resp)

@@ -10,6 +10,7 @@
 #include "common/password.h"
 #include "fcgi/handler.h"
 #include "fcgi/names.h"
+#include "fcgi/session.h"
 
 void h_health(struct hctx *ctx)
 {
@@ -33,12 +34,16 @@ static void invalid_credentials(struct hctx *ctx)
 	response_error(ctx->resp, 401, "invalid_credentials", "invalid username or password");
 }
 
+/* Login: throttled per account name and per address (login_throttle.c) before any hash
+ * is computed; then one argon2id verification whether the user exists or not, and the
+ * same answer, database writes and audit event (login.failed) for an unknown name as
+ * for a wrong password. Success starts a browser session (session.c). */
 void h_login(struct hctx *ctx)
 {
 	static const char *const keys[] = { "username", "password", NULL };
 	char err[256];
 	const char *username, *pw;
-	struct json_object *body = h_body_object(ctx);
+	struct json_object *body = h_body_object(ctx), *o;
 	struct db_user u;
 	int rc, good;
 
@@ -53,6 +58,8 @@ void h_login(struct hctx *ctx)
 		h_bad_request(ctx, err);
 		goto out;
 	}
+	if (login_throttle_check(ctx, username) < 0)
+		goto out;
 	rc = db_user_get_by_name(ctx->db, username, &u, err, sizeof(err));
 	if (rc != DB_OK && rc != DB_NOTFOUND) {
 		h_internal(ctx, "login: user lookup", err);
@@ -62,28 +69,17 @@ void h_login(struct hctx *ctx)
 	good = rc == DB_OK ? password_verify(u.password_hash, pw) : password_burn(pw);
 	if (!good || u.disabled) {
 		log_info("login failed for a %s user", rc == DB_OK ? "known" : "unknown");
-		invalid_credentials(ctx);
+		if (login_throttle_failed(ctx, username, "login.failed") == 0)
+			invalid_credentials(ctx);
 		goto out;
 	}
-	{
-		char *tok = NULL;
-		long long exp = 0;
-		struct json_object *o;
-
-		if (!ctx->jwt || afjwt_issue(ctx->jwt, u.id, u.role, ctx->now, &tok, &exp, err,
-					     sizeof(err)) < 0) {
-			h_internal(ctx, "login: issue token", ctx->jwt ? err : "no JWT context");
-			goto out;
-		}
-		o = json_object_new_object();
-		json_object_object_add(o, "token", json_object_new_string(tok));
-		json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
-		h_add_time(o, "expires_at", exp);
-		response_json(ctx->resp, 200, o);
-		explicit_bzero(tok, strlen(tok));
-		free(tok);
-		log_info("login: %s", u.id);
+	o = json_object_new_object();
+	if (session_start(ctx, &u, o) < 0) {
+		json_object_put(o);
+		goto out;
 	}
+	response_json(ctx->resp, 200, o);
+	log_info("login: %s", u.id);
 out:
 	json_object_put(body);
 }
@@ -145,6 +141,13 @@ void h_token_create(struct hctx *ctx)
 
 	if (!body)
 		return;
+	/* An API token cannot mint another (which could outlive it): tokens come from a
+	 * login session only. */
+	if (strcmp(ctx->who.via, "jwt") != 0) {
+		response_error(ctx->resp, 403, "forbidden",
+			       "API tokens can only be created from a login session");
+		goto out;
+	}
 	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
 	    json_get_string(body, "name", JSON_NONEMPTY, DB_TOKEN_NAME_MAX, &name, NULL, err,
 			    sizeof(err)) < 0 ||

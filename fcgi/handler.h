@@ -73,6 +73,9 @@ int h_query_limit(struct hctx *ctx, int def, int max, int *out);
 /* The handlers (h_*.c). */
 void h_health(struct hctx *ctx);
 void h_login(struct hctx *ctx);
+void h_auth_refresh(struct hctx *ctx);
+void h_auth_logout(struct hctx *ctx);
+void h_me_password(struct hctx *ctx);
 void h_me(struct hctx *ctx);
 void h_token_create(struct hctx *ctx);
 void h_token_list(struct hctx *ctx);

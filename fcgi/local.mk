@@ -20,7 +20,8 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/listener.c fcgi/listener.h \
 	fcgi/daemon.h fcgi/master.c fcgi/worker.c \
 	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
-	fcgi/h_account.c fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
+	fcgi/h_account.c fcgi/h_password.c fcgi/session.h fcgi/session.c fcgi/login_throttle.c \
+	fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
 	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/supervise.c fcgi/h_lifecycle.c
 
 sbin_PROGRAMS += fcgi/appforged

@@ -140,7 +140,9 @@ int request_parse(struct request *r, request_getter get, void *ctx, long max_bod
 	    dup_checked(&r->origin, get(ctx, "HTTP_ORIGIN")) ||
 	    dup_checked(&r->content_type, get(ctx, "CONTENT_TYPE")) ||
 	    dup_checked(&r->remote_addr, get(ctx, "REMOTE_ADDR")) ||
-	    dup_checked(&r->internal_app, get(ctx, "APP_ID")))
+	    dup_checked(&r->internal_app, get(ctx, "APP_ID")) ||
+	    dup_checked(&r->cookie, get(ctx, "HTTP_COOKIE")) ||
+	    dup_checked(&r->requested_with, get(ctx, "HTTP_X_REQUESTED_WITH")))
 		goto nomem;
 
 	rc = request_content_length(get(ctx, "CONTENT_LENGTH"), max_body, &r->content_length);
@@ -168,6 +170,8 @@ void request_free(struct request *r)
 	free(r->content_type);
 	free(r->remote_addr);
 	free(r->internal_app);
+	free(r->cookie);
+	free(r->requested_with);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }
@@ -251,4 +255,29 @@ const char *request_bearer(const char *authz)
 			return NULL;
 	}
 	return t;
+}
+
+int request_cookie(const char *header, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name);
+	int found = 0;
+
+	for (const char *p = header; p && *p;) {
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			if (found || len - nl - 1 >= outlen)
+				return -1;  /* twice, or longer than any value we set */
+			memcpy(out, p + nl + 1, len - nl - 1);
+			out[len - nl - 1] = 0;
+			found = 1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return found;
 }

@@ -22,6 +22,8 @@ struct request {
 	char *content_type;      /* may be NULL */
 	char *remote_addr;       /* may be NULL */
 	char *internal_app;      /* APP_ID: set only by nginx's internal resolve location */
+	char *cookie;            /* the Cookie header, may be NULL */
+	char *requested_with;    /* X-Requested-With, may be NULL */
 	char request_id[REQUEST_ID_MAX + 1];
 	long content_length;     /* 0 when absent */
 	char *body;              /* content_length bytes + a NUL, or NULL when 0 */
@@ -31,7 +33,8 @@ typedef const char *(*request_getter)(void *ctx, const char *name);
 
 /* Fills r from the parameters (REQUEST_METHOD, REQUEST_URI or SCRIPT_NAME+PATH_INFO,
  * QUERY_STRING, HTTP_HOST, HTTP_AUTHORIZATION, HTTP_ORIGIN, CONTENT_TYPE, CONTENT_LENGTH,
- * REMOTE_ADDR, REQUEST_ID, APP_ID). Returns 0, or the HTTP status to answer with (400, 413, 414)
+ * REMOTE_ADDR, REQUEST_ID, APP_ID, HTTP_COOKIE, HTTP_X_REQUESTED_WITH). Returns 0, or the
+ * HTTP status to answer with (400, 413, 414)
  * with a message in err; r is then still safe to free. The request id is taken from
  * REQUEST_ID when valid, else generated. The body is NOT read here. */
 int request_parse(struct request *r, request_getter get, void *ctx, long max_body,
@@ -56,5 +59,10 @@ int query_get(const char *query, const char *key, char *out, size_t outlen);
 /* If authz is "Bearer <token>" (scheme case-insensitive), returns a pointer to the
  * token inside authz; else NULL. The token must be token68 characters. */
 const char *request_bearer(const char *authz);
+
+/* Looks for the cookie name in a Cookie header ("a=1; b=2"). Returns 1 with its value
+ * in out; 0 when absent (or header is NULL); -1 when it is there twice or its value
+ * does not fit in out. */
+int request_cookie(const char *header, const char *name, char *out, size_t outlen);
 
 #endif

@@ -5,7 +5,10 @@
 const struct route route_table[] = {
 	{ "GET",    "/api/health",               H_HEALTH,            ROUTE_AUTH_NONE },
 	{ "POST",   "/api/auth/login",           H_LOGIN,             ROUTE_AUTH_NONE },
+	{ "POST",   "/api/auth/refresh",         H_AUTH_REFRESH,      ROUTE_AUTH_NONE },
+	{ "POST",   "/api/auth/logout",          H_AUTH_LOGOUT,       ROUTE_AUTH_NONE },
 	{ "GET",    "/api/me",                   H_ME,                ROUTE_AUTH_USER },
+	{ "POST",   "/api/me/password",          H_ME_PASSWORD,       ROUTE_AUTH_USER },
 	{ "POST",   "/api/tokens",               H_TOKEN_CREATE,      ROUTE_AUTH_USER },
 	{ "GET",    "/api/tokens",               H_TOKEN_LIST,        ROUTE_AUTH_USER },
 	{ "DELETE", "/api/tokens/{id}",          H_TOKEN_DELETE,      ROUTE_AUTH_USER },

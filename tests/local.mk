@@ -10,6 +10,6 @@ EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py 
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke \
-	bench/api docs/API.md
+	bench/api bench/login docs/API.md
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk

@@ -12,6 +12,7 @@ nobase_dist_pkgdata_DATA += \
 	web/app/dom.js \
 	web/app/ui.js \
 	web/app/editor.js \
+	web/app/drafts.js \
 	web/app/view-login.js \
 	web/app/view-apps.js \
 	web/app/view-app.js \

@@ -336,6 +336,81 @@ def run(t, d):
     t.ok(r.status == 200 and r.json()["events"] == [], "audit since the future: empty")
     for q in ("since=yesterday", "limit=0", "limit=1001", "actor=", "action=a%20b"):
         t.ok(is_error(d.req("GET", "/api/admin/audit?" + q, token=admin), 400), "audit ?%s: 400" % q)
+    throttle_and_sessions(t, d)
+
+
+def sqlite_query_one(path, sql):
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def fail_login(d, name, addr):
+    return d.req("POST", "/api/auth/login", {"username": name, "password": "wrong-password-1"},
+                 extra={"REMOTE_ADDR": addr}).status
+
+
+def throttle_and_sessions(t, d):
+    # The throttle lives in the database: the two workers share it.
+    seen = [fail_login(d, "shared-name", "10.1.0.%d" % i) for i in range(6)]
+    t.ok(seen == [401] * 5 + [429], "the account throttle holds across workers and addresses", seen)
+    # IPv6 clients are counted by their /64.
+    seen = [fail_login(d, "v6-%d" % i, "2001:db8::%x" % (i + 1)) for i in range(20)]
+    t.ok(seen == [401] * 20 and fail_login(d, "v6-x", "2001:db8::ffff") == 429
+         and fail_login(d, "v6-y", "2001:db8:0:1::1") == 401,
+         "twenty failures from one IPv6 /64 throttle that /64 only", seen)
+    # Without a client address only the account is counted.
+    seen = [fail_login(d, "noaddr-%d" % i, None) for i in range(22)]
+    t.eq(seen, [401] * 22, "requests without REMOTE_ADDR are not lumped together")
+
+    # The session cookie through FastCGI.
+    r = d.req("POST", "/api/auth/login", {"username": "alice", "password": "alice-password-1"})
+    cookie = (r.header("set-cookie") or "").split(";")[0]
+    t.ok(r.status == 200 and cookie.startswith("__Host-af_refresh=afr_"), "login sets the cookie", r.headers)
+    h = {"Cookie": cookie, "X-Requested-With": "appforge", "Origin": "https://localhost:8443"}
+    r = d.req("POST", "/api/auth/refresh", headers=h)
+    t.ok(r.status == 200 and r.json().get("token") and r.header("set-cookie", "").split(";")[0] != cookie,
+         "refresh rotates the cookie", r)
+    r = d.req("POST", "/api/auth/refresh", headers=dict(h, Origin="https://localhost.evil:8443"))
+    t.ok(is_error(r, 403, "forbidden"), "refresh from a look-alike origin: 403")
+    r = d.req("POST", "/api/auth/refresh", headers=dict(h, Origin="https://localhost:8443x"))
+    t.ok(is_error(r, 403, "forbidden"), "refresh from a host with a bad port: 403")
+    r = d.req("POST", "/api/auth/refresh", headers=dict(h, Cookie=cookie + "; " + cookie))
+    t.ok(is_error(r, 401, "unauthorized"), "the cookie given twice: 401")
+    r = d.req("POST", "/api/auth/refresh", headers=h)
+    t.ok(is_error(r, 401, "unauthorized"), "the rotated cookie again: 401")
+
+    # Ends of a session: idle too long, past its absolute end, or beyond the 20 newest.
+    db = os.path.join(d.state, "appforge.db")
+
+    def fresh_cookie():
+        r = d.req("POST", "/api/auth/login", {"username": "alice", "password": "alice-password-1"})
+        return (r.header("set-cookie") or "").split(";")[0]
+
+    def refresh_with(cookie):
+        return d.req("POST", "/api/auth/refresh", headers=dict(h, Cookie=cookie))
+
+    def set_session(cookie, sql):
+        con = sqlite3.connect(db, timeout=10)
+        con.execute(sql + " WHERE id = ?", (cookie.split("=", 1)[1][4:20],))
+        con.commit()
+        con.close()
+    c1 = fresh_cookie()
+    set_session(c1, "UPDATE sessions SET refreshed_at = refreshed_at - 8 * 86400")
+    t.ok(is_error(refresh_with(c1), 401), "a session idle for 8 days no longer refreshes")
+    c2 = fresh_cookie()
+    set_session(c2, "UPDATE sessions SET expires_at = strftime('%s', 'now') - 1")
+    t.ok(is_error(refresh_with(c2), 401), "a session past its absolute end no longer refreshes")
+    first = fresh_cookie()
+    for _ in range(20):
+        last = fresh_cookie()
+    t.ok(is_error(refresh_with(first), 401) and refresh_with(last).status == 200,
+         "a 21st login revokes the least recently used of 20 live sessions")
+    n = sqlite_query_one(db, "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
+                         " WHERE u.username = 'alice' AND s.revoked_at IS NULL")
+    t.eq(n, 20, "alice has 20 live sessions")
 
 
 if __name__ == "__main__":

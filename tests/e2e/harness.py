@@ -113,12 +113,14 @@ class Response:
 class _Conn(http.client.HTTPSConnection):
     """Connects to a fixed address but names `host` in SNI, certificate check and Host."""
 
-    def __init__(self, addr, host, port, context, timeout):
+    def __init__(self, addr, host, port, context, timeout, source=None):
         super().__init__(host, port, context=context, timeout=timeout)
         self._addr = addr
+        self._source = source
 
     def connect(self):
-        sock = socket.create_connection((self._addr, self.port), self.timeout)
+        sock = socket.create_connection((self._addr, self.port), self.timeout,
+                                        (self._source, 0) if self._source else None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
@@ -128,11 +130,12 @@ class Client:
 
     IDEMPOTENT = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
 
-    def __init__(self, inst, host=None, token=None, timeout=30):
+    def __init__(self, inst, host=None, token=None, timeout=30, source=None):
         self.inst = inst
         self.host = host or inst.public_host
         self.token = token
         self.timeout = timeout
+        self.source = source    # a local address to connect from (e.g. 127.0.0.2)
         self.conn = None
 
     def close(self):
@@ -161,7 +164,7 @@ class Client:
             reused = self.conn is not None
             if self.conn is None:
                 self.conn = _Conn(self.inst.listen_address, self.host, self.inst.https_port,
-                                  self.inst.ssl_context(), self.timeout)
+                                  self.inst.ssl_context(), self.timeout, self.source)
             try:
                 self.conn.request(method, path, body=data, headers=hdrs)
                 r = self.conn.getresponse()
@@ -403,8 +406,8 @@ class Instance:
             self._ctx = ctx
         return self._ctx
 
-    def client(self, token=None, host=None):
-        return Client(self, host=host, token=token)
+    def client(self, token=None, host=None, source=None):
+        return Client(self, host=host, token=token, source=source)
 
     def app_host(self, app_id):
         return "%s.%s" % (app_id, self.apps_domain)

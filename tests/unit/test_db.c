@@ -309,6 +309,92 @@ static void test_audit(struct db *db)
 	   "count events");
 }
 
+static void test_throttle_sessions(struct db *db)
+{
+	struct db_user u;
+	struct db_throttle th = { 3, 1000, 1004 }, got;
+	struct db_session se, back;
+	long long n = -1;
+	char h1[65], h2[65];
+
+	ok(db_throttle_get(db, "user", "nobody", &got, err, sizeof err) == DB_NOTFOUND &&
+	   got.failures == 0, "throttle: an unknown key has no state");
+	ok(db_throttle_put(db, "user", "tom", &th, err, sizeof err) == DB_OK &&
+	   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_OK &&
+	   got.failures == 3 && got.last_failure == 1000 && got.blocked_until == 1004,
+	   "throttle: put then get");
+	ok(db_throttle_get(db, "addr", "tom", &got, err, sizeof err) == DB_NOTFOUND,
+	   "throttle: kinds are separate");
+	ok(db_throttle_put(db, "other", "tom", &th, err, sizeof err) == DB_ERR,
+	   "throttle: an unknown kind is refused");
+	ok(db_throttle_prune(db, 1001, 1003, err, sizeof err) == DB_OK &&
+	   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_OK,
+	   "throttle: a key still waiting is not pruned");
+	ok(db_throttle_prune(db, 1001, 1004, err, sizeof err) == DB_OK &&
+	   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_NOTFOUND,
+	   "throttle: a quiet key that waits for nothing is pruned");
+	ok(db_throttle_put(db, "addr", "::1", &th, err, sizeof err) == DB_OK &&
+	   db_throttle_clear(db, "addr", "::1", err, sizeof err) == DB_OK &&
+	   db_throttle_clear(db, "addr", "::1", err, sizeof err) == DB_OK &&
+	   db_throttle_get(db, "addr", "::1", &got, err, sizeof err) == DB_NOTFOUND,
+	   "throttle: clear, twice");
+
+	make_user(db, &u, "sessy", "user");
+	memset(h1, 'a', 64);
+	memset(h2, 'b', 64);
+	h1[64] = h2[64] = 0;
+	memset(&se, 0, sizeof se);
+	strcpy(se.id, "AAAAAAAAAAAAAAAA");
+	strcpy(se.user_id, u.id);
+	strcpy(se.token_hash, h1);
+	se.created_at = se.refreshed_at = 5000;
+	se.expires_at = 9000;
+	ok(db_session_insert(db, &se, err, sizeof err) == DB_OK &&
+	   db_session_get(db, se.id, &back, err, sizeof err) == DB_OK &&
+	   strcmp(back.token_hash, h1) == 0 && back.expires_at == 9000 && back.revoked_at == 0,
+	   "session: insert then get");
+	ok(db_session_rotate(db, se.id, h2, h1, 5001, err, sizeof err) == DB_NOTFOUND,
+	   "session: a rotation from a hash that is not the current one changes nothing");
+	ok(db_session_rotate(db, se.id, h1, h2, 5002, err, sizeof err) == DB_OK &&
+	   db_session_get(db, se.id, &back, err, sizeof err) == DB_OK &&
+	   strcmp(back.token_hash, h2) == 0 && back.refreshed_at == 5002,
+	   "session: rotation replaces the hash");
+	strcpy(se.id, "BBBBBBBBBBBBBBBB");
+	ok(db_session_insert(db, &se, err, sizeof err) == DB_OK &&
+	   db_session_revoke_user(db, u.id, "password", 5003, &n, err, sizeof err) == DB_OK && n == 2,
+	   "session: revoking a user's sessions revokes all of them");
+	ok(db_session_get(db, se.id, &back, err, sizeof err) == DB_OK && back.revoked_at == 5003 &&
+	   strcmp(back.revoke_reason, "password") == 0 &&
+	   db_session_rotate(db, se.id, h1, h2, 5004, err, sizeof err) == DB_NOTFOUND &&
+	   db_session_revoke(db, se.id, "logout", 5004, err, sizeof err) == DB_NOTFOUND,
+	   "session: a revoked session neither rotates nor is revoked again");
+	ok(db_session_prune(db, u.id, 5005, 0, 5004, 20, err, sizeof err) == DB_OK &&
+	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
+	   "session: prune deletes revoked sessions");
+	for (int i = 0; i < 4; i++) {
+		snprintf(se.id, sizeof se.id, "CCCCCCCCCCCCCCC%d", i);
+		se.refreshed_at = 6000 + i;
+		db_session_insert(db, &se, err, sizeof err);
+	}
+	ok(db_session_prune(db, u.id, 6010, 0, 0, 2, err, sizeof err) == DB_OK &&
+	   count_rows(db, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL") == 2 &&
+	   count_rows(db, "SELECT count(*) FROM sessions WHERE revoke_reason = 'limit'"
+		      " AND refreshed_at < 6002") == 2,
+	   "session: beyond the limit, the least recently refreshed are revoked");
+	ok(db_session_prune(db, u.id, 9000, 0, 0, 20, err, sizeof err) == DB_OK &&
+	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
+	   "session: prune deletes expired sessions");
+	ok(u.tokens_after == 0 && db_user_set_password(db, u.id, "$argon2id$new", 7000, err, sizeof err) == DB_OK &&
+	   db_user_get(db, u.id, &u, err, sizeof err) == DB_OK &&
+	   strcmp(u.password_hash, "$argon2id$new") == 0 && u.tokens_after == 7000 &&
+	   db_user_set_password(db, "u_nobody", "x", 7000, err, sizeof err) == DB_NOTFOUND,
+	   "user: set password, and the time before which its access tokens are refused");
+	db_session_insert(db, &se, err, sizeof err);
+	ok(db_user_delete(db, u.id, err, sizeof err) == DB_OK &&
+	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
+	   "session: deleting the user deletes their sessions");
+}
+
 static void test_pagination(struct db *db)
 {
 	struct db_user u;
@@ -441,6 +527,7 @@ int main(void)
 	test_users_tokens(db);
 	test_apps_runs(db);
 	test_audit(db);
+	test_throttle_sessions(db);
 	test_pagination(db);
 	db_close(db);
 	test_concurrency();

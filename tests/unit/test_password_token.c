@@ -40,5 +40,27 @@ int main(void)
 	   "shape check");
 	tok[10] = '-';
 	ok(!apitoken_looks_valid(tok) && apitoken_hash(tok, again) < 0, "foreign characters refused");
+
+	{
+		char sid[REFRESH_SID_BUFSZ] = "", sid2[REFRESH_SID_BUFSZ], rt[REFRESH_BUFSZ];
+		char rt2[REFRESH_BUFSZ], rh[APITOKEN_HASH_BUFSZ], rh2[APITOKEN_HASH_BUFSZ];
+
+		ok(refresh_token_new(sid, rt, rh) == 0 && strlen(rt) == REFRESH_LEN &&
+		   strncmp(rt, "afr_", 4) == 0 && strlen(sid) == REFRESH_SID_CHARS &&
+		   strncmp(rt + 4, sid, REFRESH_SID_CHARS) == 0 && strlen(rh) == 64,
+		   "refresh token: afr_ + session id + secret, and its hash");
+		ok(refresh_token_parse(rt, sid2, rh2) == 0 && strcmp(sid2, sid) == 0 &&
+		   strcmp(rh2, rh) == 0, "parsing gives back the session id and the hash");
+		ok(refresh_token_new(sid2, rt2, rh2) == 0 && strcmp(sid2, sid) == 0 &&
+		   strcmp(rt2, rt) != 0 && strcmp(rh2, rh) != 0,
+		   "a rotation keeps the session id and draws a new secret");
+		ok(refresh_token_parse("afr_short", sid2, rh2) < 0 &&
+		   refresh_token_parse(tok2, sid2, rh2) < 0 && refresh_token_parse(NULL, sid2, rh2) < 0,
+		   "an API token or a short value is not a refresh token");
+		rt[30] = ';';
+		ok(refresh_token_parse(rt, sid2, rh2) < 0, "foreign characters in a refresh token refused");
+		strcpy(sid2, "short");
+		ok(refresh_token_new(sid2, rt2, rh2) < 0, "a malformed session id is refused");
+	}
 	return tap_done();
 }

@@ -228,6 +228,20 @@ static void test_request(void)
 	ok(request_bearer("Bearer") == NULL && request_bearer("Bearer ") == NULL, "empty bearer");
 	ok(request_bearer("Bearer a b") == NULL, "space inside the token rejected");
 	ok(request_bearer("Bearerabc") == NULL, "no separator rejected");
+
+	ok(request_cookie("a=1; __Host-af_refresh=afr_x; b=2", "__Host-af_refresh", buf,
+			  sizeof(buf)) == 1 && strcmp(buf, "afr_x") == 0, "request_cookie finds a cookie");
+	ok(request_cookie("x__Host-af_refresh=1;af_refresh=2", "__Host-af_refresh", buf,
+			  sizeof(buf)) == 0, "request_cookie matches whole names only");
+	ok(request_cookie("  __Host-af_refresh=v  ;", "__Host-af_refresh", buf, sizeof(buf)) == 1 &&
+	   strcmp(buf, "v") == 0, "request_cookie trims spaces");
+	ok(request_cookie("__Host-af_refresh=1; __Host-af_refresh=2", "__Host-af_refresh", buf,
+			  sizeof(buf)) == -1, "a cookie given twice is refused");
+	ok(request_cookie("n=0123456789012345678901234567890123456789012345678901234567890123", "n",
+			  buf, sizeof(buf)) == -1, "a value too long for the buffer is refused");
+	ok(request_cookie(NULL, "n", buf, sizeof(buf)) == 0 && request_cookie("", "n", buf, 8) == 0,
+	   "no Cookie header: absent");
+	ok(request_cookie("n=", "n", buf, sizeof(buf)) == 1 && buf[0] == 0, "an empty value");
 }
 
 static void test_app_ids(void)

@@ -179,6 +179,12 @@ function cmValue(page) {
 // CSP violations, uncaught errors.
 function watch(page, bad) {
 	page.on('dialog', async (d) => {
+		// The unsaved-changes guard: counted, and accepted so that the navigation goes on.
+		if (d.type() === 'beforeunload') {
+			bad.beforeunload++;
+			await d.accept().catch(() => {});
+			return;
+		}
 		bad.dialogs.push(d.type() + ': ' + d.message());
 		await d.dismiss().catch(() => {});
 	});
@@ -251,15 +257,16 @@ async function main() {
 		return 0;
 	}
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'af-web-chromium-'));
+	const launch = (dir) => chromium.launchPersistentContext(dir, {
+		executablePath: CHROMIUM, headless: true, ignoreHTTPSErrors: true,
+		viewport: {width: 1280, height: 900},
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync',
+			'--disable-dev-shm-usage'],
+	});
 	let context;
 	try {
-		context = await chromium.launchPersistentContext(profile, {
-			executablePath: CHROMIUM, headless: true, ignoreHTTPSErrors: true,
-			viewport: {width: 1280, height: 900},
-			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-				'--disable-background-networking', '--disable-component-update', '--disable-sync',
-				'--disable-dev-shm-usage'],
-		});
+		context = await launch(profile);
 	} catch (e) {
 		console.log('1..0 # SKIP Chromium cannot start on this host: ' + String(e.message).split('\n')[0]);
 		fs.rmSync(profile, {recursive: true, force: true});
@@ -281,10 +288,23 @@ async function main() {
 		console.log('1..0 # SKIP ' + stack.skip);
 		return 0;
 	}
+	// A second browser profile: its own cookie jar, so a second user's session (the
+	// refresh cookie) does not replace the first one's.
+	const others = [];
+	const otherContext = async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'af-web-chromium-'));
+		const c = await launch(dir);
+		others.push({c, dir});
+		return c;
+	};
 	try {
-		await run(context, stack);
+		await run(context, stack, otherContext);
 	} finally {
 		await context.close().catch(() => {});
+		for (const o of others) {
+			await o.c.close().catch(() => {});
+			fs.rmSync(o.dir, {recursive: true, force: true});
+		}
 		await stack.stop();
 		fs.rmSync(profile, {recursive: true, force: true});
 	}
@@ -292,9 +312,9 @@ async function main() {
 	return failed ? 1 : 0;
 }
 
-async function run(context, stack) {
+async function run(context, stack, otherContext) {
 	const base = stack.base;
-	const bad = {dialogs: [], csp: [], errors: [], framing: []};
+	const bad = {dialogs: [], csp: [], errors: [], framing: [], beforeunload: 0};
 	const page = context.pages()[0] || await context.newPage();
 	page.setDefaultTimeout(STEP_TIMEOUT);
 	watch(page, bad);
@@ -337,9 +357,35 @@ async function run(context, stack) {
 		const who = await page.locator('#who').textContent();
 		return who.includes(stack.admin) && (await page.locator('#me').textContent()).includes(stack.admin);
 	});
-	await step('the token is kept in memory only (no web storage, no cookie)', async () => {
+	await step('the token is kept in memory only (no web storage, no readable cookie)', async () => {
 		const st = await page.evaluate(() => ({l: localStorage.length, s: sessionStorage.length, c: document.cookie}));
 		return st.l === 0 && st.s === 0 && st.c === '';
+	});
+	await step('the session is an HttpOnly, Secure, SameSite=Strict __Host- cookie', async () => {
+		const c = (await context.cookies(base)).filter((k) => k.name === '__Host-af_refresh');
+		return (c.length === 1 && c[0].httpOnly && c[0].secure && c[0].sameSite === 'Strict' && c[0].path === '/')
+			|| {fail: JSON.stringify(c)};
+	});
+	await step('log in, reload: still logged in', async () => {
+		await page.reload();
+		await page.locator('#logout').waitFor();
+		await page.getByRole('heading', {name: 'Your apps'}).waitFor();
+		return (await page.locator('#who').textContent()).includes(stack.admin);
+	});
+	await step('a new tab of the same browser is logged in too, and the first tab keeps working', async () => {
+		const tab = await context.newPage();
+		tab.setDefaultTimeout(STEP_TIMEOUT);
+		watch(tab, bad);
+		try {
+			await tab.goto(base + '/#/apps');
+			await tab.locator('#logout').waitFor();
+		} finally {
+			await tab.close();
+		}
+		// the tab rotated the cookie; this page's next refresh uses the new one
+		await page.reload();
+		await page.locator('#logout').waitFor();
+		return true;
 	});
 
 	// --- create from files, with a hostile name ------------------------------------------
@@ -448,6 +494,41 @@ async function run(context, stack) {
 		await page.locator('#save').click();
 		const st = await waitStatus(page, /Saved\./);
 		return /Code scan: (pass|warn)/.test(st) && (await cmValue(page)) === SERVER_JS;
+	});
+
+	// --- drafts and the unsaved-changes guards -------------------------------------------------
+	const DRAFT = '// a draft line, not saved\n';
+	await step('an unsaved edit is kept as a draft in localStorage', async () => {
+		await page.locator('.CodeMirror-code').click();
+		await page.keyboard.press('Control+End');
+		await page.keyboard.type(DRAFT);
+		await page.locator('.file-tab .dirty').waitFor();
+		await page.waitForFunction((id) => Object.keys(localStorage).some((k) => k.includes(':' + id + ':server.js')
+			&& JSON.parse(localStorage.getItem(k)).text.includes('a draft line')), appId);
+		return true;
+	});
+	await step('the draft survives a reload (after the beforeunload warning)', async () => {
+		const before = bad.beforeunload;
+		await page.reload();
+		await page.locator('.CodeMirror').waitFor();
+		await page.locator('.file-tab[data-path="server.js"] .dirty').waitFor();
+		const v = await cmValue(page);
+		const st = await statusText(page);
+		return (v.includes('a draft line') && bad.beforeunload === before + 1 && /restored/.test(st))
+			|| {fail: 'beforeunload dialogs: ' + (bad.beforeunload - before) + ', status: ' + st};
+	});
+	await step('leaving the app page with unsaved changes asks first; Cancel stays', async () => {
+		const url = page.url();
+		await page.locator('p.crumbs a[href="#/apps"]').click();
+		await confirm(page, false);
+		return page.url() === url && (await cmValue(page)).includes('a draft line');
+	});
+	await step('Discard changes (confirmed) goes back to the saved files and drops the draft', async () => {
+		await page.locator('#discard').click();
+		await confirm(page, true);
+		await page.waitForFunction((src) => document.querySelector('.CodeMirror').CodeMirror.getValue() === src, SERVER_JS);
+		const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('af-draft:')).length);
+		return left === 0 && (await page.locator('.file-tab .dirty').count()) === 0;
 	});
 
 	// --- run, preview, logs, stop -----------------------------------------------------------
@@ -645,11 +726,11 @@ async function run(context, stack) {
 	});
 
 	// --- a second user: no admin link; 401 sends back to login ---------------------------------
-	const bobPage = await context.newPage();
+	const bobPage = await (await otherContext()).newPage();
 	bobPage.setDefaultTimeout(STEP_TIMEOUT);
 	watch(bobPage, bad);
 	await step('a non-admin sees no Admin link', async () => {
-		// a new page of the same context shares no JS memory, so it starts logged out
+		// another browser profile: no session cookie, so it starts logged out
 		await login(bobPage, base, bob, bobPass);
 		return (await bobPage.locator('#nav a[href="#/admin"]').count()) === 0;
 	});
@@ -724,17 +805,19 @@ async function run(context, stack) {
 		await page.setViewportSize({width: 1280, height: 900});
 		return w.sw <= w.iw;
 	});
-	await step('a reload forgets the session (the token lived in memory only)', async () => {
+	await step('a reload keeps the session (the refresh cookie)', async () => {
 		await page.reload();
-		await page.getByRole('heading', {name: 'Log in to appforge'}).waitFor();
+		await page.locator('#logout').waitFor();
 		return true;
 	});
-	await step('log out returns to the login page', async () => {
-		await login(page, base, stack.admin, stack.password);
+	await step('log out returns to the login page, and a reload stays logged out', async () => {
 		await page.locator('#logout').click();
 		await page.getByRole('heading', {name: 'Log in to appforge'}).waitFor();
 		const st = await statusText(page);
-		return /logged out/.test(st);
+		await page.reload();
+		await page.getByRole('heading', {name: 'Log in to appforge'}).waitFor();
+		const c = (await context.cookies(base)).filter((k) => k.name === '__Host-af_refresh');
+		return (/logged out/.test(st) && c.length === 0) || {fail: st + ' / cookies: ' + JSON.stringify(c)};
 	});
 	await step('no dialog fired during the whole run (no injected script ran)', async () =>
 		bad.dialogs.length === 0 || {fail: bad.dialogs.join('\n')});

@@ -1,13 +1,26 @@
 // api.js: the one client of the appforge HTTP API (API.md).
-// The session token (a JWT from POST /api/auth/login) lives in this module's memory
-// only: never in localStorage, sessionStorage or a cookie, so a reload means logging
-// in again and no other script on the origin can read it from storage.
+// The access token (a short-lived JWT from login or refresh) lives in this module's
+// memory only: never in localStorage, sessionStorage or a readable cookie, so no other
+// script on the origin can read it from storage. What survives a reload is the
+// HttpOnly refresh cookie, which the page cannot read either: at load, shortly before
+// the token expires, and once after a 401, refresh() trades it for a new token.
+// Refreshes are serialised across tabs (Web Locks): the server rotates the cookie on
+// every use and treats a second use of the same one as theft.
 // Every failure becomes an ApiError with the HTTP status, the API's error code and
 // message, and for 429 the Retry-After wait; describeError() turns one into a sentence.
 
 let token = null;
 let tokenExpires = null;
 let unauthorizedHandler = null;
+let refreshTimer = null;
+let refreshing = null;     // the refresh in progress in this tab (a promise)
+
+const REFRESH_EARLY_MS = 60 * 1000; // refresh this long before the token expires
+const OFFLINE_RETRY_MS = 15 * 1000; // a refresh that found no network is tried again
+const SESSION_HEADERS = {'X-Requested-With': 'appforge', Accept: 'application/json'};
+// Other tabs learn of a logout at once (they would otherwise keep their token until
+// it expires).
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('af-session') : null;
 
 export class ApiError extends Error {
 	constructor(status, code, message, extra = {}) {
@@ -24,10 +37,113 @@ export class ApiError extends Error {
 export function setSession(jwt, expiresAt) {
 	token = jwt || null;
 	tokenExpires = expiresAt || null;
+	scheduleRefresh();
 }
 export function clearSession() {
 	token = null;
 	tokenExpires = null;
+	clearTimeout(refreshTimer);
+	refreshTimer = null;
+}
+
+function scheduleRefresh() {
+	clearTimeout(refreshTimer);
+	refreshTimer = null;
+	const exp = tokenExpires ? Date.parse(tokenExpires) : NaN;
+	if (!token || isNaN(exp))
+		return;
+	const wait = Math.max(5000, exp - Date.now() - REFRESH_EARLY_MS);
+	refreshTimer = setTimeout(() => refreshOrEnd(), wait);
+}
+
+// Scheduled refresh: no network is no reason to end the session: try again later.
+async function refreshOrEnd() {
+	const r = await refresh();
+	if (r === null)
+		refreshTimer = setTimeout(() => refreshOrEnd(), OFFLINE_RETRY_MS);
+	else if (!r)
+		sessionEnded(new ApiError(401, 'unauthorized', 'the session has ended'));
+}
+
+function sessionEnded(err) {
+	const had = token !== null;
+	clearSession();
+	if (had && unauthorizedHandler)
+		unauthorizedHandler(err);
+}
+
+// The user a JWT names (its "sub"), or null. Read only to notice a change of user,
+// never trusted for anything: the server decides.
+function jwtSubject(jwt) {
+	try {
+		const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+		return JSON.parse(atob(part + '='.repeat((4 - part.length % 4) % 4))).sub || null;
+	} catch {
+		return null;
+	}
+}
+
+async function refreshOnce() {
+	const before = token ? jwtSubject(token) : null;
+	let res;
+	try {
+		res = await fetch('/api/auth/refresh', {method: 'POST', headers: SESSION_HEADERS,
+			cache: 'no-store', credentials: 'same-origin'});
+	} catch {
+		return null;
+	}
+	if (!res.ok)
+		return res.status === 401 || res.status === 403 ? false : null;
+	try {
+		const body = await res.json();
+		if (!body || typeof body.token !== 'string')
+			return false;
+		// Another user logged in from another tab of this browser (one cookie jar): this
+		// page's session is over rather than silently becoming theirs.
+		if (before && jwtSubject(body.token) !== before) {
+			sessionEnded(new ApiError(401, 'unauthorized', 'another user logged in in this browser'));
+			return false;
+		}
+		setSession(body.token, body.expires_at);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+// Trades the refresh cookie for a new access token. true on success; false when there
+// is no valid session (the cookie is missing, expired or revoked); null when the
+// server could not be reached or failed (the session may still be good).
+export function refresh() {
+	if (!refreshing) {
+		const run = () => refreshOnce();
+		refreshing = (navigator.locks ? navigator.locks.request('af-refresh', run) : run())
+			.finally(() => {
+				refreshing = null;
+			});
+	}
+	return refreshing;
+}
+
+// Ends the session on the server (the cookie's session is revoked) and here, and tells
+// the other tabs.
+export async function logout() {
+	clearSession();
+	try {
+		await fetch('/api/auth/logout', {method: 'POST', headers: SESSION_HEADERS,
+			cache: 'no-store', credentials: 'same-origin'});
+	} catch {
+		// offline: the cookie is cleared at its next use anyway
+	}
+	if (channel)
+		channel.postMessage('logout');
+}
+
+if (channel) {
+	channel.onmessage = (ev) => {
+		if (ev.data === 'logout')
+			sessionEnded(new ApiError(401, 'unauthorized', 'logged out in another tab'));
+	};
 }
 export function hasSession() {
 	return token !== null;
@@ -57,6 +173,23 @@ function parseRetryAfter(v) {
 // opts.signal: an AbortSignal; opts.noAuthRedirect: a 401 does not end the session
 // (the login form uses it).
 export async function request(method, path, opts = {}) {
+	try {
+		return await requestOnce(method, path, opts);
+	} catch (e) {
+		// An expired or revoked access token: one silent refresh, then the call again.
+		if (!(e instanceof ApiError) || e.status !== 401 || opts.noAuthRedirect || opts.retried ||
+		    token === null)
+			throw e;
+		const r = await refresh();
+		if (r)
+			return await requestOnce(method, path, {...opts, retried: true});
+		if (r === false)
+			sessionEnded(e);
+		throw e;
+	}
+}
+
+async function requestOnce(method, path, opts) {
 	const headers = {Accept: opts.text ? 'text/plain' : 'application/json'};
 	if (token)
 		headers.Authorization = 'Bearer ' + token;
@@ -103,11 +236,8 @@ export async function request(method, path, opts = {}) {
 	const err = new ApiError(res.status, code, message, {
 		retryAfter: parseRetryAfter(res.headers.get('Retry-After')), requestId, detail,
 	});
-	if (res.status === 401 && !opts.noAuthRedirect && token !== null) {
-		clearSession();
-		if (unauthorizedHandler)
-			unauthorizedHandler(err);
-	}
+	if (res.status === 401 && !opts.noAuthRedirect && token !== null && opts.retried)
+		sessionEnded(err);
 	throw err;
 }
 

@@ -19,7 +19,8 @@ export function modeFor(path) {
 }
 
 // new FileEditor(container, {onSave, onEscape, label}); setFiles({path: text});
-// select(path); files() -> {path: text}; dirty() -> [paths]; markClean();
+// select(path); files() -> {path: text}; isDirty(path); setText(path, text);
+// text(path); markClean();
 // jump(path, line); mark(findings).
 export class FileEditor {
 	constructor(container, opts) {
@@ -102,6 +103,28 @@ export class FileEditor {
 			this.fallback.value = this.docs.get(path);
 		}
 		return true;
+	}
+
+	// Replaces the text of a file as an edit would (the file is then dirty unless the
+	// text is its saved one).
+	setText(path, text) {
+		if (!this.docs.has(path))
+			return false;
+		if (this.cm) {
+			this.docs.get(path).setValue(text);
+		} else {
+			this.docs.set(path, text);
+			if (this.current === path)
+				this.fallback.value = text;
+		}
+		return true;
+	}
+
+	text(path) {
+		const doc = this.docs.get(path);
+		if (doc === undefined)
+			return null;
+		return this.cm ? doc.getValue() : doc;
 	}
 
 	files() {

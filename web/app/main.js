@@ -1,10 +1,14 @@
 // main.js: starts the frontend: the hash router, the header, the session.
 // Routes: #/login, #/apps, #/apps/<id>, #/tokens, #/admin. Every view is a function
 // render(root, params, ctx) that fills root and may return a cleanup function, run
-// when the route changes (to stop its timers and polls).
+// when the route changes (to stop its timers and polls). A view with unsaved work sets
+// ctx.leaveGuard to a function returning a warning (or null); leaving the page then
+// asks first.
+// At load the session is restored from the refresh cookie (api.refresh) before the
+// first route, so a reload or a new tab stays logged in.
 import {h} from './dom.js';
 import * as api from './api.js';
-import {clearNotices, showError, showInfo} from './ui.js';
+import {clearNotices, confirmDialog, showError, showInfo} from './ui.js';
 import {renderLogin} from './view-login.js';
 import {renderApps} from './view-apps.js';
 import {renderApp} from './view-app.js';
@@ -26,7 +30,7 @@ const ctx = {
 		return ctx.me;
 	},
 	logout(message) {
-		api.clearSession();
+		api.logout();
 		ctx.me = null;
 		renderHeader();
 		if (message)
@@ -34,6 +38,7 @@ const ctx = {
 		ctx.navigate('#/login');
 	},
 	flash: null,          // a message to show after the next route change
+	leaveGuard: null,     // () => warning or null, set by a view with unsaved work
 };
 
 const routes = [
@@ -55,7 +60,9 @@ function route() {
 		}
 	}
 	cleanup = null;
+	ctx.leaveGuard = null;
 	const hash = location.hash || '#/apps';
+	shownHash = hash;
 	let match = null, params = null;
 	for (const r of routes) {
 		const m = r.re.exec(hash);
@@ -103,6 +110,14 @@ function setCurrentNav(which) {
 	}
 }
 
+async function logoutClicked() {
+	const warning = ctx.leaveGuard && ctx.leaveGuard();
+	if (warning && !await confirmDialog(warning, 'Log out'))
+		return;
+	ctx.leaveGuard = null;
+	ctx.logout('You are logged out.');
+}
+
 function renderHeader() {
 	const nav = document.getElementById('nav');
 	const who = document.getElementById('who');
@@ -121,7 +136,7 @@ function renderHeader() {
 	who.replaceChildren(
 		h('span', {class: 'who-name'}, h('span', {class: 'visually-hidden'}, 'Logged in as '), ctx.me.username,
 			ctx.me.role === 'admin' ? h('span', {class: 'badge badge-admin'}, 'admin') : null),
-		h('button', {type: 'button', class: 'secondary', id: 'logout', onclick: () => ctx.logout('You are logged out.')}, 'Log out'));
+		h('button', {type: 'button', class: 'secondary', id: 'logout', onclick: logoutClicked}, 'Log out'));
 	const cur = routes.find((r) => r.re.test(location.hash));
 	setCurrentNav(cur ? cur.nav : null);
 }
@@ -135,9 +150,34 @@ api.onUnauthorized(() => {
 	ctx.navigate('#/login');
 });
 
-window.addEventListener('hashchange', () => {
+// The in-app guard: a hash change away from a page with unsaved work is undone until
+// the person confirms.
+let shownHash = null;
+let reverting = false;
+window.addEventListener('hashchange', async () => {
+	if (reverting) {
+		reverting = false;
+		return;
+	}
+	const warning = ctx.leaveGuard && ctx.leaveGuard();
+	if (warning && location.hash !== shownHash) {
+		const target = location.hash;
+		reverting = true;
+		location.replace(shownHash);
+		if (!await confirmDialog(warning, 'Leave this page'))
+			return;
+		ctx.leaveGuard = null;
+		location.hash = target;
+		return;
+	}
 	clearNotices();
 	route();
+});
+window.addEventListener('beforeunload', (ev) => {
+	if (ctx.leaveGuard && ctx.leaveGuard()) {
+		ev.preventDefault();
+		ev.returnValue = '';
+	}
 });
 window.addEventListener('unhandledrejection', (ev) => {
 	// A bug of ours must not fail silently either (a fetch aborted on leaving a page is
@@ -147,4 +187,15 @@ window.addEventListener('unhandledrejection', (ev) => {
 	showError(ev.reason, 'An action');
 });
 ctx.renderHeader = renderHeader;
-route();
+
+async function start() {
+	if (await api.refresh()) {
+		try {
+			await ctx.refreshMe();
+		} catch (e) {
+			showError(e, 'Loading your account');
+		}
+	}
+	route();
+}
+start();

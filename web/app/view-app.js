@@ -3,13 +3,17 @@
 // and stop, the live preview on the app's own origin, its logs, and delete.
 // While the app is generating it polls GET /api/apps/{id} every second; while it runs
 // it refreshes the logs and the run state every few seconds.
+// Unsaved edits are kept as drafts in this browser (drafts.js) as they are typed and
+// restored when the app is opened again; leaving with unsaved edits asks first.
 import {h, fill, time, badge, safeHttpsUrl} from './dom.js';
 import * as api from './api.js';
 import {busy, clearNotices, confirmDialog, showError, showInfo} from './ui.js';
 import {FileEditor} from './editor.js';
+import {clearDrafts, loadDrafts, removeDraft, saveDraft} from './drafts.js';
 
 const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
+const DRAFT_DELAY_MS = 300;
 
 export function renderApp(root, params, ctx) {
 	const id = params[0];
@@ -29,12 +33,89 @@ class AppView {
 		this.abort = new AbortController();
 		this.genStarted = Date.now();
 		this.pollErrorShown = null;
+		this.savedPaths = [];      // the files as last loaded or saved
+		this.draftTimer = null;
+		this.draftFailed = false;
+		ctx.leaveGuard = () => this.hasUnsaved()
+			? 'This app has unsaved changes. They stay in this browser as a draft, but are not saved to the server. Leave the page anyway?'
+			: null;
 	}
 
 	stop() {
 		this.stopped = true;
 		clearTimeout(this.timer);
+		if (this.draftTimer) {
+			clearTimeout(this.draftTimer);
+			this.persistDrafts();
+		}
 		this.abort.abort();
+	}
+
+	// ---- drafts ---------------------------------------------------------------------
+
+	draftUser() {
+		return (this.ctx.me && this.ctx.me.id) || 'anonymous';
+	}
+
+	hasUnsaved() {
+		return !!this.editor && (this.removedDirty || this.editor.paths().some((p) => this.editor.isDirty(p)));
+	}
+
+	queueDraftSave() {
+		clearTimeout(this.draftTimer);
+		this.draftTimer = setTimeout(() => this.persistDrafts(), DRAFT_DELAY_MS);
+	}
+
+	persistDrafts() {
+		this.draftTimer = null;
+		const user = this.draftUser();
+		const paths = this.editor.paths();
+		let ok = true;
+		for (const p of paths) {
+			if (this.editor.isDirty(p) || !this.savedPaths.includes(p))
+				ok = saveDraft(user, this.id, p, {text: this.editor.text(p)}) && ok;
+			else
+				removeDraft(user, this.id, p);
+		}
+		for (const p of this.savedPaths) {
+			if (!paths.includes(p))
+				ok = saveDraft(user, this.id, p, {removed: true}) && ok;
+		}
+		if (!ok && !this.draftFailed) {
+			this.draftFailed = true;
+			showError('This browser refused to keep a draft of your changes (storage full or disabled). Save them to keep them.');
+		}
+	}
+
+	// Puts the drafts of an earlier visit back into the editor. true if any was restored.
+	restoreDrafts() {
+		let restored = false;
+		for (const [p, d] of loadDrafts(this.draftUser(), this.id)) {
+			const has = this.editor.paths().includes(p);
+			if (d.removed) {
+				if (has) {
+					this.editor.removeFile(p);
+					this.removedDirty = restored = true;
+				}
+			} else if (has && this.editor.text(p) === d.text) {
+				removeDraft(this.draftUser(), this.id, p);
+			} else {
+				if (!has) {
+					this.editor.addFile(p, '');
+					this.removedDirty = true;
+				}
+				this.editor.setText(p, d.text);
+				restored = true;
+			}
+		}
+		return restored;
+	}
+
+	async discardDrafts() {
+		if (!await confirmDialog('Discard your unsaved changes to this app’s files and go back to the saved files?', 'Discard changes'))
+			return;
+		clearDrafts(this.draftUser(), this.id);
+		await this.loadFiles();
 	}
 
 	get(path, opts = {}) {
@@ -104,18 +185,23 @@ class AppView {
 		this.removeBtn = h('button', {type: 'button', class: 'secondary', id: 'remove-file'}, 'Remove this file');
 		this.removeBtn.addEventListener('click', () => this.removeFile());
 		this.dirtyNote = h('span', {class: 'muted', id: 'dirty-note', 'aria-live': 'polite'});
+		this.discardBtn = h('button', {type: 'button', class: 'secondary', id: 'discard'}, 'Discard changes');
+		this.discardBtn.addEventListener('click', () => this.discardDrafts());
 		this.editor = new FileEditor(editorBox, {
 			label: 'Code of the selected file',
 			onSave: () => this.save(),
 			onEscape: () => this.saveBtn.focus(),
-			onChange: () => this.drawTabs(),
+			onChange: () => {
+				this.drawTabs();
+				this.queueDraftSave();
+			},
 		});
 		this.codeSection = h('section', {class: 'card', 'aria-labelledby': 'code-h', id: 'code'},
 			h('h2', {id: 'code-h'}, 'Code'),
 			this.tabs,
 			h('p', {class: 'hint', id: 'editor-hint'}, 'In the editor, Tab indents; press Esc to leave it. Ctrl+S saves.'),
 			editorBox,
-			h('div', {class: 'actions'}, this.saveBtn, this.dirtyNote),
+			h('div', {class: 'actions'}, this.saveBtn, this.discardBtn, this.dirtyNote),
 			h('div', {class: 'actions add-file'}, h('label', {for: 'new-file-path'}, 'New file path'), this.newPath, addBtn,
 				this.removeBtn));
 
@@ -259,7 +345,8 @@ class AppView {
 			});
 			return b;
 		}));
-		this.dirtyNote.textContent = dirty.length || this.removedDirty ? 'Unsaved changes.' : '';
+		this.dirtyNote.textContent = dirty.length || this.removedDirty ? 'Unsaved changes (kept as a draft in this browser).' : '';
+		this.discardBtn.hidden = !(dirty.length || this.removedDirty);
 		this.removeBtn.disabled = paths.length <= 1;
 	}
 
@@ -271,7 +358,11 @@ class AppView {
 			const files = res && res.files && typeof res.files === 'object' ? res.files : {};
 			this.editor.setFiles(files);
 			this.removedDirty = false;
-			const paths = Object.keys(files).sort();
+			this.savedPaths = Object.keys(files);
+			const restored = this.restoreDrafts();
+			if (restored)
+				showInfo('Your unsaved changes from before were restored from this browser. Save them, or discard them.');
+			const paths = this.editor.paths().sort();
 			// CodeMirror measures its lines when a document is shown: unhide first.
 			this.codeSection.hidden = this.app.status === 'generating' || !paths.length && this.app.status === 'failed';
 			const first = paths.includes('server.js') ? 'server.js' : paths[0];
@@ -390,6 +481,10 @@ class AppView {
 			this.app = app;
 			this.editor.markClean();
 			this.removedDirty = false;
+			this.savedPaths = Object.keys(files);
+			clearTimeout(this.draftTimer);
+			this.draftTimer = null;
+			clearDrafts(this.draftUser(), this.id);
 			this.drawState();
 			this.drawTabs();
 			const scan = app.scan || {};
@@ -415,6 +510,7 @@ class AppView {
 		}
 		this.editor.addFile(path, '');
 		this.removedDirty = true;
+		this.queueDraftSave();
 		this.newPath.value = '';
 		this.editor.select(path);
 		this.drawTabs();
@@ -429,6 +525,7 @@ class AppView {
 			return;
 		this.editor.removeFile(path);
 		this.removedDirty = true;
+		this.queueDraftSave();
 		const next = this.editor.paths().sort()[0];
 		if (next)
 			this.editor.select(next);
