@@ -40,4 +40,4 @@ TESTS += tests/unit/test_conf
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
 tests_unit_test_conf_LDADD = $(AFCOMMON_LIBS)
-EXTRA_DIST += etc/appforge.conf.example
+EXTRA_DIST += etc/appforge.conf.example etc/appforge-supervisor.service etc/appforged.service

@@ -27,6 +27,8 @@
 #include "fcgi/listener.h"
 #include "scanner/scanner.h"
 
+const char *master_config_path;
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: appforged [--config FILE] [--foreground] [--print-config] [--log FILE]\n");
@@ -253,7 +255,7 @@ int main(int argc, char **argv)
 		conf_free(&c);
 		return 0;
 	}
-	/* The supervisor reads the same file; detach() may change the directory. */
+	/* Generation jobs read the same file; detach() may change the directory. */
 	if (config) {
 		abs_config = realpath(config, NULL);
 		master_config_path = abs_config ? abs_config : config;

@@ -240,7 +240,9 @@ class Instance:
             raise SkipAll("nginx is not installed")
         self.appforged = _find_program("AF_APPFORGED", ("fcgi/appforged", "appforged"))
         self.appforgectl = _find_program("AF_APPFORGECTL", ("tools/appforgectl", "appforgectl"))
-        if not self.appforged or not self.appforgectl:
+        self.supervisor = _find_program("AF_SUPERVISOR", ("sandbox/appforge-supervisor",
+                                                          "appforge-supervisor"))
+        if not self.appforged or not self.appforgectl or not self.supervisor:
             if not _build_declares("fcgi/appforged"):
                 raise SkipAll("appforged is not part of this build yet")
             raise RuntimeError("appforged/appforgectl not found under %s" % BUILDDIR)
@@ -308,12 +310,19 @@ class Instance:
             raise RuntimeError("nginx/render: %s" % p.stderr.decode(errors="replace"))
         logdir = os.path.join(self.dir, "log")
         os.makedirs(logdir, exist_ok=True)
+        self.start_supervisor()
         self._spawn("appforged", [self.appforged, "--config", self.conf_path, "--foreground"],
                     logdir)
         self._spawn("nginx", [self.nginx, "-e", os.path.join(self.nginx_prefix, "error.log"),
                               "-p", self.nginx_prefix, "-c", self.nginx_conf,
                               "-g", "daemon off;"], logdir)
         self.wait_healthy()
+
+    def start_supervisor(self):
+        """Starts appforge-supervisor (root) on its own, as dev-start or systemd does:
+        appforged only connects to its socket. Again after it died, as Restart= would."""
+        self._spawn("supervisor", [self.supervisor, "--config", self.conf_path],
+                    os.path.join(self.dir, "log"))
 
     def _spawn(self, name, argv, logdir):
         path = os.path.join(logdir, name + ".log")
@@ -359,7 +368,8 @@ class Instance:
         return "\n".join(out)
 
     def stop(self):
-        """Stops nginx and appforged (TERM, then KILL of their process groups)."""
+        """Stops nginx and appforged, then the supervisor, which stops the sandboxes
+        (TERM, then KILL of their process groups)."""
         for name in ("nginx", "appforged"):
             p = self.procs.get(name)
             if p and p.poll() is None:
@@ -367,7 +377,15 @@ class Instance:
                     p.send_signal(signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for name, p in self.procs.items():
+        order = [n for n in ("nginx", "appforged") if n in self.procs] + \
+            [n for n in self.procs if n not in ("nginx", "appforged")]
+        for name in order:
+            p = self.procs[name]
+            if p.poll() is None and name not in ("nginx", "appforged"):
+                try:
+                    p.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
             try:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
