@@ -29,6 +29,7 @@ class Daemon:
 
     def __init__(self, workers=2, extra_conf=""):
         self.dir = tempfile.mkdtemp(prefix="afd-", dir="/tmp")
+        os.chmod(self.dir, 0o711)  # appforged drops to run_as_user: it must reach its state
         self.state = os.path.join(self.dir, "state")
         self.sock = os.path.join(self.state, "appforged.sock")
         self.conf = os.path.join(self.dir, "appforge.conf")

@@ -1,7 +1,9 @@
 """test_ctl.py: appforgectl against a temporary state dir: init (idempotent, modes,
 certificate names), users, tokens that work against the daemon, app listing, user
 deletion erasing apps, config output, doctor's output shape, and exit codes 0/1/2."""
+import grp
 import os
+import pwd
 import stat
 import subprocess
 import sys
@@ -31,8 +33,20 @@ def main():
 def run(t, d):
     p = d.ctl("init", check=False)
     t.ok(p.returncode == 0, "init: exit 0", p.stderr)
-    t.ok(mode(d.state) == 0o700, "state dir 0700")
-    t.ok(mode(os.path.join(d.state, "jwt.secret")) == 0o600, "JWT secret 0600")
+    # nginx's group may only traverse the state directory (to the FastCGI socket); the
+    # secrets and the database belong to the unprivileged user appforged runs as
+    app = pwd.getpwnam("appforge")
+    st = os.stat(d.state)
+    t.ok(mode(d.state) == 0o710 and st.st_uid == app.pw_uid and st.st_gid == grp.getgrnam("www-data").gr_gid,
+         "state dir 0710 appforge:www-data", "%o %d:%d" % (mode(d.state), st.st_uid, st.st_gid))
+    for f in ("jwt.secret", "appforge.db"):
+        st = os.stat(os.path.join(d.state, f))
+        t.ok(mode(os.path.join(d.state, f)) == 0o600 and st.st_uid == app.pw_uid,
+             "%s 0600, owned by appforge" % f, "%o %d" % (mode(os.path.join(d.state, f)), st.st_uid))
+    st = os.stat(os.path.join(d.state, "log", "apps"))
+    t.ok(st.st_mode & 0o7777 == 0o2750 and st.st_uid == app.pw_uid and st.st_gid == app.pw_gid,
+         "log/apps 2750 appforge:appforge (setgid: the supervisor's run logs are appforged's to read)")
+    t.ok(os.stat(os.path.join(d.state, "tls", "key.pem")).st_uid == 0, "the TLS key stays root's (nginx's master reads it)")
     t.ok(len(open(os.path.join(d.state, "jwt.secret")).read().strip()) >= 32, "JWT secret has content")
     key = os.path.join(d.state, "tls", "key.pem")
     crt = os.path.join(d.state, "tls", "cert.pem")

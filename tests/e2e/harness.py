@@ -193,6 +193,41 @@ class Client:
         return self.request("DELETE", path, **kw)
 
 
+NGINX_USER = "www-data"
+
+
+def readable_as(user, path):
+    """Whether user could read path (a child takes the user's ids and tries)."""
+    import pwd
+    try:
+        pw = pwd.getpwnam(user)
+    except KeyError:
+        return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+            os.listdir(path)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+def nginx_user(web_root):
+    """nginx's workers run as www-data, as in a deployment (the FastCGI socket belongs
+    to its group). Only when this checkout's frontend is out of its reach (a private
+    home directory) do they stay root, and the test says so."""
+    if os.geteuid() != 0:
+        return NGINX_USER
+    if readable_as(NGINX_USER, web_root):
+        return NGINX_USER
+    print("# nginx workers run as root: %s cannot read %s" % (NGINX_USER, web_root), flush=True)
+    return "root"
+
+
 def _find_program(env, names):
     if os.environ.get(env):
         return os.environ[env]
@@ -250,6 +285,9 @@ class Instance:
         self.https_port = first
         self.http_port = first + 1
         self.dir = tempfile.mkdtemp(prefix="af-e2e-%s-" % name)
+        # appforged drops root to run_as_user and nginx's workers run as www-data: both
+        # must traverse to the state directory (which itself is theirs alone).
+        os.chmod(self.dir, 0o711)
         self.state_dir = os.path.join(self.dir, "state")
         self.conf_path = os.path.join(self.dir, "appforge.conf")
         self.nginx_prefix = os.path.join(self.dir, "nginx")
@@ -299,10 +337,11 @@ class Instance:
             extra = ["--role", "admin"] if role == "admin" else []
             self.ctl("user", "add", user, *extra, "--password-stdin", stdin=pw + "\n")
             self.passwords[user] = pw
+        web = os.path.join(SRCDIR, "web")
         render = [sys.executable, os.path.join(SRCDIR, "nginx", "render"),
                   "--config", self.conf_path, "--appforgectl", self.appforgectl,
-                  "--prefix", self.nginx_prefix, "--web-root", os.path.join(SRCDIR, "web"),
-                  "--user", "root", "--nginx-workers", "2"]
+                  "--prefix", self.nginx_prefix, "--web-root", web,
+                  "--user", nginx_user(web), "--nginx-workers", "2"]
         if self.bench:
             render.append("--bench")
         p = subprocess.run(render, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
