@@ -207,6 +207,13 @@ bool privsep_no_caps(void)
 	return true;
 }
 
+int privsep_undumpable(char *err, size_t errlen)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return fail(err, errlen, "PR_SET_DUMPABLE: %s", strerror(errno));
+	return 0;
+}
+
 int privsep_drop(const struct privsep_ids *ids, char *err, size_t errlen)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };

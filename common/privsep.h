@@ -60,6 +60,11 @@ int privsep_own_socket(const char *path, const struct privsep_ids *ids, char *er
  * left. -1 means the process must not go on. */
 int privsep_drop(const struct privsep_ids *ids, char *err, size_t errlen);
 
+/* Marks the process not dumpable (kept across fork, reset by exec): its /proc/PID/mem,
+ * environ and fds become root's, so another process of the same uid (a hijacked
+ * scanner) cannot read the keys in its memory. */
+int privsep_undumpable(char *err, size_t errlen);
+
 /* Whether this process holds no capability in any set (effective, permitted,
  * inheritable, ambient, bounding). */
 bool privsep_no_caps(void);

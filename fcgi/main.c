@@ -154,6 +154,10 @@ static int drop_privileges(const struct privsep_ids *ids)
 {
 	char err[512];
 
+	if (privsep_undumpable(err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
 	if (geteuid() != 0 && getuid() != 0)
 		return 0;
 	if (privsep_drop(ids, err, sizeof(err)) < 0) {
@@ -299,6 +303,12 @@ int main(int argc, char **argv)
 		if (geteuid() == 0 && (privsep_lookup(&c, &ids, err, sizeof(err)) < 0 ||
 				       privsep_drop(&ids, err, sizeof(err)) < 0)) {
 			log_error("%s: refusing to run as root", err);
+			conf_free(&c);
+			return 1;
+		}
+		/* It holds the OpenAI key; its scanner child runs as the same uid. */
+		if (privsep_undumpable(err, sizeof(err)) < 0) {
+			log_error("%s", err);
 			conf_free(&c);
 			return 1;
 		}

@@ -7,14 +7,20 @@ only the supervisor and nginx's master (it binds the ports, reads the TLS key) m
 root or a capability. appforged runs as `appforge` with every set empty, the bounding
 set included, and no_new_privs. The sockets and secrets belong to whom they should,
 checked by connecting as each user; appforged refuses to run as root when it cannot
-drop."""
+drop. The code scanner is tests/scanner/jail_probe.js here: run by a worker, it reports
+its uid and capabilities and whether it could open sockets, start a process or read the
+state directory's secrets."""
+import ctypes
 import errno
 import grp
+import json
 import os
 import pwd
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -83,6 +89,31 @@ def check_unprivileged(t, what, pid, uid, gid):
          repr(s))
 
 
+def landlock_abi():
+    """The kernel's Landlock ABI version, 0 without Landlock."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    v = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # landlock_create_ruleset
+    return max(v, 0)
+
+
+def check_scanner(t, scan, app):
+    """What the probe, run as the scanner by a worker, found it could do."""
+    msg = ((scan.get("findings") or [{}])[0]).get("message", "")
+    got = dict(kv.split("=", 1) for kv in msg.split() if "=" in kv)
+    t.ok(got.get("uid") == str(app.pw_uid), "the scanner runs as appforge (uid %d), not root" % app.pw_uid, msg)
+    t.ok(got.get("capeff") == "0000000000000000" and got.get("capbnd") == "0000000000000000",
+         "the scanner holds no capability", msg)
+    t.ok(got.get("tcp") == "EPERM" and got.get("udp") == "EPERM" and got.get("unix") == "EPERM",
+         "the scanner cannot open a socket: TCP, UDP, unix (the supervisor's) all refused", msg)
+    t.ok(got.get("spawn") == "EPERM" and got.get("kill") == "EPERM",
+         "the scanner cannot start a process or signal the workers", msg)
+    if landlock_abi() >= 1:
+        t.ok(got.get("read0") == "EACCES" and got.get("read1") == "EACCES",
+             "the scanner cannot read jwt.secret or the database, although they are appforge's", msg)
+    else:
+        t.skip("this kernel has no Landlock: the scanner (appforge) can read appforge's files")
+
+
 def main(t, inst):
     app = pwd.getpwnam("appforge")
     www = pwd.getpwnam(harness.NGINX_USER)
@@ -139,11 +170,14 @@ def main(t, inst):
     st = os.stat(os.path.join(state, "tls", "key.pem"))
     t.ok(st.st_uid == 0 and st.st_mode & 0o077 == 0, "the TLS key is root's (nginx's master reads it)")
 
-    # --- it works through all that: a login, an app created (scanned) ---
+    # --- it works through all that: a login, an app created and scanned ---
+    with open(os.path.join(PROBE_DIR, "targets.json"), "w") as f:
+        json.dump([os.path.join(state, "jwt.secret"), os.path.join(state, "appforge.db")], f)
     alice = inst.client(token=inst.login("alice"))
     r = alice.post("/api/apps", {"name": "p", "files": {
         "server.js": "require('http').createServer((q, s) => s.end('hi')).listen(process.env.PORT);\n"}})
     t.ok(r.status == 201, "an app is created and scanned by the unprivileged daemon", repr(r))
+    check_scanner(t, (r.json() or {}).get("scan") or {}, app)
 
     # --- appforged started as root refuses to serve when it cannot drop ---
     bad = os.path.join(inst.dir, "nouser.conf")
@@ -156,8 +190,18 @@ def main(t, inst):
     t.ok(inst.client().get("/api/health").status == 200, "the running instance is untouched by that")
 
 
+PROBE_DIR = None
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         print("1..0 # SKIP privilege separation needs root to start from")
         sys.exit(0)
-    sys.exit(harness.run(main, "privsep", 18800))
+    PROBE_DIR = tempfile.mkdtemp(prefix="af-jail-probe-")
+    try:
+        os.chmod(PROBE_DIR, 0o755)  # read by the scanner, as appforge
+        shutil.copy(os.path.join(harness.SRCDIR, "tests", "scanner", "jail_probe.js"), PROBE_DIR)
+        os.environ["AF_SCANNER_JS"] = os.path.join(PROBE_DIR, "jail_probe.js")
+        rc = harness.run(main, "privsep", 18800)
+    finally:
+        shutil.rmtree(PROBE_DIR, ignore_errors=True)
+    sys.exit(rc)
