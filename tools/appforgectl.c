@@ -45,7 +45,7 @@ static void usage(FILE *f)
 	      "  token create NAME [--days N] [--name LABEL]   print a new API token for NAME\n"
 	      "  apps [--all]                           running apps (--all: every app)\n"
 	      "  config                                 print the effective configuration\n"
-	      "  doctor                                 check the host\n", f);
+	      "  doctor [--nginx-pid FILE]              check the host and the processes' users\n", f);
 }
 
 static int fail(const char *fmt, const char *a, const char *b)
@@ -563,7 +563,9 @@ int main(int argc, char **argv)
 		conf_dump(&cf, STDOUT_FILENO);
 		rc = 0;
 	} else if (strcmp(cmd, "doctor") == 0 && argc == 1)
-		rc = doctor_run(&cf);
+		rc = doctor_run(&cf, NULL);
+	else if (strcmp(cmd, "doctor") == 0 && argc == 3 && strcmp(argv[1], "--nginx-pid") == 0)
+		rc = doctor_run(&cf, argv[2]);
 	else {
 		usage(stderr);
 		rc = EXIT_USAGE;

@@ -114,14 +114,36 @@ def run(t, d):
     p = d.ctl("doctor", check=False)
     lines = p.stdout.strip().splitlines()
     body = lines[:-1]
-    shape = all(line.startswith("ok ") or line.startswith("FAIL ") for line in body)
+    shape = all(line.split(" ", 1)[0] in ("ok", "FAIL", "warn", "--") for line in body)
     failed = any(line.startswith("FAIL") for line in body)
-    t.ok(shape and len(body) >= 10, "doctor prints ok/FAIL lines", p.stdout)
+    t.ok(shape and len(body) >= 10, "doctor prints ok/FAIL/warn lines", p.stdout)
     t.ok(p.returncode == (1 if failed else 0), "doctor's exit status matches its FAIL lines")
     t.ok(any("integrity_check ok" in line for line in body), "doctor checks the database integrity")
     for line in body:
         if line.startswith("FAIL"):
             t.diag("doctor on this host: " + line)
+    # the uid of every process of the running instance
+    app = pwd.getpwnam("appforge")
+    mine = "appforged master pid %d " % d.proc.pid
+    t.ok(any(line.startswith("ok ") and mine in line and "uid %d (appforge), no capabilities" % app.pw_uid in line
+             for line in body), "doctor: the appforged master runs as appforge, without capabilities", p.stdout)
+    t.ok(any(line.startswith("ok ") and "appforged worker pid" in line and "(appforge)" in line for line in body),
+         "doctor: its worker too", p.stdout)
+    t.ok(any(line.startswith("ok ") and "appforge-supervisor pid %d " % d.sup.pid in line and "root as it needs" in line
+             for line in body), "doctor: the supervisor (found through its socket) is root, as it needs", p.stdout)
+    t.ok(not any(line.startswith("warn") and "appforge" in line and "needs no root" in line for line in body),
+         "doctor: no warning about root for this instance", p.stdout)
+    # a pid file that names a root process where none is needed: a warning
+    pidfile = os.path.join(d.state, "appforged.pid")
+    real = open(pidfile).read()
+    with open(pidfile, "w") as f:
+        f.write("%d\n" % os.getpid())
+    p = d.ctl("doctor", check=False)
+    with open(pidfile, "w") as f:
+        f.write(real)
+    t.ok(any(line.startswith("warn ") and "appforged master pid %d " % os.getpid() in line and "needs no root" in line
+             for line in p.stdout.splitlines()), "doctor warns about an appforged running as root", p.stdout)
+
     os.chmod(os.path.join(d.state, "jwt.secret"), 0o644)
     p = d.ctl("doctor", check=False)
     t.ok(p.returncode == 1 and any(line.startswith("FAIL") and "JWT secret" in line for line in p.stdout.splitlines()),

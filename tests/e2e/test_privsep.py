@@ -170,6 +170,18 @@ def main(t, inst):
     st = os.stat(os.path.join(state, "tls", "key.pem"))
     t.ok(st.st_uid == 0 and st.st_mode & 0o077 == 0, "the TLS key is root's (nginx's master reads it)")
 
+    # --- appforgectl doctor sees the same ---
+    p = inst.ctl("doctor", "--nginx-pid", os.path.join(inst.nginx_prefix, "nginx.pid"), check=False)
+    out = p.stdout.decode(errors="replace")
+    lines = out.splitlines()
+    t.ok(not [l for l in lines if l.startswith("warn") and "needs no root" in l],
+         "doctor: no process runs as root where it needs none", out)
+    for w in ngw:
+        t.ok(any(l.startswith("ok ") and "nginx worker pid %d " % w in l and "(%s)" % harness.NGINX_USER in l
+                 for l in lines), "doctor: nginx worker %d runs as %s" % (w, harness.NGINX_USER), out)
+    t.ok(any(l.startswith("ok ") and "appforge-supervisor pid %d " % sup in l for l in lines),
+         "doctor: the supervisor, root as it needs", out)
+
     # --- it works through all that: a login, an app created and scanned ---
     with open(os.path.join(PROBE_DIR, "targets.json"), "w") as f:
         json.dump([os.path.join(state, "jwt.secret"), os.path.join(state, "appforge.db")], f)
