@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -73,14 +74,8 @@ static int run(char *const argv[])
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-int privsep_ensure_user(const struct conf *c, char *err, size_t errlen)
+static int add_user(char *name, char *err, size_t errlen)
 {
-	char *name = c->run_as_user;
-
-	if (getpwnam(name))
-		return 0;
-	/* Another `appforgectl init` may add it at the same moment: whoever loses the race
-	 * finds it there afterwards, which is all that matters. */
 	if (!getgrnam(name)) {
 		char *ga[] = { "/usr/sbin/groupadd", "--system", name, NULL };
 		if (run(ga) < 0 && !getgrnam(name))
@@ -91,6 +86,26 @@ int privsep_ensure_user(const struct conf *c, char *err, size_t errlen)
 	if (run(ua) < 0 && !getpwnam(name))
 		return fail(err, errlen, "useradd --system %s failed", name);
 	return 0;
+}
+
+int privsep_ensure_user(const struct conf *c, char *err, size_t errlen)
+{
+	int lock, rc;
+
+	if (getpwnam(c->run_as_user))
+		return 0;
+	/* Many `appforgectl init` may run at once (the test suite): one adds the user, the
+	 * others wait and find it. */
+	lock = open("/run/lock/appforge-useradd.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		lock = open("/tmp/.appforge-useradd.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock >= 0)
+		while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
+			;
+	rc = getpwnam(c->run_as_user) ? 0 : add_user(c->run_as_user, err, errlen);
+	if (lock >= 0)
+		close(lock);
+	return rc;
 }
 
 /* ---- ownership ---- */

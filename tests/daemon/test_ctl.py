@@ -9,11 +9,38 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import Daemon, Tap, app_files, sqlite_query  # noqa: E402
+from dharness import APPFORGECTL, Daemon, Tap, app_files, sqlite_query  # noqa: E402
 
 
 def mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def new_user(t):
+    """init creates a missing run_as_user: a system user without home or shell, once,
+    even when several inits race (as the test suite's do on a clean machine)."""
+    name = "aft%s" % os.urandom(4).hex()
+    ds = [Daemon(workers=1, extra_conf="run_as_user = %s\n" % name) for _ in range(4)]
+    try:
+        procs = [subprocess.Popen([APPFORGECTL, "--config", d.conf, "init"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for d in ds]
+        outs = [p.communicate(timeout=120) for p in procs]
+        t.ok(all(p.returncode == 0 for p in procs), "4 inits at once with a new run_as_user: all exit 0",
+             repr([o[1] for o in outs]))
+        try:
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            pw = None
+        t.ok(pw is not None and pw.pw_uid < 1000 and pw.pw_shell == "/usr/sbin/nologin" and
+             not os.path.exists(pw.pw_dir), "it is a system user, no login shell, no home", repr(pw))
+        t.ok(pw is not None and grp.getgrgid(pw.pw_gid).gr_name == name, "with a group of its own")
+        t.ok(pw is not None and all(os.stat(d.state).st_uid == pw.pw_uid for d in ds),
+             "each state dir belongs to it")
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+        subprocess.run(["groupdel", name], capture_output=True)
+        for d in ds:
+            d.cleanup()
 
 
 def main():
@@ -21,6 +48,10 @@ def main():
     d = Daemon(workers=1)
     try:
         run(t, d)
+        if os.geteuid() == 0:
+            new_user(t)
+        else:
+            t.skip("creating a system user needs root")
     except Exception as e:
         import traceback
         t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
