@@ -3,6 +3,7 @@
 #include "privsep.h"
 #include "conf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -149,6 +150,67 @@ static int own_sub(const char *dir, const char *name, uid_t uid, gid_t gid, mode
 	return own(p, uid, gid, mode, err, errlen);
 }
 
+/* A state directory from before privilege separation holds root's files where
+ * appforged now writes. Gives every root-owned entry beneath dirfd to uid:gid, except
+ * the contents of each app's data/ (the supervisor's image and lock stay root's), and
+ * with gid_only changes the group alone (run logs). Walked with descriptors, never a
+ * path, and never through a symlink; a file with several links is left alone, so no
+ * link planted by the unprivileged side can make root give away a file of its own. */
+static void adopt_tree(int dirfd, uid_t uid, gid_t gid, int gid_only, int level, int max)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd = dup(dirfd);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		int child;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		child = openat(dirfd, e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (child < 0)
+			continue;
+		if (fstat(child, &st) < 0 || S_ISLNK(st.st_mode)) {
+			close(child);
+			continue;
+		}
+		if (st.st_uid == 0 && (S_ISDIR(st.st_mode) || st.st_nlink == 1))
+			(void)fchownat(child, "", gid_only ? (uid_t)-1 : uid, gid, AT_EMPTY_PATH);
+		close(child);
+		/* level 1 is inside an app's directory: its data/ is the supervisor's inside */
+		if (!S_ISDIR(st.st_mode) || level >= max ||
+		    (level == 1 && strcmp(e->d_name, "data") == 0))
+			continue;
+		child = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child >= 0) {
+			adopt_tree(child, uid, gid, gid_only, level + 1, max);
+			close(child);
+		}
+	}
+	closedir(d);
+}
+
+/* adopt_tree on a directory given by path (its last component not a symlink). */
+static void adopt(const char *dir, const char *sub, uid_t uid, gid_t gid, int gid_only, int max)
+{
+	char p[4200];
+	int fd;
+
+	if ((size_t)snprintf(p, sizeof p, "%s%s", dir, sub) >= sizeof p)
+		return;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		adopt_tree(fd, uid, gid, gid_only, 0, max);
+		close(fd);
+	}
+}
+
 int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char *err,
 		      size_t errlen)
 {
@@ -175,6 +237,10 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 	    own_sub(c->log_dir, "/apps", u, g, 02750, err, errlen) < 0 ||
 	    own_sub(c->state_dir, "/jobs", u, g, 0700, err, errlen) < 0)
 		return -1;
+	/* apps/<id>/{code/...,data}: deep enough for any app tree (appfiles bounds it). */
+	adopt(c->apps_dir, "", u, g, 0, 64);
+	adopt(c->log_dir, "/apps", u, g, 1, 0);
+	adopt(c->state_dir, "/jobs", u, g, 0, 0);
 	return 0;
 }
 

@@ -45,7 +45,10 @@ int privsep_lookup(const struct conf *c, struct privsep_ids *ids, char *err, siz
 int privsep_ensure_user(const struct conf *c, char *err, size_t errlen);
 
 /* Applies the layout above to whatever of it exists (missing files are skipped,
- * symlinks never followed); creates log_dir/apps. Needs root. */
+ * symlinks never followed); creates log_dir/apps. A state from before privilege
+ * separation is adopted: root-owned entries under apps_dir (but the contents of each
+ * app's data/, the supervisor's), jobs/ and the run logs' group, walked by descriptor,
+ * skipping links. Needs root. */
 int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char *err,
 		      size_t errlen);
 

@@ -43,6 +43,43 @@ def new_user(t):
             d.cleanup()
 
 
+def adoption(t):
+    """A state directory from before privilege separation (everything root's): init
+    gives appforged what it writes, and nothing through a planted link."""
+    d = Daemon(workers=1)
+    try:
+        d.ctl("init")
+        app = pwd.getpwnam("appforge")
+        a = os.path.join(d.state, "apps", "aaaaaaaaaaaaaaaa")
+        os.makedirs(os.path.join(a, "code", "lib"))
+        os.makedirs(os.path.join(a, "data"))
+        for p in ("code/server.js", "code/lib/x.js", "data/data.img"):
+            open(os.path.join(a, p), "w").close()
+        root_file = os.path.join(d.dir, "root-owned")
+        open(root_file, "w").close()
+        os.link(root_file, os.path.join(a, "code", "hardlink"))
+        os.symlink(d.dir, os.path.join(a, "code", "symlink"))
+        logs = os.path.join(d.state, "log", "apps")
+        with open(os.path.join(logs, "aaaaaaaaaaaaaaaa.log"), "w") as f:
+            f.write("old\n")
+        os.chown(logs, 0, 0)
+        os.chown(os.path.join(d.state, "apps"), 0, 0)
+        p = d.ctl("init", check=False)
+        t.ok(p.returncode == 0, "init over an old root-owned state: exit 0", p.stderr)
+
+        def uid(rel):
+            return os.lstat(os.path.join(a, rel)).st_uid
+        t.ok(all(uid(r) == app.pw_uid for r in ("", "code", "code/lib", "code/server.js", "code/lib/x.js", "data")),
+             "the app's directory, code and data/ become appforge's")
+        t.eq(uid("data/data.img"), 0, "what is inside data/ stays the supervisor's (root)")
+        t.ok(os.stat(root_file).st_uid == 0 and os.lstat(d.dir).st_uid == 0,
+             "a hard link or symlink planted in the tree gives nothing of root's away")
+        st = os.stat(os.path.join(logs, "aaaaaaaaaaaaaaaa.log"))
+        t.ok(st.st_uid == 0 and st.st_gid == app.pw_gid, "an old run log becomes readable by appforged's group")
+    finally:
+        d.cleanup()
+
+
 def main():
     t = Tap()
     d = Daemon(workers=1)
@@ -50,6 +87,7 @@ def main():
         run(t, d)
         if os.geteuid() == 0:
             new_user(t)
+            adoption(t)
         else:
             t.skip("creating a system user needs root")
     except Exception as e:
