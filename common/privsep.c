@@ -235,7 +235,8 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 	    own(c->apps_dir, u, g, 0711, err, errlen) < 0 ||
 	    own(c->log_dir, u, g, 0750, err, errlen) < 0 ||
 	    own_sub(c->log_dir, "/apps", u, g, 02750, err, errlen) < 0 ||
-	    own_sub(c->state_dir, "/jobs", u, g, 0700, err, errlen) < 0)
+	    own_sub(c->state_dir, "/jobs", u, g, 0700, err, errlen) < 0 ||
+	    own_sub(c->socket_path, ".lock", u, g, 0600, err, errlen) < 0)
 		return -1;
 	/* apps/<id>/{code/...,data}: deep enough for any app tree (appfiles bounds it). */
 	adopt(c->apps_dir, "", u, g, 0, 64);

@@ -18,6 +18,7 @@
  *   log_dir/apps       02750 appforge:appforge        setgid: the supervisor's (root) run
  *                                                     logs, mode 0640, are readable by appforged
  *   state_dir/jobs     0700
+ *   socket_path.lock   0600                           the single-instance lock
  * The supervisor's socket and image cache and the TLS key stay root's.
  *
  * Error convention: 0 on success, -1 with a message in err. */
