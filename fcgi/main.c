@@ -216,6 +216,10 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 	}
 	worker_jwt = &jwt;
 	find_scanner(cp);
+	/* The generation jobs read it as this user; say so now rather than per generation. */
+	if (strcmp(cp->generator, "openai") == 0 && access(cp->openai_key_file, R_OK) != 0)
+		log_warn("openai_key_file %s: %s: generations will fail (it must be readable by "
+			 "uid %d)", cp->openai_key_file, strerror(errno), (int)geteuid());
 	/* Migrations run once here, before any worker opens its own connection. */
 	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
 		log_error("database: %s", err);
