@@ -10,15 +10,15 @@
  *   - the drop itself (privsep_drop), checked afterwards through the kernel's view.
  *
  * Layout it enforces (owner appforge unless said):
- *   state_dir          0710 appforge:<socket_group>   nginx may only traverse it
- *   db_path (+-wal,-shm) 0600                         both appforged and the supervisor (root) open it
- *   jwt.secret, openai.key 0600                       read by appforged / generation jobs only
- *   apps_dir           0711                           apps' code is read by the sandbox uid
- *   log_dir            0750
- *   log_dir/apps       02750 appforge:appforge        setgid: the supervisor's (root) run
- *                                                     logs, mode 0640, are readable by appforged
- *   state_dir/jobs     0700
- *   socket_path.lock   0600                           the single-instance lock
+ *   state_dir              0710 appforge:<socket_group>  nginx's workers only traverse it
+ *   db_path, -wal, -shm    0600   appforged and the supervisor (root) both open it
+ *   jwt.secret, openai.key 0600   read by appforged / its generation jobs only
+ *   apps_dir               0711   the apps' code is read by the sandbox uids
+ *   log_dir                0750
+ *   log_dir/apps           02750 appforge:appforge  setgid: the supervisor's run logs
+ *                                 (root, 0640) are readable by appforged
+ *   state_dir/jobs         0700
+ *   socket_path.lock       0600   the single-instance lock
  * The supervisor's socket and image cache and the TLS key stay root's.
  *
  * Error convention: 0 on success, -1 with a message in err. */
