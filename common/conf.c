@@ -27,6 +27,7 @@ enum ctype {
 	C_ORIGINS,  /* space-separated origins "scheme://host[:port]" */
 	C_URL,      /* http(s)://... without spaces or quotes */
 	C_ENUM,     /* one of the '|'-separated words in choices */
+	C_NAME,     /* a user or group name: [a-z_][a-z0-9_-]*, as useradd takes it */
 };
 
 struct ckey {
@@ -50,6 +51,8 @@ static const struct ckey conf_table[] = {
 	{ "apps_dir", C_PATH, O(apps_dir), 0, 4000, "", NULL },
 	{ "log_dir", C_PATH, O(log_dir), 0, 4000, "", NULL },
 	{ "node_path", C_PATH, O(node_path), 0, 4000, AF_NODE, NULL },
+	{ "run_as_user", C_NAME, O(run_as_user), 1, 32, "appforge", NULL },
+	{ "socket_group", C_NAME, O(socket_group), 1, 32, "www-data", NULL },
 	{ "workers", C_INT, O(workers), 1, 64, "4", NULL },
 	{ "max_body_bytes", C_LONG, O(max_body_bytes), 1 * KB, 64 * MB, "1048576", NULL },
 	{ "log_level", C_ENUM, O(log_level), 0, 0, "info", "debug|info|warn|error" },
@@ -139,6 +142,11 @@ static int chars_ok(enum ctype t, const char *v)
 			break;
 		case C_ORIGINS:
 			if (!alnum && !strchr(".-:/ ", c))
+				return 0;
+			break;
+		case C_NAME:
+			if (!(c >= 'a' && c <= 'z') && c != '_' &&
+			    (p == (const unsigned char *)v || !((c >= '0' && c <= '9') || c == '-')))
 				return 0;
 			break;
 		default:

@@ -22,6 +22,8 @@ struct conf {
 	char *log_dir;            /* default <state_dir>/log */
 	char *node_path;          /* default the configured node */
 	/* daemon */
+	char *run_as_user;        /* appforged drops root to this user (and its group) */
+	char *socket_group;       /* group of the FastCGI socket: the one nginx's workers are in */
 	int workers;              /* FastCGI worker processes, 1..64 */
 	long max_body_bytes;      /* request body cap, 1 KiB..64 MiB */
 	char *log_level;          /* debug|info|warn|error */

@@ -95,20 +95,8 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen);
  * (with JOBS_INTERRUPTED), 0 when its job lives (or it changed meanwhile). */
 int jobs_check_one(const struct conf *c, struct db *db, const char *app_id);
 
-/* ---- the master's companions (supervise.c) ---- */
-
 /* The configuration file the daemon was started with (NULL: built-in defaults); set by
- * main() before master_run, handed to appforge-supervisor. */
+ * main() before master_run, handed to the generation jobs. */
 extern const char *master_config_path;
-
-/* Starts appforge-supervisor (from $AF_SUPERVISOR, the build tree or sbindir). */
-void companions_start(const struct conf *c, int listen_fd, const void *oldmask);
-/* A child of the master exited: true when it was a companion (then it is handled). */
-bool companions_reaped(pid_t pid, int status);
-/* Respawns a dead supervisor when its delay is over. Returns the ms until it wants to
- * run again. */
-long long companions_tick(const struct conf *c, int listen_fd, const void *oldmask);
-/* Stops the supervisor (which stops every sandbox) and waits for it. */
-void companions_stop(void);
 
 #endif

@@ -3,16 +3,11 @@
 # parsing, responses) live in the library too, so unit tests link them without FastCGI.
 AF_DAEMON_CFLAGS = $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AF_DAEMON_LIBS = scanner/libafscanner.a generator/libafgen.a sandbox/libafsupclient.a \
-	$(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS) $(CURL_LIBS) $(JSONC_LIBS)
+	$(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(SECCOMP_LIBS)
 
 
 noinst_LIBRARIES += fcgi/libafd.a
-# The master starts appforge-supervisor: from the build tree when appforged runs from
-# there (make check, scripts/dev-start), else the installed one.
-fcgi_libafd_a_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) $(CURL_CFLAGS) \
-	-DAF_BUILD_TOPDIR='"$(abs_top_builddir)"' \
-	-DAF_BUILD_SUPERVISOR='"$(abs_top_builddir)/sandbox/appforge-supervisor"' \
-	-DAF_SBIN_SUPERVISOR='"$(sbindir)/appforge-supervisor"' 
+fcgi_libafd_a_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) $(CURL_CFLAGS)
 fcgi_libafd_a_SOURCES = \
 	fcgi/route.c fcgi/route.h fcgi/route_table.c \
 	fcgi/request.c fcgi/request.h \
@@ -22,7 +17,7 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
 	fcgi/h_account.c fcgi/h_password.c fcgi/session.h fcgi/session.c fcgi/login_throttle.c \
 	fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
-	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/supervise.c fcgi/h_lifecycle.c
+	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/h_lifecycle.c
 
 sbin_PROGRAMS += fcgi/appforged
 fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) \

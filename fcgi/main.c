@@ -2,10 +2,14 @@
  *
  *   appforged [--config FILE] [--foreground] [--print-config] [--log FILE]
  *
- * The master reads the configuration once, loads the JWT key, migrates the database,
- * takes the FastCGI socket (refusing to start when another instance holds it), writes
- * its pid file, then preforks and supervises the workers (master.c). Without
- * --foreground it detaches and reports success only once the socket is ready. */
+ * The master reads the configuration once; while still root it gives the state
+ * directory to run_as_user, takes the FastCGI socket (refusing to start when another
+ * instance holds it) and hands it to socket_group, opens its log and writes its pid
+ * file; then it drops root for good (common/privsep.h) and, unprivileged, loads the JWT
+ * key, migrates the database, and preforks and supervises the workers (master.c).
+ * Started unprivileged (systemd User=), it only does the same without the drop; it
+ * never serves as root. Without --foreground it detaches and reports success only
+ * once the socket is ready. */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
@@ -21,11 +25,14 @@
 #include "common/afjwt.h"
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/privsep.h"
 #include "db/db.h"
 #include "fcgi/daemon.h"
 #include "fcgi/lifecycle.h"
 #include "fcgi/listener.h"
 #include "scanner/scanner.h"
+
+const char *master_config_path;
 
 static void usage(FILE *f)
 {
@@ -117,40 +124,71 @@ static void find_scanner(const struct conf *c)
 			 scanner_script_path());
 }
 
+/* As root: the identities to drop to, and the state directory made theirs. Started
+ * unprivileged: the identities only (the socket's group), where they exist. */
+static int prepare_privileges(const struct conf *cp, struct privsep_ids *ids)
+{
+	char err[512];
+
+	if (privsep_lookup(cp, ids, err, sizeof(err)) < 0) {
+		if (geteuid() == 0) {
+			log_error("%s: refusing to run as root", err);
+			return -1;
+		}
+		ids->uid = geteuid();
+		ids->gid = ids->socket_gid = getegid();
+		ids->socket_group_found = false;
+	}
+	if (make_dir(cp->state_dir, 0700) < 0 || make_dir(cp->apps_dir, 0711) < 0 ||
+	    make_dir(cp->log_dir, 0750) < 0)
+		return -1;
+	if (geteuid() == 0 && privsep_own_state(cp, ids, err, sizeof(err)) < 0) {
+		log_error("state directory: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Unprivileged from here on: root is dropped (when we had it), or refused. */
+static int drop_privileges(const struct privsep_ids *ids)
+{
+	char err[512];
+
+	if (privsep_undumpable(err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (geteuid() != 0 && getuid() != 0)
+		return 0;
+	if (privsep_drop(ids, err, sizeof(err)) < 0) {
+		log_error("cannot drop root: %s: refusing to run as root", err);
+		return -1;
+	}
+	log_info("running as uid %d gid %d, without capabilities", (int)ids->uid, (int)ids->gid);
+	return 0;
+}
+
 /* Everything after the configuration: returns the exit status; frees what it took. */
 static int serve(const struct conf *cp, int foreground, const char *logfile)
 {
 	char err[512], pidfile[4096];
 	struct afjwt_ctx jwt;
 	struct listener l;
+	struct privsep_ids ids;
 	struct db *db = NULL;
 	int ready_fd = -1, status = 1;
 
+	memset(&jwt, 0, sizeof(jwt));
 	if (logfile && redirect_stderr(logfile) < 0)
 		return 1;
-	if (make_dir(cp->state_dir, 0700) < 0 || make_dir(cp->apps_dir, 0700) < 0 ||
-	    make_dir(cp->log_dir, 0700) < 0)
+	if (prepare_privileges(cp, &ids) < 0)
 		return 1;
-	if (afjwt_ctx_load(&jwt, cp, err, sizeof(err)) < 0) {
-		log_error("JWT key: %s (run 'appforgectl init' to create one)", err);
-		return 1;
-	}
-	worker_jwt = &jwt;
-	find_scanner(cp);
-	/* Migrations run once here, before any worker opens its own connection. */
-	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
-		log_error("database: %s", err);
-		goto out_jwt;
-	}
-	/* Generations of a previous daemon whose jobs died with it fail now, not never. */
-	if (jobs_sweep(cp, db, err, sizeof(err)) < 0)
-		log_warn("generation job sweep: %s", err);
-	db_close(db);
-
 	if (listener_open(&l, cp->socket_path, err, sizeof(err)) < 0) {
 		log_error("%s", err);
-		goto out_jwt;
+		return 1;
 	}
+	if (!l.activated && privsep_own_socket(cp->socket_path, &ids, err, sizeof(err)) < 0)
+		log_warn("%s: nginx's group %s may not reach the socket", err, cp->socket_group);
 	if (!foreground) {
 		char path[4096];
 		int null;
@@ -170,6 +208,27 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 	snprintf(pidfile, sizeof(pidfile), "%s/appforged.pid", cp->state_dir);
 	if (write_pidfile(pidfile) < 0)
 		goto out_listener;
+	if (drop_privileges(&ids) < 0)
+		goto out_pidfile;
+	if (afjwt_ctx_load(&jwt, cp, err, sizeof(err)) < 0) {
+		log_error("JWT key: %s (run 'appforgectl init' to create one)", err);
+		goto out_pidfile;
+	}
+	worker_jwt = &jwt;
+	find_scanner(cp);
+	/* The generation jobs read it as this user; say so now rather than per generation. */
+	if (strcmp(cp->generator, "openai") == 0 && access(cp->openai_key_file, R_OK) != 0)
+		log_warn("openai_key_file %s: %s: generations will fail (it must be readable by "
+			 "uid %d)", cp->openai_key_file, strerror(errno), (int)geteuid());
+	/* Migrations run once here, before any worker opens its own connection. */
+	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
+		log_error("database: %s", err);
+		goto out_pidfile;
+	}
+	/* Generations of a previous daemon whose jobs died with it fail now, not never. */
+	if (jobs_sweep(cp, db, err, sizeof(err)) < 0)
+		log_warn("generation job sweep: %s", err);
+	db_close(db);
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
 		goto out_pidfile;
@@ -185,7 +244,6 @@ out_pidfile:
 	unlink(pidfile);
 out_listener:
 	listener_close(&l);
-out_jwt:
 	afjwt_ctx_free(&jwt);
 	worker_jwt = NULL;
 	return status;
@@ -244,6 +302,20 @@ int main(int argc, char **argv)
 	if (lvl >= 0)
 		log_set_level((enum log_level)lvl);
 	if (job) {
+		/* Started by a worker, it is unprivileged already; by hand as root, it drops. */
+		struct privsep_ids ids;
+		if (geteuid() == 0 && (privsep_lookup(&c, &ids, err, sizeof(err)) < 0 ||
+				       privsep_drop(&ids, err, sizeof(err)) < 0)) {
+			log_error("%s: refusing to run as root", err);
+			conf_free(&c);
+			return 1;
+		}
+		/* It holds the OpenAI key; its scanner child runs as the same uid. */
+		if (privsep_undumpable(err, sizeof(err)) < 0) {
+			log_error("%s", err);
+			conf_free(&c);
+			return 1;
+		}
 		status = jobs_run(&c, job, job_keep_name);
 		conf_free(&c);
 		return status;
@@ -253,7 +325,7 @@ int main(int argc, char **argv)
 		conf_free(&c);
 		return 0;
 	}
-	/* The supervisor reads the same file; detach() may change the directory. */
+	/* Generation jobs read the same file; detach() may change the directory. */
 	if (config) {
 		abs_config = realpath(config, NULL);
 		master_config_path = abs_config ? abs_config : config;

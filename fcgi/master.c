@@ -5,8 +5,9 @@
  * is replaced at once; if a slot's workers keep dying within WORKER_MIN_LIFE_MS of their
  * start, each next start in that slot waits twice as long (BACKOFF_START_MS up to
  * BACKOFF_MAX_MS) so a broken setup cannot fork-bomb.
- * Beside the workers the master runs its companions (supervise.c): the sandbox
- * supervisor, respawned like a worker, and the periodic sweep of dead generation jobs. */
+ * The sandbox supervisor is not a child of the master: it runs on its own, as root
+ * (scripts/dev-start, or its systemd unit), while the master and its workers run
+ * unprivileged (main.c drops root before master_run). */
 #include "fcgi/daemon.h"
 
 #include <errno.h>
@@ -20,7 +21,6 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "fcgi/lifecycle.h"
 
 #define WORKERS_MAX 64
 #define WORKER_MIN_LIFE_MS 1000
@@ -72,8 +72,6 @@ static void reap(struct slot *s, int n, bool stopping)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (companions_reaped(pid, st))
-			continue;
 		for (int i = 0; i < n; i++) {
 			if (s[i].pid != pid)
 				continue;
@@ -174,13 +172,9 @@ int master_run(const struct conf *c, int listen_fd)
 	signal(SIGCHLD, SIG_DFL);
 
 	log_info("appforged master %d: %d workers", (int)getpid(), n);
-	companions_start(c, listen_fd, &oldmask);
 	for (;;) {
 		fill_slots(c, listen_fd, slots, n, &oldmask);
 		long long w = next_wait_ms(slots, n);
-		long long cw = companions_tick(c, listen_fd, &oldmask);
-		if (cw < w)
-			w = cw;
 		struct timespec ts = { w / 1000, (w % 1000) * 1000000 };
 		siginfo_t si;
 		int sig = sigtimedwait(&set, &si, &ts);
@@ -196,7 +190,6 @@ int master_run(const struct conf *c, int listen_fd)
 		}
 	}
 	stop_workers(slots, n);
-	companions_stop();
 	log_info("appforged stopped");
 	return 0;
 }

@@ -2,8 +2,9 @@
  *
  *   appforge-supervisor [--config FILE]
  *
- * One process, one epoll loop: the control socket (unix, mode 0600, conf
- * supervisor_socket) speaking one JSON object per line, a signalfd, and per sandbox its
+ * One process, one epoll loop: the control socket (unix, conf supervisor_socket, mode
+ * 0660 root:<group of run_as_user>, so only appforged and root reach it; 0600 root
+ * while that user does not exist) speaking one JSON object per line, a signalfd, and per sandbox its
  * pidfd (exit noticed at once) and log pipe. Requests:
  *   {"op":"ping"}
  *   {"op":"start","app_id":ID,"code_dir":DIR,"data_dir":DIR}
@@ -41,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -757,6 +759,23 @@ static void reconcile(void)
 	free(runs);
 }
 
+/* Who may connect besides root: the group of run_as_user (appforged runs as that user).
+ * Without such a user the socket stays root's alone (0600): nothing unprivileged can
+ * reach it, and a root appforged still can. */
+static int control_access(const char *path)
+{
+	struct passwd *pw = getpwnam(conf.run_as_user);
+
+	if (!pw) {
+		log_warn("user %s does not exist (appforgectl init creates it): %s stays 0600 root",
+			 conf.run_as_user, path);
+		return chmod(path, 0600);
+	}
+	if (chown(path, 0, pw->pw_gid) < 0)
+		return -1;
+	return chmod(path, 0660);
+}
+
 static int open_control(const char *path)
 {
 	struct sockaddr_un a;
@@ -779,7 +798,7 @@ static int open_control(const char *path)
 	mode_t old = umask(0077);
 	int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
 	umask(old);
-	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+	if (rc < 0 || control_access(path) < 0 || listen(fd, 64) < 0) {
 		log_error("control socket %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;

@@ -1,9 +1,11 @@
 # scanner/local.mk: the build of scanner/ (included by the top Makefile.am).
 # libafscanner.a: scanner_scan() runs scan.js (installed as $(pkgdatadir)/scanner/scan.js)
-# under Node with limits. Programs linking it add $(JSONC_LIBS).
+# under Node with limits, in a seccomp + Landlock jail (confine.c). Programs linking it
+# add $(JSONC_LIBS) $(SECCOMP_LIBS).
 noinst_LIBRARIES += scanner/libafscanner.a
-scanner_libafscanner_a_SOURCES = scanner/scanner.c scanner/scanner.h
-scanner_libafscanner_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
+scanner_libafscanner_a_SOURCES = scanner/scanner.c scanner/scanner.h scanner/confine.c \
+	scanner/confine.h
+scanner_libafscanner_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(SECCOMP_CFLAGS)
 nobase_dist_pkgdata_DATA += scanner/scan.js
 EXTRA_DIST += scanner/README.md
 
@@ -11,8 +13,8 @@ EXTRA_DIST += scanner/README.md
 # malformed output).
 TESTS += tests/scanner/test_scan.py tests/scanner/test_scanner
 dist_check_SCRIPTS += tests/scanner/test_scan.py
-EXTRA_DIST += tests/scanner/cases
+EXTRA_DIST += tests/scanner/cases tests/scanner/jail_probe.js
 check_PROGRAMS += tests/scanner/test_scanner
 tests_scanner_test_scanner_SOURCES = tests/scanner/test_scanner.c
 tests_scanner_test_scanner_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/scanner $(JSONC_CFLAGS)
-tests_scanner_test_scanner_LDADD = scanner/libafscanner.a $(JSONC_LIBS)
+tests_scanner_test_scanner_LDADD = scanner/libafscanner.a $(JSONC_LIBS) $(SECCOMP_LIBS)

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #endif
 #include "scanner.h"
+#include "confine.h"
 #include "conf.h"
 
 #include <errno.h>
@@ -185,7 +186,7 @@ static void set_limit(int res, rlim_t soft, rlim_t hard)
 __attribute__((noreturn))
 static void child_exec(int in_child, int out_child, int err_child,
 		       pid_t parent, char *const argv[], char *const envp[],
-		       const struct scanner_limits *lim)
+		       const struct scanner_limits *lim, const struct scan_jail *jail)
 {
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -193,15 +194,25 @@ static void child_exec(int in_child, int out_child, int err_child,
 	setpgid(0, 0);
 	if (dup2(in_child, 0) < 0 || dup2(out_child, 1) < 0 || dup2(err_child, 2) < 0)
 		_exit(127);
-	if (close_range(3, ~0U, 0) < 0) {
+	/* Nothing but stdio survives the exec; the jail's Landlock ruleset is needed
+	 * until then. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		for (int fd = 3; fd < 4096; fd++)
-			close(fd);
+			if (fd != jail->ruleset_fd)
+				close(fd);
 	}
 	if (chdir("/") < 0)
 		_exit(127);
 	set_limit(RLIMIT_AS, (rlim_t)lim->as_mb << 20, (rlim_t)lim->as_mb << 20);
 	set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds + 1);
 	set_limit(RLIMIT_CORE, 0, 0);
+	/* Last: the jail's seccomp filter refuses what the steps above may still need. */
+	if (scan_jail_enter(jail) < 0) {
+		static const char msg[] = "cannot enter the scanner's jail (seccomp, Landlock)\n";
+		if (write(2, msg, sizeof msg - 1) < 0)
+			_exit(126);
+		_exit(126);
+	}
 	execve(argv[0], argv, envp);
 	_exit(127);
 }
@@ -216,6 +227,7 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 			 "HOME=/", maxb, NULL };
 	int sv[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	pid_t parent = getpid(), pid;
+	struct scan_jail jail;
 
 	snprintf(heap, sizeof heap, "--max-old-space-size=%d", lim->heap_mb);
 	snprintf(semi, sizeof semi, "--max-semi-space-size=16");
@@ -228,6 +240,8 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 		set_err(err, errlen, "node %s: %s", node, strerror(errno));
 		return -1;
 	}
+	if (scan_jail_prepare(&jail, script, err, errlen) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
 		set_err(err, errlen, "scanner pipes: %s", strerror(errno));
@@ -239,7 +253,8 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(sv[1], op[1], ep[1], parent, argv, envp, lim);
+		child_exec(sv[1], op[1], ep[1], parent, argv, envp, lim, &jail);
+	scan_jail_release(&jail);
 	close(sv[1]);
 	close(op[1]);
 	close(ep[1]);
@@ -252,6 +267,7 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 	fcntl(io->err_fd, F_SETFL, O_NONBLOCK);
 	return 0;
 fail:
+	scan_jail_release(&jail);
 	for (int i = 0; i < 2; i++) {
 		if (sv[i] >= 0) close(sv[i]);
 		if (op[i] >= 0) close(op[i]);

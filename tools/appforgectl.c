@@ -23,6 +23,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/password.h"
+#include "common/privsep.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "sandbox/supervisor_client.h"
@@ -44,7 +45,7 @@ static void usage(FILE *f)
 	      "  token create NAME [--days N] [--name LABEL]   print a new API token for NAME\n"
 	      "  apps [--all]                           running apps (--all: every app)\n"
 	      "  config                                 print the effective configuration\n"
-	      "  doctor                                 check the host\n", f);
+	      "  doctor [--nginx-pid FILE]              check the host and the processes' users\n", f);
 }
 
 static int fail(const char *fmt, const char *a, const char *b)
@@ -139,6 +140,25 @@ static int make_dev_cert(void)
 	return 0;
 }
 
+/* As root: the system user appforged drops to, and the state directory made its own
+ * (common/privsep.h). Unprivileged, there is nobody to hand anything to. */
+static int init_owners(void)
+{
+	struct privsep_ids ids;
+	char err[512];
+
+	if (geteuid() != 0) {
+		printf("not root: %s keeps its owner (appforged runs as this user)\n", cf.state_dir);
+		return 0;
+	}
+	if (privsep_ensure_user(&cf, err, sizeof(err)) < 0 ||
+	    privsep_lookup(&cf, &ids, err, sizeof(err)) < 0 ||
+	    privsep_own_state(&cf, &ids, err, sizeof(err)) < 0)
+		return fail("%s%s", err, NULL);
+	printf("%s belongs to %s (uid %d)\n", cf.state_dir, cf.run_as_user, (int)ids.uid);
+	return 0;
+}
+
 static int cmd_init(int argc, char **argv)
 {
 	char err[512];
@@ -150,8 +170,8 @@ static int cmd_init(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (ensure_dir(cf.state_dir, 0700) || ensure_dir(cf.apps_dir, 0700) ||
-	    ensure_dir(cf.log_dir, 0700))
+	if (ensure_dir(cf.state_dir, 0700) || ensure_dir(cf.apps_dir, 0711) ||
+	    ensure_dir(cf.log_dir, 0750))
 		return 1;
 	if (open_db(&db))
 		return 1;
@@ -166,7 +186,9 @@ static int cmd_init(int argc, char **argv)
 			printf("created JWT secret %s\n", cf.jwt_secret_file);
 		}
 	}
-	return make_dev_cert();
+	if (make_dev_cert())
+		return 1;
+	return init_owners();
 }
 
 /* ---- users ---- */
@@ -541,7 +563,9 @@ int main(int argc, char **argv)
 		conf_dump(&cf, STDOUT_FILENO);
 		rc = 0;
 	} else if (strcmp(cmd, "doctor") == 0 && argc == 1)
-		rc = doctor_run(&cf);
+		rc = doctor_run(&cf, NULL);
+	else if (strcmp(cmd, "doctor") == 0 && argc == 3 && strcmp(argv[1], "--nginx-pid") == 0)
+		rc = doctor_run(&cf, argv[2]);
 	else {
 		usage(stderr);
 		rc = EXIT_USAGE;

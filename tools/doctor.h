@@ -5,7 +5,11 @@
 
 struct conf;
 
-/* Returns 0 when every check passed, 1 when any failed. */
-int doctor_run(const struct conf *c);
+/* Also reports the uid of every running process of the instance (appforged's master
+ * and workers from its pid file, the supervisor through its socket, nginx's master and
+ * workers from nginx_pidfile, NULL: <state_dir>/nginx/nginx.pid), "warn" for root or
+ * capabilities where they are not needed. Returns 0 when every check passed, 1 when
+ * any failed. */
+int doctor_run(const struct conf *c, const char *nginx_pidfile);
 
 #endif

@@ -20,6 +20,7 @@ from tap import Tap  # noqa: E402,F401  (tests/tap.py)
 BUILDDIR = os.environ.get("AF_BUILDDIR") or os.getcwd()
 APPFORGED = os.path.join(BUILDDIR, "fcgi", "appforged")
 APPFORGECTL = os.path.join(BUILDDIR, "tools", "appforgectl")
+SUPERVISOR = os.path.join(BUILDDIR, "sandbox", "appforge-supervisor")
 PASSWORDS = {"admin": "admin-password-1", "alice": "alice-password-1", "bob": "bob-password-12"}
 
 
@@ -28,6 +29,7 @@ class Daemon:
 
     def __init__(self, workers=2, extra_conf=""):
         self.dir = tempfile.mkdtemp(prefix="afd-", dir="/tmp")
+        os.chmod(self.dir, 0o711)  # appforged drops to run_as_user: it must reach its state
         self.state = os.path.join(self.dir, "state")
         self.sock = os.path.join(self.state, "appforged.sock")
         self.conf = os.path.join(self.dir, "appforge.conf")
@@ -36,7 +38,9 @@ class Daemon:
                     % (self.state, workers, "" if "log_level" in extra_conf else "log_level = info\n",
                        extra_conf))
         self.log_path = os.path.join(self.dir, "appforged.log")
+        self.sup_log_path = os.path.join(self.dir, "supervisor.log")
         self.proc = None
+        self.sup = None
         self.tokens = {}
 
     # -- setup --
@@ -55,8 +59,21 @@ class Daemon:
         return self
 
     # -- process --
+    def start_supervisor(self):
+        """appforge-supervisor runs on its own (as root), as dev-start or systemd starts
+        it; appforged only connects to its socket. Started once, kept across restarts of
+        appforged, stopped by cleanup()."""
+        if self.sup and self.sup.poll() is None:
+            return
+        with open(self.sup_log_path, "ab") as log:
+            self.sup = subprocess.Popen([SUPERVISOR, "--config", self.conf], stdout=log,
+                                        stderr=log, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+
     def spawn(self, extra_args=(), env=None, pass_fds=(), preexec_fn=None):
-        """Starts an appforged process (not waiting); returns the Popen."""
+        """Starts an appforged process (not waiting); returns the Popen. A supervisor is
+        started first when none runs."""
+        self.start_supervisor()
         log = open(self.log_path, "ab")
         return subprocess.Popen([APPFORGED, "--config", self.conf, "--foreground"] + list(extra_args),
                                 stdout=log, stderr=log, env=env, pass_fds=pass_fds,
@@ -113,6 +130,13 @@ class Daemon:
             if self.proc and self.proc.poll() is None:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+            if self.sup and self.sup.poll() is None:
+                self.sup.send_signal(signal.SIGTERM)
+                try:
+                    self.sup.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.sup.pid, signal.SIGKILL)
+                    self.sup.wait()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 

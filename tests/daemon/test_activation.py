@@ -34,6 +34,7 @@ def main():
         ls.listen(64)
         fd = ls.fileno()
 
+        d.start_supervisor()
         log = open(d.log_path, "ab")
         d.proc = subprocess.Popen(activated(fd, d), stdout=log, stderr=log, pass_fds=(fd,),
                                   start_new_session=True)

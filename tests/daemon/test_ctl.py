@@ -1,17 +1,83 @@
 """test_ctl.py: appforgectl against a temporary state dir: init (idempotent, modes,
 certificate names), users, tokens that work against the daemon, app listing, user
 deletion erasing apps, config output, doctor's output shape, and exit codes 0/1/2."""
+import grp
 import os
+import pwd
 import stat
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import Daemon, Tap, app_files, sqlite_query  # noqa: E402
+from dharness import APPFORGECTL, Daemon, Tap, app_files, sqlite_query  # noqa: E402
 
 
 def mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def new_user(t):
+    """init creates a missing run_as_user: a system user without home or shell, once,
+    even when several inits race (as the test suite's do on a clean machine)."""
+    name = "aft%s" % os.urandom(4).hex()
+    ds = [Daemon(workers=1, extra_conf="run_as_user = %s\n" % name) for _ in range(4)]
+    try:
+        procs = [subprocess.Popen([APPFORGECTL, "--config", d.conf, "init"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for d in ds]
+        outs = [p.communicate(timeout=120) for p in procs]
+        t.ok(all(p.returncode == 0 for p in procs), "4 inits at once with a new run_as_user: all exit 0",
+             repr([o[1] for o in outs]))
+        try:
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            pw = None
+        t.ok(pw is not None and pw.pw_uid < 1000 and pw.pw_shell == "/usr/sbin/nologin" and
+             not os.path.exists(pw.pw_dir), "it is a system user, no login shell, no home", repr(pw))
+        t.ok(pw is not None and grp.getgrgid(pw.pw_gid).gr_name == name, "with a group of its own")
+        t.ok(pw is not None and all(os.stat(d.state).st_uid == pw.pw_uid for d in ds),
+             "each state dir belongs to it")
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+        subprocess.run(["groupdel", name], capture_output=True)
+        for d in ds:
+            d.cleanup()
+
+
+def adoption(t):
+    """A state directory from before privilege separation (everything root's): init
+    gives appforged what it writes, and nothing through a planted link."""
+    d = Daemon(workers=1)
+    try:
+        d.ctl("init")
+        app = pwd.getpwnam("appforge")
+        a = os.path.join(d.state, "apps", "aaaaaaaaaaaaaaaa")
+        os.makedirs(os.path.join(a, "code", "lib"))
+        os.makedirs(os.path.join(a, "data"))
+        for p in ("code/server.js", "code/lib/x.js", "data/data.img"):
+            open(os.path.join(a, p), "w").close()
+        root_file = os.path.join(d.dir, "root-owned")
+        open(root_file, "w").close()
+        os.link(root_file, os.path.join(a, "code", "hardlink"))
+        os.symlink(d.dir, os.path.join(a, "code", "symlink"))
+        logs = os.path.join(d.state, "log", "apps")
+        with open(os.path.join(logs, "aaaaaaaaaaaaaaaa.log"), "w") as f:
+            f.write("old\n")
+        os.chown(logs, 0, 0)
+        os.chown(os.path.join(d.state, "apps"), 0, 0)
+        p = d.ctl("init", check=False)
+        t.ok(p.returncode == 0, "init over an old root-owned state: exit 0", p.stderr)
+
+        def uid(rel):
+            return os.lstat(os.path.join(a, rel)).st_uid
+        t.ok(all(uid(r) == app.pw_uid for r in ("", "code", "code/lib", "code/server.js", "code/lib/x.js", "data")),
+             "the app's directory, code and data/ become appforge's")
+        t.eq(uid("data/data.img"), 0, "what is inside data/ stays the supervisor's (root)")
+        t.ok(os.stat(root_file).st_uid == 0 and os.lstat(d.dir).st_uid == 0,
+             "a hard link or symlink planted in the tree gives nothing of root's away")
+        st = os.stat(os.path.join(logs, "aaaaaaaaaaaaaaaa.log"))
+        t.ok(st.st_uid == 0 and st.st_gid == app.pw_gid, "an old run log becomes readable by appforged's group")
+    finally:
+        d.cleanup()
 
 
 def main():
@@ -19,6 +85,11 @@ def main():
     d = Daemon(workers=1)
     try:
         run(t, d)
+        if os.geteuid() == 0:
+            new_user(t)
+            adoption(t)
+        else:
+            t.skip("creating a system user needs root")
     except Exception as e:
         import traceback
         t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
@@ -31,8 +102,20 @@ def main():
 def run(t, d):
     p = d.ctl("init", check=False)
     t.ok(p.returncode == 0, "init: exit 0", p.stderr)
-    t.ok(mode(d.state) == 0o700, "state dir 0700")
-    t.ok(mode(os.path.join(d.state, "jwt.secret")) == 0o600, "JWT secret 0600")
+    # nginx's group may only traverse the state directory (to the FastCGI socket); the
+    # secrets and the database belong to the unprivileged user appforged runs as
+    app = pwd.getpwnam("appforge")
+    st = os.stat(d.state)
+    t.ok(mode(d.state) == 0o710 and st.st_uid == app.pw_uid and st.st_gid == grp.getgrnam("www-data").gr_gid,
+         "state dir 0710 appforge:www-data", "%o %d:%d" % (mode(d.state), st.st_uid, st.st_gid))
+    for f in ("jwt.secret", "appforge.db"):
+        st = os.stat(os.path.join(d.state, f))
+        t.ok(mode(os.path.join(d.state, f)) == 0o600 and st.st_uid == app.pw_uid,
+             "%s 0600, owned by appforge" % f, "%o %d" % (mode(os.path.join(d.state, f)), st.st_uid))
+    st = os.stat(os.path.join(d.state, "log", "apps"))
+    t.ok(st.st_mode & 0o7777 == 0o2750 and st.st_uid == app.pw_uid and st.st_gid == app.pw_gid,
+         "log/apps 2750 appforge:appforge (setgid: the supervisor's run logs are appforged's to read)")
+    t.ok(os.stat(os.path.join(d.state, "tls", "key.pem")).st_uid == 0, "the TLS key stays root's (nginx's master reads it)")
     t.ok(len(open(os.path.join(d.state, "jwt.secret")).read().strip()) >= 32, "JWT secret has content")
     key = os.path.join(d.state, "tls", "key.pem")
     crt = os.path.join(d.state, "tls", "cert.pem")
@@ -100,14 +183,36 @@ def run(t, d):
     p = d.ctl("doctor", check=False)
     lines = p.stdout.strip().splitlines()
     body = lines[:-1]
-    shape = all(line.startswith("ok ") or line.startswith("FAIL ") for line in body)
+    shape = all(line.split(" ", 1)[0] in ("ok", "FAIL", "warn", "--") for line in body)
     failed = any(line.startswith("FAIL") for line in body)
-    t.ok(shape and len(body) >= 10, "doctor prints ok/FAIL lines", p.stdout)
+    t.ok(shape and len(body) >= 10, "doctor prints ok/FAIL/warn lines", p.stdout)
     t.ok(p.returncode == (1 if failed else 0), "doctor's exit status matches its FAIL lines")
     t.ok(any("integrity_check ok" in line for line in body), "doctor checks the database integrity")
     for line in body:
         if line.startswith("FAIL"):
             t.diag("doctor on this host: " + line)
+    # the uid of every process of the running instance
+    app = pwd.getpwnam("appforge")
+    mine = "appforged master pid %d " % d.proc.pid
+    t.ok(any(line.startswith("ok ") and mine in line and "uid %d (appforge), no capabilities" % app.pw_uid in line
+             for line in body), "doctor: the appforged master runs as appforge, without capabilities", p.stdout)
+    t.ok(any(line.startswith("ok ") and "appforged worker pid" in line and "(appforge)" in line for line in body),
+         "doctor: its worker too", p.stdout)
+    t.ok(any(line.startswith("ok ") and "appforge-supervisor pid %d " % d.sup.pid in line and "root as it needs" in line
+             for line in body), "doctor: the supervisor (found through its socket) is root, as it needs", p.stdout)
+    t.ok(not any(line.startswith("warn") and "appforge" in line and "needs no root" in line for line in body),
+         "doctor: no warning about root for this instance", p.stdout)
+    # a pid file that names a root process where none is needed: a warning
+    pidfile = os.path.join(d.state, "appforged.pid")
+    real = open(pidfile).read()
+    with open(pidfile, "w") as f:
+        f.write("%d\n" % os.getpid())
+    p = d.ctl("doctor", check=False)
+    with open(pidfile, "w") as f:
+        f.write(real)
+    t.ok(any(line.startswith("warn ") and "appforged master pid %d " % os.getpid() in line and "needs no root" in line
+             for line in p.stdout.splitlines()), "doctor warns about an appforged running as root", p.stdout)
+
     os.chmod(os.path.join(d.state, "jwt.secret"), 0o644)
     p = d.ctl("doctor", check=False)
     t.ok(p.returncode == 1 and any(line.startswith("FAIL") and "JWT secret" in line for line in p.stdout.splitlines()),

@@ -196,6 +196,41 @@ class Client:
         return self.request("DELETE", path, **kw)
 
 
+NGINX_USER = "www-data"
+
+
+def readable_as(user, path):
+    """Whether user could read path (a child takes the user's ids and tries)."""
+    import pwd
+    try:
+        pw = pwd.getpwnam(user)
+    except KeyError:
+        return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+            os.listdir(path)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+def nginx_user(web_root):
+    """nginx's workers run as www-data, as in a deployment (the FastCGI socket belongs
+    to its group). Only when this checkout's frontend is out of its reach (a private
+    home directory) do they stay root, and the test says so."""
+    if os.geteuid() != 0:
+        return NGINX_USER
+    if readable_as(NGINX_USER, web_root):
+        return NGINX_USER
+    print("# nginx workers run as root: %s cannot read %s" % (NGINX_USER, web_root), flush=True)
+    return "root"
+
+
 def _find_program(env, names):
     if os.environ.get(env):
         return os.environ[env]
@@ -243,7 +278,9 @@ class Instance:
             raise SkipAll("nginx is not installed")
         self.appforged = _find_program("AF_APPFORGED", ("fcgi/appforged", "appforged"))
         self.appforgectl = _find_program("AF_APPFORGECTL", ("tools/appforgectl", "appforgectl"))
-        if not self.appforged or not self.appforgectl:
+        self.supervisor = _find_program("AF_SUPERVISOR", ("sandbox/appforge-supervisor",
+                                                          "appforge-supervisor"))
+        if not self.appforged or not self.appforgectl or not self.supervisor:
             if not _build_declares("fcgi/appforged"):
                 raise SkipAll("appforged is not part of this build yet")
             raise RuntimeError("appforged/appforgectl not found under %s" % BUILDDIR)
@@ -251,6 +288,9 @@ class Instance:
         self.https_port = first
         self.http_port = first + 1
         self.dir = tempfile.mkdtemp(prefix="af-e2e-%s-" % name)
+        # appforged drops root to run_as_user and nginx's workers run as www-data: both
+        # must traverse to the state directory (which itself is theirs alone).
+        os.chmod(self.dir, 0o711)
         self.state_dir = os.path.join(self.dir, "state")
         self.conf_path = os.path.join(self.dir, "appforge.conf")
         self.nginx_prefix = os.path.join(self.dir, "nginx")
@@ -300,10 +340,11 @@ class Instance:
             extra = ["--role", "admin"] if role == "admin" else []
             self.ctl("user", "add", user, *extra, "--password-stdin", stdin=pw + "\n")
             self.passwords[user] = pw
+        web = os.path.join(SRCDIR, "web")
         render = [sys.executable, os.path.join(SRCDIR, "nginx", "render"),
                   "--config", self.conf_path, "--appforgectl", self.appforgectl,
-                  "--prefix", self.nginx_prefix, "--web-root", os.path.join(SRCDIR, "web"),
-                  "--user", "root", "--nginx-workers", "2"]
+                  "--prefix", self.nginx_prefix, "--web-root", web,
+                  "--user", nginx_user(web), "--nginx-workers", "2"]
         if self.bench:
             render.append("--bench")
         p = subprocess.run(render, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
@@ -311,12 +352,19 @@ class Instance:
             raise RuntimeError("nginx/render: %s" % p.stderr.decode(errors="replace"))
         logdir = os.path.join(self.dir, "log")
         os.makedirs(logdir, exist_ok=True)
+        self.start_supervisor()
         self._spawn("appforged", [self.appforged, "--config", self.conf_path, "--foreground"],
                     logdir)
         self._spawn("nginx", [self.nginx, "-e", os.path.join(self.nginx_prefix, "error.log"),
                               "-p", self.nginx_prefix, "-c", self.nginx_conf,
                               "-g", "daemon off;"], logdir)
         self.wait_healthy()
+
+    def start_supervisor(self):
+        """Starts appforge-supervisor (root) on its own, as dev-start or systemd does:
+        appforged only connects to its socket. Again after it died, as Restart= would."""
+        self._spawn("supervisor", [self.supervisor, "--config", self.conf_path],
+                    os.path.join(self.dir, "log"))
 
     def _spawn(self, name, argv, logdir):
         path = os.path.join(logdir, name + ".log")
@@ -362,7 +410,8 @@ class Instance:
         return "\n".join(out)
 
     def stop(self):
-        """Stops nginx and appforged (TERM, then KILL of their process groups)."""
+        """Stops nginx and appforged, then the supervisor, which stops the sandboxes
+        (TERM, then KILL of their process groups)."""
         for name in ("nginx", "appforged"):
             p = self.procs.get(name)
             if p and p.poll() is None:
@@ -370,7 +419,15 @@ class Instance:
                     p.send_signal(signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for name, p in self.procs.items():
+        order = [n for n in ("nginx", "appforged") if n in self.procs] + \
+            [n for n in self.procs if n not in ("nginx", "appforged")]
+        for name in order:
+            p = self.procs[name]
+            if p.poll() is None and name not in ("nginx", "appforged"):
+                try:
+                    p.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
             try:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -8,6 +8,7 @@ from the resolve answer (validated), no Authorization and no API cookie towards 
 app, cookies bound to the app's own host, WebSocket upgrades, the bandwidth limit, the
 404 and 503 pages. The real daemon's side is covered by the other e2e tests."""
 import json
+import grp
 import os
 import shutil
 import socket
@@ -40,6 +41,7 @@ class Nginx:
         first, self._port_lock = harness.reserve_ports(BASE)
         self.https_port, self.http_port, self.app_port = first, first + 1, first + 2
         self.dir = tempfile.mkdtemp(prefix="af-e2e-proxy-")
+        os.chmod(self.dir, 0o711)  # nginx's workers (www-data) reach the resolver's socket
         self.proc = self.app = self.resolver = self.log = None
 
     def start(self):
@@ -64,11 +66,16 @@ class Nginx:
                 ("rate_ip_per_sec", 1000), ("rate_token_per_sec", 1000),
                 ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH))) + "\n")
         self.prefix = os.path.join(self.dir, "nginx")
+        web = os.path.join(harness.SRCDIR, "web")
+        user = harness.nginx_user(web)
         subprocess.run([sys.executable, os.path.join(harness.SRCDIR, "nginx", "render"),
-                        "--values", values, "--prefix", self.prefix, "--user", "root",
-                        "--web-root", os.path.join(harness.SRCDIR, "web"),
-                        "--nginx-workers", "1"], check=True)
+                        "--values", values, "--prefix", self.prefix, "--user", user,
+                        "--web-root", web, "--nginx-workers", "1"], check=True)
         self.resolver = Resolver(self.sock)
+        # as appforged hands its socket to nginx's group
+        if os.geteuid() == 0:
+            os.chown(self.sock, 0, grp.getgrnam(user).gr_gid)
+            os.chmod(self.sock, 0o660)
         self.app = EchoApp(self.app_port, DOMAIN)
         self.log = open(os.path.join(self.dir, "nginx.log"), "wb")
         self.proc = subprocess.Popen([self.nginx, "-e", os.path.join(self.prefix, "error.log"),

@@ -135,6 +135,7 @@ def main(t, inst):
 
 def run():
     tmp = tempfile.mkdtemp(prefix="af-lc-openai-")
+    os.chmod(tmp, 0o711)  # the generation jobs run as appforge: they must reach the key
     keyf = os.path.join(tmp, "openai.key")
     with open(keyf, "w") as f:
         f.write(KEY + "\n")

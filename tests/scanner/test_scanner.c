@@ -7,6 +7,7 @@
 #endif
 #include "tap.h"
 #include "scanner.h"
+#include "confine.h"
 #include "conf.h"
 
 #include <errno.h>
@@ -159,6 +160,53 @@ static void test_real(void)
 	json_object_put(warn);
 }
 
+/* The jail (scanner/confine.h): a probe standing in for scan.js tries the network, a
+ * unix socket, a new process, a secret outside its directory, a write, a signal to its
+ * parent, and reports each outcome in its one finding's message. */
+static void test_jail(const char *src)
+{
+	char probe_src[4200], secret[sizeof tmpdir + 16], targets[4400], msg[1024], err[256];
+	static char body[65536];
+	struct json_object *files = files_of("a.js", "x"), *res;
+	FILE *f;
+	size_t n;
+	int rc, landlock = scan_jail_has_landlock();
+
+	snprintf(probe_src, sizeof probe_src, "%s/tests/scanner/jail_probe.js", src ? src : ".");
+	f = fopen(probe_src, "r");
+	n = f ? fread(body, 1, sizeof body - 1, f) : 0;
+	if (f)
+		fclose(f);
+	body[n] = 0;
+	snprintf(secret, sizeof secret, "%s.secret", tmpdir);
+	f = fopen(secret, "w");
+	if (f) {
+		fputs("s3cret\n", f);
+		fclose(f);
+	}
+	snprintf(targets, sizeof targets, "[\"%s\"]", secret);
+	write_script("targets.json", targets);
+	rc = scan("block", write_script("jail_probe.js", body), NULL, files, &res, err, sizeof err);
+	snprintf(msg, sizeof msg, "%s ", finding_field(res, 0, "message"));
+	ok(rc == 0 && n > 0 && strcmp(verdict_of(res), "warn") == 0,
+	   "the probe runs in the jail and answers (%s) %s", err, msg);
+	ok(strstr(msg, "tcp=EPERM ") && strstr(msg, "udp=EPERM "), "no network socket: TCP and UDP refused");
+	ok(strstr(msg, "unix=EPERM "), "no unix socket either (the supervisor's, appforged's)");
+	ok(strstr(msg, "spawn=EPERM "), "no new process");
+	ok(strstr(msg, "kill=EPERM "), "no signal to its parent (same uid as the workers)");
+	ok(strstr(msg, "nnp=1 ") && strstr(msg, "seccomp=2 "), "no_new_privs and a seccomp filter");
+	if (landlock) {
+		ok(strstr(msg, "read0=EACCES "), "Landlock: a file outside its directory is out of reach");
+		ok(strstr(msg, "write=EACCES "), "Landlock: nothing writable");
+	} else {
+		skip("this kernel has no Landlock: the jail is seccomp only (read)");
+		skip("this kernel has no Landlock: the jail is seccomp only (write)");
+	}
+	json_object_put(res);
+	json_object_put(files);
+	unlink(secret);
+}
+
 static void test_fakes(void)
 {
 	struct json_object *files = files_of("server.js", "console.log(1);\n");
@@ -293,6 +341,7 @@ int main(void)
 		return 1;
 	}
 	test_real();
+	test_jail(src);
 	test_fakes();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

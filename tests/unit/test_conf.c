@@ -55,6 +55,8 @@ static void test_defaults(void)
 	ok(strncmp(c.db_path, c.state_dir, strlen(c.state_dir)) == 0 && strstr(c.db_path, "appforge.db") &&
 	   strstr(c.socket_path, "appforged.sock") && strstr(c.jwt_secret_file, "jwt.secret") &&
 	   strstr(c.apps_dir, "/apps"), "derived paths under state_dir");
+	ok(strcmp(c.run_as_user, "appforge") == 0 && strcmp(c.socket_group, "www-data") == 0,
+	   "privilege defaults: run as appforge, socket group www-data");
 	conf_free(&c);
 }
 
@@ -94,6 +96,10 @@ static void test_errors(void)
 	refused("jwt_leeway_seconds = 61\n", "bad value for 'jwt_leeway_seconds'", "leeway over 60");
 	refused("apps_domain = evil.com;include /etc\n", "bad value for 'apps_domain'", "host with ';'");
 	refused("state_dir = /tmp/a b\n", "bad value for 'state_dir'", "path with a space");
+	refused("run_as_user = Root\n", "bad value for 'run_as_user'", "user name with a capital");
+	refused("run_as_user = 1abc\n", "bad value for 'run_as_user'", "user name starting with a digit");
+	refused("socket_group = a b\n", "bad value for 'socket_group'", "group name with a space");
+	refused("run_as_user = \n", "bad value for 'run_as_user'", "empty user name");
 	refused("cors_origins = *\n", "bad value for 'cors_origins'", "wildcard origin");
 	refused("cors_origins = https://a.example/path\n", "bad value for 'cors_origins'", "origin with a path");
 	refused("openai_base_url = ftp://x\n", "bad value for 'openai_base_url'", "non-http URL");
