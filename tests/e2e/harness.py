@@ -219,16 +219,21 @@ def readable_as(user, path):
     return os.waitpid(pid, 0)[1] == 0
 
 
-def nginx_user(web_root):
-    """nginx's workers run as www-data, as in a deployment (the FastCGI socket belongs
-    to its group). Only when this checkout's frontend is out of its reach (a private
-    home directory) do they stay root, and the test says so."""
-    if os.geteuid() != 0:
-        return NGINX_USER
-    if readable_as(NGINX_USER, web_root):
-        return NGINX_USER
-    print("# nginx workers run as root: %s cannot read %s" % (NGINX_USER, web_root), flush=True)
-    return "root"
+def served_web_root(base_dir):
+    """The frontend nginx serves, out of reach of nobody: this checkout's web/ when
+    www-data (nginx's workers, as in a deployment) can read it, else a copy in base_dir
+    (a directory of the instance that www-data can traverse): a clone in a private home
+    directory, such as /root, must test the same unprivileged workers."""
+    web = os.path.join(SRCDIR, "web")
+    if os.geteuid() != 0 or readable_as(NGINX_USER, web):
+        return web
+    copy = os.path.join(base_dir, "web")
+    shutil.copytree(web, copy, dirs_exist_ok=True)
+    for d, dirs, files in os.walk(copy):
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
+    return copy
 
 
 def _find_program(env, names):
@@ -340,11 +345,11 @@ class Instance:
             extra = ["--role", "admin"] if role == "admin" else []
             self.ctl("user", "add", user, *extra, "--password-stdin", stdin=pw + "\n")
             self.passwords[user] = pw
-        web = os.path.join(SRCDIR, "web")
+        web = served_web_root(self.dir)
         render = [sys.executable, os.path.join(SRCDIR, "nginx", "render"),
                   "--config", self.conf_path, "--appforgectl", self.appforgectl,
                   "--prefix", self.nginx_prefix, "--web-root", web,
-                  "--user", nginx_user(web), "--nginx-workers", "2"]
+                  "--user", NGINX_USER, "--nginx-workers", "2"]
         if self.bench:
             render.append("--bench")
         p = subprocess.run(render, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)

@@ -66,8 +66,8 @@ class Nginx:
                 ("rate_ip_per_sec", 1000), ("rate_token_per_sec", 1000),
                 ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH))) + "\n")
         self.prefix = os.path.join(self.dir, "nginx")
-        web = os.path.join(harness.SRCDIR, "web")
-        user = harness.nginx_user(web)
+        web = harness.served_web_root(self.dir)
+        user = harness.NGINX_USER
         subprocess.run([sys.executable, os.path.join(harness.SRCDIR, "nginx", "render"),
                         "--values", values, "--prefix", self.prefix, "--user", user,
                         "--web-root", web, "--nginx-workers", "1"], check=True)
