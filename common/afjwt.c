@@ -1,5 +1,6 @@
 /* afjwt.c: issuing and verifying API JWTs with the algorithm pinned and every claim
- * checked by type and value (see afjwt.h and STACK-NOTES: libjwt 1.10 checks nothing). */
+ * checked by type and value (see afjwt.h: libjwt 1.10 checks no claim, accepts any
+ * token when given a NULL key, and lets an HS256 token verify against an RSA PEM). */
 #include "afjwt.h"
 #include "conf.h"
 #include "json.h"

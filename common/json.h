@@ -1,6 +1,7 @@
 /* json.h: strict parsing of untrusted JSON bodies and typed field getters (json-c).
  *
- * json-c alone accepts too much (see STACK-NOTES): this module caps the size, checks
+ * json-c 0.16 alone accepts too much (no size cap, NaN, single quotes, last-wins
+ * duplicate keys, success at an embedded NUL): this module caps the size, checks
  * UTF-8 itself (json-c's VALIDATE_UTF8 lets overlong forms through), parses with
  * STRICT | VALIDATE_UTF8 and a depth cap, requires the whole input to be consumed, and
  * also rejects single-quoted strings, NaN/Infinity, numbers that overflow, \u0000 in

@@ -1,6 +1,6 @@
-/* db_extra.h: data-access functions the daemon/CLI needed beyond db.h (written by the
- * "daemon" helper in a separate file so that db.c stays core's; fold into db.c later).
- * Same conventions as db.h. */
+/* db_extra.h: the database check only appforgectl runs (PRAGMA integrity_check), kept
+ * apart from db.h, which the daemon and the supervisor link too. Same conventions as
+ * db.h. */
 #ifndef AF_DB_EXTRA_H
 #define AF_DB_EXTRA_H
 

@@ -13,7 +13,7 @@
 
 enum route_auth { ROUTE_AUTH_NONE, ROUTE_AUTH_USER, ROUTE_AUTH_ADMIN };
 
-/* One handler per route; handlers.c maps each id to a function. */
+/* One handler per route; dispatch.c maps each id to a function. */
 enum route_handler {
 	H_HEALTH,
 	H_LOGIN,

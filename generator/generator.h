@@ -13,8 +13,9 @@
  * generator_generate() blocks (the openai provider up to openai_timeout_seconds plus
  * the wait for a free slot) and is safe to call from any process, concurrently. A
  * program using the openai provider calls curl_global_init() once at start. For
- * the asynchronous flow a daemon spawns `appforge-generate` (generator/main.c), which
- * calls it and prints the result as JSON; see that file for the protocol.
+ * the asynchronous flow appforged runs it in a detached process of its own
+ * (`appforged --generation-job`, fcgi/jobs.c). `appforge-generate` (generator/main.c)
+ * is the same call as a command-line tool, printing the result as JSON.
  *
  * Error convention: 0 on success, -1 with a message in err. Messages are safe to show
  * to the user who sent the prompt: they never contain the API key, a host path or the
