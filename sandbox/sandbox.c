@@ -306,7 +306,8 @@ static void mount_proc(struct child_ctx *c)
 		CHECK(write(fd, "2", 1) == 1, "vm.memfd_noexec");
 		close(fd);
 	} else {
-		CHECK(errno == ENOENT, "open vm.memfd_noexec");
+		int e = errno;          /* CHECK clears errno before it tests */
+		CHECK(e == ENOENT, "open vm.memfd_noexec: %s", strerror(e));
 	}
 	for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/proc/%s", ro[i]);
