@@ -7,6 +7,8 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { EventEmitter } = require('events');
+// Refuses cross-site writes (not JSON, or from another origin) with a JSON 403.
+require('./appforge_guard.js');
 
 // The app's description, filled in by the generator.
 const CONFIG = /*@CONFIG@*/;
@@ -87,29 +89,6 @@ function readJson(req) {
       resolve(v);
     });
   });
-}
-
-// Cross-site writes are refused. A state-changing request must say it is JSON (an HTML
-// form or a text/plain fetch from another site cannot, without a CORS preflight this
-// app never answers) and, when the browser says where it comes from (Origin,
-// Sec-Fetch-Site), come from this app's own origin: the scheme nginx reports and the
-// Host the browser sent.
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const forbidden = (message) => new HttpError(403, 'forbidden', message);
-function checkWrite(req) {
-  if (!WRITES.has(req.method)) return;
-  const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw forbidden('a write must be sent as application/json');
-  const origin = req.headers.origin;
-  if (origin !== undefined) {
-    const scheme = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-    const own = scheme + '://' + String(req.headers.host || '').toLowerCase();
-    if (origin !== own) throw forbidden('writes from another origin are refused');
-  }
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-    throw forbidden('writes from another site are refused');
-  }
 }
 
 // ---------------------------------------------------------------- storage
@@ -440,7 +419,6 @@ async function handle(req, res) {
     serveStatic(req, res, pathname);
     return;
   }
-  checkWrite(req);
   let pathMatched = false;
   for (const r of routes) {
     const m = r.pattern.exec(pathname);
