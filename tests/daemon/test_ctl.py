@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dharness  # noqa: E402
 from dharness import Daemon, Tap, app_files, sqlite_query  # noqa: E402
 
 
@@ -101,9 +102,9 @@ def run(t, d):
     p = d.ctl("doctor", check=False)
     lines = p.stdout.strip().splitlines()
     body = lines[:-1]
-    shape = all(line.startswith("ok ") or line.startswith("FAIL ") for line in body)
+    shape = all(line.startswith(("ok ", "FAIL ", "warn ")) for line in body)
     failed = any(line.startswith("FAIL") for line in body)
-    t.ok(shape and len(body) >= 10, "doctor prints ok/FAIL lines", p.stdout)
+    t.ok(shape and len(body) >= 10, "doctor prints ok/FAIL/warn lines", p.stdout)
     t.ok(p.returncode == (1 if failed else 0), "doctor's exit status matches its FAIL lines")
     t.ok(any("integrity_check ok" in line for line in body), "doctor checks the database integrity")
     for line in body:
@@ -114,6 +115,23 @@ def run(t, d):
     t.ok(p.returncode == 1 and any(line.startswith("FAIL") and "JWT secret" in line for line in p.stdout.splitlines()),
          "doctor flags a group/world-readable JWT secret")
     os.chmod(os.path.join(d.state, "jwt.secret"), 0o600)
+
+    # apps_domain must be a public suffix (libpsl), so that apps cannot share cookies.
+    for apps, public, want, what in (
+            ("localhost", "localhost", "ok   apps_domain localhost:", "the development default passes"),
+            ("github.io", "appforge.example.org", "ok   apps_domain github.io:", "a listed public suffix passes"),
+            ("apps.localhost", "localhost", "FAIL apps_domain apps.localhost:", "the old default fails"),
+            ("apps.example.com", "example.com", "FAIL apps_domain apps.example.com:",
+             "a plain subdomain fails"),
+            ("apps.example.com", "example.com", "warn apps_domain apps.example.com and public_host "
+             "example.com share the registrable domain example.com", "a shared registrable domain is warned")):
+        conf = os.path.join(d.dir, "psl.conf")
+        with open(conf, "w") as f:
+            f.write("state_dir = %s\napps_domain = %s\npublic_host = %s\n" % (d.state, apps, public))
+        p = subprocess.run([dharness.APPFORGECTL, "--config", conf, "doctor"], capture_output=True,
+                           text=True, timeout=120)
+        t.ok(any(line.startswith(want) for line in p.stdout.splitlines()),
+             "doctor, apps_domain %s: %s" % (apps, what), p.stdout)
 
 
 if __name__ == "__main__":
