@@ -217,7 +217,7 @@ def orders(t, ng):
     t.ok(r.status == 200 and "1251" not in (r.header("content-type") or ""),
          "X-Accel-Charset does not change the response's charset", repr(r.headers))
     accel = [("X-Accel-Buffering", "no"), ("X-Accel-Expires", "600"), ("X-Accel-Charset", "koi8-r"),
-             ("X-Accel-Limit-Rate", "1"), ("X-Accel-Redirect", "@af_app_unavailable")]
+             ("X-Accel-Limit-Rate", "1000000"), ("X-Accel-Redirect", "@af_app_unavailable")]
     r = respond(ng, RUNNING, accel)
     t.ok(r.status == 200 and not [k for k, v in r.headers if k.startswith("x-accel-")],
          "no X-Accel-* header reaches the client", repr(r.headers))
