@@ -67,6 +67,7 @@ static const struct ckey conf_table[] = {
 	{ "app_rate_per_sec", C_INT, O(app_rate_per_sec), 1, 1000000, "200", NULL },
 	{ "app_conns_ip", C_INT, O(app_conns_ip), 1, 1000000, "64", NULL },
 	{ "app_conns", C_INT, O(app_conns), 1, 1000000, "256", NULL },
+	{ "app_read_timeout_seconds", C_INT, O(app_read_timeout_seconds), 1, 3600, "60", NULL },
 	{ "jwt_alg", C_ENUM, O(jwt_alg), 0, 0, "HS256", "HS256|RS256|ES256" },
 	{ "jwt_secret_file", C_PATH, O(jwt_secret_file), 0, 4000, "", NULL },
 	{ "jwt_public_key_file", C_PATH, O(jwt_public_key_file), 0, 4000, "", NULL },

@@ -40,6 +40,7 @@ struct conf {
 	int app_rate_per_sec;     /* requests/s to one app origin, all clients */
 	int app_conns_ip;         /* open requests to app origins per client address */
 	int app_conns;            /* open requests to one app (bounds its upstream connections) */
+	int app_read_timeout_seconds; /* wait for an app's answer (WebSocket: 3600 s) */
 	/* auth */
 	char *jwt_alg;            /* HS256 | RS256 | ES256 */
 	char *jwt_secret_file;    /* HS256 secret; default <state_dir>/jwt.secret */

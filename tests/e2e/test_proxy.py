@@ -34,6 +34,7 @@ BANDWIDTH = 50000
 # App origins: requests/s per client address and per app (bursts twice that), open
 # requests per client address and per app.
 APP_RATE_IP, APP_RATE, APP_CONNS_IP, APP_CONNS = 20, 40, 4, 8
+READ_TIMEOUT = 4   # app_read_timeout_seconds: plain HTTP only
 RUNNING, STOPPED, EVIL, SMUGGLE, GONE = ("a" * 16, "b" * 16, "c" * 16, "d" * 16, "e" * 16)
 FLOODED, SHARED, HELD, HELD2 = ("f" * 16, "g" * 16, "h" * 16, "i" * 16)
 
@@ -74,7 +75,8 @@ class Nginx:
                 ("rate_ip_per_sec", 1000), ("rate_token_per_sec", 1000),
                 ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH),
                 ("app_rate_ip_per_sec", APP_RATE_IP), ("app_rate_per_sec", APP_RATE),
-                ("app_conns_ip", APP_CONNS_IP), ("app_conns", APP_CONNS))) + "\n")
+                ("app_conns_ip", APP_CONNS_IP), ("app_conns", APP_CONNS),
+                ("app_read_timeout_seconds", READ_TIMEOUT))) + "\n")
         self.prefix = os.path.join(self.dir, "nginx")
         subprocess.run([sys.executable, os.path.join(harness.SRCDIR, "nginx", "render"),
                         "--values", values, "--prefix", self.prefix, "--user", "root",
@@ -148,8 +150,9 @@ def app_get(ng, app, path="/", headers=None):
         c.close()
 
 
-def websocket(ng, app):
-    raw = socket.create_connection(("127.0.0.1", ng.https_port), 10)
+def websocket(ng, app, idle=0):
+    """An upgrade, then "ping" (after idle seconds of silence): (status line, answer, head)."""
+    raw = socket.create_connection(("127.0.0.1", ng.https_port), 10 + idle)
     s = ng.ssl_context("x." + DOMAIN).wrap_socket(raw, server_hostname="%s.%s" % (app, DOMAIN))
     try:
         s.sendall(("GET /ws?q=1 HTTP/1.1\r\nHost: %s.%s:%d\r\nUpgrade: websocket\r\n"
@@ -162,6 +165,7 @@ def websocket(ng, app):
                 break
             head += d
         status = head.split(b"\r\n", 1)[0]
+        time.sleep(idle)   # the silence is what is tested, not a wait for an event
         s.sendall(b"ping")
         data = s.recv(4096)
         return status, data, head
@@ -340,6 +344,20 @@ def limits(t, ng):
          repr([r for _, r in ths + more]))
 
 
+def timeouts(t, ng):
+    """Issue 10: proxy_read_timeout 3600s for every request let an app that never answers
+    hold nginx's connections. Plain HTTP now waits app_read_timeout_seconds; a WebSocket
+    may stay quiet longer."""
+    start = time.monotonic()
+    r = app_get(ng, RUNNING, "/hang")
+    took = time.monotonic() - start
+    t.ok(r.status == 503 and READ_TIMEOUT - 0.5 <= took < READ_TIMEOUT + 20,
+         "an app that never answers: 503 after app_read_timeout_seconds (%.1f s)" % took, repr(r))
+    status, data, _ = websocket(ng, RUNNING, idle=READ_TIMEOUT + 2)
+    t.ok(status.startswith(b"HTTP/1.1 101") and data == b"echo:ping",
+         "a WebSocket quiet for longer than app_read_timeout_seconds stays open", repr((status, data)))
+
+
 def wait_for(count, want, timeout=20):
     """Polls count() until it reaches want (or the timeout); its last value."""
     end = time.monotonic() + timeout
@@ -416,6 +434,7 @@ def main(t, ng):
     t.ok(SEEN and all(x.header("x-request-id") for x in SEEN),
          "every app-origin response carries X-Request-Id (%d)" % len(SEEN))
 
+    timeouts(t, ng)
     limits(t, ng)
 
     # With the backend gone, an app origin says the app is unavailable, not 500.
