@@ -191,11 +191,13 @@ def cookies(t, ng):
             ("Set-Cookie", "__secure-AF_x=evil; Secure"),
             ("Set-Cookie", "=nameless; Path=/"),
             ("Set-Cookie", "nameless2"),
-            ("Set-Cookie", "keep=5; Path=/; SameSite=Lax")]
+            ("Set-Cookie", "keep=5; Path=/; SameSite=Lax"),
+            ("set-cookie", "lower=6; domain=%s" % DOMAIN),
+            ("SET-COOKIE", "upper=7; DOMAIN=%s.%s" % (SMUGGLE, DOMAIN))]
     r = respond(ng, RUNNING, sent)
     got = [v for k, v in r.headers if k == "set-cookie"]
     t.eq(got, ["tabc=1; Path=/", "case=2; Secure", "quote=3; HttpOnly", "lead=4",
-               "keep=5; Path=/; SameSite=Lax"],
+               "keep=5; Path=/; SameSite=Lax", "lower=6", "upper=7"],
          "every Set-Cookie loses its Domain whatever the spelling; platform and nameless "
          "cookies are dropped")
     t.ok(not any("domain" in v.lower() for v in got), "no Domain attribute leaves an app", repr(got))
