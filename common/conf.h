@@ -29,7 +29,7 @@ struct conf {
 	char *log_level;          /* debug|info|warn|error */
 	/* public addresses */
 	char *public_host;        /* host name of the frontend, default localhost */
-	char *apps_domain;        /* apps served on <id>.<apps_domain>, default apps.localhost */
+	char *apps_domain;        /* apps served on <id>.<apps_domain>, default localhost */
 	char *listen_address;     /* nginx listen address, default 127.0.0.1 */
 	int https_port;           /* default 8443 */
 	int http_port;            /* default 8080 */
@@ -38,6 +38,11 @@ struct conf {
 	int rate_token_per_sec;   /* limit_req per Authorization header */
 	int rate_generate_per_min;/* stricter zone for POST /api/apps */
 	long app_bandwidth_bytes; /* per-connection response rate to apps (limit_rate) */
+	int app_rate_ip_per_sec;  /* requests/s to app origins per client address */
+	int app_rate_per_sec;     /* requests/s to one app origin, all clients */
+	int app_conns_ip;         /* open requests to app origins per client address */
+	int app_conns;            /* open requests to one app (bounds its upstream connections) */
+	int app_read_timeout_seconds; /* wait for an app's answer (WebSocket: 3600 s) */
 	/* auth */
 	char *jwt_alg;            /* HS256 | RS256 | ES256 */
 	char *jwt_secret_file;    /* HS256 secret; default <state_dir>/jwt.secret */

@@ -8,7 +8,9 @@
  *               timeouts, a response cap, strict validation of the output and a
  *               cross-process bound of conf->openai_concurrency calls at once
  *               (generator/openai.c).
- * Every provider's output passes appfiles_validate() before it is returned.
+ * Every provider's output passes appfiles_validate() before it is returned, and holds
+ * GENERATOR_GUARD_FILE (generator/templates/base/guard.js), loaded by server.js: it
+ * answers a JSON 403 to any write that is not JSON or comes from another origin.
  *
  * generator_generate() blocks (the openai provider up to openai_timeout_seconds plus
  * the wait for a free slot) and is safe to call from any process, concurrently. A
@@ -31,6 +33,7 @@ struct json_object;
 /* Bounds on the inputs, in bytes of UTF-8. */
 #define GENERATOR_PROMPT_MAX 16384
 #define GENERATOR_NAME_MAX 100      /* name_hint and the returned name, in characters */
+#define GENERATOR_GUARD_FILE "appforge_guard.js"
 
 /* Checks a prompt and an optional name hint without generating anything (so a request
  * handler can answer 400 before it starts an asynchronous generation): the prompt must

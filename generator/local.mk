@@ -4,6 +4,7 @@
 GEN_TEMPLATES = \
 	generator/templates/base/server.js generator/templates/base/base.js \
 	generator/templates/base/index.html generator/templates/base/style.css \
+	generator/templates/base/guard.js \
 	generator/templates/generic/app.js generator/templates/todo/app.js \
 	generator/templates/counter/app.js generator/templates/counter/routes.js \
 	generator/templates/poll/app.js generator/templates/poll/routes.js \

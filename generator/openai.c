@@ -2,6 +2,7 @@
  * chat-completions endpoint (see openai.h). */
 #include "generator/openai.h"
 #include "generator/generator.h"
+#include "generator/tmpl.h"
 #include "appfiles.h"
 #include "conf.h"
 #include "json.h"
@@ -31,6 +32,12 @@ static const char SYSTEM_PROMPT[] =
 	"- Keep data in files under process.env.DATA_DIR (create it if needed; write a "
 	"temporary file then rename it); load it at start. The app's own files are read-only.\n"
 	"- Limit request body sizes, validate input, answer errors as JSON.\n"
+	"- Refuse cross-site writes: answer a POST, PUT, PATCH or DELETE with a JSON 403 unless "
+	"its Content-Type is application/json and its Origin header, when present, equals the "
+	"app's own origin; the page's own scripts send every write as JSON. (appforge also adds "
+	"appforge_guard.js, which enforces this, and loads it at the end of server.js: do not "
+	"write a file of that name.)\n"
+	"- server.js is a CommonJS module (require, no \"type\": \"module\").\n"
 	"- Put JavaScript and CSS in separate files (no inline scripts or styles) and never "
 	"insert user data with innerHTML: use textContent.\n"
 	"- File paths: letters, digits, '.', '_', '-', '/' only; relative; at most 64 files, "
@@ -307,6 +314,56 @@ static char *clean_name(const char *s, size_t maxchars)
 	return out;
 }
 
+/* An ES module entry (package.json "type" other than "commonjs") cannot load the guard. */
+static int is_commonjs(struct json_object *files, char *err, size_t errlen)
+{
+	struct json_object *pkg = NULL, *type = NULL;
+	if (!json_object_object_get_ex(files, "package.json", &pkg))
+		return 1;
+	char perr[128];
+	const char *s = json_object_get_string(pkg);
+	struct json_object *p = json_parse_object(s, strlen(s), APPFILES_MAX_FILE, 16, perr, sizeof perr);
+	if (!p) {
+		snprintf(err, errlen, "package.json is not a JSON object");
+		return 0;
+	}
+	int cjs = !json_object_object_get_ex(p, "type", &type) ||
+		  (json_object_is_type(type, json_type_string) &&
+		   !strcmp(json_object_get_string(type), "commonjs"));
+	json_object_put(p);
+	if (!cjs)
+		snprintf(err, errlen, "server.js must be a CommonJS module (package.json \"type\")");
+	return cjs;
+}
+
+/* Puts the cross-site write guard (generator.h) into a validated file map: the file
+ * itself, and a require at the end of server.js (it runs before any request arrives).
+ * 0, or -1 with err. */
+static int add_guard(struct json_object *files, char *err, size_t errlen)
+{
+	static const char tail[] = "\n;require('./" GENERATOR_GUARD_FILE "');\n";
+	struct json_object *srv = NULL;
+	const struct tmpl_file *g = tmpl_file_get("base/guard.js");
+	if (!g || !json_object_object_get_ex(files, APPFILES_ENTRY, &srv)) {
+		snprintf(err, errlen, "no %s", g ? APPFILES_ENTRY : "guard template");
+		return -1;
+	}
+	if (!is_commonjs(files, err, errlen))
+		return -1;
+	size_t len = (size_t)json_object_get_string_len(srv);
+	char *s = malloc(len + sizeof tail);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(s, json_object_get_string(srv), len);
+	memcpy(s + len, tail, sizeof tail);
+	json_object_object_add(files, APPFILES_ENTRY, json_object_new_string_len(s, (int)(len + sizeof tail - 1)));
+	free(s);
+	json_object_object_add(files, GENERATOR_GUARD_FILE, json_object_new_string_len(g->data, (int)g->len));
+	return 0;
+}
+
 int openai_parse_answer(const char *content, size_t len, struct json_object **files_out,
 			char **name_out, char **assumption_out, char *err, size_t errlen)
 {
@@ -344,7 +401,8 @@ int openai_parse_answer(const char *content, size_t len, struct json_object **fi
 	if (json_get_string(o, "assumption", JSON_NULLABLE, 0, &assumption, NULL, perr, sizeof perr) < 0)
 		assumption = NULL;
 	char verr[256];
-	if (appfiles_validate(files, verr, sizeof verr) < 0) {
+	if (appfiles_validate(files, verr, sizeof verr) < 0 || add_guard(files, verr, sizeof verr) < 0 ||
+	    appfiles_validate(files, verr, sizeof verr) < 0) {
 		snprintf(err, errlen, "model output rejected: %s", verr);
 		json_object_put(o);
 		return -1;

@@ -1468,6 +1468,7 @@ static struct json_object *render_files(struct ctx *c)
 
 	rc |= render(&b, "base/style.css", NULL, 0) || add_file(files, "public/style.css", &b);
 	rc |= render(&b, "base/base.js", NULL, 0) || add_file(files, "public/base.js", &b);
+	rc |= render(&b, "base/guard.js", NULL, 0) || add_file(files, GENERATOR_GUARD_FILE, &b);
 	char ui_path[64];
 	snprintf(ui_path, sizeof ui_path, "%s/app.js", k->ui);
 	rc |= render(&b, ui_path, NULL, 0) || add_file(files, "public/app.js", &b);

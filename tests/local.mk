@@ -8,6 +8,11 @@ TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
 	tests/summary tests/tap.h
 
+# Cookie isolation between apps in a real browser (starts sandboxes and Chromium).
+WEB_EDGE_TESTS = tests/web/test_cookies.py
+TESTS += $(WEB_EDGE_TESTS)
+EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
+
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke \
 	bench/api bench/login docs/API.md

@@ -103,7 +103,9 @@ static int run_quiet(char *const argv[])
 }
 
 /* A self-signed certificate for localhost, the public host and *.apps_domain, for
- * development only (a deployment brings its own). */
+ * development only (a deployment brings its own). With the default apps_domain
+ * `localhost`, OpenSSL and Chromium refuse to match `*.localhost` (a wildcard over a
+ * single label), so a browser is told to accept the certificate of each app host. */
 static int make_dev_cert(void)
 {
 	char dir[4096], crt[4200], key[4200], subj[600], san[1200], tmpkey[4300];
@@ -120,8 +122,13 @@ static int make_dev_cert(void)
 	}
 	snprintf(tmpkey, sizeof(tmpkey), "%s.tmp", key);
 	snprintf(subj, sizeof(subj), "/CN=%s", cf.public_host);
-	snprintf(san, sizeof(san), "subjectAltName=DNS:localhost,DNS:%s,DNS:%s,DNS:*.%s,IP:127.0.0.1",
-		 cf.public_host, cf.apps_domain, cf.apps_domain);
+	/* Each name once: public_host and apps_domain are often both localhost. */
+	int n = snprintf(san, sizeof(san), "subjectAltName=DNS:localhost");
+	if (strcmp(cf.public_host, "localhost") != 0)
+		n += snprintf(san + n, sizeof(san) - n, ",DNS:%s", cf.public_host);
+	if (strcmp(cf.apps_domain, "localhost") != 0 && strcmp(cf.apps_domain, cf.public_host) != 0)
+		n += snprintf(san + n, sizeof(san) - n, ",DNS:%s", cf.apps_domain);
+	snprintf(san + n, sizeof(san) - n, ",DNS:*.%s,IP:127.0.0.1", cf.apps_domain);
 	char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
 			 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "825", "-subj", subj,
 			 "-addext", san, "-keyout", tmpkey, "-out", crt, NULL };

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libpsl.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -38,6 +39,47 @@ static void report(int good, const char *fmt, ...)
 	putchar('\n');
 	if (!good)
 		failures++;
+}
+
+/* What works but is weak: a "warn" line, not a failure. */
+__attribute__((format(printf, 1, 2)))
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+	printf("warn ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Each app must be a site of its own for cookies, so apps_domain must be a public
+ * suffix: `localhost` in development (browsers treat it as one: an app on <id>.localhost
+ * cannot set a cookie for localhost or a sibling), otherwise a suffix on the Public
+ * Suffix List itself (not only by the implicit "*" rule). Checked with libpsl and the
+ * newest list on this host (Debian's publicsuffix package, or libpsl's built-in one). */
+static void check_apps_domain(const struct conf *c)
+{
+	psl_ctx_t *own = psl_latest(NULL);
+	const psl_ctx_t *psl = own ? own : psl_builtin();
+	if (!psl) {
+		report(0, "apps_domain %s: no Public Suffix List to check it against", c->apps_domain);
+		return;
+	}
+	if (strcmp(c->apps_domain, "localhost") == 0)
+		report(1, "apps_domain localhost: each app is a site of its own (development)");
+	else if (psl_is_public_suffix2(psl, c->apps_domain, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+		report(1, "apps_domain %s: on the Public Suffix List, each app is a site of its own",
+		       c->apps_domain);
+	else
+		report(0, "apps_domain %s: not on the Public Suffix List, so apps can set cookies for "
+		       "each other (have it added, as hosting sites do for user content)", c->apps_domain);
+	const char *pub = psl_registrable_domain(psl, c->public_host);
+	const char *apps = psl_registrable_domain(psl, c->apps_domain);
+	if (pub && apps && strcmp(pub, apps) == 0)
+		warn("apps_domain %s and public_host %s share the registrable domain %s: apps are "
+		     "same-site with the frontend", c->apps_domain, c->public_host, pub);
+	psl_free(own);
 }
 
 /* Can a child create a user, pid, net and mount namespace? */
@@ -157,18 +199,6 @@ static void check_nginx(void)
 	report(strstr(out, "--with-http_auth_request_module") != NULL, "nginx: auth_request module");
 	report(strstr(out, "--with-http_v2_module") != NULL, "nginx: http_v2 module");
 	report(strstr(out, "--with-http_ssl_module") != NULL, "nginx: ssl module");
-}
-
-/* Not a failure: it works, but it is weaker than it should be. */
-__attribute__((format(printf, 1, 2)))
-static void warn(const char *fmt, ...)
-{
-	va_list ap;
-	printf("warn ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
 }
 
 /* The owner the state should have: run_as_user when it exists and we are root (init
@@ -379,6 +409,7 @@ int doctor_run(const struct conf *c, const char *nginx_pidfile)
 	check_node(c);
 	check_nginx();
 	check_privsep(c);
+	check_apps_domain(c);
 	check_mode("state dir", c->state_dir, 1, owner, 007);
 	check_db(c);
 	if (strcmp(c->jwt_alg, "HS256") == 0)

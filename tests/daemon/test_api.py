@@ -161,7 +161,7 @@ def run(t, d):
     app = r.json()
     t.ok(r.status == 201 and re.match(r"^[a-z][a-z0-9]{15}$", app["id"]) and app["name"] == "Todo list"
          and app["status"] == "ready" and app["owner"] == alice_id, "POST /api/apps with files: 201")
-    t.ok(app["url"] == "https://%s.apps.localhost:8443/" % app["id"], "app url on its own origin")
+    t.ok(app["url"] == "https://%s.localhost:8443/" % app["id"], "app url on its own origin")
     t.ok(app["scan"] == {"verdict": "pass", "findings": []}, "scan object present")
     t.ok(app["run"]["state"] == "stopped" and app["run"]["port"] is None, "run state stopped")
     t.ok(RFC3339.match(app["created_at"]) and RFC3339.match(app["updated_at"]), "timestamps RFC 3339")

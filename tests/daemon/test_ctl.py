@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dharness  # noqa: E402
 from dharness import APPFORGECTL, Daemon, Tap, app_files, sqlite_query  # noqa: E402
 
 
@@ -121,7 +122,8 @@ def run(t, d):
     crt = os.path.join(d.state, "tls", "cert.pem")
     t.ok(os.path.exists(crt) and mode(key) == 0o600, "dev certificate and key (0600)")
     x = subprocess.run(["openssl", "x509", "-in", crt, "-noout", "-text"], capture_output=True, text=True)
-    t.ok("DNS:localhost" in x.stdout and "DNS:*.apps.localhost" in x.stdout, "certificate names localhost and *.apps.localhost")
+    t.ok("DNS:localhost" in x.stdout and "DNS:*.localhost" in x.stdout
+         and x.stdout.count("DNS:localhost") == 1, "certificate names localhost and *.localhost, once each")
     secret_before = open(os.path.join(d.state, "jwt.secret")).read()
     crt_before = open(crt).read()
     p = d.ctl("init", check=False)
@@ -218,6 +220,23 @@ def run(t, d):
     t.ok(p.returncode == 1 and any(line.startswith("FAIL") and "JWT secret" in line for line in p.stdout.splitlines()),
          "doctor flags a group/world-readable JWT secret")
     os.chmod(os.path.join(d.state, "jwt.secret"), 0o600)
+
+    # apps_domain must be a public suffix (libpsl), so that apps cannot share cookies.
+    for apps, public, want, what in (
+            ("localhost", "localhost", "ok   apps_domain localhost:", "the development default passes"),
+            ("github.io", "appforge.example.org", "ok   apps_domain github.io:", "a listed public suffix passes"),
+            ("apps.localhost", "localhost", "FAIL apps_domain apps.localhost:", "the old default fails"),
+            ("apps.example.com", "example.com", "FAIL apps_domain apps.example.com:",
+             "a plain subdomain fails"),
+            ("apps.example.com", "example.com", "warn apps_domain apps.example.com and public_host "
+             "example.com share the registrable domain example.com", "a shared registrable domain is warned")):
+        conf = os.path.join(d.dir, "psl.conf")
+        with open(conf, "w") as f:
+            f.write("state_dir = %s\napps_domain = %s\npublic_host = %s\n" % (d.state, apps, public))
+        p = subprocess.run([dharness.APPFORGECTL, "--config", conf, "doctor"], capture_output=True,
+                           text=True, timeout=120)
+        t.ok(any(line.startswith(want) for line in p.stdout.splitlines()),
+             "doctor, apps_domain %s: %s" % (apps, what), p.stdout)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,15 @@
   parameters nginx sent. It exists so that nginx's own behaviour on the apps origin
   (what reaches an app, what does not) can be checked without a sandbox.
 - EchoApp: an HTTP server playing a running app: it answers with the request it got
-  (as JSON), sets a cookie for the whole apps domain, serves a large body on /big, and
-  on a WebSocket upgrade switches protocols and echoes bytes.
+  (as JSON), sets a cookie for the whole apps domain, serves a large body on /big,
+  answers /respond?h=[[name, value], ...]&n=BYTES with exactly those response headers
+  (a hostile app giving nginx orders) and a body of n bytes, and on a WebSocket upgrade
+  switches protocols and echoes bytes.
 Python standard library only.
 """
 import json
 import os
+import urllib.parse
 import socket
 import socketserver
 import struct
@@ -129,14 +132,29 @@ class _EchoHandler(socketserver.StreamRequestHandler):
         lower = {k.lower(): v for k, v in headers}
         if lower.get("upgrade", "").lower() == "websocket":
             self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             b"Connection: Upgrade\r\n\r\n")
+                             b"Connection: Upgrade\r\nX-Request-Line: " + line.encode("latin-1")
+                             + b"\r\n\r\n")
             self.wfile.flush()
             while True:
                 d = self.request.recv(4096)
                 if not d:
                     return
                 self.request.sendall(b"echo:" + d)
-        if line.split(" ")[1:2] == ["/big"]:
+        target = (line.split(" ")[1:2] or [""])[0]
+        if target.startswith("/respond?"):
+            q = urllib.parse.parse_qs(target.split("?", 1)[1])
+            extra = "".join("%s: %s\r\n" % (k, v) for k, v in json.loads(q["h"][0]))
+            body = b"y" * int(q.get("n", ["2"])[0])
+            self.wfile.write(("HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n"
+                              % (extra, len(body))).encode("latin-1") + body)
+            return
+        if target == "/hang":
+            # Holds the request (and nginx's connection to the app) until told to stop.
+            self.server.release.wait(30)
+            body = b"late"
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\n" + body)
+            return
+        if target == "/big":
             body = b"x" * self.server.big
         else:
             body = json.dumps({"request": line, "headers": headers}).encode()
@@ -154,4 +172,5 @@ class EchoApp(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", port), _EchoHandler)
         self.domain = domain
         self.big = big
+        self.release = threading.Event()   # ends every /hang
         threading.Thread(target=self.serve_forever, daemon=True).start()

@@ -164,7 +164,7 @@ class Client:
             reused = self.conn is not None
             if self.conn is None:
                 self.conn = _Conn(self.inst.listen_address, self.host, self.inst.https_port,
-                                  self.inst.ssl_context(), self.timeout, self.source)
+                                  self.inst.ssl_context(self.host), self.timeout, self.source)
             try:
                 self.conn.request(method, path, body=data, headers=hdrs)
                 r = self.conn.getresponse()
@@ -272,7 +272,7 @@ class Instance:
         self.name = name
         self.listen_address = "127.0.0.1"
         self.public_host = "localhost"
-        self.apps_domain = "apps.localhost"
+        self.apps_domain = "localhost"
         self.procs = {}
         self.logs = {}
         self.passwords = {}
@@ -460,12 +460,21 @@ class Instance:
         """The development certificate `appforgectl init` made (nginx serves it)."""
         return os.path.join(self.state_dir, "tls", "cert.pem")
 
-    def ssl_context(self):
-        """Verifies nginx's certificate against the development certificate itself."""
+    def ssl_context(self, host=None):
+        """Verifies nginx's certificate against the development certificate itself. An
+        app host <id>.localhost cannot match the certificate's *.localhost (OpenSSL, like
+        browsers, refuses a wildcard over a single label): for a host of the apps domain
+        the chain is still verified, the name is not."""
         if self._ctx is None:
             ctx = ssl.create_default_context(cafile=self.cert_path())
             ctx.minimum_version = ssl.TLSVersion.TLSv1_2
             self._ctx = ctx
+            app = ssl.create_default_context(cafile=self.cert_path())
+            app.minimum_version = ssl.TLSVersion.TLSv1_2
+            app.check_hostname = False
+            self._ctx_app = app
+        if host and host.endswith("." + self.apps_domain) and host != self.public_host:
+            return self._ctx_app
         return self._ctx
 
     def client(self, token=None, host=None, source=None):

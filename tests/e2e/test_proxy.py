@@ -5,8 +5,12 @@ Renders nginx.conf with nginx/render from a values file, runs nginx, and plays t
 backend's GET /internal/resolve and a running app with test doubles (fakeresolve.py),
 to check what nginx lets through to an app and what it answers itself: the upstream
 from the resolve answer (validated), no Authorization and no API cookie towards the
-app, cookies bound to the app's own host, WebSocket upgrades, the bandwidth limit, the
-404 and 503 pages. The real daemon's side is covered by the other e2e tests."""
+app, cookies bound to the app's own host (any spelling of Domain), no platform cookie
+set by an app, no X-Accel-* order obeyed, WebSocket upgrades, the bandwidth limit, the
+404 and 503 pages, request and connection limits per client address and per app (also
+for apps that do not exist), and the plain-HTTP redirect to configured host names
+only. The real daemon's side is covered by the other e2e tests."""
+import http.client
 import json
 import grp
 import os
@@ -16,7 +20,9 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,9 +30,14 @@ import harness  # noqa: E402
 from fakeresolve import EchoApp, Resolver  # noqa: E402
 
 BASE = 18600
-DOMAIN = "apps.localhost"
+DOMAIN = "localhost"
 BANDWIDTH = 50000
+# App origins: requests/s per client address and per app (bursts twice that), open
+# requests per client address and per app.
+APP_RATE_IP, APP_RATE, APP_CONNS_IP, APP_CONNS = 20, 40, 4, 8
+READ_TIMEOUT = 4   # app_read_timeout_seconds: plain HTTP only
 RUNNING, STOPPED, EVIL, SMUGGLE, GONE = ("a" * 16, "b" * 16, "c" * 16, "d" * 16, "e" * 16)
+FLOODED, SHARED, HELD, HELD2 = ("f" * 16, "g" * 16, "h" * 16, "i" * 16)
 
 
 class Nginx:
@@ -64,7 +75,10 @@ class Nginx:
                 ("listen_address", "127.0.0.1"), ("https_port", self.https_port), ("http_port", self.http_port),
                 ("max_body_bytes", 1048576), ("cors_origins", ""),
                 ("rate_ip_per_sec", 1000), ("rate_token_per_sec", 1000),
-                ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH))) + "\n")
+                ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH),
+                ("app_rate_ip_per_sec", APP_RATE_IP), ("app_rate_per_sec", APP_RATE),
+                ("app_conns_ip", APP_CONNS_IP), ("app_conns", APP_CONNS),
+                ("app_read_timeout_seconds", READ_TIMEOUT))) + "\n")
         self.prefix = os.path.join(self.dir, "nginx")
         web = harness.served_web_root(self.dir)
         user = harness.NGINX_USER
@@ -83,6 +97,10 @@ class Nginx:
                                       "-g", "daemon off;"], stdout=self.log, stderr=self.log,
                                      start_new_session=True)
         self._ctx = ssl.create_default_context(cafile=self.cert)
+        # <id>.localhost cannot match *.localhost (no wildcard over one label, in OpenSSL
+        # as in browsers): the chain is verified, the name is not.
+        self._ctx_app = ssl.create_default_context(cafile=self.cert)
+        self._ctx_app.check_hostname = False
         end = time.monotonic() + 60   # a loaded machine may start nginx slowly
         while time.monotonic() < end:
             try:
@@ -94,7 +112,9 @@ class Nginx:
                 time.sleep(0.1)
         raise RuntimeError("nginx did not start: %s" % self.log_tail())
 
-    def ssl_context(self):
+    def ssl_context(self, host=None):
+        if host and host.endswith("." + DOMAIN):
+            return self._ctx_app
         return self._ctx
 
     def log_tail(self):
@@ -113,6 +133,7 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         if self.app:
+            self.app.release.set()
             self.app.shutdown()
             self.app.server_close()
         if self.resolver:
@@ -136,11 +157,12 @@ def app_get(ng, app, path="/", headers=None):
         c.close()
 
 
-def websocket(ng, app):
-    raw = socket.create_connection(("127.0.0.1", ng.https_port), 10)
-    s = ng.ssl_context().wrap_socket(raw, server_hostname="%s.%s" % (app, DOMAIN))
+def websocket(ng, app, idle=0):
+    """An upgrade, then "ping" (after idle seconds of silence): (status line, answer, head)."""
+    raw = socket.create_connection(("127.0.0.1", ng.https_port), 10 + idle)
+    s = ng.ssl_context("x." + DOMAIN).wrap_socket(raw, server_hostname="%s.%s" % (app, DOMAIN))
     try:
-        s.sendall(("GET /ws HTTP/1.1\r\nHost: %s.%s:%d\r\nUpgrade: websocket\r\n"
+        s.sendall(("GET /ws?q=1 HTTP/1.1\r\nHost: %s.%s:%d\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n" % (app, DOMAIN, ng.https_port)).encode())
         head = b""
@@ -150,11 +172,209 @@ def websocket(ng, app):
                 break
             head += d
         status = head.split(b"\r\n", 1)[0]
+        time.sleep(idle)   # the silence is what is tested, not a wait for an event
         s.sendall(b"ping")
         data = s.recv(4096)
-        return status, data
+        return status, data, head
     finally:
         s.close()
+
+
+def respond(ng, app, headers, n=2):
+    """The app answers with exactly these headers (EchoApp's /respond)."""
+    q = urllib.parse.urlencode({"h": json.dumps(headers), "n": n})
+    return app_get(ng, app, "/respond?" + q)
+
+
+def cookies(t, ng):
+    """Issue 10: `Domain\t=apps.localhost` slipped past proxy_cookie_domain."""
+    sent = [("Set-Cookie", "tabc=1; Domain\t=%s; Path=/" % DOMAIN),
+            ("Set-Cookie", "case=2;  dOmAiN = .%s ;Secure" % DOMAIN),
+            ("Set-Cookie", 'quote=3; Domain="%s"; HttpOnly' % DOMAIN),
+            ("Set-Cookie", "lead=4; \tDomain=.%s.%s" % (RUNNING, DOMAIN)),
+            ("Set-Cookie", "af_session=evil; Path=/"),
+            ("Set-Cookie", "__Host-af_refresh=evil; Path=/; Secure"),
+            ("Set-Cookie", " AF_Token=evil"),
+            ("Set-Cookie", "__secure-AF_x=evil; Secure"),
+            ("Set-Cookie", "=nameless; Path=/"),
+            ("Set-Cookie", "nameless2"),
+            ("Set-Cookie", "keep=5; Path=/; SameSite=Lax"),
+            ("set-cookie", "lower=6; domain=%s" % DOMAIN),
+            ("SET-COOKIE", "upper=7; DOMAIN=%s.%s" % (SMUGGLE, DOMAIN))]
+    r = respond(ng, RUNNING, sent)
+    got = [v for k, v in r.headers if k == "set-cookie"]
+    t.eq(got, ["tabc=1; Path=/", "case=2; Secure", "quote=3; HttpOnly", "lead=4",
+               "keep=5; Path=/; SameSite=Lax", "lower=6", "upper=7"],
+         "every Set-Cookie loses its Domain whatever the spelling; platform and nameless "
+         "cookies are dropped")
+    t.ok(not any("domain" in v.lower() for v in got), "no Domain attribute leaves an app", repr(got))
+
+
+def orders(t, ng):
+    """Issue 10: `X-Accel-Limit-Rate: 0` lifted the bandwidth limit and
+    `X-Accel-Redirect: /__appforge/resolve` showed the upstream to the client."""
+    before = len(ng.resolver.seen)
+    r = respond(ng, RUNNING, [("X-Accel-Redirect", "/__appforge/resolve"),
+                              ("Content-Type", "text/plain")])
+    t.ok(r.status == 200 and r.body == b"yy" and len(ng.resolver.seen) == before + 1 and
+         "x-app-upstream" not in dict(r.headers) and "x-accel-redirect" not in dict(r.headers),
+         "X-Accel-Redirect is neither followed nor shown", repr((r, len(ng.resolver.seen) - before)))
+    r = respond(ng, RUNNING, [("X-Accel-Redirect", "/big")])
+    t.ok(r.status == 200 and r.body == b"yy", "X-Accel-Redirect to an app path is not followed", repr(r))
+    start = time.monotonic()
+    r = respond(ng, RUNNING, [("X-Accel-Limit-Rate", "0")], n=100000)
+    took = time.monotonic() - start
+    t.ok(r.status == 200 and len(r.body) == 100000 and took >= 100000 / BANDWIDTH / 2,
+         "X-Accel-Limit-Rate: 0 does not lift the bandwidth limit (%.2f s for 100 kB)" % took)
+    r = respond(ng, RUNNING, [("Content-Type", "text/plain"), ("X-Accel-Charset", "windows-1251")])
+    t.ok(r.status == 200 and "1251" not in (r.header("content-type") or ""),
+         "X-Accel-Charset does not change the response's charset", repr(r.headers))
+    accel = [("X-Accel-Buffering", "no"), ("X-Accel-Expires", "600"), ("X-Accel-Charset", "koi8-r"),
+             ("X-Accel-Limit-Rate", "1000000"), ("X-Accel-Redirect", "@af_app_unavailable")]
+    r = respond(ng, RUNNING, accel)
+    t.ok(r.status == 200 and not [k for k, v in r.headers if k.startswith("x-accel-")],
+         "no X-Accel-* header reaches the client", repr(r.headers))
+    # Headers nginx would only act on for a cache reach the browser unchanged; nginx
+    # keeps its own Server and Date; Location and Refresh are not rewritten.
+    own = [("Cache-Control", "max-age=60, private"), ("Expires", "Thu, 01 Jan 2037 00:00:00 GMT"),
+           ("Vary", "Accept-Language"), ("Server", "evil/1.0"),
+           ("Location", "http://127.0.0.1:%d/x" % ng.app_port),
+           ("Refresh", "5; url=http://127.0.0.1:%d/y" % ng.app_port),
+           ("Link", "</style.css>; rel=preload; as=style")]
+    r = respond(ng, RUNNING, own)
+    h = dict(r.headers)
+    t.ok(all(h.get(k.lower()) == v for k, v in own if k != "Server") and h.get("server") == "nginx",
+         "Cache-Control, Expires, Vary, Location, Refresh, Link pass as the app sent them; "
+         "Server is nginx's", repr(r.headers))
+
+
+def redirects(t, ng):
+    """Issue 10: the redirect on the HTTP port built Location from the client's Host."""
+    cases = (("evil.example", "https://localhost:%d/p?q=1" % ng.https_port),
+             ("evil.example:%d" % ng.http_port, "https://localhost:%d/p?q=1" % ng.https_port),
+             ("localhost", "https://localhost:%d/p?q=1" % ng.https_port),
+             ("%s.%s:%d" % (RUNNING, DOMAIN, ng.http_port),
+              "https://%s.%s:%d/p?q=1" % (RUNNING, DOMAIN, ng.https_port)),
+             ("%s.%s.evil.example" % (RUNNING, DOMAIN), "https://localhost:%d/p?q=1" % ng.https_port))
+    for host, want in cases:
+        h = http.client.HTTPConnection("127.0.0.1", ng.http_port, timeout=10)
+        try:
+            h.request("GET", "/p?q=1", headers={"Host": host})
+            r = h.getresponse()
+            r.read()
+            t.ok(r.status == 301 and r.getheader("Location") == want,
+                 "HTTP with Host %s redirects to %s" % (host, want), "%s %s" % (r.status, r.getheader("Location")))
+        finally:
+            h.close()
+
+
+def flood(ng, app, n, source):
+    """n requests, one after the other on one keep-alive connection from the address
+    source; the list of statuses, the last 429 response, the seconds it took."""
+    h = http.client.HTTPSConnection("127.0.0.1", ng.https_port, timeout=30,
+                                    source_address=(source, 0), context=ng.ssl_context("x." + DOMAIN))
+    statuses, limited = [], None
+    start = time.monotonic()
+    try:
+        for _ in range(n):
+            h.request("GET", "/", headers={"Host": "%s.%s:%d" % (app, DOMAIN, ng.https_port)})
+            r = h.getresponse()
+            body = r.read()
+            statuses.append(r.status)
+            if r.status == 429:
+                limited = (r.getheader("Retry-After"), r.getheader("Content-Type"), body)
+            if r.will_close:
+                h.close()
+    finally:
+        h.close()
+    return statuses, limited, time.monotonic() - start
+
+
+def hold(ng, app, source):
+    """Starts a request to the app's /hang from source; the thread and a result dict."""
+    res = {}
+
+    def run():
+        try:
+            h = http.client.HTTPSConnection("127.0.0.1", ng.https_port, timeout=40,
+                                            source_address=(source, 0), context=ng.ssl_context("x." + DOMAIN))
+            h.request("GET", "/hang", headers={"Host": "%s.%s:%d" % (app, DOMAIN, ng.https_port)})
+            r = h.getresponse()
+            r.read()
+            res["status"] = r.status
+            h.close()
+        except OSError as e:
+            res["error"] = str(e)
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th, res
+
+
+def limits(t, ng):
+    """Issue 10: 640 quick requests to one app, or 300 to an app that does not exist,
+    were never limited, and each one cost a resolve."""
+    up = (200, "127.0.0.1:%d" % ng.app_port)
+    ng.resolver.answers.update({FLOODED: up, SHARED: up, HELD: up, HELD2: up})
+    for app, src, what in ((FLOODED, "127.0.0.2", "a running app"), (GONE, "127.0.0.3", "an app that does not exist")):
+        before = len(ng.resolver.seen)
+        st, limited, took = flood(ng, app, 300, src)
+        resolves = len(ng.resolver.seen) - before
+        passed = len([s for s in st if s != 429])
+        # The burst (+1: the first request), and the rate for as long as the flood took (+1).
+        allowed = 2 * APP_RATE_IP + APP_RATE_IP * took + 2
+        t.ok(passed <= allowed and limited and limited[0] == "1" and
+             (limited[1] or "").startswith("text/html") and b"Too many" in limited[2],
+             "300 quick requests to %s from one address: 429 page with Retry-After "
+             "(%d passed in %.1f s, %d allowed)" % (what, passed, took, allowed), repr((st[:5], limited)))
+        t.ok(resolves == passed, "a limited request costs no resolve (%d resolves, %d passed)"
+             % (resolves, passed))
+    # Per app: a few requests from each of many addresses, each under its own limit.
+    st, start = [], time.monotonic()
+    for i in range(8):
+        st += flood(ng, SHARED, 2 * APP_RATE_IP - 5, "127.0.1.%d" % (i + 1))[0]
+    took = time.monotonic() - start
+    passed = len([s for s in st if s != 429])
+    allowed = 2 * APP_RATE + APP_RATE * took + 2
+    t.ok(st.count(429) > 0 and passed <= allowed, "one app flooded from 8 addresses, each under "
+         "its own limit: 429 (%d passed in %.1f s, %d allowed)" % (passed, took, allowed))
+
+    # Open requests: per client address, then per app from several addresses.
+    ths = [hold(ng, HELD, "127.0.2.1") for _ in range(APP_CONNS_IP + 2)]
+    over = wait_for(lambda: sum(1 for _, r in ths if r.get("status") == 429), 2)
+    t.eq(over, 2, "more than %d open requests from one address: 429" % APP_CONNS_IP)
+    more = [hold(ng, HELD2, "127.0.3.%d" % (i + 1)) for i in range(3) for _ in range(3)]
+    over2 = wait_for(lambda: sum(1 for _, r in more if r.get("status") == 429), 9 - APP_CONNS)
+    t.eq(over2, 9 - APP_CONNS, "more than %d open requests to one app: 429" % APP_CONNS)
+    ng.app.release.set()
+    for th, _ in ths + more:
+        th.join(40)
+    t.ok(all(r.get("status") in (200, 429) for _, r in ths + more),
+         "the held requests end normally once the app answers",
+         repr([r for _, r in ths + more]))
+
+
+def timeouts(t, ng):
+    """Issue 10: proxy_read_timeout 3600s for every request let an app that never answers
+    hold nginx's connections. Plain HTTP now waits app_read_timeout_seconds; a WebSocket
+    may stay quiet longer."""
+    start = time.monotonic()
+    r = app_get(ng, RUNNING, "/hang")
+    took = time.monotonic() - start
+    t.ok(r.status == 503 and READ_TIMEOUT - 0.5 <= took < READ_TIMEOUT + 20,
+         "an app that never answers: 503 after app_read_timeout_seconds (%.1f s)" % took, repr(r))
+    status, data, _ = websocket(ng, RUNNING, idle=READ_TIMEOUT + 2)
+    t.ok(status.startswith(b"HTTP/1.1 101") and data == b"echo:ping",
+         "a WebSocket quiet for longer than app_read_timeout_seconds stays open", repr((status, data)))
+
+
+def wait_for(count, want, timeout=20):
+    """Polls count() until it reaches want (or the timeout); its last value."""
+    end = time.monotonic() + timeout
+    n = count()
+    while n < want and time.monotonic() < end:
+        time.sleep(0.05)
+        n = count()
+    return n
 
 
 def main(t, ng):
@@ -176,17 +396,25 @@ def main(t, ng):
     t.eq(sent.get("host"), "%s.%s:%d" % (RUNNING, DOMAIN, ng.https_port), "the app sees its own Host")
     t.ok(sent.get("x-request-id") and sent.get("x-request-id") == r.header("x-request-id"),
          "the app gets the request id that the client sees", repr((sent, r.headers)))
-    t.eq(r.header("set-cookie"), "shared=1; Domain=%s.%s; Path=/" % (RUNNING, DOMAIN),
-         "a cookie for the whole apps domain is bound to the app's own host")
+    t.eq(r.header("set-cookie"), "shared=1; Path=/",
+         "a cookie for the whole apps domain loses its Domain: bound to the app's own host")
     p = ng.resolver.seen[-1] if ng.resolver.seen else {}
     t.ok(p.get("APP_ID") == RUNNING and p.get("DOCUMENT_URI") == "/internal/resolve" and
          p.get("REQUEST_METHOD") == "GET", "nginx asks the backend to resolve the app id", repr(p))
     t.ok(not any(k.startswith("HTTP_") for k in p), "the resolve request carries none of the "
          "client's headers", repr(sorted(p)))
 
-    status, data = websocket(ng, RUNNING)
+    status, data, head = websocket(ng, RUNNING)
     t.ok(status.startswith(b"HTTP/1.1 101") and data == b"echo:ping",
          "WebSocket upgrades pass through", repr((status, data)))
+    t.ok(b"X-Request-Line: GET /ws?q=1 HTTP/1.1\r\n" in head,
+         "the app gets the upgrade's own path and query", repr(head))
+    r = app_get(ng, RUNNING, "/__appforge/websocket")
+    t.eq(r.status, 404, "the upgrade's internal location is not reachable from outside")
+
+    cookies(t, ng)
+    orders(t, ng)
+    redirects(t, ng)
 
     start = time.monotonic()
     r = app_get(ng, RUNNING, "/big")
@@ -214,6 +442,9 @@ def main(t, ng):
              "%s on an app origin goes to the app or nowhere" % path, repr(r))
     t.ok(SEEN and all(x.header("x-request-id") for x in SEEN),
          "every app-origin response carries X-Request-Id (%d)" % len(SEEN))
+
+    timeouts(t, ng)
+    limits(t, ng)
 
     # With the backend gone, an app origin says the app is unavailable, not 500.
     ng.resolver.close()

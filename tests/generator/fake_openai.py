@@ -93,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
                 "mode": mode, "authorization": self.headers.get("Authorization"),
                 "model": req.get("model"), "response_format": req.get("response_format"),
                 "system": any(x.get("role") == "system" for x in req.get("messages", [])),
+                "system_text": "".join(str(x.get("content")) for x in req.get("messages", [])
+                                       if x.get("role") == "system"),
             })
         try:
             self.answer(mode, req)

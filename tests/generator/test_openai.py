@@ -97,6 +97,12 @@ def main():
         ok(last["authorization"] == "Bearer " + KEY, "the key is sent as a Bearer header")
         ok(last["model"] == "test-model" and last["system"] and last["response_format"] == {"type": "json_object"},
            "model, system prompt and response_format json_object are sent")
+        ok(all(w in last["system_text"] for w in ("application/json", "Origin", "403")),
+           "the system prompt requires JSON-only, same-origin writes")
+        files = res.get("files", {})
+        ok("appforge_guard.js" in files and
+           files.get("server.js", "").endswith("\n;require('./appforge_guard.js');\n"),
+           "the model's app gets the cross-site write guard, loaded by server.js")
         ok(KEY not in json.dumps(res.get("files", {})), "the key is in none of the files")
 
         rc, res, text = run(conf, "MODE:fenced")

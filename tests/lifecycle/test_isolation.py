@@ -48,7 +48,7 @@ def ws_echo(inst, aid, text):
     """A WebSocket round trip through nginx on the app's origin; the echoed text or None."""
     host = inst.app_host(aid)
     raw = socket.create_connection((inst.listen_address, inst.https_port), timeout=10)
-    s = inst.ssl_context().wrap_socket(raw, server_hostname=host)
+    s = inst.ssl_context(host).wrap_socket(raw, server_hostname=host)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall(("GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (host, inst.https_port, key)).encode())

@@ -356,8 +356,9 @@ static void test_every_kind_valid(void)
 		int rc = prompt ? tmpl_generate(prompt, NULL, &files, &name, &assumption, err, sizeof err) : -1;
 		char verr[256] = "";
 		ok(rc == 0 && appfiles_validate(files, verr, sizeof verr) == 0 &&
-		   json_object_object_length(files) == 7,
-		   "kind %s: 7 files passing appfiles_validate %s", tmpl_kind_name(k), verr);
+		   json_object_object_length(files) == 8 &&
+		   json_object_object_get_ex(files, GENERATOR_GUARD_FILE, NULL),
+		   "kind %s: 8 files (the write guard too) passing appfiles_validate %s", tmpl_kind_name(k), verr);
 		json_object_put(files);
 		free(name);
 		free(assumption);
@@ -382,8 +383,27 @@ static void test_parse_answer(void)
 	char *name = NULL, *assumption = NULL;
 	const char *good = "{\"name\":\"Hello\\napp\",\"files\":{\"server.js\":\"require('http')\",\"public/index.html\":\"<p>\"}}";
 	ok(openai_parse_answer(good, strlen(good), &files, &name, &assumption, err, sizeof err) == 0 &&
-	   json_object_object_length(files) == 2 && !strcmp(name, "Hello app"), "good answer: files, cleaned name");
+	   json_object_object_length(files) == 3 && !strcmp(name, "Hello app"), "good answer: files, cleaned name");
+	struct json_object *srv = NULL, *guard = NULL;
+	ok(files && json_object_object_get_ex(files, "server.js", &srv) &&
+	   !strcmp(json_object_get_string(srv), "require('http')\n;require('./" GENERATOR_GUARD_FILE "');\n") &&
+	   json_object_object_get_ex(files, GENERATOR_GUARD_FILE, &guard) &&
+	   strstr(json_object_get_string(guard), "application/json"),
+	   "the model's server.js loads the cross-site write guard, which is added");
 	json_object_put(files);
+	free(name);
+	free(assumption);
+	const char *own = "{\"files\":{\"server.js\":\"x\",\"appforge_guard.js\":\"module.exports=1\"}}";
+	files = NULL;
+	name = assumption = NULL;
+	ok(openai_parse_answer(own, strlen(own), &files, &name, &assumption, err, sizeof err) == 0 &&
+	   json_object_object_get_ex(files, GENERATOR_GUARD_FILE, &guard) &&
+	   strstr(json_object_get_string(guard), "application/json"), "a model's own appforge_guard.js is replaced");
+	json_object_put(files);
+	ok(parse("{\"files\":{\"server.js\":\"x\",\"package.json\":\"{\\\"type\\\":\\\"module\\\"}\"}}",
+		 err, sizeof err) == -1 && strstr(err, "CommonJS"), "an ES module app is rejected (%s)", err);
+	ok(parse("{\"files\":{\"server.js\":\"x\",\"package.json\":\"{\\\"type\\\":\\\"commonjs\\\"}\"}}",
+		 err, sizeof err) == 0, "a CommonJS app with package.json is accepted (%s)", err);
 	free(name);
 	free(assumption);
 	ok(parse("```json\n{\"files\":{\"server.js\":\"x\"}}\n```", err, sizeof err) == 0, "answer in a ``` fence accepted");

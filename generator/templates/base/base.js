@@ -40,10 +40,9 @@
 
   async function api(method, path, body) {
     const opts = { method, headers: {} };
-    if (body !== undefined) {
-      opts.headers['Content-Type'] = 'application/json';
-      opts.body = JSON.stringify(body);
-    }
+    // The server takes writes only as JSON, with or without a body.
+    if (method !== 'GET') opts.headers['Content-Type'] = 'application/json';
+    if (body !== undefined) opts.body = JSON.stringify(body);
     const res = await fetch(path, opts);
     if (res.status === 204) return null;
     let data = null;

@@ -7,6 +7,8 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { EventEmitter } = require('events');
+// Refuses cross-site writes (not JSON, or from another origin) with a JSON 403.
+require('./appforge_guard.js');
 
 // The app's description, filled in by the generator.
 const CONFIG = /*@CONFIG@*/;
