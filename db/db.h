@@ -24,6 +24,7 @@
 #define AF_DB_H
 
 #include <stddef.h>
+#include "states.h"
 #include "util.h"
 
 struct json_object;
@@ -183,7 +184,7 @@ int db_app_delete(struct db *db, const char *id, const char *owner, char *err, s
 struct db_run {
 	long long id;               /* set by db_run_insert */
 	char app_id[ID_APP_BUFSZ];
-	char state[10];             /* starting | running | exited | stopped */
+	enum run_state state;       /* common/states.h */
 	int port;                   /* 0: none */
 	int pid;                    /* 0: none (host pid of the sandbox init) */
 	long long started_at;
@@ -191,7 +192,7 @@ struct db_run {
 	long long expires_at;       /* 0: no limit */
 	int exit_code;
 	int has_exit_code;          /* 0: exit_code is NULL */
-	char reason[16];            /* "" (NULL) | stopped | timeout | memory | crashed | deleted */
+	enum run_reason reason;     /* RUN_REASON_NONE is NULL in the table */
 };
 
 /* Inserts r (caller fills everything but id; started_at 0 means now); sets r->id.

@@ -34,13 +34,14 @@ static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
 		json_object_object_add(o, "reason", NULL);
 		return o;
 	}
-	json_object_object_add(o, "state", json_object_new_string(r.state));
+	json_object_object_add(o, "state", json_object_new_string(run_state_name(r.state)));
 	json_object_object_add(o, "port", r.port ? json_object_new_int(r.port) : NULL);
 	h_add_time(o, "started_at", r.started_at);
 	h_add_time(o, "expires_at", r.expires_at);
 	json_object_object_add(o, "exit_code",
 			       r.has_exit_code ? json_object_new_int(r.exit_code) : NULL);
-	json_object_object_add(o, "reason", json_new_string_or_null(r.reason[0] ? r.reason : NULL));
+	json_object_object_add(o, "reason",
+			       json_new_string_or_null(r.reason ? run_reason_name(r.reason) : NULL));
 	return o;
 }
 

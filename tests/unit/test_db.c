@@ -224,7 +224,7 @@ static void test_apps_runs(struct db *db)
 
 	memset(&r, 0, sizeof r);
 	strcpy(r.app_id, a.id);
-	strcpy(r.state, "running");
+	r.state = RUN_RUNNING;
 	r.port = 9001;
 	r.pid = 4242;
 	ok(db_run_insert(db, &r, err, sizeof err) == DB_OK && r.id > 0, "insert run");
@@ -242,12 +242,17 @@ static void test_apps_runs(struct db *db)
 	db_app_clear(&got);
 	r.has_exit_code = 1;
 	r.exit_code = 137;
-	strcpy(r.state, "exited");
-	strcpy(r.reason, "memory");
+	r.state = RUN_EXITED;
+	r.reason = RUN_REASON_MEMORY;
 	r.ended_at = time(NULL);
 	ok(db_run_update(db, &r, err, sizeof err) == DB_OK &&
 	   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK && cur.exit_code == 137 &&
-	   cur.has_exit_code && strcmp(cur.reason, "memory") == 0, "run exited with code and reason");
+	   cur.has_exit_code && cur.reason == RUN_REASON_MEMORY, "run exited with code and reason");
+	r.reason = RUN_REASON_START_TIMEOUT;
+	ok(db_run_update(db, &r, err, sizeof err) == DB_OK &&
+	   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK &&
+	   cur.reason == RUN_REASON_START_TIMEOUT && cur.state == RUN_EXITED,
+	   "migration 2: a run may end with reason start_timeout");
 	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 0, "no active runs");
 	free(runs);
 
