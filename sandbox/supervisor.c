@@ -525,10 +525,14 @@ static void classify_end(struct app *a)
 	a->row.reason = r < 0 ? RUN_REASON_CRASHED : (enum run_reason)r;
 	if (strcmp(a->sb.reason, "exited") == 0)
 		a->row.reason = RUN_REASON_NONE;
+	/* An exit before the first answer is a crash at start, a clean one too; a limit
+	 * that killed it (memory, timeout) keeps its own reason. */
 	if (a->stop_reason)
 		a->row.reason = a->stop_reason;
-	else if (was_starting)
-		a->row.reason = a->start_timed_out ? RUN_REASON_START_TIMEOUT : RUN_REASON_CRASHED;
+	else if (was_starting && a->start_timed_out)
+		a->row.reason = RUN_REASON_START_TIMEOUT;
+	else if (was_starting && a->row.reason == RUN_REASON_NONE)
+		a->row.reason = RUN_REASON_CRASHED;
 	a->row.state = a->row.reason == RUN_REASON_STOPPED || a->row.reason == RUN_REASON_DELETED
 		? RUN_STOPPED : RUN_EXITED;
 	a->row.ended_at = time(NULL);
@@ -857,6 +861,7 @@ static void op_ping(struct client *c)
 		r.nrunning += !a->gone;
 		r.nheld += a->gone;
 	}
+	r.nwaiting = nwaiting();
 	reply(c, SUP_PING, &r);
 }
 

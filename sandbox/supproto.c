@@ -297,6 +297,7 @@ char *sup_reply_encode(enum sup_op op, const struct sup_reply *r, size_t *len)
 		json_object_object_add(o, "pong", json_object_new_boolean(1));
 		json_object_object_add(o, "running", json_object_new_int(r->nrunning));
 		json_object_object_add(o, "held_ports", json_object_new_int(r->nheld));
+		json_object_object_add(o, "waiting", json_object_new_int(r->nwaiting));
 	} else if (op == SUP_LIST) {
 		arr = json_object_new_array();
 		for (size_t i = 0; i < r->nlist; i++)
@@ -409,6 +410,7 @@ int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_re
 	} else if (op == SUP_PING) {
 		r->nrunning = (int)get_ll(o, "running");
 		r->nheld = (int)get_ll(o, "held_ports");
+		r->nwaiting = (int)get_ll(o, "waiting");
 		rc = get_bool(o, "pong") ? 0 : -1;
 		if (rc < 0)
 			snprintf(err, errlen, "supervisor reply: no pong");

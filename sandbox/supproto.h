@@ -15,8 +15,8 @@
  *   {"op":"status","app_id":ID}
  *   {"op":"list"}
  * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
- * sup_run (start, wait, stop, status), "sandboxes":[...] (list) or "pong","running"
- * (ping); or {"ok":false,"error":{"code","message"}} with code bad_request,
+ * sup_run (start, wait, stop, status), "sandboxes":[...] (list) or "pong","running",
+ * "held_ports","waiting" (ping); or {"ok":false,"error":{"code","message"}} with code bad_request,
  * unknown_op, too_long (the connection is then closed), not_found, quota_exceeded,
  * no_port, busy, shutting_down, db_unavailable, start_failed, internal.
  *
@@ -71,6 +71,7 @@ struct sup_reply {
 	struct sup_run run;              /* start, wait, stop, status */
 	int nrunning;                    /* ping: live sandboxes */
 	int nheld;                       /* ping: ports held until their run's end is recorded */
+	int nwaiting;                    /* ping: wait requests pending */
 	struct sup_run *list;            /* list (malloc'ed) */
 	size_t nlist;
 };
