@@ -53,3 +53,10 @@ TESTS += tests/sandbox/test_ports
 TESTS += tests/sandbox/test_supervisor.py
 EXTRA_DIST += tests/sandbox/test_supervisor.py
 EXTRA_DIST += sandbox/README.md
+
+# unit test of the supervisor protocol (source under tests/unit/)
+check_PROGRAMS += tests/unit/test_supproto
+TESTS += tests/unit/test_supproto
+tests_unit_test_supproto_SOURCES = tests/unit/test_supproto.c
+tests_unit_test_supproto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(JSONC_CFLAGS)
+tests_unit_test_supproto_LDADD = $(SUPCLIENT_LIBS)
