@@ -627,7 +627,7 @@ static int check_dir(const char *path, char *real, const char *what, char *err, 
  * ended first (stale). Fills row. 0, or -1 after replying. */
 static int record_start(struct client *c, const char *id, int port, struct db_run *row)
 {
-	char err[256];
+	char err[256], owner[ID_MAX_BUFSZ];
 	struct db_app app;
 	struct db_run cur;
 	long long n = 0;
@@ -637,6 +637,7 @@ static int record_start(struct client *c, const char *id, int port, struct db_ru
 		return reply_error(c, "db_unavailable", "no database: runs cannot be recorded"), -1;
 	memset(&app, 0, sizeof app);
 	rc = db_app_get(db, id, NULL, &app, err, sizeof err);
+	util_copy(owner, sizeof owner, app.owner);
 	db_app_clear(&app);
 	/* A start that races a delete must not bring the app back: the daemon deletes
 	 * the row first, then asks us to stop. */
@@ -656,7 +657,7 @@ static int record_start(struct client *c, const char *id, int port, struct db_ru
 		rc = DB_OK;
 	}
 	if (rc == DB_OK)
-		rc = db_run_count_active_by_owner(db, app.owner, &n, err, sizeof err);
+		rc = db_run_count_active_by_owner(db, owner, &n, err, sizeof err);
 	if (rc == DB_OK && n >= conf.quota_running) {
 		db_rollback(db);
 		return reply_error(c, "quota_exceeded",
