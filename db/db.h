@@ -126,7 +126,7 @@ struct db_app {
 	char owner[ID_MAX_BUFSZ];
 	char *name;                 /* heap, never NULL after a get */
 	char *prompt;               /* heap, "" for apps created from files */
-	char status[12];            /* generating | ready | blocked | failed */
+	enum app_status status;     /* common/states.h */
 	char *error;                /* heap or NULL */
 	char scan_verdict[8];       /* "" (not scanned) | pass | warn | block */
 	char *scan_findings;        /* heap JSON array text, "[]" when none */
@@ -159,8 +159,8 @@ int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
 		char *err, size_t errlen);
 int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
 			  char *err, size_t errlen);
-/* Apps of every user whose status is status ("generating", ...). */
-int db_app_count_by_status(struct db *db, const char *status, long long *n,
+/* Apps of every user whose status is status (APP_GENERATING, ...). */
+int db_app_count_by_status(struct db *db, enum app_status status, long long *n,
 			   char *err, size_t errlen);
 /* The files as a new object path -> content (caller json_object_put()s it). */
 int db_app_files_get(struct db *db, const char *id, struct json_object **files,
@@ -169,7 +169,7 @@ int db_app_files_get(struct db *db, const char *id, struct json_object **files,
 int db_app_files_replace(struct db *db, const char *id, struct json_object *files,
 			 char *err, size_t errlen);
 /* Sets status and error (NULL clears it); bumps updated_at. */
-int db_app_set_status(struct db *db, const char *id, const char *status,
+int db_app_set_status(struct db *db, const char *id, enum app_status status,
 		      const char *error, char *err, size_t errlen);
 /* Sets scan verdict (pass|warn|block) and findings (JSON array text); bumps updated_at. */
 int db_app_set_scan(struct db *db, const char *id, const char *verdict,

@@ -122,7 +122,7 @@ static int generation_quotas(struct hctx *ctx)
 	 * process: past openai_max_waiting of them, come back when a slot may be free. */
 	if (strcmp(c->generator, "openai") == 0) {
 		long long busy = 0;
-		if (db_app_count_by_status(ctx->db, "generating", &busy, err, sizeof(err)) !=
+		if (db_app_count_by_status(ctx->db, APP_GENERATING, &busy, err, sizeof(err)) !=
 		    DB_OK) {
 			h_internal(ctx, "generation quotas", err);
 			return -1;
@@ -220,7 +220,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
 	a->name = name ? (char *)name : gname;
-	util_copy(a->status, sizeof(a->status), h_status_for(verdict));
+	a->status = h_status_for(verdict);
 	util_copy(a->scan_verdict, sizeof(a->scan_verdict), verdict);
 	a->scan_findings = findings;
 	if (insert_generated(ctx, a, files, "template") < 0)
@@ -243,7 +243,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 	int lockfd;
 
 	a->name = (char *)(name ? name : PLACEHOLDER_NAME);
-	util_copy(a->status, sizeof(a->status), "generating");
+	a->status = APP_GENERATING;
 	a->scan_verdict[0] = 0;
 	a->scan_findings = (char *)"[]";
 	/* The job's lock exists before the row: a sweep never sees a generating app without
@@ -260,7 +260,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 	}
 	if (jobs_generation_start(ctx->conf, a->id, name != NULL, lockfd, err, sizeof(err)) < 0) {
 		log_error("app %s: generation job not started: %s", a->id, err);
-		db_app_set_status(ctx->db, a->id, "failed",
+		db_app_set_status(ctx->db, a->id, APP_FAILED,
 				  "the generation could not be started; try again", err, sizeof(err));
 		jobs_lock_remove(ctx->conf, a->id);
 	} else {
@@ -474,16 +474,16 @@ static int want_wait(struct hctx *ctx, bool *wait)
 /* The app's code can run: 0, or -1 after answering 409. */
 static int runnable(struct hctx *ctx, const struct db_app *a)
 {
-	if (strcmp(a->status, "generating") == 0) {
+	if (a->status == APP_GENERATING) {
 		response_error(ctx->resp, 409, "conflict", "the app is still being generated");
 		return -1;
 	}
-	if (strcmp(a->status, "failed") == 0) {
+	if (a->status == APP_FAILED) {
 		response_error(ctx->resp, 409, "conflict",
 			       "the app's generation failed: it has no code to run");
 		return -1;
 	}
-	if (strcmp(a->status, "blocked") == 0 || strcmp(a->scan_verdict, "block") == 0) {
+	if (a->status == APP_BLOCKED || strcmp(a->scan_verdict, "block") == 0) {
 		struct json_object *f = json_tokener_parse(a->scan_findings ? a->scan_findings : "[]");
 		if (!json_object_is_type(f, json_type_array)) {
 			json_object_put(f);

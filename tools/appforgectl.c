@@ -467,7 +467,7 @@ static int cmd_apps(int argc, char **argv)
 				snprintf(port, sizeof(port), "%d", r.port);
 			util_time_format(apps[i].created_at, t, sizeof(t));
 			printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", apps[i].id,
-			       username_of(users, nusers, apps[i].owner), apps[i].status,
+			       username_of(users, nusers, apps[i].owner), app_status_name(apps[i].status),
 			       has ? run_state_name(r.state) : "stopped", port, t, apps[i].name);
 		}
 		db_app_list_free(apps, n);

@@ -55,7 +55,7 @@ static void make_app(struct db *db, struct db_app *a, const char *owner, const c
 	snprintf(a->owner, sizeof a->owner, "%s", owner);
 	a->name = (char *)name;
 	a->prompt = (char *)"a todo list";
-	snprintf(a->status, sizeof a->status, "ready");
+	a->status = APP_READY;
 	if (db_app_insert(db, a, f, err, sizeof err) != DB_OK)
 		printf("# %s\n", err);
 	a->name = a->prompt = NULL;
@@ -210,13 +210,13 @@ static void test_apps_runs(struct db *db)
 	ok(db_app_files_replace(db, "bbbbbbbbbbbbbbbb", nf, err, sizeof err) == DB_NOTFOUND,
 	   "replace files of a missing app");
 	json_object_put(nf);
-	ok(db_app_set_status(db, a.id, "failed", "model timed out", err, sizeof err) == DB_OK &&
+	ok(db_app_set_status(db, a.id, APP_FAILED, "model timed out", err, sizeof err) == DB_OK &&
 	   db_app_set_scan(db, a.id, "block", "[{\"rule\":\"eval\"}]", err, sizeof err) == DB_OK &&
 	   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK &&
-	   strcmp(got.status, "failed") == 0 && strcmp(got.error, "model timed out") == 0 &&
+	   got.status == APP_FAILED && strcmp(got.error, "model timed out") == 0 &&
 	   strcmp(got.scan_verdict, "block") == 0, "status and scan set");
 	db_app_clear(&got);
-	ok(db_app_set_status(db, a.id, "exploded", NULL, err, sizeof err) == DB_ERR,
+	ok(db_app_set_status(db, a.id, (enum app_status)99, NULL, err, sizeof err) == DB_ERR,
 	   "unknown status refused by CHECK");
 	ok(db_app_set_scan(db, a.id, "pass", "not json", err, sizeof err) == DB_ERR,
 	   "findings must be JSON");
