@@ -1070,8 +1070,9 @@ static void on_client(struct client *c, uint32_t events)
 		client_flush(c);
 }
 
-/* The ms until the loop must run again. */
-static int next_timeout(void)
+/* Runs what is due (start deadlines, probes, row retries) and returns the ms until
+ * the loop must run again. */
+static int run_timers(void)
 {
 	long long now = mono_ms();
 	int timeout = 1000;
@@ -1093,7 +1094,7 @@ static void loop(int lfd, int sfd)
 {
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, next_timeout());
+		int n = epoll_wait(ep, evs, 64, run_timers());
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
