@@ -14,15 +14,17 @@ const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
 const START_POLL_MS = 1000;    // POST /run may answer 202 "starting": follow the start closely
 
-// One sentence for a start that ended without the app running (seen when polling).
+// One sentence for a start that ended without the app running (seen when polling),
+// worded as api.describeError words the same failure answered by POST /run itself.
 function startFailure(run) {
+	const lead = 'Running the app failed: ';
+	const logs = '. Its last log lines are shown with the logs.';
 	if (run.reason === 'start_timeout')
-		return 'The app did not start: it did not answer HTTP in time and was stopped. Its last log lines are shown with the logs.';
+		return lead + 'the app did not answer in time and was stopped' + logs;
 	if (run.state === 'stopped')
 		return 'The start was cancelled: the app was stopped.';
 	const code = run.exit_code !== null && run.exit_code !== undefined ? ' (exit code ' + run.exit_code + ')' : '';
-	return 'The app did not start: it exited while it was starting' + code + (run.reason ? ', reason ' + run.reason : '') +
-		'. Its last log lines are shown with the logs.';
+	return lead + 'the app exited while it was starting' + code + (run.reason && run.reason !== 'crashed' ? ', reason ' + run.reason : '') + logs;
 }
 
 export function renderApp(root, params, ctx) {
