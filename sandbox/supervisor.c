@@ -275,8 +275,10 @@ static void row_to_run(const struct db_run *row, struct sup_run *s)
 static void describe(struct app *a, struct sup_run *s)
 {
 	row_to_run(&a->row, s);
-	if (a->gone)
+	if (a->gone) {
+		s->signal = a->sb.signal;   /* the result stays in sb after its destroy */
 		return;
+	}
 	struct cgroup_stats st;
 	sandbox_stats(&a->sb, &st);
 	s->port = a->port;
