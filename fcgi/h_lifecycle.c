@@ -371,7 +371,9 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 
 	memset(&rep, 0, sizeof(rep));
 	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err))) < 0) {
-		h_internal(ctx, "start lock", err);
+		log_error("start of %s: %s", ctx->param, err);
+		response_error(ctx->resp, 503, "unavailable",
+			       "the app cannot be started right now; try again shortly");
 		return -1;
 	}
 	if (sup_status(ctx->conf, ctx->param, run, err, sizeof(err)) != LC_SUP_OK) {

@@ -21,6 +21,8 @@
 
 #define LC_PING_TIMEOUT_MS 2000
 #define LC_LOG_READ_MAX (4L << 20)
+#define LC_START_LOCK_WAIT_MS 5000
+#define LC_START_LOCK_STEP_MS 10
 
 int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
 	   int timeout_ms, char *err, size_t errlen)
@@ -77,11 +79,20 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 	}
 	snprintf(path, sizeof(path), "%s/start.lock", base);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		snprintf(err, errlen, "lock %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
 		return -1;
+	}
+	/* A holder takes milliseconds (a status, the code, a start request); a stuck one
+	 * must not pile workers up behind it: bounded, never a blocking flock. */
+	for (int ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; ms += LC_START_LOCK_STEP_MS) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || ms >= LC_START_LOCK_WAIT_MS) {
+			snprintf(err, errlen, "lock %s: %s", path, errno == EWOULDBLOCK ?
+				 "held too long by another start" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		usleep(LC_START_LOCK_STEP_MS * 1000);
 	}
 	return fd;
 }

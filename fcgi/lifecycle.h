@@ -42,8 +42,9 @@ int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grac
 		char *err, size_t errlen);
 
 /* Holds apps_dir/<id>/start.lock (flock) while the caller looks at the app's run and
- * starts it, so that only one caller writes the code of a start. Returns the lock's
- * descriptor (close it to unlock) or -1. */
+ * starts it, so that only one caller writes the code of a start. Waits at most a few
+ * seconds for another holder. Returns the lock's descriptor (close it to unlock) or
+ * -1 (err says why). */
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen);
 
 /* ---- disk ---- */
