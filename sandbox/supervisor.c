@@ -169,12 +169,12 @@ static int mkdir_p(const char *dir, mode_t mode)
 	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* How many requests may wait for a start at once: a bounded share of the workers,
- * so that a start never takes the workers cheap requests need. */
+/* How many requests may wait for a start at once: about a quarter of the workers, so
+ * that a start never takes the workers cheap requests need; none with one worker. */
 static int wait_slots(void)
 {
 	int n = (conf.workers + 2) / 4;
-	return n < 1 ? 1 : n;
+	return conf.workers < 2 ? 0 : n < 1 ? 1 : n;
 }
 
 static int nwaiting(void)
