@@ -266,6 +266,20 @@ ok(wait_for(lambda: c.call(op='ping').get('held_ports') == 0, 30) and
    db_runs('asupapp000000001')[-1][:3] == ('stopped', port1, 'stopped'),
    'once the database answers, the end is recorded and the port returns', db_runs('asupapp000000001'))
 
+# a waiter that hangs up is forgotten; requests behind a deferred reply keep their order
+r = c.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
+ok(r.get('ok') and r.get('state') == 'starting', 'the never-answering app starts again', r)
+w = Conn()
+w.s.sendall(b'{"op":"wait","app_id":"asupapp000000003","wait_ms":30000}\n')
+ok(wait_for(lambda: c.call(op='ping').get('waiting') == 1, 10), 'its wait is pending')
+w.s.close()
+ok(wait_for(lambda: c.call(op='ping').get('waiting') == 0, 10), 'a waiter that hangs up is forgotten')
+p = Conn()
+p.s.sendall(b'{"op":"stop","app_id":"asupapp000000003","grace_ms":0}\n{"op":"ping"}\n')
+r1, r2 = p.raw(b''), p.raw(b'')
+ok(r1.get('state') == 'stopped' and r1.get('reason') == 'stopped' and r2.get('pong') is True,
+   'a request sent behind a stop is answered after the stop, in order', (r1, r2))
+
 # SIGKILL of the supervisor while an app runs: the app dies with it; a restart reconciles
 r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
 port1 = r.get('port')
