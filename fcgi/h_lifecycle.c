@@ -347,8 +347,11 @@ static void start_refused(struct hctx *ctx, const struct sup_reply *rep)
 		response_error(ctx->resp, 403, "quota_exceeded",
 			       "running apps quota reached: stop an app first");
 	else if (strcmp(rep->code, "not_found") == 0 ||
-		 db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND)
-		h_not_found(ctx);   /* deleted meanwhile */
+		 db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND) {
+		/* Deleted meanwhile: its purge may have come before our code was written. */
+		lc_app_purge(ctx->conf, ctx->param);
+		h_not_found(ctx);
+	}
 	else if (strcmp(rep->code, "start_failed") == 0 || strcmp(rep->code, "bad_request") == 0)
 		response_error(ctx->resp, 500, "start_failed", "the app's sandbox could not be started");
 	else
