@@ -147,11 +147,17 @@ static int check_members(struct json_object *o, enum sup_op op, char *err, size_
 	return 0;
 }
 
+/* A string member, or NULL when absent, of another type, or holding a NUL (which
+ * would cut what we check from what we use). */
 static const char *get_str(struct json_object *o, const char *k)
 {
 	struct json_object *v;
-	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
-		? json_object_get_string(v) : NULL;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
 }
 
 /* A required string of at most cap-1 bytes copied to out. */

@@ -73,6 +73,10 @@ static void test_request_errors(void)
 	   "an app_id that is no app id");
 	ok(strcmp(decode("{\"op\":\"status\",\"app_id\":5}", &r), "bad_request") == 0,
 	   "app_id of the wrong type");
+	ok(strcmp(decode("{\"op\":\"status\",\"app_id\":\"" APP "\\u0000x\"}", &r),
+		  "bad_request") == 0, "an app_id with a NUL inside: bad_request");
+	ok(strcmp(decode("{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/a\\u0000/../b\","
+			 "\"data_dir\":\"/d\"}", &r), "bad_request") == 0, "a path with a NUL inside: bad_request");
 	ok(strcmp(decode("{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/a\"}", &r),
 		  "bad_request") == 0, "start without data_dir");
 	ok(strcmp(decode("{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"\",\"data_dir\":\"/b\"}",
