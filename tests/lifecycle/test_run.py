@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_run.py: the contract of POST /api/apps/{id}/run (ports 31700-31799).
+"""test_run.py: the contract of POST /api/apps/{id}/run (ports 32700-32799).
 
 docs/API.md: the supervisor owns the run; a request waits for the start only while a
 wait slot is free (a bounded share of the workers) and the client asks for it, else
@@ -118,5 +118,5 @@ def main(t, inst):
     t.ok(r.status == 200 and b"crash-marker" in r.body, "its log has the crash", r)
 
 
-sys.exit(lc.run_file(main, "lc-run", 31700, conf={
+sys.exit(lc.run_file(main, "lc-run", 32700, conf={
     "quota_running": 10, "sandbox_start_timeout_ms": 4000}))
