@@ -358,11 +358,17 @@ static void release(struct app *a)
 /* For an ended app: records its end, then releases it; or keeps it (and its port). */
 static void settle(struct app *a)
 {
-	if (row_write(a) == 0)
+	int retry = a->row_dirty;
+
+	if (row_write(a) == 0) {
+		if (retry)
+			log_info("end of run %lld of %s recorded: port %d back in the pool",
+				 a->row.id, a->app_id, a->port);
 		release(a);
-	else
+	} else if (!retry) {
 		log_warn("port %d stays out of the pool until the end of run %lld is recorded",
 			 a->port, a->row.id);
+	}
 }
 
 /* ---- waiting for a start ---- */
@@ -561,7 +567,7 @@ static void finish_app(struct app *a)
 		 run_state_name(a->row.state), a->sb.reason, a->sb.exit_code, a->sb.signal,
 		 (unsigned long long)a->sb.cpu_usec);
 	/* recorded before anyone hears of it: who asked reads the database next */
-	int recorded = row_write(a) == 0;
+	int retry = a->row_dirty, recorded = row_write(a) == 0;
 	for (int i = 0; i < a->nstop_waiters; i++) {
 		struct client *c = find_client(a->stop_waiters[i]);
 		if (!c)
@@ -573,7 +579,7 @@ static void finish_app(struct app *a)
 	wake_waiters(a);
 	if (recorded)
 		release(a);
-	else
+	else if (!retry)
 		log_warn("port %d stays out of the pool until the end of run %lld is recorded",
 			 a->port, a->row.id);
 }
