@@ -447,8 +447,15 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 			 ctx->conf->sandbox_start_timeout_ms);
 		error_with(ctx, 504, "start_timeout", msg, "log", log_excerpt(ctx));
 	} else if (run->state == RUN_STOPPED) {
-		/* stopped (or deleted) by someone else during its start */
-		answer_app(ctx, 409, ctx->param);
+		/* stopped (or deleted: then 404) by another request during its start */
+		struct db_app b;
+		char err[256];
+		memset(&b, 0, sizeof(b));
+		if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND)
+			h_not_found(ctx);
+		else
+			response_error(ctx->resp, 409, "conflict", "the app was stopped during its start");
+		db_app_clear(&b);
 	} else {
 		if (run->has_exit_code)
 			snprintf(msg, sizeof(msg), "the app exited during start (exit code %d)",

@@ -8,7 +8,8 @@ wait slot is free (a bounded share of the workers) and the client asks for it, e
 concurrent runs of one app share one start (one sandbox, one run row); four apps that
 never answer do not take the workers (GET /api/me still answers, at most one run request
 waits, the others answer 202), and each ends with reason start_timeout, visible when
-polling; a crash at start is visible when polling as exited/crashed."""
+polling; a start stopped by another request answers the waiting run 409; a crash at
+start is visible when polling as exited/crashed."""
 import os
 import sqlite3
 import sys
@@ -105,6 +106,21 @@ def main(t, inst):
                                     if x["app_id"] in hang], 30), "no sandbox of them is left")
     for c in clients:
         c.close()
+
+    # a start stopped by another request: the waiting run answers 409 conflict
+    h = lc.create(t, api, {"files": {"server.js": HANG}, "name": "stopped-early"}).get("id")
+    waiter = lc.harness.Client(inst, token=inst.login("alice"), timeout=120)
+    ths, res = concurrently([lambda: waiter.post("/api/apps/%s/run" % h)])
+    t.ok(lc.wait_until(lambda: ((api.get("/api/apps/%s" % h).json() or {}).get("run") or {}).get("state")
+                       == "starting", 30), "the never-answering app is starting")
+    t.eq(api.post("/api/apps/%s/stop" % h).status, 200, "another request stops it during its start")
+    ths[0].join()
+    r = res[0]
+    t.ok(r is not None and r.status == 409 and r.error_code() == "conflict",
+         "the run that waited: 409 conflict (stopped during its start)", r)
+    run = (api.get("/api/apps/%s" % h).json() or {}).get("run") or {}
+    t.ok(run.get("state") == "stopped" and run.get("reason") == "stopped", "its run: stopped", run)
+    waiter.close()
 
     # a crash at start, seen by polling
     c = lc.create(t, api, {"files": {"server.js": CRASH}, "name": "crasher"}).get("id")
