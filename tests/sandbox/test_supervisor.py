@@ -313,5 +313,8 @@ ok(db_runs('asupapp000000001')[-1][0] == 'stopped', 'its app was stopped and rec
 ok(procs_of_uids(UID_BASE, UID_BASE + 3) == 0 and not os.path.exists(sock_path),
    'nothing left: no app process, no socket')
 
+with open(os.path.join(tmp, 'sup.log'), errors='replace') as f:
+    bad = [l for l in f if 'AddressSanitizer' in l or 'LeakSanitizer' in l or 'runtime error:' in l]
+ok(not bad, 'no sanitizer report in the supervisor log', ''.join(bad[:20]))
 cleanup(tmp)
 done()
