@@ -313,6 +313,27 @@ ok(db_runs('asupapp000000001')[-1][0] == 'stopped', 'its app was stopped and rec
 ok(procs_of_uids(UID_BASE, UID_BASE + 3) == 0 and not os.path.exists(sock_path),
    'nothing left: no app process, no socket')
 
+# One worker: no request may wait for a start (it would be every worker).
+with open(conf) as f:
+    text = f.read()
+with open(conf, 'w') as f:
+    f.write(text.replace('workers = 2', 'workers = 1'))
+sup, ready = start_sup()
+ok(ready, 'the supervisor starts with workers = 1')
+c = Conn()
+r = c.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
+w = c.call(op='wait', app_id='asupapp000000003', wait_ms=20000)
+ok(r.get('state') == 'starting' and w.get('ok') is False and w['error']['code'] == 'busy',
+   'with one worker every wait is refused at once: busy', (r, w))
+sup.send_signal(signal.SIGTERM)
+try:
+    rc = sup.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    sup.kill()
+    rc = None
+ok(rc == 0 and db_runs('asupapp000000003')[-1][:3] == ('stopped', r.get('port'), 'stopped'),
+   'SIGTERM during a start: recorded stopped', db_runs('asupapp000000003'))
+
 with open(os.path.join(tmp, 'sup.log'), errors='replace') as f:
     bad = [l for l in f if 'AddressSanitizer' in l or 'LeakSanitizer' in l or 'runtime error:' in l]
 ok(not bad, 'no sanitizer report in the supervisor log', ''.join(bad[:20]))
