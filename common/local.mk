@@ -4,10 +4,10 @@
 noinst_LIBRARIES += common/libafcommon.a
 noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
 	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h \
-	common/throttle.h common/privsep.h
+	common/throttle.h common/privsep.h common/states.h
 common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
 	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c \
-	common/throttle.c common/privsep.c
+	common/throttle.c common/privsep.c common/states.c
 common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \

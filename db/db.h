@@ -24,6 +24,7 @@
 #define AF_DB_H
 
 #include <stddef.h>
+#include "states.h"
 #include "util.h"
 
 struct json_object;
@@ -126,7 +127,7 @@ struct db_app {
 	char owner[ID_MAX_BUFSZ];
 	char *name;                 /* heap, never NULL after a get */
 	char *prompt;               /* heap, "" for apps created from files */
-	char status[12];            /* generating | ready | blocked | failed */
+	enum app_status status;     /* common/states.h */
 	char *error;                /* heap or NULL */
 	char scan_verdict[8];       /* "" (not scanned) | pass | warn | block */
 	char *scan_findings;        /* heap JSON array text, "[]" when none */
@@ -159,8 +160,8 @@ int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
 		char *err, size_t errlen);
 int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
 			  char *err, size_t errlen);
-/* Apps of every user whose status is status ("generating", ...). */
-int db_app_count_by_status(struct db *db, const char *status, long long *n,
+/* Apps of every user whose status is status (APP_GENERATING, ...). */
+int db_app_count_by_status(struct db *db, enum app_status status, long long *n,
 			   char *err, size_t errlen);
 /* The files as a new object path -> content (caller json_object_put()s it). */
 int db_app_files_get(struct db *db, const char *id, struct json_object **files,
@@ -169,7 +170,7 @@ int db_app_files_get(struct db *db, const char *id, struct json_object **files,
 int db_app_files_replace(struct db *db, const char *id, struct json_object *files,
 			 char *err, size_t errlen);
 /* Sets status and error (NULL clears it); bumps updated_at. */
-int db_app_set_status(struct db *db, const char *id, const char *status,
+int db_app_set_status(struct db *db, const char *id, enum app_status status,
 		      const char *error, char *err, size_t errlen);
 /* Sets scan verdict (pass|warn|block) and findings (JSON array text); bumps updated_at. */
 int db_app_set_scan(struct db *db, const char *id, const char *verdict,
@@ -184,7 +185,7 @@ int db_app_delete(struct db *db, const char *id, const char *owner, char *err, s
 struct db_run {
 	long long id;               /* set by db_run_insert */
 	char app_id[ID_APP_BUFSZ];
-	char state[10];             /* starting | running | exited | stopped */
+	enum run_state state;       /* common/states.h */
 	int port;                   /* 0: none */
 	int pid;                    /* 0: none (host pid of the sandbox init) */
 	long long started_at;
@@ -192,7 +193,7 @@ struct db_run {
 	long long expires_at;       /* 0: no limit */
 	int exit_code;
 	int has_exit_code;          /* 0: exit_code is NULL */
-	char reason[16];            /* "" (NULL) | stopped | timeout | memory | crashed | deleted */
+	enum run_reason reason;     /* RUN_REASON_NONE is NULL in the table */
 };
 
 /* Inserts r (caller fills everything but id; started_at 0 means now); sets r->id.

@@ -32,7 +32,9 @@ static int read_app(sqlite3_stmt *s, struct db_app *a)
 	db_col_copy(s, 1, a->owner, sizeof a->owner);
 	a->name = db_col_dup(s, 2, "");
 	a->prompt = db_col_dup(s, 3, "");
-	db_col_copy(s, 4, a->status, sizeof a->status);
+	/* the schema's CHECK keeps the column inside the table of states.h */
+	int st = app_status_parse((const char *)sqlite3_column_text(s, 4));
+	a->status = st < 0 ? APP_FAILED : (enum app_status)st;
 	a->error = db_col_dup(s, 5, NULL);
 	db_col_copy(s, 6, a->scan_verdict, sizeof a->scan_verdict);
 	a->scan_findings = db_col_dup(s, 7, "[]");
@@ -85,7 +87,7 @@ static int insert_row(struct db *db, const struct db_app *a, char *err, size_t e
 	db_bind_text(s, 2, a->owner);
 	db_bind_text(s, 3, a->name ? a->name : "");
 	db_bind_text(s, 4, a->prompt ? a->prompt : "");
-	db_bind_text(s, 5, a->status);
+	db_bind_text(s, 5, app_status_name(a->status));
 	db_bind_text(s, 6, a->error);
 	db_bind_text(s, 7, a->scan_verdict[0] ? a->scan_verdict : NULL);
 	db_bind_text(s, 8, a->scan_findings ? a->scan_findings : "[]");
@@ -229,10 +231,10 @@ int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
 	return db_count(db, S_APP_COUNT_OWNER, owner, NULL, 0, n, err, errlen);
 }
 
-int db_app_count_by_status(struct db *db, const char *status, long long *n,
+int db_app_count_by_status(struct db *db, enum app_status status, long long *n,
 			   char *err, size_t errlen)
 {
-	return db_count(db, S_APP_COUNT_STATUS, status, NULL, 0, n, err, errlen);
+	return db_count(db, S_APP_COUNT_STATUS, app_status_name(status), NULL, 0, n, err, errlen);
 }
 
 int db_app_files_get(struct db *db, const char *id, struct json_object **files,
@@ -326,10 +328,11 @@ static int app_update(struct db *db, enum db_sid sid, const char *id, const char
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_app_set_status(struct db *db, const char *id, const char *status,
+int db_app_set_status(struct db *db, const char *id, enum app_status status,
 		      const char *error, char *err, size_t errlen)
 {
-	return app_update(db, S_APP_SET_STATUS, id, status, error, 3, err, errlen);
+	/* an out-of-range value names "?", which the schema's CHECK refuses */
+	return app_update(db, S_APP_SET_STATUS, id, app_status_name(status), error, 3, err, errlen);
 }
 
 int db_app_set_scan(struct db *db, const char *id, const char *verdict,

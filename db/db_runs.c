@@ -10,7 +10,9 @@ static void read_run(sqlite3_stmt *s, struct db_run *r)
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(s, 0);
 	db_col_copy(s, 1, r->app_id, sizeof r->app_id);
-	db_col_copy(s, 2, r->state, sizeof r->state);
+	/* the schema's CHECK keeps the columns inside the tables of states.h */
+	int st = run_state_parse((const char *)sqlite3_column_text(s, 2));
+	r->state = st < 0 ? RUN_EXITED : (enum run_state)st;
 	r->port = sqlite3_column_int(s, 3);
 	r->pid = sqlite3_column_int(s, 4);
 	r->started_at = db_col_time(s, 5);
@@ -18,7 +20,8 @@ static void read_run(sqlite3_stmt *s, struct db_run *r)
 	r->expires_at = db_col_time(s, 7);
 	r->has_exit_code = sqlite3_column_type(s, 8) != SQLITE_NULL;
 	r->exit_code = sqlite3_column_int(s, 8);
-	db_col_copy(s, 9, r->reason, sizeof r->reason);
+	int rs = run_reason_parse((const char *)sqlite3_column_text(s, 9));
+	r->reason = rs < 0 ? RUN_REASON_NONE : (enum run_reason)rs;
 }
 
 static int row_run(sqlite3_stmt *s, void *elem)
@@ -47,14 +50,14 @@ int db_run_insert(struct db *db, struct db_run *r, char *err, size_t errlen)
 		rc = DB_ERR;
 	} else {
 		db_bind_text(s, 1, r->app_id);
-		db_bind_text(s, 2, r->state);
+		db_bind_text(s, 2, run_state_name(r->state));
 		bind_opt_int(s, 3, r->port != 0, r->port);
 		bind_opt_int(s, 4, r->pid != 0, r->pid);
 		sqlite3_bind_int64(s, 5, r->started_at ? r->started_at : db_now());
 		db_bind_opt_time(s, 6, r->ended_at);
 		db_bind_opt_time(s, 7, r->expires_at);
 		bind_opt_int(s, 8, r->has_exit_code, r->exit_code);
-		db_bind_text(s, 9, r->reason[0] ? r->reason : NULL);
+		db_bind_text(s, 9, r->reason ? run_reason_name(r->reason) : NULL);
 		rc = db_step_done(db, s, err, errlen);
 		if (rc == DB_OK)
 			r->id = sqlite3_last_insert_rowid(db->h);
@@ -74,13 +77,13 @@ int db_run_update(struct db *db, const struct db_run *r, char *err, size_t errle
 		rc = DB_ERR;
 	} else {
 		sqlite3_bind_int64(s, 1, r->id);
-		db_bind_text(s, 2, r->state);
+		db_bind_text(s, 2, run_state_name(r->state));
 		bind_opt_int(s, 3, r->port != 0, r->port);
 		bind_opt_int(s, 4, r->pid != 0, r->pid);
 		db_bind_opt_time(s, 5, r->ended_at);
 		db_bind_opt_time(s, 6, r->expires_at);
 		bind_opt_int(s, 7, r->has_exit_code, r->exit_code);
-		db_bind_text(s, 8, r->reason[0] ? r->reason : NULL);
+		db_bind_text(s, 8, r->reason ? run_reason_name(r->reason) : NULL);
 		rc = db_step_done(db, s, err, errlen);
 		if (rc == DB_OK && sqlite3_changes(db->h) == 0)
 			rc = DB_NOTFOUND;

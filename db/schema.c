@@ -108,6 +108,28 @@ static const char *const migrations[] = {
 	"CREATE INDEX sessions_expires ON sessions(expires_at);"
 	/* access JWTs issued before this time (a password change) are refused */
 	"ALTER TABLE users ADD COLUMN tokens_after INTEGER NOT NULL DEFAULT 0;",
+	/* 3: a run may end with reason start_timeout (it never answered HTTP in time).
+	 * SQLite cannot change a CHECK: the table is rebuilt (nothing references it). */
+	"CREATE TABLE runs_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL CHECK (state IN ('starting', 'running', 'exited', 'stopped')),"
+	"  port INTEGER,"
+	"  pid INTEGER,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  expires_at INTEGER,"
+	"  exit_code INTEGER,"
+	"  reason TEXT CHECK (reason IN ('stopped', 'timeout', 'memory', 'crashed', 'deleted',"
+	"                                'start_timeout'))"
+	") STRICT;"
+	"INSERT INTO runs_new SELECT * FROM runs;"
+	"DROP TABLE runs;"
+	"ALTER TABLE runs_new RENAME TO runs;"
+	"CREATE INDEX runs_app ON runs(app_id, id);"
+	"CREATE UNIQUE INDEX runs_live_app ON runs(app_id) WHERE state IN ('starting', 'running');"
+	"CREATE UNIQUE INDEX runs_live_port ON runs(port)"
+	"  WHERE state IN ('starting', 'running') AND port IS NOT NULL;",
 };
 
 int db_schema_latest(void)

@@ -34,13 +34,14 @@ static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
 		json_object_object_add(o, "reason", NULL);
 		return o;
 	}
-	json_object_object_add(o, "state", json_object_new_string(r.state));
+	json_object_object_add(o, "state", json_object_new_string(run_state_name(r.state)));
 	json_object_object_add(o, "port", r.port ? json_object_new_int(r.port) : NULL);
 	h_add_time(o, "started_at", r.started_at);
 	h_add_time(o, "expires_at", r.expires_at);
 	json_object_object_add(o, "exit_code",
 			       r.has_exit_code ? json_object_new_int(r.exit_code) : NULL);
-	json_object_object_add(o, "reason", json_new_string_or_null(r.reason[0] ? r.reason : NULL));
+	json_object_object_add(o, "reason",
+			       json_new_string_or_null(r.reason ? run_reason_name(r.reason) : NULL));
 	return o;
 }
 
@@ -57,12 +58,12 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	json_object_object_add(o, "owner", json_object_new_string(a->owner));
 	json_object_object_add(o, "prompt",
 			       json_new_string_or_null(a->prompt && *a->prompt ? a->prompt : NULL));
-	if (strcmp(a->status, "generating") == 0 && jobs_check_one(c, ctx->db, a->id) > 0) {
+	if (a->status == APP_GENERATING && jobs_check_one(c, ctx->db, a->id) > 0) {
 		/* Its job died: what we just stored is what the caller sees. */
-		json_object_object_add(o, "status", json_object_new_string("failed"));
+		json_object_object_add(o, "status", json_object_new_string(app_status_name(APP_FAILED)));
 		json_object_object_add(o, "error", json_object_new_string(JOBS_INTERRUPTED));
 	} else {
-		json_object_object_add(o, "status", json_object_new_string(a->status));
+		json_object_object_add(o, "status", json_object_new_string(app_status_name(a->status)));
 		if (a->error)
 			json_object_object_add(o, "error", json_object_new_string(a->error));
 	}
@@ -177,9 +178,9 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 }
 
 /* An app whose scan blocks is "blocked"; it cannot run until its files change. */
-const char *h_status_for(const char *verdict)
+enum app_status h_status_for(const char *verdict)
 {
-	return strcmp(verdict, "block") == 0 ? "blocked" : "ready";
+	return strcmp(verdict, "block") == 0 ? APP_BLOCKED : APP_READY;
 }
 
 static void create_from_files(struct hctx *ctx, struct json_object *body, const char *name)
@@ -203,7 +204,7 @@ static void create_from_files(struct hctx *ctx, struct json_object *body, const 
 	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
 	a.name = (char *)name;
 	a.prompt = (char *)"";
-	util_copy(a.status, sizeof(a.status), h_status_for(verdict));
+	a.status = h_status_for(verdict);
 	util_copy(a.scan_verdict, sizeof(a.scan_verdict), verdict);
 	a.scan_findings = findings;
 
@@ -449,7 +450,7 @@ void h_app_files_put(struct hctx *ctx)
 		h_not_found(ctx);
 		goto out;
 	}
-	if (rc == DB_OK && strcmp(a.status, "generating") == 0) {
+	if (rc == DB_OK && a.status == APP_GENERATING) {
 		db_app_clear(&a);
 		db_rollback(ctx->db);
 		response_error(ctx->resp, 409, "conflict", "the app is still being generated");

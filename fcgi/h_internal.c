@@ -40,7 +40,7 @@ void h_internal_resolve(struct hctx *ctx)
 		h_internal(ctx, "resolve run", err);
 		return;
 	}
-	if (rc == DB_NOTFOUND || strcmp(r.state, "running") != 0 || r.port <= 0) {
+	if (rc == DB_NOTFOUND || r.state != RUN_RUNNING || r.port <= 0) {
 		response_error(ctx->resp, 503, "not_running", "the app is not running");
 		return;
 	}

@@ -1,18 +1,15 @@
 /* h_lifecycle.c: an app's life beyond its rows: generation from a prompt, run, stop,
  * logs, and the supervisor's view for admins and the health check.
  *
- * The sandbox supervisor is the only parent of sandboxes; these handlers ask it over
- * its control socket (lifecycle.h) and read run state from the database, where the
- * supervisor records it. */
+ * The sandbox supervisor is the only parent of sandboxes and the only writer of run
+ * state; these handlers ask it over its control socket (lifecycle.h) and read run
+ * state from the database, where it records it. POST /run holds a worker only for a
+ * bounded wait the supervisor admits (docs/API.md). */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +18,7 @@
 #include "fcgi/handler.h"
 #include "fcgi/lifecycle.h"
 #include "generator/generator.h"
+#include "sandbox/supervisor_client.h"
 
 #define GEN_WINDOW_S 3600
 #define GEN_ACTION "app.generate"
@@ -29,13 +27,8 @@
 #define LOG_TAIL_MAX 5000
 #define CRASH_LOG_LINES 30
 #define SUP_TIMEOUT_MS 5000
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define SUP_START_TIMEOUT_MS 30000  /* the supervisor builds the sandbox, then answers */
+#define SUP_WAIT_SLACK_MS 2000      /* the supervisor ends a start first: then we answer */
 
 static void sup_unavailable(struct hctx *ctx, const char *err)
 {
@@ -129,7 +122,7 @@ static int generation_quotas(struct hctx *ctx)
 	 * process: past openai_max_waiting of them, come back when a slot may be free. */
 	if (strcmp(c->generator, "openai") == 0) {
 		long long busy = 0;
-		if (db_app_count_by_status(ctx->db, "generating", &busy, err, sizeof(err)) !=
+		if (db_app_count_by_status(ctx->db, APP_GENERATING, &busy, err, sizeof(err)) !=
 		    DB_OK) {
 			h_internal(ctx, "generation quotas", err);
 			return -1;
@@ -227,7 +220,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
 	a->name = name ? (char *)name : gname;
-	util_copy(a->status, sizeof(a->status), h_status_for(verdict));
+	a->status = h_status_for(verdict);
 	util_copy(a->scan_verdict, sizeof(a->scan_verdict), verdict);
 	a->scan_findings = findings;
 	if (insert_generated(ctx, a, files, "template") < 0)
@@ -250,7 +243,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 	int lockfd;
 
 	a->name = (char *)(name ? name : PLACEHOLDER_NAME);
-	util_copy(a->status, sizeof(a->status), "generating");
+	a->status = APP_GENERATING;
 	a->scan_verdict[0] = 0;
 	a->scan_findings = (char *)"[]";
 	/* The job's lock exists before the row: a sweep never sees a generating app without
@@ -267,7 +260,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 	}
 	if (jobs_generation_start(ctx->conf, a->id, name != NULL, lockfd, err, sizeof(err)) < 0) {
 		log_error("app %s: generation job not started: %s", a->id, err);
-		db_app_set_status(ctx->db, a->id, "failed",
+		db_app_set_status(ctx->db, a->id, APP_FAILED,
 				  "the generation could not be started; try again", err, sizeof(err));
 		jobs_lock_remove(ctx->conf, a->id);
 	} else {
@@ -304,154 +297,21 @@ void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name)
 
 /* ----------------------------------------------------------------------- run ---- */
 
-/* Asks the supervisor about the app: 1 running (port filled), 0 not, -1 down. */
-static int sup_status(const struct conf *c, const char *id, int *port, char *err, size_t errlen)
+/* The run of an app, as the supervisor holds it: LC_SUP_OK with run filled, or
+ * LC_SUP_DOWN (err says why). */
+static int sup_status(const struct conf *c, const char *id, struct sup_run *run, char *err,
+		      size_t errlen)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL, *v;
-	int rc, running = 0;
-
-	json_object_object_add(req, "op", json_object_new_string("status"));
-	json_object_object_add(req, "app_id", json_object_new_string(id));
-	rc = lc_sup_call(c, req, &resp, SUP_TIMEOUT_MS, NULL, 0, err, errlen);
-	json_object_put(req);
-	if (rc != LC_SUP_OK)
-		return -1;
-	if (json_object_object_get_ex(resp, "running", &v) && json_object_get_boolean(v)) {
-		running = 1;
-		if (port && json_object_object_get_ex(resp, "port", &v))
-			*port = json_object_get_int(v);
-	}
-	json_object_put(resp);
-	return running;
-}
-
-/* Reserves a run for the quota of running apps: a "starting" row, counted with the
- * owner's live runs inside one transaction. *run_id is 0 when the app already has a
- * live row (a concurrent start, or a stale row; the supervisor takes either over).
- * 0, or -1 after answering. */
-static int reserve_run(struct hctx *ctx, long long *run_id)
-{
-	char err[256];
-	long long n = 0;
-	struct db_run r;
+	struct sup_request q;
+	struct sup_reply rep;
 	int rc;
 
-	*run_id = 0;
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "run reserve", err);
-		return -1;
-	}
-	if (db_run_count_active_by_owner(ctx->db, ctx->who.user_id, &n, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
-		h_internal(ctx, "run reserve", err);
-		return -1;
-	}
-	memset(&r, 0, sizeof(r));
-	util_copy(r.app_id, sizeof(r.app_id), ctx->param);
-	util_copy(r.state, sizeof(r.state), "starting");
-	r.started_at = ctx->now;
-	rc = db_run_insert(ctx->db, &r, err, sizeof(err));
-	if (rc == DB_CONFLICT) {
-		db_rollback(ctx->db);
-		return 0;
-	}
-	if (rc == DB_OK && n >= ctx->conf->quota_running) {
-		db_rollback(ctx->db);
-		response_error(ctx->resp, 403, "quota_exceeded",
-			       "running apps quota reached: stop an app first");
-		return -1;
-	}
-	if (rc != DB_OK || db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		struct db_app a;
-		char e2[256];
-		db_rollback(ctx->db);
-		memset(&a, 0, sizeof(a));
-		/* The run's foreign key fails when a delete came first. */
-		if (db_app_get(ctx->db, ctx->param, NULL, &a, e2, sizeof(e2)) == DB_NOTFOUND)
-			h_not_found(ctx);
-		else
-			h_internal(ctx, "run reserve", err);
-		db_app_clear(&a);
-		return -1;
-	}
-	*run_id = r.id;
-	return 0;
-}
-
-/* The reserved row of a start that did not happen (run_id 0: whichever row is
- * "starting", for a leftover). */
-static void release_run(struct hctx *ctx, long long run_id, const char *reason)
-{
-	char err[256];
-	struct db_run r;
-
-	if (db_run_current(ctx->db, ctx->param, &r, err, sizeof(err)) != DB_OK ||
-	    (run_id && r.id != run_id) || strcmp(r.state, "starting") != 0)
-		return;
-	util_copy(r.state, sizeof(r.state), "exited");
-	util_copy(r.reason, sizeof(r.reason), reason);
-	r.ended_at = time(NULL);
-	if (db_run_update(ctx->db, &r, err, sizeof(err)) != DB_OK)
-		log_warn("run %lld of %s: not released: %s", run_id, ctx->param, err);
-}
-
-/* One HTTP request to the app on its port. 1 when any answer came, 0 when the
- * connection was refused or closed without one (the app may have died), -1 when the
- * deadline passed. */
-static int probe_http(int port, const char *host, long long deadline)
-{
-	struct sockaddr_in sa;
-	char req[256], buf[64];
-	int fd, n, rc = 0;
-	struct pollfd p;
-	long long left;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
-		goto out;
-	p.fd = fd;
-	p.events = POLLOUT;
-	left = deadline - mono_ms();
-	if (left <= 0) {
-		rc = -1;
-		goto out;
-	}
-	n = poll(&p, 1, (int)left);
-	if (n <= 0) {
-		rc = n == 0 ? -1 : 0;
-		goto out;
-	}
-	n = snprintf(req, sizeof(req), "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: appforge-start\r\n\r\n",
-		     host);
-	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
-		goto out;
-	for (;;) {
-		p.events = POLLIN;
-		left = deadline - mono_ms();
-		if (left <= 0) {
-			rc = -1;
-			break;
-		}
-		n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0) {
-			rc = -1;
-			break;
-		}
-		n = (int)recv(fd, buf, sizeof(buf), 0);
-		rc = n > 0 ? 1 : 0;
-		break;
-	}
-out:
-	close(fd);
-	return rc;
+	sup_request_init(&q, SUP_STATUS);
+	util_copy(q.app_id, sizeof(q.app_id), id);
+	rc = lc_sup(c, &q, &rep, SUP_TIMEOUT_MS, err, errlen);
+	*run = rep.run;
+	sup_reply_clear(&rep);
+	return rc == LC_SUP_OK ? LC_SUP_OK : LC_SUP_DOWN;
 }
 
 /* The last lines of the app's log as a JSON string (for start failures). */
@@ -475,116 +335,168 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 	return o;
 }
 
-/* Waits until the app answers on its port. 0 when it does, or -1 after answering 502
- * (it died) or 504 (it never answered: then it is stopped). */
-static int wait_answering(struct hctx *ctx, int port)
-{
-	char host[256], err[256], msg[160];
-	long long deadline = mono_ms() + ctx->conf->sandbox_start_timeout_ms;
-	int port2 = 0;
-
-	snprintf(host, sizeof(host), "%s.%s", ctx->param, ctx->conf->apps_domain);
-	for (;;) {
-		int rc = probe_http(port, host, deadline);
-		if (rc == 1)
-			return 0;
-		if (rc < 0)
-			break;
-		/* Refused or closed: dead, or not quite there yet. */
-		int st = sup_status(ctx->conf, ctx->param, &port2, err, sizeof(err));
-		if (st == 0) {
-			struct db_run r;
-			if (db_run_current(ctx->db, ctx->param, &r, err, sizeof(err)) == DB_OK &&
-			    r.has_exit_code)
-				snprintf(msg, sizeof(msg), "the app exited during start (exit code %d)",
-					 r.exit_code);
-			else
-				snprintf(msg, sizeof(msg), "the app died during start");
-			error_with(ctx, 502, "app_crashed", msg, "log", log_excerpt(ctx));
-			return -1;
-		}
-		if (mono_ms() >= deadline)
-			break;
-		usleep(50000);
-	}
-	lc_sup_stop(ctx->conf, ctx->param, "stopped", 0, err, sizeof(err));
-	snprintf(msg, sizeof(msg), "the app did not answer HTTP within %d ms; it was stopped",
-		 ctx->conf->sandbox_start_timeout_ms);
-	error_with(ctx, 504, "start_timeout", msg, "log", log_excerpt(ctx));
-	return -1;
-}
-
-/* Whether the current run row is a leftover (a starting row nobody is finishing). */
-static bool stale_starting(struct hctx *ctx)
+/* A start the supervisor refused: the matching answer. */
+static void start_refused(struct hctx *ctx, const struct sup_reply *rep)
 {
 	char err[256];
-	struct db_run r;
-	long long limit = ctx->conf->sandbox_start_timeout_ms / 1000 + 30;
+	struct db_app b;
 
-	return db_run_current(ctx->db, ctx->param, &r, err, sizeof(err)) == DB_OK &&
-	       strcmp(r.state, "starting") == 0 && r.started_at + limit < ctx->now;
+	log_error("start of %s refused: %s: %s", ctx->param, rep->code, rep->message);
+	memset(&b, 0, sizeof(b));
+	if (strcmp(rep->code, "quota_exceeded") == 0)
+		response_error(ctx->resp, 403, "quota_exceeded",
+			       "running apps quota reached: stop an app first");
+	else if (strcmp(rep->code, "not_found") == 0 ||
+		 db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND) {
+		/* Deleted meanwhile: its purge may have come before our code was written. */
+		lc_app_purge(ctx->conf, ctx->param);
+		h_not_found(ctx);
+	}
+	else if (strcmp(rep->code, "start_failed") == 0 || strcmp(rep->code, "bad_request") == 0)
+		response_error(ctx->resp, 500, "start_failed", "the app's sandbox could not be started");
+	else
+		response_error(ctx->resp, 503, "unavailable",
+			       "no sandbox can be started right now; try again later");
+	db_app_clear(&b);
 }
 
-/* Starts the sandbox: 0 with *port, or -1 after answering. */
-static int sup_start(struct hctx *ctx, int *port)
+/* Starts the app unless its run is live already (then that start is shared: single
+ * flight). Under the app's start lock, so that one caller writes the code of a start
+ * and no start replaces the code under a live sandbox. 0 with *run, or -1 after
+ * answering. */
+static int start_shared(struct hctx *ctx, struct sup_run *run)
 {
-	char err[512], code[48], dir_code[4096], dir_data[4096];
-	struct json_object *req = json_object_new_object(), *resp = NULL, *v;
-	int rc;
+	char err[512], dir_code[4096], dir_data[4096];
+	struct json_object *files = NULL;
+	struct sup_request q;
+	struct sup_reply rep;
+	int lockfd, rc = -1;
 
+	memset(&rep, 0, sizeof(rep));
+	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err))) < 0) {
+		log_error("start of %s: %s", ctx->param, err);
+		response_error(ctx->resp, 503, "unavailable",
+			       "the app cannot be started right now; try again shortly");
+		return -1;
+	}
+	if (sup_status(ctx->conf, ctx->param, run, err, sizeof(err)) != LC_SUP_OK) {
+		sup_unavailable(ctx, err);
+		goto out;
+	}
+	if (!run_state_live(run->state) &&
+	    (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK ||
+	     lc_materialise(ctx->conf, ctx->param, files, err, sizeof(err)) < 0)) {
+		h_internal(ctx, "materialise", err);
+		goto out;
+	}
+	sup_request_init(&q, SUP_START);
+	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
 	lc_app_dir(ctx->conf, ctx->param, "code", dir_code, sizeof(dir_code));
 	lc_app_dir(ctx->conf, ctx->param, "data", dir_data, sizeof(dir_data));
-	json_object_object_add(req, "op", json_object_new_string("start"));
-	json_object_object_add(req, "app_id", json_object_new_string(ctx->param));
-	json_object_object_add(req, "code_dir", json_object_new_string(dir_code));
-	json_object_object_add(req, "data_dir", json_object_new_string(dir_data));
-	rc = lc_sup_call(ctx->conf, req, &resp, ctx->conf->sandbox_start_timeout_ms + 15000, code,
-			 sizeof(code), err, sizeof(err));
-	json_object_put(req);
+	util_copy(q.code_dir, sizeof(q.code_dir), dir_code);
+	util_copy(q.data_dir, sizeof(q.data_dir), dir_data);
+	rc = lc_sup(ctx->conf, &q, &rep, SUP_START_TIMEOUT_MS, err, sizeof(err));
+	if (rc == LC_SUP_DOWN)
+		sup_unavailable(ctx, err);
+	else if (rc == LC_SUP_REFUSED)
+		start_refused(ctx, &rep);
+	else
+		*run = rep.run;
+	rc = rc == LC_SUP_OK ? 0 : -1;
+out:
+	sup_reply_clear(&rep);
+	json_object_put(files);
+	close(lockfd);
+	return rc;
+}
+
+/* Waits (bounded: the supervisor admits a few waits at once and answers "busy" past
+ * that) until the start is over. 1 when it is (run updated), 0 when the caller should
+ * answer 202 "starting" instead, -1 after answering 503. */
+static int wait_start(struct hctx *ctx, struct sup_run *run)
+{
+	char err[512];
+	struct sup_request q;
+	struct sup_reply rep;
+	int rc;
+
+	sup_request_init(&q, SUP_WAIT);
+	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
+	q.wait_ms = ctx->conf->sandbox_start_timeout_ms + SUP_WAIT_SLACK_MS;
+	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + SUP_TIMEOUT_MS, err, sizeof(err));
 	if (rc == LC_SUP_DOWN) {
 		sup_unavailable(ctx, err);
 		return -1;
 	}
-	if (rc == LC_SUP_REFUSED) {
-		log_error("start of %s refused: %s: %s", ctx->param, code, err);
-		if (strcmp(code, "no_port") == 0 || strcmp(code, "shutting_down") == 0)
-			response_error(ctx->resp, 503, "unavailable",
-				       "no sandbox can be started right now; try again later");
-		else
-			response_error(ctx->resp, 500, "start_failed",
-				       "the app's sandbox could not be started");
-		return -1;
-	}
-	*port = json_object_object_get_ex(resp, "port", &v) ? json_object_get_int(v) : 0;
-	json_object_put(resp);
-	if (*port <= 0) {
-		h_internal(ctx, "start", "the supervisor named no port");
-		return -1;
-	}
-	return 0;
+	if (rc == LC_SUP_OK)
+		*run = rep.run;
+	sup_reply_clear(&rep);
+	return rc == LC_SUP_OK && run->state != RUN_STARTING;
 }
 
-void h_app_run(struct hctx *ctx)
+/* The answer to a start that is over: 200 running, or 502/504 with the log. */
+static void answer_start(struct hctx *ctx, const struct sup_run *run)
 {
-	char err[512];
-	struct db_app a;
-	struct json_object *files = NULL;
-	long long run_id = 0;
-	int port = 0, st;
+	char msg[160];
 
-	if (load_own_app(ctx, &a) < 0)
-		return;
-	if (strcmp(a.status, "generating") == 0) {
-		response_error(ctx->resp, 409, "conflict", "the app is still being generated");
-		goto out;
+	if (run->state == RUN_RUNNING) {
+		log_info("app %s running on port %d", ctx->param, run->port);
+		answer_app(ctx, 200, ctx->param);
+	} else if (run->reason == RUN_REASON_START_TIMEOUT) {
+		snprintf(msg, sizeof(msg), "the app did not answer HTTP within %d ms; it was stopped",
+			 ctx->conf->sandbox_start_timeout_ms);
+		error_with(ctx, 504, "start_timeout", msg, "log", log_excerpt(ctx));
+	} else if (run->state == RUN_STOPPED) {
+		/* stopped (or deleted: then 404) by another request during its start */
+		struct db_app b;
+		char err[256];
+		memset(&b, 0, sizeof(b));
+		if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND)
+			h_not_found(ctx);
+		else
+			response_error(ctx->resp, 409, "conflict", "the app was stopped during its start");
+		db_app_clear(&b);
+	} else {
+		if (run->has_exit_code)
+			snprintf(msg, sizeof(msg), "the app exited during start (exit code %d)",
+				 run->exit_code);
+		else
+			snprintf(msg, sizeof(msg), "the app died during start");
+		error_with(ctx, 502, "app_crashed", msg, "log", log_excerpt(ctx));
 	}
-	if (strcmp(a.status, "failed") == 0) {
+}
+
+/* ?wait=0|1 (default 1). 0, or -1 after answering 400. */
+static int want_wait(struct hctx *ctx, bool *wait)
+{
+	char buf[8];
+	int rc = query_get(ctx->req->query, "wait", buf, sizeof(buf));
+
+	*wait = true;
+	if (rc == 0)
+		return 0;
+	if (rc > 0 && (strcmp(buf, "0") == 0 || strcmp(buf, "1") == 0)) {
+		*wait = buf[0] == '1';
+		return 0;
+	}
+	h_bad_request(ctx, "wait must be 0 or 1");
+	return -1;
+}
+
+/* The app's code can run: 0, or -1 after answering 409. */
+static int runnable(struct hctx *ctx, const struct db_app *a)
+{
+	if (a->status == APP_GENERATING) {
+		response_error(ctx->resp, 409, "conflict", "the app is still being generated");
+		return -1;
+	}
+	if (a->status == APP_FAILED) {
 		response_error(ctx->resp, 409, "conflict",
 			       "the app's generation failed: it has no code to run");
-		goto out;
+		return -1;
 	}
-	if (strcmp(a.status, "blocked") == 0 || strcmp(a.scan_verdict, "block") == 0) {
-		struct json_object *f = json_tokener_parse(a.scan_findings ? a.scan_findings : "[]");
+	if (a->status == APP_BLOCKED || strcmp(a->scan_verdict, "block") == 0) {
+		struct json_object *f = json_tokener_parse(a->scan_findings ? a->scan_findings : "[]");
 		if (!json_object_is_type(f, json_type_array)) {
 			json_object_put(f);
 			f = json_object_new_array();
@@ -592,58 +504,46 @@ void h_app_run(struct hctx *ctx)
 		error_with(ctx, 409, "scan_blocked",
 			   "the code scan found a blocking rule: change the files to run the app",
 			   "findings", f);
-		goto out;
+		return -1;
 	}
-	st = sup_status(ctx->conf, ctx->param, &port, err, sizeof(err));
-	if (st < 0) {
+	return 0;
+}
+
+/* POST /run: the supervisor starts the app (or joins its start) and owns the run; this
+ * worker waits for the result only while a wait slot is free and the client wants it,
+ * else answers 202 with run.state "starting" (the client polls GET /api/apps/{id}). */
+void h_app_run(struct hctx *ctx)
+{
+	char err[512];
+	struct db_app a;
+	struct sup_run run;
+	bool wait;
+	int rc;
+
+	if (load_own_app(ctx, &a) < 0)
+		return;
+	if (want_wait(ctx, &wait) < 0 || runnable(ctx, &a) < 0)
+		goto out;
+	if (sup_status(ctx->conf, ctx->param, &run, err, sizeof(err)) != LC_SUP_OK) {
 		sup_unavailable(ctx, err);
 		goto out;
 	}
-	if (st == 1) {
+	if (run.state == RUN_RUNNING) {
 		answer_app(ctx, 200, ctx->param);
 		goto out;
 	}
-	if (reserve_run(ctx, &run_id) < 0)
+	if (start_shared(ctx, &run) < 0)
 		goto out;
-	if (!run_id && stale_starting(ctx)) {
-		release_run(ctx, 0, "crashed");
-		if (reserve_run(ctx, &run_id) < 0)
-			goto out;
-	}
-	/* A concurrent start (no reservation of ours) runs the code already in place. */
-	if (run_id) {
-		if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK ||
-		    lc_materialise(ctx->conf, ctx->param, files, err, sizeof(err)) < 0) {
-			release_run(ctx, run_id, "crashed");
-			h_internal(ctx, "materialise", err);
-			goto out;
-		}
-	}
-	long long t_mat = mono_ms();
-	if (sup_start(ctx, &port) < 0) {
-		if (run_id)
-			release_run(ctx, run_id, "crashed");
+	rc = run.state == RUN_STARTING && wait ? wait_start(ctx, &run) : 1;
+	if (rc < 0)
 		goto out;
+	if (run.state == RUN_STARTING) {
+		location(ctx, ctx->param);
+		answer_app(ctx, 202, ctx->param);
+	} else {
+		answer_start(ctx, &run);
 	}
-	/* Deleted meanwhile? The delete's stop may have come before our start: undo it. */
-	{
-		struct db_app b;
-		memset(&b, 0, sizeof(b));
-		if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND) {
-			lc_app_purge(ctx->conf, ctx->param);
-			h_not_found(ctx);
-			goto out;
-		}
-		db_app_clear(&b);
-	}
-	long long t_started = mono_ms();
-	if (wait_answering(ctx, port) < 0)
-		goto out;
-	log_info("app %s running on port %d (sandbox start %lld ms, until it answered %lld ms)",
-		 ctx->param, port, t_started - t_mat, mono_ms() - t_started);
-	answer_app(ctx, 200, ctx->param);
 out:
-	json_object_put(files);
 	db_app_clear(&a);
 }
 
@@ -655,7 +555,7 @@ void h_app_stop(struct hctx *ctx)
 	if (load_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
-	if (lc_sup_stop(ctx->conf, ctx->param, "stopped", ctx->conf->sandbox_stop_grace_ms, err,
+	if (lc_sup_stop(ctx->conf, ctx->param, false, ctx->conf->sandbox_stop_grace_ms, err,
 			sizeof(err)) < 0) {
 		sup_unavailable(ctx, err);
 		return;
@@ -692,31 +592,25 @@ void h_app_logs(struct hctx *ctx)
 void h_admin_sandboxes(struct hctx *ctx)
 {
 	char err[512];
-	struct json_object *req = json_object_new_object(), *resp = NULL, *list, *out;
-	size_t n;
+	struct sup_request q;
+	struct sup_reply rep;
+	struct json_object *out, *resp;
 
-	json_object_object_add(req, "op", json_object_new_string("list"));
-	if (lc_sup_call(ctx->conf, req, &resp, SUP_TIMEOUT_MS, NULL, 0, err, sizeof(err)) !=
-	    LC_SUP_OK) {
-		json_object_put(req);
+	sup_request_init(&q, SUP_LIST);
+	if (lc_sup(ctx->conf, &q, &rep, SUP_TIMEOUT_MS, err, sizeof(err)) != LC_SUP_OK) {
+		sup_reply_clear(&rep);
 		sup_unavailable(ctx, err);
 		return;
 	}
-	json_object_put(req);
 	out = json_object_new_array();
-	if (!json_object_object_get_ex(resp, "sandboxes", &list) ||
-	    !json_object_is_type(list, json_type_array))
-		list = NULL;
-	n = list ? json_object_array_length(list) : 0;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(list, i), *e, *v;
+	for (size_t i = 0; i < rep.nlist; i++) {
+		const struct sup_run *s = &rep.list[i];
+		struct json_object *e = json_object_new_object();
 		struct db_app a;
-		const char *id = json_object_object_get_ex(s, "app_id", &v) ?
-			json_object_get_string(v) : "";
-		e = json_object_new_object();
-		json_object_object_add(e, "app_id", json_object_new_string(id));
 		memset(&a, 0, sizeof(a));
-		if (id_valid_app(id) && db_app_get(ctx->db, id, NULL, &a, err, sizeof(err)) == DB_OK) {
+		json_object_object_add(e, "app_id", json_object_new_string(s->app_id));
+		if (id_valid_app(s->app_id) &&
+		    db_app_get(ctx->db, s->app_id, NULL, &a, err, sizeof(err)) == DB_OK) {
 			json_object_object_add(e, "owner", json_object_new_string(a.owner));
 			json_object_object_add(e, "name", json_object_new_string(a.name));
 		} else {
@@ -724,27 +618,18 @@ void h_admin_sandboxes(struct hctx *ctx)
 			json_object_object_add(e, "name", NULL);
 		}
 		db_app_clear(&a);
-		json_object_object_add(e, "state", json_object_new_string("running"));
-		json_object_object_add(e, "port", json_object_object_get_ex(s, "port", &v) ?
-				       json_object_new_int(json_object_get_int(v)) : NULL);
-		json_object_object_add(e, "pid", json_object_object_get_ex(s, "pid", &v) ?
-				       json_object_new_int(json_object_get_int(v)) : NULL);
-		h_add_time(e, "started_at", json_object_object_get_ex(s, "started_at", &v) ?
-			   json_object_get_int64(v) : 0);
-		h_add_time(e, "expires_at", json_object_object_get_ex(s, "expires_at", &v) ?
-			   json_object_get_int64(v) : 0);
-		json_object_object_add(e, "cpu_seconds",
-				       json_object_new_double(json_object_object_get_ex(s, "cpu_usec", &v) ?
-							      (double)json_object_get_int64(v) / 1e6 : 0.0));
-		json_object_object_add(e, "memory_bytes", json_object_new_int64(
-			json_object_object_get_ex(s, "memory_bytes", &v) ? json_object_get_int64(v) : 0));
-		json_object_object_add(e, "memory_peak_bytes", json_object_new_int64(
-			json_object_object_get_ex(s, "memory_peak", &v) ? json_object_get_int64(v) : 0));
-		json_object_object_add(e, "pids", json_object_new_int(
-			json_object_object_get_ex(s, "pids", &v) ? json_object_get_int(v) : 0));
+		json_object_object_add(e, "state", json_object_new_string(run_state_name(s->state)));
+		json_object_object_add(e, "port", s->port ? json_object_new_int(s->port) : NULL);
+		json_object_object_add(e, "pid", s->pid ? json_object_new_int(s->pid) : NULL);
+		h_add_time(e, "started_at", s->started_at);
+		h_add_time(e, "expires_at", s->expires_at);
+		json_object_object_add(e, "cpu_seconds", json_object_new_double((double)s->cpu_usec / 1e6));
+		json_object_object_add(e, "memory_bytes", json_object_new_int64(s->memory_bytes));
+		json_object_object_add(e, "memory_peak_bytes", json_object_new_int64(s->memory_peak));
+		json_object_object_add(e, "pids", json_object_new_int(s->pids));
 		json_object_array_add(out, e);
 	}
-	json_object_put(resp);
+	sup_reply_clear(&rep);
 	resp = json_object_new_object();
 	json_object_object_add(resp, "sandboxes", out);
 	response_json(ctx->resp, 200, resp);

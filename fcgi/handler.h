@@ -102,8 +102,8 @@ void h_internal_resolve(struct hctx *ctx);
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
  * 0, or -1 after answering 503/500. */
 int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], char **findings);
-/* "blocked" for a block verdict, else "ready". */
-const char *h_status_for(const char *verdict);
+/* APP_BLOCKED for a block verdict, else APP_READY. */
+enum app_status h_status_for(const char *verdict);
 
 /* h_lifecycle.c: POST /api/apps with a prompt (name NULL: the generator names it). */
 void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name);

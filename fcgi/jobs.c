@@ -76,7 +76,7 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 	if (db_begin(db, err, sizeof(err)) != DB_OK)
 		goto fail;
 	rc = db_app_get(db, app_id, NULL, &a, err, sizeof(err));
-	if (rc == DB_NOTFOUND || (rc == DB_OK && strcmp(a.status, "generating") != 0)) {
+	if (rc == DB_NOTFOUND || (rc == DB_OK && a.status != APP_GENERATING)) {
 		db_rollback(db);
 		db_app_clear(&a);
 		log_info("generation of %s: the app was deleted or changed meanwhile", app_id);
@@ -86,7 +86,7 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 	if (rc != DB_OK)
 		goto fail;
 	if (failure) {
-		rc = db_app_set_status(db, app_id, "failed", failure, err, sizeof(err));
+		rc = db_app_set_status(db, app_id, APP_FAILED, failure, err, sizeof(err));
 	} else {
 		rc = db_app_files_replace(db, app_id, files, err, sizeof(err));
 		if (rc == DB_OK && name)
@@ -95,7 +95,7 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 			rc = db_app_set_scan(db, app_id, verdict, findings, err, sizeof(err));
 		if (rc == DB_OK)
 			rc = db_app_set_status(db, app_id,
-					       strcmp(verdict, "block") == 0 ? "blocked" : "ready",
+					       strcmp(verdict, "block") == 0 ? APP_BLOCKED : APP_READY,
 					       NULL, err, sizeof(err));
 	}
 	if (rc != DB_OK || db_audit_append(db, NULL, "system",
@@ -131,7 +131,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 	}
 	memset(&a, 0, sizeof(a));
 	rc = db_app_get(db, app_id, NULL, &a, err, sizeof(err));
-	if (rc != DB_OK || strcmp(a.status, "generating") != 0) {
+	if (rc != DB_OK || a.status != APP_GENERATING) {
 		log_info("generation of %s: nothing to do (the app is gone or not generating)", app_id);
 		db_app_clear(&a);
 		db_close(db);
@@ -262,8 +262,8 @@ int jobs_check_one(const struct conf *c, struct db *db, const char *app_id)
 	if (db_begin(db, err, sizeof(err)) != DB_OK)
 		return 0;
 	if (db_app_get(db, app_id, NULL, &a, err, sizeof(err)) == DB_OK &&
-	    strcmp(a.status, "generating") == 0 &&
-	    db_app_set_status(db, app_id, "failed", JOBS_INTERRUPTED, err, sizeof(err)) == DB_OK &&
+	    a.status == APP_GENERATING &&
+	    db_app_set_status(db, app_id, APP_FAILED, JOBS_INTERRUPTED, err, sizeof(err)) == DB_OK &&
 	    db_audit_append(db, NULL, "system", "app.generate.failed", app_id, NULL, err,
 			    sizeof(err)) == DB_OK &&
 	    db_commit(db, err, sizeof(err)) == DB_OK) {
@@ -288,7 +288,7 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 		if (db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, errlen) != DB_OK)
 			return -1;
 		for (size_t i = 0; i < n; i++)
-			if (strcmp(apps[i].status, "generating") == 0)
+			if (apps[i].status == APP_GENERATING)
 				failed += jobs_check_one(c, db, apps[i].id);
 		db_app_list_free(apps, n);
 		memcpy(cursor, next, sizeof(cursor));

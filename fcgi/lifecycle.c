@@ -1,5 +1,6 @@
-/* lifecycle.c: the supervisor's control socket as the workers use it, and an app's
- * files outside the database (its code for a run, its data, its log). See lifecycle.h. */
+/* lifecycle.c: the supervisor's control socket as the workers use it (typed, through
+ * sandbox/supervisor_client.h), and an app's files outside the database (its code for
+ * a run, its data, its log). See lifecycle.h. */
 #include "fcgi/lifecycle.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,61 +21,80 @@
 
 #define LC_PING_TIMEOUT_MS 2000
 #define LC_LOG_READ_MAX (4L << 20)
+#define LC_START_LOCK_WAIT_MS 5000
+#define LC_START_LOCK_STEP_MS 10
 
-int lc_sup_call(const struct conf *c, struct json_object *req, struct json_object **resp,
-		int timeout_ms, char *code, size_t codelen, char *err, size_t errlen)
+int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
+	   int timeout_ms, char *err, size_t errlen)
 {
-	struct json_object *r = NULL, *v, *e;
-
-	*resp = NULL;
-	if (code && codelen)
-		code[0] = 0;
-	if (supervisor_call(c->supervisor_socket, req, &r, timeout_ms, err, errlen) < 0)
+	if (sup_call(c->supervisor_socket, q, rep, timeout_ms, err, errlen) < 0)
 		return LC_SUP_DOWN;
-	if (json_object_object_get_ex(r, "ok", &v) && json_object_is_type(v, json_type_boolean) &&
-	    json_object_get_boolean(v)) {
-		*resp = r;
+	if (rep->ok)
 		return LC_SUP_OK;
-	}
-	snprintf(err, errlen, "the supervisor refused without a reason");
-	if (json_object_object_get_ex(r, "error", &e) && json_object_is_type(e, json_type_object)) {
-		if (json_object_object_get_ex(e, "code", &v) && code)
-			util_copy(code, codelen, json_object_get_string(v));
-		if (json_object_object_get_ex(e, "message", &v))
-			snprintf(err, errlen, "%s", json_object_get_string(v));
-	}
-	json_object_put(r);
+	snprintf(err, errlen, "%s: %s", rep->code, rep->message);
 	return LC_SUP_REFUSED;
 }
 
 int lc_sup_ping(const struct conf *c, char *err, size_t errlen)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL;
+	struct sup_request q;
+	struct sup_reply rep;
 	int rc;
 
-	json_object_object_add(req, "op", json_object_new_string("ping"));
-	rc = lc_sup_call(c, req, &resp, LC_PING_TIMEOUT_MS, NULL, 0, err, errlen);
-	json_object_put(req);
-	json_object_put(resp);
+	sup_request_init(&q, SUP_PING);
+	rc = lc_sup(c, &q, &rep, LC_PING_TIMEOUT_MS, err, errlen);
+	sup_reply_clear(&rep);
 	return rc == LC_SUP_OK ? 0 : -1;
 }
 
-int lc_sup_stop(const struct conf *c, const char *app_id, const char *reason, int grace_ms,
+int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
 		char *err, size_t errlen)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL;
-	char code[48];
+	struct sup_request q;
+	struct sup_reply rep;
 	int rc;
 
-	json_object_object_add(req, "op", json_object_new_string("stop"));
-	json_object_object_add(req, "app_id", json_object_new_string(app_id));
-	json_object_object_add(req, "grace_ms", json_object_new_int(grace_ms));
-	json_object_object_add(req, "reason", json_object_new_string(reason));
+	sup_request_init(&q, SUP_STOP);
+	util_copy(q.app_id, sizeof(q.app_id), app_id);
+	q.grace_ms = grace_ms;
+	q.deleted = deleted;
 	/* The supervisor answers once the whole tree is gone: grace, then the kill. */
-	rc = lc_sup_call(c, req, &resp, grace_ms + 15000, code, sizeof(code), err, errlen);
-	json_object_put(req);
-	json_object_put(resp);
+	rc = lc_sup(c, &q, &rep, grace_ms + 15000, err, errlen);
+	sup_reply_clear(&rep);
 	return rc == LC_SUP_OK ? 0 : -1;
+}
+
+int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen)
+{
+	char base[4096], path[4200];
+	int fd;
+
+	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0) {
+		snprintf(err, errlen, "app path too long");
+		return -1;
+	}
+	if (mkdir(base, 0711) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", base, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/start.lock", base);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* A holder takes milliseconds (a status, the code, a start request); a stuck one
+	 * must not pile workers up behind it: bounded, never a blocking flock. */
+	for (int ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; ms += LC_START_LOCK_STEP_MS) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || ms >= LC_START_LOCK_WAIT_MS) {
+			snprintf(err, errlen, "lock %s: %s", path, errno == EWOULDBLOCK ?
+				 "held too long by another start" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		usleep(LC_START_LOCK_STEP_MS * 1000);
+	}
+	return fd;
 }
 
 int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
@@ -230,7 +251,7 @@ void lc_app_purge(const struct conf *c, const char *app_id)
 {
 	char err[512], path[4096], rotated[4200];
 
-	if (lc_sup_stop(c, app_id, "deleted", 0, err, sizeof(err)) < 0)
+	if (lc_sup_stop(c, app_id, true, 0, err, sizeof(err)) < 0)
 		log_error("app %s: the supervisor did not stop it: %s", app_id, err);
 	if (lc_app_dir(c, app_id, NULL, path, sizeof(path)) == 0 &&
 	    appfiles_remove_tree(path, err, sizeof(err)) < 0)

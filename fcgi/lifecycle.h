@@ -19,25 +19,33 @@
 struct conf;
 struct db;
 struct json_object;
+struct sup_reply;
+struct sup_request;
 
 /* ---- the supervisor (sandbox/supervisor_client.h underneath) ---- */
 
 enum { LC_SUP_OK = 0, LC_SUP_REFUSED = 1, LC_SUP_DOWN = -1 };
 
-/* Sends req (borrowed) and waits up to timeout_ms. LC_SUP_OK: *resp is the reply (a new
- * reference, caller puts it). LC_SUP_REFUSED: the supervisor answered ok:false; its
- * error code and message are in code/err, *resp NULL. LC_SUP_DOWN: no answer (err says
- * why), *resp NULL. */
-int lc_sup_call(const struct conf *c, struct json_object *req, struct json_object **resp,
-		int timeout_ms, char *code, size_t codelen, char *err, size_t errlen);
+/* Sends q to the supervisor and waits up to timeout_ms. LC_SUP_OK: rep is its reply.
+ * LC_SUP_REFUSED: it answered ok:false, rep->code and rep->message say why (also
+ * copied to err). LC_SUP_DOWN: no answer (err says why). Clear rep in every case. */
+int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
+	   int timeout_ms, char *err, size_t errlen);
 
 /* {"op":"ping"}: 0 when the supervisor answers. */
 int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
 
-/* Stops every process of the app (reason "stopped" or "deleted"), waiting until they
- * are gone. 0 also when it was not running; -1 when the supervisor did not answer. */
-int lc_sup_stop(const struct conf *c, const char *app_id, const char *reason, int grace_ms,
+/* Stops every process of the app (deleted: reason "deleted", else "stopped"), waiting
+ * until they are gone and the run's end is recorded. 0 also when it was not running;
+ * -1 when the supervisor did not answer. */
+int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
 		char *err, size_t errlen);
+
+/* Holds apps_dir/<id>/start.lock (flock) while the caller looks at the app's run and
+ * starts it, so that only one caller writes the code of a start. Waits at most a few
+ * seconds for another holder. Returns the lock's descriptor (close it to unlock) or
+ * -1 (err says why). */
+int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen);
 
 /* ---- disk ---- */
 

@@ -37,14 +37,16 @@ EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py
 
 # The supervisor: the only parent of sandboxes in a deployment, and its client.
 noinst_LIBRARIES += sandbox/libafsupclient.a
-sandbox_libafsupclient_a_SOURCES = sandbox/supervisor_client.c sandbox/supervisor_client.h
+sandbox_libafsupclient_a_SOURCES = sandbox/supervisor_client.c sandbox/supervisor_client.h \
+	sandbox/supproto.c sandbox/supproto.h
 sandbox_libafsupclient_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-SUPCLIENT_LIBS = sandbox/libafsupclient.a $(JSONC_LIBS)
+SUPCLIENT_LIBS = sandbox/libafsupclient.a common/libafcommon.a $(JSONC_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-supervisor
 sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/ports.c sandbox/ports.h
 sandbox_appforge_supervisor_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
-sandbox_appforge_supervisor_LDADD = $(SANDBOX_LIBS) $(AFDB_LIBS) $(AFCOMMON_LIBS) $(SQLITE_LIBS)
+sandbox_appforge_supervisor_LDADD = $(SANDBOX_LIBS) sandbox/libafsupclient.a $(AFDB_LIBS) \
+	$(AFCOMMON_LIBS) $(SQLITE_LIBS)
 
 check_PROGRAMS += tests/sandbox/test_ports
 tests_sandbox_test_ports_SOURCES = tests/sandbox/test_ports.c sandbox/ports.c
@@ -52,3 +54,10 @@ TESTS += tests/sandbox/test_ports
 TESTS += tests/sandbox/test_supervisor.py
 EXTRA_DIST += tests/sandbox/test_supervisor.py
 EXTRA_DIST += sandbox/README.md
+
+# unit test of the supervisor protocol (source under tests/unit/)
+check_PROGRAMS += tests/unit/test_supproto
+TESTS += tests/unit/test_supproto
+tests_unit_test_supproto_SOURCES = tests/unit/test_supproto.c
+tests_unit_test_supproto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(JSONC_CFLAGS)
+tests_unit_test_supproto_LDADD = $(SUPCLIENT_LIBS)

@@ -1,21 +1,27 @@
-/* supervisor.c: appforge-supervisor, the only parent of sandboxes.
+/* supervisor.c: appforge-supervisor, the only parent of sandboxes and the only writer
+ * of run state.
  *
  *   appforge-supervisor [--config FILE]
  *
  * One process, one epoll loop: the control socket (unix, conf supervisor_socket, mode
  * 0660 root:<group of run_as_user>, so only appforged and root reach it; 0600 root
- * while that user does not exist) speaking one JSON object per line, a signalfd, and per sandbox its
- * pidfd (exit noticed at once) and log pipe. Requests:
- *   {"op":"ping"}
- *   {"op":"start","app_id":ID,"code_dir":DIR,"data_dir":DIR}
- *   {"op":"stop","app_id":ID[,"grace_ms":N][,"reason":"deleted"]}  (replies once gone)
- *   {"op":"status","app_id":ID}
- *   {"op":"list"}
- * Replies {"ok":true,...} or {"ok":false,"error":{"code","message"}}.
+ * while that user does not exist) speaking the typed protocol of supproto.h (one JSON
+ * object per line), a signalfd, and per sandbox its pidfd (exit noticed at once), its
+ * log pipe and its readiness probe.
  *
- * Ports come from port_min..port_max; a port returns to the pool only after its
- * sandbox is gone. A run's host uid is sandbox_uid_base + (port - port_min), unique
- * among live sandboxes. Runs are recorded in the database (db/).
+ * A run, end to end: `start` checks the app and the owner's quota of running apps,
+ * takes a port and records the run as "starting" in one transaction, starts the
+ * sandbox and replies at once. The loop then probes the app (one HTTP request at a
+ * time on its port, never blocking): the first answer makes the run "running"; an exit
+ * before that ends it "exited" with reason "crashed"; no answer within
+ * sandbox_start_timeout_ms stops it, reason "start_timeout". `wait` requests (at most
+ * a bounded number at once, from the worker count) are answered when the start is
+ * over. A start of an app already live joins that run (single flight).
+ *
+ * Ports come from port_min..port_max. A port returns to the pool only once the
+ * database says its run has ended: when that write fails, the app's record stays here
+ * (state "ended", its port held) and the write is retried every second. A run's host
+ * uid is sandbox_uid_base + (port - port_min), unique among live sandboxes.
  *
  * Lifetime: sandboxes die with the supervisor (their setup child has
  * PR_SET_PDEATHSIG(SIGKILL), kept for init, which takes its pid namespace along). On
@@ -25,10 +31,10 @@
  * sandbox gracefully, then exit. */
 #include "sandbox/sandbox.h"
 #include "sandbox/ports.h"
+#include "sandbox/supproto.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -51,10 +57,12 @@
 #include "log.h"
 #include "util.h"
 
-#define LINE_MAX_BYTES 65536
 #define MAX_CLIENTS 256
+#define MAX_STOP_WAITERS 8
+#define PROBE_RETRY_MS 50
+#define ROW_RETRY_MS 1000
 
-enum wkind { W_LISTEN, W_SIGNAL, W_CLIENT, W_PIDFD, W_LOG };
+enum wkind { W_LISTEN, W_SIGNAL, W_CLIENT, W_PIDFD, W_LOG, W_PROBE };
 
 struct watch {
 	enum wkind kind;
@@ -65,29 +73,36 @@ struct client {
 	struct watch w;
 	int fd;
 	long id;
-	char in[LINE_MAX_BYTES + 1];
+	char in[SUP_LINE_MAX + 1];
 	size_t inlen;
 	char *out;
 	size_t outlen;
 	int closing;
+	int deferred;                 /* a stop or wait whose reply comes later */
+	char wait_app[ID_APP_BUFSZ];  /* wait: the app, until the deadline */
+	long long wait_deadline;
 	struct client *next;
 };
 
-#define MAX_WAITERS 8
-
 struct app {
-	struct watch wpid, wlog;
-	char app_id[64];
+	struct watch wpid, wlog, wprobe;
+	char app_id[ID_APP_BUFSZ];
 	char cgname[64];
 	char log_path[PATH_MAX];
 	struct sandbox sb;
 	int port;
 	uid_t uid;
-	long long run_id;
-	long long started_at, expires_at;
-	const char *db_reason;        /* "deleted" when the stop said so */
-	long waiters[MAX_WAITERS];    /* client ids waiting for the stop to finish */
-	int nwaiters;
+	struct db_run row;            /* what the database is to say about the run */
+	int row_dirty;                /* row not written yet: retried at row_retry_at */
+	long long row_retry_at;
+	int gone;                     /* the sandbox is gone; only the row may be pending */
+	enum run_reason stop_reason;  /* RUN_REASON_STOPPED/DELETED once a stop came */
+	int start_timed_out;
+	long long start_deadline;     /* CLOCK_MONOTONIC ms */
+	int probe_fd, probe_sent;
+	long long probe_at;
+	long stop_waiters[MAX_STOP_WAITERS];
+	int nstop_waiters;
 	struct app *next;
 };
 
@@ -104,6 +119,13 @@ static char tag[16];
 static int shutting_down;
 
 /* ---- small helpers ---- */
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int ep_add(int fd, uint32_t events, struct watch *w)
 {
@@ -149,6 +171,22 @@ static int mkdir_p(const char *dir, mode_t mode)
 	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* How many requests may wait for a start at once: about a quarter of the workers, so
+ * that a start never takes the workers cheap requests need; none with one worker. */
+static int wait_slots(void)
+{
+	int n = (conf.workers + 2) / 4;
+	return conf.workers < 2 ? 0 : n < 1 ? 1 : n;
+}
+
+static int nwaiting(void)
+{
+	int n = 0;
+	for (struct client *c = clients; c; c = c->next)
+		n += c->wait_app[0] != 0;
+	return n;
+}
+
 /* ---- replies ---- */
 
 static void client_close(struct client *c)
@@ -164,19 +202,8 @@ static void client_close(struct client *c)
 	nclients--;
 }
 
-/* Queues obj (consumed) as one line to c and tries to send it now. */
-static void reply(struct client *c, struct json_object *obj)
+static void client_flush(struct client *c)
 {
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	size_t n = strlen(s);
-	char *nb = realloc(c->out, c->outlen + n + 1);
-	if (nb) {
-		memcpy(nb + c->outlen, s, n);
-		nb[c->outlen + n] = '\n';
-		c->out = nb;
-		c->outlen += n + 1;
-	}
-	json_object_put(obj);
 	while (c->outlen) {
 		ssize_t w = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == EINTR)
@@ -185,7 +212,7 @@ static void reply(struct client *c, struct json_object *obj)
 			ep_mod(c->fd, EPOLLIN | EPOLLOUT, &c->w);
 			return;
 		}
-		if (w < 0) {
+		if (w <= 0) {
 			c->closing = 1;
 			return;
 		}
@@ -195,11 +222,23 @@ static void reply(struct client *c, struct json_object *obj)
 	ep_mod(c->fd, EPOLLIN, &c->w);
 }
 
-static struct json_object *ok_obj(void)
+/* Queues the reply to op as one line to c and tries to send it now; clears r. */
+static void reply(struct client *c, enum sup_op op, struct sup_reply *r)
 {
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	return o;
+	size_t n = 0;
+	char *line = sup_reply_encode(op, r, &n), *nb;
+
+	sup_reply_clear(r);
+	if (!line || !(nb = realloc(c->out, c->outlen + n))) {
+		free(line);
+		c->closing = 1;
+		return;
+	}
+	memcpy(nb + c->outlen, line, n);
+	c->out = nb;
+	c->outlen += n;
+	free(line);
+	client_flush(c);
 }
 
 static void reply_error(struct client *c, const char *code, const char *fmt, ...)
@@ -207,101 +246,312 @@ static void reply_error(struct client *c, const char *code, const char *fmt, ...
 
 static void reply_error(struct client *c, const char *code, const char *fmt, ...)
 {
-	char msg[512];
+	struct sup_reply r;
 	va_list ap;
+
+	memset(&r, 0, sizeof r);
+	util_copy(r.code, sizeof r.code, code);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(r.message, sizeof r.message, fmt, ap);
 	va_end(ap);
-	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(o, "error", e);
-	reply(c, o);
+	reply(c, SUP_PING, &r);
 }
 
-/* The description of a live sandbox, added to o. */
-static void describe(struct app *a, struct json_object *o)
+/* The run as recorded (row) into s. */
+static void row_to_run(const struct db_run *row, struct sup_run *s)
 {
+	memset(s, 0, sizeof *s);
+	util_copy(s->app_id, sizeof s->app_id, row->app_id);
+	s->state = row->state;
+	s->reason = row->reason;
+	s->port = run_state_live(row->state) ? row->port : 0;
+	s->run_id = row->id;
+	s->started_at = row->started_at;
+	s->ended_at = row->ended_at;
+	s->expires_at = row->expires_at;
+	s->has_exit_code = row->has_exit_code;
+	s->exit_code = row->exit_code;
+}
+
+/* The description of an app of ours (live or ended) into s. */
+static void describe(struct app *a, struct sup_run *s)
+{
+	row_to_run(&a->row, s);
+	if (a->gone) {
+		s->signal = a->sb.signal;   /* the result stays in sb after its destroy */
+		return;
+	}
 	struct cgroup_stats st;
 	sandbox_stats(&a->sb, &st);
-	json_object_object_add(o, "app_id", json_object_new_string(a->app_id));
-	json_object_object_add(o, "state", json_object_new_string("running"));
-	json_object_object_add(o, "running", json_object_new_boolean(1));
-	json_object_object_add(o, "port", json_object_new_int(a->port));
-	json_object_object_add(o, "pid", json_object_new_int(a->sb.pid));
-	json_object_object_add(o, "uid", json_object_new_int64(a->uid));
-	json_object_object_add(o, "run_id", json_object_new_int64(a->run_id));
-	json_object_object_add(o, "started_at", json_object_new_int64(a->started_at));
-	json_object_object_add(o, "expires_at", json_object_new_int64(a->expires_at));
-	json_object_object_add(o, "cgroup", json_object_new_string(a->sb.cg.dir[CG_MEMORY]));
-	json_object_object_add(o, "log_path", json_object_new_string(a->log_path));
-	json_object_object_add(o, "cpu_usec", json_object_new_int64((int64_t)st.cpu_usec));
-	json_object_object_add(o, "memory_bytes", json_object_new_int64((int64_t)st.memory_bytes));
-	json_object_object_add(o, "memory_peak", json_object_new_int64((int64_t)st.memory_peak));
-	json_object_object_add(o, "pids", json_object_new_int(st.pids));
+	s->port = a->port;
+	s->pid = a->sb.pid;
+	s->uid = (int)a->uid;
+	util_copy(s->cgroup, sizeof s->cgroup, a->sb.cg.dir[CG_MEMORY]);
+	util_copy(s->log_path, sizeof s->log_path, a->log_path);
+	s->cpu_usec = (long long)st.cpu_usec;
+	s->memory_bytes = (long long)st.memory_bytes;
+	s->memory_peak = (long long)st.memory_peak;
+	s->pids = st.pids;
 }
 
-/* ---- runs in the database (best effort: a DB problem never kills an app) ---- */
-
-static void db_record_start(struct app *a)
+static void reply_app(struct client *c, enum sup_op op, struct app *a, int already)
 {
-	if (!db)
-		return;
-	char err[256];
-	struct db_run r;
+	struct sup_reply r;
 	memset(&r, 0, sizeof r);
-	util_copy(r.app_id, sizeof r.app_id, a->app_id);
-	snprintf(r.state, sizeof r.state, "running");
-	r.port = a->port;
-	r.pid = a->sb.pid;
-	r.started_at = a->started_at;
-	r.expires_at = a->expires_at;
-	int rc = db_run_insert(db, &r, err, sizeof err);
-	if (rc == DB_CONFLICT) {
-		/* The daemon may have recorded the run as "starting": take that row over. */
-		struct db_run cur;
-		if (db_run_current(db, a->app_id, &cur, err, sizeof err) == DB_OK &&
-		    (strcmp(cur.state, "starting") == 0 || strcmp(cur.state, "running") == 0)) {
-			r.id = cur.id;
-			rc = db_run_update(db, &r, err, sizeof err);
-		}
+	r.ok = true;
+	describe(a, &r.run);
+	r.run.already = already;
+	reply(c, op, &r);
+}
+
+/* An app with no sandbox here: what the database says (or "stopped"). */
+static void reply_not_running(struct client *c, enum sup_op op, const char *id)
+{
+	struct sup_reply r;
+	struct db_run row;
+	char err[256];
+
+	memset(&r, 0, sizeof r);
+	r.ok = true;
+	if (db && db_run_current(db, id, &row, err, sizeof err) == DB_OK &&
+	    !run_state_live(row.state)) {
+		row_to_run(&row, &r.run);
+	} else {
+		util_copy(r.run.app_id, sizeof r.run.app_id, id);
+		r.run.state = RUN_STOPPED;
 	}
-	if (rc == DB_OK)
-		a->run_id = r.id;
-	else
-		log_warn("run of %s not recorded: %s", a->app_id, rc == DB_CONFLICT ?
-			 "conflicting live run" : err);
+	reply(c, op, &r);
 }
 
-static void db_record_end(struct app *a)
+/* ---- the run's row: written by us only ---- */
+
+/* Writes a->row. 0 when the database holds it (or the run's row is gone with its
+ * app); -1 when it must be retried (row_dirty). */
+static int row_write(struct app *a)
 {
-	if (!db || !a->run_id)
-		return;
 	char err[256];
-	struct db_run r;
-	memset(&r, 0, sizeof r);
-	r.id = a->run_id;
-	util_copy(r.app_id, sizeof r.app_id, a->app_id);
-	const char *reason = a->db_reason ? a->db_reason : a->sb.reason;
-	snprintf(r.state, sizeof r.state, "%s", strcmp(reason, "stopped") == 0 ||
-		 strcmp(reason, "deleted") == 0 ? "stopped" : "exited");
-	r.port = a->port;
-	r.pid = a->sb.pid;
-	r.started_at = a->started_at;
-	r.ended_at = time(NULL);
-	r.expires_at = a->expires_at;
-	r.has_exit_code = a->sb.exit_code >= 0;
-	r.exit_code = a->sb.exit_code;
-	/* the schema has no "exited" reason: a clean exit has none */
-	snprintf(r.reason, sizeof r.reason, "%s", strcmp(reason, "exited") == 0 ? "" : reason);
-	if (db_run_update(db, &r, err, sizeof err) != DB_OK)
-		log_warn("end of run %lld of %s not recorded: %s", a->run_id, a->app_id, err);
+	int rc = db ? db_run_update(db, &a->row, err, sizeof err) : DB_ERR;
+
+	if (rc == DB_OK || rc == DB_NOTFOUND) {
+		a->row_dirty = 0;
+		return 0;
+	}
+	if (!a->row_dirty)
+		log_warn("run %lld of %s not recorded as %s (retrying): %s", a->row.id, a->app_id,
+			 run_state_name(a->row.state), db ? err : "no database");
+	a->row_dirty = 1;
+	a->row_retry_at = mono_ms() + ROW_RETRY_MS;
+	return -1;
+}
+
+/* The app is gone and its end recorded: its port returns to the pool. */
+static void release(struct app *a)
+{
+	for (struct app **pp = &apps; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	if (a->port > 0)
+		port_alloc_put(&ports, a->port);
+	free(a);
+}
+
+/* For an ended app: records its end, then releases it; or keeps it (and its port). */
+static void settle(struct app *a)
+{
+	int retry = a->row_dirty;
+
+	if (row_write(a) == 0) {
+		if (retry)
+			log_info("end of run %lld of %s recorded: port %d back in the pool",
+				 a->row.id, a->app_id, a->port);
+		release(a);
+	} else if (!retry) {
+		log_warn("port %d stays out of the pool until the end of run %lld is recorded",
+			 a->port, a->row.id);
+	}
+}
+
+/* ---- waiting for a start ---- */
+
+/* Answers every wait on a whose start is over (or all of them when force). */
+static void wake_waiters(struct app *a)
+{
+	for (struct client *c = clients; c; c = c->next) {
+		if (!c->wait_app[0] || strcmp(c->wait_app, a->app_id) != 0)
+			continue;
+		c->wait_app[0] = 0;
+		c->deferred = 0;
+		reply_app(c, SUP_WAIT, a, 0);
+	}
+}
+
+/* Waits whose deadline passed: answered with the state now ("starting"). */
+static void expire_waiters(long long now)
+{
+	for (struct client *c = clients; c; c = c->next) {
+		if (!c->wait_app[0] || c->wait_deadline > now)
+			continue;
+		struct app *a = find_app(c->wait_app);
+		char id[ID_APP_BUFSZ];
+		util_copy(id, sizeof id, c->wait_app);
+		c->wait_app[0] = 0;
+		c->deferred = 0;
+		if (a)
+			reply_app(c, SUP_WAIT, a, 0);
+		else
+			reply_not_running(c, SUP_WAIT, id);
+	}
+}
+
+/* ---- readiness: one HTTP request at a time, from the loop ---- */
+
+static void probe_close(struct app *a)
+{
+	if (a->probe_fd >= 0)
+		close(a->probe_fd);
+	a->probe_fd = -1;
+	a->probe_sent = 0;
+}
+
+static void probe_retry(struct app *a)
+{
+	probe_close(a);
+	a->probe_at = mono_ms() + PROBE_RETRY_MS;
+}
+
+static void probe_start(struct app *a)
+{
+	struct sockaddr_in sa;
+
+	a->probe_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (a->probe_fd < 0)
+		return probe_retry(a);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)a->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((connect(a->probe_fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) ||
+	    ep_add(a->probe_fd, EPOLLOUT, &a->wprobe) < 0)
+		probe_retry(a);
+}
+
+/* The app answered: the run is "running". */
+static void app_ready(struct app *a)
+{
+	probe_close(a);
+	a->row.state = RUN_RUNNING;
+	a->row.pid = a->sb.pid;
+	row_write(a);
+	log_info("app %s answers on port %d (%lld ms after its start)", a->app_id, a->port,
+		 (long long)(mono_ms() - a->sb.started_ms));
+	wake_waiters(a);
+}
+
+static void probe_event(struct app *a, uint32_t events)
+{
+	char buf[256];
+	int n;
+
+	if (a->probe_fd < 0 || a->gone || a->row.state != RUN_STARTING)
+		return;
+	if (!a->probe_sent) {
+		int e = 0;
+		socklen_t el = sizeof e;
+		if (getsockopt(a->probe_fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e ||
+		    (events & (EPOLLERR | EPOLLHUP)))
+			return probe_retry(a);
+		n = snprintf(buf, sizeof buf, "GET / HTTP/1.0\r\nHost: %s.%s\r\n"
+			     "User-Agent: appforge-start\r\n\r\n", a->app_id, conf.apps_domain);
+		if (n <= 0 || n >= (int)sizeof buf ||
+		    send(a->probe_fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
+			return probe_retry(a);
+		a->probe_sent = 1;
+		ep_mod(a->probe_fd, EPOLLIN, &a->wprobe);
+		return;
+	}
+	n = (int)recv(a->probe_fd, buf, sizeof buf, MSG_DONTWAIT);
+	if (n > 0)
+		return app_ready(a);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	probe_retry(a);   /* closed without an answer: not there yet, or dying */
+}
+
+/* Start deadlines and probe timers; returns the ms until the next one (at most cap). */
+static int tick_starts(long long now, int cap)
+{
+	int next = cap;
+	for (struct app *a = apps; a; a = a->next) {
+		if (a->gone || a->row.state != RUN_STARTING || a->start_timed_out)
+			continue;
+		if (now >= a->start_deadline) {
+			probe_close(a);
+			a->start_timed_out = 1;
+			log_warn("app %s did not answer HTTP within %d ms: stopping it", a->app_id,
+				 conf.sandbox_start_timeout_ms);
+			sandbox_request_stop(&a->sb, 0);
+			continue;
+		}
+		if (a->probe_fd < 0 && now >= a->probe_at)
+			probe_start(a);
+		long long t = (a->probe_fd < 0 ? a->probe_at : a->start_deadline) - now;
+		if (t < next)
+			next = t < 0 ? 0 : (int)t;
+	}
+	return next;
+}
+
+/* Rows whose write failed: retried. Returns the ms until the next retry (at most cap). */
+static int tick_rows(long long now, int cap)
+{
+	int next = cap;
+	for (struct app *a = apps, *n; a; a = n) {
+		n = a->next;
+		if (!a->row_dirty)
+			continue;
+		if (now >= a->row_retry_at) {
+			if (a->gone)
+				settle(a);
+			else
+				row_write(a);
+			continue;
+		}
+		if (a->row_retry_at - now < next)
+			next = (int)(a->row_retry_at - now);
+	}
+	return next;
 }
 
 /* ---- sandbox lifecycle ---- */
 
-/* The sandbox has exited (reaped): drain its log, release everything, tell waiters. */
+/* How the run ended, from the sandbox's result and what we asked. */
+static void classify_end(struct app *a)
+{
+	int was_starting = a->row.state == RUN_STARTING;
+	int r = run_reason_parse(a->sb.reason);
+
+	a->row.reason = r < 0 ? RUN_REASON_CRASHED : (enum run_reason)r;
+	if (strcmp(a->sb.reason, "exited") == 0)
+		a->row.reason = RUN_REASON_NONE;
+	/* An exit before the first answer is a crash at start, a clean one too; a limit
+	 * that killed it (memory, timeout) keeps its own reason. */
+	if (a->stop_reason)
+		a->row.reason = a->stop_reason;
+	else if (was_starting && a->start_timed_out)
+		a->row.reason = RUN_REASON_START_TIMEOUT;
+	else if (was_starting && a->row.reason == RUN_REASON_NONE)
+		a->row.reason = RUN_REASON_CRASHED;
+	a->row.state = a->row.reason == RUN_REASON_STOPPED || a->row.reason == RUN_REASON_DELETED
+		? RUN_STOPPED : RUN_EXITED;
+	a->row.ended_at = time(NULL);
+	a->row.has_exit_code = a->sb.exit_code >= 0;
+	a->row.exit_code = a->sb.exit_code;
+}
+
+/* The sandbox has exited (reaped): drain its log, release everything, tell waiters,
+ * record the end; the port follows the record. */
 static void finish_app(struct app *a)
 {
 	char err[256];
@@ -310,34 +560,30 @@ static void finish_app(struct app *a)
 			break;
 		usleep(5000);
 	}
+	probe_close(a);
+	classify_end(a);
 	if (sandbox_destroy(&a->sb, err, sizeof err) < 0)
 		log_error("cleanup of %s: %s", a->app_id, err);
-	port_alloc_put(&ports, a->port);
-	db_record_end(a);
-	log_info("app %s ended: reason %s, exit %d, signal %d, cpu %llu us", a->app_id,
-		 a->sb.reason, a->sb.exit_code, a->sb.signal, (unsigned long long)a->sb.cpu_usec);
-	for (int i = 0; i < a->nwaiters; i++) {
-		struct client *c = find_client(a->waiters[i]);
+	a->gone = 1;
+	log_info("app %s ended: %s, reason %s, exit %d, signal %d, cpu %llu us", a->app_id,
+		 run_state_name(a->row.state), a->sb.reason, a->sb.exit_code, a->sb.signal,
+		 (unsigned long long)a->sb.cpu_usec);
+	/* recorded before anyone hears of it: who asked reads the database next */
+	int retry = a->row_dirty, recorded = row_write(a) == 0;
+	for (int i = 0; i < a->nstop_waiters; i++) {
+		struct client *c = find_client(a->stop_waiters[i]);
 		if (!c)
 			continue;
-		struct json_object *o = ok_obj();
-		json_object_object_add(o, "app_id", json_object_new_string(a->app_id));
-		json_object_object_add(o, "state", json_object_new_string("stopped"));
-		json_object_object_add(o, "running", json_object_new_boolean(0));
-		json_object_object_add(o, "reason", json_object_new_string(a->db_reason ?
-						a->db_reason : a->sb.reason));
-		json_object_object_add(o, "exit_code", a->sb.exit_code >= 0 ?
-				       json_object_new_int(a->sb.exit_code) : NULL);
-		json_object_object_add(o, "signal", a->sb.signal ?
-				       json_object_new_int(a->sb.signal) : NULL);
-		reply(c, o);
+		c->deferred = 0;
+		reply_app(c, SUP_STOP, a, 0);
 	}
-	for (struct app **pp = &apps; *pp; pp = &(*pp)->next)
-		if (*pp == a) {
-			*pp = a->next;
-			break;
-		}
-	free(a);
+	a->nstop_waiters = 0;
+	wake_waiters(a);
+	if (recorded)
+		release(a);
+	else if (!retry)
+		log_warn("port %d stays out of the pool until the end of run %lld is recorded",
+			 a->port, a->row.id);
 }
 
 /* Takes a free port and binds it; ports held by someone else are skipped. */
@@ -386,274 +632,302 @@ static int check_dir(const char *path, char *real, const char *what, char *err, 
 	return 0;
 }
 
-/* A start that races a delete must not bring the app back: the daemon deletes the
- * row first, then asks us to stop, so an app missing from the database is refused.
- * Without a database (it failed to open) the daemon's own checks stand alone. */
-static int app_exists(const char *id)
+/* Records the new run "starting" on port for app id, under the owner's quota of
+ * running apps, in one transaction; a live row left from a run we do not hold is
+ * ended first (stale). Fills row. 0, or -1 after replying. */
+static int record_start(struct client *c, const char *id, int port, struct db_run *row)
 {
-	if (!db)
-		return 1;
-	char err[256];
+	char err[256], owner[ID_MAX_BUFSZ];
 	struct db_app app;
+	struct db_run cur;
+	long long n = 0;
+	int rc;
+
+	if (!db)
+		return reply_error(c, "db_unavailable", "no database: runs cannot be recorded"), -1;
 	memset(&app, 0, sizeof app);
-	int rc = db_app_get(db, id, NULL, &app, err, sizeof err);
+	rc = db_app_get(db, id, NULL, &app, err, sizeof err);
+	util_copy(owner, sizeof owner, app.owner);
 	db_app_clear(&app);
-	if (rc == DB_ERR)
-		log_warn("app %s not checked: %s", id, err);
-	return rc != DB_NOTFOUND;
+	/* A start that races a delete must not bring the app back: the daemon deletes
+	 * the row first, then asks us to stop. */
+	if (rc == DB_NOTFOUND)
+		return reply_error(c, "not_found", "no such app"), -1;
+	if (rc != DB_OK || db_begin(db, err, sizeof err) != DB_OK)
+		return reply_error(c, "db_unavailable", "the run cannot be recorded: %s", err), -1;
+	rc = db_run_current(db, id, &cur, err, sizeof err);
+	if (rc == DB_OK && run_state_live(cur.state)) {
+		log_warn("run %lld of %s was still %s with no sandbox: marked exited (crashed)",
+			 cur.id, id, run_state_name(cur.state));
+		cur.state = RUN_EXITED;
+		cur.reason = RUN_REASON_CRASHED;
+		cur.ended_at = time(NULL);
+		rc = db_run_update(db, &cur, err, sizeof err);
+	} else if (rc == DB_NOTFOUND) {
+		rc = DB_OK;
+	}
+	if (rc == DB_OK)
+		rc = db_run_count_active_by_owner(db, owner, &n, err, sizeof err);
+	if (rc == DB_OK && n >= conf.quota_running) {
+		db_rollback(db);
+		return reply_error(c, "quota_exceeded",
+				   "running apps quota reached: stop an app first"), -1;
+	}
+	memset(row, 0, sizeof *row);
+	util_copy(row->app_id, sizeof row->app_id, id);
+	row->state = RUN_STARTING;
+	row->port = port;
+	row->started_at = time(NULL);
+	if (rc == DB_OK)
+		rc = db_run_insert(db, row, err, sizeof err);
+	if (rc == DB_OK)
+		rc = db_commit(db, err, sizeof err);
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return reply_error(c, "db_unavailable", "the run cannot be recorded: %s",
+				   rc == DB_CONFLICT ? "a live run holds its port" : err), -1;
+	}
+	return 0;
 }
 
-static void op_start(struct client *c, struct json_object *req)
+static void fill_spec(struct sandbox_spec *s, struct app *a, const char *code,
+		      const char *data, int lfd)
 {
-	struct json_object *v;
-	const char *id = json_object_object_get_ex(req, "app_id", &v) &&
-		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	const char *code = json_object_object_get_ex(req, "code_dir", &v) &&
-		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	const char *data = json_object_object_get_ex(req, "data_dir", &v) &&
-		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	if (!id || !code || !data)
-		return reply_error(c, "bad_request", "start needs app_id, code_dir, data_dir strings");
-	if (!sandbox_valid_app_id(id) || strlen(id) >= ID_APP_BUFSZ)
-		return reply_error(c, "bad_request", "invalid app_id");
+	memset(s, 0, sizeof *s);
+	s->app_id = a->app_id;
+	s->cgroup_name = a->cgname;
+	s->code_dir = code;
+	s->data_dir = data;
+	s->image_cache = image_cache;
+	s->log_path = a->log_path;
+	s->listen_fd = lfd;
+	s->port = a->port;
+	s->uid = a->uid;
+	s->gid = (gid_t)a->uid;
+	s->node_path = conf.node_path && *conf.node_path ? conf.node_path : NULL;
+	s->echo_fd = -1;
+	s->lim.memory_mb = conf.sandbox_memory_mb;
+	s->lim.pids = conf.sandbox_pids;
+	s->lim.cpu_percent = conf.sandbox_cpu_percent;
+	s->lim.cpu_boost_ms = conf.sandbox_cpu_boost_ms;
+	s->lim.wall_seconds = conf.sandbox_wall_seconds;
+	s->lim.cpu_seconds = conf.sandbox_cpu_seconds;
+	s->lim.data_mb = conf.sandbox_data_mb < 2 ? 2 : conf.sandbox_data_mb;
+	s->lim.tmp_mb = conf.sandbox_tmp_mb;
+	s->lim.nofile = conf.sandbox_nofile;
+	s->lim.fsize_mb = conf.sandbox_fsize_mb;
+	s->lim.log_bytes = conf.sandbox_log_bytes;
+}
+
+/* A new app record (not yet in the list), its log path made. NULL after replying. */
+static struct app *new_app(struct client *c, const char *id)
+{
+	char logdir[PATH_MAX];
+	struct app *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return reply_error(c, "internal", "out of memory"), NULL;
+	util_copy(a->app_id, sizeof a->app_id, id);
+	snprintf(a->cgname, sizeof a->cgname, "%s-%s", tag, id);
+	a->probe_fd = -1;
+	a->wpid = (struct watch){ W_PIDFD, a };
+	a->wlog = (struct watch){ W_LOG, a };
+	a->wprobe = (struct watch){ W_PROBE, a };
+	snprintf(logdir, sizeof logdir, "%s/apps", conf.log_dir);
+	if (mkdir_p(logdir, 0750) < 0 ||
+	    (size_t)snprintf(a->log_path, sizeof a->log_path, "%s/%s.log", logdir, id) >=
+	    sizeof a->log_path) {
+		free(a);
+		return reply_error(c, "start_failed", "cannot create the log under %s", logdir), NULL;
+	}
+	return a;
+}
+
+static void op_start(struct client *c, const struct sup_request *q)
+{
+	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
+	struct sandbox_spec s;
+	struct app *a = find_app(q->app_id);
+
 	if (shutting_down)
 		return reply_error(c, "shutting_down", "the supervisor is stopping");
-	struct app *a = find_app(id);
-	if (a) {
-		struct json_object *o = ok_obj();
-		json_object_object_add(o, "already", json_object_new_boolean(1));
-		describe(a, o);
-		return reply(c, o);
-	}
-	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
-	if (!app_exists(id))
-		return reply_error(c, "not_found", "no such app");
-	if (check_dir(code, rcode, "code_dir", err, sizeof err) < 0 ||
-	    check_dir(data, rdata, "data_dir", err, sizeof err) < 0)
+	if (a && a->gone)
+		settle(a);   /* its end not recorded yet: once more, now */
+	if ((a = find_app(q->app_id)) && a->gone)
+		return reply_error(c, "db_unavailable", "the end of the previous run is not "
+				   "recorded yet");
+	if (a)
+		return reply_app(c, SUP_START, a, 1);   /* single flight: join the run */
+	if (check_dir(q->code_dir, rcode, "code_dir", err, sizeof err) < 0 ||
+	    check_dir(q->data_dir, rdata, "data_dir", err, sizeof err) < 0)
 		return reply_error(c, "bad_request", "%s", err);
-	a = calloc(1, sizeof *a);
-	if (!a)
-		return reply_error(c, "internal", "out of memory");
-	snprintf(a->app_id, sizeof a->app_id, "%s", id);
-	snprintf(a->cgname, sizeof a->cgname, "%s-%s", tag, id);
-	char logdir[PATH_MAX];
-	snprintf(logdir, sizeof logdir, "%s/apps", conf.log_dir);
-	if (mkdir_p(logdir, 0750) < 0) {
-		free(a);
-		return reply_error(c, "start_failed", "cannot create %s", logdir);
-	}
-	if ((size_t)snprintf(a->log_path, sizeof a->log_path, "%s/%.*s.log", logdir,
-			     ID_APP_BUFSZ, id) >= sizeof a->log_path) {
-		free(a);
-		return reply_error(c, "start_failed", "log path too long");
-	}
+	if (!(a = new_app(c, q->app_id)))
+		return;
 	int lfd = grab_port(&a->port);
 	if (lfd < 0) {
 		free(a);
 		return reply_error(c, "no_port", "no free port in %d..%d", conf.port_min,
 				   conf.port_max);
 	}
+	if (record_start(c, q->app_id, a->port, &a->row) < 0) {
+		close(lfd);
+		port_alloc_put(&ports, a->port);
+		free(a);
+		return;
+	}
 	a->uid = (uid_t)(conf.sandbox_uid_base + (a->port - conf.port_min));
-	struct sandbox_spec s;
-	memset(&s, 0, sizeof s);
-	s.app_id = id;
-	s.cgroup_name = a->cgname;
-	s.code_dir = rcode;
-	s.data_dir = rdata;
-	s.image_cache = image_cache;
-	s.log_path = a->log_path;
-	s.listen_fd = lfd;
-	s.port = a->port;
-	s.uid = a->uid;
-	s.gid = (gid_t)a->uid;
-	s.node_path = conf.node_path && *conf.node_path ? conf.node_path : NULL;
-	s.echo_fd = -1;
-	s.lim.memory_mb = conf.sandbox_memory_mb;
-	s.lim.pids = conf.sandbox_pids;
-	s.lim.cpu_percent = conf.sandbox_cpu_percent;
-	s.lim.cpu_boost_ms = conf.sandbox_cpu_boost_ms;
-	s.lim.wall_seconds = conf.sandbox_wall_seconds;
-	s.lim.cpu_seconds = conf.sandbox_cpu_seconds;
-	s.lim.data_mb = conf.sandbox_data_mb < 2 ? 2 : conf.sandbox_data_mb;
-	s.lim.tmp_mb = conf.sandbox_tmp_mb;
-	s.lim.nofile = conf.sandbox_nofile;
-	s.lim.fsize_mb = conf.sandbox_fsize_mb;
-	s.lim.log_bytes = conf.sandbox_log_bytes;
+	a->next = apps;
+	apps = a;
+	fill_spec(&s, a, rcode, rdata, lfd);
 	int rc = sandbox_start(&s, &a->sb, err, sizeof err);
 	close(lfd);
 	if (rc < 0) {
-		port_alloc_put(&ports, a->port);
-		free(a);
-		log_error("start of %s failed: %s", id, err);
+		log_error("start of %s failed: %s", q->app_id, err);
+		a->gone = 1;
+		a->row.state = RUN_EXITED;
+		a->row.reason = RUN_REASON_CRASHED;
+		a->row.ended_at = time(NULL);
+		settle(a);
 		return reply_error(c, "start_failed", "%s", err);
 	}
-	a->started_at = time(NULL);
-	a->expires_at = s.lim.wall_seconds ? a->started_at + s.lim.wall_seconds : 0;
-	a->wpid = (struct watch){ W_PIDFD, a };
-	a->wlog = (struct watch){ W_LOG, a };
+	a->row.pid = a->sb.pid;
+	a->row.expires_at = s.lim.wall_seconds ? a->row.started_at + s.lim.wall_seconds : 0;
+	a->start_deadline = mono_ms() + conf.sandbox_start_timeout_ms;
+	a->probe_at = mono_ms();
 	ep_add(a->sb.pidfd, EPOLLIN, &a->wpid);
 	ep_add(a->sb.log_rfd, EPOLLIN, &a->wlog);
-	a->next = apps;
-	apps = a;
-	db_record_start(a);
-	log_info("app %s started: port %d, pid %d, uid %u", id, a->port, (int)a->sb.pid,
+	row_write(a);
+	log_info("app %s starting: port %d, pid %d, uid %u", q->app_id, a->port, (int)a->sb.pid,
 		 (unsigned)a->uid);
-	struct json_object *o = ok_obj();
-	describe(a, o);
-	reply(c, o);
+	reply_app(c, SUP_START, a, 0);
 }
 
-static const char *req_app_id(struct client *c, struct json_object *req)
+static void op_wait(struct client *c, const struct sup_request *q)
 {
-	struct json_object *v;
-	const char *id = json_object_object_get_ex(req, "app_id", &v) &&
-		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	if (!id || !sandbox_valid_app_id(id)) {
-		reply_error(c, "bad_request", "app_id (a valid app id string) is required");
-		return NULL;
-	}
-	return id;
-}
+	struct app *a = find_app(q->app_id);
 
-static void not_running(struct client *c, const char *id)
-{
-	struct json_object *o = ok_obj();
-	json_object_object_add(o, "app_id", json_object_new_string(id));
-	json_object_object_add(o, "running", json_object_new_boolean(0));
-	struct db_run r;
-	char err[256];
-	if (db && db_run_current(db, id, &r, err, sizeof err) == DB_OK) {
-		json_object_object_add(o, "state", json_object_new_string(r.state));
-		json_object_object_add(o, "reason", r.reason[0] ?
-				       json_object_new_string(r.reason) : NULL);
-		json_object_object_add(o, "exit_code", r.has_exit_code ?
-				       json_object_new_int(r.exit_code) : NULL);
-		json_object_object_add(o, "ended_at", json_object_new_int64(r.ended_at));
-	} else {
-		json_object_object_add(o, "state", json_object_new_string("stopped"));
-	}
-	reply(c, o);
-}
-
-static void op_stop(struct client *c, struct json_object *req)
-{
-	const char *id = req_app_id(c, req);
-	if (!id)
-		return;
-	struct json_object *v;
-	int grace = conf.sandbox_stop_grace_ms;
-	if (json_object_object_get_ex(req, "grace_ms", &v)) {
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-		    json_object_get_int64(v) > 600000)
-			return reply_error(c, "bad_request", "grace_ms must be 0..600000");
-		grace = (int)json_object_get_int64(v);
-	}
-	const char *reason = NULL;
-	if (json_object_object_get_ex(req, "reason", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    (strcmp(json_object_get_string(v), "stopped") != 0 &&
-		     strcmp(json_object_get_string(v), "deleted") != 0))
-			return reply_error(c, "bad_request", "reason must be stopped or deleted");
-		reason = strcmp(json_object_get_string(v), "deleted") == 0 ? "deleted" : NULL;
-	}
-	struct app *a = find_app(id);
 	if (!a)
-		return not_running(c, id);
-	if (a->nwaiters >= MAX_WAITERS)
-		return reply_error(c, "busy", "too many pending stops for %s", id);
-	if (reason)
-		a->db_reason = reason;
-	a->waiters[a->nwaiters++] = c->id;
-	sandbox_request_stop(&a->sb, grace);
+		return reply_not_running(c, SUP_WAIT, q->app_id);
+	if (a->gone || a->row.state != RUN_STARTING)
+		return reply_app(c, SUP_WAIT, a, 0);
+	if (nwaiting() >= wait_slots())
+		return reply_error(c, "busy", "%d requests wait for starts already", wait_slots());
+	util_copy(c->wait_app, sizeof c->wait_app, q->app_id);
+	c->wait_deadline = mono_ms() + q->wait_ms;
+	c->deferred = 1;
 }
 
-static void op_status(struct client *c, struct json_object *req)
+static void op_stop(struct client *c, const struct sup_request *q)
 {
-	const char *id = req_app_id(c, req);
-	if (!id)
-		return;
-	struct app *a = find_app(id);
+	struct app *a = find_app(q->app_id);
+
 	if (!a)
-		return not_running(c, id);
-	struct json_object *o = ok_obj();
-	describe(a, o);
-	reply(c, o);
+		return reply_not_running(c, SUP_STOP, q->app_id);
+	if (a->gone)
+		return reply_app(c, SUP_STOP, a, 0);
+	if (a->nstop_waiters >= MAX_STOP_WAITERS)
+		return reply_error(c, "busy", "too many pending stops for %s", q->app_id);
+	if (q->deleted)
+		a->stop_reason = RUN_REASON_DELETED;
+	else if (!a->stop_reason)
+		a->stop_reason = RUN_REASON_STOPPED;
+	a->stop_waiters[a->nstop_waiters++] = c->id;
+	c->deferred = 1;
+	sandbox_request_stop(&a->sb, q->grace_ms >= 0 ? q->grace_ms : conf.sandbox_stop_grace_ms);
+}
+
+static void op_status(struct client *c, const struct sup_request *q)
+{
+	struct app *a = find_app(q->app_id);
+	if (!a)
+		return reply_not_running(c, SUP_STATUS, q->app_id);
+	reply_app(c, SUP_STATUS, a, 0);
 }
 
 static void op_list(struct client *c)
 {
-	struct json_object *o = ok_obj(), *arr = json_object_new_array();
+	struct sup_reply r;
+	size_t n = 0;
+
+	memset(&r, 0, sizeof r);
+	r.ok = true;
+	for (struct app *a = apps; a; a = a->next)
+		n += !a->gone;
+	r.list = n ? calloc(n, sizeof *r.list) : NULL;
+	if (n && !r.list)
+		return reply_error(c, "internal", "out of memory");
+	for (struct app *a = apps; a; a = a->next)
+		if (!a->gone)
+			describe(a, &r.list[r.nlist++]);
+	reply(c, SUP_LIST, &r);
+}
+
+static void op_ping(struct client *c)
+{
+	struct sup_reply r;
+
+	memset(&r, 0, sizeof r);
+	r.ok = true;
 	for (struct app *a = apps; a; a = a->next) {
-		struct json_object *e = json_object_new_object();
-		describe(a, e);
-		json_object_array_add(arr, e);
+		r.nrunning += !a->gone;
+		r.nheld += a->gone;
 	}
-	json_object_object_add(o, "sandboxes", arr);
-	reply(c, o);
+	r.nwaiting = nwaiting();
+	reply(c, SUP_PING, &r);
 }
 
 static void handle_line(struct client *c, const char *line, size_t len)
 {
+	struct sup_request q;
+	char code[32], err[256];
+
 	if (len == 0)
 		return;
-	struct json_tokener *tok = json_tokener_new_ex(16);
-	struct json_object *req = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
-	int complete = tok && json_tokener_get_error(tok) == json_tokener_success &&
-		json_tokener_get_parse_end(tok) == len;
-	if (tok)
-		json_tokener_free(tok);
-	if (!req || !complete || !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		return reply_error(c, "bad_request", "each line must be one JSON object");
+	if (sup_request_decode(line, len, &q, code, sizeof code, err, sizeof err) < 0)
+		return reply_error(c, code, "%s", err);
+	switch (q.op) {
+	case SUP_PING: return op_ping(c);
+	case SUP_START: return op_start(c, &q);
+	case SUP_WAIT: return op_wait(c, &q);
+	case SUP_STOP: return op_stop(c, &q);
+	case SUP_STATUS: return op_status(c, &q);
+	case SUP_LIST: return op_list(c);
+	case SUP_OP_COUNT: break;
 	}
-	struct json_object *v;
-	const char *op = json_object_object_get_ex(req, "op", &v) &&
-		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-	if (strcmp(op, "ping") == 0) {
-		struct json_object *o = ok_obj();
-		json_object_object_add(o, "pong", json_object_new_boolean(1));
-		json_object_object_add(o, "running", json_object_new_int(ports.nused));
-		reply(c, o);
-	} else if (strcmp(op, "start") == 0) {
-		op_start(c, req);
-	} else if (strcmp(op, "stop") == 0) {
-		op_stop(c, req);
-	} else if (strcmp(op, "status") == 0) {
-		op_status(c, req);
-	} else if (strcmp(op, "list") == 0) {
-		op_list(c);
-	} else {
-		reply_error(c, "unknown_op", "op must be ping, start, stop, status or list");
+	reply_error(c, "unknown_op", "unknown op");
+}
+
+/* Handles the complete lines buffered, one at a time: a deferred reply (stop, wait)
+ * holds the next line back, so replies keep the order of the requests. */
+static void client_process(struct client *c)
+{
+	char *nl;
+	while (!c->deferred && !c->closing && (nl = memchr(c->in, '\n', c->inlen))) {
+		size_t n = (size_t)(nl - c->in);
+		handle_line(c, c->in, n);
+		memmove(c->in, nl + 1, c->inlen - n - 1);
+		c->inlen -= n + 1;
 	}
-	json_object_put(req);
 }
 
 static void client_read(struct client *c)
 {
-	for (;;) {
-		ssize_t r = recv(c->fd, c->in + c->inlen, LINE_MAX_BYTES - c->inlen, MSG_DONTWAIT);
+	while (!c->closing && c->inlen <= SUP_LINE_MAX) {
+		ssize_t r = recv(c->fd, c->in + c->inlen, SUP_LINE_MAX + 1 - c->inlen, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)
 			break;
 		if (r <= 0) {
 			c->closing = 1;
-			break;
+			return;
 		}
 		c->inlen += (size_t)r;
-		char *nl;
-		while ((nl = memchr(c->in, '\n', c->inlen))) {
-			size_t n = (size_t)(nl - c->in);
-			handle_line(c, c->in, n);
-			memmove(c->in, nl + 1, c->inlen - n - 1);
-			c->inlen -= n + 1;
-		}
-		if (c->inlen >= LINE_MAX_BYTES) {
-			reply_error(c, "bad_request", "request line longer than %d bytes",
-				    LINE_MAX_BYTES);
-			c->closing = 1;
-			break;
-		}
+		client_process(c);
+	}
+	if (c->inlen > SUP_LINE_MAX && !c->closing) {
+		reply_error(c, "too_long", "request line longer than %d bytes", SUP_LINE_MAX);
+		c->closing = 1;
 	}
 }
 
@@ -732,6 +1006,29 @@ static void setup_cgroups(void)
 		log_error("cgroups: %s", err);
 }
 
+/* A live run of a previous supervisor is a dead one (our sandboxes never outlive us):
+ * marked exited (crashed). One whose record fails keeps its port out of the pool until
+ * the retry succeeds. */
+static void reconcile_run(const struct db_run *r)
+{
+	struct app *a = calloc(1, sizeof *a);
+	if (!a)
+		return;
+	util_copy(a->app_id, sizeof a->app_id, r->app_id);
+	a->probe_fd = -1;
+	a->gone = 1;
+	a->row = *r;
+	a->row.state = RUN_EXITED;
+	a->row.reason = RUN_REASON_CRASHED;
+	a->row.ended_at = time(NULL);
+	if (r->port > 0 && port_alloc_take(&ports, r->port) == 0)
+		a->port = r->port;
+	a->next = apps;
+	apps = a;
+	log_info("reconcile: run %lld of %s marked exited (crashed)", r->id, r->app_id);
+	settle(a);
+}
+
 static void reconcile(void)
 {
 	char err[256];
@@ -745,17 +1042,8 @@ static void reconcile(void)
 		log_warn("reconcile: %s", err);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		/* Our sandboxes never outlive us, so a live run here is a dead one. */
-		struct db_run r = runs[i];
-		snprintf(r.state, sizeof r.state, "exited");
-		snprintf(r.reason, sizeof r.reason, "crashed");
-		r.ended_at = time(NULL);
-		if (db_run_update(db, &r, err, sizeof err) != DB_OK)
-			log_warn("reconcile: run %lld: %s", r.id, err);
-		else
-			log_info("reconcile: run %lld of %s marked exited (crashed)", r.id, r.app_id);
-	}
+	for (size_t i = 0; i < n; i++)
+		reconcile_run(&runs[i]);
 	free(runs);
 }
 
@@ -806,6 +1094,96 @@ static int open_control(const char *path)
 	return fd;
 }
 
+static void on_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof si) == sizeof si)
+		;
+	if (!shutting_down)
+		log_info("stopping every sandbox, then exiting");
+	shutting_down = 1;
+	for (struct app *a = apps; a; a = a->next) {
+		if (a->gone)
+			continue;
+		if (!a->stop_reason)
+			a->stop_reason = RUN_REASON_STOPPED;
+		sandbox_request_stop(&a->sb, conf.sandbox_stop_grace_ms);
+	}
+}
+
+static void on_client(struct client *c, uint32_t events)
+{
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		client_read(c);
+	if ((events & EPOLLOUT) && !c->closing && c->outlen)
+		client_flush(c);
+}
+
+/* Runs what is due (start deadlines, probes, row retries) and returns the ms until
+ * the loop must run again. */
+static int run_timers(void)
+{
+	long long now = mono_ms();
+	int timeout = 1000;
+	for (struct app *a = apps; a; a = a->next) {
+		if (a->gone)
+			continue;
+		int t = sandbox_tick_ms(&a->sb);
+		if (t < timeout)
+			timeout = t;
+	}
+	for (struct client *c = clients; c; c = c->next)
+		if (c->wait_app[0] && c->wait_deadline - now < timeout)
+			timeout = c->wait_deadline - now < 0 ? 0 : (int)(c->wait_deadline - now);
+	timeout = tick_starts(now, timeout);
+	return tick_rows(now, timeout);
+}
+
+static void loop(int lfd, int sfd)
+{
+	for (;;) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, run_timers());
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			struct watch *w = evs[i].data.ptr;
+			if (w->kind == W_LISTEN)
+				accept_clients(lfd);
+			else if (w->kind == W_SIGNAL)
+				on_signal(sfd);
+			else if (w->kind == W_CLIENT)
+				on_client(w->p, evs[i].events);
+			else if (w->kind == W_LOG)
+				sandbox_pump_log(&((struct app *)w->p)->sb);
+			else if (w->kind == W_PROBE)
+				probe_event(w->p, evs[i].events);
+			/* W_PIDFD is handled below, after the other events of this round */
+		}
+		for (int i = 0; i < n; i++) {
+			struct watch *w = evs[i].data.ptr;
+			struct app *a = w->p;
+			if (w->kind == W_PIDFD && !a->gone && sandbox_reap(&a->sb))
+				finish_app(a);
+		}
+		for (struct app *a = apps; a; a = a->next)
+			if (!a->gone)
+				sandbox_tick(&a->sb);
+		expire_waiters(mono_ms());
+		for (struct client *c = clients, *next; c; c = next) {
+			next = c->next;
+			client_process(c);   /* lines held back behind a deferred reply */
+			if (c->closing)
+				client_close(c);
+		}
+		int live = 0;
+		for (struct app *a = apps; a; a = a->next)
+			live += !a->gone;
+		if (shutting_down && !live)
+			break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfg = NULL;
@@ -843,7 +1221,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (db_open(&db, conf.db_path, err, sizeof err) != DB_OK) {
-		log_warn("database %s: %s (runs will not be recorded)", conf.db_path, err);
+		log_warn("database %s: %s (no app can start)", conf.db_path, err);
 		db = NULL;
 	}
 	make_tag();
@@ -859,75 +1237,17 @@ int main(int argc, char **argv)
 	struct watch wl = { W_LISTEN, NULL }, ws = { W_SIGNAL, NULL };
 	ep_add(lfd, EPOLLIN, &wl);
 	ep_add(sfd, EPOLLIN, &ws);
-	log_info("listening on %s, ports %d..%d, cgroup tag %s", conf.supervisor_socket,
-		 conf.port_min, conf.port_max, tag);
+	log_info("listening on %s, ports %d..%d, cgroup tag %s, %d start waits",
+		 conf.supervisor_socket, conf.port_min, conf.port_max, tag, wait_slots());
 	printf("ready\n");
 	fflush(stdout);
-
-	for (;;) {
-		int timeout = 1000;
-		for (struct app *a = apps; a; a = a->next) {
-			int t = sandbox_tick_ms(&a->sb);
-			if (t < timeout)
-				timeout = t;
-		}
-		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, timeout);
-		if (n < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < n; i++) {
-			struct watch *w = evs[i].data.ptr;
-			if (w->kind == W_LISTEN) {
-				accept_clients(lfd);
-			} else if (w->kind == W_SIGNAL) {
-				struct signalfd_siginfo si;
-				while (read(sfd, &si, sizeof si) == sizeof si)
-					;
-				if (!shutting_down)
-					log_info("stopping every sandbox, then exiting");
-				shutting_down = 1;
-				for (struct app *a = apps; a; a = a->next)
-					sandbox_request_stop(&a->sb, conf.sandbox_stop_grace_ms);
-			} else if (w->kind == W_CLIENT) {
-				struct client *c = w->p;
-				if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-					client_read(c);
-				if ((evs[i].events & EPOLLOUT) && !c->closing && c->outlen) {
-					while (c->outlen) {
-						ssize_t wr = send(c->fd, c->out, c->outlen,
-								  MSG_NOSIGNAL | MSG_DONTWAIT);
-						if (wr <= 0)
-							break;
-						memmove(c->out, c->out + wr, c->outlen - (size_t)wr);
-						c->outlen -= (size_t)wr;
-					}
-					if (!c->outlen)
-						ep_mod(c->fd, EPOLLIN, &c->w);
-				}
-			} else if (w->kind == W_LOG) {
-				sandbox_pump_log(&((struct app *)w->p)->sb);
-			}
-			/* W_PIDFD is handled below, after the other events of this round */
-		}
-		for (int i = 0; i < n; i++) {
-			struct watch *w = evs[i].data.ptr;
-			if (w->kind != W_PIDFD)
-				continue;
-			struct app *a = w->p;
-			if (sandbox_reap(&a->sb))
-				finish_app(a);
-		}
-		for (struct app *a = apps, *next; a; a = next) {
-			next = a->next;
-			sandbox_tick(&a->sb);
-		}
-		for (struct client *c = clients, *next; c; c = next) {
-			next = c->next;
-			if (c->closing)
-				client_close(c);
-		}
-		if (shutting_down && !apps)
-			break;
+	loop(lfd, sfd);
+	/* the end of every run is written before we go (settle retried above) */
+	for (struct app *a = apps, *n; a; a = n) {
+		n = a->next;
+		if (a->row_dirty && row_write(a) < 0)
+			log_error("run %lld of %s: its end is not recorded", a->row.id, a->app_id);
+		release(a);
 	}
 	unlink(conf.supervisor_socket);
 	close(lfd);

@@ -1,4 +1,5 @@
-/* supervisor_client.c: one request/reply exchange with appforge-supervisor. */
+/* supervisor_client.c: request/reply exchanges with appforge-supervisor (see
+ * supervisor_client.h): one transport, a typed and a raw front. */
 #include "sandbox/supervisor_client.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REPLY_MAX (1 << 20)
 
 static long long mono_ms(void)
 {
@@ -37,11 +37,18 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-int supervisor_call(const char *sock, struct json_object *req, struct json_object **resp,
-		    int timeout_ms, char *err, size_t errlen)
+/* Sends line (len bytes, ending in '\n') and reads one reply line into *reply
+ * (malloc'ed, NUL instead of its '\n'). 0 or -1. */
+static int exchange(const char *sock, const char *line, size_t len, char **reply,
+		    size_t *rlen, int timeout_ms, char *err, size_t errlen)
 {
-	*resp = NULL;
 	struct sockaddr_un a;
+	long long deadline = mono_ms() + timeout_ms;
+	size_t off = 0, cap = 4096, have = 0;
+	char *buf = NULL;
+	int fd, rc = -1;
+
+	*reply = NULL;
 	memset(&a, 0, sizeof a);
 	a.sun_family = AF_UNIX;
 	if (!sock || strlen(sock) >= sizeof a.sun_path) {
@@ -49,28 +56,21 @@ int supervisor_call(const char *sock, struct json_object *req, struct json_objec
 		return -1;
 	}
 	strcpy(a.sun_path, sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	long long deadline = mono_ms() + timeout_ms;
-	char *buf = NULL;
-	int rc = -1;
 	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
 		snprintf(err, errlen, "supervisor at %s: %s", sock, strerror(errno));
 		goto out;
 	}
-	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	size_t len = strlen(line), off = 0;
-	while (off <= len) {
-		const char *p = off < len ? line + off : "\n";
-		size_t n = off < len ? len - off : 1;
+	while (off < len) {
 		if (wait_fd(fd, POLLOUT, deadline) < 0) {
 			snprintf(err, errlen, "supervisor: timeout sending the request");
 			goto out;
 		}
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (w < 0) {
@@ -79,9 +79,7 @@ int supervisor_call(const char *sock, struct json_object *req, struct json_objec
 		}
 		off += (size_t)w;
 	}
-	size_t cap = 4096, have = 0;
-	buf = malloc(cap);
-	if (!buf) {
+	if (!(buf = malloc(cap))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -89,16 +87,13 @@ int supervisor_call(const char *sock, struct json_object *req, struct json_objec
 		char *nl = have ? memchr(buf, '\n', have) : NULL;
 		if (nl) {
 			*nl = 0;
+			*rlen = (size_t)(nl - buf);
 			break;
 		}
 		if (have + 1 >= cap) {
-			if (cap >= REPLY_MAX) {
-				snprintf(err, errlen, "supervisor: reply too long");
-				goto out;
-			}
-			char *nb = realloc(buf, cap * 2);
+			char *nb = cap < SUP_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
 			if (!nb) {
-				snprintf(err, errlen, "out of memory");
+				snprintf(err, errlen, "supervisor: reply too long");
 				goto out;
 			}
 			buf = nb;
@@ -117,16 +112,59 @@ int supervisor_call(const char *sock, struct json_object *req, struct json_objec
 		}
 		have += (size_t)r;
 	}
-	struct json_object *o = json_tokener_parse(buf);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		snprintf(err, errlen, "supervisor sent a malformed reply");
-		goto out;
-	}
-	*resp = o;
+	*reply = buf;
+	buf = NULL;
 	rc = 0;
 out:
 	free(buf);
 	close(fd);
+	return rc;
+}
+
+int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep,
+	     int timeout_ms, char *err, size_t errlen)
+{
+	size_t len = 0, rlen = 0;
+	char *line, *reply = NULL;
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	if (!(line = sup_request_encode(req, &len, err, errlen)))
+		return -1;
+	rc = exchange(sock, line, len, &reply, &rlen, timeout_ms, err, errlen);
+	free(line);
+	if (rc == 0)
+		rc = sup_reply_decode(req->op, reply, rlen, rep, err, errlen);
+	free(reply);
+	return rc;
+}
+
+int supervisor_call(const char *sock, struct json_object *req, struct json_object **resp,
+		    int timeout_ms, char *err, size_t errlen)
+{
+	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t n = strlen(s), rlen = 0;
+	char *line = malloc(n + 1), *reply = NULL;
+	int rc = -1;
+
+	*resp = NULL;
+	if (!line) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(line, s, n);
+	line[n] = '\n';
+	if (exchange(sock, line, n + 1, &reply, &rlen, timeout_ms, err, errlen) == 0) {
+		struct json_object *o = json_tokener_parse(reply);
+		if (o && json_object_is_type(o, json_type_object)) {
+			*resp = o;
+			rc = 0;
+		} else {
+			json_object_put(o);
+			snprintf(err, errlen, "supervisor sent a malformed reply");
+		}
+	}
+	free(line);
+	free(reply);
 	return rc;
 }

@@ -1,19 +1,24 @@
-/* supervisor_client.h: how workers and tools talk to appforge-supervisor.
+/* supervisor_client.h: the one client of appforge-supervisor, for workers, tools and
+ * tests. The protocol (typed requests and replies) is sandbox/supproto.h.
  *
- * The protocol is one JSON object per line over the supervisor's unix socket (mode
- * 0600): requests {"op":"start"|"stop"|"status"|"list"|"ping", ...}, replies
- * {"ok":true,...} or {"ok":false,"error":{"code","message"}}. See supervisor.c.
+ * sup_call encodes req, sends it on a new connection, waits up to timeout_ms for the
+ * reply and decodes it into rep (clear it with sup_reply_clear). Returns 0 when a reply
+ * came, whatever rep->ok says; -1 on a transport failure (no supervisor, timeout,
+ * garbage) with a message in err.
  *
- * supervisor_call sends req (borrowed) and waits up to timeout_ms for the reply line.
- * On success returns 0 and *resp is a new reference (json_object_put it), whatever its
- * "ok" says. On a transport failure (no supervisor, timeout, garbage) returns -1 with a
- * message in err and *resp = NULL. Opens and closes its own connection. */
+ * supervisor_call is the raw form for `appforge-sandbox call` (a debugging tool): any
+ * JSON object out, the reply object back (*resp a new reference, put it). 0 or -1. */
 #ifndef AF_SUPERVISOR_CLIENT_H
 #define AF_SUPERVISOR_CLIENT_H
 
 #include <stddef.h>
 
+#include "sandbox/supproto.h"
+
 struct json_object;
+
+int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep,
+	     int timeout_ms, char *err, size_t errlen);
 
 int supervisor_call(const char *sock, struct json_object *req, struct json_object **resp,
 		    int timeout_ms, char *err, size_t errlen);

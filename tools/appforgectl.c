@@ -286,17 +286,17 @@ static int user_add(int argc, char **argv)
 static void stop_deleted_app(const char *id)
 {
 	char err[256];
-	struct json_object *req = json_object_new_object(), *resp = NULL;
+	struct sup_request q;
+	struct sup_reply rep;
 
-	json_object_object_add(req, "op", json_object_new_string("stop"));
-	json_object_object_add(req, "app_id", json_object_new_string(id));
-	json_object_object_add(req, "grace_ms", json_object_new_int(0));
-	json_object_object_add(req, "reason", json_object_new_string("deleted"));
-	if (supervisor_call(cf.supervisor_socket, req, &resp, 15000, err, sizeof(err)) < 0 &&
+	sup_request_init(&q, SUP_STOP);
+	util_copy(q.app_id, sizeof(q.app_id), id);
+	q.grace_ms = 0;
+	q.deleted = true;
+	if (sup_call(cf.supervisor_socket, &q, &rep, 15000, err, sizeof(err)) < 0 &&
 	    access(cf.supervisor_socket, F_OK) == 0)
 		fprintf(stderr, "appforgectl: warning: app %s: %s\n", id, err);
-	json_object_put(req);
-	json_object_put(resp);
+	sup_reply_clear(&rep);
 }
 
 static int user_del(int argc, char **argv)
@@ -488,7 +488,7 @@ static int cmd_apps(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			struct db_run r;
 			int has = db_run_current(db, apps[i].id, &r, err, sizeof(err)) == DB_OK;
-			int active = has && (!strcmp(r.state, "running") || !strcmp(r.state, "starting"));
+			int active = has && run_state_live(r.state);
 			char port[8] = "-";
 			if (!all && !active)
 				continue;
@@ -496,8 +496,8 @@ static int cmd_apps(int argc, char **argv)
 				snprintf(port, sizeof(port), "%d", r.port);
 			util_time_format(apps[i].created_at, t, sizeof(t));
 			printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", apps[i].id,
-			       username_of(users, nusers, apps[i].owner), apps[i].status,
-			       has ? r.state : "stopped", port, t, apps[i].name);
+			       username_of(users, nusers, apps[i].owner), app_status_name(apps[i].status),
+			       has ? run_state_name(r.state) : "stopped", port, t, apps[i].name);
 		}
 		db_app_list_free(apps, n);
 		memcpy(cursor, next, sizeof(cursor));

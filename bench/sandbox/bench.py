@@ -229,7 +229,8 @@ class Supervisor:
         with open(conf, "w") as f:
             f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = 420000\n"
                     "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = 64\n"
-                    "sandbox_stop_grace_ms = 500\n" % (self.state, pmin, pmin + a.max + 10, a.node))
+                    "sandbox_stop_grace_ms = 500\nquota_running = 100000\n"  # one owner: the supervisor counts
+                    % (self.state, pmin, pmin + a.max + 10, a.node))
         self.errlog = open(os.path.join(work, "sup.log"), "w")
         self.proc = subprocess.Popen([sup, "--config", conf], stdout=subprocess.PIPE,
                                      stderr=self.errlog, text=True)

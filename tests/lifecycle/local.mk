@@ -1,10 +1,11 @@
 # tests/lifecycle/local.mk: the product's main path end to end (included by tests/local.mk).
 # Each file runs its own appforge (appforged + supervisor + nginx) on ports of its own
-# inside 31000-31999; the kinds are split over several files so make -j2 runs them side
-# by side.
+# inside 31000-31999 (test_run.py: 32700-32799); the kinds are split over several files
+# so make -j2 runs them side by side.
 LIFECYCLE_TESTS = tests/lifecycle/test_kinds_1.py tests/lifecycle/test_kinds_2.py \
 	tests/lifecycle/test_kinds_3.py tests/lifecycle/test_kinds_4.py \
 	tests/lifecycle/test_guard.py tests/lifecycle/test_isolation.py \
-	tests/lifecycle/test_openai.py
+	tests/lifecycle/test_openai.py tests/lifecycle/test_run.py
 TESTS += $(LIFECYCLE_TESTS)
-EXTRA_DIST += $(LIFECYCLE_TESTS) tests/lifecycle/lc.py bench/lifecycle
+EXTRA_DIST += $(LIFECYCLE_TESTS) tests/lifecycle/lc.py tests/lifecycle/stall.py bench/lifecycle \
+	bench/isolation

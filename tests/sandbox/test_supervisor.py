@@ -1,8 +1,11 @@
 """test_supervisor.py: appforge-supervisor over its control socket (ports 29100-29119).
 
-start / status / list / stop, an exit noticed at once and recorded in the database,
-malformed requests, a SIGKILLed supervisor leaves no app process behind and its restart
-reconciles cgroups and runs, SIGTERM stops every app before exiting."""
+start / wait / status / list / stop, an exit noticed at once and recorded in the
+database, a start that crashes or never answers ends with its reason, concurrent starts
+share one sandbox, waits are bounded, a port whose run's end cannot be recorded stays
+out of the pool, malformed / oversized / unknown requests get an error and the
+supervisor keeps serving, a SIGKILLed supervisor leaves no app process behind and its
+restart reconciles cgroups and runs, SIGTERM stops every app before exiting."""
 import os, signal, socket, sqlite3, stat, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sbtest import *  # noqa: F401,F403
@@ -18,6 +21,7 @@ UID_BASE = 11000000 + int.from_bytes(os.urandom(2), 'big') % 4000 * 100  # per r
 with open(conf, 'w') as f:
     f.write('state_dir = %s\nport_min = 29100\nport_max = 29103\nsandbox_uid_base = %d\n'
             'sandbox_stop_grace_ms = 500\nnode_path = %s\nsandbox_data_mb = 8\n'
+            'workers = 2\nsandbox_start_timeout_ms = 3000\nquota_running = 10\n'
             % (state, UID_BASE, NODE))
 sock_path = os.path.join(state, 'supervisor.sock')
 
@@ -32,7 +36,7 @@ def start_sup():
 class Conn:
     def __init__(self):
         self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(30)
+        self.s.settimeout(40)
         self.s.connect(sock_path)
         self.buf = b''
 
@@ -113,6 +117,11 @@ r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1
 port1 = r.get('port')
 ok(r.get('ok') and 29100 <= (port1 or 0) <= 29103 and r.get('uid') == UID_BASE + port1 - 29100,
    'start: a port from the range, the uid of its slot', r)
+ok(r.get('state') == 'starting' and db_runs('asupapp000000001')[-1][:2] == ('starting', port1),
+   'start replies at once: the run is recorded as starting', (r, db_runs('asupapp000000001')))
+r = c.call(op='wait', app_id='asupapp000000001', wait_ms=20000)
+ok(r.get('ok') and r.get('state') == 'running' and r.get('port') == port1,
+   'wait: replies once the app answers HTTP', r)
 status, body = http_get(port1 or 1, '/')
 ok(status == 200 and body == 'sup:asupapp000000001', 'the app serves on its port', body)
 r2 = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
@@ -129,6 +138,9 @@ port2 = r.get('port')
 ok(r.get('ok') and port2 != port1, 'a second app gets another port', r)
 r = c.call(op='list')
 ok(r.get('ok') and len(r.get('sandboxes', [])) in (1, 2), 'list', r)
+r = c.call(op='wait', app_id='asupapp000000002', wait_ms=20000)
+ok(r.get('ok') and r.get('state') == 'exited' and r.get('reason') == 'crashed' and r.get('exit_code') == 0,
+   'wait: an app that exits before it answers ends as crashed, with its exit code', r)
 # New data images are copies of one empty image in <state>/cache, made once.
 tpl = os.path.join(state, 'cache', 'data-ext4-v1-8m.img')
 ok(os.path.isfile(tpl) and stat.S_IMODE(os.stat(tpl).st_mode) == 0o600 and
@@ -142,8 +154,8 @@ fsck = subprocess.run(['/usr/sbin/e2fsck' if os.path.exists('/usr/sbin/e2fsck') 
                        '-fn', tpl], capture_output=True, text=True)
 ok(fsck.returncode == 0, 'the cached image is a clean ext4 file system', fsck.stdout[-300:])
 rows = wait_for(lambda: [x for x in db_runs('asupapp000000002') if x[0] == 'exited'], 30)
-ok(rows and rows[-1][2] is None and rows[-1][3] == 0, 'an exit is noticed and recorded (exited, code 0)',
-   db_runs('asupapp000000002'))
+ok(rows and rows[-1][2] == 'crashed' and rows[-1][3] == 0,
+   'the exit is recorded (exited, crashed at start, code 0)', db_runs('asupapp000000002'))
 r = c.call(op='status', app_id='asupapp000000002')
 ok(r.get('running') is False and r.get('state') == 'exited', 'status of the exited app', r)
 
@@ -181,6 +193,102 @@ ok(r.get('ok') is True, 'the connection still works after bad requests')
 res = subprocess.run([CLI, 'call', sock_path, '{"op":"ping"}'], capture_output=True, text=True)
 ok(res.returncode == 0 and json.loads(res.stdout).get('pong') is True, 'supervisor_call: ping', res.stdout + res.stderr)
 
+# the typed protocol: strict members and bounds, and oversized lines
+r = c.call(op='ping', extra=1)
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request' and 'extra' in r['error']['message'],
+   'a member the op does not take: bad_request naming it', r)
+r = c.call(op='wait', app_id='asupapp000000001', wait_ms=0)
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'wait_ms out of bounds: bad_request', r)
+r = c.call(op='stop', app_id='asupapp000000001', grace_ms='5')
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'grace_ms of the wrong type: bad_request', r)
+r = c.raw(b'{"op":"ping"}{"op":"ping"}\n')
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'two objects on one line: bad_request', r)
+r = c.raw(b'{"op":"ping","a":' + b'[' * 64 + b']' * 64 + b'}\n')
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'nesting too deep: bad_request', r)
+r = c.call(op=7)
+ok(r.get('ok') is False and r['error']['code'] == 'unknown_op', 'an op that is not a string: unknown_op', r)
+big = Conn()
+try:
+    r = big.raw(b'{"op":"ping","x":"' + b'a' * 70000 + b'"}\n')
+except OSError:
+    r = None
+ok(r is not None and r.get('ok') is False and r['error']['code'] == 'too_long',
+   'a request line over 64 KiB: too_long', r)
+try:
+    r = big.call(op='ping')
+except OSError:
+    r = None
+ok(r is None, 'and that connection is closed')
+ok(Conn().call(op='ping').get('ok') is True, 'the supervisor keeps serving other connections')
+
+# A start that never answers, shared by two callers, waited for by a bounded number.
+HANG = "require('http').createServer(() => {}).listen(process.env.PORT);\n"
+CRASH = "console.log('about to fail'); process.exit(3);\n"
+db_app('asupapp000000003', 3)
+db_app('asupapp000000004', 4)
+code3, data3 = make_app('asupapp000000003', HANG)
+r = c.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
+port3 = r.get('port')
+c2 = Conn()
+r2 = c2.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
+ok(r.get('ok') and r.get('state') == 'starting' and r2.get('already') is True and r2.get('port') == port3,
+   'a concurrent start joins the starting run (single flight)', (r, r2))
+ok([x['app_id'] for x in c.call(op='list')['sandboxes']].count('asupapp000000003') == 1,
+   'one sandbox for the two starts')
+w1 = Conn()
+w1.s.sendall(b'{"op":"wait","app_id":"asupapp000000003","wait_ms":30000}\n')
+ok(wait_for(lambda: c.call(op='ping').get('waiting') == 1, 10), 'the wait is pending (ping counts it)')
+busy = c2.call(op='wait', app_id='asupapp000000003', wait_ms=1000)
+ok(busy and busy['error']['code'] == 'busy',
+   'with 2 workers configured, a second wait for a start is refused: busy', busy)
+r = w1.raw(b'')
+ok(r.get('ok') and r.get('state') == 'exited' and r.get('reason') == 'start_timeout',
+   'the waiting request hears that the start timed out', r)
+ok(db_runs('asupapp000000003')[-1][:3] == ('exited', port3, 'start_timeout'),
+   'the run is recorded exited (start_timeout)', db_runs('asupapp000000003'))
+ok(not port_open(port3) and c.call(op='ping').get('running') == 0, 'and its sandbox is gone')
+code4, data4 = make_app('asupapp000000004', CRASH)
+r = c.call(op='start', app_id='asupapp000000004', code_dir=code4, data_dir=data4)
+r = c.call(op='wait', app_id='asupapp000000004', wait_ms=20000)
+ok(r.get('ok') and r.get('state') == 'exited' and r.get('reason') == 'crashed' and r.get('exit_code') == 3,
+   'a crash at start: exited, crashed, exit code 3', r)
+
+# The port-release rule: a port returns to the pool only once its run's end is recorded.
+r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
+r = c.call(op='wait', app_id='asupapp000000001', wait_ms=20000)
+port1 = r.get('port')
+ok(r.get('state') == 'running', 'app 1 runs again', r)
+lock = sqlite3.connect(os.path.join(state, 'appforge.db'), isolation_level=None, timeout=30)
+lock.execute('BEGIN IMMEDIATE')   # every write of the supervisor now fails (busy)
+r = c.call(op='stop', app_id='asupapp000000001')
+ok(r.get('ok') and r.get('state') == 'stopped' and not port_open(port1),
+   'with the database locked, a stop still stops the app', r)
+p = c.call(op='ping')
+ok(p.get('held_ports') == 1 and p.get('running') == 0,
+   'its port stays out of the pool while the end of its run is not recorded', p)
+r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
+ok(r.get('ok') is False and r['error']['code'] == 'db_unavailable',
+   'a new start of the app is refused meanwhile', r)
+lock.execute('ROLLBACK')
+lock.close()
+ok(wait_for(lambda: c.call(op='ping').get('held_ports') == 0, 30) and
+   db_runs('asupapp000000001')[-1][:3] == ('stopped', port1, 'stopped'),
+   'once the database answers, the end is recorded and the port returns', db_runs('asupapp000000001'))
+
+# a waiter that hangs up is forgotten; requests behind a deferred reply keep their order
+r = c.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
+ok(r.get('ok') and r.get('state') == 'starting', 'the never-answering app starts again', r)
+w = Conn()
+w.s.sendall(b'{"op":"wait","app_id":"asupapp000000003","wait_ms":30000}\n')
+ok(wait_for(lambda: c.call(op='ping').get('waiting') == 1, 10), 'its wait is pending')
+w.s.close()
+ok(wait_for(lambda: c.call(op='ping').get('waiting') == 0, 10), 'a waiter that hangs up is forgotten')
+p = Conn()
+p.s.sendall(b'{"op":"stop","app_id":"asupapp000000003","grace_ms":0}\n{"op":"ping"}\n')
+r1, r2 = p.raw(b''), p.raw(b'')
+ok(r1.get('state') == 'stopped' and r1.get('reason') == 'stopped' and r2.get('pong') is True,
+   'a request sent behind a stop is answered after the stop, in order', (r1, r2))
+
 # SIGKILL of the supervisor while an app runs: the app dies with it; a restart reconciles
 r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
 port1 = r.get('port')
@@ -214,5 +322,29 @@ ok(db_runs('asupapp000000001')[-1][0] == 'stopped', 'its app was stopped and rec
 ok(procs_of_uids(UID_BASE, UID_BASE + 3) == 0 and not os.path.exists(sock_path),
    'nothing left: no app process, no socket')
 
+# One worker: no request may wait for a start (it would be every worker).
+with open(conf) as f:
+    text = f.read()
+with open(conf, 'w') as f:
+    f.write(text.replace('workers = 2', 'workers = 1'))
+sup, ready = start_sup()
+ok(ready, 'the supervisor starts with workers = 1')
+c = Conn()
+r = c.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
+w = c.call(op='wait', app_id='asupapp000000003', wait_ms=20000)
+ok(r.get('state') == 'starting' and w.get('ok') is False and w['error']['code'] == 'busy',
+   'with one worker every wait is refused at once: busy', (r, w))
+sup.send_signal(signal.SIGTERM)
+try:
+    rc = sup.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    sup.kill()
+    rc = None
+ok(rc == 0 and db_runs('asupapp000000003')[-1][:3] == ('stopped', r.get('port'), 'stopped'),
+   'SIGTERM during a start: recorded stopped', db_runs('asupapp000000003'))
+
+with open(os.path.join(tmp, 'sup.log'), errors='replace') as f:
+    bad = [l for l in f if 'AddressSanitizer' in l or 'LeakSanitizer' in l or 'runtime error:' in l]
+ok(not bad, 'no sanitizer report in the supervisor log', ''.join(bad[:20]))
 cleanup(tmp)
 done()

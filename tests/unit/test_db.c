@@ -55,7 +55,7 @@ static void make_app(struct db *db, struct db_app *a, const char *owner, const c
 	snprintf(a->owner, sizeof a->owner, "%s", owner);
 	a->name = (char *)name;
 	a->prompt = (char *)"a todo list";
-	snprintf(a->status, sizeof a->status, "ready");
+	a->status = APP_READY;
 	if (db_app_insert(db, a, f, err, sizeof err) != DB_OK)
 		printf("# %s\n", err);
 	a->name = a->prompt = NULL;
@@ -210,13 +210,13 @@ static void test_apps_runs(struct db *db)
 	ok(db_app_files_replace(db, "bbbbbbbbbbbbbbbb", nf, err, sizeof err) == DB_NOTFOUND,
 	   "replace files of a missing app");
 	json_object_put(nf);
-	ok(db_app_set_status(db, a.id, "failed", "model timed out", err, sizeof err) == DB_OK &&
+	ok(db_app_set_status(db, a.id, APP_FAILED, "model timed out", err, sizeof err) == DB_OK &&
 	   db_app_set_scan(db, a.id, "block", "[{\"rule\":\"eval\"}]", err, sizeof err) == DB_OK &&
 	   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK &&
-	   strcmp(got.status, "failed") == 0 && strcmp(got.error, "model timed out") == 0 &&
+	   got.status == APP_FAILED && strcmp(got.error, "model timed out") == 0 &&
 	   strcmp(got.scan_verdict, "block") == 0, "status and scan set");
 	db_app_clear(&got);
-	ok(db_app_set_status(db, a.id, "exploded", NULL, err, sizeof err) == DB_ERR,
+	ok(db_app_set_status(db, a.id, (enum app_status)99, NULL, err, sizeof err) == DB_ERR,
 	   "unknown status refused by CHECK");
 	ok(db_app_set_scan(db, a.id, "pass", "not json", err, sizeof err) == DB_ERR,
 	   "findings must be JSON");
@@ -224,7 +224,7 @@ static void test_apps_runs(struct db *db)
 
 	memset(&r, 0, sizeof r);
 	strcpy(r.app_id, a.id);
-	strcpy(r.state, "running");
+	r.state = RUN_RUNNING;
 	r.port = 9001;
 	r.pid = 4242;
 	ok(db_run_insert(db, &r, err, sizeof err) == DB_OK && r.id > 0, "insert run");
@@ -242,12 +242,17 @@ static void test_apps_runs(struct db *db)
 	db_app_clear(&got);
 	r.has_exit_code = 1;
 	r.exit_code = 137;
-	strcpy(r.state, "exited");
-	strcpy(r.reason, "memory");
+	r.state = RUN_EXITED;
+	r.reason = RUN_REASON_MEMORY;
 	r.ended_at = time(NULL);
 	ok(db_run_update(db, &r, err, sizeof err) == DB_OK &&
 	   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK && cur.exit_code == 137 &&
-	   cur.has_exit_code && strcmp(cur.reason, "memory") == 0, "run exited with code and reason");
+	   cur.has_exit_code && cur.reason == RUN_REASON_MEMORY, "run exited with code and reason");
+	r.reason = RUN_REASON_START_TIMEOUT;
+	ok(db_run_update(db, &r, err, sizeof err) == DB_OK &&
+	   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK &&
+	   cur.reason == RUN_REASON_START_TIMEOUT && cur.state == RUN_EXITED,
+	   "migration 2: a run may end with reason start_timeout");
 	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 0, "no active runs");
 	free(runs);
 

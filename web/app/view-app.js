@@ -1,8 +1,10 @@
 // view-app.js: one app: its prompt and state, its files in the code editor (save =
 // PUT /files, which re-scans), the scan findings (click one to jump to its line), run
 // and stop, the live preview on the app's own origin, its logs, and delete.
-// While the app is generating it polls GET /api/apps/{id} every second; while it runs
-// it refreshes the logs and the run state every few seconds.
+// While the app is generating it polls GET /api/apps/{id} every second; while it
+// starts (POST /run may answer 202 "starting") every second until it runs or its start
+// fails (crash, timeout); while it runs it refreshes the logs and the run state every
+// few seconds.
 // Unsaved edits are kept as drafts in this browser (drafts.js) as they are typed and
 // restored when the app is opened again; leaving with unsaved edits asks first.
 import {h, fill, time, badge, safeHttpsUrl} from './dom.js';
@@ -14,6 +16,20 @@ import {clearDrafts, loadDrafts, removeDraft, saveDraft} from './drafts.js';
 const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
 const DRAFT_DELAY_MS = 300;
+const START_POLL_MS = 1000;    // POST /run may answer 202 "starting": follow the start closely
+
+// One sentence for a start that ended without the app running (seen when polling),
+// worded as api.describeError words the same failure answered by POST /run itself.
+function startFailure(run) {
+	const lead = 'Running the app failed: ';
+	const logs = '. Its last log lines are shown with the logs.';
+	if (run.reason === 'start_timeout')
+		return lead + 'the app did not answer in time and was stopped' + logs;
+	if (run.state === 'stopped')
+		return 'The start was cancelled: the app was stopped.';
+	const code = run.exit_code !== null && run.exit_code !== undefined ? ' (exit code ' + run.exit_code + ')' : '';
+	return lead + 'the app exited while it was starting' + code + (run.reason && run.reason !== 'crashed' ? ', reason ' + run.reason : '') + logs;
+}
 
 export function renderApp(root, params, ctx) {
 	const id = params[0];
@@ -402,7 +418,7 @@ class AppView {
 		if (this.app.status === 'generating')
 			this.timer = setTimeout(() => this.pollGenerating(), GENERATE_POLL_MS);
 		else if (run === 'running' || run === 'starting')
-			this.timer = setTimeout(() => this.pollRunning(), RUN_POLL_MS);
+			this.timer = setTimeout(() => this.pollRunning(), run === 'starting' ? START_POLL_MS : RUN_POLL_MS);
 	}
 
 	async refreshApp() {
@@ -457,7 +473,11 @@ class AppView {
 			const now = (this.app.run || {}).state;
 			if (now !== before) {
 				this.drawState();
-				if (now === 'exited')
+				if (before === 'starting' && now === 'running')
+					showInfo('The app is running.');
+				else if (before === 'starting')
+					showError(startFailure(this.app.run));
+				else if (now === 'exited')
 					showInfo('The app stopped' + (this.app.run.reason ? ' (' + this.app.run.reason + ')' : '') + '.');
 			}
 			await this.loadLogs(false);
@@ -549,7 +569,9 @@ class AppView {
 				throw e;
 			}
 			this.drawState();
-			showInfo(this.app.run && this.app.run.state === 'running' ? 'The app is running.' : 'The app is starting.');
+			// 202: the start goes on in the supervisor; schedule() follows it to running
+			// or to its crash / timeout
+			showInfo(this.app.run && this.app.run.state === 'running' ? 'The app is running.' : 'The app is starting…');
 			this.loadLogs(false);
 			this.schedule();
 		});

@@ -1,0 +1,103 @@
+/* supproto.h: the typed protocol of appforge-supervisor, encoded and decoded here only.
+ *
+ * On the wire: one JSON object per line over the supervisor's unix socket, a request
+ * then its reply, any number per connection. Requests (SUP_LINE_MAX bytes at most):
+ *   {"op":"ping"}
+ *   {"op":"start","app_id":ID,"code_dir":DIR,"data_dir":DIR}
+ *        starts the app (or joins its live run: "already":true) and replies at once,
+ *        state "starting" (or "running")
+ *   {"op":"wait","app_id":ID,"wait_ms":N}
+ *        replies when the app's start is over ("running", or ended with reason
+ *        "crashed" / "start_timeout"), or after N ms with state "starting";
+ *        error "busy" when too many requests wait already
+ *   {"op":"stop","app_id":ID[,"grace_ms":N][,"reason":"stopped"|"deleted"]}
+ *        replies once every process is gone
+ *   {"op":"status","app_id":ID}
+ *   {"op":"list"}
+ * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
+ * sup_run (start, wait, stop, status), "sandboxes":[...] (list) or "pong","running",
+ * "held_ports","waiting" (ping); or {"ok":false,"error":{"code","message"}} with code bad_request,
+ * unknown_op, too_long (the connection is then closed), not_found, quota_exceeded,
+ * no_port, busy, shutting_down, db_unavailable, start_failed, internal.
+ *
+ * Ownership: the caller owns every struct; sup_reply_clear frees a decoded list.
+ * Errors: -1 with a message in err (and for requests a protocol error code in code). */
+#ifndef AF_SUPPROTO_H
+#define AF_SUPPROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/states.h"
+#include "common/util.h"
+
+#define SUP_LINE_MAX 65536          /* a request line, its '\n' excluded */
+#define SUP_REPLY_MAX (4 << 20)     /* a reply line */
+#define SUP_PATH_MAX 4096
+#define SUP_WAIT_MAX_MS 600000
+#define SUP_GRACE_MAX_MS 600000
+
+enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_OP_COUNT };
+
+const char *sup_op_name(enum sup_op op);
+
+struct sup_request {
+	enum sup_op op;
+	char app_id[ID_APP_BUFSZ];       /* every op but ping and list */
+	char code_dir[SUP_PATH_MAX];     /* start */
+	char data_dir[SUP_PATH_MAX];     /* start */
+	int grace_ms;                    /* stop: -1 is the configured grace */
+	int wait_ms;                     /* wait: 1..SUP_WAIT_MAX_MS */
+	bool deleted;                    /* stop: the app was deleted (reason "deleted") */
+};
+
+/* One app as the supervisor sees it. Zero/false fields are absent (null). */
+struct sup_run {
+	char app_id[ID_APP_BUFSZ];
+	enum run_state state;
+	enum run_reason reason;
+	bool already;                    /* start: the app was live already */
+	int port, pid, uid, pids, signal;
+	bool has_exit_code;
+	int exit_code;
+	long long run_id, started_at, ended_at, expires_at;
+	long long cpu_usec, memory_bytes, memory_peak;
+	char cgroup[512], log_path[512];
+};
+
+struct sup_reply {
+	bool ok;
+	char code[32], message[512];     /* when !ok */
+	struct sup_run run;              /* start, wait, stop, status */
+	int nrunning;                    /* ping: live sandboxes */
+	int nheld;                       /* ping: ports held until their run's end is recorded */
+	int nwaiting;                    /* ping: wait requests pending */
+	struct sup_run *list;            /* list (malloc'ed) */
+	size_t nlist;
+};
+
+/* A fresh request for op (grace_ms -1, everything else empty). */
+void sup_request_init(struct sup_request *r, enum sup_op op);
+
+/* The request as one line ending in '\n' (malloc'ed, *len without the NUL), or NULL
+ * (out of memory or a field out of bounds, err says which). */
+char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, size_t errlen);
+
+/* Parses one request line (without its '\n'). 0, or -1 with code and err. */
+int sup_request_decode(const char *line, size_t len, struct sup_request *r, char *code,
+		       size_t codelen, char *err, size_t errlen);
+
+/* The reply to an op as one line ending in '\n' (malloc'ed), or NULL (out of memory). */
+char *sup_reply_encode(enum sup_op op, const struct sup_reply *r, size_t *len);
+
+/* Parses the reply line to op. 0 (r->ok says which kind), or -1 when it is malformed. */
+int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_reply *r,
+		     char *err, size_t errlen);
+
+/* Turns r into an error reply (the list, if any, is freed). */
+void sup_reply_error(struct sup_reply *r, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void sup_reply_clear(struct sup_reply *r);
+
+#endif
