@@ -57,6 +57,10 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 	case ROUTE_FOUND:
 		break;
 	}
+	if (ws->internal_only && m.route->handler != H_INTERNAL_RESOLVE) {
+		response_error(resp, 404, "not_found", "no such resource");
+		return;
+	}
 	ctx.param = m.param;
 	if (m.route->auth != ROUTE_AUTH_NONE) {
 		if (auth_authenticate(&ctx) < 0)

@@ -45,6 +45,7 @@ struct worker_state {
 	const struct conf *conf;
 	const struct afjwt_ctx *jwt;
 	struct db *db;
+	bool internal_only;          /* resolve pool: only /internal/ routes, 404 else */
 };
 
 /* Routes, authenticates and answers one parsed request (body already read). */

@@ -122,7 +122,7 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 {
 	char err[512], pidfile[4096];
 	struct afjwt_ctx jwt;
-	struct listener l;
+	struct listener l, lr;
 	struct db *db = NULL;
 	int ready_fd = -1, status = 1;
 
@@ -149,6 +149,11 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 
 	if (listener_open(&l, cp->socket_path, err, sizeof(err)) < 0) {
 		log_error("%s", err);
+		goto out_jwt;
+	}
+	if (listener_open_extra(&lr, cp->resolve_socket_path, err, sizeof(err)) < 0) {
+		log_error("resolve socket: %s", err);
+		listener_close(&l);
 		goto out_jwt;
 	}
 	if (!foreground) {
@@ -180,10 +185,11 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 			log_warn("could not signal readiness to the parent");
 		close(ready_fd);
 	}
-	status = master_run(cp, l.fd);
+	status = master_run(cp, l.fd, lr.fd);
 out_pidfile:
 	unlink(pidfile);
 out_listener:
+	listener_close(&lr);
 	listener_close(&l);
 out_jwt:
 	afjwt_ctx_free(&jwt);
