@@ -3,9 +3,11 @@
 # tokens. Programs linking it add $(AFCOMMON_LIBS).
 noinst_LIBRARIES += common/libafcommon.a
 noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
-	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h
+	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h \
+	common/jwtcache.h
 common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
-	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c
+	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c \
+	common/jwtcache.c
 common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \

@@ -11,5 +11,9 @@ EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
 	bench/api docs/API.md
+# FastCGI connections kept open between requests (fcgi/worker.c).
+TESTS += tests/daemon/test_keepalive.py
+EXTRA_DIST += tests/daemon/test_keepalive.py
+
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk
