@@ -40,7 +40,7 @@ void h_login(struct hctx *ctx)
 	const char *username, *pw;
 	struct json_object *body = h_body_object(ctx);
 	struct db_user u;
-	int rc, good;
+	int rc, good, slot;
 
 	memset(&u, 0, sizeof(u));
 	if (!body)
@@ -58,8 +58,12 @@ void h_login(struct hctx *ctx)
 		h_internal(ctx, "login: user lookup", err);
 		goto out;
 	}
+	/* argon2id takes a login slot: at most half the workers hash at once. */
+	if ((slot = h_cpu_slot(ctx, CPUSLOT_LOGIN)) == -1)
+		goto out;
 	/* Same work whether the user exists or not: one argon2id verification. */
 	good = rc == DB_OK ? password_verify(u.password_hash, pw) : password_burn(pw);
+	cpuslots_release(slot);
 	if (!good || u.disabled) {
 		log_info("login failed for a %s user", rc == DB_OK ? "known" : "unknown");
 		invalid_credentials(ctx);

@@ -147,7 +147,8 @@ static int get_files(struct hctx *ctx, struct json_object *body, struct json_obj
 
 /* Scans files with the configured policy (outside any transaction: it runs Node).
  * Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
- * Returns 0, or -1 after answering 503: an app nobody could scan is never stored as
+ * Returns 0, or -1 after answering 503 (or 429 when every scan slot is busy: see
+ * h_cpu_slot): an app nobody could scan is never stored as
  * if it had been. */
 int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 		 char **findings)
@@ -155,9 +156,15 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 	char err[256];
 	struct json_object *res = NULL, *v = NULL, *f = NULL;
 	const char *fs;
+	int slot, rc;
 
 	*findings = NULL;
-	if (scanner_scan(ctx->conf, files, &res, err, sizeof(err)) < 0) {
+	/* A scan runs Node: it takes a scan slot, so scans never fill every worker. */
+	if ((slot = h_cpu_slot(ctx, CPUSLOT_SCAN)) == -1)
+		return -1;
+	rc = scanner_scan(ctx->conf, files, &res, err, sizeof(err));
+	cpuslots_release(slot);
+	if (rc < 0) {
 		log_error("code scanner: %s", err);
 		response_error(ctx->resp, 503, "unavailable", "the code scanner is unavailable");
 		return -1;

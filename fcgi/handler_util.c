@@ -13,6 +13,19 @@ void h_internal(struct hctx *ctx, const char *what, const char *err)
 	response_error(ctx->resp, 500, "internal_error", "internal error");
 }
 
+int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c)
+{
+	int h = cpuslots_try(c);
+
+	if (h == -1) {
+		log_info("all %s slots busy: 429", c == CPUSLOT_LOGIN ? "login" : "scan");
+		response_header(ctx->resp, "Retry-After", "1");
+		response_error(ctx->resp, 429, "rate_limited",
+			       "the server is busy with other requests of this kind; retry in a second");
+	}
+	return h;
+}
+
 void h_bad_request(struct hctx *ctx, const char *message)
 {
 	response_error(ctx->resp, 400, "invalid_request", message);

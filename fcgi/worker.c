@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common/afjwt.h"
+#include "common/cpuslots.h"
 #include "common/log.h"
 #include "common/password.h"
 #include "common/util.h"
@@ -142,6 +143,19 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 		explicit_bzero(req.body, (size_t)req.content_length); /* may hold a password */
 	request_free(&req);
 	log_set_request_id(NULL);
+}
+
+/* Expensive work (argon2 logins, scans) gets at most half of the API workers. Without
+ * the lock file nothing is limited: logged, never fatal. */
+static void open_cpuslots(const struct conf *c)
+{
+	char path[4096], err[256] = "state_dir too long";
+	int n = cpuslots_default_limit(c->workers);
+	const int limits[CPUSLOT__COUNT] = { [CPUSLOT_LOGIN] = n, [CPUSLOT_SCAN] = n };
+
+	if (snprintf(path, sizeof(path), "%s/cpu-slots.lock", c->state_dir) >= (int)sizeof(path) ||
+	    cpuslots_open(path, limits, err, sizeof(err)) < 0)
+		log_error("worker: expensive work is not limited: %s", err);
 }
 
 /* The connections a worker holds. fr[i].ipcFd < 0: a free slot. listen_sock is -1 in
@@ -337,6 +351,8 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	ws.jwt = worker_jwt;
 	ws.db = db;
 	ws.internal_only = pool == WORKER_POOL_RESOLVE;
+	if (!ws.internal_only)
+		open_cpuslots(c);
 	conns_init(&cs);
 	log_debug("worker ready (%s pool)", ws.internal_only ? "resolve" : "API");
 	while (!stop_requested)

@@ -12,8 +12,8 @@ EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py 
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
 	bench/api docs/API.md
 # FastCGI connections kept open between requests (fcgi/worker.c).
-TESTS += tests/daemon/test_keepalive.py
-EXTRA_DIST += tests/daemon/test_keepalive.py
+TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
+EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk
