@@ -9,6 +9,10 @@
 /* The SQL of migration version (1..db_schema_latest()), or NULL. */
 const char *db_migration_sql(int version);
 
+/* A `since` that leaves fewer events than this is served from the audit_at index
+ * (then sorted); otherwise the filter's index is walked newest first. */
+#define DB_AUDIT_FEW_STR "1000"
+
 /* Every statement the DAO runs, prepared once per connection (see stmt_sql in db.c). */
 enum db_sid {
 	S_USER_INSERT, S_USER_GET, S_USER_GET_NAME, S_USER_LIST, S_USER_DELETE,
@@ -19,6 +23,8 @@ enum db_sid {
 	S_FILE_INSERT, S_FILES_GET, S_FILES_DELETE,
 	S_RUN_INSERT, S_RUN_UPDATE, S_RUN_CURRENT, S_RUN_LIST_ACTIVE, S_RUN_COUNT_OWNER,
 	S_AUDIT_INSERT, S_AUDIT_LIST, S_AUDIT_COUNT, S_APP_COUNT_STATUS,
+	S_AUDIT_SINCE_FEW, S_AUDIT_LIST_SINCE, S_AUDIT_LIST_ACTOR, S_AUDIT_LIST_ACTION,
+	S_AUDIT_LIST_BOTH,
 	S_COUNT_
 };
 

@@ -10,7 +10,7 @@ EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py 
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop \
-	bench/api bench/isolation docs/API.md
+	bench/api bench/isolation bench/scale docs/API.md
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py

@@ -309,6 +309,68 @@ static void test_audit(struct db *db)
 	   "count events");
 }
 
+/* The ids the audit list should give, by brute force over the whole table. */
+static int audit_expected(struct db *db, const struct db_audit_filter *f, long long *ids, int max)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db_sqlite(db), "SELECT id FROM audit NOT INDEXED WHERE at >= ?1"
+			       " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)"
+			       " ORDER BY id DESC LIMIT ?4", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, f->since);
+	if (f->actor)
+		sqlite3_bind_text(s, 2, f->actor, -1, SQLITE_STATIC);
+	if (f->action)
+		sqlite3_bind_text(s, 3, f->action, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, f->limit);
+	while (n < max && sqlite3_step(s) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Every statement of the audit list (a `since` with few events, each filter over many)
+ * gives exactly what a full scan gives. */
+static void test_audit_plans(struct db *db)
+{
+	static const char *const actors[] = { NULL, "u_a", "u_rare" };
+	static const char *const actions[] = { NULL, "app.run", "app.rare" };
+	long long now = time(NULL), sinces[] = { 0, 1, now - 10, now + 100 }, want[200];
+	int bad = 0, cases = 0;
+	char sql[300];
+
+	for (int i = 0; i < 1500; i++) {
+		int old = i < 1400;
+		snprintf(sql, sizeof sql, "INSERT INTO audit(at, actor, action) VALUES (%lld, '%s', '%s')",
+			 old ? 1000 + i : now, i % 300 == 7 ? "u_rare" : i % 2 ? "u_a" : "u_b",
+			 i % 500 == 3 ? "app.rare" : i % 3 ? "app.run" : "app.stop");
+		if (sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL) != SQLITE_OK)
+			bad++;
+	}
+	for (size_t a = 0; a < 3; a++)
+		for (size_t b = 0; b < 3; b++)
+			for (size_t c = 0; c < 4; c++) {
+				struct db_audit_filter f = { sinces[c], actors[a], actions[b], 50 };
+				struct db_audit *ev;
+				size_t n;
+				int m = audit_expected(db, &f, want, 200);
+
+				cases++;
+				if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK || m < 0 ||
+				    (size_t)m != n) {
+					bad++;
+					continue;
+				}
+				for (size_t k = 0; k < n; k++)
+					bad += ev[k].id != want[k];
+				db_audit_list_free(ev, n);
+			}
+	ok(bad == 0, "audit list: %d filter combinations give what a full scan gives (%d wrong)",
+	   cases, bad);
+}
+
 static void test_pagination(struct db *db)
 {
 	struct db_user u;
@@ -441,6 +503,7 @@ int main(void)
 	test_users_tokens(db);
 	test_apps_runs(db);
 	test_audit(db);
+	test_audit_plans(db);
 	test_pagination(db);
 	db_close(db);
 	test_concurrency();
