@@ -58,8 +58,9 @@ void h_login(struct hctx *ctx)
 		h_internal(ctx, "login: user lookup", err);
 		goto out;
 	}
-	/* argon2id takes a login slot: at most half the workers hash at once. */
-	if ((slot = h_cpu_slot(ctx, CPUSLOT_LOGIN)) == -1)
+	/* argon2id takes a login slot: at most half the workers hash at once. Anyone can
+	 * send logins, so none waits for a slot: all busy is 429 at once. */
+	if ((slot = h_cpu_slot(ctx, CPUSLOT_LOGIN, 0)) == -1)
 		goto out;
 	/* Same work whether the user exists or not: one argon2id verification. */
 	good = rc == DB_OK ? password_verify(u.password_hash, pw) : password_burn(pw);

@@ -150,6 +150,8 @@ static int get_files(struct hctx *ctx, struct json_object *body, struct json_obj
  * Returns 0, or -1 after answering 503 (or 429 when every scan slot is busy: see
  * h_cpu_slot): an app nobody could scan is never stored as
  * if it had been. */
+#define SCAN_SLOT_WAIT_MS 2000
+
 int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 		 char **findings)
 {
@@ -159,8 +161,12 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 	int slot, rc;
 
 	*findings = NULL;
-	/* A scan runs Node: it takes a scan slot, so scans never fill every worker. */
-	if ((slot = h_cpu_slot(ctx, CPUSLOT_SCAN)) == -1)
+	/* A scan runs Node: it takes a scan slot, so scans never fill every worker. Only
+	 * signed-in users scan (and nginx limits app creation), so a scan may wait a
+	 * little for a slot before the 429. No Node runs with scan_policy off. */
+	slot = -2;
+	if (strcmp(ctx->conf->scan_policy, "off") != 0 &&
+	    (slot = h_cpu_slot(ctx, CPUSLOT_SCAN, SCAN_SLOT_WAIT_MS)) == -1)
 		return -1;
 	rc = scanner_scan(ctx->conf, files, &res, err, sizeof(err));
 	cpuslots_release(slot);

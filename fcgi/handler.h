@@ -59,10 +59,11 @@ int auth_authenticate(struct hctx *ctx);
 /* Shared helpers (handler_util.c). */
 void h_internal(struct hctx *ctx, const char *what, const char *err);
 void h_bad_request(struct hctx *ctx, const char *message);
-/* Takes a slot of expensive work (cpuslots.h) for this request. Returns its handle
- * (>= 0, or -2 when slots are off: go on; give either to cpuslots_release), or -1
- * after answering 429 rate_limited with Retry-After: 1 when all are busy. */
-int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c);
+/* Takes a slot of expensive work (cpuslots.h) for this request, waiting up to wait_ms
+ * for one. Returns its handle (>= 0, or -2 when slots are off: go on; give either to
+ * cpuslots_release), or -1 after answering 429 rate_limited with Retry-After: 1 when
+ * all stayed busy. */
+int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms);
 void h_not_found(struct hctx *ctx);
 void h_not_implemented(struct hctx *ctx, const char *what);
 /* Parses the body as a JSON object; on failure answers 400/415 and returns NULL.

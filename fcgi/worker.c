@@ -18,7 +18,11 @@
  * non-blocking, so when a sibling accepted a connection first, accept() says EAGAIN
  * instead of sleeping where the signal could not reach it. Connections are accepted
  * here, not by libfcgi, so the I/O timeout is set before the first byte is read: a
- * peer that connects and says nothing cannot pin a worker. */
+ * peer that connects and says nothing cannot pin a worker.
+ *
+ * The access line of each request is buffered (log_access): written when the worker
+ * finds nothing to do, when the buffer fills, before any other log line, at exit, and
+ * on a crash signal. */
 #include "fcgi/daemon.h"
 
 #include <errno.h>
@@ -135,7 +139,7 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	}
 	if (resp.body)
 		explicit_bzero(resp.body, resp.body_len);
-	log_info("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
+	log_access("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
 		 req.path ? req.path : "-", resp.status, now_ms() - t0,
 		 resp.error_code[0] ? " " : "", resp.error_code);
 	response_free(&resp);
@@ -279,7 +283,16 @@ static int poll_round(const struct worker_state *ws, struct conns *cs, int liste
 			slot[n] = i;
 			pfd[n++] = (struct pollfd){ .fd = cs->fr[i].ipcFd, .events = POLLIN };
 		}
-	rc = ppoll(pfd, (nfds_t)n, timeout, waitmask);
+	rc = 0;
+	if (!timeout && log_pending()) {
+		/* Busy: the access lines wait. Idle (nothing ready now): write them first. */
+		const struct timespec zero = { 0, 0 };
+		rc = ppoll(pfd, (nfds_t)n, &zero, waitmask);
+		if (rc == 0)
+			log_flush();
+	}
+	if (rc == 0)
+		rc = ppoll(pfd, (nfds_t)n, timeout, waitmask);
 	if (rc < 0) {
 		if (errno == EINTR)
 			return 0;
@@ -354,6 +367,8 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	if (!ws.internal_only)
 		open_cpuslots(c);
 	conns_init(&cs);
+	log_buffering(1);
+	log_flush_on_crash();
 	log_debug("worker ready (%s pool)", ws.internal_only ? "resolve" : "API");
 	while (!stop_requested)
 		if (poll_round(&ws, &cs, listen_fd, &waitmask, NULL) < 0)
@@ -361,5 +376,6 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	/* A signal taken by ppoll() above lands here, between requests. */
 	conns_finish(&ws, &cs, &waitmask);
 	db_close(db);
+	log_flush();
 	_exit(0);
 }

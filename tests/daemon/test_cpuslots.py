@@ -4,10 +4,11 @@ With 4 workers, logins (argon2id) and scans get 2 slots each, as record locks in
 state_dir/cpu-slots.lock. The test holds those locks itself, as two busy workers
 would: a login is then answered 429 rate_limited with Retry-After: 1 at once (no
 hash), cheap requests are still served, and as soon as one slot is free logins work
-again. The same for the scan of a new app."""
+again. The same for the scan of a new app, after a wait of at most 2 s for a slot."""
 import fcntl
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dharness import Daemon, Tap, app_files  # noqa: E402
@@ -55,8 +56,11 @@ def main():
 
             hold(f, SCAN, 0)
             hold(f, SCAN, 1)
+            t0 = time.monotonic()
             r = d.req("POST", "/api/apps", {"files": app_files(), "name": "busy"}, token=tok)
-            t.ok(is_busy(r), "both scan slots busy: creating an app is 429 (%r)" % r)
+            waited = time.monotonic() - t0
+            t.ok(is_busy(r) and waited >= 1.9,
+                 "both scan slots busy: creating an app waits 2 s, then 429 (%r, %.1f s)" % (r, waited))
             n = d.req("GET", "/api/apps", token=tok).json()["apps"]
             t.ok(n == [], "... and nothing was stored (%r)" % n)
             free(f, SCAN, 0)

@@ -75,6 +75,21 @@ def not_kept(t, d):
     c.close()
 
 
+def access_log(t, d):
+    """The access lines are buffered while a worker is busy and written once it is idle."""
+    c = fc.KeptConnection(d.sock)
+    rid = "keepalive-log-%d" % os.getpid()
+    for i in range(3):
+        c.request("GET", "/api/health?n=%d" % i, extra={"REQUEST_ID": "%s-%d" % (rid, i)})
+    c.close()
+    end = time.monotonic() + 10
+    while time.monotonic() < end and sum(("[%s-%d] GET /api/health 200" % (rid, i)) in d.log()
+                                         for i in range(3)) < 3:
+        time.sleep(0.05)
+    got = sum(("[%s-%d] GET /api/health 200" % (rid, i)) in d.log() for i in range(3))
+    t.ok(got == 3, "the access lines of 3 requests reach the log once the worker is idle (%d)" % got)
+
+
 def cache_vs_database(t, d, tok):
     me = [d.req("GET", "/api/me", token=tok) for _ in range(8)]  # every worker caches it
     t.ok(all(r.status == 200 and r.json()["role"] == "user" for r in me), "cache: token accepted, role user")
@@ -105,6 +120,7 @@ def main():
         conns = many_idle(t, d)
         stalled(t, d)
         not_kept(t, d)
+        access_log(t, d)
         cache_vs_database(t, d, tok)
         # Idle kept connections do not delay a stop, and their peers see them closed.
         t0 = time.monotonic()
