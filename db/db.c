@@ -135,7 +135,10 @@ sqlite3_stmt *db_stmt(struct db *db, enum db_sid id, char *err, size_t errlen)
 
 int db_step_done(struct db *db, sqlite3_stmt *s, char *err, size_t errlen)
 {
-	int rc = sqlite3_step(s), out = DB_OK;
+	int rc, out = DB_OK;
+
+	db_read_end(db); /* a write never runs inside a read scope's snapshot */
+	rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE)
 		out = db_fail(db, rc, "write", err, errlen);
@@ -156,8 +159,28 @@ static int exec(struct db *db, const char *sql, char *err, size_t errlen)
 	return DB_OK;
 }
 
+void db_read_begin(struct db *db)
+{
+	if (db->read_scope || !sqlite3_get_autocommit(db->h))
+		return;
+	if (sqlite3_exec(db->h, "BEGIN DEFERRED", NULL, NULL, NULL) == SQLITE_OK)
+		db->read_scope = 1;
+}
+
+void db_read_end(struct db *db)
+{
+	if (!db->read_scope)
+		return;
+	db->read_scope = 0;
+	/* Nothing was written: COMMIT only drops the read locks. */
+	if (!sqlite3_get_autocommit(db->h) &&
+	    sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int db_begin(struct db *db, char *err, size_t errlen)
 {
+	db_read_end(db);
 	return exec(db, "BEGIN IMMEDIATE", err, errlen);
 }
 
@@ -177,6 +200,7 @@ void db_rollback(struct db *db)
 
 int db_tx_enter(struct db *db, struct db_tx *tx, char *err, size_t errlen)
 {
+	db_read_end(db);
 	tx->own = sqlite3_get_autocommit(db->h);
 	if (tx->own)
 		return db_begin(db, err, errlen);

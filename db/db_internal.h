@@ -31,6 +31,7 @@ enum db_sid {
 struct db {
 	sqlite3 *h;
 	sqlite3_stmt *stmt[S_COUNT_];
+	int read_scope;          /* inside db_read_begin's transaction */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL with err on error. */

@@ -33,6 +33,20 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_INTERNAL_RESOLVE] = h_internal_resolve,
 };
 
+/* Authenticates and authorises a routed request, then runs its handler. */
+static void dispatch_routed(struct hctx *ctx, const struct route *route)
+{
+	if (route->auth != ROUTE_AUTH_NONE) {
+		if (auth_authenticate(ctx) < 0)
+			return;
+		if (route->auth == ROUTE_AUTH_ADMIN && !ctx->who.admin) {
+			response_error(ctx->resp, 403, "forbidden", "administrator role required");
+			return;
+		}
+	}
+	handlers[route->handler](ctx);
+}
+
 void handle_request(const struct worker_state *ws, struct request *req, struct response *resp)
 {
 	struct route_match m;
@@ -62,15 +76,12 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 		return;
 	}
 	ctx.param = m.param;
-	if (m.route->auth != ROUTE_AUTH_NONE) {
-		if (auth_authenticate(&ctx) < 0)
-			return;
-		if (m.route->auth == ROUTE_AUTH_ADMIN && !ctx.who.admin) {
-			response_error(resp, 403, "forbidden", "administrator role required");
-			return;
-		}
-	}
-	handlers[m.route->handler](&ctx);
+	/* A GET reads: its reads share one read transaction (db_read_begin). Not for
+	 * the run's routes: they wait for the supervisor's writes. */
+	if (strcmp(req->method, "GET") == 0)
+		db_read_begin(ctx.db);
+	dispatch_routed(&ctx, m.route);
+	db_read_end(ctx.db);
 	if (!resp->status) {
 		/* A handler that forgot to answer is a bug; never leave the client hanging. */
 		log_error("handler for %s %s gave no response", req->method, req->path);
