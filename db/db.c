@@ -90,6 +90,9 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_AUDIT_LIST_ACTION] = "SELECT id, at, request_id, actor, action, target, detail"
 		" FROM audit INDEXED BY audit_action_id WHERE ?2 IS NULL AND action = ?3"
 		" AND at >= ?1 ORDER BY id DESC LIMIT ?4",
+	/* db_read_begin/db_read_end, prepared once instead of parsed per request */
+	[S_READ_BEGIN] = "BEGIN DEFERRED",
+	[S_READ_COMMIT] = "COMMIT",
 	[S_AUDIT_LIST_BOTH] = "SELECT id, at, request_id, actor, action, target, detail"
 		" FROM audit INDEXED BY audit_actor_action_id WHERE actor = ?2 AND action = ?3"
 		" AND at >= ?1 ORDER BY id DESC LIMIT ?4",
@@ -159,11 +162,26 @@ static int exec(struct db *db, const char *sql, char *err, size_t errlen)
 	return DB_OK;
 }
 
+/* Runs a cached statement without result rows (BEGIN, COMMIT). SQLITE_DONE or an
+ * sqlite3 error code. */
+static int run_cached(struct db *db, enum db_sid id)
+{
+	char err[128];
+	sqlite3_stmt *s = db_stmt(db, id, err, sizeof(err));
+	int rc;
+
+	if (!s)
+		return SQLITE_ERROR;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc;
+}
+
 void db_read_begin(struct db *db)
 {
 	if (db->read_scope || !sqlite3_get_autocommit(db->h))
 		return;
-	if (sqlite3_exec(db->h, "BEGIN DEFERRED", NULL, NULL, NULL) == SQLITE_OK)
+	if (run_cached(db, S_READ_BEGIN) == SQLITE_DONE)
 		db->read_scope = 1;
 }
 
@@ -173,8 +191,7 @@ void db_read_end(struct db *db)
 		return;
 	db->read_scope = 0;
 	/* Nothing was written: COMMIT only drops the read locks. */
-	if (!sqlite3_get_autocommit(db->h) &&
-	    sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (!sqlite3_get_autocommit(db->h) && run_cached(db, S_READ_COMMIT) != SQLITE_DONE)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -78,8 +78,9 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	scan = json_object_new_object();
 	json_object_object_add(scan, "verdict",
 			       json_new_string_or_null(a->scan_verdict[0] ? a->scan_verdict : NULL));
-	if (a->scan_findings)
-		findings = json_tokener_parse(a->scan_findings); /* our own stored JSON */
+	/* our own stored JSON; most apps have none, and a parse costs a tokener */
+	if (a->scan_findings && strcmp(a->scan_findings, "[]") != 0)
+		findings = json_tokener_parse(a->scan_findings);
 	if (!json_object_is_type(findings, json_type_array)) {
 		json_object_put(findings);
 		findings = json_object_new_array();
