@@ -6,7 +6,8 @@ read a few bytes at a time; more idle kept connections than workers, each answer
 when its next request comes (none stranded behind a worker that owns another one);
 a stalled half request on a kept connection is dropped after the I/O timeout without
 stopping the other worker; a request without FCGI_KEEP_CONN still gets its
-connection closed; SIGTERM with idle kept connections stops at once. Then the JWT
+connection closed; SIGTERM with idle kept connections stops at once; the daemon
+restarted itself with a deeper malloc cache. Then the JWT
 cache: a role change and a deletion in the database take effect on the next request
 of a token every worker has cached."""
 import os
@@ -116,6 +117,10 @@ def main():
     try:
         d.init(users=("admin", "alice")).start(env=dict(os.environ, APPFORGED_IO_TIMEOUT="2"))
         tok = d.login("alice")
+        with open("/proc/%d/environ" % d.proc.pid, "rb") as f:
+            env = f.read().split(b"\0")
+        t.ok(any(e.startswith(b"GLIBC_TUNABLES=") and b"glibc.malloc.tcache_count=256" in e
+                 for e in env), "appforged runs with a deeper malloc cache (main.c malloc_tune)")
         kept_sequence(t, d, tok)
         conns = many_idle(t, d)
         stalled(t, d)
