@@ -2,7 +2,10 @@
  * per connection.
  *
  * Kept connections (nginx's fastcgi_keep_conn): a worker holds up to WORKER_CONNS_MAX
- * open connections and ppoll()s them together with the listening socket. A kept
+ * open connections and ppoll()s them together with the listening socket. When all its
+ * slots are taken and another connection comes, it closes the one idle the longest
+ * (between requests, like nginx closing an idle upstream connection): more kept
+ * connections than slots never leave a new one waiting in the backlog. A kept
  * connection is never left waiting behind an idle worker: whoever owns it serves its
  * next request as soon as the request in hand is answered; new connections go to any
  * worker with a free slot. One request at a time per worker: a request is read,
@@ -47,7 +50,7 @@
 #include "fcgi/handler.h"
 
 #define WORKER_IO_TIMEOUT_S 30
-#define WORKER_CONNS_MAX 64
+#define WORKER_CONNS_MAX 256
 /* Bytes of unread request body a worker reads away to keep a connection; past that it
  * closes the connection instead. */
 #define WORKER_DRAIN_MAX (64 * 1024)
@@ -167,9 +170,24 @@ static void open_cpuslots(const struct conf *c)
  * connection it closes it and returns -EBADF instead of blocking in accept(). */
 struct conns {
 	FCGX_Request fr[WORKER_CONNS_MAX];
+	unsigned long used[WORKER_CONNS_MAX]; /* when each slot last served: a counter */
+	unsigned long clock;
 	struct timeval io_timeout;
 	int open;
+	int max;           /* slots in use at most: WORKER_CONNS_MAX, or less for tests */
 };
+
+/* $APPFORGED_MAX_CONNS (1..WORKER_CONNS_MAX) lets a test reach the limit with a few
+ * connections. */
+static int max_conns(void)
+{
+	const char *e = getenv("APPFORGED_MAX_CONNS");
+	long long v;
+
+	if (e && util_parse_ll(e, 1, WORKER_CONNS_MAX, &v) == 0)
+		return (int)v;
+	return WORKER_CONNS_MAX;
+}
 
 static void conns_init(struct conns *cs)
 {
@@ -177,6 +195,7 @@ static void conns_init(struct conns *cs)
 	for (int i = 0; i < WORKER_CONNS_MAX; i++)
 		FCGX_InitRequest(&cs->fr[i], -1, FCGI_FAIL_ACCEPT_ON_INTR);
 	cs->io_timeout = io_timeout_value();
+	cs->max = max_conns();
 }
 
 /* Closes slot i without libfcgi's lingering close (which waits up to 2 s for the peer's
@@ -193,6 +212,23 @@ static void conn_close(struct conns *cs, int i)
 	}
 }
 
+/* A free slot; when every slot is taken, frees the one idle the longest. We are
+ * between requests: every kept connection is idle. */
+static int free_slot(struct conns *cs)
+{
+	int lru = -1;
+
+	for (int i = 0; i < cs->max; i++) {
+		if (cs->fr[i].ipcFd < 0)
+			return i;
+		if (lru < 0 || cs->used[i] < cs->used[lru])
+			lru = i;
+	}
+	log_debug("all %d connection slots taken: closing the one idle the longest", cs->max);
+	conn_close(cs, lru);
+	return lru;
+}
+
 /* Accepts one connection into a free slot. Returns 0, or -1 when there was none
  * (a sibling took it) or accept failed. */
 static int conn_accept(struct conns *cs, int listen_fd)
@@ -207,17 +243,13 @@ static int conn_accept(struct conns *cs, int listen_fd)
 			usleep(10000);
 		return -1;
 	}
-	for (i = 0; i < WORKER_CONNS_MAX && cs->fr[i].ipcFd >= 0; i++)
-		;
-	if (i == WORKER_CONNS_MAX) { /* cannot happen: we only accept with a free slot */
-		close(fd);
-		return -1;
-	}
+	i = free_slot(cs);
 	/* A peer that stalls mid-request or stops reading cannot hold this worker
 	 * forever: reads and writes give up after the I/O timeout. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
 	cs->fr[i].ipcFd = fd;
+	cs->used[i] = ++cs->clock;
 	/* FCGX_Accept_r begins by finishing "the previous request": keepConnection makes
 	 * that keep the fd we just gave it. */
 	cs->fr[i].keepConnection = 1;
@@ -259,6 +291,7 @@ static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
 		cs->open--;
 		return;
 	}
+	cs->used[i] = ++cs->clock;
 	serve_one(ws, fr);
 	drain_input(fr);
 	FCGX_Finish_r(fr); /* closes the fd unless kept and healthy */
@@ -274,7 +307,7 @@ static int poll_round(const struct worker_state *ws, struct conns *cs, int liste
 {
 	struct pollfd pfd[WORKER_CONNS_MAX + 1];
 	int slot[WORKER_CONNS_MAX + 1], n = 0, rc;
-	bool listening = cs->open < WORKER_CONNS_MAX && listen_fd >= 0;
+	bool listening = listen_fd >= 0;
 
 	if (listening)
 		pfd[n++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };

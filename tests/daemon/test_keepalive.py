@@ -5,7 +5,8 @@ and bodies it refuses without reading (413); requests written in pieces and answ
 read a few bytes at a time; more idle kept connections than workers, each answered
 when its next request comes (none stranded behind a worker that owns another one);
 a stalled half request on a kept connection is dropped after the I/O timeout without
-stopping the other worker; a request without FCGI_KEEP_CONN still gets its
+stopping the other worker; a worker whose connection slots are all taken closes
+the one idle the longest for a new one; a request without FCGI_KEEP_CONN still gets its
 connection closed; SIGTERM with idle kept connections stops at once; the daemon
 restarted itself with a deeper malloc cache. Then the JWT
 cache: a role change and a deletion in the database take effect on the next request
@@ -111,6 +112,25 @@ def cache_vs_database(t, d, tok):
     t.ok(gone == [401] * 4, "cache: a deleted user's cached token is refused at once (%r)" % gone)
 
 
+def slots_full(t):
+    """A worker with every connection slot taken closes the one idle the longest when
+    another connection comes (here 2 slots, 1 worker)."""
+    d = Daemon(workers=1)
+    try:
+        d.init(users=()).start(env=dict(os.environ, APPFORGED_MAX_CONNS="2"))
+        c1, c2 = fc.KeptConnection(d.sock), fc.KeptConnection(d.sock)
+        first = [c1.request("GET", "/api/health").status, c2.request("GET", "/api/health").status]
+        c3 = fc.KeptConnection(d.sock)
+        r3 = c3.request("GET", "/api/health").status
+        t.ok(first == [200, 200] and r3 == 200, "slots full: a third connection is served (%r %r)" % (first, r3))
+        t.ok(c1.closed_by_peer(timeout=5), "... and the connection idle the longest was closed")
+        t.ok(c2.request("GET", "/api/health").status == 200, "... the other one still serves")
+        for c in (c1, c2, c3):
+            c.close()
+    finally:
+        d.cleanup(t)
+
+
 def main():
     t = Tap()
     d = Daemon(workers=2, extra_conf="max_body_bytes = 1024\n")
@@ -139,6 +159,10 @@ def main():
         t.ok(False, "harness: %s" % e, d.log())
     finally:
         d.cleanup(t)
+    try:
+        slots_full(t)
+    except Exception as e:  # noqa: BLE001
+        t.ok(False, "harness (slots full): %s" % e)
     return t.done()
 
 
