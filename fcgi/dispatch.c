@@ -33,6 +33,22 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_INTERNAL_RESOLVE] = h_internal_resolve,
 };
 
+/* Handlers that only read the database and wait for nobody: their reads share one read
+ * transaction (db_read_begin). A handler that waits for another process's writes (a
+ * run's start, the supervisor) must not be listed: its snapshot would not move. */
+static const bool reads_only[H__COUNT] = {
+	[H_HEALTH] = true,
+	[H_ME] = true,
+	[H_TOKEN_LIST] = true,
+	[H_APP_LIST] = true,
+	[H_APP_GET] = true,
+	[H_APP_FILES_GET] = true,
+	[H_ADMIN_USERS_LIST] = true,
+	[H_ADMIN_APPS_LIST] = true,
+	[H_ADMIN_AUDIT] = true,
+	[H_INTERNAL_RESOLVE] = true,
+};
+
 /* Authenticates and authorises a routed request, then runs its handler. */
 static void dispatch_routed(struct hctx *ctx, const struct route *route)
 {
@@ -76,9 +92,7 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 		return;
 	}
 	ctx.param = m.param;
-	/* A GET reads: its reads share one read transaction (db_read_begin). Not for
-	 * the run's routes: they wait for the supervisor's writes. */
-	if (strcmp(req->method, "GET") == 0)
+	if (reads_only[m.route->handler])
 		db_read_begin(ctx.db);
 	dispatch_routed(&ctx, m.route);
 	db_read_end(ctx.db);

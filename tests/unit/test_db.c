@@ -371,6 +371,36 @@ static void test_audit_plans(struct db *db)
 	   cases, bad);
 }
 
+/* A read scope gives its reads one snapshot; a write in it ends the scope and runs in
+ * its own transaction, even when another connection wrote meanwhile (no stale
+ * snapshot upgrade, no SQLITE_BUSY_SNAPSHOT). */
+static void test_read_scope(struct db *db)
+{
+	struct db *other;
+	long long before = 0, during = 0, after = 0;
+
+	if (db_open(&other, path, err, sizeof err) != DB_OK) {
+		ok(0, "read scope: second connection: %s", err);
+		return;
+	}
+	db_read_begin(db);
+	db_audit_count(db, "scope", "w", 0, &before, err, sizeof err);
+	ok(db_audit_append(other, "", "scope", "w", "", NULL, err, sizeof err) == DB_OK,
+	   "read scope: another connection writes");
+	db_audit_count(db, "scope", "w", 0, &during, err, sizeof err);
+	err[0] = 0;
+	ok(during == before, "read scope: its reads keep their snapshot (%lld, %lld)", before, during);
+	ok(db_audit_append(db, "", "scope", "w", "", NULL, err, sizeof err) == DB_OK,
+	   "read scope: a write inside it succeeds %s", err);
+	db_audit_count(db, "scope", "w", 0, &after, err, sizeof err);
+	ok(after == before + 2, "read scope: after the write both rows are seen (%lld)", after);
+	db_read_end(db);
+	db_read_begin(db);
+	db_read_end(db);
+	ok(sqlite3_get_autocommit(db_sqlite(db)) != 0, "read scope: ended, no transaction left");
+	db_close(other);
+}
+
 static void test_pagination(struct db *db)
 {
 	struct db_user u;
@@ -504,6 +534,7 @@ int main(void)
 	test_apps_runs(db);
 	test_audit(db);
 	test_audit_plans(db);
+	test_read_scope(db);
 	test_pagination(db);
 	db_close(db);
 	test_concurrency();
