@@ -4,6 +4,7 @@
 #include "afjwt.h"
 #include "conf.h"
 #include "json.h"
+#include "jwtcache.h"
 #include "util.h"
 
 #include <errno.h>
@@ -92,6 +93,7 @@ int afjwt_ctx_init(struct afjwt_ctx *ctx, enum afjwt_alg alg, const void *key,
 
 void afjwt_ctx_free(struct afjwt_ctx *ctx)
 {
+	jwtcache_forget(ctx);
 	if (ctx->key) {
 		explicit_bzero(ctx->key, ctx->keylen);
 		free(ctx->key);

@@ -46,6 +46,7 @@ struct ckey {
 static const struct ckey conf_table[] = {
 	{ "state_dir", C_PATH, O(state_dir), 1, 4000, "./state", NULL },
 	{ "socket_path", C_PATH, O(socket_path), 0, 100, "", NULL },
+	{ "resolve_socket_path", C_PATH, O(resolve_socket_path), 0, 100, "", NULL },
 	{ "supervisor_socket", C_PATH, O(supervisor_socket), 0, 100, "", NULL },
 	{ "db_path", C_PATH, O(db_path), 0, 4000, "", NULL },
 	{ "apps_dir", C_PATH, O(apps_dir), 0, 4000, "", NULL },
@@ -54,6 +55,7 @@ static const struct ckey conf_table[] = {
 	{ "run_as_user", C_NAME, O(run_as_user), 1, 32, "appforge", NULL },
 	{ "socket_group", C_NAME, O(socket_group), 1, 32, "www-data", NULL },
 	{ "workers", C_INT, O(workers), 1, 64, "4", NULL },
+	{ "resolve_workers", C_INT, O(resolve_workers), 1, 16, "2", NULL },
 	{ "max_body_bytes", C_LONG, O(max_body_bytes), 1 * KB, 64 * MB, "1048576", NULL },
 	{ "log_level", C_ENUM, O(log_level), 0, 0, "info", "debug|info|warn|error" },
 	{ "public_host", C_HOST, O(public_host), 1, 253, "localhost", NULL },
@@ -378,7 +380,8 @@ static int derive(char **p, const char *dir, const char *name, char *err, size_t
 
 static int finish_paths(struct conf *c, char *err, size_t errlen)
 {
-	char **paths[] = { &c->state_dir, &c->socket_path, &c->supervisor_socket, &c->db_path,
+	char **paths[] = { &c->state_dir, &c->socket_path, &c->resolve_socket_path,
+			   &c->supervisor_socket, &c->db_path,
 			   &c->apps_dir, &c->log_dir, &c->node_path, &c->jwt_secret_file,
 			   &c->jwt_public_key_file, &c->openai_key_file };
 
@@ -386,6 +389,7 @@ static int finish_paths(struct conf *c, char *err, size_t errlen)
 		if (absolutize(paths[i], err, errlen) < 0)
 			return -1;
 	if (derive(&c->socket_path, c->state_dir, "appforged.sock", err, errlen) < 0 ||
+	    derive(&c->resolve_socket_path, c->state_dir, "resolve.sock", err, errlen) < 0 ||
 	    derive(&c->supervisor_socket, c->state_dir, "supervisor.sock", err, errlen) < 0 ||
 	    derive(&c->db_path, c->state_dir, "appforge.db", err, errlen) < 0 ||
 	    derive(&c->apps_dir, c->state_dir, "apps", err, errlen) < 0 ||
@@ -394,7 +398,8 @@ static int finish_paths(struct conf *c, char *err, size_t errlen)
 	    derive(&c->openai_key_file, c->state_dir, "openai.key", err, errlen) < 0)
 		return -1;
 	/* sockaddr_un.sun_path holds 108 bytes */
-	if (strlen(c->socket_path) > 107 || strlen(c->supervisor_socket) > 107) {
+	if (strlen(c->socket_path) > 107 || strlen(c->supervisor_socket) > 107 ||
+	    strlen(c->resolve_socket_path) > 107) {
 		snprintf(err, errlen, "socket path longer than 107 bytes: use a shorter state_dir or set socket_path");
 		return -1;
 	}

@@ -16,6 +16,7 @@ struct conf {
 	/* paths */
 	char *state_dir;          /* everything appforge writes lives here */
 	char *socket_path;        /* FastCGI unix socket; default <state_dir>/appforged.sock */
+	char *resolve_socket_path;/* FastCGI socket of the resolve pool; <state_dir>/resolve.sock */
 	char *supervisor_socket;  /* control socket; default <state_dir>/supervisor.sock */
 	char *db_path;            /* default <state_dir>/appforge.db */
 	char *apps_dir;           /* default <state_dir>/apps */
@@ -25,6 +26,7 @@ struct conf {
 	char *run_as_user;        /* appforged drops root to this user (and its group) */
 	char *socket_group;       /* group of the FastCGI socket: the one nginx's workers are in */
 	int workers;              /* FastCGI worker processes, 1..64 */
+	int resolve_workers;      /* workers of the app-origin resolve pool, 1..16 */
 	long max_body_bytes;      /* request body cap, 1 KiB..64 MiB */
 	char *log_level;          /* debug|info|warn|error */
 	/* public addresses */

@@ -40,6 +40,29 @@ const char *log_request_id(void);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* An info line that may wait in a per-process buffer (at most LOG_BUFFER_BYTES) instead
+ * of costing a write(2) per request: the access log of a worker under load. The buffer
+ * is written when it is nearly full, before any unbuffered line (so lines keep their
+ * order), at log_flush(), and by log_flush_on_crash(). A crash that skips all of these
+ * loses at most the buffered lines. Without log_buffering(1) it is log_msg(INFO). */
+void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define LOG_BUFFER_BYTES 4096
+
+/* Turns buffering of log_access lines on (1) or off (0, the default; flushes). */
+void log_buffering(int on);
+
+/* 1 when log_access lines wait in the buffer. */
+int log_pending(void);
+
+/* Writes the buffered lines now (one write(2)). */
+void log_flush(void);
+
+/* Installs handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT that write the
+ * buffered lines (async-signal-safe: one write(2)), restore the previous handler and
+ * raise the signal again, so the crash (and any sanitizer report) happens as before. */
+void log_flush_on_crash(void);
+
 #define log_debug(...) log_msg(AF_LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_msg(AF_LOG_INFO, __VA_ARGS__)
 #define log_warn(...)  log_msg(AF_LOG_WARN, __VA_ARGS__)

@@ -51,6 +51,16 @@ int db_begin(struct db *db, char *err, size_t errlen);   /* BEGIN IMMEDIATE */
 int db_commit(struct db *db, char *err, size_t errlen);
 void db_rollback(struct db *db);        /* harmless when no transaction is open */
 
+/* A read scope: the reads that follow share one read transaction (one snapshot, one
+ * set of WAL read locks) instead of taking and dropping the locks per statement;
+ * a request that only reads pays its locks once. It begins lazily (BEGIN DEFERRED) and
+ * ends at db_read_end, or before any write (db_begin, a DAO write): a write never runs
+ * inside the snapshot, it starts its own BEGIN IMMEDIATE as always. Never use it
+ * around code that waits for another process's writes: the snapshot would not move.
+ * db_read_begin does nothing inside a transaction. */
+void db_read_begin(struct db *db);
+void db_read_end(struct db *db);
+
 /* The schema version (PRAGMA user_version) and the newest this build knows. */
 int db_schema_version(struct db *db);
 int db_schema_latest(void);

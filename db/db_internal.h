@@ -9,6 +9,10 @@
 /* The SQL of migration version (1..db_schema_latest()), or NULL. */
 const char *db_migration_sql(int version);
 
+/* A `since` that leaves fewer events than this is served from the audit_at index
+ * (then sorted); otherwise the filter's index is walked newest first. */
+#define DB_AUDIT_FEW_STR "1000"
+
 /* Every statement the DAO runs, prepared once per connection (see stmt_sql in db.c). */
 enum db_sid {
 	S_USER_INSERT, S_USER_GET, S_USER_GET_NAME, S_USER_LIST, S_USER_DELETE,
@@ -22,12 +26,15 @@ enum db_sid {
 	S_THROTTLE_GET, S_THROTTLE_PUT, S_THROTTLE_CLEAR, S_THROTTLE_PRUNE,
 	S_SESSION_INSERT, S_SESSION_GET, S_SESSION_ROTATE, S_SESSION_REVOKE, S_SESSION_REVOKE_USER,
 	S_SESSION_PRUNE_ENDED, S_SESSION_PRUNE_LIMIT, S_USER_SET_PASSWORD,
+	S_AUDIT_SINCE_FEW, S_AUDIT_LIST_SINCE, S_AUDIT_LIST_ACTOR, S_AUDIT_LIST_ACTION,
+	S_AUDIT_LIST_BOTH, S_READ_BEGIN, S_READ_COMMIT,
 	S_COUNT_
 };
 
 struct db {
 	sqlite3 *h;
 	sqlite3_stmt *stmt[S_COUNT_];
+	int read_scope;          /* inside db_read_begin's transaction */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL with err on error. */

@@ -1,12 +1,16 @@
 /* auth.c: who is calling. A bearer value shaped like an API token ("afk_...") is looked
  * up by its hash; anything else must be a JWT that verifies. In both cases the user
  * must exist in the database and not be disabled, and the database's role wins over a
- * role claim. A JWT issued before the user's last password change is refused. Every failure is the same 401: the reason goes to the log only. */
+ * role claim. A JWT issued before the user's last password change is refused. Every
+ * failure is the same 401: the reason goes to the log only.
+ * A JWT's signature and claims are checked once per process while it is valid
+ * (jwtcache.h); the user checks run on every request. */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/afjwt.h"
 #include "common/apitoken.h"
+#include "common/jwtcache.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
 
@@ -59,7 +63,8 @@ static int auth_jwt(struct hctx *ctx, const char *tok)
 
 	if (!ctx->jwt)
 		return unauthorized(ctx, "no JWT verification key configured");
-	if (afjwt_verify(ctx->jwt, tok, ctx->now, &cl, err, sizeof(err)) < 0)
+	/* Cached: the signature and claims only; the user is looked up below, always. */
+	if (jwtcache_verify(ctx->jwt, tok, ctx->now, &cl, err, sizeof(err)) < 0)
 		return unauthorized(ctx, err);
 	if (!id_valid_user(cl.sub))
 		return unauthorized(ctx, "JWT subject is not a user id");

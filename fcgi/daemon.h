@@ -18,12 +18,20 @@ extern const struct afjwt_ctx *worker_jwt;
 
 #define DAEMON_STOP_TIMEOUT_S 20
 
-/* Runs the master until a stop signal. listen_fd is inherited by workers; FCGX_Init has
- * been called. Returns the process exit status (0 on a clean stop). */
-int master_run(const struct conf *c, int listen_fd);
+/* The two pools. The resolve pool answers only nginx's app-origin lookups
+ * (/internal/resolve) on a socket of its own, so an app's origin never waits behind
+ * API work, however busy the API workers are. */
+enum worker_pool { WORKER_POOL_API, WORKER_POOL_RESOLVE };
+
+/* Runs the master until a stop signal. api_fd (conf workers) and resolve_fd (conf
+ * resolve_workers) are inherited by the workers of each pool; FCGX_Init has been
+ * called. Returns the process exit status (0 on a clean stop). */
+int master_run(const struct conf *c, int api_fd, int resolve_fd);
 
 /* The body of one worker process: opens its own database connection, then accepts and
- * answers requests until asked to stop. Never returns: exits with 0 on a clean stop. */
-__attribute__((noreturn)) void worker_main(const struct conf *c, int listen_fd);
+ * answers requests on listen_fd until asked to stop. Never returns: exits with 0 on a
+ * clean stop. */
+__attribute__((noreturn)) void worker_main(const struct conf *c, int listen_fd,
+					   enum worker_pool pool);
 
 #endif

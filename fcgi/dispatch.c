@@ -36,6 +36,36 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_ME_PASSWORD] = h_me_password,
 };
 
+/* Handlers that only read the database and wait for nobody: their reads share one read
+ * transaction (db_read_begin). A handler that waits for another process's writes (a
+ * run's start, the supervisor) must not be listed: its snapshot would not move. */
+static const bool reads_only[H__COUNT] = {
+	[H_HEALTH] = true,
+	[H_ME] = true,
+	[H_TOKEN_LIST] = true,
+	[H_APP_LIST] = true,
+	[H_APP_GET] = true,
+	[H_APP_FILES_GET] = true,
+	[H_ADMIN_USERS_LIST] = true,
+	[H_ADMIN_APPS_LIST] = true,
+	[H_ADMIN_AUDIT] = true,
+	[H_INTERNAL_RESOLVE] = true,
+};
+
+/* Authenticates and authorises a routed request, then runs its handler. */
+static void dispatch_routed(struct hctx *ctx, const struct route *route)
+{
+	if (route->auth != ROUTE_AUTH_NONE) {
+		if (auth_authenticate(ctx) < 0)
+			return;
+		if (route->auth == ROUTE_AUTH_ADMIN && !ctx->who.admin) {
+			response_error(ctx->resp, 403, "forbidden", "administrator role required");
+			return;
+		}
+	}
+	handlers[route->handler](ctx);
+}
+
 void handle_request(const struct worker_state *ws, struct request *req, struct response *resp)
 {
 	struct route_match m;
@@ -60,16 +90,15 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 	case ROUTE_FOUND:
 		break;
 	}
-	ctx.param = m.param;
-	if (m.route->auth != ROUTE_AUTH_NONE) {
-		if (auth_authenticate(&ctx) < 0)
-			return;
-		if (m.route->auth == ROUTE_AUTH_ADMIN && !ctx.who.admin) {
-			response_error(resp, 403, "forbidden", "administrator role required");
-			return;
-		}
+	if (ws->internal_only && m.route->handler != H_INTERNAL_RESOLVE) {
+		response_error(resp, 404, "not_found", "no such resource");
+		return;
 	}
-	handlers[m.route->handler](&ctx);
+	ctx.param = m.param;
+	if (reads_only[m.route->handler])
+		db_read_begin(ctx.db);
+	dispatch_routed(&ctx, m.route);
+	db_read_end(ctx.db);
 	if (!resp->status) {
 		/* A handler that forgot to answer is a bug; never leave the client hanging. */
 		log_error("handler for %s %s gave no response", req->method, req->path);

@@ -45,7 +45,7 @@ void h_login(struct hctx *ctx)
 	const char *username, *pw;
 	struct json_object *body = h_body_object(ctx), *o;
 	struct db_user u;
-	int rc, good;
+	int rc, good, slot;
 
 	memset(&u, 0, sizeof(u));
 	if (!body)
@@ -65,8 +65,13 @@ void h_login(struct hctx *ctx)
 		h_internal(ctx, "login: user lookup", err);
 		goto out;
 	}
+	/* argon2id takes a login slot: at most half the workers hash at once. Anyone can
+	 * send logins, so none waits for a slot: all busy is 429 at once. */
+	if ((slot = h_cpu_slot(ctx, CPUSLOT_LOGIN, 0)) == -1)
+		goto out;
 	/* Same work whether the user exists or not: one argon2id verification. */
 	good = rc == DB_OK ? password_verify(u.password_hash, pw) : password_burn(pw);
+	cpuslots_release(slot);
 	if (!good || u.disabled) {
 		log_info("login failed for a %s user", rc == DB_OK ? "known" : "unknown");
 		if (login_throttle_failed(ctx, username, "login.failed") == 0)

@@ -79,8 +79,9 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	scan = json_object_new_object();
 	json_object_object_add(scan, "verdict",
 			       json_new_string_or_null(a->scan_verdict[0] ? a->scan_verdict : NULL));
-	if (a->scan_findings)
-		findings = json_tokener_parse(a->scan_findings); /* our own stored JSON */
+	/* our own stored JSON; most apps have none, and a parse costs a tokener */
+	if (a->scan_findings && strcmp(a->scan_findings, "[]") != 0)
+		findings = json_tokener_parse(a->scan_findings);
 	if (!json_object_is_type(findings, json_type_array)) {
 		json_object_put(findings);
 		findings = json_object_new_array();
@@ -148,17 +149,30 @@ static int get_files(struct hctx *ctx, struct json_object *body, struct json_obj
 
 /* Scans files with the configured policy (outside any transaction: it runs Node).
  * Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
- * Returns 0, or -1 after answering 503: an app nobody could scan is never stored as
+ * Returns 0, or -1 after answering 503 (or 429 when every scan slot is busy: see
+ * h_cpu_slot): an app nobody could scan is never stored as
  * if it had been. */
+#define SCAN_SLOT_WAIT_MS 2000
+
 int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 		 char **findings)
 {
 	char err[256];
 	struct json_object *res = NULL, *v = NULL, *f = NULL;
 	const char *fs;
+	int slot, rc;
 
 	*findings = NULL;
-	if (scanner_scan(ctx->conf, files, &res, err, sizeof(err)) < 0) {
+	/* A scan runs Node: it takes a scan slot, so scans never fill every worker. Only
+	 * signed-in users scan (and nginx limits app creation), so a scan may wait a
+	 * little for a slot before the 429. No Node runs with scan_policy off. */
+	slot = -2;
+	if (strcmp(ctx->conf->scan_policy, "off") != 0 &&
+	    (slot = h_cpu_slot(ctx, CPUSLOT_SCAN, SCAN_SLOT_WAIT_MS)) == -1)
+		return -1;
+	rc = scanner_scan(ctx->conf, files, &res, err, sizeof(err));
+	cpuslots_release(slot);
+	if (rc < 0) {
 		log_error("code scanner: %s", err);
 		response_error(ctx->resp, 503, "unavailable", "the code scanner is unavailable");
 		return -1;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "common/conf.h"
+#include "common/cpuslots.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "fcgi/request.h"
@@ -45,6 +46,7 @@ struct worker_state {
 	const struct conf *conf;
 	const struct afjwt_ctx *jwt;
 	struct db *db;
+	bool internal_only;          /* resolve pool: only /internal/ routes, 404 else */
 };
 
 /* Routes, authenticates and answers one parsed request (body already read). */
@@ -57,6 +59,11 @@ int auth_authenticate(struct hctx *ctx);
 /* Shared helpers (handler_util.c). */
 void h_internal(struct hctx *ctx, const char *what, const char *err);
 void h_bad_request(struct hctx *ctx, const char *message);
+/* Takes a slot of expensive work (cpuslots.h) for this request, waiting up to wait_ms
+ * for one. Returns its handle (>= 0, or -2 when slots are off: go on; give either to
+ * cpuslots_release), or -1 after answering 429 rate_limited with Retry-After: 1 when
+ * all stayed busy. */
+int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms);
 void h_not_found(struct hctx *ctx);
 void h_not_implemented(struct hctx *ctx, const char *what);
 /* Parses the body as a JSON object; on failure answers 400/415 and returns NULL.

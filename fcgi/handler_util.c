@@ -1,6 +1,7 @@
 /* handler_util.c: helpers shared by the API handlers (see handler.h). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "common/json.h"
@@ -11,6 +12,23 @@ void h_internal(struct hctx *ctx, const char *what, const char *err)
 {
 	log_error("%s: %s", what, err ? err : "failed");
 	response_error(ctx->resp, 500, "internal_error", "internal error");
+}
+
+int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms)
+{
+	int h = cpuslots_try(c);
+
+	for (int waited = 0; h == -1 && waited < wait_ms; waited += 20) {
+		usleep(20000);
+		h = cpuslots_try(c);
+	}
+	if (h == -1) {
+		log_info("all %s slots busy: 429", c == CPUSLOT_LOGIN ? "login" : "scan");
+		response_header(ctx->resp, "Retry-After", "1");
+		response_error(ctx->resp, 429, "rate_limited",
+			       "the server is busy with other requests of this kind; retry in a second");
+	}
+	return h;
 }
 
 void h_bad_request(struct hctx *ctx, const char *message)

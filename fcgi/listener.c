@@ -138,9 +138,34 @@ static int bind_socket(struct listener *l, const char *socket_path, char *err, s
 	return 0;
 }
 
+static int set_nonblocking(int fd, char *err, size_t errlen)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int listener_open_extra(struct listener *l, const char *socket_path, char *err,
+			size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	l->lock_fd = -1;
+	if (bind_socket(l, socket_path, err, errlen) < 0 ||
+	    set_nonblocking(l->fd, err, errlen) < 0) {
+		listener_close(l);
+		return -1;
+	}
+	return 0;
+}
+
 int listener_open(struct listener *l, const char *socket_path, char *err, size_t errlen)
 {
-	int fd = -1, act, fl;
+	int fd = -1, act;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
@@ -159,11 +184,8 @@ int listener_open(struct listener *l, const char *socket_path, char *err, size_t
 	}
 	/* Non-blocking: a worker polls, then accepts; when a sibling won the connection,
 	 * accept says EAGAIN instead of blocking where a SIGTERM could not reach it. */
-	fl = fcntl(l->fd, F_GETFL);
-	if (fl < 0 || fcntl(l->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+	if (set_nonblocking(l->fd, err, errlen) < 0)
 		goto fail;
-	}
 	return 0;
 fail:
 	if (act > 0 && !l->activated)

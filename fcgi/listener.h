@@ -24,6 +24,12 @@ struct listener {
 /* socket_path: where to create the socket (ignored when activated). */
 int listener_open(struct listener *l, const char *socket_path, char *err, size_t errlen);
 
+/* A second socket of the same instance (the resolve pool's): created by us, mode 0660,
+ * non-blocking, with the same stale-socket check but no lock of its own (the main
+ * socket's lock, taken first, guards the instance). */
+int listener_open_extra(struct listener *l, const char *socket_path, char *err,
+			size_t errlen);
+
 /* Closes the socket and removes the path if we created it; releases the lock.
  * Only the master calls this, at the very end. */
 void listener_close(struct listener *l);

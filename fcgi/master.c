@@ -5,6 +5,8 @@
  * is replaced at once; if a slot's workers keep dying within WORKER_MIN_LIFE_MS of their
  * start, each next start in that slot waits twice as long (BACKOFF_START_MS up to
  * BACKOFF_MAX_MS) so a broken setup cannot fork-bomb.
+ * Two pools share the slot table: `workers` slots accept on the API socket and
+ * `resolve_workers` slots on the resolve socket (daemon.h), each slot tied to its pool.
  * The sandbox supervisor is not a child of the master: it runs on its own, as root
  * (scripts/dev-start, or its systemd unit), while the master and its workers run
  * unprivileged (main.c drops root before master_run). */
@@ -22,7 +24,7 @@
 
 #include "common/log.h"
 
-#define WORKERS_MAX 64
+#define WORKERS_MAX (64 + 16) /* conf bounds of workers + resolve_workers */
 #define WORKER_MIN_LIFE_MS 1000
 #define BACKOFF_START_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -32,6 +34,9 @@ struct slot {
 	long long started;  /* ms, monotonic */
 	long long due;      /* empty slot: when to start the next worker */
 	long long backoff;  /* ms; grows while this slot's workers die young */
+	int listen_fd;      /* the socket of this slot's pool */
+	int other_fd;       /* the other pool's socket: closed in the worker */
+	enum worker_pool pool;
 };
 
 static long long now_ms(void)
@@ -41,7 +46,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static pid_t spawn_worker(const struct conf *c, int listen_fd, const sigset_t *oldmask)
+static pid_t spawn_worker(const struct conf *c, const struct slot *s, const sigset_t *oldmask)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -52,7 +57,9 @@ static pid_t spawn_worker(const struct conf *c, int listen_fd, const sigset_t *o
 		/* The worker sets up its own signals; start from the mask the master had. */
 		signal(SIGCHLD, SIG_DFL);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
-		worker_main(c, listen_fd);
+		if (s->other_fd >= 0 && s->other_fd != s->listen_fd)
+			close(s->other_fd);
+		worker_main(c, s->listen_fd, s->pool);
 	}
 	return pid;
 }
@@ -97,14 +104,13 @@ static void reap(struct slot *s, int n, bool stopping)
 	}
 }
 
-static void fill_slots(const struct conf *c, int listen_fd, struct slot *s, int n,
-		       const sigset_t *oldmask)
+static void fill_slots(const struct conf *c, struct slot *s, int n, const sigset_t *oldmask)
 {
 	long long t = now_ms();
 	for (int i = 0; i < n; i++) {
 		if (s[i].pid || s[i].due > t)
 			continue;
-		pid_t pid = spawn_worker(c, listen_fd, oldmask);
+		pid_t pid = spawn_worker(c, &s[i], oldmask);
 		if (pid < 0) {
 			s[i].due = t + BACKOFF_MAX_MS;
 			continue;
@@ -155,13 +161,33 @@ static void stop_workers(struct slot *s, int n)
 	}
 }
 
-int master_run(const struct conf *c, int listen_fd)
+/* Ties the first `api` slots to the API socket, the next `resolve` to the resolve
+ * socket. Returns the number of slots. */
+static int assign_slots(struct slot *s, int api, int api_fd, int resolve, int resolve_fd)
+{
+	int n = 0;
+
+	memset(s, 0, sizeof(*s) * WORKERS_MAX);
+	for (int i = 0; i < api && n < WORKERS_MAX; i++, n++) {
+		s[n].listen_fd = api_fd;
+		s[n].other_fd = resolve_fd;
+		s[n].pool = WORKER_POOL_API;
+	}
+	for (int i = 0; i < resolve && n < WORKERS_MAX; i++, n++) {
+		s[n].listen_fd = resolve_fd;
+		s[n].other_fd = api_fd;
+		s[n].pool = WORKER_POOL_RESOLVE;
+	}
+	return n;
+}
+
+int master_run(const struct conf *c, int api_fd, int resolve_fd)
 {
 	struct slot slots[WORKERS_MAX];
-	int n = c->workers < 1 ? 1 : c->workers > WORKERS_MAX ? WORKERS_MAX : c->workers;
+	int api = c->workers < 1 ? 1 : c->workers, resolve = c->resolve_workers < 1 ? 1 : c->resolve_workers;
+	int n = assign_slots(slots, api, api_fd, resolve, resolve_fd);
 	sigset_t set, oldmask;
 
-	memset(slots, 0, sizeof(slots));
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -171,9 +197,10 @@ int master_run(const struct conf *c, int listen_fd)
 	/* SIGCHLD must not be ignored or the kernel reaps for us; blocked is enough. */
 	signal(SIGCHLD, SIG_DFL);
 
-	log_info("appforged master %d: %d workers", (int)getpid(), n);
+	log_info("appforged master %d: %d API workers, %d resolve workers", (int)getpid(), api,
+		 resolve);
 	for (;;) {
-		fill_slots(c, listen_fd, slots, n, &oldmask);
+		fill_slots(c, slots, n, &oldmask);
 		long long w = next_wait_ms(slots, n);
 		struct timespec ts = { w / 1000, (w % 1000) * 1000000 };
 		siginfo_t si;

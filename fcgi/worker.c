@@ -1,11 +1,31 @@
-/* worker.c: one appforged worker: a FastCGI accept loop over the shared socket.
+/* worker.c: one appforged worker: serves FastCGI requests from the shared socket, many
+ * per connection.
+ *
+ * Kept connections (nginx's fastcgi_keep_conn): a worker holds up to WORKER_CONNS_MAX
+ * open connections and ppoll()s them together with the listening socket. When all its
+ * slots are taken and another connection comes, it closes the one idle the longest
+ * (between requests, like nginx closing an idle upstream connection): more kept
+ * connections than slots never leave a new one waiting in the backlog. A kept
+ * connection is never left waiting behind an idle worker: whoever owns it serves its
+ * next request as soon as the request in hand is answered; new connections go to any
+ * worker with a free slot. One request at a time per worker: a request is read,
+ * answered and its input drained to the end of its stream before the next poll, so a
+ * kept connection is always at a request boundary between polls. A connection whose
+ * request came without FCGI_KEEP_CONN, whose stream failed, or whose body was too big
+ * to drain, is closed after its answer.
  *
  * Stopping without losing a request: SIGTERM is blocked at all times except inside
- * ppoll(), which waits for the listening socket to become readable. A SIGTERM that
- * arrives while a request is handled stays pending until the request is answered;
- * the next ppoll() takes it, and the worker exits. The socket is non-blocking, so when a
- * sibling accepted the connection first, FCGX_Accept_r returns at once instead of
- * sleeping in accept() where the signal could not reach it. */
+ * ppoll(). A SIGTERM that arrives while a request is handled stays pending until the
+ * request is answered; the next ppoll() takes it. The worker then serves any request
+ * already waiting on its connections, closes them and exits. The listening socket is
+ * non-blocking, so when a sibling accepted a connection first, accept() says EAGAIN
+ * instead of sleeping where the signal could not reach it. Connections are accepted
+ * here, not by libfcgi, so the I/O timeout is set before the first byte is read: a
+ * peer that connects and says nothing cannot pin a worker.
+ *
+ * The access line of each request is buffered (log_access): written when the worker
+ * finds nothing to do, when the buffer fills, before any other log line, at exit, and
+ * on a crash signal. */
 #include "fcgi/daemon.h"
 
 #include <errno.h>
@@ -22,6 +42,7 @@
 #include <unistd.h>
 
 #include "common/afjwt.h"
+#include "common/cpuslots.h"
 #include "common/log.h"
 #include "common/password.h"
 #include "common/util.h"
@@ -29,6 +50,10 @@
 #include "fcgi/handler.h"
 
 #define WORKER_IO_TIMEOUT_S 30
+#define WORKER_CONNS_MAX 256
+/* Bytes of unread request body a worker reads away to keep a connection; past that it
+ * closes the connection instead. */
+#define WORKER_DRAIN_MAX (64 * 1024)
 
 /* The I/O timeout: WORKER_IO_TIMEOUT_S, or $APPFORGED_IO_TIMEOUT (1..3600 seconds) so
  * that a test can watch a stalled peer being dropped without waiting half a minute. */
@@ -117,7 +142,7 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	}
 	if (resp.body)
 		explicit_bzero(resp.body, resp.body_len);
-	log_info("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
+	log_access("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
 		 req.path ? req.path : "-", resp.status, now_ms() - t0,
 		 resp.error_code[0] ? " " : "", resp.error_code);
 	response_free(&resp);
@@ -127,16 +152,220 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	log_set_request_id(NULL);
 }
 
-void worker_main(const struct conf *c, int listen_fd)
+/* Expensive work (argon2 logins, scans) gets at most half of the API workers. Without
+ * the lock file nothing is limited: logged, never fatal. */
+static void open_cpuslots(const struct conf *c)
 {
+	char path[4096], err[256] = "state_dir too long";
+	int n = cpuslots_default_limit(c->workers);
+	const int limits[CPUSLOT__COUNT] = { [CPUSLOT_LOGIN] = n, [CPUSLOT_SCAN] = n };
+
+	if (snprintf(path, sizeof(path), "%s/cpu-slots.lock", c->state_dir) >= (int)sizeof(path) ||
+	    cpuslots_open(path, limits, err, sizeof(err)) < 0)
+		log_error("worker: expensive work is not limited: %s", err);
+}
+
+/* The connections a worker holds. fr[i].ipcFd < 0: a free slot. listen_sock is -1 in
+ * every request, so libfcgi never accepts by itself: when it meets the end of a kept
+ * connection it closes it and returns -EBADF instead of blocking in accept(). */
+struct conns {
+	FCGX_Request fr[WORKER_CONNS_MAX];
+	unsigned long used[WORKER_CONNS_MAX]; /* when each slot last served: a counter */
+	unsigned long clock;
+	struct timeval io_timeout;
+	int open;
+	int max;           /* slots in use at most: WORKER_CONNS_MAX, or less for tests */
+};
+
+/* $APPFORGED_MAX_CONNS (1..WORKER_CONNS_MAX) lets a test reach the limit with a few
+ * connections. */
+static int max_conns(void)
+{
+	const char *e = getenv("APPFORGED_MAX_CONNS");
+	long long v;
+
+	if (e && util_parse_ll(e, 1, WORKER_CONNS_MAX, &v) == 0)
+		return (int)v;
+	return WORKER_CONNS_MAX;
+}
+
+static void conns_init(struct conns *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	for (int i = 0; i < WORKER_CONNS_MAX; i++)
+		FCGX_InitRequest(&cs->fr[i], -1, FCGI_FAIL_ACCEPT_ON_INTR);
+	cs->io_timeout = io_timeout_value();
+	cs->max = max_conns();
+}
+
+/* Closes slot i without libfcgi's lingering close (which waits up to 2 s for the peer's
+ * EOF): only ever called between requests. */
+static void conn_close(struct conns *cs, int i)
+{
+	FCGX_Request *fr = &cs->fr[i];
+
+	FCGX_Free(fr, 0);
+	if (fr->ipcFd >= 0) {
+		close(fr->ipcFd);
+		fr->ipcFd = -1;
+		cs->open--;
+	}
+}
+
+/* A free slot; when every slot is taken, frees the one idle the longest. We are
+ * between requests: every kept connection is idle. */
+static int free_slot(struct conns *cs)
+{
+	int lru = -1;
+
+	for (int i = 0; i < cs->max; i++) {
+		if (cs->fr[i].ipcFd < 0)
+			return i;
+		if (lru < 0 || cs->used[i] < cs->used[lru])
+			lru = i;
+	}
+	log_debug("all %d connection slots taken: closing the one idle the longest", cs->max);
+	conn_close(cs, lru);
+	return lru;
+}
+
+/* Accepts one connection into a free slot. Returns 0, or -1 when there was none
+ * (a sibling took it) or accept failed. */
+static int conn_accept(struct conns *cs, int listen_fd)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC), i;
+
+	if (fd < 0) {
+		/* EAGAIN: a sibling took it. Anything else (EMFILE...) would spin on a
+		 * readable socket: breathe a little. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			usleep(10000);
+		return -1;
+	}
+	i = free_slot(cs);
+	/* A peer that stalls mid-request or stops reading cannot hold this worker
+	 * forever: reads and writes give up after the I/O timeout. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
+	cs->fr[i].ipcFd = fd;
+	cs->used[i] = ++cs->clock;
+	/* FCGX_Accept_r begins by finishing "the previous request": keepConnection makes
+	 * that keep the fd we just gave it. */
+	cs->fr[i].keepConnection = 1;
+	cs->open++;
+	return 0;
+}
+
+/* Reads what is left of the request's input up to its end-of-stream record, so the next
+ * read on a kept connection starts at the next request. A body too big to drain, or a
+ * broken stream, makes the connection close after this request. */
+static void drain_input(FCGX_Request *fr)
+{
+	char buf[4096];
+	long total = 0;
+	int n;
+
+	while ((n = FCGX_GetStr(buf, sizeof(buf), fr->in)) > 0) {
+		total += n;
+		if (total > WORKER_DRAIN_MAX) {
+			fr->keepConnection = 0;
+			return;
+		}
+	}
+	if (FCGX_GetError(fr->in) != 0)
+		fr->keepConnection = 0;
+}
+
+/* Serves the next request waiting on slot i; closes the connection when the peer ended
+ * it, when it broke, or when the peer did not ask to keep it. */
+static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
+{
+	FCGX_Request *fr = &cs->fr[i];
+
+	if (FCGX_Accept_r(fr) < 0) {
+		/* End of the connection or a protocol error: libfcgi closed the fd. */
+		if (fr->ipcFd >= 0)
+			close(fr->ipcFd);
+		fr->ipcFd = -1;
+		cs->open--;
+		return;
+	}
+	cs->used[i] = ++cs->clock;
+	serve_one(ws, fr);
+	drain_input(fr);
+	FCGX_Finish_r(fr); /* closes the fd unless kept and healthy */
+	if (fr->ipcFd < 0)
+		cs->open--;
+}
+
+/* One ppoll() over the listening socket (while a slot is free) and every connection;
+ * then serves each connection with a request waiting and accepts one new connection.
+ * Returns -1 when the worker must stop because the listening socket failed. */
+static int poll_round(const struct worker_state *ws, struct conns *cs, int listen_fd,
+		      const sigset_t *waitmask, const struct timespec *timeout)
+{
+	struct pollfd pfd[WORKER_CONNS_MAX + 1];
+	int slot[WORKER_CONNS_MAX + 1], n = 0, rc;
+	bool listening = listen_fd >= 0;
+
+	if (listening)
+		pfd[n++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+	for (int i = 0; i < WORKER_CONNS_MAX; i++)
+		if (cs->fr[i].ipcFd >= 0) {
+			slot[n] = i;
+			pfd[n++] = (struct pollfd){ .fd = cs->fr[i].ipcFd, .events = POLLIN };
+		}
+	rc = 0;
+	if (!timeout && log_pending()) {
+		/* Busy: the access lines wait. Idle (nothing ready now): write them first. */
+		const struct timespec zero = { 0, 0 };
+		rc = ppoll(pfd, (nfds_t)n, &zero, waitmask);
+		if (rc == 0)
+			log_flush();
+	}
+	if (rc == 0)
+		rc = ppoll(pfd, (nfds_t)n, timeout, waitmask);
+	if (rc < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_error("worker: poll: %s", strerror(errno));
+		return -1;
+	}
+	for (int k = listening ? 1 : 0; k < n; k++)
+		if (pfd[k].revents)
+			conn_serve(ws, cs, slot[k]);
+	if (listening && (pfd[0].revents & (POLLERR | POLLNVAL))) {
+		log_error("worker: listening socket failed");
+		return -1;
+	}
+	if (listening && (pfd[0].revents & POLLIN))
+		conn_accept(cs, listen_fd);
+	return 0;
+}
+
+/* Between requests, with a stop pending: answers what already waits on the kept
+ * connections (no new connection is accepted), then closes them. */
+static void conns_finish(const struct worker_state *ws, struct conns *cs,
+			 const sigset_t *waitmask)
+{
+	const struct timespec zero = { 0, 0 };
+
+	if (cs->open > 0)
+		poll_round(ws, cs, -1, waitmask, &zero);
+	for (int i = 0; i < WORKER_CONNS_MAX; i++)
+		conn_close(cs, i);
+}
+
+void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
+{
+	static struct conns cs;
 	struct worker_state ws;
 	struct db *db = NULL;
 	char err[256];
-	FCGX_Request fr;
 	struct sigaction sa;
 	sigset_t block, waitmask;
 	pid_t master = getppid();
-	const struct timeval io_timeout = io_timeout_value();
 
 	/* A worker never outlives its master. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -163,46 +392,23 @@ void worker_main(const struct conf *c, int listen_fd)
 		log_error("worker: database: %s", err);
 		_exit(1);
 	}
+	memset(&ws, 0, sizeof(ws));
 	ws.conf = c;
 	ws.jwt = worker_jwt;
 	ws.db = db;
-	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_error("worker: FCGX_InitRequest failed");
-		_exit(1);
-	}
-	log_debug("worker ready");
-	while (!stop_requested) {
-		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-		int rc = ppoll(&pfd, 1, NULL, &waitmask);
-		if (stop_requested)
+	ws.internal_only = pool == WORKER_POOL_RESOLVE;
+	if (!ws.internal_only)
+		open_cpuslots(c);
+	conns_init(&cs);
+	log_buffering(1);
+	log_flush_on_crash();
+	log_debug("worker ready (%s pool)", ws.internal_only ? "resolve" : "API");
+	while (!stop_requested)
+		if (poll_round(&ws, &cs, listen_fd, &waitmask, NULL) < 0)
 			break;
-		if (rc < 0) {
-			if (errno != EINTR) {
-				log_error("worker: poll: %s", strerror(errno));
-				break;
-			}
-			continue;
-		}
-		if (pfd.revents & (POLLERR | POLLNVAL)) {
-			log_error("worker: listening socket failed");
-			break;
-		}
-		rc = FCGX_Accept_r(&fr);
-		if (rc < 0) {
-			/* -EAGAIN: a sibling took it. Anything else (EMFILE...) would spin on
-			 * a readable socket: breathe a little. */
-			if (rc != -EAGAIN && rc != -EWOULDBLOCK)
-				usleep(10000);
-			continue;
-		}
-		/* A peer that stalls mid-body or stops reading cannot hold this worker
-		 * forever: reads and writes give up after the I/O timeout. */
-		setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &io_timeout, sizeof(io_timeout));
-		setsockopt(fr.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout, sizeof(io_timeout));
-		serve_one(&ws, &fr);
-		FCGX_Finish_r(&fr);
-	}
-	FCGX_Free(&fr, 0);
+	/* A signal taken by ppoll() above lands here, between requests. */
+	conns_finish(&ws, &cs, &waitmask);
 	db_close(db);
+	log_flush();
 	_exit(0);
 }

@@ -15,6 +15,10 @@ EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke \
-	bench/api bench/login docs/API.md
+	bench/api bench/login bench/scale docs/API.md
+# FastCGI connections kept open between requests (fcgi/worker.c).
+TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
+EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
+
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk

@@ -32,6 +32,7 @@ class Daemon:
         os.chmod(self.dir, 0o711)  # appforged drops to run_as_user: it must reach its state
         self.state = os.path.join(self.dir, "state")
         self.sock = os.path.join(self.state, "appforged.sock")
+        self.resolve_sock = os.path.join(self.state, "resolve.sock")
         self.conf = os.path.join(self.dir, "appforge.conf")
         with open(self.conf, "w") as f:
             f.write("state_dir = %s\nworkers = %d\n%s%s\n"
@@ -148,7 +149,8 @@ class Daemon:
             return ""
 
     def workers(self, pid=None):
-        """Pids of the master's live worker children (not its sandbox supervisor)."""
+        """Pids of the master's live API workers (not its sandbox supervisor, not the
+        resolve pool's workers)."""
         pid = pid or self.proc.pid
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
@@ -161,7 +163,20 @@ class Daemon:
                 return os.path.basename(os.readlink("/proc/%d/exe" % p)) == "appforge-supervisor"
             except OSError:
                 return False
-        return [p for p in kids if not is_supervisor(p)]
+        resolver = _listener_inode(self.resolve_sock)
+        return [p for p in kids if not is_supervisor(p)
+                and not (resolver and _holds_socket(p, resolver))]
+
+    def resolve_workers(self, pid=None):
+        """Pids of the master's workers of the resolve pool."""
+        pid = pid or self.proc.pid
+        resolver = _listener_inode(self.resolve_sock)
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+        return [p for p in kids if resolver and _holds_socket(p, resolver)]
 
     def wait_workers(self, n, timeout=30, exclude=()):
         deadline = time.time() + timeout
@@ -186,6 +201,33 @@ class Daemon:
                 raise RuntimeError("login %s: %r" % (user, r))
             self.tokens[user] = r.json()["token"]
         return self.tokens[user]
+
+
+def _listener_inode(path):
+    """The inode of the listening unix socket bound at path (from /proc/net/unix)."""
+    try:
+        with open("/proc/net/unix") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if len(parts) >= 8 and parts[7] == path and parts[5] == "01":
+                    return parts[6]
+    except OSError:
+        pass
+    return None
+
+
+def _holds_socket(pid, inode):
+    target = "socket:[%s]" % inode
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return False
 
 
 def sqlite_integrity(db_path):

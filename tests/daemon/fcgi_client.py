@@ -153,3 +153,70 @@ def request(sock_path, method, uri, body=b"", headers=None, extra=None, timeout=
         return read_response(s)
     finally:
         s.close()
+
+
+KEEP_CONN = 1
+
+
+def encode_request(method, uri, body=b"", headers=None, extra=None, keep=True):
+    """The bytes of one whole request (BEGIN_REQUEST with FCGI_KEEP_CONN when keep)."""
+    headers = dict(headers or {})
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    elif isinstance(body, str):
+        body = body.encode()
+    params = build_params(method, uri, body, headers, extra)
+    return (record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER, KEEP_CONN if keep else 0))
+            + records(PARAMS, encode_params(params)) + records(STDIN, body))
+
+
+class KeptConnection:
+    """One connection that carries many requests, one after the other, as nginx's
+    fastcgi_keep_conn does. send() may split a request into pieces with pauses (partial
+    writes); read() may take the answer a few bytes at a time (partial reads)."""
+
+    def __init__(self, sock_path, timeout=30):
+        self.sock = connect(sock_path, timeout)
+
+    def send(self, data, pieces=1, pause=0.0):
+        import time
+        step = max(1, -(-len(data) // pieces))
+        for i in range(0, len(data), step):
+            self.sock.sendall(data[i:i + step])
+            if pause and i + step < len(data):
+                time.sleep(pause)
+
+    def read(self, chunk=None):
+        if chunk is None:
+            return read_response(self.sock)
+        return read_response(_SlowReader(self.sock, chunk))
+
+    def request(self, method, uri, body=b"", headers=None, extra=None):
+        self.send(encode_request(method, uri, body, headers, extra))
+        return self.read()
+
+    def closed_by_peer(self, timeout=5):
+        """True when the server closes the connection (EOF) within timeout seconds."""
+        old = self.sock.gettimeout()
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1) == b""
+        except OSError:
+            return False
+        finally:
+            self.sock.settimeout(old)
+
+    def close(self):
+        self.sock.close()
+
+
+class _SlowReader:
+    """A socket whose recv() returns at most `chunk` bytes: the reader's side of a
+    partial read."""
+
+    def __init__(self, sock, chunk):
+        self.s, self.chunk = sock, chunk
+
+    def recv(self, n):
+        return self.s.recv(min(n, self.chunk))

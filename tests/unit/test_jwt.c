@@ -1,10 +1,12 @@
 /* test_jwt.c: the JWT verification matrix: pinned algorithm, NULL-key and HS/RS
  * confusion attacks, signatures, every time claim, issuer, audience forms, claim types,
- * size cap, RS256/ES256 with keys generated here, key loading from files. */
+ * size cap, RS256/ES256 with keys generated here, key loading from files; the
+ * per-process cache of verified tokens (jwtcache.h). */
 #include "tap.h"
 #include "afjwt.h"
 #include "conf.h"
 #include "appfiles.h"
+#include "jwtcache.h"
 
 #include <fcntl.h>
 #include <jwt.h>
@@ -294,6 +296,46 @@ static void test_load(void)
 	appfiles_remove_tree(dir, err, sizeof err);
 }
 
+/* The cache answers a token it verified, never a changed or expired one, and never
+ * one verified with another context. */
+static void test_cache(const struct afjwt_ctx *ctx)
+{
+	struct afjwt_ctx other;
+	struct afjwt_claims cl;
+	char *tok = NULL, *t;
+	unsigned long h0;
+	long long exp;
+
+	ok(afjwt_issue(ctx, "u_cachecachecache", "user", now, &tok, &exp, err, sizeof err) == 0,
+	   "cache: issue a token");
+	h0 = jwtcache_hits();
+	ok(jwtcache_verify(ctx, tok, now, &cl, err, sizeof err) == 0 && jwtcache_hits() == h0,
+	   "cache: first verification is a miss");
+	memset(&cl, 0, sizeof cl);
+	ok(jwtcache_verify(ctx, tok, now + 1, &cl, err, sizeof err) == 0 &&
+	   jwtcache_hits() == h0 + 1 && strcmp(cl.sub, "u_cachecachecache") == 0 && cl.exp == exp,
+	   "cache: second verification is a hit with the same claims");
+	t = strdup(tok);
+	t[strlen(t) - 2] = t[strlen(t) - 2] == 'A' ? 'B' : 'A';
+	ok(jwtcache_verify(ctx, t, now, &cl, err, sizeof err) < 0 && jwtcache_hits() == h0 + 1,
+	   "cache: a token with a changed signature is verified, and rejected");
+	free(t);
+	ok(jwtcache_verify(ctx, tok, exp + 31, &cl, err, sizeof err) < 0 &&
+	   jwtcache_hits() == h0 + 1, "cache: never serves a token past exp + leeway");
+	ok(jwtcache_verify(ctx, tok, exp + 29, &cl, err, sizeof err) == 0,
+	   "cache: ... and still accepts it within the leeway, as afjwt_verify does");
+	if (afjwt_ctx_init(&other, AFJWT_HS256, "another-secret-another-secret-xx", 32, "appforge",
+			   "appforge-api", 30, 3600, err, sizeof err) == 0) {
+		h0 = jwtcache_hits();
+		ok(jwtcache_verify(&other, tok, now, &cl, err, sizeof err) < 0 &&
+		   jwtcache_hits() == h0, "cache: a token cached for one key is checked again with another");
+		afjwt_ctx_free(&other);
+	} else {
+		ok(0, "cache: second context: %s", err);
+	}
+	free(tok);
+}
+
 int main(void)
 {
 	struct afjwt_ctx ctx;
@@ -313,6 +355,7 @@ int main(void)
 	test_hs256(&ctx);
 	test_claims(&ctx);
 	test_attacks(&ctx);
+	test_cache(&ctx);
 	afjwt_ctx_free(&ctx);
 	test_asymmetric();
 	test_load();
