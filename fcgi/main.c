@@ -219,7 +219,7 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 	if (listener_open_extra(&lr, cp->resolve_socket_path, err, sizeof(err)) < 0) {
 		log_error("resolve socket: %s", err);
 		listener_close(&l);
-		goto out_jwt;
+		return 1;
 	}
 	if (privsep_own_socket(cp->resolve_socket_path, &ids, err, sizeof(err)) < 0)
 		log_warn("%s: nginx's group %s may not reach the resolve socket", err,
