@@ -192,8 +192,10 @@ def throttle_tests(t, inst, admin):
             g.close()
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as ex:
         burst = sorted(ex.map(guess, range(16)))
-    t.ok(burst.count(401) == 5 and burst.count(429) == 11,
-         "16 parallel guesses on one account: 5 are checked, 11 get 429", burst)
+    # At most 5 are checked (the rest wait: 429). Fewer may be: a guess that finds
+    # every argon2 slot busy is refused with 429 before its hash (common/cpuslots.h).
+    t.ok(1 <= burst.count(401) <= 5 and burst.count(401) + burst.count(429) == 16,
+         "16 parallel guesses on one account: at most 5 are checked, the rest get 429", burst)
 
     # Per address: twenty failures on twenty different names, then the address waits,
     # whatever the name; another address is not affected.
