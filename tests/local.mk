@@ -5,7 +5,7 @@ E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.p
 	tests/e2e/test_edge.py tests/e2e/test_ratelimit.py tests/e2e/test_crash.py \
 	tests/e2e/test_proxy.py tests/e2e/test_privsep.py
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
+EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/reach.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
 	tests/summary tests/tap.h
 
 # Cookie isolation between apps in a real browser (starts sandboxes and Chromium).
@@ -14,7 +14,7 @@ TESTS += $(WEB_EDGE_TESTS)
 EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
-EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke \
+EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke scripts/grant-reach \
 	bench/api bench/login bench/scale docs/API.md
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py

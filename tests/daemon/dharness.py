@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcgi_client  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import Tap  # noqa: E402,F401  (tests/tap.py)
+import reach  # noqa: E402  (tests/reach.py)
 
 BUILDDIR = os.environ.get("AF_BUILDDIR") or os.getcwd()
 APPFORGED = os.path.join(BUILDDIR, "fcgi", "appforged")
@@ -54,6 +55,7 @@ class Daemon:
 
     def init(self, users=("admin", "alice", "bob")):
         self.ctl("init")
+        reach.grant()
         for u in users:
             extra = ["--role", "admin"] if u == "admin" else []
             self.ctl("user", "add", u, *extra, "--password-stdin", stdin=PASSWORDS[u] + "\n")

@@ -31,7 +31,9 @@ import sys
 import tempfile
 import time
 import traceback
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import reach  # noqa: E402  (tests/reach.py)
 from tap import Tap  # noqa: E402,F401  (tests/tap.py)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -340,6 +342,7 @@ class Instance:
 
     def start(self):
         self.ctl("init")
+        reach.grant()
         for user, role in self.USERS:
             pw = secrets.token_urlsafe(18)
             extra = ["--role", "admin"] if role == "admin" else []
