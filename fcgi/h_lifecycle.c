@@ -423,6 +423,7 @@ static int wait_start(struct hctx *ctx, struct sup_run *run)
 	sup_request_init(&q, SUP_WAIT);
 	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
 	q.wait_ms = ctx->conf->sandbox_start_timeout_ms + SUP_WAIT_SLACK_MS;
+	worker_release_idle();
 	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + SUP_TIMEOUT_MS, err, sizeof(err));
 	if (rc == LC_SUP_DOWN) {
 		sup_unavailable(ctx, err);

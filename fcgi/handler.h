@@ -64,6 +64,11 @@ void h_bad_request(struct hctx *ctx, const char *message);
  * cpuslots_release), or -1 after answering 429 rate_limited with Retry-After: 1 when
  * all stayed busy. */
 int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms);
+/* Before a request that may take long (a hash, a scan, a wait for a start): closes
+ * this worker's idle kept FastCGI connections, so that nginx sends its next requests
+ * to workers that are free instead of queueing them behind this one (worker.c). A
+ * no-op outside a worker. */
+void worker_release_idle(void);
 void h_not_found(struct hctx *ctx);
 void h_not_implemented(struct hctx *ctx, const char *what);
 /* Parses the body as a JSON object; on failure answers 400/415 and returns NULL.

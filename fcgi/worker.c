@@ -8,7 +8,10 @@
  * connections than slots never leave a new one waiting in the backlog. A kept
  * connection is never left waiting behind an idle worker: whoever owns it serves its
  * next request as soon as the request in hand is answered; new connections go to any
- * worker with a free slot. One request at a time per worker: a request is read,
+ * worker with a free slot. A request that may take long (a password hash, a scan, a
+ * wait for an app's start) first releases this worker's idle kept connections
+ * (worker_release_idle), so that nginx's next requests go to connections of workers
+ * that are free instead of waiting behind it. One request at a time per worker: a request is read,
  * answered and its input drained to the end of its stream before the next poll, so a
  * kept connection is always at a request boundary between polls. A connection whose
  * request came without FCGI_KEEP_CONN, whose stream failed, or whose body was too big
@@ -277,6 +280,30 @@ static void drain_input(FCGX_Request *fr)
 		fr->keepConnection = 0;
 }
 
+/* The connections of this worker and the slot of the request in hand, while a request
+ * is served (for worker_release_idle). */
+static struct conns *serving_cs;
+static int serving_slot = -1;
+
+void worker_release_idle(void)
+{
+	struct conns *cs = serving_cs;
+
+	if (!cs)
+		return;
+	for (int i = 0; i < WORKER_CONNS_MAX; i++) {
+		struct pollfd p = { .fd = cs->fr[i].ipcFd, .events = POLLIN };
+
+		if (i == serving_slot || p.fd < 0)
+			continue;
+		/* A request nginx already sent stays: it is served after this one. */
+		if (poll(&p, 1, 0) == 0) {
+			conn_close(cs, i);
+			log_debug("released an idle kept connection before a slow request");
+		}
+	}
+}
+
 /* Serves the next request waiting on slot i; closes the connection when the peer ended
  * it, when it broke, or when the peer did not ask to keep it. */
 static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
@@ -292,7 +319,11 @@ static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
 		return;
 	}
 	cs->used[i] = ++cs->clock;
+	serving_cs = cs;
+	serving_slot = i;
 	serve_one(ws, fr);
+	serving_cs = NULL;
+	serving_slot = -1;
 	drain_input(fr);
 	FCGX_Finish_r(fr); /* closes the fd unless kept and healthy */
 	if (fr->ipcFd < 0)
