@@ -319,6 +319,10 @@ class Instance:
             "rate_ip_per_sec": 10000,
             "rate_token_per_sec": 10000,
             "rate_generate_per_min": 10000,
+            # app origins too: tests that measure them send far more than a visitor
+            # (test_proxy checks these limits with its own values)
+            "app_rate_ip_per_sec": 10000,
+            "app_rate_per_sec": 10000,
             "log_level": "info",
         }
         values.update(conf or {})
