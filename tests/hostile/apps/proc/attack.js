@@ -75,5 +75,17 @@ out.mountinfo = ((rd('/proc/self/mountinfo') || '').toString()).slice(0, 6000);
 out.cgroup = ((rd('/proc/self/cgroup') || '').toString());
 out.sys_cgroup = err(() => fs.readdirSync('/sys/fs/cgroup'));
 out.uptime_pid1_start = err(() => fs.readFileSync('/proc/1/stat').toString().split(') ')[1].split(' ')[19]);
+// Host-wide information /proc must not give: disks and their I/O, kernel config,
+// interrupts, locks, CPU times, load, pressure. What Node reads must still work.
+out.procfiles = {};
+for (const f of ['diskstats', 'partitions', 'config.gz', 'interrupts', 'softirqs', 'locks',
+  'schedstat', 'stat', 'loadavg']) {
+  const b = err(() => fs.readFileSync('/proc/' + f));
+  out.procfiles[f] = Buffer.isBuffer(b) ? b.toString('latin1').slice(0, 4000) : b;
+}
+out.pressure = err(() => fs.readdirSync('/proc/pressure'));
+out.pressure_cpu = err(() => fs.readFileSync('/proc/pressure/cpu').toString());
+out.cpus = err(() => os.cpus().map((c) => c.times));
+out.loadavg = err(() => os.loadavg());
 out.done = true;
 process.stdout.write('HOSTILE-RESULT ' + JSON.stringify(out) + '\n');
