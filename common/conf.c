@@ -86,6 +86,7 @@ static const struct ckey conf_table[] = {
 	{ "sandbox_fsize_mb", C_LONG, O(sandbox_fsize_mb), 1, 65536, "64", NULL },
 	{ "sandbox_stop_grace_ms", C_INT, O(sandbox_stop_grace_ms), 0, 60000, "2000", NULL },
 	{ "sandbox_log_bytes", C_LONG, O(sandbox_log_bytes), 4 * KB, 1024 * MB, "1048576", NULL },
+	{ "sandbox_max_running", C_INT, O(sandbox_max_running), 1, 65536, "100", NULL },
 	{ "sandbox_start_timeout_ms", C_INT, O(sandbox_start_timeout_ms), 100, 120000, "10000", NULL },
 	{ "generator", C_ENUM, O(generator), 0, 0, "template", "template|openai" },
 	{ "openai_base_url", C_URL, O(openai_base_url), 0, 2000, "https://api.openai.com/v1", NULL },

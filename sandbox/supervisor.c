@@ -423,6 +423,12 @@ static void op_start(struct client *c, struct json_object *req)
 		describe(a, o);
 		return reply(c, o);
 	}
+	int nrunning = 0;
+	for (a = apps; a; a = a->next)
+		nrunning++;
+	if (nrunning >= conf.sandbox_max_running)
+		return reply_error(c, "too_many_running", "%d apps are running, the most this "
+				   "host allows (sandbox_max_running)", nrunning);
 	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
 	if (!app_exists(id))
 		return reply_error(c, "not_found", "no such app");

@@ -5,6 +5,6 @@
 LIFECYCLE_TESTS = tests/lifecycle/test_kinds_1.py tests/lifecycle/test_kinds_2.py \
 	tests/lifecycle/test_kinds_3.py tests/lifecycle/test_kinds_4.py \
 	tests/lifecycle/test_guard.py tests/lifecycle/test_isolation.py \
-	tests/lifecycle/test_openai.py
+	tests/lifecycle/test_openai.py tests/lifecycle/test_logs.py
 TESTS += $(LIFECYCLE_TESTS)
 EXTRA_DIST += $(LIFECYCLE_TESTS) tests/lifecycle/lc.py bench/lifecycle
