@@ -54,11 +54,15 @@ def one(tool, work, port, i):
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     ev = json.loads(p.stdout.readline())
     assert ev.get("event") == "started", ev
-    while answer(port) is None:
-        time.sleep(0.05)
+    def wait_for(cond):
+        end = time.monotonic() + 120
+        while not cond():
+            if p.poll() is not None or time.monotonic() > end:
+                raise SystemExit("logflood: the app ended early: %s" % p.stdout.read().decode())
+            time.sleep(0.05)
+    wait_for(lambda: answer(port) is not None)
     c0, t0 = cpu_ticks(p.pid), time.monotonic()
-    while answer(port) != "done":
-        time.sleep(0.05)
+    wait_for(lambda: answer(port) == "done")
     time.sleep(0.5)                              # what was still in the pipe
     c1, t1 = cpu_ticks(p.pid), time.monotonic()
     p.send_signal(signal.SIGTERM)
