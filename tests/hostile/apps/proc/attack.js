@@ -81,7 +81,7 @@ out.procfiles = {};
 for (const f of ['diskstats', 'partitions', 'config.gz', 'interrupts', 'softirqs', 'locks',
   'schedstat', 'stat', 'loadavg']) {
   const b = err(() => fs.readFileSync('/proc/' + f));
-  out.procfiles[f] = Buffer.isBuffer(b) ? b.toString('latin1').slice(0, 4000) : b;
+  out.procfiles[f] = Buffer.isBuffer(b) ? b.toString('latin1').slice(0, 600) : b;
 }
 out.pressure = err(() => fs.readdirSync('/proc/pressure'));
 out.pressure_cpu = err(() => fs.readFileSync('/proc/pressure/cpu').toString());
