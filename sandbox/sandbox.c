@@ -420,11 +420,17 @@ static void bind_node(struct child_ctx *c)
 	bind_ro(c, dir, dst, 0, 0);
 }
 
-/* init is copied into the root tmpfs rather than bound: a bind would show the
- * installation's path in /proc/self/mountinfo. It is small (tens of KiB). */
+/* init is never bound (a bind shows the installation's path in /proc/self/mountinfo):
+ * installed under /usr it is already visible through the /usr bind, and /sandbox/init
+ * is a symbolic link to it; anywhere else (a build tree) it is copied into the root
+ * tmpfs (tens of KiB, charged to the app's cgroup). */
 static void copy_init(struct child_ctx *c)
 {
 	char buf[65536];
+	if (strncmp(c->init, "/usr/", 5) == 0) {
+		CHECK(symlink(c->init, NEWROOT "/sandbox/init") == 0, "symlink /sandbox/init");
+		return;
+	}
 	int in = open(c->init, O_RDONLY | O_CLOEXEC);
 	CHECK(in >= 0, "open %s", c->init);
 	int out = open(NEWROOT "/sandbox/init", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0555);

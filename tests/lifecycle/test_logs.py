@@ -20,7 +20,6 @@ import lc  # noqa: E402
 
 LOUD = r"""
 const http = require('http');
-const fs = require('fs');
 console.log('plain line');
 process.stdout.write(Buffer.concat([Buffer.from('\x1b[31mred\x1b[0m '), Buffer.from([0xff, 0xfe]),
                                     Buffer.from(' end\\x41\r\n')]));
@@ -28,9 +27,17 @@ console.error('on stderr');
 console.log('2026-01-01T00:00:00.000Z sys forged platform line');
 http.createServer((req, res) => {
   if (req.url === '/flood') {
+    // through process.stdout, waiting for 'drain': the pipe is non-blocking
     const chunk = Buffer.alloc(1 << 20, 'f');
-    for (let i = 0; i < 48; i++) fs.writeSync(1, chunk);
-    return res.end('flooded');
+    let i = 0;
+    const more = () => {
+      while (i < 48) {
+        i++;
+        if (!process.stdout.write(chunk)) return process.stdout.once('drain', more);
+      }
+      res.end('flooded');
+    };
+    return more();
   }
   if (req.url === '/after') console.log('after the flood');
   res.end('ok');
