@@ -135,7 +135,8 @@ def main(t, inst):
     t.ok(r.status == 503 and r.error_code() == "unavailable" and
          "as many apps" in ((r.json() or {}).get("error") or {}).get("message", ""),
          "a third running app on the host: 503 unavailable, saying why", r)
-    t.eq(bob.get("/api/apps/%s" % b2).json()["run"]["state"], "stopped", "the refused app is not running")
+    st = bob.get("/api/apps/%s" % b2).json()["run"]["state"]
+    t.ok(st not in ("running", "starting"), "the refused app is not running (%s)" % st)
 
     t.eq(api.post("/api/apps/%s/stop" % aid).status, 200, "stop the loud app")
     recs = [x for x in records(api.get("/api/apps/%s/logs?tail=3" % aid).body) if x]
