@@ -106,7 +106,9 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 /* Moves the app's pending output to the log as records (call when log_rfd is
  * readable), within the log rate limit. Returns 1 at end of output (log_rfd is then
  * closed and set to -1), else 0. The log also gets a "sys" record when the run
- * starts, when output was dropped, and when the run ends (sandbox_destroy). */
+ * starts, when output was dropped, and when the run ends (sandbox_destroy). It uses
+ * static buffers: one thread drives every sandbox of a process (as the supervisor's
+ * loop and the CLI do). */
 int sandbox_pump_log(struct sandbox *sb);
 
 /* Enforces the wall-clock and CPU limits and the stop grace period; call at least every
