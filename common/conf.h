@@ -69,6 +69,7 @@ struct conf {
 	long sandbox_fsize_mb;    /* RLIMIT_FSIZE */
 	int sandbox_stop_grace_ms;/* SIGTERM -> SIGKILL */
 	long sandbox_log_bytes;   /* per-run log cap */
+	int sandbox_max_running;  /* apps running at once, all users together */
 	int sandbox_start_timeout_ms; /* run waits this long for the app to answer */
 	int sandbox_total_memory_percent; /* all sandboxes together: of the host's RAM; 0 none */
 	int sandbox_total_cpu_percent;    /* all sandboxes together: of all CPUs; 0 none */

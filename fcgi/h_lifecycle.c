@@ -19,6 +19,7 @@
 #include "fcgi/lifecycle.h"
 #include "generator/generator.h"
 #include "sandbox/supervisor_client.h"
+#include "sandbox/applog.h"
 
 #define GEN_WINDOW_S 3600
 #define GEN_ACTION "app.generate"
@@ -354,6 +355,9 @@ static void start_refused(struct hctx *ctx, const struct sup_reply *rep)
 	}
 	else if (strcmp(rep->code, "start_failed") == 0 || strcmp(rep->code, "bad_request") == 0)
 		response_error(ctx->resp, 500, "start_failed", "the app's sandbox could not be started");
+	else if (strcmp(rep->code, "too_many_running") == 0)
+		response_error(ctx->resp, 503, "unavailable", "the platform runs as many apps as "
+			       "it may at once; try again later");
 	else
 		response_error(ctx->resp, 503, "unavailable",
 			       "no sandbox can be started right now; try again later");
@@ -564,13 +568,75 @@ void h_app_stop(struct hctx *ctx)
 	answer_app(ctx, 200, ctx->param);
 }
 
+/* The log's records (see sandbox/applog.h) as served: text lines
+ * "<time> <out|err|sys> <text>" or, with json, {"lines":[{"at","stream","text"}]}; the
+ * text always escaped (control characters, backslashes, invalid UTF-8 as \xHH), so the
+ * answer is valid UTF-8 that cannot drive a terminal. A line from before records
+ * existed has no time ("-", null) and counts as the app's output. */
+static int logs_render(const char *text, size_t len, bool json, char **out, size_t *outlen)
+{
+	struct json_object *lines = json ? json_object_new_array() : NULL;
+	char *acc = NULL;
+	size_t acclen = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i, elen;
+		struct applog_line l;
+		applog_parse(text + i, n, &l);
+		char *esc = applog_escape(l.text, l.textlen, &elen);
+		i += n + 1;
+		if (!esc)
+			goto out;
+		if (json) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "at", l.at ? json_object_new_string_len(l.at, 24) : NULL);
+			json_object_object_add(o, "stream", json_object_new_string(l.stream));
+			json_object_object_add(o, "text", json_object_new_string_len(esc, (int)elen));
+			json_object_array_add(lines, o);
+		} else {
+			char *nb = realloc(acc, acclen + elen + 32);
+			if (!nb) {
+				free(esc);
+				goto out;
+			}
+			acc = nb;
+			acclen += (size_t)sprintf(acc + acclen, "%.*s %s ", l.at ? 24 : 1,
+						  l.at ? l.at : "-", l.stream);
+			memcpy(acc + acclen, esc, elen);
+			acclen += elen;
+			acc[acclen++] = '\n';
+		}
+		free(esc);
+	}
+	if (json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "lines", json_object_get(lines));
+		const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE);
+		acc = strdup(s);
+		acclen = acc ? strlen(acc) : 0;
+		json_object_put(o);
+		if (!acc)
+			goto out;
+	}
+	*out = acc ? acc : strdup("");
+	*outlen = acclen;
+	acc = NULL;
+	rc = *out ? 0 : -1;
+out:
+	free(acc);
+	json_object_put(lines);
+	return rc;
+}
+
 void h_app_logs(struct hctx *ctx)
 {
-	char err[256], buf[24], *text = NULL;
+	char err[256], buf[24], fmt[8], *text = NULL, *body = NULL;
 	long long tail = LOG_TAIL_DEFAULT;
-	size_t len = 0;
+	size_t len = 0, blen = 0;
 	struct db_app a;
-	int rc;
+	int rc, frc;
 
 	if (load_own_app(ctx, &a) < 0)
 		return;
@@ -580,12 +646,25 @@ void h_app_logs(struct hctx *ctx)
 		h_bad_request(ctx, "tail must be an integer from 1 to 5000");
 		return;
 	}
+	frc = query_get(ctx->req->query, "format", fmt, sizeof(fmt));
+	if (frc < 0 || (frc > 0 && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0)) {
+		h_bad_request(ctx, "format must be text or json");
+		return;
+	}
+	bool json = frc > 0 && strcmp(fmt, "json") == 0;
 	if (lc_log_tail(ctx->conf, ctx->param, (int)tail, &text, &len, err, sizeof(err)) < 0) {
 		h_internal(ctx, "logs", err);
 		return;
 	}
-	response_text(ctx->resp, 200, "text/plain; charset=utf-8", text, len);
+	if (logs_render(text, len, json, &body, &blen) < 0) {
+		free(text);
+		h_internal(ctx, "logs", "out of memory");
+		return;
+	}
 	free(text);
+	response_text(ctx->resp, 200, json ? "application/json; charset=utf-8" :
+		      "text/plain; charset=utf-8", body, blen);
+	free(body);
 }
 
 /* ------------------------------------------------------------ admin, health ---- */

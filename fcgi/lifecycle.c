@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,13 +167,16 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 	return 0;
 }
 
-/* Appends up to LC_LOG_READ_MAX bytes of the end of path to *buf. Missing file: 0. */
+/* Appends up to LC_LOG_READ_MAX bytes of the end of path to *buf, from a line start
+ * (when the window starts mid-file its first, cut line is left out: it could start
+ * inside an app's text and pass for a record). Missing file: 0. */
 static int read_tail_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
 	off_t start;
 	char *nb;
+	size_t base = *len;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -186,6 +190,7 @@ static int read_tail_file(const char *path, char **buf, size_t *len, char *err, 
 		return -1;
 	}
 	start = st.st_size > LC_LOG_READ_MAX ? st.st_size - LC_LOG_READ_MAX : 0;
+	bool cut = start > 0;
 	nb = realloc(*buf, *len + (size_t)(st.st_size - start) + 1);
 	if (!nb) {
 		close(fd);
@@ -203,6 +208,12 @@ static int read_tail_file(const char *path, char **buf, size_t *len, char *err, 
 		start += r;
 	}
 	close(fd);
+	if (cut) {
+		char *nl = memchr(*buf + base, '\n', *len - base);
+		size_t drop = nl ? (size_t)(nl + 1 - (*buf + base)) : *len - base;
+		memmove(*buf + base, *buf + base + drop, *len - base - drop);
+		*len -= drop;
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 # parsing, responses) live in the library too, so unit tests link them without FastCGI.
 AF_DAEMON_CFLAGS = $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(JWT_CFLAGS) $(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AF_DAEMON_LIBS = scanner/libafscanner.a generator/libafgen.a sandbox/libafsupclient.a \
+	sandbox/libafapplog.a \
 	$(AFDB_LIBS) $(AFCOMMON_LIBS) $(FCGI_LIBS) $(CURL_LIBS) $(JSONC_LIBS) $(SECCOMP_LIBS)
 
 

@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		"           [--memory-mb N] [--pids N] [--cpu-percent N] [--cpu-boost-ms N]\n"
 		"           [--wall-seconds N]\n"
 		"           [--cpu-seconds N] [--data-mb N] [--tmp-mb N] [--nofile N]\n"
-		"           [--fsize-mb N] [--log-bytes N] [--uid N] [--grace-ms N] [--node PATH]\n"
+		"           [--fsize-mb N] [--log-bytes N] [--log-rate BYTES_PER_S]\n"
+		"           [--log-burst BYTES] [--uid N] [--grace-ms N] [--node PATH]\n"
 		"           [--image-cache DIR]\n"
 		"       appforge-sandbox exec ...the same options... -- PROGRAM [ARGS...]\n"
 		"       appforge-sandbox doctor\n"
@@ -127,6 +128,8 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 		LIM("--nofile", l->nofile, 16, 1 << 20)
 		LIM("--fsize-mb", l->fsize_mb, 1, 1L << 30)
 		LIM("--log-bytes", l->log_bytes, 1024, 1L << 40)
+		LIM("--log-rate", l->log_rate, 1, 1L << 40)
+		LIM("--log-burst", l->log_burst, 1, 1L << 40)
 		LIM("--uid", o->uid, 1000, 0x7fffffffL)
 		LIM("--grace-ms", o->grace_ms, 0, 600000)
 #undef LIM

@@ -16,7 +16,11 @@ sandbox/preload_js.c: $(srcdir)/sandbox/preload.js $(srcdir)/sandbox/embed.awk
 	$(AWK) -v name=sandbox_preload_js -f $(srcdir)/sandbox/embed.awk \
 		$(srcdir)/sandbox/preload.js > $@.tmp && mv $@.tmp $@
 
-SANDBOX_LIBS = sandbox/libafsandbox.a $(SECCOMP_LIBS) $(SYSTEMD_LIBS)
+# libafapplog.a: the format of an app's log (written here, read by the daemon).
+noinst_LIBRARIES += sandbox/libafapplog.a
+sandbox_libafapplog_a_SOURCES = sandbox/applog.c sandbox/applog.h
+
+SANDBOX_LIBS = sandbox/libafsandbox.a sandbox/libafapplog.a $(SECCOMP_LIBS) $(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-sandbox
 sandbox_appforge_sandbox_SOURCES = sandbox/cli.c
@@ -33,6 +37,11 @@ check_PROGRAMS += tests/sandbox/test_cgroup
 tests_sandbox_test_cgroup_SOURCES = tests/sandbox/test_cgroup.c
 tests_sandbox_test_cgroup_LDADD = $(SANDBOX_LIBS)
 TESTS += tests/sandbox/test_cgroup tests/sandbox/test_cli.py
+check_PROGRAMS += tests/sandbox/test_applog
+tests_sandbox_test_applog_SOURCES = tests/sandbox/test_applog.c
+tests_sandbox_test_applog_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_sandbox_test_applog_LDADD = sandbox/libafapplog.a
+TESTS += tests/sandbox/test_applog
 EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py
 
 # The supervisor: the only parent of sandboxes in a deployment, and its client.

@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -69,6 +70,9 @@
 #define NEWROOT "/run/appforge-sandbox"  /* mount point of the new root (in the child ns) */
 
 extern const char sandbox_preload_js[];  /* preload.js, embedded at build time */
+
+static void close_fd(int *fd);
+static void log_sys(struct sandbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -101,6 +105,8 @@ void sandbox_limits_default(struct sandbox_limits *lim)
 	lim->nofile = 256;
 	lim->fsize_mb = 32;
 	lim->log_bytes = 1L << 20;
+	lim->log_rate = APPLOG_RATE_DEFAULT;
+	lim->log_burst = APPLOG_BURST_DEFAULT;
 }
 
 int sandbox_valid_app_id(const char *id)
@@ -123,7 +129,7 @@ int sandbox_valid_app_id(const char *id)
 
 struct child_ctx {
 	const struct sandbox_spec *spec;
-	int sync_fd, log_wfd, listen_fd;
+	int sync_fd, out_wfd, err_wfd, listen_fd;
 	int cg_fds[CG_NCTRL];   /* cgroup v1 "tasks" files to join through, or -1 */
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
 };
@@ -287,6 +293,34 @@ static void mount_data(struct child_ctx *c, const char *dst)
 	CHECK(chmod(dst, 0750) == 0, "chmod /data");
 }
 
+/* /proc/stat and /proc/loadavg stay readable, since Node's os.cpus() and os.loadavg()
+ * (and ps, top) parse them, but say nothing of the host: one line per CPU this
+ * sandbox may run on, every counter zero, the real boot time (which /proc/uptime gives
+ * anyway), and a load of zero. The files live in the root tmpfs (read-only later). */
+static void neutral_proc(struct child_ctx *c)
+{
+	char text[8192];
+	size_t n = 0;
+	cpu_set_t set;
+	struct timespec rt, up;
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		CPU_ZERO(&set);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	n += (size_t)snprintf(text + n, sizeof text - n, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+	for (int cpu = 0; cpu < CPU_SETSIZE && n < sizeof text - 64; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			n += (size_t)snprintf(text + n, sizeof text - n,
+					      "cpu%d 0 0 0 0 0 0 0 0 0 0\n", cpu);
+	snprintf(text + n, sizeof text - n, "intr 0\nctxt 0\nbtime %lld\nprocesses 0\n"
+		 "procs_running 1\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+		 (long long)(rt.tv_sec - up.tv_sec));
+	write_file(c, NEWROOT "/sandbox/proc-stat", text, 0444);
+	write_file(c, NEWROOT "/sandbox/proc-loadavg", "0.00 0.00 0.00 0/0 0\n", 0444);
+	bind_ro(c, NEWROOT "/sandbox/proc-stat", NEWROOT "/proc/stat", 0, 1);
+	bind_ro(c, NEWROOT "/sandbox/proc-loadavg", NEWROOT "/proc/loadavg", 0, 1);
+}
+
 static void mount_proc(struct child_ctx *c)
 {
 	/* No hidepid: every process in this pid namespace is the app's own. */
@@ -294,9 +328,12 @@ static void mount_proc(struct child_ctx *c)
 		    NULL) == 0, "mount /proc");
 	/* Kernel-wide knobs and information: read-only or hidden, as container engines do. */
 	static const char *const ro[] = { "sys", "irq", "bus", "fs", "sysrq-trigger" };
+	/* Masked too: the host's disks and their live I/O (every app's loop device), its
+	 * kernel configuration, interrupts, file locks and scheduler statistics. */
 	static const char *const masked[] = { "kcore", "keys", "timer_list", "sched_debug",
-		"kallsyms", "kmsg", "kpagecount", "kpageflags", "kpagecgroup" };
-	static const char *const masked_dirs[] = { "acpi", "scsi", "driver" };
+		"kallsyms", "kmsg", "kpagecount", "kpageflags", "kpagecgroup", "diskstats",
+		"partitions", "config.gz", "interrupts", "softirqs", "locks", "schedstat" };
+	static const char *const masked_dirs[] = { "acpi", "scsi", "driver", "pressure" };
 	char p[PATH_MAX];
 	/* No executable memfds in this pid namespace (kernel 6.3+; a child namespace can
 	 * only raise it): code that never sat on a mount could otherwise run, past the
@@ -314,10 +351,12 @@ static void mount_proc(struct child_ctx *c)
 		if (access(p, F_OK) == 0)
 			bind_ro(c, p, p, 0, 1);
 	}
+	/* A plain bind of /dev/null, as runc masks: writing to it does nothing, and the
+	 * read-only remount each would cost a system call more per start. */
 	for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/proc/%s", masked[i]);
 		if (access(p, F_OK) == 0)
-			bind_ro(c, "/dev/null", p, 1, 1);
+			CHECK(mount("/dev/null", p, NULL, MS_BIND, NULL) == 0, "mask %s", p);
 	}
 	for (size_t i = 0; i < sizeof masked_dirs / sizeof masked_dirs[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/proc/%s", masked_dirs[i]);
@@ -325,6 +364,7 @@ static void mount_proc(struct child_ctx *c)
 			CHECK(mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				    "size=0,mode=0555") == 0, "mask %s", p);
 	}
+	neutral_proc(c);
 }
 
 static void mount_dev(struct child_ctx *c)
@@ -383,6 +423,32 @@ static void bind_node(struct child_ctx *c)
 	bind_ro(c, dir, dst, 0, 0);
 }
 
+/* init is never bound (a bind shows the installation's path in /proc/self/mountinfo):
+ * installed under /usr it is already visible through the /usr bind, and /sandbox/init
+ * is a symbolic link to it; anywhere else (a build tree) it is copied into the root
+ * tmpfs (tens of KiB, charged to the app's cgroup). */
+static void copy_init(struct child_ctx *c)
+{
+	char buf[65536];
+	if (strncmp(c->init, "/usr/", 5) == 0) {
+		CHECK(symlink(c->init, NEWROOT "/sandbox/init") == 0, "symlink /sandbox/init");
+		return;
+	}
+	int in = open(c->init, O_RDONLY | O_CLOEXEC);
+	CHECK(in >= 0, "open %s", c->init);
+	int out = open(NEWROOT "/sandbox/init", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0555);
+	CHECK(out >= 0, "create /sandbox/init");
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof buf);
+		CHECK(r >= 0, "read %s", c->init);
+		if (r == 0)
+			break;
+		CHECK(write(out, buf, (size_t)r) == r, "write /sandbox/init");
+	}
+	close(in);
+	close(out);
+}
+
 static void setup_root(struct child_ctx *c)
 {
 	const struct sandbox_spec *s = c->spec;
@@ -415,8 +481,7 @@ static void setup_root(struct child_ctx *c)
 	      "mount /tmp");
 	mount_dev(c);
 	mount_proc(c);
-	write_file(c, NEWROOT "/sandbox/init", "", 0555);
-	bind_ro(c, c->init, NEWROOT "/sandbox/init", 0, 0);
+	copy_init(c);
 	write_file(c, NEWROOT "/sandbox/preload.js", sandbox_preload_js, 0444);
 
 	CHECK(chdir(NEWROOT) == 0, "chdir new root");
@@ -491,18 +556,20 @@ static void set_rlimits(struct child_ctx *c)
 	}
 }
 
-/* fds: 0 /dev/null, 1+2 the log pipe, 3 the listener, 4 the sync socket (close-on-exec). */
+/* fds: 0 /dev/null, 1 the stdout pipe, 2 the stderr pipe, 3 the listener, 4 the sync
+ * socket (close-on-exec). */
 static void arrange_fds(struct child_ctx *c)
 {
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	CHECK(nul >= 0, "open /dev/null");
-	int hi_log = fcntl(c->log_wfd, F_DUPFD_CLOEXEC, 16);
+	int hi_out = fcntl(c->out_wfd, F_DUPFD_CLOEXEC, 16);
+	int hi_err = fcntl(c->err_wfd, F_DUPFD_CLOEXEC, 16);
 	int hi_lis = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 16);
 	int hi_sync = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 16);
 	int hi_nul = fcntl(nul, F_DUPFD_CLOEXEC, 16);
-	CHECK(hi_log >= 0 && hi_lis >= 0 && hi_sync >= 0 && hi_nul >= 0, "dup");
+	CHECK(hi_out >= 0 && hi_err >= 0 && hi_lis >= 0 && hi_sync >= 0 && hi_nul >= 0, "dup");
 	c->sync_fd = hi_sync;
-	CHECK(dup2(hi_nul, 0) == 0 && dup2(hi_log, 1) == 1 && dup2(hi_log, 2) == 2 &&
+	CHECK(dup2(hi_nul, 0) == 0 && dup2(hi_out, 1) == 1 && dup2(hi_err, 2) == 2 &&
 	      dup2(hi_lis, 3) == 3, "dup2");
 	CHECK(dup3(hi_sync, 4, O_CLOEXEC) == 4, "dup3");
 	c->sync_fd = 4;
@@ -834,6 +901,7 @@ static void sb_init(struct sandbox *sb)
 	memset(sb, 0, sizeof *sb);
 	sb->pid = -1;
 	sb->pidfd = sb->log_rfd = sb->log_fd = sb->lock_fd = sb->echo_fd = -1;
+	sb->out_fd = sb->err_fd = -1;
 }
 
 /* Takes the per-app lock and opens the log. */
@@ -858,6 +926,26 @@ static int open_files(const struct sandbox_spec *spec, const char *data_dir,
 	struct stat st;
 	sb->log_written = fstat(sb->log_fd, &st) == 0 ? st.st_size : 0;
 	sb->log_bytes = spec->lim.log_bytes;
+	return 0;
+}
+
+/* Takes the read ends of the app's stdout and stderr pipes (outp[0], errp[0]) into sb,
+ * behind one epoll descriptor (log_rfd) that the caller's event loop watches. */
+static int watch_output(struct sandbox *sb, int *outp, int *errp,
+			const struct sandbox_limits *lim, char *err, size_t errlen)
+{
+	sb->out_fd = outp[0];
+	sb->err_fd = errp[0];
+	outp[0] = errp[0] = -1;
+	fcntl(sb->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(sb->err_fd, F_SETFL, O_NONBLOCK);
+	sb->log_rfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event eo = { .events = EPOLLIN, .data.fd = sb->out_fd };
+	struct epoll_event ee = { .events = EPOLLIN, .data.fd = sb->err_fd };
+	if (sb->log_rfd < 0 || epoll_ctl(sb->log_rfd, EPOLL_CTL_ADD, sb->out_fd, &eo) < 0 ||
+	    epoll_ctl(sb->log_rfd, EPOLL_CTL_ADD, sb->err_fd, &ee) < 0)
+		return fail(err, errlen, "epoll for the app's output: %s", strerror(errno));
+	applog_bucket_init(&sb->bucket, lim->log_rate, lim->log_burst, now_ms());
 	return 0;
 }
 
@@ -894,7 +982,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 {
 	struct child_ctx c;
 	char data_dir[PATH_MAX];
-	int sync[2] = { -1, -1 }, logp[2] = { -1, -1 };
+	int sync[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	sb_init(sb);
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
@@ -932,12 +1020,13 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	if (self_attached < 0)
 		goto fail_cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
-	    pipe2(logp, O_CLOEXEC) < 0) {
+	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		fail(err, errlen, "socketpair/pipe: %s", strerror(errno));
 		goto fail_cg;
 	}
 	c.sync_fd = sync[1];
-	c.log_wfd = logp[1];
+	c.out_wfd = outp[1];
+	c.err_wfd = errp[1];
 	c.listen_fd = spec->listen_fd;
 	fflush(NULL);
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
@@ -948,16 +1037,17 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	}
 	if (pid == 0) {
 		close(sync[0]);
-		close(logp[0]);
+		close(outp[0]);
+		close(errp[0]);
 		child_main(&c);
 	}
 	sb->pid = pid;
 	cgroup_close_self_attach(c.cg_fds);
 	close_fd(&sync[1]);
-	close_fd(&logp[1]);
-	sb->log_rfd = logp[0];
-	logp[0] = -1;
-	fcntl(sb->log_rfd, F_SETFL, O_NONBLOCK);
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	if (watch_output(sb, outp, errp, &spec->lim, err, errlen) < 0)
+		goto fail_child;
 	sb->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (sb->pidfd < 0) {
 		fail(err, errlen, "pidfd_open: %s", strerror(errno));
@@ -975,6 +1065,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	sb->wall_seconds = spec->lim.wall_seconds;
 	sb->cpu_seconds = spec->lim.cpu_seconds;
 	sb->state = SB_RUNNING;
+	log_sys(sb, "run started (port %d)", spec->port);
 	return 0;
 
 fail_child:
@@ -990,8 +1081,12 @@ fail_cg:
 	}
 	close_fd(&sync[0]);
 	close_fd(&sync[1]);
-	close_fd(&logp[0]);
-	close_fd(&logp[1]);
+	close_fd(&outp[0]);
+	close_fd(&outp[1]);
+	close_fd(&errp[0]);
+	close_fd(&errp[1]);
+	close_fd(&sb->out_fd);
+	close_fd(&sb->err_fd);
 	close_fd(&sb->pidfd);
 	close_fd(&sb->log_rfd);
 fail_files:
@@ -1002,6 +1097,13 @@ fail_files:
 
 /* ---------------------------------------------------------------------------------
  * Running. */
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void log_rotate(struct sandbox *sb)
 {
@@ -1014,39 +1116,208 @@ static void log_rotate(struct sandbox *sb)
 	sb->log_written = 0;
 }
 
-static void log_write(struct sandbox *sb, const char *buf, size_t n)
+/* Records queued for one write of the log file. */
+struct recbuf {
+	struct sandbox *sb;
+	int64_t at;             /* the time they get (unix ms) */
+	size_t len;
+	char buf[65536];
+};
+
+static void rec_flush(struct recbuf *w)
 {
+	struct sandbox *sb = w->sb;
+	size_t off = 0;
+	while (off < w->len && sb->log_fd >= 0) {
+		ssize_t r = write(sb->log_fd, w->buf + off, w->len - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;          /* a full disk loses log lines, never the app */
+		off += (size_t)r;
+	}
+	sb->log_written += (long)w->len;
+	w->len = 0;
+}
+
+/* Queues one record. Beyond the cap the file is rotated, at a record boundary. */
+static void rec_add(struct recbuf *w, enum applog_stream st, const char *text, size_t n)
+{
+	struct sandbox *sb = w->sb;
+	size_t need = APPLOG_PREFIX_LEN + n + 1;
+	if (sb->log_written + (long)(w->len + need) > sb->log_bytes &&
+	    sb->log_written + (long)w->len > 0) {
+		rec_flush(w);
+		log_rotate(sb);
+	}
+	if (w->len + need > sizeof w->buf)
+		rec_flush(w);
+	applog_prefix(w->buf + w->len, st, w->at);
+	memcpy(w->buf + w->len + APPLOG_PREFIX_LEN, text, n);
+	w->buf[w->len + need - 1] = '\n';
+	w->len += need;
+}
+
+/* The partial line of stream s (0 stdout, 1 stderr), if any, as a record of its own. */
+static void flush_partial(struct recbuf *w, int s)
+{
+	struct sandbox *sb = w->sb;
+	if (sb->linelen[s]) {
+		rec_add(w, s ? APPLOG_ERR : APPLOG_OUT, sb->line[s], sb->linelen[s]);
+		sb->linelen[s] = 0;
+	}
+}
+
+__attribute__((format(printf, 2, 3)))
+static void rec_sys(struct recbuf *w, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		rec_add(w, APPLOG_SYS, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
+static void report_drops(struct recbuf *w)
+{
+	struct sandbox *sb = w->sb;
+	if (!sb->dropped)
+		return;
+	rec_sys(w, "%llu bytes dropped (log rate limit: %ld bytes/s, bursts of %ld)",
+		sb->dropped, sb->bucket.rate, sb->bucket.burst);
+	sb->dropped = 0;
+}
+
+/* Output bytes of stream s: every complete line (or APPLOG_LINE_MAX bytes of one)
+ * becomes a record; the rest waits in the stream's partial line. */
+static void take_output(struct recbuf *w, int s, const char *p, size_t n)
+{
+	struct sandbox *sb = w->sb;
+	enum applog_stream st = s ? APPLOG_ERR : APPLOG_OUT;
 	while (n > 0) {
-		if (sb->log_written >= sb->log_bytes)
-			log_rotate(sb);
-		size_t room = (size_t)(sb->log_bytes - sb->log_written);
-		size_t k = n < room ? n : room;
-		if (sb->log_fd >= 0 && write(sb->log_fd, buf, k) < 0)
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n, room = APPLOG_LINE_MAX - sb->linelen[s];
+		int full = k >= room;
+		if (full)
+			k = room;
+		if (!full && !nl) {
+			memcpy(sb->line[s] + sb->linelen[s], p, k);
+			sb->linelen[s] += k;
 			return;
-		sb->log_written += (long)k;
-		buf += k;
-		n -= k;
+		}
+		if (sb->linelen[s]) {
+			memcpy(sb->line[s] + sb->linelen[s], p, k);
+			rec_add(w, st, sb->line[s], sb->linelen[s] + k);
+			sb->linelen[s] = 0;
+		} else {
+			rec_add(w, st, p, k);
+		}
+		size_t used = k + (k < n && p[k] == '\n');
+		p += used;
+		n -= used;
+	}
+}
+
+/* Throws away what the pipe holds, without copying it where the kernel can help. */
+static ssize_t drop_output(int fd, char *buf, size_t bufsz)
+{
+	static int devnull = -1;
+	if (devnull < 0)
+		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull >= 0) {
+		ssize_t r = splice(fd, NULL, devnull, NULL, 1 << 20, SPLICE_F_NONBLOCK);
+		if (r >= 0 || errno != EINVAL)
+			return r;
+	}
+	return read(fd, buf, bufsz);
+}
+
+/* Reads what stream s has now, within the rate limit; while the budget is spent the
+ * output is dropped and counted. At EOF the stream's descriptor is closed. */
+static void pump_stream(struct sandbox *sb, struct recbuf *w, int s, char *buf, size_t bufsz)
+{
+	int *fd = s ? &sb->err_fd : &sb->out_fd;
+	for (int rounds = 0; *fd >= 0 && rounds < 16; rounds++) {
+		size_t allow = applog_bucket_take(&sb->bucket, bufsz, now_ms());
+		ssize_t r;
+		if (allow == 0) {
+			r = drop_output(*fd, buf, bufsz);
+			if (r > 0) {
+				flush_partial(w, s);    /* its line is cut here */
+				sb->dropped += (unsigned long long)r;
+				continue;
+			}
+		} else {
+			r = read(*fd, buf, allow);
+			sb->bucket.tokens += (long)allow - (r > 0 ? (long)r : 0);
+			if (r > 0) {
+				report_drops(w);
+				take_output(w, s, buf, (size_t)r);
+				if (sb->echo_fd >= 0)
+					(void)!write(sb->echo_fd, buf, (size_t)r);
+				continue;
+			}
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return;         /* EAGAIN: nothing more for now */
+		flush_partial(w, s);
+		epoll_ctl(sb->log_rfd, EPOLL_CTL_DEL, *fd, NULL);
+		close_fd(fd);
 	}
 }
 
 int sandbox_pump_log(struct sandbox *sb)
 {
-	char buf[65536];
-	for (int rounds = 0; sb->log_rfd >= 0 && rounds < 16; rounds++) {
-		ssize_t r = read(sb->log_rfd, buf, sizeof buf);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return 0;       /* EAGAIN: nothing more for now */
-		if (r == 0) {
-			close_fd(&sb->log_rfd);
-			return 1;
-		}
-		log_write(sb, buf, (size_t)r);
-		if (sb->echo_fd >= 0)
-			(void)!write(sb->echo_fd, buf, (size_t)r);
-	}
-	return sb->log_rfd < 0;
+	static char buf[65536];
+	static struct recbuf w;
+	if (sb->log_rfd < 0)
+		return 1;
+	w.sb = sb;
+	w.len = 0;
+	w.at = unix_ms();
+	pump_stream(sb, &w, 0, buf, sizeof buf);
+	pump_stream(sb, &w, 1, buf, sizeof buf);
+	rec_flush(&w);
+	if (sb->out_fd >= 0 || sb->err_fd >= 0)
+		return 0;
+	close_fd(&sb->log_rfd);
+	return 1;
+}
+
+/* A "sys" record, e.g. "run started". */
+__attribute__((format(printf, 2, 3)))
+static void log_sys(struct sandbox *sb, const char *fmt, ...)
+{
+	static struct recbuf w;
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	w.sb = sb;
+	w.len = 0;
+	w.at = unix_ms();
+	rec_add(&w, APPLOG_SYS, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	rec_flush(&w);
+}
+
+/* The output is over: partial lines and the count of dropped bytes go to the log. */
+static void log_end(struct sandbox *sb)
+{
+	static struct recbuf w;
+	w.sb = sb;
+	w.len = 0;
+	w.at = unix_ms();
+	flush_partial(&w, 0);
+	flush_partial(&w, 1);
+	report_drops(&w);
+	rec_flush(&w);
 }
 
 static void kill_all(struct sandbox *sb)
@@ -1238,8 +1509,14 @@ int sandbox_destroy(struct sandbox *sb, char *err, size_t errlen)
 		rc = -1;
 	if (sb->log_rfd >= 0)
 		sandbox_pump_log(sb);
+	log_end(sb);
+	log_sys(sb, "run ended: %s%s%d, cpu %llu ms", sb->reason ? sb->reason : "stopped",
+		sb->signal ? ", signal " : ", exit code ", sb->signal ? sb->signal : sb->exit_code,
+		(unsigned long long)(sb->cpu_usec / 1000));
 	close_fd(&sb->pidfd);
 	close_fd(&sb->log_rfd);
+	close_fd(&sb->out_fd);
+	close_fd(&sb->err_fd);
 	close_fd(&sb->log_fd);
 	close_fd(&sb->lock_fd);
 	return rc;

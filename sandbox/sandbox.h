@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sandbox/applog.h"
 #include "sandbox/cgroup.h"
 
 struct sandbox_limits {
@@ -37,6 +38,10 @@ struct sandbox_limits {
 	int nofile;             /* RLIMIT_NOFILE */
 	long fsize_mb;          /* RLIMIT_FSIZE */
 	long log_bytes;         /* log file cap; the file is rotated to <log>.1 beyond it */
+	long log_rate;          /* log rate limit, bytes/s of app output (0: the default,
+				 * APPLOG_RATE_DEFAULT); beyond it output is dropped and a
+				 * "sys" record says how much */
+	long log_burst;         /* bytes the app may log at once (0: APPLOG_BURST_DEFAULT) */
 };
 
 struct sandbox_spec {
@@ -64,12 +69,18 @@ enum sandbox_state { SB_RUNNING, SB_EXITED };
 struct sandbox {
 	pid_t pid;              /* host pid of the sandbox's init */
 	int pidfd;              /* readable when init exits */
-	int log_rfd;            /* read end of the app's stdout/stderr pipe; -1 at EOF */
-	int log_fd;             /* the log file */
+	int log_rfd;            /* readable when the app has output (an epoll descriptor
+				 * over out_fd and err_fd); -1 once both are at EOF */
+	int out_fd, err_fd;     /* read ends of the app's stdout and stderr pipes */
+	int log_fd;             /* the log file: records, see applog.h */
 	int lock_fd;            /* flock on data_dir/lock: one run of an app at a time */
 	int echo_fd;
 	char log_path[4096];
 	long log_bytes, log_written;
+	char line[2][APPLOG_LINE_MAX];  /* a partial line of stdout, stderr */
+	size_t linelen[2];
+	struct applog_bucket bucket;
+	unsigned long long dropped;     /* bytes dropped and not reported yet */
 	struct cgroup cg;
 	int64_t started_ms;     /* CLOCK_MONOTONIC */
 	int wall_seconds, cpu_seconds;
@@ -92,8 +103,12 @@ void sandbox_limits_default(struct sandbox_limits *lim);
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
 		  size_t errlen);
 
-/* Moves the app's pending output to the log (call when log_rfd is readable).
- * Returns 1 at end of output (log_rfd is then closed and set to -1), else 0. */
+/* Moves the app's pending output to the log as records (call when log_rfd is
+ * readable), within the log rate limit. Returns 1 at end of output (log_rfd is then
+ * closed and set to -1), else 0. The log also gets a "sys" record when the run
+ * starts, when output was dropped, and when the run ends (sandbox_destroy). It uses
+ * static buffers: one thread drives every sandbox of a process (as the supervisor's
+ * loop and the CLI do). */
 int sandbox_pump_log(struct sandbox *sb);
 
 /* Enforces the wall-clock and CPU limits and the stop grace period; call at least every

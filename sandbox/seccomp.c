@@ -2,6 +2,7 @@
 #include "sandbox/seccomp.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
@@ -10,11 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* What Node.js (libuv, V8, OpenSSL), glibc and /bin/sh use. Names unknown to this
@@ -80,6 +85,60 @@ static const char *const refused[] = {
 	"fanotify_init", "pidfd_getfd", "mbind", "set_mempolicy", "migrate_pages",
 	"move_pages", "landlock_create_ruleset",
 };
+
+/* ioctl requests an app may make: what Node, libuv, glibc (isatty), Python and a shell
+ * use on pipes, sockets, files and (never present here) terminals. Everything else,
+ * SIOCGIFCONF and the other SIOC* on the inherited listening socket first, fails with
+ * ENOTTY, the kernel's own answer to a request a descriptor does not know. */
+static const unsigned int ioctl_allowed[] = {
+	FIONBIO, FIONREAD, FIOCLEX, FIONCLEX, TCGETS, TIOCGWINSZ, TIOCGPGRP,
+};
+
+#if defined(__x86_64__)
+#define AF_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AF_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "the ioctl filter knows x86_64 and aarch64 only"
+#endif
+
+#define IOCTL_ALLOWED_N (sizeof ioctl_allowed / sizeof ioctl_allowed[0])
+
+/* The second filter, hand-written because libseccomp cannot say "ioctl with any
+ * request but these": it returns ALLOW for every other system call (the first filter
+ * decides those) and for the requests above, ENOTTY for the rest. The kernel runs
+ * both filters and keeps the stricter answer. The request is compared on all 64 bits
+ * (the kernel reads 32): a request with high bits set is refused. */
+static struct sock_filter ioctl_insns[9 + IOCTL_ALLOWED_N];
+static unsigned short ioctl_len;
+
+static void build_ioctl_filter(void)
+{
+	const unsigned short n = (unsigned short)IOCTL_ALLOWED_N;
+	unsigned short i = 0;
+	struct sock_filter *f = ioctl_insns;
+	/* foreign architectures: the first filter kills them */
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_AUDIT_ARCH, 0,
+					      (unsigned char)(n + 6));
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0,
+					      (unsigned char)(n + 4));
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[1]) + 4);
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0,
+					      (unsigned char)(n + 1));
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[1]));
+	for (unsigned short k = 0; k < n; k++)
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ioctl_allowed[k],
+						      (unsigned char)(n - k), 0);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	ioctl_len = i;
+}
 
 /* The compiled program, built once per process: libseccomp takes a few milliseconds to
  * turn the rules into BPF, which would otherwise be paid by every start. */
@@ -175,17 +234,27 @@ int sandbox_seccomp_prepare(char *err, size_t errlen)
 				  SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
 				  SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE))) < 0)
 		goto out;
-	static const int fams[] = { AF_INET, AF_INET6 }, types[] = { SOCK_STREAM, SOCK_DGRAM };
+	/* INET sockets: stream with protocol 0 or TCP, datagram with 0 or UDP. Nothing
+	 * else (MPTCP, UDP-Lite, SCTP, ICMP "ping" sockets...): each is more kernel code
+	 * an app could reach for no need of its own. */
+	static const int fams[] = { AF_INET, AF_INET6 };
+	static const struct { int type, proto; } kinds[] = {
+		{ SOCK_STREAM, 0 }, { SOCK_STREAM, IPPROTO_TCP },
+		{ SOCK_DGRAM, 0 }, { SOCK_DGRAM, IPPROTO_UDP },
+	};
 	for (int f = 0; f < 2; f++)
-		for (int t = 0; t < 2; t++)
-			if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+			if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
 						  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
 						  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff,
-							  (scmp_datum_t)types[t]))) < 0)
+							  (scmp_datum_t)kinds[k].type),
+						  SCMP_A2(SCMP_CMP_EQ,
+							  (scmp_datum_t)kinds[k].proto))) < 0)
 				goto out;
 	what = "export";
 	if ((r = export_prog(ctx)) < 0)
 		goto out;
+	build_ioctl_filter();
 	rc = 0;
 out:
 	if (rc < 0)
@@ -202,7 +271,11 @@ int sandbox_seccomp_apply(void)
 		errno = EINVAL;
 		return -1;
 	}
+	struct sock_fprog io = { ioctl_len, ioctl_insns };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	/* seccomp() itself is not in the main allowlist: that one goes on last */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &io) < 0)
 		return -1;
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
 }

@@ -758,6 +758,12 @@ static void op_start(struct client *c, const struct sup_request *q)
 				   "recorded yet");
 	if (a)
 		return reply_app(c, SUP_START, a, 1);   /* single flight: join the run */
+	int nrunning = 0;
+	for (struct app *b = apps; b; b = b->next)
+		nrunning += !b->gone;
+	if (nrunning >= conf.sandbox_max_running)
+		return reply_error(c, "too_many_running", "%d apps are running, the most this "
+				   "host allows (sandbox_max_running)", nrunning);
 	if (check_dir(q->code_dir, rcode, "code_dir", err, sizeof err) < 0 ||
 	    check_dir(q->data_dir, rdata, "data_dir", err, sizeof err) < 0)
 		return reply_error(c, "bad_request", "%s", err);

@@ -38,4 +38,6 @@ EXTRA_DIST += \
 	tests/hostile/apps/tenant/server.js \
 	tests/hostile/apps/victim/server.js \
 	bench/sandbox/bench.py \
-	bench/sandbox/idle/server.js
+	bench/sandbox/idle/server.js \
+	bench/sandbox/logflood.py \
+	bench/sandbox/flood/server.js

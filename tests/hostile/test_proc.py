@@ -145,9 +145,40 @@ for mp, need in (("/app", {"ro", "nosuid", "nodev"}), ("/data", {"nosuid", "node
 T.ok(not any(m.startswith(("/proc/sys", "/sys")) and "ro" not in o for m, o in mount_opts.items()),
      "no writable /proc/sys or /sys mount",
      {m: sorted(o) for m, o in mount_opts.items() if m.startswith(("/proc/sys", "/sys"))})
-if tmp in mi:
-    T.diag("note (information leak, not a failure): /proc/self/mountinfo shows host paths: "
-           + ", ".join(sorted(set(re.findall(re.escape(tmp) + r"[^ ]*", mi)))))
+# mountinfo: the kernel prints a bind mount's path inside its source file system, so the
+# code directory (/app) still shows where it lies on the host; nothing else may.
+host_paths = sorted(set(re.findall(re.escape(tmp) + r"[^ ]*", mi)))
+T.diag("host paths in mountinfo (the code dir is kernel-forced): %s" % host_paths)
+T.ok(all(p.startswith(box.code) for p in host_paths),
+     "mountinfo shows no host path but the code directory's", host_paths)
+init_dir = os.path.dirname(os.path.realpath(H.SANDBOX))
+T.ok(init_dir not in mi and "appforge-init" not in mi,
+     "mountinfo does not show where appforge-init is installed (%s)" % init_dir)
+T.ok("data.img" not in mi, "mountinfo does not name the data image")
+pf = res.get("procfiles") or {}
+T.diag("/proc files inside: %s" % json.dumps({k: (v or "")[:200] for k, v in pf.items()}))
+for f in ("diskstats", "partitions", "config.gz", "interrupts", "softirqs", "locks",
+          "schedstat"):
+    v = pf.get(f)
+    T.ok(v == "" or (isinstance(v, str) and v.startswith("ERR:ENOENT")),
+         "/proc/%s is empty inside (or absent on this kernel)" % f, (v or "")[:300])
+st_text = pf.get("stat") or ""
+cpu_lines = [ln.split() for ln in st_text.splitlines() if ln.startswith("cpu")]
+T.ok(len(cpu_lines) >= 2 and all(all(x == "0" for x in ln[1:]) for ln in cpu_lines),
+     "/proc/stat is well formed with no host CPU time", st_text[:300])
+T.ok(not re.search(r"^(intr|ctxt|processes) [1-9]", st_text, re.M),
+     "/proc/stat shows no host interrupt, switch or fork counts", st_text[:300])
+T.ok((pf.get("loadavg") or "").split()[:3] == ["0.00", "0.00", "0.00"],
+     "/proc/loadavg shows no host load (%s)" % (pf.get("loadavg") or "").strip())
+pr = res.get("pressure")
+T.ok(pr == [] or (isinstance(pr, str) and pr.startswith("ERR:ENOENT")),
+     "/proc/pressure is empty inside (%s)" % (pr,))
+cpus = res.get("cpus")
+T.ok(isinstance(cpus, list) and len(cpus) >= 1 and
+     all(sum(c.values()) == 0 for c in cpus if isinstance(c, dict)),
+     "os.cpus() works and shows no host CPU time (%d CPUs)" % (len(cpus) if isinstance(cpus, list) else -1),
+     cpus)
+T.ok(res.get("loadavg") == [0, 0, 0], "os.loadavg() works and says 0 (%s)" % (res.get("loadavg"),))
 T.diag("/sys/fs/cgroup inside: %s" % res.get("sys_cgroup"))
 lim = {}
 for line in (res.get("limits") or "").splitlines()[1:]:

@@ -325,6 +325,80 @@ def sys_release_agents():
 tests["sys_release_agent"] = sys_release_agents
 tests["write_memfd_noexec"] = lambda: write_file("/proc/sys/vm/memfd_noexec", b"0")
 
+
+
+# ioctl is filtered to what Node, libuv, glibc and Python need: the interface list of the
+# host (SIOCGIFCONF on the inherited listening socket, fd 3) and the like fail.
+def ioctl(fd, req, arg):
+    r = libc.ioctl(ctypes.c_int(fd), ctypes.c_ulong(req), arg)
+    if r < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return r
+
+
+def ifconf(fd):
+    """SIOCGIFCONF: the interface names the kernel lists."""
+    b = buf(40 * 64)
+    conf = struct.pack("<iiQ", len(b), 0, ctypes.addressof(b))
+    cb = ctypes.create_string_buffer(conf)
+    ioctl(fd, 0x8912, cb)
+    n = struct.unpack("<i", cb.raw[:4])[0]
+    return ",".join(b.raw[i:i + 16].split(b"\0")[0].decode() for i in range(0, n, 40))
+
+
+def ifreq(fd, req, name=b"lo"):
+    r = ctypes.create_string_buffer(name.ljust(40, b"\0"))
+    ioctl(fd, req, r)
+    return r.raw[16:24].hex()
+
+
+def new_inet():
+    return socket.socket(socket.AF_INET, socket.SOCK_DGRAM).detach()
+
+
+tests["ioctl_SIOCGIFCONF_listener"] = lambda: ifconf(3)
+tests["ioctl_SIOCGIFCONF_new_socket"] = lambda: ifconf(new_inet())
+tests["ioctl_SIOCGIFFLAGS_listener"] = lambda: ifreq(3, 0x8913)
+tests["ioctl_SIOCGIFHWADDR"] = lambda: ifreq(new_inet(), 0x8927)
+tests["ioctl_SIOCGIFADDR"] = lambda: ifreq(new_inet(), 0x8915)
+tests["ioctl_SIOCGIFINDEX"] = lambda: ifreq(new_inet(), 0x8933)
+tests["ioctl_SIOCGSTAMP"] = lambda: ioctl(3, 0x8906, buf(16))
+tests["ioctl_FIOGETOWN"] = lambda: ioctl(3, 0x8903, buf(8))
+tests["ioctl_high_bits_FIONBIO"] = lambda: ioctl(3, (1 << 32) | 0x5421,
+                                                 ctypes.byref(ctypes.c_int(1)))
+# Socket protocols: 0, TCP and UDP only.
+tests["socket_mptcp"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262).detach()
+tests["socket_mptcp6"] = lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 262).detach()
+tests["socket_udplite"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 136).detach()
+tests["socket_udplite6"] = lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 136).detach()
+tests["socket_sctp"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).detach()
+tests["socket_icmp_dgram"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 1).detach()
+tests["socket_udp_on_stream"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, 17).detach()
+
+# What must keep working beside them (reported apart: "ok:" results).
+allowed = {}
+
+
+def fionbio_fionread():
+    s1, s2 = socket.socketpair()
+    ioctl(s1.fileno(), 0x5421, ctypes.byref(ctypes.c_int(1)))        # FIONBIO
+    s2.send(b"abc")
+    n = ctypes.c_int(0)
+    ioctl(s1.fileno(), 0x541B, ctypes.byref(n))                       # FIONREAD
+    ioctl(s1.fileno(), 0x5451, None)                                  # FIOCLEX
+    ioctl(s1.fileno(), 0x5450, None)                                  # FIONCLEX
+    return "fionread %d" % n.value
+
+
+allowed["fionbio_fionread_fioclex"] = fionbio_fionread
+allowed["isatty_devnull"] = lambda: "isatty %s" % os.isatty(0)
+allowed["socket_tcp_proto"] = lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, 6).detach()
+allowed["socket_udp_proto"] = lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 17).detach()
+allowed["socket_tcp_0"] = lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 0).detach()
+for name, fn in allowed.items():
+    emit({"ok:" + name: in_child(fn)})
+
 for name, fn in tests.items():
     emit({"sys:" + name: in_child(fn)})
 emit({"sys_uid": os.getuid(), "sys_gid": os.getgid()})

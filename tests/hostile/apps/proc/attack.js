@@ -75,5 +75,19 @@ out.mountinfo = ((rd('/proc/self/mountinfo') || '').toString()).slice(0, 6000);
 out.cgroup = ((rd('/proc/self/cgroup') || '').toString());
 out.sys_cgroup = err(() => fs.readdirSync('/sys/fs/cgroup'));
 out.uptime_pid1_start = err(() => fs.readFileSync('/proc/1/stat').toString().split(') ')[1].split(' ')[19]);
+// Host-wide information /proc must not give: disks and their I/O, kernel config,
+// interrupts, locks, CPU times, load, pressure. What Node reads must still work.
+// (A report line of its own, written first: the main one is large already.)
+const host = {};
+host.procfiles = {};
+for (const f of ['diskstats', 'partitions', 'config.gz', 'interrupts', 'softirqs', 'locks',
+  'schedstat', 'stat', 'loadavg']) {
+  const b = err(() => fs.readFileSync('/proc/' + f));
+  host.procfiles[f] = Buffer.isBuffer(b) ? b.toString('latin1').slice(0, 600) : b;
+}
+host.pressure = err(() => fs.readdirSync('/proc/pressure'));
+host.cpus = err(() => os.cpus().map((c) => c.times));
+host.loadavg = err(() => os.loadavg());
+fs.writeSync(1, 'HOSTILE-RESULT ' + JSON.stringify(host) + '\n');
 out.done = true;
 process.stdout.write('HOSTILE-RESULT ' + JSON.stringify(out) + '\n');
