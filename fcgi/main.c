@@ -53,7 +53,14 @@ static void malloc_tune(char **argv)
 		     MALLOC_TUNABLE) >= (int)sizeof(val) ||
 	    setenv("GLIBC_TUNABLES", val, 1) < 0)
 		return;
-	execv("/proc/self/exe", argv);
+	/* The program's own path, not /proc/self/exe: that would name the process "exe"
+	 * in ps, top and the doctor's report. */
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		execv(self, argv);
+	}
 	/* Not re-executed: go on with the defaults, and with the environment as it was. */
 	if (old)
 		setenv("GLIBC_TUNABLES", old, 1);
