@@ -64,10 +64,12 @@ void h_bad_request(struct hctx *ctx, const char *message);
  * cpuslots_release), or -1 after answering 429 rate_limited with Retry-After: 1 when
  * all stayed busy. */
 int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms);
-/* Before a request that may take long (a hash, a scan, a wait for a start): closes
- * this worker's idle kept FastCGI connections, so that nginx sends its next requests
- * to workers that are free instead of queueing them behind this one (worker.c). A
- * no-op outside a worker. */
+/* Before a request that may take seconds (a wait for an app's start): closes this
+ * worker's idle kept FastCGI connections, so that nginx sends its next requests to
+ * workers that are free instead of queueing them behind this one (worker.c). Not for
+ * work of milliseconds (a hash, a scan): a request nginx sends on a connection at the
+ * instant it is closed fails (502 for a POST), which is worth risking only against a
+ * wait of seconds. A no-op outside a worker. */
 void worker_release_idle(void);
 void h_not_found(struct hctx *ctx);
 void h_not_implemented(struct hctx *ctx, const char *what);

@@ -16,7 +16,6 @@ void h_internal(struct hctx *ctx, const char *what, const char *err)
 
 int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms)
 {
-	worker_release_idle();
 	int h = cpuslots_try(c);
 
 	for (int waited = 0; h == -1 && waited < wait_ms; waited += 20) {

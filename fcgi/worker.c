@@ -8,10 +8,10 @@
  * connections than slots never leave a new one waiting in the backlog. A kept
  * connection is never left waiting behind an idle worker: whoever owns it serves its
  * next request as soon as the request in hand is answered; new connections go to any
- * worker with a free slot. A request that may take long (a password hash, a scan, a
- * wait for an app's start) first releases this worker's idle kept connections
- * (worker_release_idle), so that nginx's next requests go to connections of workers
- * that are free instead of waiting behind it. One request at a time per worker: a request is read,
+ * worker with a free slot. A request that may take seconds (a wait for an app's
+ * start) first releases this worker's idle kept connections (worker_release_idle), so
+ * that nginx's next requests go to connections of workers that are free instead of
+ * waiting behind it. One request at a time per worker: a request is read,
  * answered and its input drained to the end of its stream before the next poll, so a
  * kept connection is always at a request boundary between polls. A connection whose
  * request came without FCGI_KEEP_CONN, whose stream failed, or whose body was too big

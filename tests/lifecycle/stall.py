@@ -10,8 +10,13 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
+import harness  # noqa: E402
 
 LUA = r"""
 local host = "%(host)s"
@@ -102,3 +107,57 @@ def run_and_wait(api, aid, timeout=60):
             return True
         time.sleep(0.1)
     return False
+
+
+HANG_APP = "require('http').createServer(() => {}).listen(process.env.PORT);\n"
+
+
+class HangingStarts:
+    """A context manager: while the block runs, bob starts `n` apps that never answer
+    HTTP again and again (POST /run; after a 202, GET /api/apps/{id} every second until
+    the start is over, as the web UI does)."""
+
+    def __init__(self, inst, n=6):
+        self.inst, self.n = inst, n
+        self.stop = threading.Event()
+        self.runs = 0
+
+    def __enter__(self):
+        bob = self.inst.client(self.inst.login("bob"))
+        self.apps = []
+        for i in range(self.n):
+            r = bob.post("/api/apps", {"files": {"server.js": HANG_APP}, "name": "hang%d" % i})
+            if r.status != 201:
+                raise RuntimeError("hang app not created: %r" % r)
+            self.apps.append(r.json()["id"])
+        bob.close()
+        self.threads = [threading.Thread(target=self.starter, args=(a,), daemon=True)
+                        for a in self.apps]
+        for th in self.threads:
+            th.start()
+        self.stop.wait(1.0)  # every start under way
+        return self
+
+    def starter(self, aid):
+        c = harness.Client(self.inst, token=self.inst.login("bob"), timeout=120)
+        while not self.stop.is_set():
+            r = c.post("/api/apps/%s/run" % aid)
+            self.runs += 1
+            while r.status == 202 and not self.stop.is_set():
+                run = (c.get("/api/apps/%s" % aid).json() or {}).get("run") or {}
+                if run.get("state") != "starting":
+                    break
+                self.stop.wait(1.0)
+            if r.status not in (200, 202, 502, 504):
+                self.stop.wait(1.0)
+        c.close()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for th in self.threads:
+            th.join(120)
+        bob = self.inst.client(self.inst.login("bob"))
+        for a in self.apps:
+            bob.delete("/api/apps/%s" % a)
+        bob.close()
+        return False
