@@ -6,8 +6,26 @@
     t.skip("reason", "what")     # "ok N - what # SKIP reason"
     return t.done()              # prints the plan "1..N"; 1 when something failed
 
-The plan comes last, so a test may decide its checks as it goes."""
+The plan comes last, so a test may decide its checks as it goes.
+
+scaled(x): x times $AF_TEST_TIME_SCALE (default 1), for the waits and start timeouts
+of the tests that run apps: an emulated VM (../shared/tools/fresh-vm) runs them
+several times slower than real hardware, and gets generous timeouts instead of
+shorter sleeps."""
+import os
 import sys
+
+
+def time_scale():
+    try:
+        return max(1.0, float(os.environ.get("AF_TEST_TIME_SCALE", "1")))
+    except ValueError:
+        return 1.0
+
+
+def scaled(x):
+    """x (seconds or milliseconds) stretched by AF_TEST_TIME_SCALE."""
+    return type(x)(x * time_scale())
 
 
 class Tap:

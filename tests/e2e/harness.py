@@ -34,7 +34,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import reach  # noqa: E402  (tests/reach.py)
-from tap import Tap  # noqa: E402,F401  (tests/tap.py)
+from tap import Tap, scaled  # noqa: E402,F401  (tests/tap.py)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("AF_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
@@ -136,7 +136,7 @@ class Client:
         self.inst = inst
         self.host = host or inst.public_host
         self.token = token
-        self.timeout = timeout
+        self.timeout = scaled(timeout)
         self.source = source    # a local address to connect from (e.g. 127.0.0.2)
         self.conn = None
 
@@ -326,6 +326,9 @@ class Instance:
             "log_level": "info",
         }
         values.update(conf or {})
+        # appforge's own start timeout (10 s by default) stretched on a slow host
+        values["sandbox_start_timeout_ms"] = min(120000, scaled(int(
+            values.get("sandbox_start_timeout_ms", 10000))))
         self.values = values
         with open(self.conf_path, "w") as f:
             f.write("# written by tests/e2e/harness.py for %s\n" % name)

@@ -20,6 +20,9 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import scaled  # noqa: E402  (tests/tap.py: AF_TEST_TIME_SCALE)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 APPS = os.path.join(HERE, "apps")
 SRCDIR = os.environ.get("AF_SRCDIR") or os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -428,6 +431,7 @@ class Box:
         return None
 
     def wait_started(self, timeout=60):
+        timeout = scaled(timeout)
         ev = self.wait_event("started", timeout)
         if ev is not None:
             self._set_started(ev)
@@ -452,6 +456,7 @@ class Box:
         return pids
 
     def wait_http(self, path="/", timeout=60):
+        timeout = scaled(timeout)
         end = time.time() + timeout
         while time.time() < end:
             st, body = http_get(self.port, path, timeout=3)
@@ -479,6 +484,7 @@ class Box:
         return ev
 
     def wait_exit(self, timeout=60):
+        timeout = scaled(timeout)
         ev = self.wait_event("exited", timeout)
         try:
             self.proc.wait(timeout=10)

@@ -36,7 +36,8 @@ conf = os.path.join(tmp, "appforge.conf")
 with open(conf, "w") as f:
     f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = %d\n"
             "sandbox_stop_grace_ms = 500\nnode_path = %s\nsandbox_data_mb = 8\n"
-            "sandbox_memory_mb = 96\nsandbox_pids = 32\n" % (state, PMIN, PMAX, UID_BASE, H.NODE))
+            "sandbox_memory_mb = 96\nsandbox_pids = 32\nsandbox_start_timeout_ms = %d\n"
+            % (state, PMIN, PMAX, UID_BASE, H.NODE, H.scaled(10000)))
 sock_path = os.path.join(state, "supervisor.sock")
 sup_log = open(os.path.join(tmp, "sup.log"), "a")
 procs = []

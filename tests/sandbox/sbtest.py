@@ -6,7 +6,7 @@ CLI = os.path.join(BUILD, 'sandbox', 'appforge-sandbox')
 NODE = os.environ.get('AF_NODE') or '/usr/bin/node'
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tap import Tap  # noqa: E402  (tests/tap.py)
+from tap import Tap, scaled  # noqa: E402,F401  (tests/tap.py)
 
 _T = Tap()
 ok = _T.ok

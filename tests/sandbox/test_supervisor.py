@@ -21,8 +21,8 @@ UID_BASE = 11000000 + int.from_bytes(os.urandom(2), 'big') % 4000 * 100  # per r
 with open(conf, 'w') as f:
     f.write('state_dir = %s\nport_min = 29100\nport_max = 29103\nsandbox_uid_base = %d\n'
             'sandbox_stop_grace_ms = 500\nnode_path = %s\nsandbox_data_mb = 8\n'
-            'workers = 2\nsandbox_start_timeout_ms = 3000\nquota_running = 10\n'
-            % (state, UID_BASE, NODE))
+            'workers = 2\nsandbox_start_timeout_ms = %d\nquota_running = 10\n'
+            % (state, UID_BASE, NODE, scaled(3000)))
 sock_path = os.path.join(state, 'supervisor.sock')
 
 
