@@ -221,14 +221,10 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 		}
 		/* Before cgroup_setup: where it will put them, unless it has to ask
 		 * systemd for a scope of our own first. */
-		if (cg_self_path(NULL, self, sizeof self) < 0)
-			return cg_fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
-		size_t sl = strlen(self), ll = strlen("/" CG_SELF_LEAF);
-		if (sl >= ll && strcmp(self + sl - ll, "/" CG_SELF_LEAF) == 0)
-			self[sl - ll] = 0;
-		if (strcmp(self, "/") == 0)
-			self[0] = 0;
-		if ((size_t)snprintf(out, outlen, "%s%s/appforge", cgroup_root(), self) >= outlen)
+		char own[PATH_MAX];
+		if (cg_v2_own_dir(own, sizeof own, NULL, err, errlen) < 0)
+			return -1;
+		if ((size_t)snprintf(out, outlen, "%s/appforge", own) >= outlen)
 			return cg_fail(err, errlen, "cgroup path too long");
 		return 0;
 	}

@@ -42,9 +42,7 @@ const char *cg_v2_base(void)
 	return v2_base[0] ? v2_base : NULL;
 }
 
-/* Our unified-tree cgroup as an absolute directory, and whether /proc/self/cgroup shows
- * us at the root of our cgroup namespace. A leaf we moved into earlier is left out. */
-static int own_dir(char *out, size_t outlen, int *at_ns_root, char *err, size_t errlen)
+int cg_v2_own_dir(char *out, size_t outlen, int *at_ns_root, char *err, size_t errlen)
 {
 	char self[PATH_MAX];
 	if (cg_self_path(NULL, self, sizeof self) < 0)
@@ -52,7 +50,8 @@ static int own_dir(char *out, size_t outlen, int *at_ns_root, char *err, size_t 
 	size_t sl = strlen(self), ll = strlen("/" CG_SELF_LEAF);
 	if (sl >= ll && strcmp(self + sl - ll, "/" CG_SELF_LEAF) == 0)
 		self[sl - ll] = 0;
-	*at_ns_root = self[0] == 0 || strcmp(self, "/") == 0;
+	if (at_ns_root)
+		*at_ns_root = self[0] == 0 || strcmp(self, "/") == 0;
 	if (strcmp(self, "/") == 0)
 		self[0] = 0;
 	if ((size_t)snprintf(out, outlen, "%s%s", cgroup_root(), self) >= outlen)
@@ -134,7 +133,7 @@ static int v2_setup(const char *scope_name, const struct cgroup_limits *total, c
 {
 	char dir[PATH_MAX];
 	int at_ns_root;
-	if (own_dir(dir, sizeof dir, &at_ns_root, err, errlen) < 0)
+	if (cg_v2_own_dir(dir, sizeof dir, &at_ns_root, err, errlen) < 0)
 		return -1;
 	int real_tree = strcmp(cgroup_root(), "/sys/fs/cgroup") == 0;
 	if (real_tree && systemd_booted() && !is_root_cgroup(dir) &&
@@ -148,7 +147,7 @@ static int v2_setup(const char *scope_name, const struct cgroup_limits *total, c
 			return cg_fail(err, errlen, "%s is systemd's, not delegated to us, and %s; "
 				       "start appforge-supervisor as a systemd service with "
 				       "Delegate=yes", dir, e2);
-		if (own_dir(dir, sizeof dir, &at_ns_root, err, errlen) < 0)
+		if (cg_v2_own_dir(dir, sizeof dir, &at_ns_root, err, errlen) < 0)
 			return -1;
 		at_ns_root = 0;
 	}

@@ -33,6 +33,10 @@ int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
 /* v2: the directory (absolute) whose appforge/ child holds our sandboxes, once
  * cgroup_setup found it; NULL before. */
 const char *cg_v2_base(void);
+/* v2: our unified-tree cgroup as an absolute directory, a leaf we moved into
+ * (CG_SELF_LEAF) left out, and whether /proc/self/cgroup shows us at the root of our
+ * cgroup namespace (at_ns_root may be NULL). */
+int cg_v2_own_dir(char *out, size_t outlen, int *at_ns_root, char *err, size_t errlen);
 /* v2: makes sure the base is set up and its appforge/ exists (again: a test or an
  * operator may have removed it), with what the first cgroup_setup was asked. */
 int cg_v2_ensure(char *err, size_t errlen);

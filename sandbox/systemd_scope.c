@@ -6,9 +6,9 @@
  * its last process). The scope is started by a job that runs after the call returns,
  * so we wait until the kernel shows us in it. */
 #include "sandbox/systemd_scope.h"
+#include "sandbox/cgroup_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,18 +22,6 @@
 #define MANAGER_IFACE "org.freedesktop.systemd1.Manager"
 #define PRIVATE_SOCKET "/run/systemd/private"
 #define CALL_TIMEOUT_USEC (10ull * 1000 * 1000)
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 int systemd_booted(void)
 {
@@ -127,22 +115,15 @@ static int stop_unit(sd_bus *bus, const char *unit, sd_bus_error *e)
 	return r;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 {
 	char unit[256];
 	if ((size_t)snprintf(unit, sizeof unit, "%s.scope", name) >= sizeof unit)
-		return fail(err, errlen, "scope name too long");
+		return cg_fail(err, errlen, "scope name too long");
 	sd_bus *bus = NULL;
 	int r = bus_open(&bus);
 	if (r < 0)
-		return fail(err, errlen, "cannot reach systemd (%s nor the system bus): %s",
+		return cg_fail(err, errlen, "cannot reach systemd (%s nor the system bus): %s",
 			    PRIVATE_SOCKET, strerror(-r));
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	r = start_scope(bus, unit, &e);
@@ -156,11 +137,11 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 			sd_bus_error_free(&e2);
 		}
 		sd_bus_error_free(&e);
-		sleep_ms(50);
+		cg_sleep_ms(50);
 		r = start_scope(bus, unit, &e);
 	}
 	if (r < 0) {
-		fail(err, errlen, "systemd refused the scope %s: %s", unit,
+		cg_fail(err, errlen, "systemd refused the scope %s: %s", unit,
 		     e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
 		sd_bus_unref(bus);
@@ -171,7 +152,7 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 	for (int i = 0; i < 1000; i++) {
 		if (in_unit(unit))
 			return 0;
-		sleep_ms(10);
+		cg_sleep_ms(10);
 	}
-	return fail(err, errlen, "systemd did not move us into %s within 10 s", unit);
+	return cg_fail(err, errlen, "systemd did not move us into %s within 10 s", unit);
 }
