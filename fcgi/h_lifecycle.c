@@ -373,6 +373,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 	int lockfd, rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
+	sup_request_init(&q, SUP_START);
 	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err))) < 0) {
 		log_error("start of %s: %s", ctx->param, err);
 		response_error(ctx->resp, 503, "unavailable",
@@ -389,7 +390,8 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 		h_internal(ctx, "materialise", err);
 		goto out;
 	}
-	sup_request_init(&q, SUP_START);
+	if (!run_state_live(run->state) && h_env_for_start(ctx, ctx->param, &q) < 0)
+		goto out;
 	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
 	lc_app_dir(ctx->conf, ctx->param, "code", dir_code, sizeof(dir_code));
 	lc_app_dir(ctx->conf, ctx->param, "data", dir_data, sizeof(dir_data));
@@ -404,6 +406,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 		*run = rep.run;
 	rc = rc == LC_SUP_OK ? 0 : -1;
 out:
+	explicit_bzero(q.env, q.env_len);   /* the app's secrets, in clear */
 	sup_reply_clear(&rep);
 	json_object_put(files);
 	close(lockfd);
@@ -581,6 +584,10 @@ void h_app_logs(struct hctx *ctx)
 	}
 	if (lc_log_tail(ctx->conf, ctx->param, (int)tail, &text, &len, err, sizeof(err)) < 0) {
 		h_internal(ctx, "logs", err);
+		return;
+	}
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {
+		free(text);
 		return;
 	}
 	response_text(ctx->resp, 200, "text/plain; charset=utf-8", text, len);

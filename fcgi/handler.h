@@ -104,6 +104,17 @@ void h_admin_app_delete(struct hctx *ctx);
 void h_admin_sandboxes(struct hctx *ctx);
 void h_admin_audit(struct hctx *ctx);
 void h_internal_resolve(struct hctx *ctx);
+void h_app_env_get(struct hctx *ctx);
+void h_app_env_put(struct hctx *ctx);
+
+/* h_appset.c: adds the app's environment variables (opened) to a start request. 0, or
+ * -1 after answering 500. The caller wipes q->env after the call to the supervisor. */
+struct sup_request;
+int h_env_for_start(struct hctx *ctx, const char *app_id, struct sup_request *q);
+/* Replaces each value (of at least APPENV_REDACT_MIN bytes) of the app's variables in
+ * *text (malloc'ed, *len bytes; may be replaced) by "[redacted]". 0, or -1 after
+ * answering 500 (the text must then not be served). */
+int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len);
 
 /* h_apps.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).

@@ -743,9 +743,24 @@ static struct app *new_app(struct client *c, const char *id)
 	return a;
 }
 
+/* The request's packed env as the NULL-ended list sandbox_spec.env takes (pointers into
+ * q, which sup_request_decode checked against appenv.h already). */
+static void env_list(const struct sup_request *q, char *out[APPENV_MAX_VARS + 1])
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < q->nenv && i < APPENV_MAX_VARS && off < q->env_len; i++) {
+		out[i] = (char *)q->env + off;
+		off += strlen(q->env + off) + 1;
+	}
+	out[i] = NULL;
+}
+
 static void op_start(struct client *c, const struct sup_request *q)
 {
 	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
+	char *env[APPENV_MAX_VARS + 1];
 	struct sandbox_spec s;
 	struct app *a = find_app(q->app_id);
 
@@ -779,6 +794,8 @@ static void op_start(struct client *c, const struct sup_request *q)
 	a->next = apps;
 	apps = a;
 	fill_spec(&s, a, rcode, rdata, lfd);
+	env_list(q, env);
+	s.env = env;
 	int rc = sandbox_start(&s, &a->sb, err, sizeof err);
 	close(lfd);
 	if (rc < 0) {

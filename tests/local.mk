@@ -19,6 +19,9 @@ EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/de
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
+# An app's environment variables and secrets (fcgi/h_appset.c).
+TESTS += tests/daemon/test_env.py
+EXTRA_DIST += tests/daemon/test_env.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk
