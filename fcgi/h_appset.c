@@ -152,7 +152,7 @@ int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len)
 	int rc = 0;
 
 	if (env_load(ctx, app_id, &key, &vars, &n, err, sizeof err) < 0) {
-		h_internal(ctx, "env redact", err);
+		log_error("env redact of %s: %s", app_id, err);
 		return -1;
 	}
 	for (i = 0; i < n && k < APPENV_MAX_VARS; i++) {
@@ -170,8 +170,8 @@ int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len)
 			rc = -1;
 		secretbox_free(op[i].v, op[i].len);
 	}
-	if (rc < 0)   /* never serve a log we could not redact */
-		h_internal(ctx, "env redact", "a value does not open, or out of memory");
+	if (rc < 0)
+		log_error("env redact of %s: a value does not open, or out of memory", app_id);
 	return rc;
 }
 

@@ -325,6 +325,10 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 		log_warn("log of %s: %s", ctx->param, err);
 		return json_object_new_string("");
 	}
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {   /* never serve it unredacted */
+		free(text);
+		return json_object_new_string("");
+	}
 	/* An app may print anything: the JSON answer carries valid UTF-8 only. */
 	if (!util_utf8_valid(text, len))
 		for (size_t i = 0; i < len; i++)
@@ -586,8 +590,9 @@ void h_app_logs(struct hctx *ctx)
 		h_internal(ctx, "logs", err);
 		return;
 	}
-	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {   /* never serve it unredacted */
 		free(text);
+		h_internal(ctx, "logs", "redaction failed");
 		return;
 	}
 	response_text(ctx->resp, 200, "text/plain; charset=utf-8", text, len);

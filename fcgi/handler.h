@@ -112,8 +112,8 @@ void h_app_env_put(struct hctx *ctx);
 struct sup_request;
 int h_env_for_start(struct hctx *ctx, const char *app_id, struct sup_request *q);
 /* Replaces each value (of at least APPENV_REDACT_MIN bytes) of the app's variables in
- * *text (malloc'ed, *len bytes; may be replaced) by "[redacted]". 0, or -1 after
- * answering 500 (the text must then not be served). */
+ * *text (malloc'ed, *len bytes; may be replaced) by "[redacted]". 0, or -1 (logged,
+ * not answered): the text must then not be served. */
 int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len);
 
 /* h_apps.c: scans files with the configured policy (outside any transaction: it runs
