@@ -36,6 +36,7 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_ME_PASSWORD] = h_me_password,
 	[H_APP_ENV_GET] = h_app_env_get,
 	[H_APP_ENV_PUT] = h_app_env_put,
+	[H_APP_EXPORT] = h_app_export,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read
@@ -53,6 +54,7 @@ static const bool reads_only[H__COUNT] = {
 	[H_ADMIN_AUDIT] = true,
 	[H_INTERNAL_RESOLVE] = true,
 	[H_APP_ENV_GET] = true,
+	[H_APP_EXPORT] = true,
 };
 
 /* Authenticates and authorises a routed request, then runs its handler. */

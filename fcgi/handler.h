@@ -128,6 +128,19 @@ void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name)
 /* Pings the sandbox supervisor: 0, or -1 after answering 503. */
 int h_supervisor_healthy(struct hctx *ctx);
 
+#define APP_NAME_MAX 100      /* characters of an app's name */
+#define APP_PROMPT_MAX 4000
+
+/* h_apps.c: creates an app of body's "files" (validated, scanned, counted against the
+ * quota) named name, with prompt; answers 201 (or the error). */
+void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *name,
+			const char *prompt);
+
+/* h_export.c: POST /api/apps with an exported archive (Content-Type application/gzip). */
+bool h_import_wanted(struct hctx *ctx);
+void h_app_import(struct hctx *ctx);
+void h_app_export(struct hctx *ctx);
+
 /* The app object of API.md (new reference; NULL on out of memory). */
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
 
