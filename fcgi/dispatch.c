@@ -37,6 +37,8 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_APP_ENV_GET] = h_app_env_get,
 	[H_APP_ENV_PUT] = h_app_env_put,
 	[H_APP_EXPORT] = h_app_export,
+	[H_APP_PATCH] = h_app_patch,
+	[H_APP_DUPLICATE] = h_app_duplicate,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read

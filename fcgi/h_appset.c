@@ -1,8 +1,13 @@
-/* h_appset.c: an app's settings beyond its files: its environment variables.
+/* h_appset.c: an app's settings beyond its files: its environment variables, its
+ * name, and copies of it.
  *
  *   GET /api/apps/{app}/env   the names, with when each was set; never a value
  *   PUT /api/apps/{app}/env   {"vars":{NAME:value|null}} replaces them all (null keeps
  *                             the variable's current value, which the client cannot read)
+ *   PATCH /api/apps/{app}     {"name"} renames it (the rules of a create's name)
+ *   POST /api/apps/{app}/duplicate   a new app "Copy of NAME" with the same files, prompt
+ *                             and scan result (the same files scan the same), counted
+ *                             against quota_apps; no environment variable is copied
  *
  * Values are sealed (common/secretbox.h, key <state_dir>/secrets.key, additional data
  * "app_id\0NAME") before they reach the database, and opened only to be handed to the
@@ -14,10 +19,12 @@
 #include <string.h>
 
 #include "common/appenv.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/secretbox.h"
 #include "db/db_env.h"
 #include "fcgi/handler.h"
+#include "fcgi/names.h"
 #include "sandbox/supproto.h"
 
 /* The key, read once per process (appforged's workers run as its owner). */
@@ -373,4 +380,137 @@ void h_app_env_put(struct hctx *ctx)
 	env_put_clear(p);
 	free(p);
 	json_object_put(body);
+}
+
+/* ------------------------------------------------------------ name, copies ---- */
+
+static void answer_app(struct hctx *ctx, int status, const char *id)
+{
+	char err[256];
+	struct db_app a;
+
+	memset(&a, 0, sizeof a);
+	if (db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof err) != DB_OK)
+		return h_internal(ctx, "app reload", err);
+	response_json(ctx->resp, status, app_to_json(ctx, &a));   /* takes the object */
+	db_app_clear(&a);
+}
+
+void h_app_patch(struct hctx *ctx)
+{
+	static const char *const keys[] = { "name", NULL };
+	char err[256];
+	const char *name = NULL;
+	struct json_object *body, *d;
+	int rc;
+
+	if (own_app(ctx) < 0 || !(body = h_body_object(ctx)))
+		return;
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
+	    json_get_string(body, "name", JSON_REQUIRED | JSON_NONEMPTY, APP_NAME_MAX, &name,
+			    NULL, err, sizeof err) < 0 || !names_display_valid(name)) {
+		h_bad_request(ctx, name && !names_display_valid(name)
+			      ? "field 'name' must not contain control characters" : err);
+		json_object_put(body);
+		return;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "name", json_object_new_string(name));
+	rc = db_begin(ctx->db, err, sizeof err);
+	if (rc == DB_OK)
+		rc = db_app_set_name(ctx->db, ctx->param, name, err, sizeof err);
+	if (rc == DB_OK)
+		rc = h_audit(ctx, "app.rename", ctx->param, d, err, sizeof err);
+	if (rc == DB_OK)
+		rc = db_commit(ctx->db, err, sizeof err);
+	json_object_put(d);
+	json_object_put(body);
+	if (rc == DB_NOTFOUND) {
+		db_rollback(ctx->db);
+		return h_not_found(ctx);   /* deleted meanwhile */
+	}
+	if (rc != DB_OK) {
+		db_rollback(ctx->db);
+		return h_internal(ctx, "app rename", err);
+	}
+	answer_app(ctx, 200, ctx->param);
+}
+
+/* "Copy of NAME", cut to APP_NAME_MAX characters at a UTF-8 boundary, into out. */
+static void copy_name(const char *name, char *out, size_t size)
+{
+	size_t chars = 0, i;
+
+	snprintf(out, size, "Copy of %s", name);
+	for (i = 0; out[i]; i++)
+		if (((unsigned char)out[i] & 0xc0) != 0x80 && ++chars > APP_NAME_MAX)
+			break;
+	out[i] = 0;
+}
+
+/* Inserts the copy c with files under the quota, audited. DB_OK, DB_CONFLICT when the
+ * quota is reached (nothing written), or DB_ERR. */
+static int dup_store(struct hctx *ctx, struct db_app *c, struct json_object *files,
+		     char *err, size_t errlen)
+{
+	struct json_object *d = json_object_new_object();
+	long long count = 0;
+	int rc = db_begin(ctx->db, err, errlen);
+
+	json_object_object_add(d, "from", json_object_new_string(ctx->param));
+	if (rc == DB_OK)   /* counted inside BEGIN IMMEDIATE: the quota holds across workers */
+		rc = db_app_count_by_owner(ctx->db, c->owner, &count, err, errlen);
+	if (rc == DB_OK && count >= ctx->conf->quota_apps)
+		rc = DB_CONFLICT;
+	if (rc == DB_OK)
+		rc = db_app_insert(ctx->db, c, files, err, errlen);
+	if (rc == DB_OK)
+		rc = h_audit(ctx, "app.duplicate", c->id, d, err, errlen);
+	if (rc == DB_OK)
+		rc = db_commit(ctx->db, err, errlen);
+	if (rc != DB_OK)
+		db_rollback(ctx->db);
+	json_object_put(d);
+	return rc;
+}
+
+void h_app_duplicate(struct hctx *ctx)
+{
+	char err[256], name[APP_NAME_MAX * 4 + 16], loc[64];
+	struct json_object *files = NULL;
+	struct db_app a, c;
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
+	if (rc == DB_NOTFOUND)
+		return h_not_found(ctx);
+	if (rc != DB_OK)
+		return h_internal(ctx, "app get", err);
+	if (a.status == APP_GENERATING || a.status == APP_FAILED || !a.scan_verdict[0]) {
+		db_app_clear(&a);
+		return response_error(ctx->resp, 409, "conflict",
+				      "only an app with files (ready or blocked) can be duplicated");
+	}
+	c = a;   /* borrows a's strings; only id, name and owner change */
+	copy_name(a.name, name, sizeof name);
+	c.name = name;
+	c.error = NULL;
+	if (id_new_app(c.id) < 0 ||
+	    db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
+		db_app_clear(&a);
+		return h_internal(ctx, "duplicate", "no randomness, or the files do not read");
+	}
+	rc = dup_store(ctx, &c, files, err, sizeof err);
+	json_object_put(files);
+	db_app_clear(&a);
+	if (rc == DB_CONFLICT)
+		return response_error(ctx->resp, 403, "quota_exceeded",
+				      "app quota reached: delete an app first");
+	if (rc != DB_OK)
+		return h_internal(ctx, "duplicate", err);
+	log_info("app %s duplicated as %s", ctx->param, c.id);
+	snprintf(loc, sizeof loc, "/api/apps/%s", c.id);
+	response_header(ctx->resp, "Location", loc);
+	answer_app(ctx, 201, c.id);
 }

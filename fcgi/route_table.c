@@ -24,6 +24,8 @@ const struct route route_table[] = {
 	{ "GET",    "/api/apps/{app}/env",       H_APP_ENV_GET,       ROUTE_AUTH_USER },
 	{ "PUT",    "/api/apps/{app}/env",       H_APP_ENV_PUT,       ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/export",    H_APP_EXPORT,        ROUTE_AUTH_USER },
+	{ "PATCH",  "/api/apps/{app}",           H_APP_PATCH,         ROUTE_AUTH_USER },
+	{ "POST",   "/api/apps/{app}/duplicate", H_APP_DUPLICATE,     ROUTE_AUTH_USER },
 	{ "GET",    "/api/admin/users",          H_ADMIN_USERS_LIST,  ROUTE_AUTH_ADMIN },
 	{ "POST",   "/api/admin/users",          H_ADMIN_USER_CREATE, ROUTE_AUTH_ADMIN },
 	{ "DELETE", "/api/admin/users/{id}",     H_ADMIN_USER_DELETE, ROUTE_AUTH_ADMIN },

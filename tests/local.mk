@@ -20,8 +20,8 @@ EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/de
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 # An app's environment variables and secrets (fcgi/h_appset.c).
-TESTS += tests/daemon/test_env.py tests/daemon/test_export.py
-EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py
+TESTS += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
+EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk
