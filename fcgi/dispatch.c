@@ -39,6 +39,7 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_APP_EXPORT] = h_app_export,
 	[H_APP_PATCH] = h_app_patch,
 	[H_APP_DUPLICATE] = h_app_duplicate,
+	[H_TEMPLATES] = h_templates,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read

@@ -8,6 +8,8 @@
  *   POST /api/apps/{app}/duplicate   a new app "Copy of NAME" with the same files, prompt
  *                             and scan result (the same files scan the same), counted
  *                             against quota_apps; no environment variable is copied
+ *   GET /api/templates        the template gallery (generator_gallery): what a prompt
+ *                             can ask for, each kind with an example prompt
  *
  * Values are sealed (common/secretbox.h, key <state_dir>/secrets.key, additional data
  * "app_id\0NAME") before they reach the database, and opened only to be handed to the
@@ -25,6 +27,7 @@
 #include "db/db_env.h"
 #include "fcgi/handler.h"
 #include "fcgi/names.h"
+#include "generator/generator.h"
 #include "sandbox/supproto.h"
 
 /* The key, read once per process (appforged's workers run as its owner). */
@@ -513,4 +516,15 @@ void h_app_duplicate(struct hctx *ctx)
 	snprintf(loc, sizeof loc, "/api/apps/%s", c.id);
 	response_header(ctx->resp, "Location", loc);
 	answer_app(ctx, 201, c.id);
+}
+
+void h_templates(struct hctx *ctx)
+{
+	struct json_object *g = generator_gallery(), *o;
+
+	if (!g)
+		return h_internal(ctx, "templates", "out of memory");
+	o = json_object_new_object();
+	json_object_object_add(o, "templates", g);
+	response_json(ctx->resp, 200, o);
 }

@@ -108,6 +108,7 @@ void h_app_env_get(struct hctx *ctx);
 void h_app_env_put(struct hctx *ctx);
 void h_app_patch(struct hctx *ctx);
 void h_app_duplicate(struct hctx *ctx);
+void h_templates(struct hctx *ctx);
 
 /* h_appset.c: adds the app's environment variables (opened) to a start request. 0, or
  * -1 after answering 500. The caller wipes q->env after the call to the supervisor. */

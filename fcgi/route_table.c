@@ -26,6 +26,7 @@ const struct route route_table[] = {
 	{ "GET",    "/api/apps/{app}/export",    H_APP_EXPORT,        ROUTE_AUTH_USER },
 	{ "PATCH",  "/api/apps/{app}",           H_APP_PATCH,         ROUTE_AUTH_USER },
 	{ "POST",   "/api/apps/{app}/duplicate", H_APP_DUPLICATE,     ROUTE_AUTH_USER },
+	{ "GET",    "/api/templates",            H_TEMPLATES,         ROUTE_AUTH_USER },
 	{ "GET",    "/api/admin/users",          H_ADMIN_USERS_LIST,  ROUTE_AUTH_ADMIN },
 	{ "POST",   "/api/admin/users",          H_ADMIN_USER_CREATE, ROUTE_AUTH_ADMIN },
 	{ "DELETE", "/api/admin/users/{id}",     H_ADMIN_USER_DELETE, ROUTE_AUTH_ADMIN },

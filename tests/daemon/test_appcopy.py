@@ -1,6 +1,7 @@
-"""test_appcopy.py: PATCH /api/apps/{id} (rename) and POST /api/apps/{id}/duplicate
-through appforged's FastCGI socket: good and bad names, ownership, the copy's files,
-prompt and scan, the quota, and the audit events."""
+"""test_appcopy.py: PATCH /api/apps/{id} (rename), POST /api/apps/{id}/duplicate and
+GET /api/templates through appforged's FastCGI socket: good and bad names, ownership,
+the copy's files, prompt and scan, the quota, the audit events; the gallery's kinds,
+each example prompt making its kind."""
 import json
 import os
 import sys
@@ -101,6 +102,25 @@ def run(t, d):
     r = d.req("GET", "/api/admin/audit?action=app.duplicate", token=admin)
     t.ok(r.status == 200 and len(r.json()["events"]) == 2 and
          all(e["detail"].get("from") == app for e in r.json()["events"]), "audit: app.duplicate from the source, twice")
+    # the template gallery
+    r = d.req("GET", "/api/templates", token=bob)
+    tpl = (r.json() or {}).get("templates") or [] if r.status == 200 else []
+    t.ok(r.status == 200 and len(tpl) >= 13 and
+         all(set(x) == {"kind", "title", "description", "example_prompt"} and all(x.values()) for x in tpl),
+         "GET /api/templates: every kind with a title, a description and an example prompt", r.body[:300])
+    t.ok(len({x["kind"] for x in tpl}) == len(tpl) and {"todo", "poll", "chat"} <= {x["kind"] for x in tpl},
+         "each kind once (todo, poll, chat among them)")
+    r = d.req("GET", "/api/templates")
+    t.ok(is_error(r, 401), "GET /api/templates without a token: 401")
+    r = d.req("POST", "/api/templates", b"{}", token=bob, headers=JSON)
+    t.ok(is_error(r, 405), "POST /api/templates: 405")
+    ex = next((x["example_prompt"] for x in tpl if x["kind"] == "poll"), "")
+    r = d.req("POST", "/api/apps", {"prompt": ex}, token=bob)
+    made = r.json().get("id") if r.status == 201 else None
+    r = d.req("GET", "/api/apps/%s/files" % made, token=bob)
+    t.ok(made and r.status == 200 and '"kind":"poll"' in r.json()["files"].get("server.js", ""),
+         "the poll example prompt generates a poll app")
+
     r = d.req("GET", "/api/admin/audit?action=app.rename", token=admin)
     t.ok(r.status == 200 and len(r.json()["events"]) == 4, "audit: app.rename for each of the 4 renames")
 
