@@ -20,7 +20,7 @@ export function settingsSection(app, ctx, onChange) {
 }
 
 function renameForm(app, onChange) {
-	const name = h('input', {type: 'text', id: 'app-name', name: 'name', required: true, maxlength: 100,
+	const name = h('input', {type: 'text', id: 'rename-name', name: 'name', required: true, maxlength: 100,
 		value: app.name || ''});
 	const save = h('button', {type: 'submit', class: 'secondary', id: 'rename'}, 'Rename');
 	const form = h('form', {class: 'stack', id: 'form-rename'}, field('Name', name), h('div', {class: 'actions'}, save));
