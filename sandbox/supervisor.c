@@ -904,7 +904,10 @@ static void handle_line(struct client *c, const char *line, size_t len)
 		return reply_error(c, code, "%s", err);
 	switch (q.op) {
 	case SUP_PING: return op_ping(c);
-	case SUP_START: return op_start(c, &q);
+	case SUP_START:
+		op_start(c, &q);
+		explicit_bzero(q.env, q.env_len);   /* the app's secrets, in clear */
+		return;
 	case SUP_WAIT: return op_wait(c, &q);
 	case SUP_STOP: return op_stop(c, &q);
 	case SUP_STATUS: return op_status(c, &q);
@@ -924,6 +927,7 @@ static void client_process(struct client *c)
 		handle_line(c, c->in, n);
 		memmove(c->in, nl + 1, c->inlen - n - 1);
 		c->inlen -= n + 1;
+		explicit_bzero(c->in + c->inlen, n + 1);   /* a start line held secrets */
 	}
 }
 
