@@ -2,6 +2,7 @@
  * ownership, and the one way to drop root (see privsep.h). */
 #include "privsep.h"
 #include "conf.h"
+#include "secretbox.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -218,7 +219,7 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 	gid_t g = ids->gid;
 	/* nginx's workers only traverse the state directory, to reach the FastCGI socket. */
 	mode_t state_mode = ids->socket_group_found ? 0710 : 0700;
-	char runlogs[4200];
+	char runlogs[4200], key[4200];
 
 	/* Made here, not by the supervisor: it must be appforge's and setgid from the start. */
 	if ((size_t)snprintf(runlogs, sizeof runlogs, "%s/apps", c->log_dir) >= sizeof runlogs)
@@ -226,7 +227,10 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 	if (mkdir(runlogs, 02750) < 0 && errno != EEXIST)
 		return fail(err, errlen, "mkdir %s: %s", runlogs, strerror(errno));
 
+	if (secretbox_key_path(c, key, sizeof key) < 0)
+		return fail(err, errlen, "state_dir too long");
 	if (own(c->state_dir, u, ids->socket_gid, state_mode, err, errlen) < 0 ||
+	    own(key, u, g, 0600, err, errlen) < 0 ||
 	    own(c->db_path, u, g, 0600, err, errlen) < 0 ||
 	    own_sub(c->db_path, "-wal", u, g, 0600, err, errlen) < 0 ||
 	    own_sub(c->db_path, "-shm", u, g, 0600, err, errlen) < 0 ||

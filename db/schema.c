@@ -135,6 +135,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_actor_id ON audit(actor, id);"
 	"CREATE INDEX audit_action_id ON audit(action, id);"
 	"CREATE INDEX audit_actor_action_id ON audit(actor, action, id);",
+	/* 5 (appset): an app's environment variables; each value sealed (common/secretbox.h),
+	 * never stored in clear */
+	"CREATE TABLE app_env ("
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  set_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (app_id, name)"
+	") STRICT, WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)

@@ -34,6 +34,12 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_AUTH_REFRESH] = h_auth_refresh,
 	[H_AUTH_LOGOUT] = h_auth_logout,
 	[H_ME_PASSWORD] = h_me_password,
+	[H_APP_ENV_GET] = h_app_env_get,
+	[H_APP_ENV_PUT] = h_app_env_put,
+	[H_APP_EXPORT] = h_app_export,
+	[H_APP_PATCH] = h_app_patch,
+	[H_APP_DUPLICATE] = h_app_duplicate,
+	[H_TEMPLATES] = h_templates,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read
@@ -50,6 +56,8 @@ static const bool reads_only[H__COUNT] = {
 	[H_ADMIN_APPS_LIST] = true,
 	[H_ADMIN_AUDIT] = true,
 	[H_INTERNAL_RESOLVE] = true,
+	[H_APP_ENV_GET] = true,
+	[H_APP_EXPORT] = true,
 };
 
 /* Authenticates and authorises a routed request, then runs its handler. */

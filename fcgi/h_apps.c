@@ -11,8 +11,6 @@
 #include "fcgi/names.h"
 #include "scanner/scanner.h"
 
-#define APP_NAME_MAX 100
-#define APP_PROMPT_MAX 4000
 #define APP_DEFAULT_NAME "Untitled app"
 #define APP_LIST_MAX 100
 
@@ -197,7 +195,8 @@ enum app_status h_status_for(const char *verdict)
 	return strcmp(verdict, "block") == 0 ? APP_BLOCKED : APP_READY;
 }
 
-static void create_from_files(struct hctx *ctx, struct json_object *body, const char *name)
+void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *name,
+			const char *prompt)
 {
 	char err[256];
 	char verdict[8], *findings = NULL;
@@ -217,7 +216,7 @@ static void create_from_files(struct hctx *ctx, struct json_object *body, const 
 		return;
 	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
 	a.name = (char *)name;
-	a.prompt = (char *)"";
+	a.prompt = (char *)prompt;
 	a.status = h_status_for(verdict);
 	util_copy(a.scan_verdict, sizeof(a.scan_verdict), verdict);
 	a.scan_findings = findings;
@@ -266,11 +265,15 @@ void h_app_create(struct hctx *ctx)
 	char err[256];
 	const char *const default_name = APP_DEFAULT_NAME;
 	const char *name = default_name, *prompt = NULL;
-	struct json_object *body = h_body_object(ctx);
+	struct json_object *body;
 	int has_files;
 	bool name_given;
 
-	if (!body)
+	if (h_import_wanted(ctx)) {   /* an exported .tar.gz (h_export.c) */
+		h_app_import(ctx);
+		return;
+	}
+	if (!(body = h_body_object(ctx)))
 		return;
 	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
 	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name,
@@ -291,7 +294,7 @@ void h_app_create(struct hctx *ctx)
 		goto out;
 	}
 	if (has_files) {
-		create_from_files(ctx, body, name);
+		h_app_create_files(ctx, body, name, "");
 	} else if (prompt) {
 		h_app_create_prompt(ctx, prompt, name_given ? name : NULL);
 	} else {

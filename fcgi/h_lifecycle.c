@@ -326,6 +326,10 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 		log_warn("log of %s: %s", ctx->param, err);
 		return json_object_new_string("");
 	}
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {   /* never serve it unredacted */
+		free(text);
+		return json_object_new_string("");
+	}
 	/* An app may print anything: the JSON answer carries valid UTF-8 only. */
 	if (!util_utf8_valid(text, len))
 		for (size_t i = 0; i < len; i++)
@@ -377,6 +381,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 	int lockfd, rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
+	sup_request_init(&q, SUP_START);
 	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err))) < 0) {
 		log_error("start of %s: %s", ctx->param, err);
 		response_error(ctx->resp, 503, "unavailable",
@@ -393,7 +398,8 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 		h_internal(ctx, "materialise", err);
 		goto out;
 	}
-	sup_request_init(&q, SUP_START);
+	if (!run_state_live(run->state) && h_env_for_start(ctx, ctx->param, &q) < 0)
+		goto out;
 	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
 	lc_app_dir(ctx->conf, ctx->param, "code", dir_code, sizeof(dir_code));
 	lc_app_dir(ctx->conf, ctx->param, "data", dir_data, sizeof(dir_data));
@@ -408,6 +414,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 		*run = rep.run;
 	rc = rc == LC_SUP_OK ? 0 : -1;
 out:
+	explicit_bzero(q.env, q.env_len);   /* the app's secrets, in clear */
 	sup_reply_clear(&rep);
 	json_object_put(files);
 	close(lockfd);
@@ -654,6 +661,11 @@ void h_app_logs(struct hctx *ctx)
 	bool json = frc > 0 && strcmp(fmt, "json") == 0;
 	if (lc_log_tail(ctx->conf, ctx->param, (int)tail, &text, &len, err, sizeof(err)) < 0) {
 		h_internal(ctx, "logs", err);
+		return;
+	}
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {   /* never serve it unredacted */
+		free(text);
+		h_internal(ctx, "logs", "redaction failed");
 		return;
 	}
 	if (logs_render(text, len, json, &body, &blen) < 0) {

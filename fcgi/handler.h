@@ -111,6 +111,20 @@ void h_admin_app_delete(struct hctx *ctx);
 void h_admin_sandboxes(struct hctx *ctx);
 void h_admin_audit(struct hctx *ctx);
 void h_internal_resolve(struct hctx *ctx);
+void h_app_env_get(struct hctx *ctx);
+void h_app_env_put(struct hctx *ctx);
+void h_app_patch(struct hctx *ctx);
+void h_app_duplicate(struct hctx *ctx);
+void h_templates(struct hctx *ctx);
+
+/* h_appset.c: adds the app's environment variables (opened) to a start request. 0, or
+ * -1 after answering 500. The caller wipes q->env after the call to the supervisor. */
+struct sup_request;
+int h_env_for_start(struct hctx *ctx, const char *app_id, struct sup_request *q);
+/* Replaces each value (of at least APPENV_REDACT_MIN bytes) of the app's variables in
+ * *text (malloc'ed, *len bytes; may be replaced) by "[redacted]". 0, or -1 (logged,
+ * not answered): the text must then not be served. */
+int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len);
 
 /* h_apps.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
@@ -123,6 +137,19 @@ enum app_status h_status_for(const char *verdict);
 void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name);
 /* Pings the sandbox supervisor: 0, or -1 after answering 503. */
 int h_supervisor_healthy(struct hctx *ctx);
+
+#define APP_NAME_MAX 100      /* characters of an app's name */
+#define APP_PROMPT_MAX 4000
+
+/* h_apps.c: creates an app of body's "files" (validated, scanned, counted against the
+ * quota) named name, with prompt; answers 201 (or the error). */
+void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *name,
+			const char *prompt);
+
+/* h_export.c: POST /api/apps with an exported archive (Content-Type application/gzip). */
+bool h_import_wanted(struct hctx *ctx);
+void h_app_import(struct hctx *ctx);
+void h_app_export(struct hctx *ctx);
 
 /* The app object of API.md (new reference; NULL on out of memory). */
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);

@@ -57,4 +57,11 @@ int generator_generate(const struct conf *c, const char *prompt, const char *nam
 		       struct json_object **files_out, char **name_out,
 		       char **assumption_out, char *err, size_t errlen);
 
+/* The template gallery (gallery.c): a new JSON array, one object per kind of the
+ * template provider, in its order: {"kind","title","description","example_prompt"}
+ * (NULL when out of memory). The example prompt makes that kind. */
+struct json_object *generator_gallery(void);
+/* The gallery's example prompt for kind, or NULL. */
+const char *generator_gallery_example(const char *kind);
+
 #endif

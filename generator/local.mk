@@ -16,7 +16,8 @@ GEN_TEMPLATES = \
 
 noinst_LIBRARIES += generator/libafgen.a
 generator_libafgen_a_SOURCES = generator/generator.c generator/generator.h \
-	generator/tmpl.c generator/tmpl.h generator/openai.c generator/openai.h
+	generator/tmpl.c generator/tmpl.h generator/openai.c generator/openai.h \
+	generator/gallery.c
 nodist_generator_libafgen_a_SOURCES = generator/templates_data.c
 generator_libafgen_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
 # Programs linking libafgen.a add $(AFGEN_LIBS) (it needs libafcommon.a after it).
@@ -40,3 +41,9 @@ tests_unit_test_generator_LDADD = $(AFGEN_LIBS)
 TESTS += tests/unit/test_generator tests/generator/test_templates.py tests/generator/test_openai.py
 EXTRA_DIST += tests/generator/test_templates.py tests/generator/test_openai.py \
 	tests/generator/fake_openai.py tests/generator/dom_check.js
+
+check_PROGRAMS += tests/unit/test_gallery
+tests_unit_test_gallery_SOURCES = tests/unit/test_gallery.c
+tests_unit_test_gallery_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(JSONC_CFLAGS)
+tests_unit_test_gallery_LDADD = $(AFGEN_LIBS)
+TESTS += tests/unit/test_gallery

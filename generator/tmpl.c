@@ -1219,6 +1219,15 @@ const char *tmpl_kind_name(size_t i)
 	return i < NKINDS ? KINDS[i].name : NULL;
 }
 
+int tmpl_kind_info(size_t i, const char **title, const char **subtitle)
+{
+	if (i >= NKINDS)
+		return -1;
+	*title = KINDS[i].label;
+	*subtitle = KINDS[i].subtitle;
+	return 0;
+}
+
 static int classify_norm(const char *norm, int *score_out, struct sbuf *why)
 {
 	int best = -1, best_score = 0;

@@ -33,6 +33,8 @@ extern const size_t tmpl_files_count;
 /* Kind names, in the order that breaks ties: "todo", "notes", ... */
 size_t tmpl_kind_count(void);
 const char *tmpl_kind_name(size_t i);
+/* Kind i's default title and one-line subtitle (may be ""): 0, or -1 past the end. */
+int tmpl_kind_info(size_t i, const char **title, const char **subtitle);
 
 /* The kind prompt falls in: its index, or -1 when no keyword matched (the caller then
  * makes a notes app). *score (may be NULL) receives the winning score. */

@@ -26,6 +26,7 @@
  * the network. The app's uid is unprivileged on the host as well. */
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
+#include "common/appenv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -606,8 +607,11 @@ static void child_main(struct child_ctx *c)
 	char e_port[32], e_app[96];
 	snprintf(e_port, sizeof e_port, "PORT=%d", s->port);
 	snprintf(e_app, sizeof e_app, "APP_ID=%s", s->app_id);
-	char *envp[] = { e_port, e_app, "DATA_DIR=/data", "NODE_ENV=production", "HOME=/tmp",
-		"PATH=/usr/local/bin:/usr/bin:/bin", "LISTEN_FDS=1", NULL };
+	char *envp[8 + APPENV_MAX_VARS] = { e_port, e_app, "DATA_DIR=/data",
+		"NODE_ENV=production", "HOME=/tmp", "PATH=/usr/local/bin:/usr/bin:/bin",
+		"LISTEN_FDS=1", NULL };
+	for (int i = 0, k = 7; s->env && s->env[i] && i < APPENV_MAX_VARS; i++)
+		envp[k++] = s->env[i], envp[k] = NULL;
 	char *argv[256];
 	int n = 0;
 	argv[n++] = "/sandbox/init";

@@ -60,6 +60,9 @@ struct sandbox_spec {
 	const char *node_path;  /* NULL: AF_NODE */
 	const char *init_path;  /* NULL: found beside the program, else AF_PKGLIBEXECDIR */
 	char *const *argv;      /* NULL: node server.js; else the command run by init */
+	char *const *env;       /* NULL, or the app's own NAME=value entries (NULL-ended,
+				 * at most APPENV_MAX_VARS, checked against common/appenv.h
+				 * by the caller), put after the platform's variables */
 	int echo_fd;            /* -1, or also copy the app's output here (exec mode) */
 	struct sandbox_limits lim;
 };

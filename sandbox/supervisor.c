@@ -743,9 +743,24 @@ static struct app *new_app(struct client *c, const char *id)
 	return a;
 }
 
+/* The request's packed env as the NULL-ended list sandbox_spec.env takes (pointers into
+ * q, which sup_request_decode checked against appenv.h already). */
+static void env_list(const struct sup_request *q, char *out[APPENV_MAX_VARS + 1])
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < q->nenv && i < APPENV_MAX_VARS && off < q->env_len; i++) {
+		out[i] = (char *)q->env + off;
+		off += strlen(q->env + off) + 1;
+	}
+	out[i] = NULL;
+}
+
 static void op_start(struct client *c, const struct sup_request *q)
 {
 	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
+	char *env[APPENV_MAX_VARS + 1];
 	struct sandbox_spec s;
 	struct app *a = find_app(q->app_id);
 
@@ -785,6 +800,8 @@ static void op_start(struct client *c, const struct sup_request *q)
 	a->next = apps;
 	apps = a;
 	fill_spec(&s, a, rcode, rdata, lfd);
+	env_list(q, env);
+	s.env = env;
 	int rc = sandbox_start(&s, &a->sb, err, sizeof err);
 	close(lfd);
 	if (rc < 0) {
@@ -893,7 +910,10 @@ static void handle_line(struct client *c, const char *line, size_t len)
 		return reply_error(c, code, "%s", err);
 	switch (q.op) {
 	case SUP_PING: return op_ping(c);
-	case SUP_START: return op_start(c, &q);
+	case SUP_START:
+		op_start(c, &q);
+		explicit_bzero(q.env, q.env_len);   /* the app's secrets, in clear */
+		return;
 	case SUP_WAIT: return op_wait(c, &q);
 	case SUP_STOP: return op_stop(c, &q);
 	case SUP_STATUS: return op_status(c, &q);
@@ -913,6 +933,7 @@ static void client_process(struct client *c)
 		handle_line(c, c->in, n);
 		memmove(c->in, nl + 1, c->inlen - n - 1);
 		c->inlen -= n + 1;
+		explicit_bzero(c->in + c->inlen, n + 1);   /* a start line held secrets */
 	}
 }
 

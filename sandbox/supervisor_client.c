@@ -132,6 +132,7 @@ int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *
 	if (!(line = sup_request_encode(req, &len, err, errlen)))
 		return -1;
 	rc = exchange(sock, line, len, &reply, &rlen, timeout_ms, err, errlen);
+	explicit_bzero(line, len);   /* a start carries the app's secrets in clear */
 	free(line);
 	if (rc == 0)
 		rc = sup_reply_decode(req->op, reply, rlen, rep, err, errlen);

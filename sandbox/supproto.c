@@ -79,6 +79,20 @@ static void add_int(struct json_object *o, const char *k, long long v, bool pres
 
 /* ---- requests ---- */
 
+/* The packed env as a JSON array of "NAME=value" strings (new reference). */
+static struct json_object *env_to_json(const struct sup_request *r)
+{
+	struct json_object *a = json_object_new_array();
+	size_t off = 0;
+
+	for (int i = 0; a && i < r->nenv && off < r->env_len; i++) {
+		size_t n = strlen(r->env + off);
+		json_object_array_add(a, json_object_new_string_len(r->env + off, (int)n));
+		off += n + 1;
+	}
+	return a;
+}
+
 char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, size_t errlen)
 {
 	struct json_object *o;
@@ -95,6 +109,8 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 	if (r->op == SUP_START) {
 		json_object_object_add(o, "code_dir", json_object_new_string(r->code_dir));
 		json_object_object_add(o, "data_dir", json_object_new_string(r->data_dir));
+		if (r->nenv > 0)
+			json_object_object_add(o, "env", env_to_json(r));
 	} else if (r->op == SUP_WAIT) {
 		json_object_object_add(o, "wait_ms", json_object_new_int(r->wait_ms));
 	} else if (r->op == SUP_STOP) {
@@ -114,6 +130,29 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 	return line;
 }
 
+int sup_request_env_add(struct sup_request *r, const char *name, const char *value,
+			size_t vlen, char *err, size_t errlen)
+{
+	size_t nlen = strlen(name);
+
+	if (!appenv_name_valid(name, nlen) || !appenv_value_valid(value, vlen) ||
+	    memchr(value, 0, vlen)) {
+		snprintf(err, errlen, "variable %.64s: bad name or value", name);
+		return -1;
+	}
+	if (r->nenv >= APPENV_MAX_VARS || r->env_len + nlen + vlen + 2 > sizeof r->env) {
+		snprintf(err, errlen, "too many or too long variables");
+		return -1;
+	}
+	memcpy(r->env + r->env_len, name, nlen);
+	r->env[r->env_len + nlen] = '=';
+	memcpy(r->env + r->env_len + nlen + 1, value, vlen);
+	r->env_len += nlen + vlen + 1;
+	r->env[r->env_len++] = 0;
+	r->nenv++;
+	return 0;
+}
+
 struct field {
 	const char *name;
 	unsigned ops;             /* bit per enum sup_op that takes it */
@@ -125,6 +164,7 @@ static const struct field fields[] = {
 	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) },
 	{ "code_dir", OPBIT(SUP_START) },
 	{ "data_dir", OPBIT(SUP_START) },
+	{ "env", OPBIT(SUP_START) },
 	{ "wait_ms", OPBIT(SUP_WAIT) },
 	{ "grace_ms", OPBIT(SUP_STOP) },
 	{ "reason", OPBIT(SUP_STOP) },
@@ -190,6 +230,36 @@ static int take_int(struct json_object *o, const char *k, int lo, int hi, int *o
 	return -1;
 }
 
+/* The optional env of a start: an array of "NAME=value" strings, packed into r and
+ * checked as a whole (appenv_packed_check: the supervisor trusts no caller's rules). */
+static int take_env(struct json_object *o, struct sup_request *r, char *err, size_t errlen)
+{
+	struct json_object *a;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "env", &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > APPENV_MAX_VARS) {
+		snprintf(err, errlen, "env must be an array of at most %d strings", APPENV_MAX_VARS);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		size_t len;
+		if (!json_object_is_type(v, json_type_string) ||
+		    (len = (size_t)json_object_get_string_len(v)) + 1 > sizeof r->env - r->env_len ||
+		    memchr(json_object_get_string(v), 0, len)) {
+			snprintf(err, errlen, "env[%zu] must be a NAME=value string", i);
+			return -1;
+		}
+		memcpy(r->env + r->env_len, json_object_get_string(v), len + 1);
+		r->env_len += len + 1;
+	}
+	r->nenv = (int)n;
+	return appenv_packed_check(r->env, r->env_len, r->nenv, err, errlen);
+}
+
 static int decode_fields(struct json_object *o, struct sup_request *r, char *err, size_t errlen)
 {
 	if (r->op != SUP_PING && r->op != SUP_LIST) {
@@ -202,8 +272,8 @@ static int decode_fields(struct json_object *o, struct sup_request *r, char *err
 	}
 	if (r->op == SUP_START)
 		return take_str(o, "code_dir", r->code_dir, sizeof r->code_dir, err, errlen) < 0 ||
-		       take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen) < 0
-		       ? -1 : 0;
+		       take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen) < 0 ||
+		       take_env(o, r, err, errlen) < 0 ? -1 : 0;
 	if (r->op == SUP_WAIT)
 		return take_int(o, "wait_ms", 1, SUP_WAIT_MAX_MS, &r->wait_ms, true, err, errlen);
 	if (r->op == SUP_STOP) {

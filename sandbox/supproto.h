@@ -3,9 +3,10 @@
  * On the wire: one JSON object per line over the supervisor's unix socket, a request
  * then its reply, any number per connection. Requests (SUP_LINE_MAX bytes at most):
  *   {"op":"ping"}
- *   {"op":"start","app_id":ID,"code_dir":DIR,"data_dir":DIR}
+ *   {"op":"start","app_id":ID,"code_dir":DIR,"data_dir":DIR[,"env":["NAME=value",...]]}
  *        starts the app (or joins its live run: "already":true) and replies at once,
- *        state "starting" (or "running")
+ *        state "starting" (or "running"); env: the app's own variables, each checked
+ *        again here against common/appenv.h (a joined run keeps the ones it had)
  *   {"op":"wait","app_id":ID,"wait_ms":N}
  *        replies when the app's start is over ("running", or ended with reason
  *        "crashed" / "start_timeout"), or after N ms with state "starting";
@@ -28,10 +29,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/appenv.h"
 #include "common/states.h"
 #include "common/util.h"
 
-#define SUP_LINE_MAX 65536          /* a request line, its '\n' excluded */
+/* A request line, its '\n' excluded: a start with the largest env (values of at most
+ * twice their size in JSON, appenv.h) and two paths fits. */
+#define SUP_LINE_MAX 131072
 #define SUP_REPLY_MAX (4 << 20)     /* a reply line */
 #define SUP_PATH_MAX 4096
 #define SUP_WAIT_MAX_MS 600000
@@ -49,6 +53,10 @@ struct sup_request {
 	int grace_ms;                    /* stop: -1 is the configured grace */
 	int wait_ms;                     /* wait: 1..SUP_WAIT_MAX_MS */
 	bool deleted;                    /* stop: the app was deleted (reason "deleted") */
+	/* start: the app's variables, packed "NAME=value\0..." (appenv.h) */
+	char env[APPENV_PACKED_MAX];
+	size_t env_len;
+	int nenv;
 };
 
 /* One app as the supervisor sees it. Zero/false fields are absent (null). */
@@ -78,6 +86,11 @@ struct sup_reply {
 
 /* A fresh request for op (grace_ms -1, everything else empty). */
 void sup_request_init(struct sup_request *r, enum sup_op op);
+
+/* Appends NAME=value (vlen bytes) to a start request's env. 0, or -1 with err when the
+ * variable breaks a rule of appenv.h (nothing is appended then). */
+int sup_request_env_add(struct sup_request *r, const char *name, const char *value,
+			size_t vlen, char *err, size_t errlen);
 
 /* The request as one line ending in '\n' (malloc'ed, *len without the NUL), or NULL
  * (out of memory or a field out of bounds, err says which). */

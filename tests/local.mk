@@ -3,7 +3,7 @@
 # and run in parallel with the rest of the suite.
 E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.py \
 	tests/e2e/test_edge.py tests/e2e/test_ratelimit.py tests/e2e/test_crash.py \
-	tests/e2e/test_proxy.py tests/e2e/test_privsep.py
+	tests/e2e/test_proxy.py tests/e2e/test_privsep.py tests/e2e/test_appset.py
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/reach.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
 	tests/summary tests/tap.h
@@ -19,6 +19,9 @@ EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/de
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
+# An app's environment variables and secrets (fcgi/h_appset.c).
+TESTS += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
+EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "common/privsep.h"
+#include "common/secretbox.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "sandbox/supervisor_client.h"
@@ -147,6 +148,25 @@ static int make_dev_cert(void)
 	return 0;
 }
 
+/* The key that seals apps' environment values (common/secretbox.h); never replaced, since
+ * the values sealed under it would be lost. */
+static int make_secrets_key(void)
+{
+	char path[4200], err[512];
+	struct stat st;
+
+	if (secretbox_key_path(&cf, path, sizeof(path)) < 0)
+		return fail("state_dir too long%s%s", "", NULL);
+	if (stat(path, &st) == 0) {
+		printf("secrets key %s exists\n", path);
+		return 0;
+	}
+	if (secretbox_key_create(path, err, sizeof(err)) < 0)
+		return fail("secrets key: %s%s", err, NULL);
+	printf("created secrets key %s\n", path);
+	return 0;
+}
+
 /* As root: the system user appforged drops to, and the state directory made its own
  * (common/privsep.h). Unprivileged, there is nobody to hand anything to. */
 static int init_owners(void)
@@ -193,7 +213,7 @@ static int cmd_init(int argc, char **argv)
 			printf("created JWT secret %s\n", cf.jwt_secret_file);
 		}
 	}
-	if (make_dev_cert())
+	if (make_secrets_key() || make_dev_cert())
 		return 1;
 	return init_owners();
 }

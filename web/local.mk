@@ -17,7 +17,8 @@ nobase_dist_pkgdata_DATA += \
 	web/app/view-apps.js \
 	web/app/view-app.js \
 	web/app/view-tokens.js \
-	web/app/view-admin.js
+	web/app/view-admin.js \
+	web/app/view-settings.js
 
 # Browser tests: real headless Chromium (Debian's chromium) driven by playwright-core
 # from npm, pinned by tests/web/package-lock.json and installed into the build dir.

@@ -271,8 +271,9 @@ def run(t, d):
         t.ok(is_error(d.req("GET", path, token=alice), 404, "not_found"), "invalid app id %s: 404" % path[10:26])
     t.ok(is_error(d.req("GET", "/api/nothing", token=alice), 404), "unknown route: 404")
     t.ok(is_error(d.req("GET", "/"), 404), "root: 404 JSON")
-    r = d.req("PATCH", "/api/apps/" + aid, token=alice)
-    t.ok(is_error(r, 405, "method_not_allowed") and r.header("allow") == "GET, DELETE", "PATCH app: 405 with Allow")
+    r = d.req("PUT", "/api/apps/" + aid, token=alice)
+    t.ok(is_error(r, 405, "method_not_allowed") and r.header("allow") == "GET, DELETE, PATCH",
+         "PUT app: 405 with Allow (PATCH renames, test_appcopy.py)")
     r = d.req("GET", "/api/" + "a" * 9000)
     t.ok(is_error(r, 414), "9000-byte URI: 414")
     t.ok(d.req("GET", "/api/health").status == 200, "daemon still healthy after the bad inputs")

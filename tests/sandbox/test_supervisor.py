@@ -207,13 +207,18 @@ r = c.raw(b'{"op":"ping","a":' + b'[' * 64 + b']' * 64 + b'}\n')
 ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'nesting too deep: bad_request', r)
 r = c.call(op=7)
 ok(r.get('ok') is False and r['error']['code'] == 'unknown_op', 'an op that is not a string: unknown_op', r)
+# the supervisor checks a start's env itself (common/appenv.h), whoever sent it
+for env, what in ((['PORT=1'], 'PORT'), (['NODE_OPTIONS=--inspect'], 'NODE_OPTIONS'), (['A=1', 'A=2'], 'a name twice'),
+                  (['NOEQUALS'], 'no ='), (['A=\u0001'], 'a control character'), ('A=1', 'not an array')):
+    r = c.call(op='start', app_id='aenvcheck0000000', code_dir='/nonexistent', data_dir='/nonexistent', env=env)
+    ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'start with env %s: bad_request' % what, r)
 big = Conn()
 try:
-    r = big.raw(b'{"op":"ping","x":"' + b'a' * 70000 + b'"}\n')
+    r = big.raw(b'{"op":"ping","x":"' + b'a' * 140000 + b'"}\n')
 except OSError:
     r = None
 ok(r is not None and r.get('ok') is False and r['error']['code'] == 'too_long',
-   'a request line over 64 KiB: too_long', r)
+   'a request line over 128 KiB (SUP_LINE_MAX): too_long', r)
 try:
     r = big.call(op='ping')
 except OSError:

@@ -175,8 +175,66 @@ static void test_states(void)
 	   !run_state_live(RUN_EXITED) && !run_state_live(RUN_STOPPED), "live states");
 }
 
+/* A start's env: carried whole (the largest one allowed too), checked again on decode. */
+static void test_start_env(void)
+{
+	static struct sup_request q, d;
+	char err[256], name[16], *line, *big = malloc(APPENV_VALUE_MAX);
+	size_t len;
+	int added = 0;
+
+	sup_request_init(&q, SUP_START);
+	strcpy(q.app_id, APP);
+	strcpy(q.code_dir, "/x/code");
+	strcpy(q.data_dir, "/x/data");
+	ok(sup_request_env_add(&q, "API_KEY", "a\"b\\c\nd", 7, err, sizeof err) == 0, "env add");
+	ok(sup_request_env_add(&q, "B", "ab\0c", 4, err, sizeof err) < 0, "env add: a NUL refused");
+	ok(sup_request_env_add(&q, "PORT", "1", 1, err, sizeof err) < 0, "env add: PORT refused");
+	ok(sup_request_env_add(&q, "X", "a\x01", 2, err, sizeof err) < 0,
+	   "env add: a control character refused");
+	line = sup_request_encode(&q, &len, err, sizeof err);
+	if (line)
+		line[len - 1] = 0;
+	ok(line && *decode(line, &d) == 0 && d.nenv == 1 && d.env_len == 16 &&
+	   memcmp(d.env, "API_KEY=a\"b\\c\nd", 16) == 0, "env round trip");
+	free(line);
+
+	/* the most an app may set: 7 values of 4096 newlines (twice their size in JSON) */
+	memset(big, '\n', APPENV_VALUE_MAX);
+	sup_request_init(&q, SUP_START);
+	strcpy(q.app_id, APP);
+	memset(q.code_dir, 'c', SUP_PATH_MAX - 1);
+	memset(q.data_dir, 'd', SUP_PATH_MAX - 1);
+	for (int i = 0; i < APPENV_MAX_VARS; i++) {
+		snprintf(name, sizeof name, "V%d", i);
+		added += sup_request_env_add(&q, name, big, i < 7 ? APPENV_VALUE_MAX : 0, err,
+					     sizeof err) == 0;
+	}
+	ok(added == APPENV_MAX_VARS, "64 variables, 28 KiB of newlines added");
+	ok(sup_request_env_add(&q, "MORE", "x", 1, err, sizeof err) < 0, "a 65th refused");
+	line = sup_request_encode(&q, &len, err, sizeof err);
+	if (line)
+		line[len - 1] = 0;
+	ok(line && *decode(line, &d) == 0 && d.nenv == APPENV_MAX_VARS, "the largest start fits a line");
+	free(line);
+	free(big);
+
+	const char *bad[] = {
+		"{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/c\",\"data_dir\":\"/d\",\"env\":[\"PORT=1\"]}",
+		"{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/c\",\"data_dir\":\"/d\",\"env\":[\"NOEQ\"]}",
+		"{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/c\",\"data_dir\":\"/d\",\"env\":[\"A=1\",\"A=2\"]}",
+		"{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/c\",\"data_dir\":\"/d\",\"env\":[\"A=\\u0000\"]}",
+		"{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/c\",\"data_dir\":\"/d\",\"env\":[1]}",
+		"{\"op\":\"start\",\"app_id\":\"" APP "\",\"code_dir\":\"/c\",\"data_dir\":\"/d\",\"env\":\"A=1\"}",
+		"{\"op\":\"stop\",\"app_id\":\"" APP "\",\"env\":[]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(strcmp(decode(bad[i], &d), "bad_request") == 0, "bad env %zu: bad_request", i);
+}
+
 int main(void)
 {
+	test_start_env();
 	test_request_round_trip();
 	test_request_errors();
 	test_reply_round_trip();

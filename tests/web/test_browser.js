@@ -604,6 +604,66 @@ async function run(context, stack, otherContext) {
 		});
 	}
 
+	// --- app settings: a secret the app reads, export, rename, duplicate --------------------
+	await step('the gallery fills the prompt box with an example', async () => {
+		await page.goto(base + '/#/apps');
+		await page.locator('#gallery .gallery-item[data-kind="poll"]').click();
+		const v = await page.locator('#form-generate textarea[name="prompt"]').inputValue();
+		await shot(page, 'gallery');
+		return /poll/i.test(v);
+	});
+	let envApp = null;
+	await step('a secret set in the env editor is read by the app at its next run, and never shown', async () => {
+		const jwt = (await apiRequest(base, 'POST', '/api/auth/login', null, {username: stack.admin, password: stack.password})).json.token;
+		const src = "require('http').createServer((q, s) => { s.setHeader('Content-Type', 'text/html');" +
+			" s.end('<p id=\"secret\">' + (process.env.WEB_SECRET || 'unset') + '</p>'); }).listen(process.env.PORT);\n";
+		const r = await apiRequest(base, 'POST', '/api/apps', jwt, {name: 'env reader', files: {'server.js': src}});
+		if (r.status !== 201)
+			return {fail: 'creating the env app: ' + r.status + ' ' + r.text};
+		envApp = r.json.id;
+		await page.goto(base + '/#/apps/' + envApp);
+		await page.locator('#env-add').click();
+		await page.locator('#env-list .env-row .env-name').last().fill('WEB_SECRET');
+		await page.locator('#env-list .env-row .env-value').last().fill('open-sesame-4711');
+		await page.locator('#env-save').click();
+		await waitStatus(page, /Variables saved/);
+		await shot(page, 'env-saved');
+		if (await page.locator('#env-list .env-value').first().inputValue() !== '')
+			return {fail: 'the value is shown again after saving'};
+		await page.locator('#run').click();
+		await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 60000});
+		const frame = page.frameLocator('#preview-frame');
+		await frame.locator('#secret').waitFor({timeout: 60000});
+		const txt = await frame.locator('#secret').textContent();
+		await page.locator('#preview-frame').screenshot({path: path.join(OUT, 'env-read.png')}).catch(() => {});
+		const body = (await apiRequest(base, 'GET', '/api/apps/' + envApp + '/env', jwt)).text;
+		return txt === 'open-sesame-4711' && !body.includes('open-sesame');
+	});
+	await step('Export downloads a .tar.gz of the app', async () => {
+		if (!envApp)
+			return 'skip: no app';
+		const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+		const file = path.join(OUT, 'export.tar.gz');
+		await dl.saveAs(file);
+		const bytes = fs.readFileSync(file);
+		return dl.suggestedFilename() === 'appforge-' + envApp + '.tar.gz' && bytes[0] === 0x1f && bytes[1] === 0x8b;
+	});
+	await step('Rename and Duplicate: the copy opens with its new name', async () => {
+		if (!envApp)
+			return 'skip: no app';
+		await page.locator('#stop').click();
+		await page.locator('#rename-name').fill('env reader two');
+		await page.locator('#rename').click();
+		await waitStatus(page, /Renamed/);
+		await page.locator('#duplicate').click();
+		await page.waitForURL((u) => /#\/apps\/[a-z0-9]{16}$/.test(u.toString()) && !u.toString().endsWith(envApp));
+		await page.waitForFunction(() => /Copy of env reader two/.test((document.getElementById('app-name') || {}).textContent || ''));
+		await shot(page, 'duplicated');
+		return true;
+	});
+	await page.goto(base + '/#/apps/' + appId);
+	await page.locator('#app-name').waitFor();
+
 	// --- delete with confirmation -----------------------------------------------------------
 	await step('Delete asks first; Cancel keeps the app', async () => {
 		await page.locator('#delete').click();

@@ -169,7 +169,8 @@ function parseRetryAfter(v) {
 }
 
 // request('GET', '/api/apps') -> parsed JSON (null for 204).
-// opts.body: sent as JSON; opts.text: read the answer as text (logs);
+// opts.body: sent as JSON; opts.raw with opts.contentType: sent as is (an archive to
+// import); opts.text: read the answer as text (logs); opts.blob: as a Blob (an export);
 // opts.signal: an AbortSignal; opts.noAuthRedirect: a 401 does not end the session
 // (the login form uses it).
 export async function request(method, path, opts = {}) {
@@ -190,13 +191,17 @@ export async function request(method, path, opts = {}) {
 }
 
 async function requestOnce(method, path, opts) {
-	const headers = {Accept: opts.text ? 'text/plain' : 'application/json'};
+	const headers = {Accept: opts.text ? 'text/plain' : opts.blob ? 'application/gzip, application/json' : 'application/json'};
 	if (token)
 		headers.Authorization = 'Bearer ' + token;
 	const init = {method, headers, cache: 'no-store', credentials: 'same-origin', signal: opts.signal};
 	if (opts.body !== undefined) {
 		headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(opts.body);
+	}
+	if (opts.raw !== undefined) {
+		headers['Content-Type'] = opts.contentType;
+		init.body = opts.raw;
 	}
 	let res;
 	try {
@@ -212,6 +217,8 @@ async function requestOnce(method, path, opts) {
 			return null;
 		if (opts.text)
 			return await res.text();
+		if (opts.blob)
+			return await res.blob();
 		try {
 			return await res.json();
 		} catch {
@@ -245,6 +252,7 @@ export const get = (path, opts) => request('GET', path, opts);
 export const post = (path, body, opts = {}) => request('POST', path, {...opts, body});
 export const put = (path, body, opts = {}) => request('PUT', path, {...opts, body});
 export const del = (path, opts) => request('DELETE', path, opts);
+export const patch = (path, body, opts = {}) => request('PATCH', path, {...opts, body});
 
 // App ids are [a-z0-9]{16}; anything else never reaches a URL we build.
 export function appPath(id, rest = '') {

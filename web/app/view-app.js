@@ -12,6 +12,7 @@ import * as api from './api.js';
 import {busy, clearNotices, confirmDialog, showError, showInfo} from './ui.js';
 import {FileEditor} from './editor.js';
 import {clearDrafts, loadDrafts, removeDraft, saveDraft} from './drafts.js';
+import {settingsSection} from './view-settings.js';
 
 const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
@@ -243,7 +244,11 @@ class AppView {
 				h('section', {class: 'card', 'aria-labelledby': 'preview-h'},
 					h('div', {class: 'section-head'}, h('h2', {id: 'preview-h'}, 'Preview'), reloadBtn), this.preview),
 				h('section', {class: 'card', 'aria-labelledby': 'logs-h'},
-					h('div', {class: 'section-head'}, h('h2', {id: 'logs-h'}, 'Logs'), logsBtn), this.logsNote, this.logs)));
+					h('div', {class: 'section-head'}, h('h2', {id: 'logs-h'}, 'Logs'), logsBtn), this.logsNote, this.logs)),
+			settingsSection(this.app, this.ctx, (a) => {
+				this.app = a;
+				this.drawState();
+			}));
 		this.drawState();
 	}
 

@@ -4,6 +4,7 @@
 import {h, fill, time, badge} from './dom.js';
 import * as api from './api.js';
 import {busy, field, showError, table} from './ui.js';
+import {gallery, importForm} from './view-settings.js';
 
 const STARTER = `const http = require('http');
 
@@ -59,6 +60,7 @@ function newAppSection(ctx) {
 	const genForm = h('form', {class: 'stack', id: 'form-generate', 'aria-labelledby': 'gen-h'},
 		h('h3', {id: 'gen-h'}, 'Describe an app'),
 		field('What should the app do?', prompt, 'A sentence or two, for example “a guestbook with a name and a message”.'),
+		gallery(prompt),
 		field('Name (optional)', pname),
 		h('div', {class: 'actions'}, gen));
 	genForm.addEventListener('submit', (ev) => {
@@ -121,7 +123,7 @@ function newAppSection(ctx) {
 	});
 
 	return h('section', {class: 'card', 'aria-labelledby': 'new-h'},
-		h('h2', {id: 'new-h'}, 'New app'), h('div', {class: 'two-col'}, genForm, filesForm));
+		h('h2', {id: 'new-h'}, 'New app'), h('div', {class: 'two-col'}, genForm, filesForm), importForm(ctx));
 }
 
 function runState(app) {
