@@ -4,10 +4,12 @@
 noinst_LIBRARIES += common/libafcommon.a
 noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
 	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h \
-	common/throttle.h common/privsep.h common/states.h common/jwtcache.h common/cpuslots.h
+	common/throttle.h common/privsep.h common/states.h common/jwtcache.h common/cpuslots.h \
+	common/linediff.h
 common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
 	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c \
-	common/throttle.c common/privsep.c common/states.c common/jwtcache.c common/cpuslots.c
+	common/throttle.c common/privsep.c common/states.c common/jwtcache.c common/cpuslots.c \
+	common/linediff.c
 common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS)
 AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \
@@ -54,3 +56,8 @@ TESTS += tests/unit/test_cpuslots
 tests_unit_test_cpuslots_SOURCES = tests/unit/test_cpuslots.c
 tests_unit_test_cpuslots_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
 tests_unit_test_cpuslots_LDADD = $(AFCOMMON_LIBS)
+check_PROGRAMS += tests/unit/test_linediff
+TESTS += tests/unit/test_linediff
+tests_unit_test_linediff_SOURCES = tests/unit/test_linediff.c
+tests_unit_test_linediff_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_linediff_LDADD = $(AFCOMMON_LIBS)
