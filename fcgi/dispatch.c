@@ -34,6 +34,10 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_AUTH_REFRESH] = h_auth_refresh,
 	[H_AUTH_LOGOUT] = h_auth_logout,
 	[H_ME_PASSWORD] = h_me_password,
+	[H_REV_LIST] = h_rev_list,
+	[H_REV_FILES] = h_rev_files,
+	[H_REV_DIFF] = h_rev_diff,
+	[H_REV_RESTORE] = h_rev_restore,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read
@@ -50,6 +54,9 @@ static const bool reads_only[H__COUNT] = {
 	[H_ADMIN_APPS_LIST] = true,
 	[H_ADMIN_AUDIT] = true,
 	[H_INTERNAL_RESOLVE] = true,
+	[H_REV_LIST] = true,
+	[H_REV_FILES] = true,
+	[H_REV_DIFF] = true,
 };
 
 /* Authenticates and authorises a routed request, then runs its handler. */
@@ -95,6 +102,7 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 		return;
 	}
 	ctx.param = m.param;
+	ctx.param2 = m.param2;
 	if (reads_only[m.route->handler])
 		db_read_begin(ctx.db);
 	dispatch_routed(&ctx, m.route);

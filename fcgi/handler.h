@@ -37,6 +37,7 @@ struct hctx {
 	struct request *req;
 	struct response *resp;
 	const char *param;           /* the route placeholder value, "" when none */
+	const char *param2;          /* a second placeholder's value ("{n}"), "" when none */
 	struct principal who;
 	long long now;               /* time(NULL) at the start of the request */
 };
@@ -104,6 +105,25 @@ void h_admin_app_delete(struct hctx *ctx);
 void h_admin_sandboxes(struct hctx *ctx);
 void h_admin_audit(struct hctx *ctx);
 void h_internal_resolve(struct hctx *ctx);
+/* h_revisions.c */
+/* A change of an app's files made by a request, and how it is recorded. */
+struct h_change {
+	const char *source;          /* the revision's source: save|restore|iterate */
+	const char *message;         /* the revision's message */
+	const char *action;          /* the audit action */
+	const char *generation;      /* new JSON text of the app's generation; NULL: keep */
+};
+/* Stores files (validated and scanned: verdict, findings) as the route's app's files,
+ * with its scan and status, revision and audit event, in one transaction; *rev gets
+ * the revision number. 0, or -1 after answering (404 gone, 409 generating, 500). */
+int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verdict,
+		   const char *findings, const struct h_change *ch, long long *rev);
+/* Answers {"app": ..., "revision": ...} (added to extra, which it takes; may be NULL). */
+void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_object *extra);
+void h_rev_list(struct hctx *ctx);
+void h_rev_files(struct hctx *ctx);
+void h_rev_diff(struct hctx *ctx);
+void h_rev_restore(struct hctx *ctx);
 
 /* h_apps.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).

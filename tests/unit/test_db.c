@@ -2,6 +2,7 @@
  * foreign-key cascades, append-only audit, cursor pagination, concurrent writers. */
 #include "tap.h"
 #include "db.h"
+#include "db_internal.h"
 #include "json.h"
 #include "appfiles.h"
 #include "util.h"
@@ -77,6 +78,51 @@ static void test_migrations(void)
 	   "journal_mode is WAL");
 	ok(count_rows(db, "PRAGMA foreign_keys") == 1, "foreign keys on");
 	ok(count_rows(db, "PRAGMA busy_timeout") == 5000, "busy_timeout 5000");
+	db_close(db);
+}
+
+/* Migration 5 on a database at version 4: apps with files get revision 1 from them,
+ * one blob per distinct content, keyed by its SHA-256. */
+static void test_migration_revisions(void)
+{
+	static const char *const seed_sql =
+		"INSERT INTO users(id, username, password_hash, role, created_at)"
+		"  VALUES ('u_0000000000000001', 'old', 'x', 'user', 1);"
+		"INSERT INTO apps(id, seq, owner, name, prompt, status, created_at, updated_at)"
+		"  VALUES ('k3v9q2m8x1c7d4fa', 1, 'u_0000000000000001', 'A', '', 'ready', 5, 7),"
+		"         ('k3v9q2m8x1c7d4fb', 2, 'u_0000000000000001', 'B', 'a poll', 'ready', 5, 8),"
+		"         ('k3v9q2m8x1c7d4fc', 3, 'u_0000000000000001', 'C', 'x', 'generating', 5, 9);"
+		"INSERT INTO app_files VALUES ('k3v9q2m8x1c7d4fa', 'server.js', 'same'),"
+		"  ('k3v9q2m8x1c7d4fa', 'b.js', 'same'), ('k3v9q2m8x1c7d4fb', 'server.js', 'abc');";
+	char p[160], hex[65];
+	sqlite3 *h;
+	struct db *db;
+	int okay = 1;
+
+	snprintf(p, sizeof p, "%s/v4.db", dir);
+	okay = sqlite3_open(p, &h) == SQLITE_OK;
+	for (int v = 1; okay && v <= 4; v++)
+		okay = sqlite3_exec(h, db_migration_sql(v), NULL, NULL, NULL) == SQLITE_OK;
+	okay = okay && sqlite3_exec(h, seed_sql, NULL, NULL, NULL) == SQLITE_OK &&
+	       sqlite3_exec(h, "PRAGMA user_version = 4", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(h);
+	ok(okay, "a version 4 database with three apps");
+	ok(db_open(&db, p, err, sizeof err) == DB_OK, "it migrates (%s)", err);
+	ok(count_rows(db, "SELECT count(*) FROM revisions") == 2 &&
+	   count_rows(db, "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fa' AND n = 1"
+			  " AND source = 'upload' AND created_at = 7 AND author = 'u_0000000000000001'") == 1 &&
+	   count_rows(db, "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fb'"
+			  " AND source = 'generate' AND json_array_length(changes) = 1") == 1,
+	   "apps with files get revision 1 (upload or generate); a generating app none");
+	db_sha256_hex("abc", 3, hex);
+	ok(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0 &&
+	   count_rows(db, "SELECT count(*) FROM revision_files f JOIN blobs b USING (app_id, hash)"
+			  " WHERE f.app_id = 'k3v9q2m8x1c7d4fb' AND b.hash ="
+			  " 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'") == 1,
+	   "blobs are keyed by the SHA-256 of their content");
+	ok(count_rows(db, "SELECT count(*) FROM blobs WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 1 &&
+	   count_rows(db, "SELECT count(*) FROM revision_files WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 2,
+	   "two files of one content: one blob, two revision files");
 	db_close(db);
 }
 
@@ -617,6 +663,7 @@ int main(void)
 	snprintf(race_path, sizeof race_path, "%s/race.db", dir);
 	test_migrations();
 	test_open_errors();
+	test_migration_revisions();
 	if (db_open(&db, path, err, sizeof err) != DB_OK) {
 		printf("Bail out! %s\n", err);
 		return 1;
