@@ -3,7 +3,7 @@
 # and run in parallel with the rest of the suite.
 E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.py \
 	tests/e2e/test_edge.py tests/e2e/test_ratelimit.py tests/e2e/test_crash.py \
-	tests/e2e/test_proxy.py tests/e2e/test_privsep.py
+	tests/e2e/test_proxy.py tests/e2e/test_privsep.py tests/e2e/test_revisions.py
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/reach.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
 	tests/summary tests/tap.h
