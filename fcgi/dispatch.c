@@ -38,6 +38,7 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_REV_FILES] = h_rev_files,
 	[H_REV_DIFF] = h_rev_diff,
 	[H_REV_RESTORE] = h_rev_restore,
+	[H_APP_ITERATE] = h_app_iterate,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read

@@ -89,6 +89,7 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	json_object_object_add(scan, "findings", findings);
 	json_object_object_add(o, "scan", scan);
 	json_object_object_add(o, "run", run_to_json(ctx, a->id));
+	json_object_object_add(o, "generation", h_generation_json(ctx, a->id));
 	return o;
 }
 

@@ -120,6 +120,11 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 		   const char *findings, const struct h_change *ch, long long *rev);
 /* Answers {"app": ..., "revision": ...} (added to extra, which it takes; may be NULL). */
 void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_object *extra);
+/* h_iterate.c */
+void h_app_iterate(struct hctx *ctx);
+/* The app's generation object {provider, kind, fields, explanation} (new reference), or
+ * NULL when it has none. */
+struct json_object *h_generation_json(struct hctx *ctx, const char *app_id);
 void h_rev_list(struct hctx *ctx);
 void h_rev_files(struct hctx *ctx);
 void h_rev_diff(struct hctx *ctx);

@@ -66,7 +66,7 @@ void jobs_lock_remove(const struct conf *c, const char *app_id)
 /* Stores the outcome if the app still exists and is still generating. */
 static void store_result(struct db *db, const char *app_id, struct json_object *files,
 			 const char *name, const char *verdict, const char *findings,
-			 const char *explanation, const char *failure)
+			 const char *explanation, const char *generation, const char *failure)
 {
 	char err[512], owner[ID_MAX_BUFSZ];
 	struct db_app a;
@@ -93,6 +93,8 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 		if (rc == DB_OK)
 			rc = db_rev_add(db, app_id, owner, "generate", explanation, files, NULL, err,
 					sizeof(err));
+		if (rc == DB_OK && generation)
+			rc = db_app_set_generation(db, app_id, generation, err, sizeof(err));
 		if (rc == DB_OK && name)
 			rc = db_app_set_name(db, app_id, name, err, sizeof(err));
 		if (rc == DB_OK)
@@ -118,7 +120,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 {
 	char err[512], gerr[512], verdict[8] = "";
 	struct json_object *files = NULL, *res = NULL, *v = NULL, *f = NULL;
-	char *name = NULL, *assumption = NULL, *findings = NULL;
+	char *name = NULL, *assumption = NULL, *findings = NULL, *generation = NULL;
 	const char *failure = NULL;
 	struct db *db = NULL;
 	struct db_app a;
@@ -156,8 +158,10 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 		if (!findings)
 			failure = "out of memory";
 	}
+	if (!failure)
+		generation = generator_describe(c, a.prompt, keep_name ? a.name : NULL, assumption);
 	store_result(db, app_id, files, keep_name ? NULL : name, verdict, findings, assumption,
-		     failure);
+		     generation, failure);
 	db_close(db);
 	jobs_lock_remove(c, app_id);
 	db_app_clear(&a);
@@ -166,6 +170,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 	free(name);
 	free(assumption);
 	free(findings);
+	free(generation);
 	return 0;
 }
 

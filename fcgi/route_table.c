@@ -21,6 +21,7 @@ const struct route route_table[] = {
 	{ "POST",   "/api/apps/{app}/run",       H_APP_RUN,           ROUTE_AUTH_USER },
 	{ "POST",   "/api/apps/{app}/stop",      H_APP_STOP,          ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/logs",      H_APP_LOGS,          ROUTE_AUTH_USER },
+	{ "POST",   "/api/apps/{app}/iterate",   H_APP_ITERATE,       ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/revisions", H_REV_LIST,          ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/revisions/{n}/files", H_REV_FILES, ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/revisions/{n}/diff",  H_REV_DIFF,  ROUTE_AUTH_USER },

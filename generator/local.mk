@@ -16,7 +16,7 @@ GEN_TEMPLATES = \
 
 noinst_LIBRARIES += generator/libafgen.a
 generator_libafgen_a_SOURCES = generator/generator.c generator/generator.h \
-	generator/tmpl.c generator/tmpl.h generator/openai.c generator/openai.h
+	generator/tmpl.c generator/tmpl.h generator/tmpl_edit.c generator/openai.c generator/openai.h
 nodist_generator_libafgen_a_SOURCES = generator/templates_data.c
 generator_libafgen_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
 # Programs linking libafgen.a add $(AFGEN_LIBS) (it needs libafcommon.a after it).

@@ -1457,11 +1457,20 @@ static struct json_object *render_files(struct ctx *c)
 	free(routes);
 	json_object_put(cfg);
 
+	/* the subtitle and theme of the meta: an iteration may have changed them */
+	struct json_object *msub = NULL, *mtheme = NULL;
+	json_object_object_get_ex(c->meta, "subtitle", &msub);
+	json_object_object_get_ex(c->meta, "theme", &mtheme);
+	const char *subtitle = msub ? json_object_get_string(msub) : k->subtitle;
 	char *title = tmpl_html_escape(c->title);
-	char *sub = tmpl_html_escape(k->subtitle[0] ? k->subtitle : c->title);
+	char *sub = tmpl_html_escape(subtitle[0] ? subtitle : c->title);
+	char theme[48];
+	snprintf(theme, sizeof theme, "%s%s", mtheme ? " theme-" : "",
+		 mtheme && tmpl_theme_valid(json_object_get_string(mtheme)) ?
+		 json_object_get_string(mtheme) : "");
 	const char *index_pairs[] = {"@TITLE@", title ? title : "", "@SUBTITLE@", sub ? sub : "",
-				     "@KIND@", k->name};
-	rc |= !title || !sub || render(&b, "base/index.html", index_pairs, 3) ||
+				     "@KIND@", k->name, "@THEME@", theme};
+	rc |= !title || !sub || render(&b, "base/index.html", index_pairs, 4) ||
 	      add_file(files, "public/index.html", &b);
 	free(title);
 	free(sub);
@@ -1531,5 +1540,125 @@ int tmpl_generate(const char *prompt, const char *name_hint, struct json_object 
 	*files_out = files;
 	*name_out = name;
 	*assumption_out = assumption;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ specs (iterate) */
+
+static const char *const THEMES[] = {"light", "dark", "green", "purple", "orange", "red", "pink",
+				     NULL};
+
+int tmpl_theme_valid(const char *name)
+{
+	for (size_t i = 0; name && THEMES[i]; i++)
+		if (!strcmp(name, THEMES[i]))
+			return 1;
+	return 0;
+}
+
+const char *tmpl_field_type(const char *name)
+{
+	return guess_type(name);
+}
+
+const char *tmpl_currency_code(const char *words)
+{
+	for (size_t i = 0; i < sizeof CURRENCIES / sizeof CURRENCIES[0]; i++)
+		for (size_t w = 0; CURRENCIES[i].words[w]; w++)
+			if (has_in(words, CURRENCIES[i].words[w]))
+				return CURRENCIES[i].code;
+	return NULL;
+}
+
+int tmpl_uses_field(const char *kind, const char *field)
+{
+	char a[80], b[80];
+	for (size_t i = 0; i < NKINDS; i++) {
+		if (strcmp(KINDS[i].name, kind) != 0)
+			continue;
+		char ui[64], routes[64];
+		snprintf(ui, sizeof ui, "%s/app.js", KINDS[i].ui);
+		snprintf(routes, sizeof routes, "%s/routes.js", KINDS[i].routes ? KINDS[i].routes : "-");
+		snprintf(a, sizeof a, "'%s'", field);
+		snprintf(b, sizeof b, ".%s", field);
+		const char *paths[] = {ui, routes};
+		for (size_t p = 0; p < 2; p++) {
+			const struct tmpl_file *f = tmpl_file_get(paths[p]);
+			if (!f)
+				continue;
+			char *text = strndup(f->data, f->len);
+			if (!text)
+				return 1;
+			/* a name the UI spells out, as a property or a string, is one it relies on */
+			const char *hit = strstr(text, a);
+			for (const char *q = text; !hit && (q = strstr(q, b)); q++)
+				if (!isalnum((unsigned char)q[strlen(b)]) && q[strlen(b)] != '_')
+					hit = q;
+			free(text);
+			if (hit)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+struct json_object *tmpl_spec_from_plan(struct json_object *plan)
+{
+	struct json_object *spec = json_object_new_object(), *v;
+	if (!spec)
+		return NULL;
+	if (json_object_object_get_ex(plan, "kind", &v))
+		json_object_object_add(spec, "kind", json_object_get(v));
+	if (json_object_object_get_ex(plan, "title", &v))
+		json_object_object_add(spec, "title", json_object_get(v));
+	if (json_object_object_get_ex(plan, "config", &v))
+		json_object_object_add(spec, "config", json_object_get(v));
+	return spec;
+}
+
+int tmpl_render_spec(struct json_object *spec, struct json_object **files_out, char *err,
+		     size_t errlen)
+{
+	struct json_object *kind = NULL, *title = NULL, *cfg = NULL, *meta = NULL, *cols = NULL;
+	size_t k;
+
+	*files_out = NULL;
+	if (!json_object_object_get_ex(spec, "kind", &kind) ||
+	    !json_object_object_get_ex(spec, "title", &title) ||
+	    !json_object_object_get_ex(spec, "config", &cfg) ||
+	    !json_object_object_get_ex(cfg, "meta", &meta) ||
+	    !json_object_object_get_ex(cfg, "collections", &cols) ||
+	    !json_object_is_type(meta, json_type_object) ||
+	    !json_object_is_type(cols, json_type_object)) {
+		snprintf(err, errlen, "the app's template spec is incomplete");
+		return -1;
+	}
+	for (k = 0; k < NKINDS && strcmp(KINDS[k].name, json_object_get_string(kind)) != 0; k++)
+		;
+	if (k == NKINDS) {
+		snprintf(err, errlen, "the app's template kind is unknown");
+		return -1;
+	}
+	struct ctx *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->kind = k;
+	c->meta = json_object_get(meta);
+	c->cols = json_object_get(cols);
+	util_copy(c->title, sizeof c->title, json_object_get_string(title));
+	struct json_object *files = render_files(c);
+	ctx_free(c);
+	if (!files) {
+		snprintf(err, errlen, "template rendering failed (out of memory or missing template)");
+		return -1;
+	}
+	if (appfiles_validate(files, err, errlen) < 0) {
+		json_object_put(files);
+		return -1;
+	}
+	*files_out = files;
 	return 0;
 }
