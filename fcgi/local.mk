@@ -36,11 +36,11 @@ tests_unit_test_route_LDADD = $(AFCOMMON_LIBS)
 # FastCGI-level tests: appforged started directly, spoken to over its unix socket.
 TESTS += tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \
-	tests/daemon/test_revisions.py tests/daemon/test_iterate.py
+	tests/daemon/test_revisions.py tests/daemon/test_iterate.py tests/daemon/test_iterate_openai.py
 EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
 	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \
-	tests/daemon/test_revisions.py tests/daemon/test_iterate.py
+	tests/daemon/test_revisions.py tests/daemon/test_iterate.py tests/daemon/test_iterate_openai.py
 
 check_PROGRAMS += tests/unit/test_response
 TESTS += tests/unit/test_response

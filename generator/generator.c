@@ -278,6 +278,34 @@ static int spec_matches(const struct conf *c, struct json_object *spec,
 	return same;
 }
 
+/* The model changes the current files itself: no spec, any file may change. */
+static int iterate_openai(const struct conf *c, struct json_object *current,
+			  const char *instruction, const char *explanation,
+			  struct json_object **files_out, char **generation_out, char **summary_out,
+			  char *err, size_t errlen)
+{
+	struct json_object *files = NULL;
+	char *summary = NULL, *gen;
+
+	if (openai_iterate(c, current, instruction, &files, &summary, err, errlen) < 0)
+		return -1;
+	if (appfiles_validate(files, err, errlen) < 0) {
+		json_object_put(files);
+		free(summary);
+		return -1;
+	}
+	if (!(gen = generation_text("openai", NULL, explanation))) {
+		json_object_put(files);
+		free(summary);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*files_out = files;
+	*generation_out = gen;
+	*summary_out = summary;
+	return 0;
+}
+
 int generator_iterate(const struct conf *c, struct json_object *generation,
 		      struct json_object *current, const char *instruction,
 		      struct json_object **files_out, char **generation_out, char **summary_out,
@@ -290,6 +318,10 @@ int generator_iterate(const struct conf *c, struct json_object *generation,
 	*generation_out = *summary_out = NULL;
 	json_object_object_get_ex(generation, "provider", &prov);
 	json_object_object_get_ex(generation, "explanation", &expl);
+	if (prov && !strcmp(json_object_get_string(prov), "openai"))
+		return iterate_openai(c, current, instruction,
+				      expl ? json_object_get_string(expl) : "", files_out,
+				      generation_out, summary_out, err, errlen);
 	if (!prov || strcmp(json_object_get_string(prov), "template") != 0 ||
 	    !json_object_object_get_ex(generation, "spec", &spec)) {
 		snprintf(err, errlen, "this app was not made from a template: the template "
