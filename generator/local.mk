@@ -37,6 +37,8 @@ check_PROGRAMS += tests/unit/test_generator
 tests_unit_test_generator_SOURCES = tests/unit/test_generator.c
 tests_unit_test_generator_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_generator_LDADD = $(AFGEN_LIBS)
-TESTS += tests/unit/test_generator tests/generator/test_templates.py tests/generator/test_openai.py
+TESTS += tests/unit/test_generator tests/generator/test_templates.py tests/generator/test_openai.py \
+	tests/generator/test_prompts.py
 EXTRA_DIST += tests/generator/test_templates.py tests/generator/test_openai.py \
+	tests/generator/test_prompts.py tests/generator/prompts.json \
 	tests/generator/fake_openai.py tests/generator/dom_check.js
