@@ -493,12 +493,13 @@ static int option_find(struct json_object *seed, const char *label)
 	return -1;
 }
 
-static int option_add(struct edit *e, struct json_object *seed, char *label)
+static int option_add(struct edit *e, struct json_object *seed, char *text)
 {
 	struct json_object *o;
+	char label[LABEL_MAX + 8];
 
-	label = trim(label);
-	if (!*label || strlen(label) > 60 || label_of(label, strlen(label) + 1, label) < 0)
+	text = trim(text);
+	if (strlen(text) > 60 || label_of(label, sizeof label, text) < 0)
 		return fail(e, "an option needs a text of 1 to 60 plain characters");
 	if (option_find(seed, label) >= 0)
 		return fail(e, "the poll already has the option '%s'", label);

@@ -465,8 +465,51 @@ static void test_random_prompts(void)
 	ok(failed_cases == 0 && good == 400, "400 random prompts: valid apps, bounded names (%d bad)", failed_cases);
 }
 
+/* An unedited spec renders to the generation's very files; edits are applied or
+ * refused as a whole, with the reason. */
+static void test_specs(void)
+{
+	static const char *const prompts[] = { "a todo list with due dates", "a poll: tea or coffee?",
+		"expense tracker in euros", "a REST API for a library of books with authors",
+		"a kanban board", "a quiz about the solar system", "something odd", NULL };
+	char err[256], *name, *why, *summary;
+	int same = 1;
+
+	for (size_t i = 0; prompts[i]; i++) {
+		struct json_object *files = NULL, *plan = plan_of(prompts[i], NULL), *spec, *again = NULL;
+		spec = tmpl_spec_from_plan(plan);
+		if (tmpl_generate(prompts[i], NULL, &files, &name, &why, err, sizeof err) < 0 ||
+		    tmpl_render_spec(spec, &again, err, sizeof err) < 0 || !json_object_equal(files, again))
+			same = 0;
+		if (files) {
+			free(name);
+			free(why);
+		}
+		json_object_put(files);
+		json_object_put(again);
+		json_object_put(spec);
+		json_object_put(plan);
+	}
+	ok(same, "a spec from a plan renders to the generated files, byte for byte");
+
+	struct json_object *plan = plan_of("a shopping list", NULL), *spec = tmpl_spec_from_plan(plan);
+	ok(tmpl_edit(spec, "add a quantity field and use a green theme", &summary, err, sizeof err) == 0 &&
+	   strstr(summary, "Quantity") && strstr(summary, "green"), "two edits at once: %s",
+	   summary ? summary : err);
+	free(summary);
+	summary = NULL;
+	ok(tmpl_edit(spec, "add a colour field; make it fly", &summary, err, sizeof err) < 0 &&
+	   strstr(err, "could not understand 'make it fly'") && !summary,
+	   "one clause not understood fails the whole instruction: %s", err);
+	ok(tmpl_edit(spec, "", &summary, err, sizeof err) < 0, "an empty instruction is refused");
+	ok(tmpl_edit(spec, "add a <b> field", &summary, err, sizeof err) < 0, "markup in a name is refused");
+	json_object_put(spec);
+	json_object_put(plan);
+}
+
 int main(void)
 {
+	test_specs();
 	test_classification();
 	test_unrecognised();
 	test_determinism();
