@@ -87,8 +87,8 @@ export class HistoryPanel {
 			files.length ? files.map((f) => h('div', {class: 'diff-file'},
 				h('p', null, h('code', null, f.path), ' ', f.change),
 				h('pre', {class: 'diff', tabindex: '0'}, (f.diff || '').split('\n').map((line) =>
-					h('span', {class: line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' :
-						line.startsWith('@@') ? 'hunk' : null}, line + '\n')))))
+					h('span', {class: line.startsWith('+++') || line.startsWith('---') || line.startsWith('@@') ? 'hunk'
+						: line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : null}, line + '\n')))))
 				: h('p', {class: 'muted'}, 'No file changed.'));
 		this.diffBox.querySelector('h3').scrollIntoView({block: 'nearest'});
 	}
