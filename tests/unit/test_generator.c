@@ -472,7 +472,8 @@ static void test_specs(void)
 	static const char *const prompts[] = { "a todo list with due dates", "a poll: tea or coffee?",
 		"expense tracker in euros", "a REST API for a library of books with authors",
 		"a kanban board", "a quiz about the solar system", "something odd", NULL };
-	char err[256], *name, *why, *summary;
+	char err[256] = "", *name, *why, *summary = NULL;
+	int rc;
 	int same = 1;
 
 	for (size_t i = 0; prompts[i]; i++) {
@@ -493,13 +494,13 @@ static void test_specs(void)
 	ok(same, "a spec from a plan renders to the generated files, byte for byte");
 
 	struct json_object *plan = plan_of("a shopping list", NULL), *spec = tmpl_spec_from_plan(plan);
-	ok(tmpl_edit(spec, "add a quantity field and use a green theme", &summary, err, sizeof err) == 0 &&
-	   strstr(summary, "Quantity") && strstr(summary, "green"), "two edits at once: %s",
+	rc = tmpl_edit(spec, "add a quantity field and use a green theme", &summary, err, sizeof err);
+	ok(rc == 0 && strstr(summary, "Quantity") && strstr(summary, "green"), "two edits at once: %s",
 	   summary ? summary : err);
 	free(summary);
 	summary = NULL;
-	ok(tmpl_edit(spec, "add a colour field; make it fly", &summary, err, sizeof err) < 0 &&
-	   strstr(err, "could not understand 'make it fly'") && !summary,
+	rc = tmpl_edit(spec, "add a colour field; make it fly", &summary, err, sizeof err);
+	ok(rc < 0 && strstr(err, "could not understand 'make it fly'") && !summary,
 	   "one clause not understood fails the whole instruction: %s", err);
 	ok(tmpl_edit(spec, "", &summary, err, sizeof err) < 0, "an empty instruction is refused");
 	ok(tmpl_edit(spec, "add a <b> field", &summary, err, sizeof err) < 0, "markup in a name is refused");
