@@ -36,7 +36,7 @@ def main():
         return 0
     port = int(line[1])
     d = Daemon(workers=2, extra_conf="generator = openai\nopenai_base_url = http://127.0.0.1:%d/v1/\n"
-               "openai_model = test-model\nopenai_timeout_seconds = 10\n" % port)
+               "openai_model = test-model\nopenai_timeout_seconds = 10\nquota_generations_per_hour = 3\n" % port)
     try:
         d.init().start()
         run(t, d, port)
@@ -104,6 +104,14 @@ def run(t, d, port):
     t.ok(len(d.req("GET", "/api/apps/%s/revisions" % aid, token=alice).json()["revisions"]) == n
          and d.req("GET", "/api/apps/%s/files" % aid, token=alice).json()["files"] == files,
          "refused answers changed nothing")
+
+    # generations and the model's changes share the hourly quota (3: one generation,
+    # two changes; refused answers cost nothing)
+    r = d.req("POST", it, {"prompt": "again MODE:patch"}, token=alice)
+    t.ok(r.status == 200, "a second change by the model: 200", r.body)
+    r = d.req("POST", it, {"prompt": "once more MODE:patch"}, token=alice)
+    t.ok(is_error(r, 429, "rate_limited") and r.header("retry-after"),
+         "past quota_generations_per_hour: 429 with Retry-After", r.body)
 
 
 if __name__ == "__main__":
