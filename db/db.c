@@ -141,6 +141,9 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" WHERE app_id = ?1 AND n < ?2 ORDER BY n DESC LIMIT ?3",
 	[S_APP_SET_GENERATION] = "UPDATE apps SET generation = ?2 WHERE id = ?1",
 	[S_APP_GET_GENERATION] = "SELECT generation FROM apps WHERE id = ?1",
+	[S_REV_PRUNE] = "DELETE FROM revisions WHERE app_id = ?1 AND n <= ?2",
+	[S_BLOB_PRUNE] = "DELETE FROM blobs WHERE app_id = ?1 AND NOT EXISTS (SELECT 1"
+		" FROM revision_files f WHERE f.app_id = blobs.app_id AND f.hash = blobs.hash)",
 };
 
 long long db_now(void)

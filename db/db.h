@@ -313,6 +313,7 @@ int db_session_prune(struct db *db, const char *user_id, long long now, long lon
 /* ---- revisions of an app's code (db_revisions.c) ---- */
 
 #define DB_REV_SOURCE_BUFSZ 12
+#define DB_REV_KEEP 200         /* revisions kept per app: older ones are pruned */
 
 /* One revision: who made it, how, and which files it changed against the one before. */
 struct db_revision {
@@ -331,7 +332,8 @@ void db_revision_list_free(struct db_revision *revs, size_t n);
  * revision of app_id, in the caller's transaction (or its own). Only contents the app
  * never had are stored; changes lists what was added, modified or deleted against the
  * previous revision. *n (may be NULL) receives the new number. source must be one of
- * the five above (DB_ERR otherwise). */
+ * the five above (DB_ERR otherwise). Only the newest DB_REV_KEEP revisions are kept:
+ * older ones, and the contents no kept revision uses, are deleted here. */
 int db_rev_add(struct db *db, const char *app_id, const char *author, const char *source,
 	       const char *message, struct json_object *files, long long *n,
 	       char *err, size_t errlen);

@@ -2,8 +2,9 @@
  *
  * A revision maps each path to a blob: one row per distinct content of the app, keyed
  * by its SHA-256. Saving a file unchanged costs a row of hashes, never a copy. Blobs and
- * revisions cascade with their app, so deleting the app leaves nothing behind; within
- * an app a blob is never orphaned, since revisions are never deleted one by one.
+ * revisions cascade with their app, so deleting the app leaves nothing behind; an app
+ * keeps its newest DB_REV_KEEP revisions, and pruning older ones deletes the blobs no
+ * kept revision uses.
  * Also here: the app's generation column (the generator's understanding of it). */
 #include "db_internal.h"
 
@@ -225,6 +226,24 @@ static int files_valid(struct json_object *files, char *err, size_t errlen)
 	return DB_OK;
 }
 
+/* Deletes the revisions up to n of the app and the contents only they used. */
+static int prune(struct db *db, const char *app_id, long long n, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = db_stmt(db, S_REV_PRUNE, err, errlen);
+	int rc;
+
+	if (!s)
+		return DB_ERR;
+	db_bind_text(s, 1, app_id);
+	sqlite3_bind_int64(s, 2, n);
+	if ((rc = db_step_done(db, s, err, errlen)) != DB_OK)
+		return rc;
+	if (!(s = db_stmt(db, S_BLOB_PRUNE, err, errlen)))
+		return DB_ERR;
+	db_bind_text(s, 1, app_id);
+	return db_step_done(db, s, err, errlen);
+}
+
 /* The body of db_rev_add, inside its transaction. */
 static int rev_add(struct db *db, const char *app_id, const char *author, const char *source,
 		   const char *message, struct json_object *files, long long *out_n,
@@ -254,6 +273,8 @@ static int rev_add(struct db *db, const char *app_id, const char *author, const 
 	}
 	json_object_put(prev);
 	json_object_put(changes);
+	if (rc == DB_OK && n > DB_REV_KEEP)
+		rc = prune(db, app_id, n - DB_REV_KEEP, err, errlen);
 	if (rc == DB_OK && out_n)
 		*out_n = n;
 	return rc;

@@ -126,6 +126,45 @@ static void test_migration_revisions(void)
 	db_close(db);
 }
 
+/* An app keeps its newest DB_REV_KEEP revisions; pruning deletes the contents only
+ * the pruned ones used, and keeps those still in use. */
+static void test_revision_pruning(struct db *db)
+{
+	struct db_user u;
+	struct db_app a;
+	struct json_object *files;
+	long long n = 0;
+	char text[64];
+	int good = 1;
+
+	make_user(db, &u, "pruner", "user");
+	memset(&a, 0, sizeof a);
+	id_new_app(a.id);
+	util_copy(a.owner, sizeof a.owner, u.id);
+	a.name = (char *)"p";
+	a.prompt = (char *)"";
+	a.status = APP_READY;
+	ok(db_app_insert(db, &a, NULL, err, sizeof err) == DB_OK, "an app for pruning");
+	for (int i = 1; good && i <= DB_REV_KEEP + 5; i++) {
+		files = json_object_new_object();
+		snprintf(text, sizeof text, "version %d", i);
+		json_object_object_add(files, "server.js", json_object_new_string("always the same"));
+		json_object_object_add(files, "v.txt", json_object_new_string(text));
+		good = db_rev_add(db, a.id, u.id, "save", "", files, &n, err, sizeof err) == DB_OK;
+		json_object_put(files);
+	}
+	ok(good && n == DB_REV_KEEP + 5, "%d revisions added (%s)", DB_REV_KEEP + 5, good ? "" : err);
+	snprintf(text, sizeof text, "SELECT min(n) FROM revisions WHERE app_id = '%s'", a.id);
+	ok(count_rows(db, text) == 6, "the oldest five are pruned: history starts at 6");
+	snprintf(text, sizeof text, "SELECT count(*) FROM blobs WHERE app_id = '%s'", a.id);
+	ok(count_rows(db, text) == DB_REV_KEEP + 1,
+	   "their contents went with them; the shared one stayed (%lld blobs)", count_rows(db, text));
+	ok(db_rev_get(db, a.id, 5, &(struct db_revision){0}, err, sizeof err) == DB_NOTFOUND,
+	   "a pruned revision is not found");
+	ok(db_app_delete(db, a.id, NULL, err, sizeof err) == DB_OK && count_rows(db, text) == 0,
+	   "deleting the app deletes every blob");
+}
+
 static void test_open_errors(void)
 {
 	struct db *db;
@@ -675,6 +714,7 @@ int main(void)
 	test_audit_plans(db);
 	test_read_scope(db);
 	test_pagination(db);
+	test_revision_pruning(db);
 	db_close(db);
 	test_concurrency();
 	appfiles_remove_tree(dir, err, sizeof err);
