@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_revisions.py: an app's history through nginx (ports 19300-19399): saves make
 revisions, list, files, diff and restore, and bad revision numbers, unknown revisions
-and other users' apps answered with JSON errors."""
+and other users' apps answered with JSON errors; iterate (changing an app by asking)
+with its 422 for a request not understood."""
 import os
 import sys
 
@@ -59,6 +60,24 @@ def main(t, inst):
     t.eq(alice.delete("/api/apps/%s" % aid).status, 204, "delete")
     err(t, alice.get(base), 404, "history of a deleted app")
     t.eq(inst.sql("SELECT count(*) FROM blobs WHERE app_id = ?", (aid,))[0][0], 0, "no blob left")
+
+    # iterate through nginx: a template app changed by asking, and a request not understood
+    r = alice.post("/api/apps", {"prompt": "a shared shopping list for my flat"})
+    gid = (r.json() or {}).get("id", "")
+    t.ok(r.status == 201 and (r.json() or {}).get("generation", {}).get("kind") == "todo",
+         "generate: the app carries its generation", repr(r))
+    r = alice.post("/api/apps/%s/iterate" % gid, {"prompt": "add a quantity field"})
+    body = r.json() or {}
+    t.ok(r.status == 200 and body.get("revision", {}).get("source") == "iterate"
+         and any(f.get("name") == "quantity" for f in body.get("app", {}).get("generation", {}).get("fields", [])),
+         "iterate 'add a quantity field': 200, an iterate revision, the field in the generation", repr(r))
+    r = alice.post("/api/apps/%s/iterate" % gid, {"prompt": "paint it with rainbows"})
+    t.ok(r.status == 422 and r.error_code() == "generation_failed", "an instruction not understood: 422", repr(r))
+    err(t, alice.post("/api/apps/%s/iterate" % gid, {"prompt": ""}), 400, "an empty prompt")
+    err(t, bob.post("/api/apps/%s/iterate" % gid, {"prompt": "add a x field"}), 404, "another user's app")
+    t.eq(len((alice.get("/api/apps/%s/revisions" % gid).json() or {}).get("revisions", [])), 2,
+         "only the understood change made a revision")
+    t.eq(alice.delete("/api/apps/%s" % gid).status, 204, "delete the generated app")
     alice.close()
     bob.close()
 
