@@ -4,7 +4,8 @@
  * The instruction is split into clauses (on ';', '.', new lines and " and " before a
  * verb); each clause must be understood, else nothing counts and the reason is given.
  * What is understood: add / remove / rename a field, change its type; the title,
- * subtitle and theme; a poll's options and question; a quiz's topic; the currency.
+ * subtitle and theme; a poll's options and question; a quiz's topic and questions; the
+ * currency.
  * Pure: same spec and instruction, same result. Error convention: 0, or -1 with a
  * message in err that is safe to show the user. */
 #include "generator/tmpl.h"
@@ -562,6 +563,111 @@ static int poll_clause(struct edit *e, char *c, int *done)
 	return (*done = 0);
 }
 
+/* ---------------------------------------------------------------- quiz questions */
+
+#define QUIZ_MAX 50
+
+static struct json_object *quiz_seed(struct edit *e)
+{
+	struct json_object *col = NULL, *s = NULL;
+
+	if (strcmp(e->kind, "quiz") != 0 || !json_object_object_get_ex(e->cols, "questions", &col))
+		return NULL;
+	if (!json_object_object_get_ex(col, "seed", &s)) {
+		s = json_object_new_array();
+		json_object_object_add(col, "seed", s);
+	}
+	return s;
+}
+
+/* "add the question Q with choices a, b, c and answer b". */
+static int question_add(struct edit *e, struct json_object *seed, char *r)
+{
+	char *choices, *answer, *save = NULL, q[320];
+	struct json_object *item, *arr;
+	int found = -1;
+
+	if (!(choices = cut(r, "with choices")) && !(choices = cut(r, "choices")))
+		return fail(e, "say the choices, for example: add the question What is 2+2? with "
+			    "choices 3, 4, 5 and answer 4");
+	if (!(answer = cut(choices, "and answer")) && !(answer = cut(choices, "answer")))
+		return fail(e, "say which choice is the answer, for example: ... and answer 4");
+	r = trim(r);
+	if (!*r || strlen(r) > 300 || !util_utf8_valid(r, strlen(r)) || strpbrk(r, "<>"))
+		return fail(e, "a question needs a text of 1 to 300 plain characters");
+	util_copy(q, sizeof q, trim(r));
+	arr = json_object_new_array();
+	for (char *t = strtok_r(choices, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *x = trim(t), *o = after(x, "or");
+		x = o ? o : x;
+		if (!*x || strlen(x) > 60 || json_object_array_length(arr) >= 6) {
+			json_object_put(arr);
+			return fail(e, "a question has 2 to 6 choices of 1 to 60 characters");
+		}
+		if (!strcasecmp(x, trim(answer)))
+			found = (int)json_object_array_length(arr);
+		json_object_array_add(arr, json_object_new_string(x));
+	}
+	if (json_object_array_length(arr) < 2 || found < 0) {
+		bool few = json_object_array_length(arr) < 2;
+		json_object_put(arr);
+		return fail(e, few ? "a question has 2 to 6 choices" : "the answer must be one of the choices");
+	}
+	if (json_object_array_length(seed) >= QUIZ_MAX) {
+		json_object_put(arr);
+		return fail(e, "a quiz starts with at most %d questions", QUIZ_MAX);
+	}
+	item = json_object_new_object();
+	json_object_object_add(item, "question", json_object_new_string(q));
+	json_object_object_add(item, "choices", arr);
+	json_object_object_add(item, "answer", json_object_new_int(found));
+	json_object_array_add(seed, item);
+	said(e, "Added the question '%s'.", q);
+	return 0;
+}
+
+/* "remove question 2" or "remove the question What is 2+2?". */
+static int question_remove(struct edit *e, struct json_object *seed, char *which)
+{
+	size_t n = json_object_array_length(seed);
+	long long k = 0;
+	int at = -1;
+
+	which = trim(which);
+	if (util_parse_ll(which, 1, (long long)n, &k) == 0)
+		at = (int)k - 1;
+	for (size_t i = 0; at < 0 && i < n; i++) {
+		struct json_object *q = NULL;
+		json_object_object_get_ex(json_object_array_get_idx(seed, i), "question", &q);
+		if (q && !strcasecmp(json_object_get_string(q), which))
+			at = (int)i;
+	}
+	if (at < 0)
+		return fail(e, "the quiz has no question '%s'", which);
+	if (n <= 1)
+		return fail(e, "a quiz needs at least one question");
+	json_object_array_del_idx(seed, (size_t)at, 1);
+	said(e, "Removed question %d.", at + 1);
+	return 0;
+}
+
+static int quiz_clause(struct edit *e, char *c, int *done)
+{
+	struct json_object *seed = quiz_seed(e);
+	char *r, *q;
+
+	*done = 1;
+	if (!seed)
+		return (*done = 0);
+	if ((r = after(c, "add")) && (r = drop_articles(r)) &&
+	    ((q = after(r, "question:")) || (q = after(r, "question"))))
+		return question_add(e, seed, q);
+	if (((r = after(c, "remove")) || (r = after(c, "delete")) || (r = after(c, "drop"))) &&
+	    (r = drop_articles(r)) && ((q = after(r, "question:")) || (q = after(r, "question"))))
+		return question_remove(e, seed, q);
+	return (*done = 0);
+}
+
 /* ---------------------------------------------------------------- clauses */
 
 /* Drops a final standalone word of s (in place); true when it did. */
@@ -688,13 +794,15 @@ static int clause(struct edit *e, char *c)
 		return rc;
 	if ((rc = poll_clause(e, c, &done)) < 0 || done)
 		return rc;
+	if ((rc = quiz_clause(e, c, &done)) < 0 || done)
+		return rc;
 	if ((rc = retype_clause(e, c, &done)) < 0 || done)
 		return rc;
 	if ((rc = field_clause(e, c)) <= 0)
 		return rc;
 	return fail(e, "could not understand '%s'. I can add, remove, rename or retype a field; "
 		    "change the title, subtitle, theme or currency; a poll's options or question; "
-		    "a quiz's topic", shown);
+		    "a quiz's topic or questions", shown);
 }
 
 static const char *const VERBS[] = { "add", "remove", "delete", "drop", "rename", "change", "set",

@@ -122,6 +122,19 @@ def run(t, d):
     files = d.req("GET", "/api/apps/%s/files" % eid, token=alice).json()["files"]
     t.ok(r.status == 200 and config_of(files)["meta"]["currency"] == "GBP", "currency changed to GBP", r.body)
 
+    qid = d.req("POST", "/api/apps", {"prompt": "a quiz about the solar system"}, token=alice).json()["id"]
+    qit = "/api/apps/%s/iterate" % qid
+    seed0 = config_of(d.req("GET", "/api/apps/%s/files" % qid, token=alice).json()["files"])["collections"]["questions"]["seed"]
+    r = d.req("POST", qit, {"prompt": "add the question What is 2+2? with choices 3, 4, 5 and answer 4; "
+                                      "remove question 1"}, token=alice)
+    seed = config_of(d.req("GET", "/api/apps/%s/files" % qid, token=alice).json()["files"])["collections"]["questions"]["seed"]
+    t.ok(r.status == 200 and len(seed) == len(seed0) and seed[-1] == {"question": "What is 2+2?",
+         "choices": ["3", "4", "5"], "answer": 1} and seed[0] == seed0[1],
+         "quiz: a question added (answer as the choice's index), the first removed", r.body)
+    r = d.req("POST", qit, {"prompt": "add the question Why? with choices a, b and answer c"}, token=alice)
+    t.ok(is_error(r, 422, "generation_failed") and "one of the choices" in r.json()["error"]["message"],
+         "quiz: an answer that is not a choice: 422", r.body)
+
     # hand-edited files and apps from files are refused
     files["README.md"] = "edited by hand\n"
     t.ok(d.req("PUT", "/api/apps/%s/files" % eid, {"files": files}, token=alice).status == 200, "hand edit saved")
