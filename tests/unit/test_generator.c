@@ -465,6 +465,50 @@ static void test_random_prompts(void)
 	ok(failed_cases == 0 && good == 400, "400 random prompts: valid apps, bounded names (%d bad)", failed_cases);
 }
 
+/* A model's iterate answer: changed files merged, the guard kept once, and every
+ * forbidden or malformed answer refused with nothing returned. */
+static void test_parse_patch(void)
+{
+	static const char *const bad[][2] = {
+		{ "{\"files\":{\"../x\":\"a\"}}", "rejected" },
+		{ "{\"files\":{\"" GENERATOR_GUARD_FILE "\":\"x\"}}", "rejected" },
+		{ "{\"files\":{},\"deleted\":[\"server.js\"]}", "cannot delete" },
+		{ "{\"files\":{},\"deleted\":[\"nope.js\"]}", "cannot delete" },
+		{ "{\"files\":{}}", "changed nothing" },
+		{ "{\"files\":{\"a.js\":5}}", "rejected" },
+		{ "{\"error\":\"no way\"}", "could not make the change: no way" },
+		{ "not json", "not valid JSON" },
+	};
+	char err[256], *name = NULL, *why = NULL, *expl = NULL;
+	struct json_object *cur = NULL, *out = NULL, *v;
+	const char *good = "{\"explanation\":\"Footer.\",\"files\":{\"public/x.css\":\"a{}\"},"
+			   "\"deleted\":[\"public/index.html\"]}";
+	const char *gen = "{\"files\":{\"server.js\":\"require('http')\",\"public/index.html\":\"<p>\"}}";
+
+	if (openai_parse_answer(gen, strlen(gen), &cur, &name, &why, err, sizeof err) < 0) {
+		ok(0, "a generated app to patch: %s", err);
+		return;
+	}
+	ok(openai_parse_patch(good, strlen(good), cur, &out, &expl, err, sizeof err) == 0 &&
+	   json_object_object_get_ex(out, "public/x.css", NULL) &&
+	   !json_object_object_get_ex(out, "public/index.html", NULL) &&
+	   json_object_object_get_ex(out, "server.js", &v) &&
+	   !strcmp(json_object_get_string(v), "require('http')\n;require('./" GENERATOR_GUARD_FILE "');\n") &&
+	   !strcmp(expl, "Footer."), "a patch: added, deleted, server.js keeps the guard once (%s)",
+	   out ? "" : err);
+	json_object_put(out);
+	free(expl);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		out = NULL;
+		expl = NULL;
+		int rc = openai_parse_patch(bad[i][0], strlen(bad[i][0]), cur, &out, &expl, err, sizeof err);
+		ok(rc < 0 && !out && !expl && strstr(err, bad[i][1]), "patch %s: refused (%s)", bad[i][0], err);
+	}
+	json_object_put(cur);
+	free(name);
+	free(why);
+}
+
 /* An unedited spec renders to the generation's very files; edits are applied or
  * refused as a whole, with the reason. */
 static void test_specs(void)
@@ -511,6 +555,7 @@ static void test_specs(void)
 int main(void)
 {
 	test_specs();
+	test_parse_patch();
 	test_classification();
 	test_unrecognised();
 	test_determinism();
