@@ -124,6 +124,26 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" ORDER BY refreshed_at DESC, rowid DESC LIMIT ?2)",
 	[S_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, tokens_after = ?3"
 		" WHERE id = ?1",
+	/* revisions (db_revisions.c) */
+	[S_REV_LAST] = "SELECT coalesce(max(n), 0) FROM revisions WHERE app_id = ?1",
+	[S_BLOB_PUT] = "INSERT OR IGNORE INTO blobs(app_id, hash, content) VALUES (?1, ?2, ?3)",
+	[S_REV_INSERT] = "INSERT INTO revisions(app_id, n, created_at, author, source, message,"
+		" changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_REVFILE_INSERT] = "INSERT INTO revision_files(app_id, n, path, hash)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_REVFILE_HASHES] = "SELECT path, hash FROM revision_files WHERE app_id = ?1 AND n = ?2",
+	[S_REV_FILES] = "SELECT f.path, b.content FROM revision_files f JOIN blobs b"
+		" ON b.app_id = f.app_id AND b.hash = f.hash WHERE f.app_id = ?1 AND f.n = ?2"
+		" ORDER BY f.path",
+	[S_REV_GET] = "SELECT n, created_at, author, source, message, changes FROM revisions"
+		" WHERE app_id = ?1 AND n = ?2",
+	[S_REV_LIST] = "SELECT n, created_at, author, source, message, changes FROM revisions"
+		" WHERE app_id = ?1 AND n < ?2 ORDER BY n DESC LIMIT ?3",
+	[S_APP_SET_GENERATION] = "UPDATE apps SET generation = ?2 WHERE id = ?1",
+	[S_APP_GET_GENERATION] = "SELECT generation FROM apps WHERE id = ?1",
+	[S_REV_PRUNE] = "DELETE FROM revisions WHERE app_id = ?1 AND n <= ?2",
+	[S_BLOB_PRUNE] = "DELETE FROM blobs WHERE app_id = ?1 AND NOT EXISTS (SELECT 1"
+		" FROM revision_files f WHERE f.app_id = blobs.app_id AND f.hash = blobs.hash)",
 };
 
 long long db_now(void)
@@ -396,6 +416,7 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	if (set_wal(db, err, errlen) != DB_OK ||
 	    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err, errlen) != DB_OK ||
+	    db_register_functions(db, err, errlen) != DB_OK ||
 	    migrate(db, err, errlen) != DB_OK)
 		goto fail;
 	*out = db;

@@ -310,6 +310,52 @@ int db_session_revoke_user(struct db *db, const char *user_id, const char *reaso
 int db_session_prune(struct db *db, const char *user_id, long long now, long long idle_since,
 		     long long revoked_since, int keep, char *err, size_t errlen);
 
+/* ---- revisions of an app's code (db_revisions.c) ---- */
+
+#define DB_REV_SOURCE_BUFSZ 12
+#define DB_REV_KEEP 200         /* revisions kept per app: older ones are pruned */
+
+/* One revision: who made it, how, and which files it changed against the one before. */
+struct db_revision {
+	long long n;                            /* 1, 2, ... per app */
+	long long created_at;
+	char author[ID_MAX_BUFSZ];              /* a user id ("" unknown) */
+	char source[DB_REV_SOURCE_BUFSZ];       /* generate|save|iterate|restore|upload */
+	char *message;                          /* heap, never NULL after a read */
+	char *changes;                          /* heap JSON array [{path, change}] text */
+};
+
+void db_revision_clear(struct db_revision *r);
+void db_revision_list_free(struct db_revision *revs, size_t n);
+
+/* Records files (object path -> string: the app's files as they now are) as the next
+ * revision of app_id, in the caller's transaction (or its own). Only contents the app
+ * never had are stored; changes lists what was added, modified or deleted against the
+ * previous revision. *n (may be NULL) receives the new number. source must be one of
+ * the five above (DB_ERR otherwise). Only the newest DB_REV_KEEP revisions are kept:
+ * older ones, and the contents no kept revision uses, are deleted here. */
+int db_rev_add(struct db *db, const char *app_id, const char *author, const char *source,
+	       const char *message, struct json_object *files, long long *n,
+	       char *err, size_t errlen);
+/* Revision n of app_id; DB_NOTFOUND if there is none. Clear *out with
+ * db_revision_clear. */
+int db_rev_get(struct db *db, const char *app_id, long long n, struct db_revision *out,
+	       char *err, size_t errlen);
+/* The revisions of app_id older than before (0: from the newest), newest first, at
+ * most limit (1..DB_LIST_MAX). *out freed with db_revision_list_free. */
+int db_rev_list(struct db *db, const char *app_id, long long before, int limit,
+		struct db_revision **out, size_t *n, char *err, size_t errlen);
+/* The files of revision n as a new object path -> content (caller json_object_put()s
+ * it); DB_NOTFOUND if there is no such revision. */
+int db_rev_files(struct db *db, const char *app_id, long long n, struct json_object **files,
+		 char *err, size_t errlen);
+
+/* The generator's understanding of the app (JSON object text, or NULL to clear). */
+int db_app_set_generation(struct db *db, const char *id, const char *json_text,
+			  char *err, size_t errlen);
+/* *out: heap JSON text, or NULL when the app has none. DB_NOTFOUND without the app. */
+int db_app_get_generation(struct db *db, const char *id, char **out, char *err, size_t errlen);
+
 /* Replaces the password hash of user id and sets its tokens_after to now. DB_NOTFOUND
  * if there is no such user. */
 int db_user_set_password(struct db *db, const char *id, const char *hash, long long now,

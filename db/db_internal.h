@@ -28,6 +28,9 @@ enum db_sid {
 	S_SESSION_PRUNE_ENDED, S_SESSION_PRUNE_LIMIT, S_USER_SET_PASSWORD,
 	S_AUDIT_SINCE_FEW, S_AUDIT_LIST_SINCE, S_AUDIT_LIST_ACTOR, S_AUDIT_LIST_ACTION,
 	S_AUDIT_LIST_BOTH, S_READ_BEGIN, S_READ_COMMIT,
+	S_REV_LAST, S_BLOB_PUT, S_REV_INSERT, S_REVFILE_INSERT, S_REVFILE_HASHES, S_REV_FILES,
+	S_REV_GET, S_REV_LIST, S_APP_SET_GENERATION, S_APP_GET_GENERATION, S_REV_PRUNE,
+	S_BLOB_PRUNE,
 	S_COUNT_
 };
 
@@ -62,6 +65,11 @@ char *db_col_dup(sqlite3_stmt *s, int i, const char *if_null);  /* NULL only on 
 long long db_col_time(sqlite3_stmt *s, int i);                  /* NULL reads 0 */
 
 long long db_now(void);
+
+/* db_revisions.c: the SHA-256 of len bytes at p as 64 hex digits; and the connection's
+ * SQL function af_sha256(text) the migrations use (registered before they run). */
+void db_sha256_hex(const void *p, size_t len, char out[65]);
+int db_register_functions(struct db *db, char *err, size_t errlen);
 
 /* Runs a count(*) statement: text ?1 and ?2 when not NULL, integer ?3 when the
  * statement has one. */

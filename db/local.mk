@@ -4,8 +4,8 @@
 noinst_LIBRARIES += db/libafdb.a
 noinst_HEADERS += db/db.h db/db_internal.h db/db_env.h
 db_libafdb_a_SOURCES = db/db.c db/schema.c db/db_users.c db/db_apps.c db/db_runs.c \
-	db/db_sessions.c db/db_env.c
-db_libafdb_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(JSONC_CFLAGS)
+	db/db_sessions.c db/db_env.c db/db_revisions.c
+db_libafdb_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(JSONC_CFLAGS) $(SODIUM_CFLAGS)
 AFDB_LIBS = db/libafdb.a $(SQLITE_LIBS)
 
 # unit test (source under tests/unit/)

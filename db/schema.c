@@ -144,6 +144,53 @@ static const char *const migrations[] = {
 	"  set_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (app_id, name)"
 	") STRICT, WITHOUT ROWID;",
+	/* 6: revisions of an app's code, and the generator's understanding of the app.
+	 * A blob is one distinct content of one app (keyed by its SHA-256, computed by the
+	 * connection's af_sha256 function, see db_revisions.c): a revision maps paths to
+	 * blobs, so unchanged files cost a row of hashes, not a copy. Blobs belong to their
+	 * app and cascade with it: deleting an app leaves nothing behind. Apps that had
+	 * files before this migration get revision 1 from them here (source "generate"
+	 * when they came from a prompt, else "upload"). */
+	"CREATE TABLE blobs ("
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL CHECK (length(hash) = 64),"
+	"  content TEXT NOT NULL,"
+	"  PRIMARY KEY (app_id, hash)"
+	") STRICT;"
+	"CREATE TABLE revisions ("
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  n INTEGER NOT NULL CHECK (n >= 1),"
+	"  created_at INTEGER NOT NULL,"
+	"  author TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL"
+	"    CHECK (source IN ('generate', 'save', 'iterate', 'restore', 'upload')),"
+	"  message TEXT NOT NULL DEFAULT '',"
+	"  changes TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(changes)),"
+	"  PRIMARY KEY (app_id, n)"
+	") STRICT;"
+	"CREATE TABLE revision_files ("
+	"  app_id TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  PRIMARY KEY (app_id, n, path),"
+	"  FOREIGN KEY (app_id, n) REFERENCES revisions(app_id, n) ON DELETE CASCADE,"
+	"  FOREIGN KEY (app_id, hash) REFERENCES blobs(app_id, hash)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX revision_files_blob ON revision_files(app_id, hash);"
+	"ALTER TABLE apps ADD COLUMN generation TEXT"
+	"  CHECK (generation IS NULL OR json_valid(generation));"
+	"INSERT OR IGNORE INTO blobs(app_id, hash, content)"
+	"  SELECT app_id, af_sha256(content), content FROM app_files;"
+	"INSERT INTO revisions(app_id, n, created_at, author, source, message, changes)"
+	"  SELECT a.id, 1, a.updated_at, a.owner,"
+	"    CASE WHEN a.prompt = '' THEN 'upload' ELSE 'generate' END,"
+	"    'the files the app had when history began',"
+	"    (SELECT json_group_array(json_object('path', f.path, 'change', 'added'))"
+	"       FROM app_files f WHERE f.app_id = a.id)"
+	"  FROM apps a WHERE EXISTS (SELECT 1 FROM app_files f WHERE f.app_id = a.id);"
+	"INSERT INTO revision_files(app_id, n, path, hash)"
+	"  SELECT app_id, 1, path, af_sha256(content) FROM app_files;",
 };
 
 int db_schema_latest(void)

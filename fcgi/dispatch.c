@@ -40,6 +40,11 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_APP_PATCH] = h_app_patch,
 	[H_APP_DUPLICATE] = h_app_duplicate,
 	[H_TEMPLATES] = h_templates,
+	[H_REV_LIST] = h_rev_list,
+	[H_REV_FILES] = h_rev_files,
+	[H_REV_DIFF] = h_rev_diff,
+	[H_REV_RESTORE] = h_rev_restore,
+	[H_APP_ITERATE] = h_app_iterate,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read
@@ -58,6 +63,9 @@ static const bool reads_only[H__COUNT] = {
 	[H_INTERNAL_RESOLVE] = true,
 	[H_APP_ENV_GET] = true,
 	[H_APP_EXPORT] = true,
+	[H_REV_LIST] = true,
+	[H_REV_FILES] = true,
+	[H_REV_DIFF] = true,
 };
 
 /* Authenticates and authorises a routed request, then runs its handler. */
@@ -103,6 +111,7 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 		return;
 	}
 	ctx.param = m.param;
+	ctx.param2 = m.param2;
 	if (reads_only[m.route->handler])
 		db_read_begin(ctx.db);
 	dispatch_routed(&ctx, m.route);

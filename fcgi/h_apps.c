@@ -87,6 +87,7 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	json_object_object_add(scan, "findings", findings);
 	json_object_object_add(o, "scan", scan);
 	json_object_object_add(o, "run", run_to_json(ctx, a->id));
+	json_object_object_add(o, "generation", h_generation_json(ctx, a->id));
 	return o;
 }
 
@@ -240,6 +241,8 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
 	json_object_object_add(d, "verdict", json_object_new_string(verdict));
 	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof(err)) != DB_OK ||
+	    db_rev_add(ctx->db, a.id, a.owner, "upload", "created from files", files, NULL, err,
+		       sizeof(err)) != DB_OK ||
 	    h_audit(ctx, "app.create", a.id, d, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
 		db_rollback(ctx->db);
@@ -427,9 +430,11 @@ void h_app_files_get(struct hctx *ctx)
 void h_app_files_put(struct hctx *ctx)
 {
 	static const char *const keys[] = { "files", NULL };
+	static const struct h_change save = { "save", "saved", "app.files.update", NULL };
 	char err[256], verdict[8], *findings = NULL;
-	struct json_object *body, *files, *d;
+	struct json_object *body, *files;
 	struct db_app a;
+	long long rev = 0;
 	int rc;
 
 	if (!id_valid_app(ctx->param)) {
@@ -456,43 +461,8 @@ void h_app_files_put(struct hctx *ctx)
 	}
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "files put", err);
-		goto out;
-	}
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		db_rollback(ctx->db);
-		h_not_found(ctx);
-		goto out;
-	}
-	if (rc == DB_OK && a.status == APP_GENERATING) {
-		db_app_clear(&a);
-		db_rollback(ctx->db);
-		response_error(ctx->resp, 409, "conflict", "the app is still being generated");
-		goto out;
-	}
-	db_app_clear(&a);
-	d = json_object_new_object();
-	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
-	json_object_object_add(d, "verdict", json_object_new_string(verdict));
-	/* A running app keeps its old code until restarted (API.md); only the stored files,
-	 * scan and status change here. */
-	if (rc != DB_OK ||
-	    db_app_files_replace(ctx->db, ctx->param, files, err, sizeof(err)) != DB_OK ||
-	    db_app_set_scan(ctx->db, ctx->param, verdict, findings, err, sizeof(err)) != DB_OK ||
-	    db_app_set_status(ctx->db, ctx->param, h_status_for(verdict), NULL, err,
-			      sizeof(err)) != DB_OK ||
-	    h_audit(ctx, "app.files.update", ctx->param, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
-		json_object_put(d);
-		h_internal(ctx, "files put", err);
-		goto out;
-	}
-	json_object_put(d);
-	answer_app(ctx, 200, ctx->param, false);
+	if (h_files_commit(ctx, files, verdict, findings, &save, &rev) == 0)
+		answer_app(ctx, 200, ctx->param, false);
 out:
 	free(findings);
 	json_object_put(body);

@@ -169,7 +169,7 @@ static int generation_quotas(struct hctx *ctx)
  * under the quotas. Returns 0, or -1 after answering. lockfd >= 0: created before the
  * commit, removed again when it fails. */
 static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_object *files,
-			    const char *provider)
+			    const char *provider, const char *explanation, const char *generation)
 {
 	char err[256];
 	struct json_object *d;
@@ -188,6 +188,10 @@ static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_obje
 	if (a->scan_verdict[0])
 		json_object_object_add(d, "verdict", json_object_new_string(a->scan_verdict));
 	if (db_app_insert(ctx->db, a, files, err, sizeof(err)) != DB_OK ||
+	    (files && db_rev_add(ctx->db, a->id, a->owner, "generate", explanation, files, NULL,
+				 err, sizeof(err)) != DB_OK) ||
+	    (generation && db_app_set_generation(ctx->db, a->id, generation, err,
+						 sizeof(err)) != DB_OK) ||
 	    h_audit(ctx, GEN_ACTION, a->id, d, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
 		db_rollback(ctx->db);
@@ -211,6 +215,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 			 const char *name)
 {
 	char err[512], verdict[8], *gname = NULL, *assumption = NULL, *findings = NULL;
+	char *generation = NULL;
 	struct json_object *files = NULL;
 
 	if (generator_generate(ctx->conf, prompt, name, &files, &gname, &assumption, err,
@@ -224,7 +229,9 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 	a->status = h_status_for(verdict);
 	util_copy(a->scan_verdict, sizeof(a->scan_verdict), verdict);
 	a->scan_findings = findings;
-	if (insert_generated(ctx, a, files, "template") < 0)
+	/* what the generator understood, kept for iterate (NULL: the app simply has none) */
+	generation = generator_describe(ctx->conf, prompt, name, assumption);
+	if (insert_generated(ctx, a, files, "template", assumption, generation) < 0)
 		goto out;
 	log_info("app %s generated for %s (template, scan: %s)", a->id, a->owner, verdict);
 	location(ctx, a->id);
@@ -234,6 +241,7 @@ out:
 	free(gname);
 	free(assumption);
 	free(findings);
+	free(generation);
 }
 
 /* A model may take minutes: store the app as "generating" (with its prompt), answer
@@ -254,7 +262,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 		h_internal(ctx, "generation job", err);
 		return;
 	}
-	if (insert_generated(ctx, a, NULL, "openai") < 0) {
+	if (insert_generated(ctx, a, NULL, "openai", NULL, NULL) < 0) {
 		jobs_lock_remove(ctx->conf, a->id);
 		close(lockfd);
 		return;

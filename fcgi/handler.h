@@ -37,6 +37,7 @@ struct hctx {
 	struct request *req;
 	struct response *resp;
 	const char *param;           /* the route placeholder value, "" when none */
+	const char *param2;          /* a second placeholder's value ("{n}"), "" when none */
 	struct principal who;
 	long long now;               /* time(NULL) at the start of the request */
 };
@@ -125,6 +126,30 @@ int h_env_for_start(struct hctx *ctx, const char *app_id, struct sup_request *q)
  * *text (malloc'ed, *len bytes; may be replaced) by "[redacted]". 0, or -1 (logged,
  * not answered): the text must then not be served. */
 int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len);
+/* h_revisions.c */
+/* A change of an app's files made by a request, and how it is recorded. */
+struct h_change {
+	const char *source;          /* the revision's source: save|restore|iterate */
+	const char *message;         /* the revision's message */
+	const char *action;          /* the audit action */
+	const char *generation;      /* new JSON text of the app's generation; NULL: keep */
+};
+/* Stores files (validated and scanned: verdict, findings) as the route's app's files,
+ * with its scan and status, revision and audit event, in one transaction; *rev gets
+ * the revision number. 0, or -1 after answering (404 gone, 409 generating, 500). */
+int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verdict,
+		   const char *findings, const struct h_change *ch, long long *rev);
+/* Answers {"app": ..., "revision": ...} (added to extra, which it takes; may be NULL). */
+void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_object *extra);
+/* h_iterate.c */
+void h_app_iterate(struct hctx *ctx);
+/* The app's generation object {provider, kind, fields, explanation} (new reference), or
+ * NULL when it has none. */
+struct json_object *h_generation_json(struct hctx *ctx, const char *app_id);
+void h_rev_list(struct hctx *ctx);
+void h_rev_files(struct hctx *ctx);
+void h_rev_diff(struct hctx *ctx);
+void h_rev_restore(struct hctx *ctx);
 
 /* h_apps.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).

@@ -66,9 +66,9 @@ void jobs_lock_remove(const struct conf *c, const char *app_id)
 /* Stores the outcome if the app still exists and is still generating. */
 static void store_result(struct db *db, const char *app_id, struct json_object *files,
 			 const char *name, const char *verdict, const char *findings,
-			 const char *failure)
+			 const char *explanation, const char *generation, const char *failure)
 {
-	char err[512];
+	char err[512], owner[ID_MAX_BUFSZ];
 	struct db_app a;
 	int rc;
 
@@ -82,6 +82,7 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 		log_info("generation of %s: the app was deleted or changed meanwhile", app_id);
 		return;
 	}
+	util_copy(owner, sizeof(owner), a.owner);
 	db_app_clear(&a);
 	if (rc != DB_OK)
 		goto fail;
@@ -89,6 +90,11 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 		rc = db_app_set_status(db, app_id, APP_FAILED, failure, err, sizeof(err));
 	} else {
 		rc = db_app_files_replace(db, app_id, files, err, sizeof(err));
+		if (rc == DB_OK)
+			rc = db_rev_add(db, app_id, owner, "generate", explanation, files, NULL, err,
+					sizeof(err));
+		if (rc == DB_OK && generation)
+			rc = db_app_set_generation(db, app_id, generation, err, sizeof(err));
 		if (rc == DB_OK && name)
 			rc = db_app_set_name(db, app_id, name, err, sizeof(err));
 		if (rc == DB_OK)
@@ -114,7 +120,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 {
 	char err[512], gerr[512], verdict[8] = "";
 	struct json_object *files = NULL, *res = NULL, *v = NULL, *f = NULL;
-	char *name = NULL, *assumption = NULL, *findings = NULL;
+	char *name = NULL, *assumption = NULL, *findings = NULL, *generation = NULL;
 	const char *failure = NULL;
 	struct db *db = NULL;
 	struct db_app a;
@@ -152,7 +158,10 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 		if (!findings)
 			failure = "out of memory";
 	}
-	store_result(db, app_id, files, keep_name ? NULL : name, verdict, findings, failure);
+	if (!failure)
+		generation = generator_describe(c, a.prompt, keep_name ? a.name : NULL, assumption);
+	store_result(db, app_id, files, keep_name ? NULL : name, verdict, findings, assumption,
+		     generation, failure);
 	db_close(db);
 	jobs_lock_remove(c, app_id);
 	db_app_clear(&a);
@@ -161,6 +170,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 	free(name);
 	free(assumption);
 	free(findings);
+	free(generation);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  *
  * A route is {method, pattern, handler id, auth level}. Patterns are literal segments
  * and placeholders: "{app}" must be a valid app id (util.h id_valid_app), "{id}" any
- * other identifier ([A-Za-z0-9_-], 1..ROUTE_PARAM_MAX-1 chars). A placeholder that does
+ * other identifier ([A-Za-z0-9_-], 1..ROUTE_PARAM_MAX-1 chars), "{n}" a revision number
+ * (1..999999999, no leading zero). A pattern has at most two placeholders. One that does
  * not validate makes the whole path unknown (404) without any lookup.
  *
  * No FastCGI, no database: this file is unit-tested on its own (tests/unit/test_route.c). */
@@ -30,6 +31,7 @@ enum route_handler {
 	H_AUTH_REFRESH, H_AUTH_LOGOUT, H_ME_PASSWORD,
 	H_APP_ENV_GET, H_APP_ENV_PUT, H_APP_EXPORT, H_APP_PATCH, H_APP_DUPLICATE,
 	H_TEMPLATES,
+	H_REV_LIST, H_REV_FILES, H_REV_DIFF, H_REV_RESTORE, H_APP_ITERATE,
 	H__COUNT
 };
 
@@ -48,6 +50,7 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
 struct route_match {
 	const struct route *route;       /* ROUTE_FOUND: the matched route */
 	char param[ROUTE_PARAM_MAX];     /* the placeholder's value ("" when none) */
+	char param2[ROUTE_PARAM_MAX];    /* a second placeholder's value ("" when none) */
 	char allow[ROUTE_ALLOW_MAX];     /* ROUTE_METHOD_NOT_ALLOWED: "GET, DELETE" */
 };
 

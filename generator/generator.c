@@ -183,3 +183,181 @@ fail:
 	free(assumption);
 	return -1;
 }
+
+/* ------------------------------------------------------------ generation objects */
+
+/* [{collection, name, label, type}] of a template spec's collections. */
+static struct json_object *spec_fields(struct json_object *spec)
+{
+	struct json_object *out = json_object_new_array(), *cfg, *cols;
+
+	if (!json_object_object_get_ex(spec, "config", &cfg) ||
+	    !json_object_object_get_ex(cfg, "collections", &cols))
+		return out;
+	json_object_object_foreach(cols, cname, col) {
+		struct json_object *fs = NULL;
+		if (!json_object_object_get_ex(col, "fields", &fs) ||
+		    !json_object_is_type(fs, json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(fs); i++) {
+			struct json_object *f = json_object_array_get_idx(fs, i), *o, *v;
+			o = json_object_new_object();
+			json_object_object_add(o, "collection", json_object_new_string(cname));
+			if (json_object_object_get_ex(f, "name", &v))
+				json_object_object_add(o, "name", json_object_get(v));
+			if (json_object_object_get_ex(f, "label", &v))
+				json_object_object_add(o, "label", json_object_get(v));
+			if (json_object_object_get_ex(f, "type", &v))
+				json_object_object_add(o, "type", json_object_get(v));
+			json_object_array_add(out, o);
+		}
+	}
+	return out;
+}
+
+/* The generation object: provider, kind (NULL: none), fields, explanation, spec
+ * (taken; NULL: none). Returns new JSON text or NULL. */
+static char *generation_text(const char *provider, struct json_object *spec,
+			     const char *explanation)
+{
+	struct json_object *g = json_object_new_object(), *kind = NULL;
+	char *out;
+
+	if (!g) {
+		json_object_put(spec);
+		return NULL;
+	}
+	json_object_object_get_ex(spec, "kind", &kind);
+	json_object_object_add(g, "provider", json_object_new_string(provider));
+	json_object_object_add(g, "kind", kind ? json_object_get(kind) : NULL);
+	json_object_object_add(g, "fields", spec ? spec_fields(spec) : json_object_new_array());
+	json_object_object_add(g, "explanation", json_object_new_string(explanation ? explanation : ""));
+	if (spec)
+		json_object_object_add(g, "spec", spec);
+	out = strdup(json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(g);
+	return out;
+}
+
+char *generator_describe(const struct conf *c, const char *prompt, const char *name_hint,
+			 const char *explanation)
+{
+	const char *provider = c && c->generator ? c->generator : "template";
+	struct json_object *plan = NULL, *spec = NULL;
+	char err[256];
+
+	if (!strcmp(provider, "template")) {
+		/* the plan is a pure function of the prompt: the one the files came from */
+		if (tmpl_plan(prompt, name_hint, &plan, err, sizeof err) < 0)
+			return NULL;
+		spec = tmpl_spec_from_plan(plan);
+		json_object_put(plan);
+		if (!spec)
+			return NULL;
+	}
+	return generation_text(provider, spec, explanation);
+}
+
+/* Whether current are the files spec renders to: otherwise a save or a restore changed
+ * them since, and rendering an edited spec would undo that. */
+static int spec_matches(const struct conf *c, struct json_object *spec,
+			struct json_object *current)
+{
+	char err[256];
+	struct json_object *files = NULL;
+	int same;
+
+	if (tmpl_render_spec(spec, &files, err, sizeof err) < 0 ||
+	    allow_frontend_framing(c, files, err, sizeof err) < 0) {
+		json_object_put(files);
+		return 0;
+	}
+	same = json_object_equal(files, current);
+	json_object_put(files);
+	return same;
+}
+
+/* The model changes the current files itself: no spec, any file may change. */
+static int iterate_openai(const struct conf *c, struct json_object *current,
+			  const char *instruction, const char *explanation,
+			  struct json_object **files_out, char **generation_out, char **summary_out,
+			  char *err, size_t errlen)
+{
+	struct json_object *files = NULL;
+	char *summary = NULL, *gen;
+
+	if (openai_iterate(c, current, instruction, &files, &summary, err, errlen) < 0)
+		return -1;
+	if (appfiles_validate(files, err, errlen) < 0) {
+		json_object_put(files);
+		free(summary);
+		return -1;
+	}
+	if (!(gen = generation_text("openai", NULL, explanation))) {
+		json_object_put(files);
+		free(summary);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*files_out = files;
+	*generation_out = gen;
+	*summary_out = summary;
+	return 0;
+}
+
+int generator_iterate(const struct conf *c, struct json_object *generation,
+		      struct json_object *current, const char *instruction,
+		      struct json_object **files_out, char **generation_out, char **summary_out,
+		      char *err, size_t errlen)
+{
+	struct json_object *prov = NULL, *spec = NULL, *expl = NULL, *files = NULL;
+	char *summary = NULL, *gen = NULL;
+
+	*files_out = NULL;
+	*generation_out = *summary_out = NULL;
+	json_object_object_get_ex(generation, "provider", &prov);
+	json_object_object_get_ex(generation, "explanation", &expl);
+	if (prov && !strcmp(json_object_get_string(prov), "openai"))
+		return iterate_openai(c, current, instruction,
+				      expl ? json_object_get_string(expl) : "", files_out,
+				      generation_out, summary_out, err, errlen);
+	if (!prov || strcmp(json_object_get_string(prov), "template") != 0 ||
+	    !json_object_object_get_ex(generation, "spec", &spec)) {
+		snprintf(err, errlen, "this app was not made from a template: the template "
+			 "generator cannot change it by asking");
+		return -1;
+	}
+	if (!spec_matches(c, spec, current)) {
+		snprintf(err, errlen, "the app's files were changed by hand (a save or a restore) "
+			 "since it was generated or last changed by asking: changing it by asking "
+			 "now would undo that");
+		return -2;
+	}
+	{
+		struct json_object *copy = NULL;
+		if (json_object_deep_copy(spec, &copy, NULL) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		spec = copy;
+	}
+	if (tmpl_edit(spec, instruction, &summary, err, errlen) < 0 ||
+	    tmpl_render_spec(spec, &files, err, errlen) < 0 ||
+	    allow_frontend_framing(c, files, err, errlen) < 0)
+		goto fail;
+	if (!(gen = generation_text("template", spec, expl ? json_object_get_string(expl) : ""))) {
+		spec = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	*files_out = files;
+	*generation_out = gen;
+	*summary_out = summary;
+	return 0;
+fail:
+	json_object_put(spec);
+	json_object_put(files);
+	free(summary);
+	return -1;
+}

@@ -63,5 +63,23 @@ int generator_generate(const struct conf *c, const char *prompt, const char *nam
 struct json_object *generator_gallery(void);
 /* The gallery's example prompt for kind, or NULL. */
 const char *generator_gallery_example(const char *kind);
+/* The app's generation object as new JSON text (caller frees; NULL on failure):
+ * {"provider", "kind", "fields": [{collection, name, label, type}], "explanation",
+ *  "spec"?}. With the template provider it holds the spec the files were rendered from
+ * (tmpl.h), which generator_iterate edits; "kind" is null and "fields" empty otherwise. */
+char *generator_describe(const struct conf *c, const char *prompt, const char *name_hint,
+			 const char *explanation);
+
+/* Changes an app as instruction asks, from its generation object (parsed) and its
+ * current files: with a template spec, edits it (tmpl_edit) and renders it again. On
+ * success returns 0 with *files_out (the app's new files, validated), *generation_out
+ * (new JSON text) and *summary_out (what changed), all the caller's. On -1, err says
+ * why (safe to show: the instruction was not understood, or the app has no spec); on
+ * -2, the current files are no longer those the spec renders (edited by hand since).
+ * Nothing is set on failure. */
+int generator_iterate(const struct conf *c, struct json_object *generation,
+		      struct json_object *current, const char *instruction,
+		      struct json_object **files_out, char **generation_out, char **summary_out,
+		      char *err, size_t errlen);
 
 #endif

@@ -16,7 +16,7 @@ GEN_TEMPLATES = \
 
 noinst_LIBRARIES += generator/libafgen.a
 generator_libafgen_a_SOURCES = generator/generator.c generator/generator.h \
-	generator/tmpl.c generator/tmpl.h generator/openai.c generator/openai.h \
+	generator/tmpl.c generator/tmpl.h generator/tmpl_edit.c generator/openai.c generator/openai.h \
 	generator/gallery.c
 nodist_generator_libafgen_a_SOURCES = generator/templates_data.c
 generator_libafgen_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
@@ -38,8 +38,10 @@ check_PROGRAMS += tests/unit/test_generator
 tests_unit_test_generator_SOURCES = tests/unit/test_generator.c
 tests_unit_test_generator_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_generator_LDADD = $(AFGEN_LIBS)
-TESTS += tests/unit/test_generator tests/generator/test_templates.py tests/generator/test_openai.py
+TESTS += tests/unit/test_generator tests/generator/test_templates.py tests/generator/test_openai.py \
+	tests/generator/test_prompts.py
 EXTRA_DIST += tests/generator/test_templates.py tests/generator/test_openai.py \
+	tests/generator/test_prompts.py tests/generator/prompts.json \
 	tests/generator/fake_openai.py tests/generator/dom_check.js
 
 check_PROGRAMS += tests/unit/test_gallery

@@ -19,29 +19,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#define RULES "Rules for the app:\n" \
+	"- server.js is the entry point; use only Node's standard library (no npm packages, " \
+	"no child_process, no eval, no network connections out).\n" \
+	"- Listen with server.listen(process.env.PORT). Serve the HTML UI at / and a JSON API " \
+	"under /api/.\n" \
+	"- Keep data in files under process.env.DATA_DIR (create it if needed; write a " \
+	"temporary file then rename it); load it at start. The app's own files are read-only.\n" \
+	"- Limit request body sizes, validate input, answer errors as JSON.\n" \
+	"- Refuse cross-site writes: answer a POST, PUT, PATCH or DELETE with a JSON 403 unless " \
+	"its Content-Type is application/json and its Origin header, when present, equals the " \
+	"app's own origin; the page's own scripts send every write as JSON. (appforge also adds " \
+	"appforge_guard.js, which enforces this, and loads it at the end of server.js: do not " \
+	"write a file of that name.)\n" \
+	"- server.js is a CommonJS module (require, no \"type\": \"module\").\n" \
+	"- Put JavaScript and CSS in separate files (no inline scripts or styles) and never " \
+	"insert user data with innerHTML: use textContent.\n" \
+	"- File paths: letters, digits, '.', '_', '-', '/' only; relative; at most 64 files, " \
+	"256 KiB each, 1 MiB in total."
+
 static const char SYSTEM_PROMPT[] =
 	"You write small, complete, working web apps for Node.js 20. Answer with ONE JSON "
 	"object and nothing else, of the form "
 	"{\"name\": \"short app name\", \"assumption\": \"one sentence on what you assumed\", "
-	"\"files\": {\"server.js\": \"...\", \"public/index.html\": \"...\", ...}}.\n"
-	"Rules for the app:\n"
-	"- server.js is the entry point; use only Node's standard library (no npm packages, "
-	"no child_process, no eval, no network connections out).\n"
-	"- Listen with server.listen(process.env.PORT). Serve the HTML UI at / and a JSON API "
-	"under /api/.\n"
-	"- Keep data in files under process.env.DATA_DIR (create it if needed; write a "
-	"temporary file then rename it); load it at start. The app's own files are read-only.\n"
-	"- Limit request body sizes, validate input, answer errors as JSON.\n"
-	"- Refuse cross-site writes: answer a POST, PUT, PATCH or DELETE with a JSON 403 unless "
-	"its Content-Type is application/json and its Origin header, when present, equals the "
-	"app's own origin; the page's own scripts send every write as JSON. (appforge also adds "
-	"appforge_guard.js, which enforces this, and loads it at the end of server.js: do not "
-	"write a file of that name.)\n"
-	"- server.js is a CommonJS module (require, no \"type\": \"module\").\n"
-	"- Put JavaScript and CSS in separate files (no inline scripts or styles) and never "
-	"insert user data with innerHTML: use textContent.\n"
-	"- File paths: letters, digits, '.', '_', '-', '/' only; relative; at most 64 files, "
-	"256 KiB each, 1 MiB in total.";
+	"\"files\": {\"server.js\": \"...\", \"public/index.html\": \"...\", ...}}.\n" RULES;
+
+/* Iterate: the model sees the current files and answers with the changed ones only. */
+static const char ITERATE_PROMPT[] =
+	"You change small existing web apps for Node.js 20. The user gives the app's current "
+	"files as a JSON object and the change wanted. Answer with ONE JSON object and nothing "
+	"else, of the form {\"explanation\": \"one or two sentences on what you changed\", "
+	"\"files\": {\"path\": \"full new content\", ...}, \"deleted\": [\"path\", ...]}: "
+	"only the files you change or add, each in full; files you leave out stay as they are. "
+	"If the change cannot be made, answer {\"error\": \"why\"} instead.\n" RULES;
 
 /* ------------------------------------------------------------------ the API key */
 
@@ -178,15 +188,15 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-static struct json_object *request_json(const struct conf *c, const char *prompt,
-					const char *name_hint, int json_mode)
+static struct json_object *request_json(const struct conf *c, const char *system,
+					const char *prompt, const char *name_hint, int json_mode)
 {
 	struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "model", json_object_new_string(c->openai_model));
 	struct json_object *msgs = json_object_new_array();
 	struct json_object *sys = json_object_new_object();
 	json_object_object_add(sys, "role", json_object_new_string("system"));
-	json_object_object_add(sys, "content", json_object_new_string(SYSTEM_PROMPT));
+	json_object_object_add(sys, "content", json_object_new_string(system));
 	json_object_array_add(msgs, sys);
 	struct json_object *user = json_object_new_object();
 	json_object_object_add(user, "role", json_object_new_string("user"));
@@ -364,25 +374,35 @@ static int add_guard(struct json_object *files, char *err, size_t errlen)
 	return 0;
 }
 
+/* Trims the model's text and removes one surrounding ``` or ```json fence. */
+static void unfence(const char **content, size_t *len)
+{
+	const char *s = *content;
+	size_t n = *len;
+
+	while (n && strchr(" \t\r\n", *s)) {
+		s++;
+		n--;
+	}
+	while (n && strchr(" \t\r\n", s[n - 1]))
+		n--;
+	if (n >= 6 && !strncmp(s, "```", 3) && !strncmp(s + n - 3, "```", 3)) {
+		const char *nl = memchr(s, '\n', n);
+		if (nl) {
+			n = (size_t)(s + n - 3 - (nl + 1));
+			s = nl + 1;
+		}
+	}
+	*content = s;
+	*len = n;
+}
+
 int openai_parse_answer(const char *content, size_t len, struct json_object **files_out,
 			char **name_out, char **assumption_out, char *err, size_t errlen)
 {
 	*files_out = NULL;
 	*name_out = *assumption_out = NULL;
-	/* trim, and accept one surrounding ``` or ```json fence */
-	while (len && strchr(" \t\r\n", *content)) {
-		content++;
-		len--;
-	}
-	while (len && strchr(" \t\r\n", content[len - 1]))
-		len--;
-	if (len >= 6 && !strncmp(content, "```", 3) && !strncmp(content + len - 3, "```", 3)) {
-		const char *nl = memchr(content, '\n', len);
-		if (nl) {
-			len = (size_t)(content + len - 3 - (nl + 1));
-			content = nl + 1;
-		}
-	}
+	unfence(&content, &len);
 	char perr[256];
 	struct json_object *o = json_parse_object(content, len, OPENAI_RESPONSE_MAX, 8, perr, sizeof perr);
 	if (!o) {
@@ -471,12 +491,14 @@ static int http_error(long status, int have_key, char *err, size_t errlen)
 	return -1;
 }
 
-int openai_generate(const struct conf *c, const char *prompt, const char *name_hint,
-		    struct json_object **files_out, char **name_out, char **assumption_out,
-		    char *err, size_t errlen)
+/* One chat-completions call with system and user texts: under a concurrency slot, with
+ * the key, retrying once without response_format. On 0, *resp holds the response and
+ * content and clen the assistant's text inside it (caller json_object_put()s *resp). */
+static int chat(const struct conf *c, const char *system, const char *user, const char *name_hint,
+		struct json_object **resp, const char **content, size_t *clen, char *err,
+		size_t errlen)
 {
-	*files_out = NULL;
-	*name_out = *assumption_out = NULL;
+	*resp = NULL;
 	char url[2100];
 	const char *base = c->openai_base_url ? c->openai_base_url : "";
 	size_t bl = strlen(base);
@@ -505,7 +527,7 @@ int openai_generate(const struct conf *c, const char *prompt, const char *name_h
 	struct body b = {0};
 	long status = 0;
 	for (int json_mode = 1; json_mode >= 0; json_mode--) {
-		struct json_object *req = request_json(c, prompt, name_hint, json_mode);
+		struct json_object *req = request_json(c, system, user, name_hint, json_mode);
 		const char *payload = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
 								     JSON_C_TO_STRING_NOSLASHESCAPE);
 		free(b.p);
@@ -528,13 +550,169 @@ int openai_generate(const struct conf *c, const char *prompt, const char *name_h
 		free(b.p);
 		return http_error(status, have_key, err, errlen);
 	}
+	rc = extract_content(&b, resp, content, clen, err, errlen);
+	free(b.p);
+	if (rc < 0) {
+		json_object_put(*resp);
+		*resp = NULL;
+	}
+	return rc;
+}
+
+int openai_generate(const struct conf *c, const char *prompt, const char *name_hint,
+		    struct json_object **files_out, char **name_out, char **assumption_out,
+		    char *err, size_t errlen)
+{
 	struct json_object *resp = NULL;
 	const char *content = NULL;
 	size_t clen = 0;
-	rc = extract_content(&b, &resp, &content, &clen, err, errlen);
-	free(b.p);
+	int rc;
+
+	*files_out = NULL;
+	*name_out = *assumption_out = NULL;
+	rc = chat(c, SYSTEM_PROMPT, prompt, name_hint, &resp, &content, &clen, err, errlen);
 	if (rc == 0)
 		rc = openai_parse_answer(content, clen, files_out, name_out, assumption_out, err, errlen);
+	json_object_put(resp);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ iterate */
+
+/* The files as the model should see them: without the guard, which appforge adds. A
+ * new object, or NULL on out of memory. */
+static struct json_object *without_guard(struct json_object *files)
+{
+	static const char tail[] = "\n;require('./" GENERATOR_GUARD_FILE "');\n";
+	struct json_object *out = NULL, *srv = NULL;
+
+	if (json_object_deep_copy(files, &out, NULL) != 0)
+		return NULL;
+	json_object_object_del(out, GENERATOR_GUARD_FILE);
+	if (json_object_object_get_ex(out, APPFILES_ENTRY, &srv)) {
+		const char *s = json_object_get_string(srv);
+		size_t n = (size_t)json_object_get_string_len(srv), t = sizeof tail - 1;
+		if (n >= t && memcmp(s + n - t, tail, t) == 0)
+			json_object_object_add(out, APPFILES_ENTRY,
+					       json_object_new_string_len(s, (int)(n - t)));
+	}
+	return out;
+}
+
+/* Applies the answer's "files" and "deleted" to base (in place). 0, or -1 with err. */
+static int apply_patch(struct json_object *base, struct json_object *files,
+		       struct json_object *deleted, char *err, size_t errlen)
+{
+	size_t changes = 0;
+
+	json_object_object_foreach(files, path, v) {
+		if (!strcmp(path, GENERATOR_GUARD_FILE) || !json_object_is_type(v, json_type_string)) {
+			snprintf(err, errlen, "model output rejected: bad file '%.100s'", path);
+			return -1;
+		}
+		json_object_object_add(base, path, json_object_get(v));
+		changes++;
+	}
+	for (size_t i = 0; deleted && i < json_object_array_length(deleted); i++) {
+		struct json_object *d = json_object_array_get_idx(deleted, i);
+		const char *p = json_object_get_string(d);
+		if (!json_object_is_type(d, json_type_string) || !strcmp(p, APPFILES_ENTRY) ||
+		    !json_object_object_get_ex(base, p, NULL)) {
+			snprintf(err, errlen, "model output rejected: cannot delete '%.100s'",
+				 p ? p : "?");
+			return -1;
+		}
+		json_object_object_del(base, p);
+		changes++;
+	}
+	if (!changes) {
+		snprintf(err, errlen, "the model changed nothing");
+		return -1;
+	}
+	return 0;
+}
+
+int openai_parse_patch(const char *content, size_t len, struct json_object *current,
+		       struct json_object **files_out, char **explanation_out, char *err,
+		       size_t errlen)
+{
+	char perr[256], verr[256];
+	struct json_object *o, *files = NULL, *deleted = NULL, *base = NULL;
+	const char *expl = NULL, *why = NULL;
+
+	*files_out = NULL;
+	*explanation_out = NULL;
+	unfence(&content, &len);
+	if (!(o = json_parse_object(content, len, OPENAI_RESPONSE_MAX, 8, perr, sizeof perr))) {
+		snprintf(err, errlen, "model output was not valid JSON");
+		return -1;
+	}
+	if (json_get_string(o, "error", JSON_NULLABLE, 0, &why, NULL, perr, sizeof perr) >= 0 && why) {
+		char *w = clean_name(why, 300);
+		snprintf(err, errlen, "the model could not make the change: %s", w ? w : "");
+		free(w);
+		goto fail;
+	}
+	if (json_get_object(o, "files", JSON_REQUIRED, &files, perr, sizeof perr) < 0 ||
+	    json_get_array(o, "deleted", JSON_NULLABLE, &deleted, perr, sizeof perr) < 0) {
+		snprintf(err, errlen, "model output has no \"files\" object");
+		goto fail;
+	}
+	if (json_get_string(o, "explanation", JSON_NULLABLE, 0, &expl, NULL, perr, sizeof perr) < 0)
+		expl = NULL;
+	if (!(base = without_guard(current))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (apply_patch(base, files, deleted, err, errlen) < 0)
+		goto fail;
+	if (appfiles_validate(base, verr, sizeof verr) < 0 || add_guard(base, verr, sizeof verr) < 0 ||
+	    appfiles_validate(base, verr, sizeof verr) < 0) {
+		snprintf(err, errlen, "model output rejected: %s", verr);
+		goto fail;
+	}
+	if (!(*explanation_out = clean_name(expl && *expl ? expl : "The model changed the app.", 1000))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	*files_out = base;
+	json_object_put(o);
+	return 0;
+fail:
+	json_object_put(base);
+	json_object_put(o);
+	return -1;
+}
+
+int openai_iterate(const struct conf *c, struct json_object *current, const char *instruction,
+		   struct json_object **files_out, char **explanation_out, char *err, size_t errlen)
+{
+	struct json_object *shown, *resp = NULL;
+	const char *content = NULL;
+	char *user;
+	size_t clen = 0, n;
+	int rc;
+
+	*files_out = NULL;
+	*explanation_out = NULL;
+	if (!(shown = without_guard(current))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	const char *fj = json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = strlen(fj) + strlen(instruction) + 128;
+	if (!(user = malloc(n))) {
+		json_object_put(shown);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(user, n, "The app's current files:\n%s\n\nThe change wanted:\n%s", fj, instruction);
+	json_object_put(shown);
+	rc = chat(c, ITERATE_PROMPT, user, NULL, &resp, &content, &clen, err, errlen);
+	free(user);
+	if (rc == 0)
+		rc = openai_parse_patch(content, clen, current, files_out, explanation_out, err, errlen);
 	json_object_put(resp);
 	return rc;
 }

@@ -36,4 +36,17 @@ int openai_generate(const struct conf *c, const char *prompt, const char *name_h
 int openai_parse_answer(const char *content, size_t len, struct json_object **files_out,
 			char **name_out, char **assumption_out, char *err, size_t errlen);
 
+/* Iterate: sends the current files (without the guard) and the instruction, and asks
+ * for the changed files only: {"explanation", "files": {path: full content},
+ * "deleted"?: [path]} or {"error": "why"}. The answer is applied to the current files
+ * and the result validated as a generation's is (the guard is added again; the model
+ * may neither write the guard nor delete server.js). On 0, *files_out (the app's new
+ * files) and *explanation_out are the caller's. */
+int openai_iterate(const struct conf *c, struct json_object *current, const char *instruction,
+		   struct json_object **files_out, char **explanation_out, char *err, size_t errlen);
+/* The answer-checking half of openai_iterate, exposed for unit tests. */
+int openai_parse_patch(const char *content, size_t len, struct json_object *current,
+		       struct json_object **files_out, char **explanation_out, char *err,
+		       size_t errlen);
+
 #endif

@@ -543,11 +543,51 @@ struct kind {
 	void (*build)(struct ctx *c);
 };
 
+/* Lists of things rather than of tasks: their text is an item. */
+static int item_list(const struct ctx *c)
+{
+	return has(c, "shopping") || has(c, "grocery") || has(c, "groceries") ||
+	       has(c, "packing") || has(c, "wish list") || has(c, "wishlist");
+}
+
+/* The extras a list of things asks for: quantity, price, store, link, who. */
+static void todo_things(struct ctx *c, struct json_object *f, struct sbuf *extra)
+{
+	if (has(c, "quantity") || has(c, "quantities") || has(c, "qty") || has(c, "how many")) {
+		struct json_object *q = fld("quantity", "Quantity", "int", 0, 0);
+		fld_int(q, "min", 0);
+		fld_int(q, "max", 1000000);
+		json_object_array_add(f, q);
+		sb_puts(extra, ", quantity");
+	}
+	if (has(c, "price") || has(c, "cost") || has(c, "costs")) {
+		struct json_object *pr = fld("price", "Price", "number", 0, 0);
+		fld_int(pr, "min", 0);
+		fld_int(pr, "max", 1000000000);
+		json_object_array_add(f, pr);
+		sb_puts(extra, ", price");
+	}
+	if (item_list(c) && (has(c, "store") || has(c, "shop") || has(c, "supermarket"))) {
+		json_object_array_add(f, fld("store", "Store", "text", 0, 80));
+		sb_puts(extra, ", store");
+	}
+	if (has(c, "link") || has(c, "url")) {
+		json_object_array_add(f, fld("link", "Link", "url", 0, 2000));
+		sb_puts(extra, ", link");
+	}
+	if (has(c, "who") || has(c, "responsible") || has(c, "assigned") || has(c, "assignee") ||
+	    has(c, "assign")) {
+		json_object_array_add(f, fld("assignee", "Who", "text", 0, 60));
+		sb_puts(extra, ", who");
+	}
+}
+
 static void build_todo(struct ctx *c)
 {
-	struct json_object *f = arr(fld("text", "Task", "text", F_REQ, 200),
+	struct json_object *f = arr(fld("text", item_list(c) ? "Item" : "Task", "text", F_REQ, 200),
 				    fld("done", "Done", "bool", 0, 0), NULL);
 	struct sbuf extra = {0};
+	todo_things(c, f, &extra);
 	if (has(c, "due") || has(c, "deadline") || has(c, "date") || has(c, "schedule") ||
 	    has(c, "when")) {
 		json_object_array_add(f, fld("due", "Due date", "date", 0, 0));
@@ -569,7 +609,8 @@ static void build_todo(struct ctx *c)
 	}
 	coll(c, "todos", "Tasks", "task", f, NULL);
 	set_title(c, "Todo list: %s", has(c, "shopping") || has(c, "grocery") || has(c, "groceries")
-		  ? "Shopping list" : "Todo list");
+		  ? "Shopping list" : has(c, "packing") ? "Packing list"
+		  : has(c, "wish list") || has(c, "wishlist") ? "Wish list" : "Todo list");
 	sb_printf(&c->notes, " Each task has a text and a done flag%s.", extra.p ? extra.p : "");
 	free(sb_take(&extra));
 }
@@ -987,9 +1028,125 @@ static const char *guess_type(const char *name)
 	return "text";
 }
 
+/* What records of common kinds hold, for an API about them: the resource and its
+ * fields (the first required). Found by the earliest of its nouns in the prompt. */
+struct dfield {
+	const char *name, *label, *type;
+};
+
+static const struct {
+	const char *nouns[3];
+	const char *res, *label;
+	struct dfield f[5];
+} DOMAINS[] = {
+	{{"book", NULL}, "books", "Books", {{"title", "Title", "text"}, {"author", "Author", "text"},
+		{"year", "Year", "int"}, {"isbn", "ISBN", "text"}}},
+	{{"movie", "film", NULL}, "movies", "Movies", {{"title", "Title", "text"},
+		{"director", "Director", "text"}, {"year", "Year", "int"}, {"rating", "Rating", "number"}}},
+	{{"song", NULL}, "songs", "Songs", {{"title", "Title", "text"}, {"artist", "Artist", "text"},
+		{"album", "Album", "text"}, {"year", "Year", "int"}}},
+	{{"album", NULL}, "albums", "Albums", {{"title", "Title", "text"}, {"artist", "Artist", "text"},
+		{"year", "Year", "int"}}},
+	{{"product", NULL}, "products", "Products", {{"name", "Name", "text"}, {"price", "Price", "number"},
+		{"stock", "Stock", "int"}, {"sku", "SKU", "text"}}},
+	{{"customer", "client", NULL}, "customers", "Customers", {{"name", "Name", "text"},
+		{"email", "Email", "email"}, {"phone", "Phone", "text"}}},
+	{{"employee", "staff", NULL}, "employees", "Employees", {{"name", "Name", "text"},
+		{"email", "Email", "email"}, {"role", "Role", "text"}, {"start_date", "Start date", "date"}}},
+	{{"student", NULL}, "students", "Students", {{"name", "Name", "text"}, {"email", "Email", "email"},
+		{"grade", "Grade", "text"}}},
+	{{"pet", "animal", NULL}, "pets", "Pets", {{"name", "Name", "text"}, {"species", "Species", "text"},
+		{"breed", "Breed", "text"}, {"age", "Age", "int"}}},
+	{{"plant", NULL}, "plants", "Plants", {{"name", "Name", "text"}, {"species", "Species", "text"}}},
+	{{"restaurant", NULL}, "restaurants", "Restaurants", {{"name", "Name", "text"},
+		{"cuisine", "Cuisine", "text"}, {"address", "Address", "text"}, {"rating", "Rating", "number"}}},
+	{{"car", "vehicle", NULL}, "cars", "Cars", {{"make", "Make", "text"}, {"model", "Model", "text"},
+		{"year", "Year", "int"}, {"price", "Price", "number"}}},
+	{{"event", NULL}, "events", "Events", {{"title", "Title", "text"}, {"date", "Date", "date"},
+		{"location", "Location", "text"}}},
+	{{"order", NULL}, "orders", "Orders", {{"customer", "Customer", "text"},
+		{"total", "Total", "number"}, {"status", "Status", "text"}}},
+	{{"game", NULL}, "games", "Games", {{"title", "Title", "text"}, {"platform", "Platform", "text"},
+		{"year", "Year", "int"}}},
+};
+
+/* Where phrase (or its plural) first stands as whole words in the prompt, or -1. */
+static long pos_of(const struct ctx *c, const char *phrase)
+{
+	static const char *const suffixes[] = {"", "s", "es"};
+	char pat[96];
+	long best = -1;
+	for (size_t i = 0; i < 3; i++) {
+		int n = snprintf(pat, sizeof pat, " %s%s ", phrase, suffixes[i]);
+		const char *hit = n > 0 && (size_t)n < sizeof pat ? strstr(c->norm, pat) : NULL;
+		if (hit && (best < 0 || hit - c->norm < best))
+			best = hit - c->norm;
+	}
+	return best;
+}
+
+/* The domain whose noun comes first in the prompt, or -1. */
+static int crud_domain(const struct ctx *c)
+{
+	int best = -1;
+	long at = -1;
+	for (size_t d = 0; d < sizeof DOMAINS / sizeof DOMAINS[0]; d++)
+		for (size_t w = 0; DOMAINS[d].nouns[w]; w++) {
+			long p = pos_of(c, DOMAINS[d].nouns[w]);
+			if (p >= 0 && (at < 0 || p < at)) {
+				at = p;
+				best = (int)d;
+			}
+		}
+	return best;
+}
+
+/* Whether fields already has name, or its singular/plural ("authors" for "author"). */
+static int has_field(struct json_object *fields, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t k = 0; k < json_object_array_length(fields); k++) {
+		struct json_object *nm;
+		json_object_object_get_ex(json_object_array_get_idx(fields, k), "name", &nm);
+		const char *e = json_object_get_string(nm);
+		size_t m = strlen(e);
+		if (!strcmp(e, name) || (n == m + 1 && name[m] == 's' && !strncmp(e, name, m)) ||
+		    (m == n + 1 && e[n] == 's' && !strncmp(e, name, n)))
+			return 1;
+	}
+	return 0;
+}
+
+/* A list that names the domain's first field is the user's whole list; otherwise the
+ * domain's fields come first and the named ones are added (a book API "with authors"
+ * has a title, an author, a year and an ISBN). Replaces *fields; returns the count. */
+static size_t domain_fields(int dom, struct json_object **fields)
+{
+	struct json_object *out = json_object_new_array();
+	for (size_t k = 0; k < 5 && DOMAINS[dom].f[k].name; k++) {
+		const struct dfield *df = &DOMAINS[dom].f[k];
+		long max = !strcmp(df->type, "text") ? 200 : 0;
+		json_object_array_add(out, fld(df->name, df->label, df->type, k == 0 ? F_REQ : 0, max));
+	}
+	for (size_t k = 0; k < json_object_array_length(*fields); k++) {
+		struct json_object *f = json_object_array_get_idx(*fields, k), *nm;
+		json_object_object_get_ex(f, "name", &nm);
+		if (has_field(out, json_object_get_string(nm)))
+			continue;
+		json_object_object_del(f, "required");
+		json_object_array_add(out, json_object_get(f));
+	}
+	json_object_put(*fields);
+	*fields = out;
+	return json_object_array_length(out);
+}
+
 static void build_crud(struct ctx *c)
 {
 	char res[64] = "";
+	int dom = crud_domain(c);
+	if (dom >= 0)
+		util_copy(res, sizeof res, DOMAINS[dom].res);
 	static const char *const markers[] = {"api for", "api of", "crud for", "crud api for", "manage",
 		"managing", "backend for", "endpoints for", "database of", "database for", "store",
 		"storing", NULL};
@@ -1024,14 +1181,7 @@ static void build_crud(struct ctx *c)
 			    !strcmp(name, "created_at") || !strcmp(name, "updated_at") ||
 			    !strcmp(name, "fields") || !strcmp(name, "field"))
 				continue;
-			int dup = 0;
-			for (size_t k = 0; k < json_object_array_length(fields); k++) {
-				struct json_object *nm;
-				json_object_object_get_ex(json_object_array_get_idx(fields, k), "name", &nm);
-				if (!strcmp(json_object_get_string(nm), name))
-					dup = 1;
-			}
-			if (dup)
+			if (has_field(fields, name))
 				continue;
 			const char *type = guess_type(name);
 			long max = !strcmp(type, "text") ? 200 : !strcmp(type, "longtext") ? 5000 : 0;
@@ -1039,6 +1189,8 @@ static void build_crud(struct ctx *c)
 			nf++;
 		}
 	}
+	if (dom >= 0 && !has_field(fields, DOMAINS[dom].f[0].name))
+		nf = domain_fields(dom, &fields);
 	if (nf == 0) {
 		json_object_array_add(fields, fld("name", "Name", "text", F_REQ, 200));
 		json_object_array_add(fields, fld("description", "Description", "longtext", 0, 5000));
@@ -1120,19 +1272,29 @@ static void build_recipes(struct ctx *c)
 	struct json_object *srv = fld("servings", "Servings", "int", 0, 0);
 	fld_int(srv, "min", 1);
 	fld_int(srv, "max", 100);
-	coll(c, "recipes", "Recipes", "recipe",
-	     arr(fld("title", "Recipe", "text", F_REQ, 120), srv,
-		 fld("ingredients", "Ingredients", "longtext", 0, 5000),
-		 fld("steps", "Steps", "longtext", 0, 10000), NULL), NULL);
+	struct json_object *f = arr(fld("title", "Recipe", "text", F_REQ, 120), srv,
+				    fld("ingredients", "Ingredients", "longtext", 0, 5000),
+				    fld("steps", "Steps", "longtext", 0, 10000), NULL);
+	if (has(c, "time") || has(c, "minute") || has(c, "duration") || has(c, "prep")) {
+		struct json_object *m = fld("minutes", "Time (minutes)", "int", 0, 0);
+		fld_int(m, "min", 0);
+		fld_int(m, "max", 10000);
+		json_object_array_add(f, m);
+	}
+	coll(c, "recipes", "Recipes", "recipe", f, NULL);
 	meta_str(c, "primary", "recipes");
 	set_title(c, "Recipes: %s", "Recipe book");
 }
 
 static void build_contacts(struct ctx *c)
 {
-	coll(c, "contacts", "Contacts", "contact",
-	     arr(fld("name", "Name", "text", F_REQ, 120), fld("email", "Email", "email", 0, 200),
-		 fld("phone", "Phone", "text", 0, 40), fld("notes", "Notes", "longtext", 0, 2000), NULL), NULL);
+	struct json_object *f = arr(fld("name", "Name", "text", F_REQ, 120),
+				    fld("email", "Email", "email", 0, 200),
+				    fld("phone", "Phone", "text", 0, 40),
+				    fld("notes", "Notes", "longtext", 0, 2000), NULL);
+	if (has(c, "birthday") || has(c, "birth date") || has(c, "birthdate"))
+		json_object_array_add(f, fld("birthday", "Birthday", "date", 0, 0));
+	coll(c, "contacts", "Contacts", "contact", f, NULL);
 	meta_str(c, "primary", "contacts");
 	set_title(c, "Contacts: %s", "Address book");
 }
@@ -1152,7 +1314,9 @@ static void build_reading(struct ctx *c)
 
 static const struct kw KW_TODO[] = {{"todo", 6}, {"to do", 6}, {"task", 4}, {"checklist", 5},
 	{"chore", 4}, {"errand", 3}, {"reminder", 2}, {"shopping list", 5}, {"grocery", 4},
-	{"groceries", 4}, {"things to do", 5}, {"due date", 2}, {"tick off", 2}, {"done", 1}, {NULL, 0}};
+	{"groceries", 4}, {"things to do", 5}, {"due date", 2}, {"tick off", 2}, {"done", 1},
+	{"task list", 6}, {"grocery list", 6}, {"packing list", 7}, {"wish list", 6}, {"wishlist", 6},
+	{NULL, 0}};
 static const struct kw KW_NOTES[] = {{"note", 5}, {"notebook", 5}, {"journal", 4}, {"diary", 4},
 	{"memo", 4}, {"jot", 3}, {"scratchpad", 4}, {"notepad", 5}, {"wiki", 3}, {"idea", 2}, {NULL, 0}};
 static const struct kw KW_GUESTBOOK[] = {{"guestbook", 8}, {"guest book", 8}, {"visitor", 3},
@@ -1466,11 +1630,20 @@ static struct json_object *render_files(struct ctx *c)
 	free(routes);
 	json_object_put(cfg);
 
+	/* the subtitle and theme of the meta: an iteration may have changed them */
+	struct json_object *msub = NULL, *mtheme = NULL;
+	json_object_object_get_ex(c->meta, "subtitle", &msub);
+	json_object_object_get_ex(c->meta, "theme", &mtheme);
+	const char *subtitle = msub ? json_object_get_string(msub) : k->subtitle;
 	char *title = tmpl_html_escape(c->title);
-	char *sub = tmpl_html_escape(k->subtitle[0] ? k->subtitle : c->title);
+	char *sub = tmpl_html_escape(subtitle[0] ? subtitle : c->title);
+	char theme[48];
+	snprintf(theme, sizeof theme, "%s%s", mtheme ? " theme-" : "",
+		 mtheme && tmpl_theme_valid(json_object_get_string(mtheme)) ?
+		 json_object_get_string(mtheme) : "");
 	const char *index_pairs[] = {"@TITLE@", title ? title : "", "@SUBTITLE@", sub ? sub : "",
-				     "@KIND@", k->name};
-	rc |= !title || !sub || render(&b, "base/index.html", index_pairs, 3) ||
+				     "@KIND@", k->name, "@THEME@", theme};
+	rc |= !title || !sub || render(&b, "base/index.html", index_pairs, 4) ||
 	      add_file(files, "public/index.html", &b);
 	free(title);
 	free(sub);
@@ -1540,5 +1713,125 @@ int tmpl_generate(const char *prompt, const char *name_hint, struct json_object 
 	*files_out = files;
 	*name_out = name;
 	*assumption_out = assumption;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ specs (iterate) */
+
+static const char *const THEMES[] = {"light", "dark", "green", "purple", "orange", "red", "pink",
+				     NULL};
+
+int tmpl_theme_valid(const char *name)
+{
+	for (size_t i = 0; name && THEMES[i]; i++)
+		if (!strcmp(name, THEMES[i]))
+			return 1;
+	return 0;
+}
+
+const char *tmpl_field_type(const char *name)
+{
+	return guess_type(name);
+}
+
+const char *tmpl_currency_code(const char *words)
+{
+	for (size_t i = 0; i < sizeof CURRENCIES / sizeof CURRENCIES[0]; i++)
+		for (size_t w = 0; CURRENCIES[i].words[w]; w++)
+			if (has_in(words, CURRENCIES[i].words[w]))
+				return CURRENCIES[i].code;
+	return NULL;
+}
+
+int tmpl_uses_field(const char *kind, const char *field)
+{
+	char a[80], b[80];
+	for (size_t i = 0; i < NKINDS; i++) {
+		if (strcmp(KINDS[i].name, kind) != 0)
+			continue;
+		char ui[64], routes[64];
+		snprintf(ui, sizeof ui, "%s/app.js", KINDS[i].ui);
+		snprintf(routes, sizeof routes, "%s/routes.js", KINDS[i].routes ? KINDS[i].routes : "-");
+		snprintf(a, sizeof a, "'%s'", field);
+		snprintf(b, sizeof b, ".%s", field);
+		const char *paths[] = {ui, routes};
+		for (size_t p = 0; p < 2; p++) {
+			const struct tmpl_file *f = tmpl_file_get(paths[p]);
+			if (!f)
+				continue;
+			char *text = strndup(f->data, f->len);
+			if (!text)
+				return 1;
+			/* a name the UI spells out, as a property or a string, is one it relies on */
+			const char *hit = strstr(text, a);
+			for (const char *q = text; !hit && (q = strstr(q, b)); q++)
+				if (!isalnum((unsigned char)q[strlen(b)]) && q[strlen(b)] != '_')
+					hit = q;
+			free(text);
+			if (hit)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+struct json_object *tmpl_spec_from_plan(struct json_object *plan)
+{
+	struct json_object *spec = json_object_new_object(), *v;
+	if (!spec)
+		return NULL;
+	if (json_object_object_get_ex(plan, "kind", &v))
+		json_object_object_add(spec, "kind", json_object_get(v));
+	if (json_object_object_get_ex(plan, "title", &v))
+		json_object_object_add(spec, "title", json_object_get(v));
+	if (json_object_object_get_ex(plan, "config", &v))
+		json_object_object_add(spec, "config", json_object_get(v));
+	return spec;
+}
+
+int tmpl_render_spec(struct json_object *spec, struct json_object **files_out, char *err,
+		     size_t errlen)
+{
+	struct json_object *kind = NULL, *title = NULL, *cfg = NULL, *meta = NULL, *cols = NULL;
+	size_t k;
+
+	*files_out = NULL;
+	if (!json_object_object_get_ex(spec, "kind", &kind) ||
+	    !json_object_object_get_ex(spec, "title", &title) ||
+	    !json_object_object_get_ex(spec, "config", &cfg) ||
+	    !json_object_object_get_ex(cfg, "meta", &meta) ||
+	    !json_object_object_get_ex(cfg, "collections", &cols) ||
+	    !json_object_is_type(meta, json_type_object) ||
+	    !json_object_is_type(cols, json_type_object)) {
+		snprintf(err, errlen, "the app's template spec is incomplete");
+		return -1;
+	}
+	for (k = 0; k < NKINDS && strcmp(KINDS[k].name, json_object_get_string(kind)) != 0; k++)
+		;
+	if (k == NKINDS) {
+		snprintf(err, errlen, "the app's template kind is unknown");
+		return -1;
+	}
+	struct ctx *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->kind = k;
+	c->meta = json_object_get(meta);
+	c->cols = json_object_get(cols);
+	util_copy(c->title, sizeof c->title, json_object_get_string(title));
+	struct json_object *files = render_files(c);
+	ctx_free(c);
+	if (!files) {
+		snprintf(err, errlen, "template rendering failed (out of memory or missing template)");
+		return -1;
+	}
+	if (appfiles_validate(files, err, errlen) < 0) {
+		json_object_put(files);
+		return -1;
+	}
+	*files_out = files;
 	return 0;
 }

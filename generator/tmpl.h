@@ -51,6 +51,31 @@ int tmpl_plan(const char *prompt, const char *name_hint, struct json_object **pl
 int tmpl_generate(const char *prompt, const char *name_hint, struct json_object **files_out,
 		  char **name_out, char **assumption_out, char *err, size_t errlen);
 
+/* ---- specs: what iterate edits (tmpl_edit.c) and renders again ----
+ * A spec is {"kind", "title", "config": {"meta", "collections"}}: the plan without its
+ * assumption. Rendering a spec made from a prompt's plan gives the prompt's files. */
+
+/* A new spec from a tmpl_plan() result (NULL on out of memory). */
+struct json_object *tmpl_spec_from_plan(struct json_object *plan);
+/* The files of spec (validated as tmpl_generate's are). 0 or -1. */
+int tmpl_render_spec(struct json_object *spec, struct json_object **files_out, char *err,
+		     size_t errlen);
+/* Whether name is a theme the templates style (light, dark, green, ...). */
+int tmpl_theme_valid(const char *name);
+/* The type a field named name probably has ("text" when nothing fits). */
+const char *tmpl_field_type(const char *name);
+/* The ISO code of the currency normalised words name ("euros" -> EUR), or NULL. */
+const char *tmpl_currency_code(const char *words);
+/* Whether the kind's own code (its UI or routes) relies on field by name. */
+int tmpl_uses_field(const char *kind, const char *field);
+
+/* Edits spec (in place) as instruction asks: add, remove, rename or retype a field;
+ * title, subtitle, theme; poll options, quiz topic; currency. On success returns 0 and
+ * *summary (malloc'ed) says what changed; on -1, err says why the instruction was not
+ * understood or cannot be done, and spec may be half edited (edit a copy). */
+int tmpl_edit(struct json_object *spec, const char *instruction, char **summary, char *err,
+	      size_t errlen);
+
 /* The embedded template file at path, or NULL. */
 const struct tmpl_file *tmpl_file_get(const char *path);
 

@@ -3,7 +3,8 @@
 # and run in parallel with the rest of the suite.
 E2E_TESTS = tests/e2e/test_auth.py tests/e2e/test_apps.py tests/e2e/test_admin.py \
 	tests/e2e/test_edge.py tests/e2e/test_ratelimit.py tests/e2e/test_crash.py \
-	tests/e2e/test_proxy.py tests/e2e/test_privsep.py tests/e2e/test_appset.py
+	tests/e2e/test_proxy.py tests/e2e/test_privsep.py tests/e2e/test_appset.py \
+	tests/e2e/test_revisions.py
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/reach.py tests/e2e/harness.py tests/e2e/fakeresolve.py \
 	tests/summary tests/tap.h
@@ -15,7 +16,7 @@ EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke scripts/grant-reach \
-	bench/api bench/login bench/scale docs/API.md
+	bench/api bench/login bench/scale bench/revisions docs/API.md
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py

@@ -7,7 +7,7 @@ usage: fake_openai.py PORT      (listens on 127.0.0.1:PORT, prints "ready" when 
 
 POST /v1/chat/completions answers according to a "MODE:<name>" word in the last user
 message (good, dotdot, nonjson, slow, unauthorized, noformat, huge, cutoff, hold,
-fenced, block); every request is recorded. GET /stats returns the records and the highest
+fenced, block, and for iterate patch, patch_guard, patch_delserver, patch_refuse); every request is recorded. GET /stats returns the records and the highest
 number of requests that were in progress at the same time; GET /reset-max restarts
 that count. "block" answers like "good" only after GET /release (or 120 s): a test that
 needs a generation to stay in progress says when it may end, instead of racing a fixed
@@ -95,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
                 "system": any(x.get("role") == "system" for x in req.get("messages", [])),
                 "system_text": "".join(str(x.get("content")) for x in req.get("messages", [])
                                        if x.get("role") == "system"),
+                "user_has_guard": "appforge_guard" in (user[-1] if user else ""),
+                "user_has_server": "server.js" in (user[-1] if user else ""),
             })
         try:
             self.answer(mode, req)
@@ -133,6 +135,18 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, raw=b'{"pad":"' + b"a" * (5 * 1024 * 1024) + b'"}')
         elif mode == "cutoff":
             self.reply(200, completion('{"files": {"server.js": "', finish="length"))
+        elif mode == "patch":
+            # iterate: only the changed files, one new one
+            self.reply(200, completion(json.dumps({
+                "explanation": "Added a footer.",
+                "files": {"public/index.html": "<!doctype html><title>Hi</title><p>hi</p><footer>f</footer>\n",
+                          "public/extra.css": "footer { color: gray; }\n"}})))
+        elif mode == "patch_guard":
+            self.reply(200, completion(json.dumps({"files": {"appforge_guard.js": "// nothing\n"}})))
+        elif mode == "patch_delserver":
+            self.reply(200, completion(json.dumps({"files": {}, "deleted": ["server.js"]})))
+        elif mode == "patch_refuse":
+            self.reply(200, completion(json.dumps({"error": "I cannot turn it into a spaceship"})))
         elif mode == "garbage":
             self.reply(200, raw=b"<html>502 bad gateway</html>")
         else:

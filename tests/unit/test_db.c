@@ -2,6 +2,7 @@
  * foreign-key cascades, append-only audit, cursor pagination, concurrent writers. */
 #include "tap.h"
 #include "db.h"
+#include "db_internal.h"
 #include "json.h"
 #include "appfiles.h"
 #include "util.h"
@@ -78,6 +79,90 @@ static void test_migrations(void)
 	ok(count_rows(db, "PRAGMA foreign_keys") == 1, "foreign keys on");
 	ok(count_rows(db, "PRAGMA busy_timeout") == 5000, "busy_timeout 5000");
 	db_close(db);
+}
+
+/* Migration 5 on a database at version 4: apps with files get revision 1 from them,
+ * one blob per distinct content, keyed by its SHA-256. */
+static void test_migration_revisions(void)
+{
+	static const char *const seed_sql =
+		"INSERT INTO users(id, username, password_hash, role, created_at)"
+		"  VALUES ('u_0000000000000001', 'old', 'x', 'user', 1);"
+		"INSERT INTO apps(id, seq, owner, name, prompt, status, created_at, updated_at)"
+		"  VALUES ('k3v9q2m8x1c7d4fa', 1, 'u_0000000000000001', 'A', '', 'ready', 5, 7),"
+		"         ('k3v9q2m8x1c7d4fb', 2, 'u_0000000000000001', 'B', 'a poll', 'ready', 5, 8),"
+		"         ('k3v9q2m8x1c7d4fc', 3, 'u_0000000000000001', 'C', 'x', 'generating', 5, 9);"
+		"INSERT INTO app_files VALUES ('k3v9q2m8x1c7d4fa', 'server.js', 'same'),"
+		"  ('k3v9q2m8x1c7d4fa', 'b.js', 'same'), ('k3v9q2m8x1c7d4fb', 'server.js', 'abc');";
+	char p[160], hex[65];
+	sqlite3 *h;
+	struct db *db;
+	int okay = 1;
+
+	snprintf(p, sizeof p, "%s/v4.db", dir);
+	okay = sqlite3_open(p, &h) == SQLITE_OK;
+	for (int v = 1; okay && v <= 4; v++)
+		okay = sqlite3_exec(h, db_migration_sql(v), NULL, NULL, NULL) == SQLITE_OK;
+	okay = okay && sqlite3_exec(h, seed_sql, NULL, NULL, NULL) == SQLITE_OK &&
+	       sqlite3_exec(h, "PRAGMA user_version = 4", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(h);
+	ok(okay, "a version 4 database with three apps");
+	ok(db_open(&db, p, err, sizeof err) == DB_OK, "it migrates (%s)", err);
+	ok(count_rows(db, "SELECT count(*) FROM revisions") == 2 &&
+	   count_rows(db, "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fa' AND n = 1"
+			  " AND source = 'upload' AND created_at = 7 AND author = 'u_0000000000000001'") == 1 &&
+	   count_rows(db, "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fb'"
+			  " AND source = 'generate' AND json_array_length(changes) = 1") == 1,
+	   "apps with files get revision 1 (upload or generate); a generating app none");
+	db_sha256_hex("abc", 3, hex);
+	ok(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0 &&
+	   count_rows(db, "SELECT count(*) FROM revision_files f JOIN blobs b USING (app_id, hash)"
+			  " WHERE f.app_id = 'k3v9q2m8x1c7d4fb' AND b.hash ="
+			  " 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'") == 1,
+	   "blobs are keyed by the SHA-256 of their content");
+	ok(count_rows(db, "SELECT count(*) FROM blobs WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 1 &&
+	   count_rows(db, "SELECT count(*) FROM revision_files WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 2,
+	   "two files of one content: one blob, two revision files");
+	db_close(db);
+}
+
+/* An app keeps its newest DB_REV_KEEP revisions; pruning deletes the contents only
+ * the pruned ones used, and keeps those still in use. */
+static void test_revision_pruning(struct db *db)
+{
+	struct db_user u;
+	struct db_app a;
+	struct json_object *files;
+	long long n = 0;
+	char text[64];
+	int good = 1;
+
+	make_user(db, &u, "pruner", "user");
+	memset(&a, 0, sizeof a);
+	id_new_app(a.id);
+	util_copy(a.owner, sizeof a.owner, u.id);
+	a.name = (char *)"p";
+	a.prompt = (char *)"";
+	a.status = APP_READY;
+	ok(db_app_insert(db, &a, NULL, err, sizeof err) == DB_OK, "an app for pruning");
+	for (int i = 1; good && i <= DB_REV_KEEP + 5; i++) {
+		files = json_object_new_object();
+		snprintf(text, sizeof text, "version %d", i);
+		json_object_object_add(files, "server.js", json_object_new_string("always the same"));
+		json_object_object_add(files, "v.txt", json_object_new_string(text));
+		good = db_rev_add(db, a.id, u.id, "save", "", files, &n, err, sizeof err) == DB_OK;
+		json_object_put(files);
+	}
+	ok(good && n == DB_REV_KEEP + 5, "%d revisions added (%s)", DB_REV_KEEP + 5, good ? "" : err);
+	snprintf(text, sizeof text, "SELECT min(n) FROM revisions WHERE app_id = '%s'", a.id);
+	ok(count_rows(db, text) == 6, "the oldest five are pruned: history starts at 6");
+	snprintf(text, sizeof text, "SELECT count(*) FROM blobs WHERE app_id = '%s'", a.id);
+	ok(count_rows(db, text) == DB_REV_KEEP + 1,
+	   "their contents went with them; the shared one stayed (%lld blobs)", count_rows(db, text));
+	ok(db_rev_get(db, a.id, 5, &(struct db_revision){0}, err, sizeof err) == DB_NOTFOUND,
+	   "a pruned revision is not found");
+	ok(db_app_delete(db, a.id, NULL, err, sizeof err) == DB_OK && count_rows(db, text) == 0,
+	   "deleting the app deletes every blob");
 }
 
 static void test_open_errors(void)
@@ -617,6 +702,7 @@ int main(void)
 	snprintf(race_path, sizeof race_path, "%s/race.db", dir);
 	test_migrations();
 	test_open_errors();
+	test_migration_revisions();
 	if (db_open(&db, path, err, sizeof err) != DB_OK) {
 		printf("Bail out! %s\n", err);
 		return 1;
@@ -628,6 +714,7 @@ int main(void)
 	test_audit_plans(db);
 	test_read_scope(db);
 	test_pagination(db);
+	test_revision_pruning(db);
 	db_close(db);
 	test_concurrency();
 	appfiles_remove_tree(dir, err, sizeof err);

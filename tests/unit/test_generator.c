@@ -465,8 +465,97 @@ static void test_random_prompts(void)
 	ok(failed_cases == 0 && good == 400, "400 random prompts: valid apps, bounded names (%d bad)", failed_cases);
 }
 
+/* A model's iterate answer: changed files merged, the guard kept once, and every
+ * forbidden or malformed answer refused with nothing returned. */
+static void test_parse_patch(void)
+{
+	static const char *const bad[][2] = {
+		{ "{\"files\":{\"../x\":\"a\"}}", "rejected" },
+		{ "{\"files\":{\"" GENERATOR_GUARD_FILE "\":\"x\"}}", "rejected" },
+		{ "{\"files\":{},\"deleted\":[\"server.js\"]}", "cannot delete" },
+		{ "{\"files\":{},\"deleted\":[\"nope.js\"]}", "cannot delete" },
+		{ "{\"files\":{}}", "changed nothing" },
+		{ "{\"files\":{\"a.js\":5}}", "rejected" },
+		{ "{\"error\":\"no way\"}", "could not make the change: no way" },
+		{ "not json", "not valid JSON" },
+	};
+	char err[256], *name = NULL, *why = NULL, *expl = NULL;
+	struct json_object *cur = NULL, *out = NULL, *v;
+	const char *good = "{\"explanation\":\"Footer.\",\"files\":{\"public/x.css\":\"a{}\"},"
+			   "\"deleted\":[\"public/index.html\"]}";
+	const char *gen = "{\"files\":{\"server.js\":\"require('http')\",\"public/index.html\":\"<p>\"}}";
+
+	if (openai_parse_answer(gen, strlen(gen), &cur, &name, &why, err, sizeof err) < 0) {
+		ok(0, "a generated app to patch: %s", err);
+		return;
+	}
+	ok(openai_parse_patch(good, strlen(good), cur, &out, &expl, err, sizeof err) == 0 &&
+	   json_object_object_get_ex(out, "public/x.css", NULL) &&
+	   !json_object_object_get_ex(out, "public/index.html", NULL) &&
+	   json_object_object_get_ex(out, "server.js", &v) &&
+	   !strcmp(json_object_get_string(v), "require('http')\n;require('./" GENERATOR_GUARD_FILE "');\n") &&
+	   !strcmp(expl, "Footer."), "a patch: added, deleted, server.js keeps the guard once (%s)",
+	   out ? "" : err);
+	json_object_put(out);
+	free(expl);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		out = NULL;
+		expl = NULL;
+		int rc = openai_parse_patch(bad[i][0], strlen(bad[i][0]), cur, &out, &expl, err, sizeof err);
+		ok(rc < 0 && !out && !expl && strstr(err, bad[i][1]), "patch %s: refused (%s)", bad[i][0], err);
+	}
+	json_object_put(cur);
+	free(name);
+	free(why);
+}
+
+/* An unedited spec renders to the generation's very files; edits are applied or
+ * refused as a whole, with the reason. */
+static void test_specs(void)
+{
+	static const char *const prompts[] = { "a todo list with due dates", "a poll: tea or coffee?",
+		"expense tracker in euros", "a REST API for a library of books with authors",
+		"a kanban board", "a quiz about the solar system", "something odd", NULL };
+	char err[256] = "", *name, *why, *summary = NULL;
+	int rc;
+	int same = 1;
+
+	for (size_t i = 0; prompts[i]; i++) {
+		struct json_object *files = NULL, *plan = plan_of(prompts[i], NULL), *spec, *again = NULL;
+		spec = tmpl_spec_from_plan(plan);
+		if (tmpl_generate(prompts[i], NULL, &files, &name, &why, err, sizeof err) < 0 ||
+		    tmpl_render_spec(spec, &again, err, sizeof err) < 0 || !json_object_equal(files, again))
+			same = 0;
+		if (files) {
+			free(name);
+			free(why);
+		}
+		json_object_put(files);
+		json_object_put(again);
+		json_object_put(spec);
+		json_object_put(plan);
+	}
+	ok(same, "a spec from a plan renders to the generated files, byte for byte");
+
+	struct json_object *plan = plan_of("a shopping list", NULL), *spec = tmpl_spec_from_plan(plan);
+	rc = tmpl_edit(spec, "add a quantity field and use a green theme", &summary, err, sizeof err);
+	ok(rc == 0 && strstr(summary, "Quantity") && strstr(summary, "green"), "two edits at once: %s",
+	   summary ? summary : err);
+	free(summary);
+	summary = NULL;
+	rc = tmpl_edit(spec, "add a colour field; make it fly", &summary, err, sizeof err);
+	ok(rc < 0 && strstr(err, "could not understand 'make it fly'") && !summary,
+	   "one clause not understood fails the whole instruction: %s", err);
+	ok(tmpl_edit(spec, "", &summary, err, sizeof err) < 0, "an empty instruction is refused");
+	ok(tmpl_edit(spec, "add a <b> field", &summary, err, sizeof err) < 0, "markup in a name is refused");
+	json_object_put(spec);
+	json_object_put(plan);
+}
+
 int main(void)
 {
+	test_specs();
+	test_parse_patch();
 	test_classification();
 	test_unrecognised();
 	test_determinism();

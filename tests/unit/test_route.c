@@ -244,6 +244,31 @@ static void test_request(void)
 	ok(request_cookie("n=", "n", buf, sizeof(buf)) == 1 && buf[0] == 0, "an empty value");
 }
 
+/* Revision routes: a second placeholder "{n}" that must be a revision number. */
+static void test_revision_routes(void)
+{
+	struct route_match m;
+	static const char *const bad[] = { "0", "01", "-1", "1x", "abc", "1234567890", "%31" };
+
+	ok(rm("GET", "/api/apps/" APP "/revisions/12/files", &m) == ROUTE_FOUND &&
+	   m.route->handler == H_REV_FILES && strcmp(m.param, APP) == 0 &&
+	   strcmp(m.param2, "12") == 0, "revision files: app and number captured");
+	ok(rm("GET", "/api/apps/" APP "/revisions/999999999/diff", &m) == ROUTE_FOUND &&
+	   m.route->handler == H_REV_DIFF && strcmp(m.param2, "999999999") == 0,
+	   "revision diff: the largest number");
+	ok(rm("POST", "/api/apps/" APP "/revisions/1/restore", &m) == ROUTE_FOUND &&
+	   m.route->handler == H_REV_RESTORE && m.route->auth == ROUTE_AUTH_USER, "restore");
+	ok(found("GET", "/api/apps/" APP "/revisions", H_REV_LIST, APP), "revision list");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char path[128];
+		snprintf(path, sizeof path, "/api/apps/" APP "/revisions/%s/files", bad[i]);
+		ok(not_found("GET", path), "revision number '%s': not found", bad[i]);
+	}
+	ok(not_found("GET", "/api/apps/BAD/revisions/1/files"), "a bad app id with a good number");
+	ok(rm("GET", "/api/apps/" APP "/files", &m) == ROUTE_FOUND && m.param2[0] == 0,
+	   "one placeholder leaves param2 empty");
+}
+
 static void test_app_ids(void)
 {
 	char id[ID_APP_BUFSZ];
@@ -260,6 +285,7 @@ static void test_app_ids(void)
 int main(void)
 {
 	test_router();
+	test_revision_routes();
 	test_request();
 	test_app_ids();
 	return tap_done();

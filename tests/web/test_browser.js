@@ -683,6 +683,7 @@ async function run(context, stack, otherContext) {
 	});
 
 	// --- generation from a prompt ------------------------------------------------------------
+	let generated = false;
 	await step('generating from a prompt shows progress until ready (or a clear 501)', async () => {
 		await page.locator('#form-generate').getByLabel('What should the app do?').fill('a guestbook with a name and a message');
 		await page.locator('#form-generate').getByLabel('Name (optional)').fill('Guestbook');
@@ -706,13 +707,45 @@ async function run(context, stack, otherContext) {
 		const shown = await page.locator('.CodeMirror-code').innerText();
 		if (runs)
 			await generatedRuns(page, bad);
-		await page.locator('#delete').click();
-		await confirm(page, true);
-		await page.waitForURL(/#\/apps$/);
 		if (prompt !== 'a guestbook with a name and a message' || !code.trim() || !shown.trim())
 			return {fail: 'prompt ' + JSON.stringify(prompt) + ', code ' + code.length + ' chars, shown ' + shown.length};
+		generated = true;
 		return true;
 	});
+	if (generated) {
+		await step('the generator\'s explanation is shown; asking "add a quantity field" changes the app', async () => {
+			const expl = await page.locator('#generation-explanation').textContent();
+			await page.getByLabel('What should change?').fill('add a quantity field');
+			await page.locator('#iterate').click();
+			await waitStatus(page, /Changed: Added the field 'Quantity'/);
+			await page.locator('#revisions li[data-n="2"]').waitFor();
+			await page.locator('.file-tab', {hasText: 'server.js'}).click();
+			const code = await cmValue(page);
+			await shot(page, 'app-iterated');
+			const row = await page.locator('#revisions li[data-n="2"]').textContent();
+			return /guestbook/i.test(expl) && /iterate/.test(row) && /Quantity/.test(row) && /"quantity"/.test(code)
+				|| {fail: 'explanation ' + JSON.stringify(expl) + ', row ' + JSON.stringify(row) + ', code has quantity: ' + /"quantity"/.test(code)};
+		});
+		await step('the history shows a diff of the change, and restore makes a new revision', async () => {
+			await page.locator('#revisions li[data-n="2"] button', {hasText: 'Diff'}).click();
+			await page.locator('#diff pre.diff').first().waitFor();
+			const added = await page.locator('#diff pre.diff span.add', {hasText: 'quantity'}).count();
+			await shot(page, 'app-diff');
+			await page.locator('#revisions li[data-n="1"] button', {hasText: 'Restore'}).click();
+			await confirm(page, true);
+			await waitStatus(page, /Restored revision 1 as revision 3/);
+			await page.locator('#revisions li[data-n="3"]').waitFor();
+			const row = await page.locator('#revisions li[data-n="3"]').textContent();
+			await shot(page, 'app-restored');
+			return added > 0 && /restore/.test(row);
+		});
+		await step('the generated app is deleted', async () => {
+			await page.locator('#delete').click();
+			await confirm(page, true);
+			await page.waitForURL(/#\/apps$/);
+			return true;
+		});
+	}
 
 	// --- API tokens --------------------------------------------------------------------------
 	let secret = null;

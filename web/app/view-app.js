@@ -7,12 +7,15 @@
 // few seconds.
 // Unsaved edits are kept as drafts in this browser (drafts.js) as they are typed and
 // restored when the app is opened again; leaving with unsaved edits asks first.
+// The history panel (history.js) shows what the generator understood, asks for
+// changes (iterate) and lists, diffs and restores revisions.
 import {h, fill, time, badge, safeHttpsUrl} from './dom.js';
 import * as api from './api.js';
 import {busy, clearNotices, confirmDialog, showError, showInfo} from './ui.js';
 import {FileEditor} from './editor.js';
 import {clearDrafts, loadDrafts, removeDraft, saveDraft} from './drafts.js';
 import {settingsSection} from './view-settings.js';
+import {HistoryPanel} from './history.js';
 
 const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
@@ -158,6 +161,7 @@ class AppView {
 			this.pollGenerating();
 		else
 			await this.loadFiles();
+		this.loadHistory();
 		this.loadLogs();
 		this.schedule();
 	}
@@ -183,6 +187,16 @@ class AppView {
 			this.runBtn, this.stopBtn, this.openLink, this.deleteBtn);
 
 		this.promptBox = h('div', {id: 'app-prompt'});
+		this.history = new HistoryPanel(this.id, {
+			signal: this.abort.signal,
+			hasUnsaved: () => this.hasUnsaved(),
+			onChanged: async (app) => {
+				this.app = app;
+				clearDrafts(this.draftUser(), this.id);
+				this.drawState();
+				await this.loadFiles();
+			},
+		});
 
 		// code
 		this.tabs = h('div', {class: 'file-tabs', role: 'group', 'aria-label': 'Files', id: 'file-tabs'});
@@ -239,7 +253,7 @@ class AppView {
 		this.root.replaceChildren(
 			h('p', {class: 'crumbs'}, h('a', {href: '#/apps'}, '← All apps')),
 			this.title, this.meta, this.progress, this.problem, toolbar, this.promptBox,
-			this.codeSection, this.findingsSection,
+			this.history.el, this.codeSection, this.findingsSection,
 			h('div', {class: 'two-col'},
 				h('section', {class: 'card', 'aria-labelledby': 'preview-h'},
 					h('div', {class: 'section-head'}, h('h2', {id: 'preview-h'}, 'Preview'), reloadBtn), this.preview),
@@ -285,6 +299,7 @@ class AppView {
 		} else {
 			this.problem.replaceChildren();
 		}
+		this.history.setApp(a);
 		fill(this.promptBox, a.prompt ? h('section', {class: 'card', 'aria-labelledby': 'prompt-h'},
 			h('h2', {id: 'prompt-h'}, 'Prompt'), h('blockquote', {class: 'prompt'}, a.prompt)) : []);
 
@@ -462,6 +477,7 @@ class AppView {
 				else
 					showInfo('The app is ready.');
 				await this.loadFiles();
+				this.loadHistory();
 			}
 		} catch (e) {
 			this.pollError(e, 'Checking the generation');
@@ -519,6 +535,14 @@ class AppView {
 			if (st === 'running' || st === 'starting')
 				msg += ' The running app keeps the old code until you stop it and run it again.';
 			showInfo(msg);
+			this.loadHistory();
+		});
+	}
+
+	loadHistory() {
+		this.history.load().catch((e) => {
+			if (e.name !== 'AbortError')
+				showError(e, 'Loading the history');
 		});
 	}
 
