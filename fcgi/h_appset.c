@@ -467,6 +467,9 @@ static int dup_store(struct hctx *ctx, struct db_app *c, struct json_object *fil
 		rc = DB_CONFLICT;
 	if (rc == DB_OK)
 		rc = db_app_insert(ctx->db, c, files, err, errlen);
+	if (rc == DB_OK)   /* its history starts with the copy, as an upload's does */
+		rc = db_rev_add(ctx->db, c->id, c->owner, "upload", "duplicated from another app",
+				files, NULL, err, errlen);
 	if (rc == DB_OK)
 		rc = h_audit(ctx, "app.duplicate", c->id, d, err, errlen);
 	if (rc == DB_OK)
