@@ -106,6 +106,9 @@ function apiRequest(base, method, p, token, body) {
 		const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
 		const req = https.request({
 			hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, rejectUnauthorized: false,
+			// nginx listens on 127.0.0.1; Node 18 (Debian 12's) resolves localhost to ::1
+			// first and, unlike Node 20, does not try the next address
+			family: u.hostname === 'localhost' ? 4 : undefined,
 			headers: Object.assign({Accept: 'application/json'}, token ? {Authorization: 'Bearer ' + token} : {},
 				data ? {'Content-Type': 'application/json', 'Content-Length': data.length} : {}),
 		}, (res) => {
