@@ -376,6 +376,20 @@ static void start_refused(struct hctx *ctx, const struct sup_reply *rep)
 	db_app_clear(&b);
 }
 
+/* A start that failed may have raced a delete: the delete's purge can come before our
+ * start lock (which makes the app's directory again) or our code. Whatever we made
+ * goes once the row is gone, so that deleting still leaves nothing behind. */
+static void purge_if_deleted(struct hctx *ctx)
+{
+	char err[256];
+	struct db_app b;
+
+	memset(&b, 0, sizeof(b));
+	if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND)
+		lc_app_purge(ctx->conf, ctx->param);
+	db_app_clear(&b);
+}
+
 /* Starts the app unless its run is live already (then that start is shared: single
  * flight). Under the app's start lock, so that one caller writes the code of a start
  * and no start replaces the code under a live sandbox. 0 with *run, or -1 after
@@ -426,6 +440,8 @@ out:
 	sup_reply_clear(&rep);
 	json_object_put(files);
 	close(lockfd);
+	if (rc < 0)
+		purge_if_deleted(ctx);
 	return rc;
 }
 
