@@ -299,7 +299,9 @@ def port_open(port, host="127.0.0.1"):
 
 def http_get(port, path="/", timeout=15):
     """(status, body) or (None, error string). The default timeout leaves room for a
-    node app that is still starting on a loaded machine."""
+    node app that is still starting on a loaded machine (and AF_TEST_TIME_SCALE for a
+    slower one)."""
+    timeout = scaled(timeout)
     try:
         with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
             return r.status, r.read().decode("utf-8", "replace")
@@ -337,7 +339,7 @@ class Box:
         self.log = os.path.join(self.dir, "app.log")
         self.errfile = os.path.join(self.dir, "tool.stderr")
         # Each sandbox gets its own host uid, so uid checks never see another test's app.
-        lim = {"memory-mb": 128, "pids": 64, "wall-seconds": 120, "data-mb": 16, "tmp-mb": 16,
+        lim = {"memory-mb": 128, "pids": 64, "wall-seconds": scaled(120), "data-mb": 16, "tmp-mb": 16,
                "uid": UID_BASE + port % 1000}
         lim.update(limits or {})
         self.app_id = "%s-%s" % (tag, RUN)
