@@ -104,12 +104,14 @@ function apiRequest(base, method, p, token, body) {
 	return new Promise((resolve, reject) => {
 		const u = new URL(base + p);
 		const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+		// nginx listens on 127.0.0.1. 'localhost' is dialled there directly, as the
+		// browser does: a fresh Debian root may have no /etc/hosts entry for it, and
+		// Node 18 would try ::1 first without falling back.
+		const local = u.hostname === 'localhost';
 		const req = https.request({
-			hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, rejectUnauthorized: false,
-			// nginx listens on 127.0.0.1; Node 18 (Debian 12's) resolves localhost to ::1
-			// first and, unlike Node 20, does not try the next address
-			family: u.hostname === 'localhost' ? 4 : undefined,
-			headers: Object.assign({Accept: 'application/json'}, token ? {Authorization: 'Bearer ' + token} : {},
+			hostname: local ? '127.0.0.1' : u.hostname, servername: local ? 'localhost' : undefined,
+			port: u.port, path: u.pathname + u.search, method, rejectUnauthorized: false,
+			headers: Object.assign({Accept: 'application/json', Host: u.host}, token ? {Authorization: 'Bearer ' + token} : {},
 				data ? {'Content-Type': 'application/json', 'Content-Length': data.length} : {}),
 		}, (res) => {
 			const chunks = [];
