@@ -81,7 +81,7 @@ def sandbox_uid(inst, port):
 
 
 def wait_until(cond, timeout=30.0, step=0.05):
-    end = time.monotonic() + timeout
+    end = time.monotonic() + harness.scaled(timeout)
     while time.monotonic() < end:
         if cond():
             return True
