@@ -1,5 +1,6 @@
 /* linediff.c: unified line diffs (see linediff.h). */
 #include "common/linediff.h"
+#include "common/strbuf.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,37 +20,6 @@ struct op {
 	size_t ai, bi;       /* the line of a and of b this op stands at */
 };
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
 
 /* Splits s into lines (a missing s has none). *out is malloc'ed; -1 on out of memory. */
 static int split(const char *s, struct line **out, size_t *n)
@@ -137,15 +107,15 @@ static int middle_ops(const struct line *a, size_t n, const struct line *b, size
 	return 0;
 }
 
-static void emit_line(struct buf *o, char mark, const struct line *l)
+static void emit_line(struct strbuf *o, char mark, const struct line *l)
 {
-	buf_add(o, &mark, 1);
-	buf_add(o, l->p, l->len);
-	buf_str(o, l->nl ? "\n" : "\n\\ No newline at end of file\n");
+	strbuf_add(o, &mark, 1);
+	strbuf_add(o, l->p, l->len);
+	strbuf_puts(o, l->nl ? "\n" : "\n\\ No newline at end of file\n");
 }
 
 /* One hunk: ops[from..to). */
-static void emit_hunk(struct buf *o, const struct op *ops, size_t from, size_t to,
+static void emit_hunk(struct strbuf *o, const struct op *ops, size_t from, size_t to,
 		      const struct line *a, const struct line *b)
 {
 	char head[96];
@@ -157,7 +127,7 @@ static void emit_hunk(struct buf *o, const struct op *ops, size_t from, size_t t
 	}
 	snprintf(head, sizeof head, "@@ -%zu,%zu +%zu,%zu @@\n", al ? ops[from].ai + 1 : ops[from].ai,
 		 al, bl ? ops[from].bi + 1 : ops[from].bi, bl);
-	buf_str(o, head);
+	strbuf_puts(o, head);
 	for (size_t x = from; x < to; x++) {
 		if (ops[x].kind == OP_EQ)
 			emit_line(o, ' ', &a[ops[x].ai]);
@@ -169,7 +139,7 @@ static void emit_hunk(struct buf *o, const struct op *ops, size_t from, size_t t
 }
 
 /* Groups the changes of ops into hunks with LINEDIFF_CONTEXT lines around them. */
-static void emit_hunks(struct buf *o, const struct op *ops, size_t k, const struct line *a,
+static void emit_hunks(struct strbuf *o, const struct op *ops, size_t k, const struct line *a,
 		       const struct line *b)
 {
 	size_t x = 0;
@@ -201,7 +171,7 @@ char *linediff_unified(const char *a, const char *b, const char *label_a, const 
 	struct line *la = NULL, *lb = NULL;
 	struct op *ops = NULL;
 	size_t n = 0, m = 0, pre = 0, suf = 0, k = 0;
-	struct buf o = { 0 };
+	struct strbuf o = { 0 };
 
 	if (split(a, &la, &n) < 0 || split(b, &lb, &m) < 0 ||
 	    !(ops = malloc((n + m + 1) * sizeof *ops)))
@@ -216,13 +186,13 @@ char *linediff_unified(const char *a, const char *b, const char *label_a, const 
 		goto oom;
 	for (size_t i = 0; i < suf; i++)
 		op_push(ops, &k, OP_EQ, n - suf + i, m - suf + i);
-	buf_str(&o, "");
+	strbuf_puts(&o, "");
 	if (pre + suf < n || pre + suf < m) {
-		buf_str(&o, "--- ");
-		buf_str(&o, a ? label_a : "/dev/null");
-		buf_str(&o, "\n+++ ");
-		buf_str(&o, b ? label_b : "/dev/null");
-		buf_str(&o, "\n");
+		strbuf_puts(&o, "--- ");
+		strbuf_puts(&o, a ? label_a : "/dev/null");
+		strbuf_puts(&o, "\n+++ ");
+		strbuf_puts(&o, b ? label_b : "/dev/null");
+		strbuf_puts(&o, "\n");
 		emit_hunks(&o, ops, k, la, lb);
 	}
 	if (o.oom)

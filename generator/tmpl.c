@@ -11,6 +11,7 @@
 #include "appfiles.h"
 #include "json.h"
 #include "util.h"
+#include "common/strbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -18,82 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ string buffer */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-/* Takes the buffer's string (NULL on out of memory); the buffer is left empty. */
-static char *sb_take(struct sbuf *b)
-{
-	char *p = b->oom ? NULL : b->p;
-	if (b->oom)
-		free(b->p);
-	if (!p && !b->oom)
-		p = strdup("");
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->oom = 0;
-	return p;
-}
-
 char *tmpl_html_escape(const char *s)
 {
-	struct sbuf b = {0};
-	sb_add(&b, "", 0);
+	struct strbuf b = {0};
+	strbuf_add(&b, "", 0);
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': sb_puts(&b, "&amp;"); break;
-		case '<': sb_puts(&b, "&lt;"); break;
-		case '>': sb_puts(&b, "&gt;"); break;
-		case '"': sb_puts(&b, "&quot;"); break;
-		case '\'': sb_puts(&b, "&#39;"); break;
-		default: sb_add(&b, s, 1);
+		case '&': strbuf_puts(&b, "&amp;"); break;
+		case '<': strbuf_puts(&b, "&lt;"); break;
+		case '>': strbuf_puts(&b, "&gt;"); break;
+		case '"': strbuf_puts(&b, "&quot;"); break;
+		case '\'': strbuf_puts(&b, "&#39;"); break;
+		default: strbuf_add(&b, s, 1);
 		}
 	}
-	return sb_take(&b);
+	return strbuf_take(&b);
 }
 
 /* ------------------------------------------------------------------ text helpers */
@@ -180,7 +120,7 @@ struct ctx {
 	char subject[256];   /* phrase after "for"/"about"/... */
 	char named[256];     /* "called X", "named X" or a quoted name */
 	struct json_object *meta, *cols;
-	struct sbuf notes;   /* the assumption, built up */
+	struct strbuf notes;   /* the assumption, built up */
 };
 
 /* A multi-byte UTF-8 punctuation sequence (quotes, dashes, ellipsis, guillemets,
@@ -551,34 +491,34 @@ static int item_list(const struct ctx *c)
 }
 
 /* The extras a list of things asks for: quantity, price, store, link, who. */
-static void todo_things(struct ctx *c, struct json_object *f, struct sbuf *extra)
+static void todo_things(struct ctx *c, struct json_object *f, struct strbuf *extra)
 {
 	if (has(c, "quantity") || has(c, "quantities") || has(c, "qty") || has(c, "how many")) {
 		struct json_object *q = fld("quantity", "Quantity", "int", 0, 0);
 		fld_int(q, "min", 0);
 		fld_int(q, "max", 1000000);
 		json_object_array_add(f, q);
-		sb_puts(extra, ", quantity");
+		strbuf_puts(extra, ", quantity");
 	}
 	if (has(c, "price") || has(c, "cost") || has(c, "costs")) {
 		struct json_object *pr = fld("price", "Price", "number", 0, 0);
 		fld_int(pr, "min", 0);
 		fld_int(pr, "max", 1000000000);
 		json_object_array_add(f, pr);
-		sb_puts(extra, ", price");
+		strbuf_puts(extra, ", price");
 	}
 	if (item_list(c) && (has(c, "store") || has(c, "shop") || has(c, "supermarket"))) {
 		json_object_array_add(f, fld("store", "Store", "text", 0, 80));
-		sb_puts(extra, ", store");
+		strbuf_puts(extra, ", store");
 	}
 	if (has(c, "link") || has(c, "url")) {
 		json_object_array_add(f, fld("link", "Link", "url", 0, 2000));
-		sb_puts(extra, ", link");
+		strbuf_puts(extra, ", link");
 	}
 	if (has(c, "who") || has(c, "responsible") || has(c, "assigned") || has(c, "assignee") ||
 	    has(c, "assign")) {
 		json_object_array_add(f, fld("assignee", "Who", "text", 0, 60));
-		sb_puts(extra, ", who");
+		strbuf_puts(extra, ", who");
 	}
 }
 
@@ -586,33 +526,33 @@ static void build_todo(struct ctx *c)
 {
 	struct json_object *f = arr(fld("text", item_list(c) ? "Item" : "Task", "text", F_REQ, 200),
 				    fld("done", "Done", "bool", 0, 0), NULL);
-	struct sbuf extra = {0};
+	struct strbuf extra = {0};
 	todo_things(c, f, &extra);
 	if (has(c, "due") || has(c, "deadline") || has(c, "date") || has(c, "schedule") ||
 	    has(c, "when")) {
 		json_object_array_add(f, fld("due", "Due date", "date", 0, 0));
-		sb_puts(&extra, ", due date");
+		strbuf_puts(&extra, ", due date");
 	}
 	if (has(c, "priority") || has(c, "priorities") || has(c, "urgent") || has(c, "important")) {
 		static const char *const pr[] = {"normal", "high", "low"};
 		json_object_array_add(f, fld_enum("priority", "Priority", pr, 3));
-		sb_puts(&extra, ", priority");
+		strbuf_puts(&extra, ", priority");
 	}
 	if (has(c, "tag") || has(c, "category") || has(c, "categories") || has(c, "label") ||
 	    has(c, "project")) {
 		json_object_array_add(f, fld("tag", "Tag", "text", 0, 40));
-		sb_puts(&extra, ", tag");
+		strbuf_puts(&extra, ", tag");
 	}
 	if (has(c, "note") || has(c, "detail") || has(c, "description")) {
 		json_object_array_add(f, fld("notes", "Notes", "longtext", 0, 2000));
-		sb_puts(&extra, ", notes");
+		strbuf_puts(&extra, ", notes");
 	}
 	coll(c, "todos", "Tasks", "task", f, NULL);
 	set_title(c, "Todo list: %s", has(c, "shopping") || has(c, "grocery") || has(c, "groceries")
 		  ? "Shopping list" : has(c, "packing") ? "Packing list"
 		  : has(c, "wish list") || has(c, "wishlist") ? "Wish list" : "Todo list");
-	sb_printf(&c->notes, " Each task has a text and a done flag%s.", extra.p ? extra.p : "");
-	free(sb_take(&extra));
+	strbuf_printf(&c->notes, " Each task has a text and a done flag%s.", extra.p ? extra.p : "");
+	free(strbuf_take(&extra));
 }
 
 static void build_notes(struct ctx *c)
@@ -652,7 +592,7 @@ static void build_counter(struct ctx *c)
 	seed(col, s);
 	meta_int(c, "step", 1);
 	set_title(c, "Counter: %s", "Counter");
-	sb_printf(&c->notes, " Starts with one counter, '%s', at 0.", label);
+	strbuf_printf(&c->notes, " Starts with one counter, '%s', at 0.", label);
 }
 
 static void build_poll(struct ctx *c)
@@ -679,13 +619,13 @@ static void build_poll(struct ctx *c)
 		util_copy(opts[0], 64, "Yes");
 		util_copy(opts[1], 64, "No");
 		nopts = 2;
-		sb_puts(&c->notes, " No answer options found in the prompt; started with Yes and No"
+		strbuf_puts(&c->notes, " No answer options found in the prompt; started with Yes and No"
 			" (more can be added in the app).");
 	} else {
-		sb_printf(&c->notes, " Options: ");
+		strbuf_printf(&c->notes, " Options: ");
 		for (size_t i = 0; i < nopts; i++)
-			sb_printf(&c->notes, "%s%s", i ? ", " : "", opts[i]);
-		sb_puts(&c->notes, ".");
+			strbuf_printf(&c->notes, "%s%s", i ? ", " : "", opts[i]);
+		strbuf_puts(&c->notes, ".");
 	}
 	if (!question[0]) {
 		if (c->subject[0])
@@ -763,7 +703,7 @@ static void build_timer(struct ctx *c)
 	     arr(fld("label", "Label", "text", 0, 100), min, fld_enum("phase", "Phase", phases, 2), NULL),
 	     "list create read delete");
 	set_title(c, "Timer: %s", pomodoro ? "Pomodoro timer" : "Timer");
-	sb_printf(&c->notes, " Work phase %ld min, break %ld min.", work, brk);
+	strbuf_printf(&c->notes, " Work phase %ld min, break %ld min.", work, brk);
 }
 
 struct qa {
@@ -872,10 +812,10 @@ static void build_quiz(struct ctx *c)
 	meta_str(c, "topic", topic);
 	set_title(c, "%s quiz", "Quiz");
 	if (c->subject[0] && strcmp(bank, "general knowledge") == 0)
-		sb_printf(&c->notes, " No built-in questions about '%s'; seeded general-knowledge"
+		strbuf_printf(&c->notes, " No built-in questions about '%s'; seeded general-knowledge"
 			  " questions: add your own in the app.", c->subject);
 	else
-		sb_printf(&c->notes, " Seeded with questions about %s; more can be added in the app.", bank);
+		strbuf_printf(&c->notes, " Seeded with questions about %s; more can be added in the app.", bank);
 }
 
 static void build_chat(struct ctx *c)
@@ -887,7 +827,7 @@ static void build_chat(struct ctx *c)
 	json_object_object_get_ex(c->cols, "messages", &col);
 	fld_int(col, "keep", 500);
 	set_title(c, "Chat: %s", "Chat room");
-	sb_puts(&c->notes, " Messages arrive by long polling; the last 500 are kept.");
+	strbuf_puts(&c->notes, " Messages arrive by long polling; the last 500 are kept.");
 }
 
 static void build_kanban(struct ctx *c)
@@ -913,10 +853,10 @@ static void build_kanban(struct ctx *c)
 	     arr(fld("title", "Card", "text", F_REQ, 200), fld_enum("column", "Column", opts, n),
 		 fld("notes", "Notes", "longtext", 0, 2000), NULL), NULL);
 	set_title(c, "Board: %s", "Kanban board");
-	sb_printf(&c->notes, " Columns: ");
+	strbuf_printf(&c->notes, " Columns: ");
 	for (size_t i = 0; i < n; i++)
-		sb_printf(&c->notes, "%s%s", i ? ", " : "", opts[i]);
-	sb_puts(&c->notes, ".");
+		strbuf_printf(&c->notes, "%s%s", i ? ", " : "", opts[i]);
+	strbuf_puts(&c->notes, ".");
 }
 
 static void build_bookmarks(struct ctx *c)
@@ -960,9 +900,9 @@ static void build_expenses(struct ctx *c)
 		    : strstr(c->raw, "₹") ? "INR" : strchr(c->raw, '$') ? "USD" : NULL;
 	if (!cur) {
 		cur = "USD";
-		sb_puts(&c->notes, " No currency named; assumed US dollars (USD).");
+		strbuf_puts(&c->notes, " No currency named; assumed US dollars (USD).");
 	} else
-		sb_printf(&c->notes, " Currency %s.", cur);
+		strbuf_printf(&c->notes, " Currency %s.", cur);
 	meta_str(c, "currency", cur);
 	long at = find_marker(c, "budget", 0);
 	if (at >= 0) {
@@ -972,7 +912,7 @@ static void build_expenses(struct ctx *c)
 		long v = strtol(s, &end, 10);
 		if (end != s && v > 0 && v <= 1000000000) {
 			meta_int(c, "budget", v);
-			sb_printf(&c->notes, " Budget %ld.", v);
+			strbuf_printf(&c->notes, " Budget %ld.", v);
 		}
 	}
 	static const char *const cats[] = {"Food", "Transport", "Lodging", "Shopping", "Fun", "Bills", "Other"};
@@ -1194,17 +1134,17 @@ static void build_crud(struct ctx *c)
 	if (nf == 0) {
 		json_object_array_add(fields, fld("name", "Name", "text", F_REQ, 200));
 		json_object_array_add(fields, fld("description", "Description", "longtext", 0, 5000));
-		sb_puts(&c->notes, " No fields named; each record has a name and a description.");
+		strbuf_puts(&c->notes, " No fields named; each record has a name and a description.");
 	} else {
-		sb_puts(&c->notes, " Fields:");
+		strbuf_puts(&c->notes, " Fields:");
 		for (size_t k = 0; k < json_object_array_length(fields); k++) {
 			struct json_object *nm, *ty;
 			json_object_object_get_ex(json_object_array_get_idx(fields, k), "name", &nm);
 			json_object_object_get_ex(json_object_array_get_idx(fields, k), "type", &ty);
-			sb_printf(&c->notes, "%s %s (%s)", k ? "," : "", json_object_get_string(nm),
+			strbuf_printf(&c->notes, "%s %s (%s)", k ? "," : "", json_object_get_string(nm),
 				  json_object_get_string(ty));
 		}
-		sb_puts(&c->notes, ".");
+		strbuf_puts(&c->notes, ".");
 	}
 	char label[64];
 	util_copy(label, sizeof label, res);
@@ -1214,7 +1154,7 @@ static void build_crud(struct ctx *c)
 	capitalize(label);
 	coll(c, res, label, "record", fields, NULL);
 	meta_str(c, "primary", res);
-	sb_printf(&c->notes, " Resource /api/%s.", res);
+	strbuf_printf(&c->notes, " Resource /api/%s.", res);
 	char t[128];
 	snprintf(t, sizeof t, "%s API", label);
 	set_title(c, NULL, t);
@@ -1226,7 +1166,7 @@ static void build_landing(struct ctx *c)
 	util_copy(product, sizeof product, c->named[0] ? c->named : c->subject[0] ? c->subject : "");
 	if (!product[0]) {
 		util_copy(product, sizeof product, "Our product");
-		sb_puts(&c->notes, " No product name found; used 'Our product'.");
+		strbuf_puts(&c->notes, " No product name found; used 'Our product'.");
 	}
 	capitalize(product);
 	static const char *const tag_markers[] = {"that", "which", "tagline", "slogan", NULL};
@@ -1263,7 +1203,7 @@ static void build_landing(struct ctx *c)
 	     "create");
 	if (!c->title[0])
 		clean_copy(c->title, sizeof c->title, product, strlen(product), TMPL_TITLE_MAX, 1);
-	sb_puts(&c->notes, " Sign-ups (email, name) are stored; the page shows only their count.");
+	strbuf_puts(&c->notes, " Sign-ups (email, name) are stored; the page shows only their count.");
 }
 
 /* Simple record kinds: fixed fields, the generic list UI. */
@@ -1392,7 +1332,7 @@ int tmpl_kind_info(size_t i, const char **title, const char **subtitle)
 	return 0;
 }
 
-static int classify_norm(const char *norm, int *score_out, struct sbuf *why)
+static int classify_norm(const char *norm, int *score_out, struct strbuf *why)
 {
 	int best = -1, best_score = 0;
 	for (size_t k = 0; k < NKINDS; k++) {
@@ -1409,7 +1349,7 @@ static int classify_norm(const char *norm, int *score_out, struct sbuf *why)
 		int first = 1;
 		for (const struct kw *w = KINDS[best].kws; w->w; w++)
 			if (has_in(norm, w->w)) {
-				sb_printf(why, "%s'%s'", first ? "" : ", ", w->w);
+				strbuf_printf(why, "%s'%s'", first ? "" : ", ", w->w);
 				first = 0;
 			}
 	}
@@ -1437,7 +1377,7 @@ static void ctx_free(struct ctx *c)
 		return;
 	json_object_put(c->meta);
 	json_object_put(c->cols);
-	free(sb_take(&c->notes));
+	free(strbuf_take(&c->notes));
 	free(c);
 }
 
@@ -1469,27 +1409,27 @@ static struct ctx *plan(const char *prompt, const char *name_hint, char *err, si
 	if (name_hint && *name_hint)
 		clean_copy(c->title, sizeof c->title, name_hint, strlen(name_hint), GENERATOR_NAME_MAX, 1);
 
-	struct sbuf why = {0};
+	struct strbuf why = {0};
 	int score = 0;
 	int k = classify_norm(c->norm, &score, &why);
 	c->recognised = k >= 0;
 	c->kind = c->recognised ? (size_t)k : 1; /* notes */
 	find_names(c);
 	if (c->recognised)
-		sb_printf(&c->notes, "Made an app of kind '%s' (%s), matched %s.", KINDS[c->kind].name,
+		strbuf_printf(&c->notes, "Made an app of kind '%s' (%s), matched %s.", KINDS[c->kind].name,
 			  KINDS[c->kind].label, why.p ? why.p : "");
-	free(sb_take(&why));
+	free(strbuf_take(&why));
 	if (!c->recognised && !c->title[0])
 		title_from_prompt(c);
 	KINDS[c->kind].build(c);
 	if (!c->recognised) {
-		struct sbuf s = {0};
-		sb_printf(&s, "No specific kind recognised; made a simple notes app titled '%s'.", c->title);
-		free(sb_take(&c->notes));
+		struct strbuf s = {0};
+		strbuf_printf(&s, "No specific kind recognised; made a simple notes app titled '%s'.", c->title);
+		free(strbuf_take(&c->notes));
 		c->notes = s;
 	}
 	if (c->truncated)
-		sb_printf(&c->notes, " Only the first %d bytes of the prompt were read.", TMPL_SCAN_MAX);
+		strbuf_printf(&c->notes, " Only the first %d bytes of the prompt were read.", TMPL_SCAN_MAX);
 	meta_str(c, "kind", KINDS[c->kind].name);
 	meta_str(c, "title", c->title);
 	meta_str(c, "subtitle", KINDS[c->kind].subtitle);
@@ -1538,7 +1478,7 @@ const struct tmpl_file *tmpl_file_get(const char *path)
 }
 
 /* Copies template file path into b with each marker pairs[2i] replaced by pairs[2i+1]. */
-static int render(struct sbuf *b, const char *path, const char *const *pairs, size_t npairs)
+static int render(struct strbuf *b, const char *path, const char *const *pairs, size_t npairs)
 {
 	const struct tmpl_file *f = tmpl_file_get(path);
 	if (!f)
@@ -1555,19 +1495,19 @@ static int render(struct sbuf *b, const char *path, const char *const *pairs, si
 			}
 		}
 		if (!hit) {
-			sb_add(b, s, (size_t)(end - s));
+			strbuf_add(b, s, (size_t)(end - s));
 			break;
 		}
-		sb_add(b, s, (size_t)(hit - s));
-		sb_puts(b, pairs[2 * which + 1]);
+		strbuf_add(b, s, (size_t)(hit - s));
+		strbuf_puts(b, pairs[2 * which + 1]);
 		s = hit + strlen(pairs[2 * which]);
 	}
 	return 0;
 }
 
-static int add_file(struct json_object *files, const char *name, struct sbuf *b)
+static int add_file(struct json_object *files, const char *name, struct strbuf *b)
 {
-	char *s = sb_take(b);
+	char *s = strbuf_take(b);
 	if (!s)
 		return -1;
 	json_object_object_add(files, name, json_object_new_string(s));
@@ -1575,11 +1515,11 @@ static int add_file(struct json_object *files, const char *name, struct sbuf *b)
 	return 0;
 }
 
-static void readme(struct sbuf *b, struct ctx *c)
+static void readme(struct strbuf *b, struct ctx *c)
 {
-	sb_printf(b, "# %s\n\nA small web app generated by appforge (template: %s).\n\n", c->title,
+	strbuf_printf(b, "# %s\n\nA small web app generated by appforge (template: %s).\n\n", c->title,
 		  KINDS[c->kind].name);
-	sb_puts(b, "Run it with Node.js (no dependencies):\n\n    PORT=3000 DATA_DIR=./data node server.js\n\n"
+	strbuf_puts(b, "Run it with Node.js (no dependencies):\n\n    PORT=3000 DATA_DIR=./data node server.js\n\n"
 		"Data is kept in `$DATA_DIR/data.json`.\n\n## JSON API\n\n"
 		"- `GET /api/meta`: the app's texts and schema\n");
 	json_object_object_foreach(c->cols, name, col) {
@@ -1587,34 +1527,34 @@ static void readme(struct sbuf *b, struct ctx *c)
 		json_object_object_get_ex(col, "ops", &ops);
 		const char *o = ops ? json_object_to_json_string(ops) : "list create read update delete";
 		if (strstr(o, "list"))
-			sb_printf(b, "- `GET /api/%s`: list\n", name);
+			strbuf_printf(b, "- `GET /api/%s`: list\n", name);
 		if (strstr(o, "create"))
-			sb_printf(b, "- `POST /api/%s`: create\n", name);
+			strbuf_printf(b, "- `POST /api/%s`: create\n", name);
 		if (strstr(o, "read"))
-			sb_printf(b, "- `GET /api/%s/{id}`: read one\n", name);
+			strbuf_printf(b, "- `GET /api/%s/{id}`: read one\n", name);
 		if (strstr(o, "update"))
-			sb_printf(b, "- `PATCH /api/%s/{id}`: change fields\n", name);
+			strbuf_printf(b, "- `PATCH /api/%s/{id}`: change fields\n", name);
 		if (strstr(o, "delete"))
-			sb_printf(b, "- `DELETE /api/%s/{id}`: delete\n", name);
+			strbuf_printf(b, "- `DELETE /api/%s/{id}`: delete\n", name);
 	}
 	const char *k = KINDS[c->kind].name;
 	if (!strcmp(k, "counter"))
-		sb_puts(b, "- `POST /api/counters/{id}/increment` `{\"by\": n}`, `POST /api/counters/{id}/reset`\n");
+		strbuf_puts(b, "- `POST /api/counters/{id}/increment` `{\"by\": n}`, `POST /api/counters/{id}/reset`\n");
 	else if (!strcmp(k, "poll"))
-		sb_puts(b, "- `POST /api/options/{id}/vote`\n");
+		strbuf_puts(b, "- `POST /api/options/{id}/vote`\n");
 	else if (!strcmp(k, "quiz"))
-		sb_puts(b, "- `POST /api/questions/{id}/check` `{\"choice\": i}`\n");
+		strbuf_puts(b, "- `POST /api/questions/{id}/check` `{\"choice\": i}`\n");
 	else if (!strcmp(k, "chat"))
-		sb_puts(b, "- `GET /api/messages/wait?after=N`: long poll for newer messages\n");
+		strbuf_puts(b, "- `GET /api/messages/wait?after=N`: long poll for newer messages\n");
 	else if (!strcmp(k, "landing"))
-		sb_puts(b, "- `GET /api/signups/count`\n");
-	sb_puts(b, "\nErrors are JSON: `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`.\n");
+		strbuf_puts(b, "- `GET /api/signups/count`\n");
+	strbuf_puts(b, "\nErrors are JSON: `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`.\n");
 }
 
 static struct json_object *render_files(struct ctx *c)
 {
 	struct json_object *files = json_object_new_object();
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	int rc = 0;
 	const struct kind *k = &KINDS[c->kind];
 
@@ -1666,14 +1606,14 @@ static struct json_object *render_files(struct ctx *c)
 	struct json_object *scripts = json_object_new_object();
 	json_object_object_add(scripts, "start", json_object_new_string("node server.js"));
 	json_object_object_add(pkg, "scripts", scripts);
-	sb_puts(&b, json_object_to_json_string_ext(pkg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	sb_puts(&b, "\n");
+	strbuf_puts(&b, json_object_to_json_string_ext(pkg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	strbuf_puts(&b, "\n");
 	json_object_put(pkg);
 	rc |= add_file(files, "package.json", &b);
 
 	readme(&b, c);
 	rc |= add_file(files, "README.md", &b);
-	free(sb_take(&b));
+	free(strbuf_take(&b));
 	if (rc) {
 		json_object_put(files);
 		return NULL;
@@ -1701,7 +1641,7 @@ int tmpl_generate(const char *prompt, const char *name_hint, struct json_object 
 		return -1;
 	}
 	char *name = strdup(c->title);
-	char *assumption = sb_take(&c->notes);
+	char *assumption = strbuf_take(&c->notes);
 	ctx_free(c);
 	if (!name || !assumption) {
 		free(name);
