@@ -285,6 +285,33 @@ int db_tx_leave(struct db *db, struct db_tx *tx, int rc, char *err, size_t errle
 	return rc;
 }
 
+/* Runs the write statement sid with the text arguments t[0..nt) bound to ?1.. and the
+ * integers v[0..nv) bound after them, in its own transaction (or savepoint). *changes
+ * (may be NULL) receives the number of rows changed. */
+int db_write_stmt(struct db *db, enum db_sid sid, const char *const *t, int nt,
+		      const long long *v, int nv, long long *changes, char *err, size_t errlen)
+{
+	struct db_tx tx;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
+		return DB_ERR;
+	s = db_stmt(db, sid, err, errlen);
+	if (!s) {
+		rc = DB_ERR;
+	} else {
+		for (int i = 0; i < nt; i++)
+			db_bind_text(s, i + 1, t[i]);
+		for (int i = 0; i < nv; i++)
+			sqlite3_bind_int64(s, nt + i + 1, v[i]);
+		rc = db_step_done(db, s, err, errlen);
+		if (rc == DB_OK && changes)
+			*changes = sqlite3_changes(db->h);
+	}
+	return db_tx_leave(db, &tx, rc, err, errlen);
+}
+
 int db_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);

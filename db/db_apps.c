@@ -349,22 +349,12 @@ int db_app_set_name(struct db *db, const char *id, const char *name, char *err, 
 
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen)
 {
-	struct db_tx tx;
-	sqlite3_stmt *s;
+	const char *t[] = { id, owner };
+	long long n = 0;
 	int rc;
 
 	if (!id_valid_app(id))
 		return DB_NOTFOUND;
-	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
-		return DB_ERR;
-	if (!(s = db_stmt(db, S_APP_DELETE, err, errlen))) {
-		rc = DB_ERR;
-	} else {
-		db_bind_text(s, 1, id);
-		db_bind_text(s, 2, owner);
-		rc = db_step_done(db, s, err, errlen);
-		if (rc == DB_OK && sqlite3_changes(db->h) == 0)
-			rc = DB_NOTFOUND;
-	}
-	return db_tx_leave(db, &tx, rc, err, errlen);
+	rc = db_write_stmt(db, S_APP_DELETE, t, 2, NULL, 0, &n, err, errlen);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }

@@ -56,6 +56,11 @@ int db_fail(struct db *db, int rc, const char *what, char *err, size_t errlen);
 struct db_tx { int own; };
 int db_tx_enter(struct db *db, struct db_tx *tx, char *err, size_t errlen);
 int db_tx_leave(struct db *db, struct db_tx *tx, int rc, char *err, size_t errlen);
+/* Runs the write statement sid with the text arguments t[0..nt) bound to ?1.. and the
+ * integers v[0..nv) bound after them, in its own transaction (or savepoint). *changes
+ * (may be NULL) receives the number of rows changed. DB_OK or DB_ERR. */
+int db_write_stmt(struct db *db, enum db_sid sid, const char *const *t, int nt,
+		  const long long *v, int nv, long long *changes, char *err, size_t errlen);
 
 /* Binding and reading helpers: NULL strings and 0 optional times bind SQL NULL. */
 int db_bind_text(sqlite3_stmt *s, int i, const char *v);

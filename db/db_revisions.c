@@ -406,22 +406,11 @@ int db_rev_files(struct db *db, const char *app_id, long long n, struct json_obj
 int db_app_set_generation(struct db *db, const char *id, const char *json_text,
 			  char *err, size_t errlen)
 {
-	struct db_tx tx;
-	sqlite3_stmt *s;
-	int rc;
+	const char *t[] = { id, json_text };
+	long long n = 0;
+	int rc = db_write_stmt(db, S_APP_SET_GENERATION, t, 2, NULL, 0, &n, err, errlen);
 
-	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
-		return DB_ERR;
-	if (!(s = db_stmt(db, S_APP_SET_GENERATION, err, errlen))) {
-		rc = DB_ERR;
-	} else {
-		db_bind_text(s, 1, id);
-		db_bind_text(s, 2, json_text);
-		rc = db_step_done(db, s, err, errlen);
-		if (rc == DB_OK && sqlite3_changes(db->h) == 0)
-			rc = DB_NOTFOUND;
-	}
-	return db_tx_leave(db, &tx, rc, err, errlen);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
 int db_app_get_generation(struct db *db, const char *id, char **out, char *err, size_t errlen)

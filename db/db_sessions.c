@@ -5,33 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Runs the write statement sid with the text arguments t[0..nt) bound to ?1.. and the
- * integers v[0..nv) bound after them, in its own transaction (or savepoint). *changes
- * (may be NULL) receives the number of rows changed. */
-static int write_stmt(struct db *db, enum db_sid sid, const char *const *t, int nt,
-		      const long long *v, int nv, long long *changes, char *err, size_t errlen)
-{
-	struct db_tx tx;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
-		return DB_ERR;
-	s = db_stmt(db, sid, err, errlen);
-	if (!s) {
-		rc = DB_ERR;
-	} else {
-		for (int i = 0; i < nt; i++)
-			db_bind_text(s, i + 1, t[i]);
-		for (int i = 0; i < nv; i++)
-			sqlite3_bind_int64(s, nt + i + 1, v[i]);
-		rc = db_step_done(db, s, err, errlen);
-		if (rc == DB_OK && changes)
-			*changes = sqlite3_changes(db->h);
-	}
-	return db_tx_leave(db, &tx, rc, err, errlen);
-}
-
 static int key_ok(const char *kind, const char *key, char *err, size_t errlen)
 {
 	if (kind && key && strlen(key) <= 512 &&
@@ -75,7 +48,7 @@ int db_throttle_put(struct db *db, const char *kind, const char *key,
 
 	if (!key_ok(kind, key, err, errlen))
 		return DB_ERR;
-	return write_stmt(db, S_THROTTLE_PUT, txt, 2, v, 3, NULL, err, errlen);
+	return db_write_stmt(db, S_THROTTLE_PUT, txt, 2, v, 3, NULL, err, errlen);
 }
 
 int db_throttle_clear(struct db *db, const char *kind, const char *key, char *err, size_t errlen)
@@ -84,7 +57,7 @@ int db_throttle_clear(struct db *db, const char *kind, const char *key, char *er
 
 	if (!key_ok(kind, key, err, errlen))
 		return DB_ERR;
-	return write_stmt(db, S_THROTTLE_CLEAR, txt, 2, NULL, 0, NULL, err, errlen);
+	return db_write_stmt(db, S_THROTTLE_CLEAR, txt, 2, NULL, 0, NULL, err, errlen);
 }
 
 int db_throttle_prune(struct db *db, long long quiet_since, long long now,
@@ -92,7 +65,7 @@ int db_throttle_prune(struct db *db, long long quiet_since, long long now,
 {
 	const long long v[] = { quiet_since, now };
 
-	return write_stmt(db, S_THROTTLE_PRUNE, NULL, 0, v, 2, NULL, err, errlen);
+	return db_write_stmt(db, S_THROTTLE_PRUNE, NULL, 0, v, 2, NULL, err, errlen);
 }
 
 int db_session_insert(struct db *db, const struct db_session *se, char *err, size_t errlen)
@@ -104,7 +77,7 @@ int db_session_insert(struct db *db, const struct db_session *se, char *err, siz
 		snprintf(err, errlen, "session: bad id or hash");
 		return DB_ERR;
 	}
-	return write_stmt(db, S_SESSION_INSERT, txt, 3, v, 3, NULL, err, errlen);
+	return db_write_stmt(db, S_SESSION_INSERT, txt, 3, v, 3, NULL, err, errlen);
 }
 
 int db_session_get(struct db *db, const char *id, struct db_session *out,
@@ -140,7 +113,7 @@ int db_session_rotate(struct db *db, const char *id, const char *old_hash,
 	const char *txt[] = { id, old_hash, new_hash };
 	const long long v[] = { now };
 	long long n = 0;
-	int rc = write_stmt(db, S_SESSION_ROTATE, txt, 3, v, 1, &n, err, errlen);
+	int rc = db_write_stmt(db, S_SESSION_ROTATE, txt, 3, v, 1, &n, err, errlen);
 
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
@@ -151,7 +124,7 @@ int db_session_revoke(struct db *db, const char *id, const char *reason, long lo
 	const char *txt[] = { id, reason };
 	const long long v[] = { now };
 	long long n = 0;
-	int rc = write_stmt(db, S_SESSION_REVOKE, txt, 2, v, 1, &n, err, errlen);
+	int rc = db_write_stmt(db, S_SESSION_REVOKE, txt, 2, v, 1, &n, err, errlen);
 
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
@@ -162,7 +135,7 @@ int db_session_revoke_user(struct db *db, const char *user_id, const char *reaso
 	const char *txt[] = { user_id, reason };
 	const long long v[] = { now };
 
-	return write_stmt(db, S_SESSION_REVOKE_USER, txt, 2, v, 1, n, err, errlen);
+	return db_write_stmt(db, S_SESSION_REVOKE_USER, txt, 2, v, 1, n, err, errlen);
 }
 
 int db_session_prune(struct db *db, const char *user_id, long long now, long long idle_since,
@@ -176,9 +149,9 @@ int db_session_prune(struct db *db, const char *user_id, long long now, long lon
 
 	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
 		return DB_ERR;
-	rc = write_stmt(db, S_SESSION_PRUNE_ENDED, NULL, 0, ended, 3, NULL, err, errlen);
+	rc = db_write_stmt(db, S_SESSION_PRUNE_ENDED, NULL, 0, ended, 3, NULL, err, errlen);
 	if (rc == DB_OK)
-		rc = write_stmt(db, S_SESSION_PRUNE_LIMIT, txt, 1, limit, 2, NULL, err, errlen);
+		rc = db_write_stmt(db, S_SESSION_PRUNE_LIMIT, txt, 1, limit, 2, NULL, err, errlen);
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
@@ -194,6 +167,6 @@ int db_user_set_password(struct db *db, const char *id, const char *hash, long l
 		snprintf(err, errlen, "password hash too long");
 		return DB_ERR;
 	}
-	rc = write_stmt(db, S_USER_SET_PASSWORD, txt, 2, v, 1, &n, err, errlen);
+	rc = db_write_stmt(db, S_USER_SET_PASSWORD, txt, 2, v, 1, &n, err, errlen);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
