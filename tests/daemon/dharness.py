@@ -17,6 +17,8 @@ import fcgi_client  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import Tap  # noqa: E402,F401  (tests/tap.py)
 import reach  # noqa: E402  (tests/reach.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
+from harness import holds_socket, unix_listener_inode  # noqa: E402  (one copy, tests/e2e)
 
 BUILDDIR = os.environ.get("AF_BUILDDIR") or os.getcwd()
 APPFORGED = os.path.join(BUILDDIR, "fcgi", "appforged")
@@ -165,20 +167,20 @@ class Daemon:
                 return os.path.basename(os.readlink("/proc/%d/exe" % p)) == "appforge-supervisor"
             except OSError:
                 return False
-        resolver = _listener_inode(self.resolve_sock)
+        resolver = unix_listener_inode(self.resolve_sock)
         return [p for p in kids if not is_supervisor(p)
-                and not (resolver and _holds_socket(p, resolver))]
+                and not (resolver and holds_socket(p, resolver))]
 
     def resolve_workers(self, pid=None):
         """Pids of the master's workers of the resolve pool."""
         pid = pid or self.proc.pid
-        resolver = _listener_inode(self.resolve_sock)
+        resolver = unix_listener_inode(self.resolve_sock)
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
                 kids = [int(x) for x in f.read().split()]
         except OSError:
             return []
-        return [p for p in kids if resolver and _holds_socket(p, resolver)]
+        return [p for p in kids if resolver and holds_socket(p, resolver)]
 
     def wait_workers(self, n, timeout=30, exclude=()):
         deadline = time.time() + timeout
@@ -203,33 +205,6 @@ class Daemon:
                 raise RuntimeError("login %s: %r" % (user, r))
             self.tokens[user] = r.json()["token"]
         return self.tokens[user]
-
-
-def _listener_inode(path):
-    """The inode of the listening unix socket bound at path (from /proc/net/unix)."""
-    try:
-        with open("/proc/net/unix") as f:
-            for line in f.readlines()[1:]:
-                parts = line.split()
-                if len(parts) >= 8 and parts[7] == path and parts[5] == "01":
-                    return parts[6]
-    except OSError:
-        pass
-    return None
-
-
-def _holds_socket(pid, inode):
-    target = "socket:[%s]" % inode
-    try:
-        for fd in os.listdir("/proc/%d/fd" % pid):
-            try:
-                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
-                    return True
-            except OSError:
-                continue
-    except OSError:
-        pass
-    return False
 
 
 def sqlite_integrity(db_path):
