@@ -232,3 +232,22 @@ def app_files(extra=None):
     f = {"server.js": SERVER_JS}
     f.update(extra or {})
     return f
+
+
+def run_daemon(run, **daemon_kw):
+    """One daemon test file: starts an initialised Daemon(**daemon_kw), runs run(t, d),
+    stops it (which must exit 0) and cleans up; a crash of the harness is a failure, not
+    a pass. Returns the exit status for sys.exit."""
+    t = Tap()
+    d = Daemon(**daemon_kw)
+    try:
+        d.init().start()
+        run(t, d)
+    except Exception as e:
+        import traceback
+        t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
+    finally:
+        rc = d.stop()
+        t.ok(rc == 0, "appforged exits 0 on SIGTERM (got %r)" % rc)
+        d.cleanup(t)
+    return t.done()

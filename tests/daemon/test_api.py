@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import Daemon, Tap, app_files  # noqa: E402
+from dharness import app_files, run_daemon  # noqa: E402
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -39,19 +39,7 @@ def forge_jwt(d, claims, alg="HS256"):
 
 
 def main():
-    t = Tap()
-    d = Daemon(workers=2, extra_conf="quota_apps = 3\n")
-    try:
-        d.init().start()
-        run(t, d)
-    except Exception as e:  # a crash of the harness is a failure, not a pass
-        import traceback
-        t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
-    finally:
-        rc = d.stop()
-        t.ok(rc == 0, "appforged exits 0 on SIGTERM (got %r)" % rc)
-        d.cleanup(t)
-    return t.done()
+    return run_daemon(run, workers=2, extra_conf="quota_apps = 3\n")
 
 
 def run(t, d):

@@ -8,7 +8,7 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import Daemon, Tap, app_files  # noqa: E402
+from dharness import app_files, run_daemon  # noqa: E402
 
 SECRET = "s3cr3t-Value-7f1d9c"
 
@@ -22,19 +22,7 @@ def is_error(r, status, code=None):
 
 
 def main():
-    t = Tap()
-    d = Daemon(workers=2)
-    try:
-        d.init().start()
-        run(t, d)
-    except Exception as e:
-        import traceback
-        t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
-    finally:
-        rc = d.stop()
-        t.ok(rc == 0, "appforged exits 0 on SIGTERM (got %r)" % rc)
-        d.cleanup(t)
-    return t.done()
+    return run_daemon(run, workers=2)
 
 
 def put_env(d, app, tok, body, raw=False):

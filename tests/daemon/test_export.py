@@ -11,7 +11,7 @@ import sys
 import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import Daemon, Tap, app_files, sqlite_query  # noqa: E402
+from dharness import app_files, sqlite_query, run_daemon  # noqa: E402
 
 GZ = {"Content-Type": "application/gzip"}
 
@@ -53,19 +53,7 @@ def manifest_for(files, name="imported"):
 
 
 def main():
-    t = Tap()
-    d = Daemon(workers=2, extra_conf="quota_apps = 30\n")
-    try:
-        d.init().start()
-        run(t, d)
-    except Exception as e:
-        import traceback
-        t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
-    finally:
-        rc = d.stop()
-        t.ok(rc == 0, "appforged exits 0 on SIGTERM (got %r)" % rc)
-        d.cleanup(t)
-    return t.done()
+    return run_daemon(run, workers=2, extra_conf="quota_apps = 30\n")
 
 
 def count_apps(d):

@@ -7,7 +7,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import Daemon, Tap, app_files, sqlite_query  # noqa: E402
+from dharness import app_files, sqlite_query, run_daemon  # noqa: E402
 
 
 def is_error(r, status, code=None):
@@ -19,19 +19,7 @@ def is_error(r, status, code=None):
 
 
 def main():
-    t = Tap()
-    d = Daemon(workers=2)
-    try:
-        d.init().start()
-        run(t, d)
-    except Exception as e:  # a crash of the harness is a failure, not a pass
-        import traceback
-        t.ok(False, "harness: %s" % e, traceback.format_exc() + "\n" + d.log())
-    finally:
-        rc = d.stop()
-        t.ok(rc == 0, "appforged exits 0 on SIGTERM (got %r)" % rc)
-        d.cleanup(t)
-    return t.done()
+    return run_daemon(run, workers=2)
 
 
 def run(t, d):
