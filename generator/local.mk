@@ -1,6 +1,7 @@
 # generator/local.mk: the build of generator/ (included by the top Makefile.am).
 # libafgen.a: prompt -> files (template and openai providers); appforge-generate runs
-# one generation as a program for the daemon's asynchronous flow.
+# one generation as a command-line program (appforged's asynchronous generations run
+# `appforged --generation-job` instead, fcgi/jobs.c).
 GEN_TEMPLATES = \
 	generator/templates/base/server.js generator/templates/base/base.js \
 	generator/templates/base/index.html generator/templates/base/style.css \
