@@ -19,7 +19,8 @@ noinst_LIBRARIES += generator/libafgen.a
 generator_libafgen_a_SOURCES = generator/generator.c generator/generator.h \
 	generator/tmpl.c generator/tmpl.h generator/tmpl_int.h generator/tmpl_text.c \
 	generator/tmpl_kinds.c generator/tmpl_plan.c generator/tmpl_build.c generator/tmpl_records.c \
-	generator/tmpl_render.c generator/tmpl_edit.c generator/openai.c generator/openai.h \
+	generator/tmpl_render.c generator/tmpl_edit.c generator/tmpl_edit_int.h \
+	generator/tmpl_edit_words.c generator/tmpl_edit_seed.c generator/openai.c generator/openai.h \
 	generator/gallery.c
 nodist_generator_libafgen_a_SOURCES = generator/templates_data.c
 generator_libafgen_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
