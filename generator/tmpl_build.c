@@ -360,11 +360,8 @@ void tmpl_build_kanban(struct ctx *c)
 {
 	char cols[8][64];
 	size_t n = 0;
-	long at = tmpl_find_marker(c, "columns", 0);
-	if (at < 0)
-		at = tmpl_find_marker(c, "lanes", 0);
-	if (at < 0)
-		at = tmpl_find_marker(c, "stages", 0);
+	static const char *const markers[] = {"columns", "lanes", "stages", NULL};
+	long at = tmpl_find_any_marker(c, markers);
 	if (at >= 0)
 		n = tmpl_split_list(c, (size_t)at, cols, 8, 30);
 	const char *opts[8];

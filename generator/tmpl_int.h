@@ -47,6 +47,7 @@ void tmpl_normalise(struct ctx *c, const char *prompt);
 int tmpl_has_in(const char *norm, const char *phrase);
 int tmpl_has(const struct ctx *c, const char *phrase);
 long tmpl_find_marker(const struct ctx *c, const char *marker, size_t from);
+long tmpl_find_any_marker(const struct ctx *c, const char *const *markers);
 size_t tmpl_phrase_len(const struct ctx *c, size_t start, int maxwords);
 void tmpl_find_names(struct ctx *c);
 size_t tmpl_split_list(const struct ctx *c, size_t start, char out[][64], size_t max,

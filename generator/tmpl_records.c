@@ -211,11 +211,8 @@ void tmpl_build_crud(struct ctx *c)
 
 	struct json_object *fields = json_object_new_array();
 	size_t nf = 0;
-	long at = tmpl_find_marker(c, "with fields", 0);
-	if (at < 0)
-		at = tmpl_find_marker(c, "fields", 0);
-	if (at < 0)
-		at = tmpl_find_marker(c, "with", 0);
+	static const char *const field_markers[] = {"with fields", "fields", "with", NULL};
+	long at = tmpl_find_any_marker(c, field_markers);
 	if (at >= 0) {
 		char names[12][64];
 		size_t n = tmpl_split_list(c, (size_t)at, names, 12, 40);
@@ -285,9 +282,8 @@ void tmpl_build_landing(struct ctx *c)
 	else
 		snprintf(tagline, sizeof tagline, "%s is coming soon.", product);
 	size_t nf = 0;
-	long at = tmpl_find_marker(c, "features", 0);
-	if (at < 0)
-		at = tmpl_find_marker(c, "featuring", 0);
+	static const char *const feature_markers[] = {"features", "featuring", NULL};
+	long at = tmpl_find_any_marker(c, feature_markers);
 	if (at >= 0)
 		nf = tmpl_split_list(c, (size_t)at, feats, 6, 60);
 	struct json_object *fa;

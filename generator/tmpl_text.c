@@ -170,6 +170,17 @@ long tmpl_find_marker(const struct ctx *c, const char *marker, size_t from)
 	return -1;
 }
 
+/* The offset after the first of markers (NULL-terminated, tried in that order) that
+ * the prompt holds, as tmpl_find_marker() gives it, or -1. */
+long tmpl_find_any_marker(const struct ctx *c, const char *const *markers)
+{
+	long at = -1;
+
+	for (size_t i = 0; markers[i] && at < 0; i++)
+		at = tmpl_find_marker(c, markers[i], 0);
+	return at;
+}
+
 static const char *const STOP_WORDS[] = {
 	" with ", " in ", " that ", " which ", " where ", " using ", " so ", " where ",
 	" including ", " showing ", " to track ", " to keep ", " to manage ", " to store ",

@@ -176,9 +176,6 @@ class FileScan extends ScanRules {
 			if (node.alternate) this.walk(node.alternate, scope, 'value');
 			return;
 		case 'Property':
-			if (node.computed) this.walk(node.key, scope, 'value');
-			this.walk(node.value, scope, 'value');
-			return;
 		case 'MethodDefinition':
 		case 'PropertyDefinition':
 			if (node.computed) this.walk(node.key, scope, 'value');
