@@ -1,6 +1,7 @@
 /* tmpl_text.c: reading a prompt: its normalised words, phrases after markers ("called",
  * "for", "with fields"), lists, names and the type a field name suggests (see tmpl_int.h).
- * Pure functions of their input; nothing here allocates. */
+ * They read the prompt's text in a ctx and write only into it or the caller's buffers;
+ * nothing here allocates. */
 #include "generator/tmpl_int.h"
 #include "util.h"
 
