@@ -121,6 +121,9 @@ function blobKind(s) {
 	return null;
 }
 
+/* The checks of FileScan (its base class): they read this.ev (the Evaluator), this.file
+ * and this.ctx, add to this.edges (the files a require() names) and report through
+ * this.report(). */
 class ScanRules {
 	refRule(p, node, role) {
 		const base = p.replace(/(\.(call|apply|bind))+$/, '');

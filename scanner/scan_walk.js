@@ -20,6 +20,10 @@ function loadModule(name) {
 }
 const acorn = loadModule('acorn');
 
+let embedDepth = 0;             /* pages in strings inside pages in strings: embeddedHtml */
+
+/* One piece of JavaScript being walked (a file, an inline script, a page in a string):
+ * the traversal lives here, the checks it calls in its base class ScanRules. */
 class FileScan extends ScanRules {
 	constructor(file, ctx, parseSeverity, base, src) {
 		super();
@@ -327,7 +331,6 @@ class FileScan extends ScanRules {
 
 /* --------------------------------------------------------------- parsing ------ */
 
-let embedDepth = 0;
 
 function parseJs(src, modes) {
 	let first = null;
