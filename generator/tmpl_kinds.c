@@ -1,5 +1,6 @@
-/* tmpl_kinds.c: the catalogue of kinds (name, title, UI and routes templates, keywords,
- * builder), the keyword classifier, and which fields a kind's own code relies on. */
+/* tmpl_kinds.c: the catalogue of kinds: each kind's name, title, UI and routes templates,
+ * keywords and builder, with the lookups made in it (a prompt's kind by keyword score,
+ * the fields a kind's own code relies on). */
 #include "generator/tmpl_int.h"
 
 #include <ctype.h>

@@ -1,5 +1,5 @@
-/* tmpl_plan.c: a prompt's plan: the planning context, the JSON builders every kind's
- * builder fills it with, and the run from prompt to plan (classify, names, build). */
+/* tmpl_plan.c: making a prompt's plan: the run from prompt to plan (normalise, classify,
+ * names, the kind's builder) and the JSON builders with which the builders fill it. */
 #include "generator/tmpl_int.h"
 #include "generator/generator.h"
 #include "util.h"
