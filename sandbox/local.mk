@@ -54,7 +54,8 @@ sandbox_libafsupclient_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 SUPCLIENT_LIBS = sandbox/libafsupclient.a common/libafcommon.a $(JSONC_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-supervisor
-sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/ports.c sandbox/ports.h
+sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/sup_internal.h \
+	sandbox/sup_clients.c sandbox/sup_apps.c sandbox/ports.c sandbox/ports.h
 sandbox_appforge_supervisor_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 sandbox_appforge_supervisor_LDADD = $(SANDBOX_LIBS) sandbox/libafsupclient.a $(AFDB_LIBS) \
 	$(AFCOMMON_LIBS) $(SQLITE_LIBS)
