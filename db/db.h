@@ -221,6 +221,27 @@ int db_run_list_active(struct db *db, struct db_run **out, size_t *n, char *err,
 int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n,
 				 char *err, size_t errlen);
 
+/* ---- an app as the API shows it (read only) ---- */
+
+/* The app, its generation and its newest run, read in one statement. */
+struct db_app_view {
+	struct db_app app;          /* first: a view is read as an app by the list's cursor */
+	char *generation;           /* heap JSON text, or NULL */
+	int has_run;                /* 0: it never ran (run is zeroed) */
+	struct db_run run;          /* the newest run */
+};
+
+void db_app_view_clear(struct db_app_view *v);
+void db_app_view_list_free(struct db_app_view *v, size_t n);
+/* As db_app_get (owner NULL: any owner's), with the generation and the newest run. */
+int db_app_view_get(struct db *db, const char *id, const char *owner,
+		    struct db_app_view *out, char *err, size_t errlen);
+/* As db_app_list (same order, cursors and errors), with each app's generation and
+ * newest run; *out freed with db_app_view_list_free(). */
+int db_app_view_list(struct db *db, const char *owner, const char *cursor, int limit,
+		     struct db_app_view **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
+		     char *err, size_t errlen);
+
 /* ---- audit (append-only: the schema refuses UPDATE and DELETE) ---- */
 
 struct db_audit {
