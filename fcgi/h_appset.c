@@ -387,18 +387,6 @@ void h_app_env_put(struct hctx *ctx)
 
 /* ------------------------------------------------------------ name, copies ---- */
 
-static void answer_app(struct hctx *ctx, int status, const char *id)
-{
-	char err[256];
-	struct db_app a;
-
-	memset(&a, 0, sizeof a);
-	if (db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof err) != DB_OK)
-		return h_internal(ctx, "app reload", err);
-	response_json(ctx->resp, status, app_to_json(ctx, &a));   /* takes the object */
-	db_app_clear(&a);
-}
-
 void h_app_patch(struct hctx *ctx)
 {
 	static const char *const keys[] = { "name", NULL };
@@ -436,7 +424,7 @@ void h_app_patch(struct hctx *ctx)
 		db_rollback(ctx->db);
 		return h_internal(ctx, "app rename", err);
 	}
-	answer_app(ctx, 200, ctx->param);
+	h_answer_app(ctx, 200, ctx->param, false);
 }
 
 /* "Copy of NAME", cut to APP_NAME_MAX characters at a UTF-8 boundary, into out. */
@@ -518,7 +506,7 @@ void h_app_duplicate(struct hctx *ctx)
 	log_info("app %s duplicated as %s", ctx->param, c.id);
 	snprintf(loc, sizeof loc, "/api/apps/%s", c.id);
 	response_header(ctx->resp, "Location", loc);
-	answer_app(ctx, 201, c.id);
+	h_answer_app(ctx, 201, c.id, false);
 }
 
 void h_templates(struct hctx *ctx)

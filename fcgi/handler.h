@@ -147,9 +147,6 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_object *extra);
 /* h_iterate.c */
 void h_app_iterate(struct hctx *ctx);
-/* The app's generation object {provider, kind, fields, explanation} (new reference), or
- * NULL when it has none. */
-struct json_object *h_generation_json(struct hctx *ctx, const char *app_id);
 void h_rev_list(struct hctx *ctx);
 void h_rev_files(struct hctx *ctx);
 void h_rev_diff(struct hctx *ctx);
@@ -180,7 +177,17 @@ bool h_import_wanted(struct hctx *ctx);
 void h_app_import(struct hctx *ctx);
 void h_app_export(struct hctx *ctx);
 
-/* The app object of API.md (new reference; NULL on out of memory). */
+/* app_json.c: the app object of API.md. Neither writes to the database: a caller
+ * that shows an app lets jobs_settle (lifecycle.h) fail a dead generation first.
+ * app_json_write appends it to b as JSON text (errors: b's sticky out-of-memory);
+ * app_to_json reads a's run and generation and returns a new reference (NULL on out
+ * of memory). */
+struct strbuf;
+void app_json_write(struct strbuf *b, const struct conf *c, const struct db_app_view *v);
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
+
+/* h_apps.c: answers status with the app id (the caller's, or anyone's when admin),
+ * settled first (jobs_settle); 404 when it is gone. */
+void h_answer_app(struct hctx *ctx, int status, const char *id, bool admin);
 
 #endif

@@ -23,6 +23,9 @@ EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 # An app's environment variables and secrets (fcgi/h_appset.c).
 TESTS += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
 EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
+# The app object of every answer (fcgi/app_json.c) and a dead generation job settled.
+TESTS += tests/daemon/test_appview.py
+EXTRA_DIST += tests/daemon/test_appview.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk
