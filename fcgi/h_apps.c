@@ -44,38 +44,22 @@ static int load_app(struct hctx *ctx, bool admin, struct db_app *a)
 	return 0;
 }
 
-/* The app id as the caller may see it, settled (jobs_settle): DB_OK, DB_NOTFOUND or
- * DB_ERR with err. *v is the caller's to clear. */
-static int load_view(struct hctx *ctx, const char *id, bool admin, struct db_app_view *v,
-		     char *err, size_t errlen)
-{
-	int rc = db_app_view_get(ctx->db, id, owner_of(ctx, admin), v, err, errlen);
-
-	if (rc == DB_OK)
-		jobs_settle(ctx->conf, ctx->db, &v->app);
-	return rc;
-}
-
-static void answer_view(struct hctx *ctx, int status, const struct db_app_view *v)
-{
-	struct strbuf b = { 0 };
-
-	app_json_write(&b, ctx->conf, v);
-	response_json_text(ctx->resp, status, &b);
-}
-
-void h_answer_app(struct hctx *ctx, int status, const char *id, bool admin)
+void h_answer_app(struct hctx *ctx, int status, const char *id)
 {
 	char err[256];
 	struct db_app_view v;
-	int rc = load_view(ctx, id, admin, &v, err, sizeof(err));
+	struct strbuf b = { 0 };
+	int rc = db_app_view_get(ctx->db, id, ctx->who.user_id, &v, err, sizeof(err));
 
-	if (rc == DB_NOTFOUND)
+	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
-	else if (rc != DB_OK)
+	} else if (rc != DB_OK) {
 		h_internal(ctx, "app reload", err);
-	else
-		answer_view(ctx, status, &v);
+	} else {
+		jobs_settle(ctx->conf, ctx->db, &v.app);
+		app_json_write(&b, ctx->conf, &v);
+		response_json_text(ctx->resp, status, &b);
+	}
 	db_app_view_clear(&v);
 }
 
@@ -204,7 +188,7 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);
 		response_header(ctx->resp, "Location", loc);
 	}
-	h_answer_app(ctx, 201, a.id, false);
+	h_answer_app(ctx, 201, a.id);
 }
 
 void h_app_create(struct hctx *ctx)
@@ -318,7 +302,7 @@ void h_app_get(struct hctx *ctx)
 	if (!id_valid_app(ctx->param))
 		h_not_found(ctx);
 	else
-		h_answer_app(ctx, 200, ctx->param, false);
+		h_answer_app(ctx, 200, ctx->param);
 }
 
 static void delete_app(struct hctx *ctx, bool admin)
@@ -418,7 +402,7 @@ void h_app_files_put(struct hctx *ctx)
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
 	if (h_files_commit(ctx, files, verdict, findings, &save, &rev) == 0)
-		h_answer_app(ctx, 200, ctx->param, false);
+		h_answer_app(ctx, 200, ctx->param);
 out:
 	free(findings);
 	json_object_put(body);

@@ -424,7 +424,7 @@ void h_app_patch(struct hctx *ctx)
 		db_rollback(ctx->db);
 		return h_internal(ctx, "app rename", err);
 	}
-	h_answer_app(ctx, 200, ctx->param, false);
+	h_answer_app(ctx, 200, ctx->param);
 }
 
 /* "Copy of NAME", cut to APP_NAME_MAX characters at a UTF-8 boundary, into out. */
@@ -506,7 +506,7 @@ void h_app_duplicate(struct hctx *ctx)
 	log_info("app %s duplicated as %s", ctx->param, c.id);
 	snprintf(loc, sizeof loc, "/api/apps/%s", c.id);
 	response_header(ctx->resp, "Location", loc);
-	h_answer_app(ctx, 201, c.id, false);
+	h_answer_app(ctx, 201, c.id);
 }
 
 void h_templates(struct hctx *ctx)

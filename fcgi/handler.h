@@ -79,7 +79,8 @@ void h_not_implemented(struct hctx *ctx, const char *what);
 struct json_object *h_body_object(struct hctx *ctx);
 /* Adds key -> RFC 3339 string (or null when t == 0) to obj. */
 void h_add_time(struct json_object *obj, const char *key, long long t);
-/* Answers status with the caller's app id as app_to_json shows it (404 if it is gone). */
+/* h_apps.c: answers status with the caller's app id as app_json.c shows it, a dead
+ * generation job settled first (jobs_settle); 404 if it is gone. */
 void h_answer_app(struct hctx *ctx, int status, const char *id);
 /* Adds the header "Location: /api/apps/<id>". */
 void h_location(struct hctx *ctx, const char *id);
@@ -185,9 +186,5 @@ void h_app_export(struct hctx *ctx);
 struct strbuf;
 void app_json_write(struct strbuf *b, const struct conf *c, const struct db_app_view *v);
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
-
-/* h_apps.c: answers status with the app id (the caller's, or anyone's when admin),
- * settled first (jobs_settle); 404 when it is gone. */
-void h_answer_app(struct hctx *ctx, int status, const char *id, bool admin);
 
 #endif
