@@ -289,11 +289,18 @@ int jobs_check_one(const struct conf *c, struct db *db, const char *app_id)
 
 int jobs_settle(const struct conf *c, struct db *db, struct db_app *a)
 {
-	char *msg;
+	char err[256], *msg;
+	struct db_app fresh;
 
 	if (a->status != APP_GENERATING || jobs_check_one(c, db, a->id) <= 0)
 		return 0;
-	/* What we just stored is what the caller sees. */
+	/* What we just stored (status, error, updated_at) is what the caller sees. */
+	memset(&fresh, 0, sizeof(fresh));
+	if (db_app_get(db, a->id, NULL, &fresh, err, sizeof(err)) == DB_OK) {
+		db_app_clear(a);
+		*a = fresh;
+		return 1;
+	}
 	a->status = APP_FAILED;
 	msg = strdup(JOBS_INTERRUPTED);
 	if (msg) {

@@ -105,7 +105,9 @@ def check_settle(t, d, alice, app):
     st = os.stat(d.state)  # the daemon's user, as a real job's lock would be
     os.makedirs(jobs, exist_ok=True)
     os.chown(jobs, st.st_uid, st.st_gid)
-    write(d, "UPDATE apps SET status = 'generating', error = NULL WHERE id = ?", (app,))
+    # an old updated_at: the answer must show the one the settling stored
+    write(d, "UPDATE apps SET status = 'generating', error = NULL, updated_at = 1000000000"
+             " WHERE id = ?", (app,))
     lock = open(os.path.join(jobs, app + ".lock"), "w")
     os.chown(lock.name, st.st_uid, st.st_gid)
     fcntl.flock(lock, fcntl.LOCK_EX)
@@ -125,9 +127,12 @@ def check_settle(t, d, alice, app):
          "its job gone: the list shows it failed (%s)" % x.get("error"), r)
     t.eq(sqlite_query(db, "SELECT status FROM apps WHERE id = ?", (app,))[0][0], "failed",
          "and the table says failed")
+    t.ok(x.get("updated_at", "2001").startswith("20") and not x["updated_at"].startswith("2001"),
+         "the list shows the updated_at the settling stored (%s)" % x.get("updated_at"))
     g = d.req("GET", "/api/apps/%s" % app, token=alice)
     t.ok(g.json() == x and failed_events(d, app) == 1,
-         "GET agrees, and one app.generate.failed event was written")
+         "GET agrees (updated_at too), and one app.generate.failed event was written",
+         "list %r\nGET %r\nevents %d" % (x, g.body[:600], failed_events(d, app)))
     # a dead job seen first by GET of one app
     write(d, "UPDATE apps SET status = 'generating', error = NULL WHERE id = ?", (app,))
     g = d.req("GET", "/api/apps/%s" % app, token=alice)
