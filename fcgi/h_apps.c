@@ -183,11 +183,7 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	json_object_put(d);
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
-	{
-		char loc[64];
-		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);
-		response_header(ctx->resp, "Location", loc);
-	}
+	h_location(ctx, a.id);
 	h_answer_app(ctx, 201, a.id);
 }
 

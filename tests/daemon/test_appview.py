@@ -49,6 +49,9 @@ def check_shapes(t, d, alice):
         r = d.req("POST", "/api/apps", {"files": app_files(), "name": "view %d" % n}, token=alice)
         t.eq(r.status, 201, "create app %d" % n)
         ids.append(r.json()["id"])
+        g = d.req("GET", "/api/apps/%s" % ids[-1], token=alice)
+        t.ok(r.header("location") == "/api/apps/%s" % ids[-1] and r.json() == g.json(),
+             "its 201 has the Location and the GET object", r)
     a, b, c = ids
     odd = 'q"uote \\back\\slash /slash \u00e9\u20ac\U0001F600 \x01\x1f\t\n end'
     write(d, "UPDATE apps SET prompt = ?, error = ? WHERE id = ?", (odd, "err \"x\"\n", a))
