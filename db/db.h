@@ -23,6 +23,7 @@
 #ifndef AF_DB_H
 #define AF_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "states.h"
 #include "util.h"
@@ -143,6 +144,7 @@ struct db_app {
 	char *scan_findings;        /* heap JSON array text, "[]" when none */
 	long long created_at, updated_at;
 	long long seq;              /* insertion order (set by the db; pagination key) */
+	char visibility[8];         /* "private" | "public"; "" at insert means private */
 };
 
 /* Frees the heap strings of a and zeroes it. */
@@ -187,6 +189,10 @@ int db_app_set_scan(struct db *db, const char *id, const char *verdict,
 		    const char *findings_json, char *err, size_t errlen);
 /* Sets the name; bumps updated_at. */
 int db_app_set_name(struct db *db, const char *id, const char *name, char *err, size_t errlen);
+/* Sets the visibility ("private" | "public", else DB_ERR); bumps updated_at. */
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
+			  char *err, size_t errlen);
+bool db_visibility_valid(const char *v);
 /* Deletes the app (files and runs cascade) if owner is NULL or owns it. */
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen);
 

@@ -67,12 +67,11 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	}
 	h_add_time(o, "created_at", a->created_at);
 	h_add_time(o, "updated_at", a->updated_at);
-	if (c->https_port == 443)
-		snprintf(url, sizeof(url), "https://%s.%s/", a->id, c->apps_domain);
-	else
-		snprintf(url, sizeof(url), "https://%s.%s:%d/", a->id, c->apps_domain,
-			 c->https_port);
+	h_app_origin(c, a->id, url, sizeof(url) - 1);
+	strcat(url, "/");
 	json_object_object_add(o, "url", json_object_new_string(url));
+	json_object_object_add(o, "visibility",
+			       json_object_new_string(a->visibility[0] ? a->visibility : "private"));
 
 	scan = json_object_new_object();
 	json_object_object_add(scan, "verdict",

@@ -176,6 +176,16 @@ bool h_import_wanted(struct hctx *ctx);
 void h_app_import(struct hctx *ctx);
 void h_app_export(struct hctx *ctx);
 
+/* h_private.c: private apps' origins. */
+void h_app_open(struct hctx *ctx);
+void h_app_session(struct hctx *ctx);
+/* The origin of app id, "https://<id>.<apps_domain>[:port]" (no slash), into out. */
+void h_app_origin(const struct conf *c, const char *id, char *out, size_t size);
+/* The resolve's check for a private app: 0 when the request carries a live
+ * __Host-af_app cookie of app_id for its owner or an admin, else -1 after answering
+ * 403 (private) or 500. */
+int h_private_admit(struct hctx *ctx, const char *app_id);
+
 /* The app object of API.md (new reference; NULL on out of memory). */
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
 
