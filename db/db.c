@@ -145,11 +145,11 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_REV_PRUNE] = "DELETE FROM revisions WHERE app_id = ?1 AND n <= ?2",
 	[S_APP_SET_VISIBILITY] = "UPDATE apps SET visibility = ?2, updated_at = ?3 WHERE id = ?1",
 	/* the cookie of a private origin: live, of this app, of its owner or an admin who
-	 * is still active and was not logged out of everything since (tokens_after) */
+	 * is still active (a revocation of the user's sessions deletes the grants) */
 	[S_GRANT_COOKIE_OK] = "SELECT 1 FROM app_grants g JOIN users u ON u.id = g.user_id"
 		" JOIN apps a ON a.id = g.app_id WHERE g.hash = ?1 AND g.kind = 'cookie'"
 		" AND g.app_id = ?2 AND g.expires_at > ?3 AND u.disabled = 0"
-		" AND g.created_at >= u.tokens_after AND (u.id = a.owner OR u.role = 'admin')",
+		" AND (u.id = a.owner OR u.role = 'admin')",
 	[S_BLOB_PRUNE] = "DELETE FROM blobs WHERE app_id = ?1 AND NOT EXISTS (SELECT 1"
 		" FROM revision_files f WHERE f.app_id = blobs.app_id AND f.hash = blobs.hash)",
 };

@@ -307,7 +307,8 @@ int db_session_rotate(struct db *db, const char *id, const char *old_hash,
 /* Revokes the session id (DB_NOTFOUND if there is no live one). */
 int db_session_revoke(struct db *db, const char *id, const char *reason, long long now,
 		      char *err, size_t errlen);
-/* Revokes every live session of user_id; *n (may be NULL) receives how many. */
+/* Revokes every live session of user_id; *n (may be NULL) receives how many. The
+ * user's grants of private app origins (db_grants.h) are deleted with them. */
 int db_session_revoke_user(struct db *db, const char *user_id, const char *reason,
 			   long long now, long long *n, char *err, size_t errlen);
 /* Keeps the table bounded: deletes sessions that ended (expired at now, idle since

@@ -102,6 +102,21 @@ int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
 	return db_tx_leave(db, &tx, rc, err, errlen);   /* DB_NOTFOUND changed nothing */
 }
 
+int db_grant_revoke_user(struct db *db, const char *user_id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prepare(db, "DELETE FROM app_grants WHERE user_id = ?1", err, errlen);
+	struct db_tx tx;
+
+	if (!st)
+		return DB_ERR;
+	if (db_tx_enter(db, &tx, err, errlen) != DB_OK) {
+		sqlite3_finalize(st);
+		return DB_ERR;
+	}
+	db_bind_text(st, 1, user_id);
+	return db_tx_leave(db, &tx, run_done(db, st, "app_grants revoke", err, errlen), err, errlen);
+}
+
 int db_grant_cookie_ok(struct db *db, const char *hash, const char *app_id, long long now,
 		       char *err, size_t errlen)
 {

@@ -29,8 +29,12 @@ int db_grant_insert(struct db *db, const char *kind, const char *hash, const cha
 int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
 		       char *err, size_t errlen);
 
-/* DB_OK when hash is a live cookie of app_id at now whose user is active, has not
- * changed password since it was made, and is the app's owner or an admin; else
+/* Deletes every code and cookie of user_id (its sessions are revoked:
+ * db_session_revoke_user calls this in its transaction). DB_OK or DB_ERR. */
+int db_grant_revoke_user(struct db *db, const char *user_id, char *err, size_t errlen);
+
+/* DB_OK when hash is a live cookie of app_id at now whose user is active and is the
+ * app's owner or an admin; else
  * DB_NOTFOUND (or DB_ERR). Read-only, one indexed lookup. */
 int db_grant_cookie_ok(struct db *db, const char *hash, const char *app_id, long long now,
 		       char *err, size_t errlen);

@@ -22,6 +22,8 @@ TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 # An app's environment variables and secrets (fcgi/h_appset.c).
 TESTS += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
+TESTS += tests/daemon/test_private.py
+EXTRA_DIST += tests/daemon/test_private.py
 EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
 
 include tests/hostile/local.mk
