@@ -82,8 +82,8 @@ int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
 	memset(out, 0, sizeof *out);
 	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
 		return DB_ERR;
-	st = prepare(db, "DELETE FROM app_grants WHERE hash = ?1 AND kind = 'code'"
-		     " RETURNING app_id, user_id, expires_at", err, errlen);
+	st = prepare(db, "DELETE FROM app_grants WHERE hash = ?1 AND kind IN ('code', 'embed')"
+		     " RETURNING app_id, user_id, expires_at, kind", err, errlen);
 	if (!st)
 		return db_tx_leave(db, &tx, DB_ERR, err, errlen);
 	db_bind_text(st, 1, hash);
@@ -92,6 +92,7 @@ int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
 		db_col_copy(st, 0, out->app_id, sizeof out->app_id);
 		db_col_copy(st, 1, out->user_id, sizeof out->user_id);
 		out->expires_at = sqlite3_column_int64(st, 2);
+		db_col_copy(st, 3, out->kind, sizeof out->kind);
 		rc = sqlite3_step(st);   /* runs the statement to its end: the delete is done */
 		rc = rc == SQLITE_DONE ? DB_OK : db_fail(db, rc, "app_grants burn", err, errlen);
 	} else {

@@ -7,12 +7,15 @@
  *   POST /api/apps/{app}/open   (owner or admin; anyone else: 404) -> 200
  *        {url, expires_at}: url is https://<id>.<apps_domain>[:port]/__appforge/session
  *        ?code=<one-time code>; the code (random, 256 bits) is stored hashed, bound to
- *        the app and the caller, and expires in APP_CODE_SECONDS.
+ *        the app and the caller, and expires in APP_CODE_SECONDS. An optional body
+ *        {"embed": true} asks for a code whose cookie works in a frame of the frontend
+ *        (see cookie_line).
  *   GET /internal/app-session?code=&next=   nginx's /__appforge/session on the app's
  *        origin (it alone sets APP_ID): burns the code whatever happens next, checks it
  *        was made for this app, is not expired, and its user is still active and the
  *        owner or an admin; then sets __Host-af_app (HttpOnly, Secure, SameSite=Lax,
- *        Path=/, no Domain; stored hashed, APP_COOKIE_SECONDS) and answers 303 to next
+ *        Path=/, no Domain; stored hashed, APP_COOKIE_SECONDS; an embed code's cookie
+ *        is SameSite=None; Partitioned instead) and answers 303 to next
  *        (a same-origin path, "/" by default). Audited as app.open, or app.admin_access
  *        (with the owner) when the user does not own the app. Refusals: 400 (no code,
  *        bad next), 403 (unknown, used, expired or foreign code).
@@ -44,14 +47,38 @@ void h_app_origin(const struct conf *c, const char *id, char *out, size_t size)
 		snprintf(out, size, "https://%s.%s:%d", id, c->apps_domain, c->https_port);
 }
 
+/* The optional body of /open: {"embed": bool}. 0 with *embed set, or -1 after
+ * answering 400/415. */
+static int open_body(struct hctx *ctx, int *embed)
+{
+	static const char *const keys[] = { "embed", NULL };
+	char err[256];
+	struct json_object *body;
+	int rc;
+
+	*embed = 0;
+	if (ctx->req->content_length == 0)
+		return 0;
+	if (!(body = h_body_object(ctx)))
+		return -1;
+	rc = json_check_keys(body, keys, err, sizeof err) < 0 ||
+	     json_get_bool(body, "embed", JSON_OPTIONAL, embed, err, sizeof err) < 0 ? -1 : 0;
+	json_object_put(body);
+	if (rc < 0)
+		h_bad_request(ctx, err);
+	return rc;
+}
+
 void h_app_open(struct hctx *ctx)
 {
 	char err[256], code[APITOKEN_BUFSZ], hash[APITOKEN_HASH_BUFSZ], origin[320], url[512];
 	const char *owner = ctx->who.admin ? NULL : ctx->who.user_id;
 	struct json_object *o;
 	struct db_app a;
-	int rc;
+	int rc, embed;
 
+	if (open_body(ctx, &embed) < 0)
+		return;
 	memset(&a, 0, sizeof a);
 	rc = db_app_get(ctx->db, ctx->param, owner, &a, err, sizeof err);
 	db_app_clear(&a);
@@ -61,7 +88,7 @@ void h_app_open(struct hctx *ctx)
 		return h_internal(ctx, "open: app", err);
 	if (apisecret_new(APPCODE_PREFIX, code, hash) < 0)
 		return h_internal(ctx, "open", "no randomness");
-	rc = db_grant_insert(ctx->db, "code", hash, ctx->param, ctx->who.user_id, ctx->now,
+	rc = db_grant_insert(ctx->db, embed ? "embed" : "code", hash, ctx->param, ctx->who.user_id, ctx->now,
 			     ctx->now + APP_CODE_SECONDS, err, sizeof err);
 	if (rc == DB_NOTFOUND)   /* the app went meanwhile (foreign key) */
 		rc = DB_ERR;
@@ -156,21 +183,20 @@ static int grant_cookie(struct hctx *ctx, const char *owner, const char *hash,
 
 /* Burns the code of hash and, when it is good, grants a cookie of hash chash, in one
  * transaction. NULL on success, else why it is refused; *rc DB_ERR on a database error. */
-static const char *exchange(struct hctx *ctx, const char *hash, const char *chash, int *rc,
-			    char *err, size_t errlen)
+static const char *exchange(struct hctx *ctx, const char *hash, const char *chash,
+			    struct db_grant *g, int *rc, char *err, size_t errlen)
 {
 	char owner[ID_MAX_BUFSZ] = "";
 	const char *why = NULL;
-	struct db_grant g;
 
 	*rc = db_begin(ctx->db, err, errlen);
 	if (*rc == DB_OK)
-		*rc = db_grant_burn_code(ctx->db, hash, &g, err, errlen);
+		*rc = db_grant_burn_code(ctx->db, hash, g, err, errlen);
 	if (*rc == DB_NOTFOUND) {
 		*rc = DB_OK;
 		why = "this code is unknown or was already used";
 	} else if (*rc == DB_OK) {
-		why = grant_usable(ctx, &g, owner, rc, err, errlen);
+		why = grant_usable(ctx, g, owner, rc, err, errlen);
 		if (!why)
 			*rc = grant_cookie(ctx, owner, chash, err, errlen);
 	}
@@ -179,6 +205,18 @@ static const char *exchange(struct hctx *ctx, const char *hash, const char *chas
 	if (*rc != DB_OK)
 		db_rollback(ctx->db);
 	return why;
+}
+
+/* The Set-Cookie value of token tok into line. A top-level visit gets SameSite=Lax.
+ * The frontend's preview frame cannot: the apps' domain is a public suffix, so an app's
+ * origin is another site than the frontend's, and browsers refuse a Lax cookie set in a
+ * cross-site frame (Chromium does, measured by tests/web/test_browser.js). An embed
+ * code's cookie is SameSite=None and Partitioned (CHIPS): the browser keeps it for
+ * frames under the frontend's site only, so no other site's page or form carries it. */
+static void cookie_line(char *line, size_t size, const char *tok, bool embed)
+{
+	snprintf(line, size, "%s=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; %s", APP_COOKIE, tok,
+		 APP_COOKIE_SECONDS, embed ? "SameSite=None; Partitioned" : "SameSite=Lax");
 }
 
 /* Reads code and next from the query. 0, or -1 after answering 400. */
@@ -206,6 +244,7 @@ void h_app_session(struct hctx *ctx)
 	char err[256] = "", code[128], next[NEXT_MAX + 2], line[160];
 	char hash[APITOKEN_HASH_BUFSZ], tok[APITOKEN_BUFSZ], chash[APITOKEN_HASH_BUFSZ];
 	const char *why;
+	struct db_grant g;
 	int rc;
 
 	if (!ctx->req->internal_app || !id_valid_app(ctx->req->internal_app))
@@ -219,7 +258,7 @@ void h_app_session(struct hctx *ctx)
 	explicit_bzero(code, sizeof code);
 	if (apisecret_new(APPCOOKIE_PREFIX, tok, chash) < 0)
 		return h_internal(ctx, "app session", "no randomness");
-	why = exchange(ctx, hash, chash, &rc, err, sizeof err);
+	why = exchange(ctx, hash, chash, &g, &rc, err, sizeof err);
 	if (rc != DB_OK) {
 		explicit_bzero(tok, sizeof tok);
 		return h_internal(ctx, "app session", err);
@@ -228,8 +267,7 @@ void h_app_session(struct hctx *ctx)
 		explicit_bzero(tok, sizeof tok);
 		return session_refused(ctx, 403, why);
 	}
-	snprintf(line, sizeof line, "%s=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; SameSite=Lax",
-		 APP_COOKIE, tok, APP_COOKIE_SECONDS);
+	cookie_line(line, sizeof line, tok, strcmp(g.kind, "embed") == 0);
 	explicit_bzero(tok, sizeof tok);
 	response_header(ctx->resp, "Set-Cookie", line);
 	explicit_bzero(line, sizeof line);

@@ -156,6 +156,25 @@ def opening(t, d, alice, bob, admin, app):
     return ck
 
 
+def embed(t, d, alice, app):
+    """The frontend's preview frame: a code asked with {"embed": true} gives a cookie
+    that works in a cross-site frame (SameSite=None, partitioned)."""
+    r = d.req("POST", "/api/apps/%s/open" % app, {"embed": True}, token=alice)
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit((r.json() or {}).get("url", "")).query).get("code", [""])[0]
+    r = door(d, app, "code=" + code)
+    value, attrs = cookie_of(r)
+    t.ok(r.status == 303 and value and sorted(attrs) == sorted(
+        ["path=/", "max-age=43200", "secure", "httponly", "samesite=none", "partitioned"]),
+         "an embed code's cookie: SameSite=None; Partitioned (still Secure, HttpOnly, no Domain)", attrs)
+    t.eq(resolve(d, app, "%s=%s" % (COOKIE, value)).status, 503, "it passes the resolve")
+    r = d.req("POST", "/api/apps/%s/open" % app, {"embed": False}, token=alice)
+    t.eq(r.status, 200, "open with {\"embed\": false}: 200")
+    for bad in (b'{"embed":"yes"}', b'{"next":"/"}', b'[true]', b'{"embed":'):
+        r = d.req("POST", "/api/apps/%s/open" % app, bad, token=alice,
+                  headers={"Content-Type": "application/json"})
+        t.ok(is_error(r, 400), "open with body %r: 400" % bad, r)
+
+
 def admin_access(t, d, admin, app):
     r, code = open_code(d, app, admin)
     t.eq(r.status, 200, "an admin may open anyone's app")
@@ -209,6 +228,7 @@ def run(t, d):
     t.eq(resolve(d, other, bck).status, 503, "bob's cookie passes bob's app")
     t.ok(is_error(resolve(d, app, bck), 403), "bob's cookie of his own app never opens alice's")
     t.ok(is_error(resolve(d, other, ck), 403), "alice's cookie of her app never opens bob's")
+    embed(t, d, alice, app)
     ack = admin_access(t, d, admin, app)
     t.eq(resolve(d, app, ack).status, 503, "the admin's cookie passes")
     bad_codes(t, d, alice, bob, app, other)

@@ -9,11 +9,14 @@ import {h, safeHttpsUrl} from './dom.js';
 import * as api from './api.js';
 import {busy, confirmDialog, showError, showInfo} from './ui.js';
 
-// Where to load app (an app object): its URL when public, else a new one-time URL.
-export async function entryUrl(app) {
+// Where to load app (an app object): its URL when public, else a new one-time URL. embed:
+// for a frame of this page. The app's origin is another site than ours, and a browser
+// refuses a SameSite=Lax cookie set in a cross-site frame: such a code gives a
+// partitioned SameSite=None cookie instead, kept for frames under this site only.
+export async function entryUrl(app, embed = false) {
 	if (app.visibility === 'public')
 		return safeHttpsUrl(app.url);
-	const res = await api.post(api.appPath(app.id, '/open'));
+	const res = await api.post(api.appPath(app.id, '/open'), embed ? {embed: true} : undefined);
 	const u = safeHttpsUrl(res && res.url);
 	if (!u)
 		throw new Error('the server gave no address to open the app at');
@@ -23,7 +26,7 @@ export async function entryUrl(app) {
 // Loads app into the iframe frame once its entry URL is known (the iframe is built
 // without a src); a failure is shown in the element note.
 export function enterFrame(frame, app, note) {
-	entryUrl(app).then((u) => {
+	entryUrl(app, true).then((u) => {
 		if (frame.isConnected)
 			frame.src = u;
 	}, (e) => {
