@@ -253,6 +253,9 @@ def run(t, d):
     t.eq(r.status, 200, "bob makes his app public")
     for c in (None, ck, "junk=1"):
         t.eq(resolve(d, other, c).status, 503, "a public app passes the resolve with cookie %r" % (c and c[:20]))
+    r = d.req("POST", "/api/apps/%s/duplicate" % other, token=bob)
+    t.ok(r.status == 201 and r.json().get("visibility") == "private",
+         "a copy of a public app is a new app: private", r)
     # Deleting the app takes its grants along.
     t.eq(d.req("DELETE", "/api/apps/" + other, token=bob).status, 204, "bob deletes his app")
     t.eq(sqlite_query(db, "SELECT count(*) FROM app_grants WHERE app_id = ?", (other,))[0][0], 0,
