@@ -123,7 +123,7 @@ static bool next_valid(const char *p)
 static void session_refused(struct hctx *ctx, int status, const char *why)
 {
 	log_info("app session for %s refused: %s", ctx->req->internal_app, why);
-	response_error(ctx->resp, status, status == 400 ? "bad_request" : "forbidden", why);
+	response_error(ctx->resp, status, status == 400 ? "invalid_request" : "forbidden", why);
 }
 
 /* Inside the caller's transaction: what was granted by the code g may still be used on

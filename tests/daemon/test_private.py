@@ -202,7 +202,7 @@ def bad_codes(t, d, alice, bob, app, other):
     _, code = open_code(d, app, alice)
     for nxt in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/a\r\nX: y", "x"):
         r = door(d, app, "code=%s&next=%s" % (code, urllib.parse.quote(nxt, safe="")))
-        t.ok(is_error(r, 400), "next %r: 400" % nxt, r)
+        t.ok(is_error(r, 400, "invalid_request"), "next %r: 400" % nxt, r)
     r = door(d, app, "code=%s" % code)
     t.eq(r.status, 303, "a refused next did not spend the code")
     for q in ("", "code=", "code=afo_short", "code=" + "a" * 300, "code=%00"):
