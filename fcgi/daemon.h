@@ -1,9 +1,10 @@
 /* daemon.h: the appforged processes: the master that supervises a pool of preforked
  * FastCGI workers, and the worker loop itself.
  *
- * The master owns the listening socket (listener.h), forks `workers` processes that
- * each accept on it, replaces any worker that dies (with a growing delay when they die
- * at once), and on SIGTERM/SIGINT asks every worker to finish its in-flight request and
+ * The master holds the two listening sockets (listener.h: the API's and the resolve
+ * socket), forks `workers` processes that accept on the first and `resolve_workers` on
+ * the second, replaces any worker that dies (with a growing delay when they die at
+ * once), and on SIGTERM/SIGINT asks every worker to finish its in-flight request and
  * exit, waits up to DAEMON_STOP_TIMEOUT_S, then exits. */
 #ifndef AF_DAEMON_H
 #define AF_DAEMON_H

@@ -79,6 +79,10 @@ void h_not_implemented(struct hctx *ctx, const char *what);
 struct json_object *h_body_object(struct hctx *ctx);
 /* Adds key -> RFC 3339 string (or null when t == 0) to obj. */
 void h_add_time(struct json_object *obj, const char *key, long long t);
+/* Answers status with the caller's app id as app_to_json shows it (404 if it is gone). */
+void h_answer_app(struct hctx *ctx, int status, const char *id);
+/* Adds the header "Location: /api/apps/<id>". */
+void h_location(struct hctx *ctx, const char *id);
 /* Appends an audit event inside the caller's open transaction. */
 int h_audit(struct hctx *ctx, const char *action, const char *target,
 	    struct json_object *detail, char *err, size_t errlen);
@@ -158,9 +162,9 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], c
 /* APP_BLOCKED for a block verdict, else APP_READY. */
 enum app_status h_status_for(const char *verdict);
 
-/* h_lifecycle.c: POST /api/apps with a prompt (name NULL: the generator names it). */
+/* h_generate.c: POST /api/apps with a prompt (name NULL: the generator names it). */
 void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name);
-/* Pings the sandbox supervisor: 0, or -1 after answering 503. */
+/* h_run.c: pings the sandbox supervisor: 0, or -1 after answering 503. */
 int h_supervisor_healthy(struct hctx *ctx);
 
 #define APP_NAME_MAX 100      /* characters of an app's name */

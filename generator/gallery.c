@@ -1,5 +1,5 @@
 /* gallery.c: the template gallery (generator_gallery in generator.h): each kind of the
- * template provider with its title and subtitle (tmpl.c's kind table) and an example
+ * template provider with its title and subtitle (tmpl_kinds.c's kind table) and an example
  * prompt that the provider classifies as that kind (tests/unit/test_generator.c checks
  * that each does). */
 #include "generator/generator.h"

@@ -3,7 +3,7 @@
  * Two providers sit behind generator_generate(), chosen by conf->generator:
  *   "template"  offline, deterministic, fast: recognises common kinds of small app
  *               (todo list, notes, poll, chat room, ...) and fills titles, fields and
- *               texts from the prompt (generator/tmpl.c);
+ *               texts from the prompt (generator/tmpl*.c, tmpl.h);
  *   "openai"    any OpenAI-compatible chat-completions endpoint over libcurl, with
  *               timeouts, a response cap, strict validation of the output and a
  *               cross-process bound of conf->openai_concurrency calls at once

@@ -1,6 +1,7 @@
 # generator/local.mk: the build of generator/ (included by the top Makefile.am).
 # libafgen.a: prompt -> files (template and openai providers); appforge-generate runs
-# one generation as a program for the daemon's asynchronous flow.
+# one generation as a command-line program (appforged's asynchronous generations run
+# `appforged --generation-job` instead, fcgi/jobs.c).
 GEN_TEMPLATES = \
 	generator/templates/base/server.js generator/templates/base/base.js \
 	generator/templates/base/index.html generator/templates/base/style.css \
@@ -16,7 +17,10 @@ GEN_TEMPLATES = \
 
 noinst_LIBRARIES += generator/libafgen.a
 generator_libafgen_a_SOURCES = generator/generator.c generator/generator.h \
-	generator/tmpl.c generator/tmpl.h generator/tmpl_edit.c generator/openai.c generator/openai.h \
+	generator/tmpl.c generator/tmpl.h generator/tmpl_int.h generator/tmpl_text.c \
+	generator/tmpl_kinds.c generator/tmpl_plan.c generator/tmpl_build.c generator/tmpl_records.c \
+	generator/tmpl_render.c generator/tmpl_edit.c generator/tmpl_edit_int.h \
+	generator/tmpl_edit_words.c generator/tmpl_edit_seed.c generator/openai.c generator/openai.h \
 	generator/gallery.c
 nodist_generator_libafgen_a_SOURCES = generator/templates_data.c
 generator_libafgen_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)

@@ -1,7 +1,8 @@
-/* main.c: appforge-generate, one generation as a program, for the asynchronous flow.
+/* main.c: appforge-generate, one generation as a command-line program.
  *
- * A daemon spawns it (detached, so no worker waits for a slow model), writes the prompt
- * to its stdin and reads the result from its stdout:
+ * For operators and the generator tests; appforged does not run it (its asynchronous
+ * generations re-run appforged itself with --generation-job, fcgi/jobs.c). It reads
+ * the prompt from stdin or --prompt and writes the result to its stdout:
  *   appforge-generate [--config FILE] [--generator template|openai] [--name NAME]
  *                     [--prompt TEXT]        (without --prompt: the prompt is stdin)
  * Success: exit 0, stdout {"name": "...", "assumption": "...", "files": {...}}.

@@ -51,7 +51,7 @@ int tmpl_plan(const char *prompt, const char *name_hint, struct json_object **pl
 int tmpl_generate(const char *prompt, const char *name_hint, struct json_object **files_out,
 		  char **name_out, char **assumption_out, char *err, size_t errlen);
 
-/* ---- specs: what iterate edits (tmpl_edit.c) and renders again ----
+/* ---- specs: what iterate edits (tmpl_edit*.c) and renders again ----
  * A spec is {"kind", "title", "config": {"meta", "collections"}}: the plan without its
  * assumption. Rendering a spec made from a prompt's plan gives the prompt's files. */
 

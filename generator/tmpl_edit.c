@@ -6,9 +6,12 @@
  * What is understood: add / remove / rename a field, change its type; the title,
  * subtitle and theme; a poll's options and question; a quiz's topic and questions; the
  * currency.
+ * The words of an instruction are read by tmpl_edit_words.c, a poll's options and a
+ * quiz's questions edited by tmpl_edit_seed.c (shared internals: tmpl_edit_int.h).
  * Pure: same spec and instruction, same result. Error convention: 0, or -1 with a
  * message in err that is safe to show the user. */
-#include "generator/tmpl.h"
+#include "generator/tmpl_edit_int.h"
+#include "generator/tmpl_int.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -17,25 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <json-c/json.h>
+#include <strings.h>
 
 #define EDIT_MAX 2000          /* bytes of instruction read */
 #define CLAUSES_MAX 8
 #define FIELDS_MAX 24          /* fields per collection */
-#define LABEL_MAX 60
-#define OPTIONS_MAX 10
 
-struct edit {
-	struct json_object *spec, *meta, *cols;
-	const char *kind;
-	char summary[2048];
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void said(struct edit *e, const char *fmt, ...)
+void tmpl_edit_said(struct edit *e, const char *fmt, ...)
 {
 	size_t n = strlen(e->summary);
 	va_list ap;
@@ -47,8 +38,7 @@ static void said(struct edit *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct edit *e, const char *fmt, ...)
+int tmpl_edit_fail(struct edit *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,146 +48,9 @@ static int fail(struct edit *e, const char *fmt, ...)
 	return -1;
 }
 
-/* ---------------------------------------------------------------- words */
-
-/* Trims spaces, quotes and a final period of s in place. */
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '"' || *s == '\'' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n && strchr(" \t\"'.!", s[n - 1]))
-		s[--n] = 0;
-	return s;
-}
-
-/* If s starts with word (case-insensitive, then a space or the end), the rest. */
-static char *after(char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (strncasecmp(s, word, n) != 0 || (s[n] && s[n] != ' '))
-		return NULL;
-	return trim(s + n);
-}
-
-/* Drops leading articles and "new". */
-static char *drop_articles(char *s)
-{
-	static const char *const arts[] = { "a", "an", "the", "new", "another", NULL };
-	bool again = true;
-
-	while (again) {
-		again = false;
-		for (size_t i = 0; arts[i]; i++) {
-			char *r = after(s, arts[i]);
-			if (r) {
-				s = r;
-				again = true;
-			}
-		}
-	}
-	return s;
-}
-
-/* Cuts s at the first " word " (case-insensitive); returns what follows, or NULL. */
-static char *cut(char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (char *p = s; (p = strchr(p, ' ')); p++)
-		if (strncasecmp(p + 1, word, n) == 0 && (p[n + 1] == ' ' || !p[n + 1])) {
-			*p = 0;
-			return trim(p + 1 + n);
-		}
-	return NULL;
-}
-
-/* Removes the standalone words "field", "fields", "column" from s (in place). */
-static void drop_field_words(char *s)
-{
-	static const char *const w[] = { "field", "fields", "column", "property", NULL };
-
-	for (size_t i = 0; w[i]; i++) {
-		size_t n = strlen(w[i]);
-		for (char *p = s; (p = strcasestr(p, w[i]));) {
-			bool start = p == s || p[-1] == ' ', end = !p[n] || p[n] == ' ';
-			if (start && end)
-				memmove(p, p + n + (p[n] == ' '), strlen(p + n + (p[n] == ' ')) + 1);
-			else
-				p++;
-		}
-	}
-	trim(s);
-	for (size_t n = strlen(s); n && s[n - 1] == ' ';)
-		s[--n] = 0;
-}
-
-static const struct {
-	const char *word, *type;
-} TYPES[] = {
-	{ "long text", "longtext" }, { "longtext", "longtext" }, { "paragraph", "longtext" },
-	{ "multiline text", "longtext" }, { "text", "text" }, { "string", "text" },
-	{ "whole number", "int" }, { "integer", "int" }, { "int", "int" }, { "number", "number" },
-	{ "decimal", "number" }, { "float", "number" }, { "boolean", "bool" }, { "bool", "bool" },
-	{ "checkbox", "bool" }, { "yes/no", "bool" }, { "date", "date" }, { "email", "email" },
-	{ "url", "url" }, { "link", "url" }, { "list", "list" },
-};
-
-/* The field type that s names exactly ("a number" too), or NULL. */
-static const char *type_named(const char *s)
-{
-	char buf[64];
-	char *t;
-
-	util_copy(buf, sizeof buf, s);
-	t = drop_articles(trim(buf));
-	drop_field_words(t);
-	for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
-		if (strcasecmp(t, TYPES[i].word) == 0)
-			return TYPES[i].type;
-	return NULL;
-}
-
-/* A field name from a label: [a-z][a-z0-9_]*, at most 30 bytes; "" if impossible. */
-static void slug(char *dst, size_t dstsz, const char *label)
-{
-	size_t o = 0;
-
-	for (const char *p = label; *p && o + 1 < dstsz && o < 30; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (isalnum(ch) && ch < 0x80)
-			dst[o++] = (char)tolower(ch);
-		else if (o && dst[o - 1] != '_')
-			dst[o++] = '_';
-	}
-	while (o && dst[o - 1] == '_')
-		o--;
-	dst[o] = 0;
-	if (!isalpha((unsigned char)dst[0]))
-		dst[0] = 0;
-}
-
-/* A label from words: printable, at most LABEL_MAX bytes, first letter capital. */
-static int label_of(char *dst, size_t dstsz, const char *words)
-{
-	size_t n = strlen(words);
-
-	if (n == 0 || n > LABEL_MAX || !util_utf8_valid(words, n))
-		return -1;
-	for (const unsigned char *p = (const unsigned char *)words; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-			return -1;
-	util_copy(dst, dstsz, words);
-	dst[0] = (char)toupper((unsigned char)dst[0]);
-	return 0;
-}
-
 /* ---------------------------------------------------------------- the spec */
 
-static const char *str_of(struct json_object *o, const char *key)
+const char *tmpl_edit_str(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
@@ -215,9 +68,9 @@ static struct json_object *coll_named(struct edit *e, const char *words, const c
 {
 	char s[64];
 
-	slug(s, sizeof s, words);
+	tmpl_slug(s, sizeof s, words);
 	json_object_object_foreach(e->cols, cname, col) {
-		const char *l = str_of(col, "label"), *sg = str_of(col, "singular");
+		const char *l = tmpl_edit_str(col, "label"), *sg = tmpl_edit_str(col, "singular");
 		if (!strcmp(cname, s) || (l && !strcasecmp(l, words)) || (sg && !strcasecmp(sg, words)) ||
 		    (sg && !strcmp(sg, s))) {
 			*name = cname;
@@ -230,7 +83,7 @@ static struct json_object *coll_named(struct edit *e, const char *words, const c
 /* The collection fields are added to by default: meta.primary, else the first. */
 static struct json_object *coll_primary(struct edit *e, const char **name)
 {
-	const char *p = str_of(e->meta, "primary");
+	const char *p = tmpl_edit_str(e->meta, "primary");
 	struct json_object *col = NULL;
 
 	if (p && json_object_object_get_ex(e->cols, p, &col)) {
@@ -252,7 +105,7 @@ static int field_find(struct edit *e, const char *words, struct json_object **co
 	const char *pname = NULL;
 	struct json_object *primary = coll_primary(e, &pname);
 
-	slug(s, sizeof s, words);
+	tmpl_slug(s, sizeof s, words);
 	for (int pass = 0; pass < 2; pass++) {
 		json_object_object_foreach(e->cols, cname, col) {
 			struct json_object *fs = fields_of(col);
@@ -260,7 +113,7 @@ static int field_find(struct edit *e, const char *words, struct json_object **co
 				continue;
 			for (size_t i = 0; i < json_object_array_length(fs); i++) {
 				struct json_object *f = json_object_array_get_idx(fs, i);
-				const char *n = str_of(f, "name"), *l = str_of(f, "label");
+				const char *n = tmpl_edit_str(f, "name"), *l = tmpl_edit_str(f, "label");
 				if ((n && (!strcmp(n, s) || !strcasecmp(n, words))) ||
 				    (l && !strcasecmp(l, words))) {
 					*col_out = col;
@@ -278,7 +131,7 @@ static bool field_locked(struct edit *e, struct json_object *f)
 	struct json_object *v;
 	return (json_object_object_get_ex(f, "required", &v) && json_object_get_boolean(v)) ||
 	       (json_object_object_get_ex(f, "readonly", &v) && json_object_get_boolean(v)) ||
-	       tmpl_uses_field(e->kind, str_of(f, "name"));
+	       tmpl_uses_field(e->kind, tmpl_edit_str(f, "name"));
 }
 
 /* ---------------------------------------------------------------- field edits */
@@ -290,43 +143,36 @@ static int add_field(struct edit *e, char *rest)
 	struct json_object *col, *fs, *f, *tmpc;
 	char *to, *t, *called;
 
-	to = cut(rest, "to");
-	col = to ? coll_named(e, drop_articles(to), &cname) : coll_primary(e, &cname);
+	to = tmpl_edit_cut(rest, "to");
+	col = to ? coll_named(e, tmpl_edit_drop_articles(to), &cname) : coll_primary(e, &cname);
 	if (to && !col)
-		return fail(e, "this app has no list called '%s'", to);
+		return tmpl_edit_fail(e, "this app has no list called '%s'", to);
 	if (!col || !(fs = fields_of(col)))
-		return fail(e, "this app has no list to add a field to");
-	if ((t = cut(rest, "of type")) || (t = cut(rest, "as")) || (t = cut(rest, "with type"))) {
-		if (!(type = type_named(t)))
-			return fail(e, "unknown field type '%s' (text, long text, number, integer, "
+		return tmpl_edit_fail(e, "this app has no list to add a field to");
+	if ((t = tmpl_edit_cut(rest, "of type")) || (t = tmpl_edit_cut(rest, "as")) || (t = tmpl_edit_cut(rest, "with type"))) {
+		if (!(type = tmpl_edit_type_named(t)))
+			return tmpl_edit_fail(e, "unknown field type '%s' (text, long text, number, integer, "
 				    "boolean, date, email, url or list)", t);
 	}
-	rest = drop_articles(rest);
-	if ((called = cut(rest, "called")) || (called = cut(rest, "named"))) {
-		if (*rest && !type && !(type = type_named(rest)))
-			return fail(e, "unknown field type '%s'", rest);
+	rest = tmpl_edit_drop_articles(rest);
+	if ((called = tmpl_edit_cut(rest, "called")) || (called = tmpl_edit_cut(rest, "named"))) {
+		if (*rest && !type && !(type = tmpl_edit_type_named(rest)))
+			return tmpl_edit_fail(e, "unknown field type '%s'", rest);
 		rest = called;
 	}
-	drop_field_words(rest);
-	rest = trim(rest);
-	/* "a date deadline": a leading type word before a name */
-	for (size_t i = 0; !type && i < sizeof TYPES / sizeof TYPES[0]; i++) {
-		size_t n = strlen(TYPES[i].word);
-		if (!strncasecmp(rest, TYPES[i].word, n) && rest[n] == ' ' && strlen(rest + n + 1) > 1 &&
-		    strcasecmp(rest, "due date") != 0) {
-			type = TYPES[i].type;
-			rest = trim(rest + n + 1);
-		}
-	}
-	if (label_of(label, sizeof label, rest) < 0)
-		return fail(e, "a field needs a name of 1 to %d plain characters", LABEL_MAX);
-	slug(name, sizeof name, label);
+	tmpl_edit_drop_field_words(rest);
+	rest = tmpl_edit_trim(rest);
+	if (!type)
+		type = tmpl_edit_type_prefix(&rest);
+	if (tmpl_edit_label(label, sizeof label, rest) < 0)
+		return tmpl_edit_fail(e, "a field needs a name of 1 to %d plain characters", LABEL_MAX);
+	tmpl_slug(name, sizeof name, label);
 	if (!name[0])
-		return fail(e, "'%s' cannot be a field name: it must start with a letter", label);
+		return tmpl_edit_fail(e, "'%s' cannot be a field name: it must start with a letter", label);
 	if (field_find(e, name, &tmpc, &cname) >= 0 || field_find(e, label, &tmpc, &cname) >= 0)
-		return fail(e, "the app already has a field '%s'", label);
+		return tmpl_edit_fail(e, "the app already has a field '%s'", label);
 	if (json_object_array_length(fs) >= FIELDS_MAX)
-		return fail(e, "a list has at most %d fields", FIELDS_MAX);
+		return tmpl_edit_fail(e, "a list has at most %d fields", FIELDS_MAX);
 	if (!type)
 		type = tmpl_field_type(name);
 	f = json_object_new_object();
@@ -336,7 +182,7 @@ static int add_field(struct edit *e, char *rest)
 	if (!strcmp(type, "text"))
 		json_object_object_add(f, "max", json_object_new_int(200));
 	json_object_array_add(fs, f);
-	said(e, "Added the field '%s' (%s) to %s.", label, type, str_of(col, "label") ? str_of(col, "label") : cname);
+	tmpl_edit_said(e, "Added the field '%s' (%s) to %s.", label, type, tmpl_edit_str(col, "label") ? tmpl_edit_str(col, "label") : cname);
 	return 0;
 }
 
@@ -347,18 +193,18 @@ static int remove_field(struct edit *e, char *rest)
 	char label[LABEL_MAX + 8];
 	int i;
 
-	cut(rest, "from");
-	rest = drop_articles(rest);
-	drop_field_words(rest);
+	tmpl_edit_cut(rest, "from");
+	rest = tmpl_edit_drop_articles(rest);
+	tmpl_edit_drop_field_words(rest);
 	if ((i = field_find(e, rest, &col, &cname)) < 0)
-		return fail(e, "the app has no field '%s'", rest);
+		return tmpl_edit_fail(e, "the app has no field '%s'", rest);
 	fs = fields_of(col);
 	f = json_object_array_get_idx(fs, (size_t)i);
-	util_copy(label, sizeof label, str_of(f, "label"));
+	util_copy(label, sizeof label, tmpl_edit_str(f, "label"));
 	if (field_locked(e, f))
-		return fail(e, "the field '%s' cannot be removed: the app needs it", label);
+		return tmpl_edit_fail(e, "the field '%s' cannot be removed: the app needs it", label);
 	json_object_array_del_idx(fs, (size_t)i, 1);
-	said(e, "Removed the field '%s'.", label);
+	tmpl_edit_said(e, "Removed the field '%s'.", label);
 	return 0;
 }
 
@@ -369,28 +215,28 @@ static int rename_field(struct edit *e, char *rest, char *to)
 	char label[LABEL_MAX + 8], name[64], old[LABEL_MAX + 8];
 	int i;
 
-	rest = drop_articles(rest);
-	drop_field_words(rest);
-	to = drop_articles(to);
-	drop_field_words(to);
+	rest = tmpl_edit_drop_articles(rest);
+	tmpl_edit_drop_field_words(rest);
+	to = tmpl_edit_drop_articles(to);
+	tmpl_edit_drop_field_words(to);
 	if ((i = field_find(e, rest, &col, &cname)) < 0)
-		return fail(e, "the app has no field '%s'", rest);
-	if (label_of(label, sizeof label, to) < 0)
-		return fail(e, "a field needs a name of 1 to %d plain characters", LABEL_MAX);
+		return tmpl_edit_fail(e, "the app has no field '%s'", rest);
+	if (tmpl_edit_label(label, sizeof label, to) < 0)
+		return tmpl_edit_fail(e, "a field needs a name of 1 to %d plain characters", LABEL_MAX);
 	f = json_object_array_get_idx(fields_of(col), (size_t)i);
-	util_copy(old, sizeof old, str_of(f, "label"));
-	slug(name, sizeof name, label);
+	util_copy(old, sizeof old, tmpl_edit_str(f, "label"));
+	tmpl_slug(name, sizeof name, label);
 	if (field_find(e, label, &tmpc, &cn2) >= 0 && tmpc == col &&
 	    json_object_array_get_idx(fields_of(col), (size_t)field_find(e, label, &tmpc, &cn2)) != f)
-		return fail(e, "the app already has a field '%s'", label);
+		return tmpl_edit_fail(e, "the app already has a field '%s'", label);
 	json_object_object_add(f, "label", json_object_new_string(label));
 	if (field_locked(e, f) || !name[0]) {
-		said(e, "Renamed the field '%s' to '%s' (its label: the app's code keeps its name).",
+		tmpl_edit_said(e, "Renamed the field '%s' to '%s' (its label: the app's code keeps its name).",
 		     old, label);
 		return 0;
 	}
 	json_object_object_add(f, "name", json_object_new_string(name));
-	said(e, "Renamed the field '%s' to '%s'.", old, label);
+	tmpl_edit_said(e, "Renamed the field '%s' to '%s'.", old, label);
 	return 0;
 }
 
@@ -400,40 +246,40 @@ static int retype_field(struct edit *e, char *fieldw, const char *type)
 	const char *cname;
 	int i;
 
-	fieldw = drop_articles(fieldw);
-	drop_field_words(fieldw);
+	fieldw = tmpl_edit_drop_articles(fieldw);
+	tmpl_edit_drop_field_words(fieldw);
 	if ((i = field_find(e, fieldw, &col, &cname)) < 0)
-		return fail(e, "the app has no field '%s'", fieldw);
+		return tmpl_edit_fail(e, "the app has no field '%s'", fieldw);
 	f = json_object_array_get_idx(fields_of(col), (size_t)i);
 	if (field_locked(e, f))
-		return fail(e, "the type of '%s' cannot change: the app needs it as it is",
-			    str_of(f, "label"));
+		return tmpl_edit_fail(e, "the type of '%s' cannot change: the app needs it as it is",
+			    tmpl_edit_str(f, "label"));
 	json_object_object_add(f, "type", json_object_new_string(type));
 	json_object_object_del(f, "options");
 	json_object_object_del(f, "max");
 	if (!strcmp(type, "text"))
 		json_object_object_add(f, "max", json_object_new_int(200));
-	said(e, "The field '%s' is now of type %s.", str_of(f, "label"), type);
+	tmpl_edit_said(e, "The field '%s' is now of type %s.", tmpl_edit_str(f, "label"), type);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- app texts */
 
-static int set_text(struct edit *e, const char *key, char *v, size_t maxlen, const char *what)
+int tmpl_edit_set_text(struct edit *e, const char *key, char *v, size_t maxlen, const char *what)
 {
 	size_t n;
 
-	v = trim(v);
+	v = tmpl_edit_trim(v);
 	n = strlen(v);
 	if (n == 0 || n > maxlen || !util_utf8_valid(v, n))
-		return fail(e, "the %s must be 1 to %zu characters", what, maxlen);
+		return tmpl_edit_fail(e, "the %s must be 1 to %zu characters", what, maxlen);
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return fail(e, "the %s must not contain control characters", what);
+			return tmpl_edit_fail(e, "the %s must not contain control characters", what);
 	json_object_object_add(e->meta, key, json_object_new_string(v));
 	if (!strcmp(key, "title"))
 		json_object_object_add(e->spec, "title", json_object_new_string(v));
-	said(e, "The %s is now '%s'.", what, v);
+	tmpl_edit_said(e, "The %s is now '%s'.", what, v);
 	return 0;
 }
 
@@ -445,10 +291,10 @@ static int set_theme(struct edit *e, const char *lc)
 	for (size_t i = 0; names[i]; i++)
 		if (strstr(lc, names[i]) && tmpl_theme_valid(names[i])) {
 			json_object_object_add(e->meta, "theme", json_object_new_string(names[i]));
-			said(e, "The theme is now %s.", names[i]);
+			tmpl_edit_said(e, "The theme is now %s.", names[i]);
 			return 0;
 		}
-	return fail(e, "unknown theme: the themes are light, dark, green, purple, orange, red and pink");
+	return tmpl_edit_fail(e, "unknown theme: the themes are light, dark, green, purple, orange, red and pink");
 }
 
 static int set_currency(struct edit *e, const char *lc)
@@ -457,215 +303,18 @@ static int set_currency(struct edit *e, const char *lc)
 	const char *code;
 	size_t o = 0;
 
-	if (!str_of(e->meta, "currency"))
-		return fail(e, "this app has no currency");
+	if (!tmpl_edit_str(e->meta, "currency"))
+		return tmpl_edit_fail(e, "this app has no currency");
 	norm[o++] = ' ';
 	for (const char *p = lc; *p && o + 2 < sizeof norm; p++)
 		norm[o++] = isalnum((unsigned char)*p) ? *p : ' ';
 	norm[o++] = ' ';
 	norm[o] = 0;
 	if (!(code = tmpl_currency_code(norm)))
-		return fail(e, "unknown currency (for example: euros, dollars, pounds, yen, EUR, USD)");
+		return tmpl_edit_fail(e, "unknown currency (for example: euros, dollars, pounds, yen, EUR, USD)");
 	json_object_object_add(e->meta, "currency", json_object_new_string(code));
-	said(e, "The currency is now %s.", code);
+	tmpl_edit_said(e, "The currency is now %s.", code);
 	return 0;
-}
-
-/* ---------------------------------------------------------------- poll options */
-
-static struct json_object *poll_seed(struct edit *e)
-{
-	struct json_object *col = NULL, *s = NULL;
-
-	if (strcmp(e->kind, "poll") != 0 || !json_object_object_get_ex(e->cols, "options", &col))
-		return NULL;
-	if (!json_object_object_get_ex(col, "seed", &s)) {
-		s = json_object_new_array();
-		json_object_object_add(col, "seed", s);
-	}
-	return s;
-}
-
-static int option_find(struct json_object *seed, const char *label)
-{
-	for (size_t i = 0; i < json_object_array_length(seed); i++)
-		if (!strcasecmp(str_of(json_object_array_get_idx(seed, i), "label"), label))
-			return (int)i;
-	return -1;
-}
-
-static int option_add(struct edit *e, struct json_object *seed, char *text)
-{
-	struct json_object *o;
-	char label[LABEL_MAX + 8];
-
-	text = trim(text);
-	if (strlen(text) > 60 || label_of(label, sizeof label, text) < 0)
-		return fail(e, "an option needs a text of 1 to 60 plain characters");
-	if (option_find(seed, label) >= 0)
-		return fail(e, "the poll already has the option '%s'", label);
-	if (json_object_array_length(seed) >= OPTIONS_MAX)
-		return fail(e, "a poll has at most %d options", OPTIONS_MAX);
-	o = json_object_new_object();
-	json_object_object_add(o, "label", json_object_new_string(label));
-	json_object_array_add(seed, o);
-	said(e, "Added the option '%s'.", label);
-	return 0;
-}
-
-/* "options: a, b, c": replaces every option. */
-static int options_set(struct edit *e, struct json_object *seed, char *list)
-{
-	char *save = NULL;
-
-	while (json_object_array_length(seed))
-		json_object_array_del_idx(seed, 0, 1);
-	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *x = trim(t), *o = after(x, "or");
-		if (option_add(e, seed, o ? o : x) < 0)
-			return -1;
-	}
-	if (json_object_array_length(seed) < 2)
-		return fail(e, "a poll needs at least two options");
-	return 0;
-}
-
-static int poll_clause(struct edit *e, char *c, int *done)
-{
-	struct json_object *seed = poll_seed(e);
-	char *r, *to;
-	int i;
-
-	*done = 1;
-	if (!seed)
-		return (*done = 0);
-	if ((r = after(c, "add")) && (r = drop_articles(r)) && ((to = after(r, "option")) ||
-								  (to = after(r, "choice"))))
-		return option_add(e, seed, to);
-	if ((r = after(c, "add")) && (to = cut(r, "as an option")))
-		return option_add(e, seed, r);
-	if (((r = after(c, "remove")) || (r = after(c, "delete")) || (r = after(c, "drop"))) &&
-	    (r = drop_articles(r)) && ((to = after(r, "option")) || (to = after(r, "choice")))) {
-		if ((i = option_find(seed, trim(to))) < 0)
-			return fail(e, "the poll has no option '%s'", to);
-		if (json_object_array_length(seed) <= 2)
-			return fail(e, "a poll needs at least two options");
-		json_object_array_del_idx(seed, (size_t)i, 1);
-		said(e, "Removed the option '%s'.", to);
-		return 0;
-	}
-	if ((r = after(c, "options:")) || (r = after(c, "set the options to")) ||
-	    (r = after(c, "change the options to")) || (r = after(c, "the options are")))
-		return options_set(e, seed, r);
-	if ((r = after(c, "change the question to")) || (r = after(c, "set the question to")) ||
-	    (r = after(c, "ask")))
-		return set_text(e, "question", r, 120, "question");
-	return (*done = 0);
-}
-
-/* ---------------------------------------------------------------- quiz questions */
-
-#define QUIZ_MAX 50
-
-static struct json_object *quiz_seed(struct edit *e)
-{
-	struct json_object *col = NULL, *s = NULL;
-
-	if (strcmp(e->kind, "quiz") != 0 || !json_object_object_get_ex(e->cols, "questions", &col))
-		return NULL;
-	if (!json_object_object_get_ex(col, "seed", &s)) {
-		s = json_object_new_array();
-		json_object_object_add(col, "seed", s);
-	}
-	return s;
-}
-
-/* "add the question Q with choices a, b, c and answer b". */
-static int question_add(struct edit *e, struct json_object *seed, char *r)
-{
-	char *choices, *answer, *save = NULL, q[320];
-	struct json_object *item, *arr;
-	int found = -1;
-
-	if (!(choices = cut(r, "with choices")) && !(choices = cut(r, "choices")))
-		return fail(e, "say the choices, for example: add the question What is 2+2? with "
-			    "choices 3, 4, 5 and answer 4");
-	if (!(answer = cut(choices, "and answer")) && !(answer = cut(choices, "answer")))
-		return fail(e, "say which choice is the answer, for example: ... and answer 4");
-	r = trim(r);
-	if (!*r || strlen(r) > 300 || !util_utf8_valid(r, strlen(r)) || strpbrk(r, "<>"))
-		return fail(e, "a question needs a text of 1 to 300 plain characters");
-	util_copy(q, sizeof q, trim(r));
-	arr = json_object_new_array();
-	for (char *t = strtok_r(choices, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *x = trim(t), *o = after(x, "or");
-		x = o ? o : x;
-		if (!*x || strlen(x) > 60 || json_object_array_length(arr) >= 6) {
-			json_object_put(arr);
-			return fail(e, "a question has 2 to 6 choices of 1 to 60 characters");
-		}
-		if (!strcasecmp(x, trim(answer)))
-			found = (int)json_object_array_length(arr);
-		json_object_array_add(arr, json_object_new_string(x));
-	}
-	if (json_object_array_length(arr) < 2 || found < 0) {
-		bool few = json_object_array_length(arr) < 2;
-		json_object_put(arr);
-		return fail(e, few ? "a question has 2 to 6 choices" : "the answer must be one of the choices");
-	}
-	if (json_object_array_length(seed) >= QUIZ_MAX) {
-		json_object_put(arr);
-		return fail(e, "a quiz starts with at most %d questions", QUIZ_MAX);
-	}
-	item = json_object_new_object();
-	json_object_object_add(item, "question", json_object_new_string(q));
-	json_object_object_add(item, "choices", arr);
-	json_object_object_add(item, "answer", json_object_new_int(found));
-	json_object_array_add(seed, item);
-	said(e, "Added the question '%s'.", q);
-	return 0;
-}
-
-/* "remove question 2" or "remove the question What is 2+2?". */
-static int question_remove(struct edit *e, struct json_object *seed, char *which)
-{
-	size_t n = json_object_array_length(seed);
-	long long k = 0;
-	int at = -1;
-
-	which = trim(which);
-	if (util_parse_ll(which, 1, (long long)n, &k) == 0)
-		at = (int)k - 1;
-	for (size_t i = 0; at < 0 && i < n; i++) {
-		struct json_object *q = NULL;
-		json_object_object_get_ex(json_object_array_get_idx(seed, i), "question", &q);
-		if (q && !strcasecmp(json_object_get_string(q), which))
-			at = (int)i;
-	}
-	if (at < 0)
-		return fail(e, "the quiz has no question '%s'", which);
-	if (n <= 1)
-		return fail(e, "a quiz needs at least one question");
-	json_object_array_del_idx(seed, (size_t)at, 1);
-	said(e, "Removed question %d.", at + 1);
-	return 0;
-}
-
-static int quiz_clause(struct edit *e, char *c, int *done)
-{
-	struct json_object *seed = quiz_seed(e);
-	char *r, *q;
-
-	*done = 1;
-	if (!seed)
-		return (*done = 0);
-	if ((r = after(c, "add")) && (r = drop_articles(r)) &&
-	    ((q = after(r, "question:")) || (q = after(r, "question"))))
-		return question_add(e, seed, q);
-	if (((r = after(c, "remove")) || (r = after(c, "delete")) || (r = after(c, "drop"))) &&
-	    (r = drop_articles(r)) && ((q = after(r, "question:")) || (q = after(r, "question"))))
-		return question_remove(e, seed, q);
-	return (*done = 0);
 }
 
 /* ---------------------------------------------------------------- clauses */
@@ -690,12 +339,12 @@ static int retype_clause(struct edit *e, char *c, int *done)
 	const char *type;
 
 	*done = 1;
-	if ((r = after(c, "change the type of")) && (t = cut(r, "to")) && (type = type_named(t)))
+	if ((r = tmpl_edit_after(c, "change the type of")) && (t = tmpl_edit_cut(r, "to")) && (type = tmpl_edit_type_named(t)))
 		return retype_field(e, r, type);
-	if ((r = after(c, "make")) || (r = after(c, "change")) || (r = after(c, "turn"))) {
+	if ((r = tmpl_edit_after(c, "make")) || (r = tmpl_edit_after(c, "change")) || (r = tmpl_edit_after(c, "turn"))) {
 		/* the type is the last words */
 		for (char *p = r; (p = strchr(p, ' ')); p++) {
-			if ((type = type_named(p + 1))) {
+			if ((type = tmpl_edit_type_named(p + 1))) {
 				*p = 0;
 				while (drop_tail(r, "to") || drop_tail(r, "into") || drop_tail(r, "be"))
 					;
@@ -706,7 +355,7 @@ static int retype_clause(struct edit *e, char *c, int *done)
 	{
 		char copy[EDIT_MAX + 8];
 		util_copy(copy, sizeof copy, c);
-		if ((t = cut(copy, "should be")) && (type = type_named(t)))
+		if ((t = tmpl_edit_cut(copy, "should be")) && (type = tmpl_edit_type_named(t)))
 			return retype_field(e, copy, type);
 	}
 	return (*done = 0);
@@ -724,8 +373,8 @@ static int add_clause(struct edit *e, char *r)
 		p[0] = ',', memmove(p + 1, p + 4, strlen(p + 4) + 1);
 	for (char *t = strtok_r(r, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char one[256];
-		util_copy(one, sizeof one, trim(t));
-		drop_field_words(one);
+		util_copy(one, sizeof one, tmpl_edit_trim(t));
+		tmpl_edit_drop_field_words(one);
 		if (*one && add_field(e, one) < 0)
 			return -1;
 	}
@@ -743,23 +392,23 @@ static int text_clause(struct edit *e, char *c, const char *lc, int *done)
 
 	*done = 1;
 	if (strstr(lc, "subtitle")) {
-		if ((r = strstr(c, ":")) || (r = cut(c, "to")) || (r = cut(c, "should be")))
-			return set_text(e, "subtitle", r[0] == ':' ? r + 1 : r, 120, "subtitle");
-		return fail(e, "say what the subtitle should be, for example: set the subtitle to ...");
+		if ((r = strstr(c, ":")) || (r = tmpl_edit_cut(c, "to")) || (r = tmpl_edit_cut(c, "should be")))
+			return tmpl_edit_set_text(e, "subtitle", r[0] == ':' ? r + 1 : r, 120, "subtitle");
+		return tmpl_edit_fail(e, "say what the subtitle should be, for example: set the subtitle to ...");
 	}
 	for (size_t i = 0; title_prefixes[i]; i++)
-		if ((r = after(c, title_prefixes[i])))
-			return set_text(e, "title", r, 60, "title");
+		if ((r = tmpl_edit_after(c, title_prefixes[i])))
+			return tmpl_edit_set_text(e, "title", r, 60, "title");
 	if (strstr(lc, "theme") || strstr(lc, "dark mode") || strstr(lc, "light mode") ||
 	    !strcmp(lc, "make it dark") || !strcmp(lc, "make it light"))
 		return set_theme(e, lc);
 	if (strstr(lc, "currency") ||
-	    (str_of(e->meta, "currency") && (after(c, "use") || after(c, "switch to") ||
-					     after(c, "show amounts in"))))
+	    (tmpl_edit_str(e->meta, "currency") && (tmpl_edit_after(c, "use") || tmpl_edit_after(c, "switch to") ||
+					     tmpl_edit_after(c, "show amounts in"))))
 		return set_currency(e, lc);
-	if (!strcmp(e->kind, "quiz") && ((r = after(c, "change the topic to")) ||
-					 (r = after(c, "set the topic to")) || (r = after(c, "topic:"))))
-		return set_text(e, "topic", r, 60, "topic");
+	if (!strcmp(e->kind, "quiz") && ((r = tmpl_edit_after(c, "change the topic to")) ||
+					 (r = tmpl_edit_after(c, "set the topic to")) || (r = tmpl_edit_after(c, "topic:"))))
+		return tmpl_edit_set_text(e, "topic", r, 60, "topic");
 	return (*done = 0);
 }
 
@@ -767,16 +416,16 @@ static int field_clause(struct edit *e, char *c)
 {
 	char *r, *to;
 
-	if ((r = after(c, "rename")) || (r = after(c, "call"))) {
-		if (!(to = cut(r, "to")) && !(to = cut(r, "as")))
-			return fail(e, "say what to rename it to, for example: rename notes to comments");
+	if ((r = tmpl_edit_after(c, "rename")) || (r = tmpl_edit_after(c, "call"))) {
+		if (!(to = tmpl_edit_cut(r, "to")) && !(to = tmpl_edit_cut(r, "as")))
+			return tmpl_edit_fail(e, "say what to rename it to, for example: rename notes to comments");
 		return rename_field(e, r, to);
 	}
-	if ((r = after(c, "add")) || (r = after(c, "include")) || (r = after(c, "i want")) ||
-	    (r = after(c, "i need")))
+	if ((r = tmpl_edit_after(c, "add")) || (r = tmpl_edit_after(c, "include")) || (r = tmpl_edit_after(c, "i want")) ||
+	    (r = tmpl_edit_after(c, "i need")))
 		return add_clause(e, r);
-	if ((r = after(c, "remove")) || (r = after(c, "delete")) || (r = after(c, "drop")) ||
-	    (r = after(c, "get rid of")))
+	if ((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) || (r = tmpl_edit_after(c, "drop")) ||
+	    (r = tmpl_edit_after(c, "get rid of")))
 		return remove_field(e, r);
 	return 1;
 }
@@ -792,15 +441,15 @@ static int clause(struct edit *e, char *c)
 	util_copy(shown, sizeof shown, c);
 	if ((rc = text_clause(e, c, lc, &done)) < 0 || done)
 		return rc;
-	if ((rc = poll_clause(e, c, &done)) < 0 || done)
+	if ((rc = tmpl_edit_poll_clause(e, c, &done)) < 0 || done)
 		return rc;
-	if ((rc = quiz_clause(e, c, &done)) < 0 || done)
+	if ((rc = tmpl_edit_quiz_clause(e, c, &done)) < 0 || done)
 		return rc;
 	if ((rc = retype_clause(e, c, &done)) < 0 || done)
 		return rc;
 	if ((rc = field_clause(e, c)) <= 0)
 		return rc;
-	return fail(e, "could not understand '%s'. I can add, remove, rename or retype a field; "
+	return tmpl_edit_fail(e, "could not understand '%s'. I can add, remove, rename or retype a field; "
 		    "change the title, subtitle, theme or currency; a poll's options or question; "
 		    "a quiz's topic or questions", shown);
 }
@@ -824,26 +473,26 @@ static size_t split_clauses(char *buf, char *out[CLAUSES_MAX + 1])
 		} else if ((!strncasecmp(p, " and ", 5) && (skip = 5)) ||
 			   (!strncasecmp(p, ", ", 2) && (skip = 2))) {
 			for (size_t v = 0; VERBS[v]; v++)
-				if (after(p + skip, VERBS[v]) || !strncasecmp(p + skip, "then ", 5))
+				if (tmpl_edit_after(p + skip, VERBS[v]) || !strncasecmp(p + skip, "then ", 5))
 					cut_here = true;
 			if (!cut_here)
 				skip = 0;
 		}
 		if (cut_here) {
 			*p = 0;
-			if (*trim(start) && n <= CLAUSES_MAX)
-				out[n++] = trim(start);
+			if (*tmpl_edit_trim(start) && n <= CLAUSES_MAX)
+				out[n++] = tmpl_edit_trim(start);
 			start = p + skip;
 			p += skip - 1;
 		}
 	}
-	if (*trim(start) && n <= CLAUSES_MAX)
-		out[n++] = trim(start);
+	if (*tmpl_edit_trim(start) && n <= CLAUSES_MAX)
+		out[n++] = tmpl_edit_trim(start);
 	for (size_t i = 0; i < n; i++) {
-		char *t = after(out[i], "then");
+		char *t = tmpl_edit_after(out[i], "then");
 		if (t)
 			out[i] = t;
-		t = after(out[i], "please");
+		t = tmpl_edit_after(out[i], "please");
 		if (t)
 			out[i] = t;
 	}

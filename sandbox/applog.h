@@ -8,7 +8,7 @@
  * sys: the platform, e.g. "run started", "run ended: ...", "N bytes dropped"), one
  * space, then the raw bytes of one line of output without its newline (any byte but
  * '\n'; a line longer than APPLOG_LINE_MAX is cut into several records). The writer
- * (sandbox.c) never lets the app choose the prefix: every line it reads gets one.
+ * (sandbox_log.c) never lets the app choose the prefix: every line it reads gets one.
  *
  * Readers (the logs API) parse records with applog_parse() and show the text through
  * applog_escape(), which turns control characters, backslashes and invalid UTF-8 into

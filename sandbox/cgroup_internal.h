@@ -1,5 +1,6 @@
-/* cgroup_internal.h: the small file helpers cgroup.c and cgroup_base.c share. Not for
- * use outside sandbox/cgroup*.c. Same error convention as cgroup.h. */
+/* cgroup_internal.h: the small file helpers cgroup.c and cgroup_base.c share (defined
+ * in cgroup_file.c, except cg_set_limits and cg_v2_*). Not for use outside
+ * sandbox/cgroup*.c. Same error convention as cgroup.h. */
 #ifndef AF_CGROUP_INTERNAL_H
 #define AF_CGROUP_INTERNAL_H
 

@@ -4,7 +4,10 @@
 
 noinst_LIBRARIES += sandbox/libafsandbox.a
 sandbox_libafsandbox_a_SOURCES = sandbox/sandbox.c sandbox/sandbox.h \
+	sandbox/sandbox_internal.h sandbox/sandbox_child.c sandbox/sandbox_image.c \
+	sandbox/sandbox_log.c sandbox/sandbox_doctor.c \
 	sandbox/cgroup.c sandbox/cgroup.h sandbox/cgroup_base.c sandbox/cgroup_internal.h \
+	sandbox/cgroup_file.c \
 	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h
 nodist_sandbox_libafsandbox_a_SOURCES = sandbox/preload_js.c
 sandbox_libafsandbox_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
@@ -52,7 +55,8 @@ sandbox_libafsupclient_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 SUPCLIENT_LIBS = sandbox/libafsupclient.a common/libafcommon.a $(JSONC_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-supervisor
-sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/ports.c sandbox/ports.h
+sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/sup_internal.h \
+	sandbox/sup_clients.c sandbox/sup_apps.c sandbox/ports.c sandbox/ports.h
 sandbox_appforge_supervisor_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 sandbox_appforge_supervisor_LDADD = $(SANDBOX_LIBS) sandbox/libafsupclient.a $(AFDB_LIBS) \
 	$(AFCOMMON_LIBS) $(SQLITE_LIBS)

@@ -151,7 +151,8 @@ static int allow(int rfd, const char *path, __u64 access, __u64 handled)
 	return rc < 0 ? -1 : 0;
 }
 
-/* The ruleset: read (and run) the system, Node's libraries and scan.js; nothing else. */
+/* The ruleset: read (and run) the system, Node's libraries and scan.js's directory (it
+ * requires its scan_*.js modules from there); nothing else. */
 static int make_ruleset(const char *script, char *err, size_t errlen)
 {
 	int abi = landlock_abi();

@@ -1,12 +1,15 @@
 # scanner/local.mk: the build of scanner/ (included by the top Makefile.am).
-# libafscanner.a: scanner_scan() runs scan.js (installed as $(pkgdatadir)/scanner/scan.js)
+# libafscanner.a: scanner_scan() runs scan.js (installed as $(pkgdatadir)/scanner/scan.js,
+# with the scan_*.js modules it requires from its own directory)
 # under Node with limits, in a seccomp + Landlock jail (confine.c). Programs linking it
 # add $(JSONC_LIBS) $(SECCOMP_LIBS).
 noinst_LIBRARIES += scanner/libafscanner.a
 scanner_libafscanner_a_SOURCES = scanner/scanner.c scanner/scanner.h scanner/confine.c \
 	scanner/confine.h
 scanner_libafscanner_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(SECCOMP_CFLAGS)
-nobase_dist_pkgdata_DATA += scanner/scan.js
+nobase_dist_pkgdata_DATA += scanner/scan.js scanner/scan_report.js scanner/scan_values.js \
+	scanner/scan_scope.js scanner/scan_eval.js scanner/scan_rules.js scanner/scan_walk.js \
+	scanner/scan_html.js scanner/scan_pkg.js
 EXTRA_DIST += scanner/README.md
 
 # tests: the rules on case files (Python, TAP) and the C interface (policy, timeout,

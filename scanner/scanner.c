@@ -1,6 +1,6 @@
 /* scanner.c: runs scanner/scan.js in a confined child process, feeds it an app's files,
  * reads and strictly validates its verdict, and applies the scan policy. See scanner.h
- * for the contract; scan.js holds the rules. */
+ * for the contract; scan.js and its modules (scan_rules.js ...) hold the rules. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -15,8 +15,8 @@
  * group, RLIMIT_AS, RLIMIT_CPU (10 s), RLIMIT_CORE 0 and V8 heap caps, and the jail of
  * confine.h: the caller's uid (appforge, without capabilities), no_new_privs, seccomp
  * (no socket, no new process, no signal beyond itself) and, where the kernel has it,
- * Landlock (reads the system and scan.js, nothing of the state directory, writes
- * nothing).
+ * Landlock (reads the system and scan.js's directory, nothing of the state directory,
+ * writes nothing).
  *
  * A scan that fails because of the files themselves (too large, the timeout, out of
  * memory, the scanner crashing on them) still yields a result: a block verdict (warn

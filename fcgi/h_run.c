@@ -1,5 +1,5 @@
-/* h_lifecycle.c: an app's life beyond its rows: generation from a prompt, run, stop,
- * logs, and the supervisor's view for admins and the health check.
+/* h_run.c: an app's run (POST run, POST stop, GET logs) and the supervisor's view for
+ * admins and the health check.
  *
  * The sandbox supervisor is the only parent of sandboxes and the only writer of run
  * state; these handlers ask it over its control socket (lifecycle.h) and read run
@@ -17,13 +17,9 @@
 #include "common/log.h"
 #include "fcgi/handler.h"
 #include "fcgi/lifecycle.h"
-#include "generator/generator.h"
 #include "sandbox/supervisor_client.h"
 #include "sandbox/applog.h"
 
-#define GEN_WINDOW_S 3600
-#define GEN_ACTION "app.generate"
-#define PLACEHOLDER_NAME "Untitled app"
 #define LOG_TAIL_DEFAULT 200
 #define LOG_TAIL_MAX 5000
 #define CRASH_LOG_LINES 30
@@ -60,26 +56,6 @@ static int load_own_app(struct hctx *ctx, struct db_app *a)
 	return 0;
 }
 
-static void answer_app(struct hctx *ctx, int status, const char *id)
-{
-	char err[256];
-	struct db_app a;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app reload", err);
-		return;
-	}
-	response_json(ctx->resp, status, app_to_json(ctx, &a));
-	db_app_clear(&a);
-}
-
 /* An error answer with extra members (findings, log) beside code and message. */
 static void error_with(struct hctx *ctx, int status, const char *code, const char *message,
 		       const char *key, struct json_object *extra)
@@ -93,215 +69,6 @@ static void error_with(struct hctx *ctx, int status, const char *code, const cha
 	json_object_object_add(o, "error", e);
 	util_copy(ctx->resp->error_code, sizeof(ctx->resp->error_code), code);
 	response_json(ctx->resp, status, o);
-}
-
-/* ---------------------------------------------------------------- generation ---- */
-
-/* Quotas before a generation: apps per user (403) and generations per hour (429 with
- * Retry-After). Called outside and again inside the creating transaction (so the
- * counts hold across workers). 0, or -1 after answering. */
-static int generation_quotas(struct hctx *ctx)
-{
-	char err[256], retry[24];
-	/* The window is the last GEN_WINDOW_S seconds: an event at second t counts
-	 * while now < t + GEN_WINDOW_S, so Retry-After never exceeds the window. */
-	long long apps = 0, gens = 0, since = ctx->now - GEN_WINDOW_S + 1, wait = GEN_WINDOW_S;
-	const struct conf *c = ctx->conf;
-
-	if (db_app_count_by_owner(ctx->db, ctx->who.user_id, &apps, err, sizeof(err)) != DB_OK ||
-	    db_audit_count(ctx->db, ctx->who.user_id, GEN_ACTION, since, &gens, err,
-			   sizeof(err)) != DB_OK) {
-		h_internal(ctx, "generation quotas", err);
-		return -1;
-	}
-	if (apps >= c->quota_apps) {
-		response_error(ctx->resp, 403, "quota_exceeded",
-			       "app quota reached: delete an app first");
-		return -1;
-	}
-	/* The openai provider's jobs wait for one of openai_concurrency slots, each job a
-	 * process: past openai_max_waiting of them, come back when a slot may be free. */
-	if (strcmp(c->generator, "openai") == 0) {
-		long long busy = 0;
-		if (db_app_count_by_status(ctx->db, APP_GENERATING, &busy, err, sizeof(err)) !=
-		    DB_OK) {
-			h_internal(ctx, "generation quotas", err);
-			return -1;
-		}
-		if (busy >= (long long)c->openai_concurrency + c->openai_max_waiting) {
-			snprintf(retry, sizeof(retry), "%d",
-				 c->openai_timeout_seconds < 30 ? c->openai_timeout_seconds : 30);
-			response_header(ctx->resp, "Retry-After", retry);
-			response_error(ctx->resp, 429, "rate_limited",
-				       "the generator is busy: too many generations are waiting, "
-				       "try again shortly");
-			return -1;
-		}
-	}
-	if (gens < c->quota_generations_per_hour)
-		return 0;
-	if (c->quota_generations_per_hour > 0) {
-		/* The window frees a slot when the quota-th newest generation leaves it. */
-		struct db_audit_filter f = { .since = since, .actor = ctx->who.user_id,
-					     .action = GEN_ACTION,
-					     .limit = c->quota_generations_per_hour };
-		struct db_audit *ev = NULL;
-		size_t n = 0;
-		if (db_audit_list(ctx->db, &f, &ev, &n, err, sizeof(err)) == DB_OK && n > 0)
-			wait = ev[n - 1].at + GEN_WINDOW_S - ctx->now;
-		db_audit_list_free(ev, n);
-		/* The events are stamped when written (db_now()), ctx->now when the request
-		 * came in: another worker's generation written since may carry a later
-		 * second than our now. No event is really newer than this moment. */
-		if (wait > GEN_WINDOW_S)
-			wait = GEN_WINDOW_S;
-		if (wait < 1)
-			wait = 1;
-	}
-	snprintf(retry, sizeof(retry), "%lld", wait);
-	response_header(ctx->resp, "Retry-After", retry);
-	response_error(ctx->resp, 429, "rate_limited",
-		       "too many generations in the last hour: try again later");
-	return -1;
-}
-
-/* Inserts the app (files may be NULL for a pending generation) with its audit event
- * under the quotas. Returns 0, or -1 after answering. lockfd >= 0: created before the
- * commit, removed again when it fails. */
-static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_object *files,
-			    const char *provider, const char *explanation, const char *generation)
-{
-	char err[256];
-	struct json_object *d;
-
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "app generate", err);
-		return -1;
-	}
-	if (generation_quotas(ctx) < 0) {
-		db_rollback(ctx->db);
-		return -1;
-	}
-	d = json_object_new_object();
-	json_object_object_add(d, "name", json_object_new_string(a->name));
-	json_object_object_add(d, "provider", json_object_new_string(provider));
-	if (a->scan_verdict[0])
-		json_object_object_add(d, "verdict", json_object_new_string(a->scan_verdict));
-	if (db_app_insert(ctx->db, a, files, err, sizeof(err)) != DB_OK ||
-	    (files && db_rev_add(ctx->db, a->id, a->owner, "generate", explanation, files, NULL,
-				 err, sizeof(err)) != DB_OK) ||
-	    (generation && db_app_set_generation(ctx->db, a->id, generation, err,
-						 sizeof(err)) != DB_OK) ||
-	    h_audit(ctx, GEN_ACTION, a->id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
-		json_object_put(d);
-		h_internal(ctx, "app generate", err);
-		return -1;
-	}
-	json_object_put(d);
-	return 0;
-}
-
-static void location(struct hctx *ctx, const char *id)
-{
-	char loc[64];
-	snprintf(loc, sizeof(loc), "/api/apps/%s", id);
-	response_header(ctx->resp, "Location", loc);
-}
-
-/* The template provider is fast and offline: generate, scan and store in the request. */
-static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
-			 const char *name)
-{
-	char err[512], verdict[8], *gname = NULL, *assumption = NULL, *findings = NULL;
-	char *generation = NULL;
-	struct json_object *files = NULL;
-
-	if (generator_generate(ctx->conf, prompt, name, &files, &gname, &assumption, err,
-			       sizeof(err)) < 0) {
-		response_error(ctx->resp, 422, "generation_failed", err);
-		return;
-	}
-	if (h_scan_files(ctx, files, verdict, &findings) < 0)
-		goto out;
-	a->name = name ? (char *)name : gname;
-	a->status = h_status_for(verdict);
-	util_copy(a->scan_verdict, sizeof(a->scan_verdict), verdict);
-	a->scan_findings = findings;
-	/* what the generator understood, kept for iterate (NULL: the app simply has none) */
-	generation = generator_describe(ctx->conf, prompt, name, assumption);
-	if (insert_generated(ctx, a, files, "template", assumption, generation) < 0)
-		goto out;
-	log_info("app %s generated for %s (template, scan: %s)", a->id, a->owner, verdict);
-	location(ctx, a->id);
-	answer_app(ctx, 201, a->id);
-out:
-	json_object_put(files);
-	free(gname);
-	free(assumption);
-	free(findings);
-	free(generation);
-}
-
-/* A model may take minutes: store the app as "generating" (with its prompt), answer
- * 202, let a job finish it (jobs.c). */
-static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
-{
-	char err[512];
-	int lockfd;
-
-	a->name = (char *)(name ? name : PLACEHOLDER_NAME);
-	a->status = APP_GENERATING;
-	a->scan_verdict[0] = 0;
-	a->scan_findings = (char *)"[]";
-	/* The job's lock exists before the row: a sweep never sees a generating app without
-	 * either a live lock or a dead job. */
-	lockfd = jobs_lock_create(ctx->conf, a->id, err, sizeof(err));
-	if (lockfd < 0) {
-		h_internal(ctx, "generation job", err);
-		return;
-	}
-	if (insert_generated(ctx, a, NULL, "openai", NULL, NULL) < 0) {
-		jobs_lock_remove(ctx->conf, a->id);
-		close(lockfd);
-		return;
-	}
-	if (jobs_generation_start(ctx->conf, a->id, name != NULL, lockfd, err, sizeof(err)) < 0) {
-		log_error("app %s: generation job not started: %s", a->id, err);
-		db_app_set_status(ctx->db, a->id, APP_FAILED,
-				  "the generation could not be started; try again", err, sizeof(err));
-		jobs_lock_remove(ctx->conf, a->id);
-	} else {
-		log_info("app %s: generation started for %s (openai)", a->id, a->owner);
-	}
-	location(ctx, a->id);
-	answer_app(ctx, 202, a->id);
-}
-
-void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name)
-{
-	char err[512];
-	struct db_app a;
-
-	if (generator_check_input(prompt, name, err, sizeof(err)) < 0) {
-		h_bad_request(ctx, err);
-		return;
-	}
-	/* Cheap checks first: a refused request costs no generation. */
-	if (generation_quotas(ctx) < 0)
-		return;
-	memset(&a, 0, sizeof(a));
-	if (id_new_app(a.id) < 0) {
-		h_internal(ctx, "app generate", "no randomness");
-		return;
-	}
-	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
-	a.prompt = (char *)prompt;
-	if (strcmp(ctx->conf->generator, "template") == 0)
-		generate_now(ctx, &a, prompt, name);
-	else
-		generate_later(ctx, &a, name);
 }
 
 /* ----------------------------------------------------------------------- run ---- */
@@ -477,7 +244,7 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 
 	if (run->state == RUN_RUNNING) {
 		log_info("app %s running on port %d", ctx->param, run->port);
-		answer_app(ctx, 200, ctx->param);
+		h_answer_app(ctx, 200, ctx->param);
 	} else if (run->reason == RUN_REASON_START_TIMEOUT) {
 		snprintf(msg, sizeof(msg), "the app did not answer HTTP within %d ms; it was stopped",
 			 ctx->conf->sandbox_start_timeout_ms);
@@ -565,7 +332,7 @@ void h_app_run(struct hctx *ctx)
 		goto out;
 	}
 	if (run.state == RUN_RUNNING) {
-		answer_app(ctx, 200, ctx->param);
+		h_answer_app(ctx, 200, ctx->param);
 		goto out;
 	}
 	if (start_shared(ctx, &run) < 0)
@@ -574,8 +341,8 @@ void h_app_run(struct hctx *ctx)
 	if (rc < 0)
 		goto out;
 	if (run.state == RUN_STARTING) {
-		location(ctx, ctx->param);
-		answer_app(ctx, 202, ctx->param);
+		h_location(ctx, ctx->param);
+		h_answer_app(ctx, 202, ctx->param);
 	} else {
 		answer_start(ctx, &run);
 	}
@@ -596,7 +363,7 @@ void h_app_stop(struct hctx *ctx)
 		sup_unavailable(ctx, err);
 		return;
 	}
-	answer_app(ctx, 200, ctx->param);
+	h_answer_app(ctx, 200, ctx->param);
 }
 
 /* The log's records (see sandbox/applog.h) as served: text lines
