@@ -358,6 +358,17 @@ async function privateApp(page, base, stack, appId, otherContext, bad) {
 		await tab.close();
 		return u.origin === new URL(appUrl).origin && u.pathname === '/' && !u.search || {fail: tab.url()};
 	});
+	await step('the admin page\'s Open goes through a one-time URL too', async () => {
+		await page.locator('a[href="#/admin"]').click();
+		const btn = page.locator('#admin-apps button.open-app[data-app="' + appId + '"]');
+		const [tab] = await Promise.all([page.context().waitForEvent('page'), btn.click()]);
+		await tab.locator('#hello').waitFor();
+		const u = new URL(tab.url());
+		await tab.close();
+		await page.goBack();
+		await page.locator('#visibility-toggle').waitFor();
+		return u.origin === new URL(appUrl).origin || {fail: tab.url()};
+	});
 	await step('made public (after a confirmation) it opens for the second user too; then private again', async () => {
 		await page.bringToFront();
 		await page.locator('#visibility-toggle').click();
