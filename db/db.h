@@ -23,6 +23,7 @@
 #ifndef AF_DB_H
 #define AF_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "states.h"
 #include "util.h"
@@ -143,6 +144,7 @@ struct db_app {
 	char *scan_findings;        /* heap JSON array text, "[]" when none */
 	long long created_at, updated_at;
 	long long seq;              /* insertion order (set by the db; pagination key) */
+	char visibility[8];         /* "private" | "public"; "" at insert means private */
 };
 
 /* Frees the heap strings of a and zeroes it. */
@@ -187,6 +189,10 @@ int db_app_set_scan(struct db *db, const char *id, const char *verdict,
 		    const char *findings_json, char *err, size_t errlen);
 /* Sets the name; bumps updated_at. */
 int db_app_set_name(struct db *db, const char *id, const char *name, char *err, size_t errlen);
+/* Sets the visibility ("private" | "public", else DB_ERR); bumps updated_at. */
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
+			  char *err, size_t errlen);
+bool db_visibility_valid(const char *v);
 /* Deletes the app (files and runs cascade) if owner is NULL or owns it. */
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen);
 
@@ -322,7 +328,8 @@ int db_session_rotate(struct db *db, const char *id, const char *old_hash,
 /* Revokes the session id (DB_NOTFOUND if there is no live one). */
 int db_session_revoke(struct db *db, const char *id, const char *reason, long long now,
 		      char *err, size_t errlen);
-/* Revokes every live session of user_id; *n (may be NULL) receives how many. */
+/* Revokes every live session of user_id; *n (may be NULL) receives how many. The
+ * user's grants of private app origins (db_grants.h) are deleted with them. */
 int db_session_revoke_user(struct db *db, const char *user_id, const char *reason,
 			   long long now, long long *n, char *err, size_t errlen);
 /* Keeps the table bounded: deletes sessions that ended (expired at now, idle since

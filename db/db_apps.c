@@ -24,7 +24,7 @@ void db_app_list_free(struct db_app *apps, size_t n)
 }
 
 /* Columns: id, owner, name, prompt, status, error, scan_verdict, scan_findings,
- * created_at, updated_at, seq. Returns -1 on out of memory. */
+ * created_at, updated_at, seq, visibility. Returns -1 on out of memory. */
 static int read_app(sqlite3_stmt *s, struct db_app *a)
 {
 	memset(a, 0, sizeof *a);
@@ -41,6 +41,7 @@ static int read_app(sqlite3_stmt *s, struct db_app *a)
 	a->created_at = sqlite3_column_int64(s, 8);
 	a->updated_at = sqlite3_column_int64(s, 9);
 	a->seq = sqlite3_column_int64(s, 10);
+	db_col_copy(s, 11, a->visibility, sizeof a->visibility);
 	if (!a->name || !a->prompt || !a->scan_findings ||
 	    (!a->error && sqlite3_column_type(s, 5) != SQLITE_NULL)) {
 		db_app_clear(a);
@@ -92,6 +93,7 @@ static int insert_row(struct db *db, const struct db_app *a, char *err, size_t e
 	db_bind_text(s, 7, a->scan_verdict[0] ? a->scan_verdict : NULL);
 	db_bind_text(s, 8, a->scan_findings ? a->scan_findings : "[]");
 	sqlite3_bind_int64(s, 9, a->created_at);
+	db_bind_text(s, 10, a->visibility[0] ? a->visibility : "private");
 	return db_step_done(db, s, err, errlen);
 }
 
@@ -183,13 +185,13 @@ static int row_view(sqlite3_stmt *s, void *elem)
 	memset(v, 0, sizeof *v);
 	if (read_app(s, &v->app) < 0)
 		return -1;
-	if (sqlite3_column_type(s, 11) != SQLITE_NULL && !(v->generation = db_col_dup(s, 11, NULL))) {
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL && !(v->generation = db_col_dup(s, 12, NULL))) {
 		db_app_clear(&v->app);
 		return -1;
 	}
-	v->has_run = sqlite3_column_type(s, 12) != SQLITE_NULL;
+	v->has_run = sqlite3_column_type(s, 13) != SQLITE_NULL;
 	if (v->has_run)
-		db_read_run(s, 12, &v->run);
+		db_read_run(s, 13, &v->run);
 	return 0;
 }
 
@@ -434,6 +436,21 @@ int db_app_set_scan(struct db *db, const char *id, const char *verdict,
 int db_app_set_name(struct db *db, const char *id, const char *name, char *err, size_t errlen)
 {
 	return app_update(db, S_APP_SET_NAME, id, name, NULL, 2, err, errlen);
+}
+
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
+			  char *err, size_t errlen)
+{
+	if (!db_visibility_valid(visibility)) {
+		snprintf(err, errlen, "invalid visibility");
+		return DB_ERR;
+	}
+	return app_update(db, S_APP_SET_VISIBILITY, id, visibility, NULL, 2, err, errlen);
+}
+
+bool db_visibility_valid(const char *v)
+{
+	return v && (strcmp(v, "private") == 0 || strcmp(v, "public") == 0);
 }
 
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen)

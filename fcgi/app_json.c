@@ -80,17 +80,19 @@ static void write_run(struct strbuf *b, const struct db_app_view *v)
 	KEY(b, "}");
 }
 
-/* https://<id>.<apps_domain>[:port]/ (the port when it is not 443), escaped like any
- * string; put together by hand: snprintf was a tenth of a list's cost. */
-static void write_url(struct strbuf *b, const struct conf *c, const char *id)
+/* The one owner of an app's origin: https://<id>.<apps_domain>[:port] (the port when it
+ * is not 443), no slash, into out; put together by hand (snprintf was a tenth of a
+ * list's cost). Returns its length, or 0 (out "") when it does not fit. */
+size_t h_app_origin(const struct conf *c, const char *id, char *out, size_t size)
 {
-	char url[ID_APP_BUFSZ + 256 + 16], *p = url;
 	size_t il = strnlen(id, ID_APP_BUFSZ), dl = strlen(c->apps_domain);
 	int port = c->https_port;
+	char *p = out;
 
-	if (dl > 256) {           /* conf.c bounds it at 200 */
-		jsonw_string(b, "");
-		return;
+	if (size < 8 + il + 1 + dl + 7 + 1) {
+		if (size)
+			*out = '\0';
+		return 0;
 	}
 	memcpy(p, "https://", 8);
 	p += 8;
@@ -109,8 +111,19 @@ static void write_url(struct strbuf *b, const struct conf *c, const char *id)
 		memcpy(p, d, (size_t)(digits + sizeof(digits) - d));
 		p += digits + sizeof(digits) - d;
 	}
-	*p++ = '/';
-	jsonw_string_len(b, url, (size_t)(p - url));
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+/* The app's url: its origin and a slash, escaped like any string. */
+static void write_url(struct strbuf *b, const struct conf *c, const char *id)
+{
+	char url[ID_APP_BUFSZ + 256 + 16];
+	size_t n = h_app_origin(c, id, url, sizeof(url) - 1);
+
+	if (n)
+		url[n++] = '/';
+	jsonw_string_len(b, url, n);
 }
 
 void app_json_write(struct strbuf *b, const struct conf *c, const struct db_app_view *v)
@@ -137,6 +150,8 @@ void app_json_write(struct strbuf *b, const struct conf *c, const struct db_app_
 	jsonw_time(b, a->updated_at);
 	KEY(b, ",\"url\":");
 	write_url(b, c, a->id);
+	KEY(b, ",\"visibility\":");
+	jsonw_string(b, a->visibility[0] ? a->visibility : "private");
 	KEY(b, ",\"scan\":{\"verdict\":");
 	jsonw_string(b, a->scan_verdict[0] ? a->scan_verdict : NULL);
 	KEY(b, ",\"findings\":");

@@ -178,6 +178,15 @@ bool h_import_wanted(struct hctx *ctx);
 void h_app_import(struct hctx *ctx);
 void h_app_export(struct hctx *ctx);
 
+/* h_private.c: private apps' origins. */
+void h_app_open(struct hctx *ctx);
+void h_app_session(struct hctx *ctx);
+/* The resolve's check for a private app: 0 when the request carries a live
+ * __Host-af_app cookie of app_id for its owner or an admin, else -1 after answering
+ * 403 (private) or 500. */
+int h_private_admit(struct hctx *ctx, const char *app_id);
+
+
 /* app_json.c: the app object of API.md. Neither writes to the database: a caller
  * that shows an app lets jobs_settle (lifecycle.h) fail a dead generation first.
  * app_json_write appends it to b as JSON text (errors: b's sticky out-of-memory);
@@ -185,6 +194,10 @@ void h_app_export(struct hctx *ctx);
  * of memory). */
 struct strbuf;
 void app_json_write(struct strbuf *b, const struct conf *c, const struct db_app_view *v);
+/* The origin of app id, "https://<id>.<apps_domain>[:port]" (no slash), into out;
+ * its length, or 0 (out "") when size is too small. */
+size_t h_app_origin(const struct conf *c, const char *id, char *out, size_t size);
+
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
 
 #endif
