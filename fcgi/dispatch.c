@@ -45,6 +45,7 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_REV_DIFF] = h_rev_diff,
 	[H_REV_RESTORE] = h_rev_restore,
 	[H_APP_ITERATE] = h_app_iterate,
+	[H_APP_LOGS_STREAM] = h_app_logs_stream,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read

@@ -28,6 +28,7 @@ struct principal {
 	bool admin;
 	char via[8];                 /* "jwt" | "token" */
 	char token_id[ID_MAX_BUFSZ]; /* via token */
+	long long expires_at;        /* unix s when the credential ends; 0: never */
 };
 
 struct hctx {
@@ -108,6 +109,7 @@ void h_app_files_put(struct hctx *ctx);
 void h_app_run(struct hctx *ctx);
 void h_app_stop(struct hctx *ctx);
 void h_app_logs(struct hctx *ctx);
+void h_app_logs_stream(struct hctx *ctx);   /* h_logstream.c */
 void h_admin_users_list(struct hctx *ctx);
 void h_admin_user_create(struct hctx *ctx);
 void h_admin_user_delete(struct hctx *ctx);

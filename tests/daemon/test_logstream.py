@@ -1,0 +1,210 @@
+"""test_logstream.py: GET /api/apps/{id}/logs/stream through appforged's FastCGI socket
+(no nginx, no sandbox: the test writes the app's log file as the supervisor does):
+the head and the tail, a record written later arriving as an event, resume with
+Last-Event-ID, a rotated file, secrets redacted as in GET logs, 401/404/400, the per-user
+cap (the next stream 429) while the API workers stay free, and streams ending when the
+app is deleted."""
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcgi_client as fc  # noqa: E402
+from dharness import app_files, run_daemon  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import scaled  # noqa: E402
+
+SECRET = "str3am-Secret-91c2"
+PER_USER = 8   # LOGSTREAM_PER_USER
+
+
+def main():
+    return run_daemon(run, workers=2)
+
+
+def record(stream, text, ms=0):
+    return "2026-12-07T03:16:%02d.%03dZ %s %s\n" % (ms // 1000 % 60, ms % 1000, stream, text)
+
+
+class Stream:
+    """One log stream read as nginx would: FastCGI records, then events as they come."""
+
+    def __init__(self, d, app, token, query="", headers=None):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        self.sock = fc.connect(d.sock, timeout=scaled(10))
+        self.sock.sendall(fc.encode_request("GET", "/api/apps/%s/logs/stream%s" % (app, query),
+                                            b"", h, keep=False))
+        self.buf, self.out, self.ended = b"", b"", False
+        self.status, self.headers, self.body = None, {}, b""
+
+    def _record(self, deadline):
+        while True:
+            if len(self.buf) >= 8:
+                _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", self.buf[:8])
+                if len(self.buf) >= 8 + clen + plen:
+                    content = self.buf[8:8 + clen]
+                    self.buf = self.buf[8 + clen + plen:]
+                    return rtype, content
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not chunk:
+                return "eof", b""
+            self.buf += chunk
+
+    def pump(self, timeout):
+        """Reads what comes within timeout; True once the response ended."""
+        deadline = time.time() + timeout
+        while not self.ended:
+            r = self._record(deadline)
+            if r is None:
+                break
+            rtype, content = r
+            if rtype == fc.STDOUT:
+                self.out += content
+            elif rtype in (fc.END_REQUEST, "eof"):
+                self.ended = True
+            if self.status is None and b"\r\n\r\n" in self.out:
+                self.status, self.headers, self.body = fc.parse_response(self.out)
+            elif self.status is not None:
+                self.body = self.out.partition(b"\r\n\r\n")[2]
+        return self.ended
+
+    def events(self):
+        evs = []
+        for block in self.body.decode().split("\n\n")[:-1]:
+            ev = {}
+            for line in block.split("\n"):
+                k, _, v = line.partition(": ")
+                if k in ("id", "data"):
+                    ev[k] = v
+            if "data" in ev:
+                ev["data"] = json.loads(ev["data"])
+                evs.append(ev)
+        return evs
+
+    def wait_events(self, n, timeout):
+        deadline = time.time() + timeout
+        while len(self.events()) < n and time.time() < deadline and not self.ended:
+            self.pump(0.2)
+        return self.events()
+
+    def close(self):
+        self.sock.close()
+
+
+def run(t, d):
+    alice, bob = d.login("alice"), d.login("bob")
+    r = d.req("POST", "/api/apps", {"files": app_files(), "name": "streamed"}, token=alice)
+    t.eq(r.status, 201, "create an app")
+    app = r.json()["id"]
+    r = d.req("PUT", "/api/apps/%s/env" % app, {"vars": {"TOKEN": SECRET}}, token=alice)
+    t.eq(r.status, 200, "set a secret")
+    logdir = os.path.join(d.state, "log", "apps")
+    path = os.path.join(logdir, app + ".log")
+    with open(path, "w") as f:
+        f.write(record("sys", "run started (port 9001)", 1) + record("out", "one", 2)
+                + record("err", "two with %s" % SECRET, 3) + record("out", "three\x1b[31m", 4))
+
+    # the head, then the last N records
+    s = Stream(d, app, alice, "?tail=3")
+    evs = s.wait_events(3, scaled(10))
+    t.eq(s.status, 200, "stream: 200")
+    t.ok(s.headers.get("content-type", "").startswith("text/event-stream"), "text/event-stream",
+         s.headers)
+    t.eq(s.headers.get("x-accel-buffering"), "no", "X-Accel-Buffering: no")
+    t.ok(bool(s.headers.get("x-request-id")), "X-Request-Id")
+    t.eq([e["data"]["text"] for e in evs], ["one", "two with [redacted]", "three\\x1b[31m"],
+         "the tail: the last 3 records, redacted and escaped as GET logs")
+    t.eq([e["data"]["stream"] for e in evs], ["out", "err", "out"], "each with its stream")
+    t.eq(evs[0]["data"]["at"], "2026-12-07T03:16:00.002Z", "and its time")
+    size = os.path.getsize(path)
+    ino = os.stat(path).st_ino
+    t.eq(evs[-1].get("id"), "%d.%d" % (ino, size), "the id: inode.offset after the record")
+
+    # a record written later arrives
+    with open(path, "a") as f:
+        f.write(record("out", "live %s" % SECRET, 5))
+    evs = s.wait_events(4, scaled(10))
+    t.ok(len(evs) == 4 and evs[3]["data"]["text"] == "live [redacted]",
+         "a new record arrives as an event, redacted", evs)
+    last_id = evs[-1].get("id") if evs else ""
+    s.close()
+
+    # resume: only what came after Last-Event-ID
+    with open(path, "a") as f:
+        f.write(record("out", "while away", 6))
+    s = Stream(d, app, alice, "", {"Last-Event-ID": last_id})
+    evs = s.wait_events(1, scaled(10))
+    s.pump(0.5)
+    evs = s.events()
+    t.eq([e["data"]["text"] for e in evs], ["while away"], "Last-Event-ID resumes after it")
+    # the log rotates: the rest of the old file, then the new one
+    os.rename(path, path + ".1")
+    with open(path, "w") as f:
+        f.write(record("out", "after rotation", 7))
+    evs = s.wait_events(2, scaled(10))
+    t.ok(len(evs) == 2 and evs[1]["data"]["text"] == "after rotation",
+         "a rotated log: the stream goes on in the new file", evs)
+    s.close()
+    s = Stream(d, app, alice, "?last_event_id=" + last_id)
+    evs = s.wait_events(2, scaled(10))
+    t.eq([e["data"]["text"] for e in evs], ["while away", "after rotation"],
+         "resume into the rotated file, then the new one (last_event_id in the query)")
+    s.close()
+
+    # who may stream, and bad input
+    r = d.req("GET", "/api/apps/%s/logs/stream" % app)
+    t.eq(r.status, 401, "no token: 401")
+    r = d.req("GET", "/api/apps/%s/logs/stream" % app, token=bob)
+    t.eq(r.status, 404, "another user's app: 404")
+    r = d.req("GET", "/api/apps/%s/logs/stream?tail=0" % app, token=alice)
+    t.eq(r.status, 400, "tail=0: 400")
+    r = d.req("GET", "/api/apps/%s/logs/stream?tail=x" % app, token=alice)
+    t.eq(r.status, 400, "tail=x: 400")
+    r = d.req("POST", "/api/apps/%s/logs/stream" % app, token=alice)
+    t.eq(r.status, 405, "POST: 405")
+
+    # the cap per user; the two API workers stay free meanwhile
+    open_ = [Stream(d, app, alice, "?tail=1") for _ in range(PER_USER)]
+    t.ok(all(len(x.wait_events(1, scaled(10))) == 1 for x in open_),
+         "%d streams open for one user" % PER_USER)
+    r = d.req("GET", "/api/apps/%s/logs/stream" % app, token=alice, timeout=scaled(5))
+    t.ok(r.status == 429 and r.json()["error"]["code"] == "rate_limited" and r.header("Retry-After"),
+         "stream %d of one user: 429 rate_limited with Retry-After" % (PER_USER + 1), r)
+    ok = True
+    for _ in range(6):   # more requests than workers, each answered
+        r = d.req("GET", "/api/apps", token=alice, timeout=scaled(5))
+        ok = ok and r.status == 200
+    t.ok(ok, "with the streams open, GET /api/apps is answered (the workers are free)")
+    bob_app = d.req("POST", "/api/apps", {"files": app_files()}, token=bob).json()["id"]
+    sb = Stream(d, bob_app, bob, "")
+    sb.pump(1)
+    t.eq(sb.status, 200, "another user may still open a stream (an app without a log yet)")
+    with open(os.path.join(logdir, bob_app + ".log"), "w") as f:
+        f.write(record("sys", "run started (port 9002)", 8))
+    evs = sb.wait_events(1, scaled(10))
+    t.ok(len(evs) == 1 and evs[0]["data"]["stream"] == "sys", "its first log record arrives", evs)
+    sb.close()
+
+    # deleting the app ends its streams
+    r = d.req("DELETE", "/api/apps/%s" % app, token=alice)
+    t.eq(r.status, 204, "delete the app")
+    ended = all(x.pump(scaled(20)) for x in open_)
+    t.ok(ended, "every stream of the deleted app ended")
+    for x in open_:
+        x.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
