@@ -24,6 +24,7 @@ static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
 	if (rc != DB_OK) {
 		if (rc != DB_NOTFOUND)
 			log_warn("run of %s: %s", app_id, err);
+		json_object_object_add(o, "id", NULL);
 		json_object_object_add(o, "state", json_object_new_string("stopped"));
 		json_object_object_add(o, "port", NULL);
 		json_object_object_add(o, "started_at", NULL);
@@ -32,6 +33,9 @@ static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
 		json_object_object_add(o, "reason", NULL);
 		return o;
 	}
+	/* a new run (a restart in the same second too) has a new id: the web UI reloads
+	 * its preview on it */
+	json_object_object_add(o, "id", json_object_new_int64(r.id));
 	json_object_object_add(o, "state", json_object_new_string(run_state_name(r.state)));
 	json_object_object_add(o, "port", r.port ? json_object_new_int(r.port) : NULL);
 	h_add_time(o, "started_at", r.started_at);

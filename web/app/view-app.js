@@ -357,7 +357,7 @@ class AppView {
 		const frame = this.preview.querySelector('iframe');
 		if (run.state === 'running' && url) {
 			// a new run (a restart after a save) reloads the preview
-			const runKey = String(run.started_at || '');
+			const runKey = String(run.id ?? run.started_at ?? '');
 			if (frame && !force && frame.dataset.src === url && frame.dataset.run === runKey)
 				return;
 			const f = h('iframe', {src: url, title: 'Preview of ' + (this.app.name || this.app.id), id: 'preview-frame',
