@@ -57,6 +57,7 @@ struct stream {
 
 static struct stream streams[LOGSTREAM_TOTAL];
 static int epfd = -1;
+static int inotify_fd = -1, watch_wd = -1;
 static struct hctx rctx;        /* configuration and database for the redaction */
 
 int logstream_socket_path(const struct conf *c, char *out, size_t outlen)
@@ -465,11 +466,29 @@ static bool still_allowed(const struct stream *s)
 	return true;
 }
 
+/* Watches log_dir/apps (made by appforgectl init and the supervisor): until it exists,
+ * tried again every second. */
+static void watch_logs(void)
+{
+	char dir[4096];
+
+	if (watch_wd >= 0)
+		return;
+	snprintf(dir, sizeof dir, "%s/apps", rctx.conf->log_dir);
+	watch_wd = inotify_add_watch(inotify_fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE);
+	if (watch_wd >= 0) {
+		for (int i = 0; i < LOGSTREAM_TOTAL; i++)
+			if (streams[i].fd >= 0)
+				pump(&streams[i]);
+	}
+}
+
 /* Once a second: expiries, lifetimes, keep-alive comments with a database check. */
 static void tick(void)
 {
 	long long t = now_s();
 
+	watch_logs();
 	for (int i = 0; i < LOGSTREAM_TOTAL; i++) {
 		struct stream *s = &streams[i];
 		if (s->fd < 0 || s->ending)
@@ -518,7 +537,7 @@ static int watch(int fd, uint32_t tag, uint32_t events)
 
 static int setup(const struct conf *c, int *lfd, int *ifd, int *sfd)
 {
-	char dir[4096], err[256];
+	char err[256];
 	sigset_t set;
 	struct db *db = NULL;
 
@@ -534,16 +553,17 @@ static int setup(const struct conf *c, int *lfd, int *ifd, int *sfd)
 	}
 	rctx.conf = c;
 	rctx.db = db;
-	snprintf(dir, sizeof dir, "%s/apps", c->log_dir);
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || (*lfd = listen_handoff(c)) < 0 ||
 	    (*ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
 	    (*sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
 		log_error("log streamer: setup: %s", strerror(errno));
 		return -1;
 	}
-	if (inotify_add_watch(*ifd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE) < 0)
-		log_error("log streamer: watch %s: %s (streams get no new records)", dir,
-			  strerror(errno));
+	inotify_fd = *ifd;
+	watch_logs();
+	if (watch_wd < 0)
+		log_warn("log streamer: %s/apps: %s (watched once it exists)", c->log_dir,
+			 strerror(errno));
 	if (watch(*lfd, TAG_LISTEN, EPOLLIN) < 0 || watch(*ifd, TAG_INOTIFY, EPOLLIN) < 0 ||
 	    watch(*sfd, TAG_SIGNAL, EPOLLIN) < 0)
 		return -1;
