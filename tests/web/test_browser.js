@@ -301,7 +301,7 @@ async function previewFirst(page, stack, base, appId) {
 			|| {fail: 'status ' + JSON.stringify(st) + ', run ' + runBefore + ' -> ' + runAfter};
 	});
 	await step('the logs are live: the new run arrives below a rule, each line with its time and stream', async () => {
-		await page.waitForFunction(() => document.querySelectorAll('#logs hr.log-run').length >= 2
+		await page.waitForFunction(() => document.querySelectorAll('#logs hr.log-run').length >= 1
 			&& /web test app listening[\s\S]*web test app listening/.test(document.getElementById('logs').textContent),
 		null, {timeout: 60000});
 		const live = await page.locator('#logs-live').textContent();
@@ -310,6 +310,29 @@ async function previewFirst(page, stack, base, appId) {
 		const sys = await page.locator('#logs .log-sys', {hasText: 'run started'}).count();
 		await page.locator('#logs').screenshot({path: path.join(OUT, 'logs-live.png')}).catch(() => {});
 		return (live === 'live' && times === lines && sys >= 2) || {fail: JSON.stringify({live, times, lines, sys})};
+	});
+	await step('a crash is put plainly above the log, the raw lines and request ids behind a toggle', async () => {
+		const good = await cmValue(page);
+		await page.evaluate(() => document.querySelector('.CodeMirror').CodeMirror
+			.setValue("const http = require('http');\nconst o = {};\no.missing();\n"));
+		await page.locator('#save').click();
+		await page.locator('#logs-crash').waitFor({timeout: 60000});
+		const summary = await page.locator('#logs-crash').textContent();
+		const errLines = await page.locator('#logs .log-err').count();
+		const red = await page.locator('#logs .log-err .log-text').first().evaluate((el) => getComputedStyle(el).color);
+		await page.locator('.log-details summary').click();
+		const raw = await page.locator('.log-details pre.log-raw').textContent();
+		const ids = await page.locator('.log-details p').textContent();
+		await shot(page, 'logs-crash-summary');
+		// the good code back, and running again for the steps that follow
+		await page.evaluate((src) => document.querySelector('.CodeMirror').CodeMirror.setValue(src), good);
+		await page.locator('#save').click();
+		await page.locator('.file-tab .dirty').waitFor({state: 'detached'});
+		await page.locator('#run').click();
+		await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 60000});
+		return (summary === 'server.js line 3: TypeError: o.missing is not a function' && errLines > 0
+			&& red === 'rgb(255, 138, 128)' && /o\.missing is not a function/.test(raw) && /[0-9a-f]{16}/.test(ids))
+			|| {fail: JSON.stringify({summary, errLines, red, raw, ids})};
 	});
 }
 

@@ -153,7 +153,8 @@ export class LogsPanel {
 		const starts = stream === 'sys' && /^run started/.test(text);
 		if (starts) {
 			this.run = [];
-			this.list.append(h('hr', {class: 'log-run', 'aria-hidden': 'true'}));
+			if (this.list.childElementCount)
+				this.list.append(h('hr', {class: 'log-run', 'aria-hidden': 'true'}));
 		}
 		this.run.push({at: rec.at, stream, text});
 		const at = typeof rec.at === 'string' ? rec.at : null;
