@@ -99,7 +99,16 @@ def autostart_part(t, inst, api):
          "\"start\": false: generated and left stopped", r)
     r = api.post("/api/apps", {"prompt": "a todo list", "start": "yes"})
     t.eq(r.status, 400, "\"start\" not a boolean: 400")
-    for x in (aid, app.get("id")):
+    # quota_running = 2: with two apps running, a generated one is made but not started
+    other = lc.create(t, api, {"files": {"server.js": APP % 9}, "name": "second", "start": True})
+    t.ok((other.get("run") or {}).get("state") in ("starting", "running") and "start_error" not in other,
+         "files with \"start\": true start too", other)
+    r = api.post("/api/apps", {"prompt": "a counter for push-ups"})
+    third = r.json() or {}
+    err = third.get("start_error") or {}
+    t.ok(r.status == 201 and (third.get("run") or {}).get("state") == "stopped" and err.get("code") == "quota_exceeded"
+         and err.get("message"), "a start the running quota refuses: 201 all the same, stopped, start_error says why", r)
+    for x in (aid, app.get("id"), other.get("id"), third.get("id")):
         api.delete("/api/apps/%s" % x)
 
 
@@ -114,6 +123,11 @@ def restart_part(t, inst, api):
     run = lc.poll_run(api, aid)
     t.ok(run.get("state") == "running" and run.get("id") != before.get("id"), "a new run (a new run.id)", run)
     t.eq(origin_text(inst, aid), "version 2", "the new code is served")
+    r = api.post("/api/apps/%s/revisions/1/restore" % aid)
+    t.ok(r.status == 200 and ((r.json() or {}).get("app", {}).get("run") or {}).get("state") in ("starting", "running"),
+         "restore revision 1 of the running app: it restarts", r)
+    lc.poll_run(api, aid)
+    t.eq(origin_text(inst, aid), "version 1", "the restored code is served")
 
     r = api.put("/api/apps/%s/files" % aid, {"files": {"server.js": "const o = {};\no.missing();\n"}})
     t.eq(r.status, 200, "save code that cannot start: the save itself succeeds")
@@ -142,4 +156,4 @@ def main(t, inst):
 
 
 if __name__ == "__main__":
-    sys.exit(lc.run_file(main, "lc-preview", 31900))
+    sys.exit(lc.run_file(main, "lc-preview", 31900, conf={"quota_running": 2}))
