@@ -1,7 +1,8 @@
 """test_logstream.py: GET /api/apps/{id}/logs/stream through appforged's FastCGI socket
 (no nginx, no sandbox: the test writes the app's log file as the supervisor does):
 the head and the tail, a record written later arriving as an event, resume with
-Last-Event-ID, a rotated file, secrets redacted as in GET logs, 401/404/400, the per-user
+Last-Event-ID, a rotated file, secrets redacted as in GET logs, the end of a stream when
+its token expires, 401/404/400, the per-user
 cap (the next stream 429) while the API workers stay free, and streams ending when the
 app is deleted."""
 import json
@@ -14,6 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcgi_client as fc  # noqa: E402
 from dharness import app_files, run_daemon  # noqa: E402
+from test_api import forge_jwt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import scaled  # noqa: E402
 
@@ -161,6 +163,17 @@ def run(t, d):
     evs = s.wait_events(2, scaled(10))
     t.eq([e["data"]["text"] for e in evs], ["while away", "after rotation"],
          "resume into the rotated file, then the new one (last_event_id in the query)")
+    s.close()
+
+    # a stream ends when the token it was opened with expires
+    now = int(time.time())
+    me = d.req("GET", "/api/me", token=alice).json()["id"]
+    short = forge_jwt(d, {"iss": "appforge", "aud": "appforge-api", "iat": now, "exp": now + 3, "sub": me})
+    s = Stream(d, app, short, "?tail=1")
+    s.pump(1)
+    t.eq(s.status, 200, "a stream on a token that expires in 3 s")
+    ended = s.pump(scaled(15))
+    t.ok(ended and time.time() >= now + 3, "it ends once the token has expired")
     s.close()
 
     # who may stream, and bad input
