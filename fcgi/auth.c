@@ -82,6 +82,7 @@ static int auth_jwt(struct hctx *ctx, const char *tok)
 		return unauthorized(ctx, "JWT issued before the user's last password change");
 	set_principal(ctx, &u, "jwt");
 	ctx->who.expires_at = cl.exp;
+	ctx->who.issued_at = cl.iat;
 	return 0;
 }
 

@@ -105,6 +105,8 @@ void h_app_logs_stream(struct hctx *ctx)
 	util_copy(h.app_id, sizeof h.app_id, ctx->param);
 	util_copy(h.user_id, sizeof h.user_id, ctx->who.user_id);
 	h.expires_at = ctx->who.expires_at;
+	h.issued_at = ctx->who.issued_at;
+	util_copy(h.token_id, sizeof h.token_id, ctx->who.token_id);
 	h.fcgi_id = ctx->req->fcgi_id;
 	rc = logstream_handoff(ctx->conf, &h, ctx->req->conn_fd, err, sizeof err);
 	if (rc != LOGSTREAM_OK) {

@@ -29,6 +29,7 @@ struct principal {
 	char via[8];                 /* "jwt" | "token" */
 	char token_id[ID_MAX_BUFSZ]; /* via token */
 	long long expires_at;        /* unix s when the credential ends; 0: never */
+	long long issued_at;         /* via jwt: its iat */
 };
 
 struct hctx {

@@ -46,8 +46,8 @@
 struct stream {
 	int fd;                     /* the FastCGI connection; -1: a free slot */
 	int fcgi_id;
-	char app_id[ID_MAX_BUFSZ], user_id[ID_MAX_BUFSZ];
-	long long expires_at, opened_at, last_write;
+	char app_id[ID_MAX_BUFSZ], user_id[ID_MAX_BUFSZ], token_id[ID_MAX_BUFSZ];
+	long long expires_at, issued_at, opened_at, last_write;
 	int logfd;                  /* the file followed; -1 until it exists */
 	uint64_t ino, off;
 	struct strbuf out;          /* framed output not yet written, from out_off */
@@ -184,6 +184,12 @@ static int flush(struct stream *s)
 		}
 		s->out_off += (size_t)w;
 		s->last_write = now_s();
+	}
+	if (s->out_off >= 65536 && s->out_off < s->out.len) {
+		/* a reader that never quite catches up must not grow the buffer forever */
+		memmove(s->out.p, s->out.p + s->out_off, s->out.len - s->out_off + 1); /* and NUL */
+		s->out.len -= s->out_off;
+		s->out_off = 0;
 	}
 	if (s->out.oom || s->out.len - s->out_off > LOGSTREAM_PENDING_MAX) {
 		log_info("log stream of %s dropped: the client reads too slowly", s->app_id);
@@ -353,6 +359,8 @@ static char stream_open(const struct logstream_handoff *h, int fd)
 	util_copy(s->app_id, sizeof s->app_id, h->app_id);
 	util_copy(s->user_id, sizeof s->user_id, h->user_id);
 	s->expires_at = h->expires_at;
+	s->issued_at = h->issued_at;
+	util_copy(s->token_id, sizeof s->token_id, h->token_id);
 	s->opened_at = s->last_write = now_s();
 	frame(s, FCGI_STDOUT, h->head, h->head_len);
 	stream_position(s, h);
@@ -364,6 +372,7 @@ static bool handoff_valid(const struct logstream_handoff *h)
 	return h->magic == LOGSTREAM_MAGIC && memchr(h->app_id, 0, sizeof h->app_id) &&
 	       id_valid_app(h->app_id) && memchr(h->user_id, 0, sizeof h->user_id) &&
 	       id_valid_user(h->user_id) && memchr(h->resume, 0, sizeof h->resume) &&
+	       memchr(h->token_id, 0, sizeof h->token_id) &&
 	       h->tail >= 1 && h->tail <= LOGSTREAM_TAIL_MAX && h->head_len > 0 &&
 	       h->head_len <= sizeof h->head && h->fcgi_id >= 0 && h->fcgi_id <= 0xffff;
 }
@@ -448,7 +457,27 @@ static void on_inotify(int ifd)
 	}
 }
 
-/* The app and its owner are still there and enabled. */
+/* The stream's API token is not revoked (the list holds revoked ones too). */
+static bool token_live(const struct stream *s)
+{
+	char err[256];
+	struct db_token *t = NULL;
+	size_t n = 0;
+	bool live = true;
+
+	if (db_token_list(rctx.db, s->user_id, &t, &n, err, sizeof err) != DB_OK)
+		return true;   /* unknown: the next check decides */
+	live = false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].id, s->token_id) == 0)
+			live = t[i].revoked_at == 0;
+	free(t);
+	return live;
+}
+
+/* The app and its owner are still there and enabled, and the credential the stream was
+ * opened with still counts (auth.c's rules: not revoked, not from before the owner's
+ * last password change). */
 static bool still_allowed(const struct stream *s)
 {
 	char err[256];
@@ -461,9 +490,12 @@ static bool still_allowed(const struct stream *s)
 	db_app_clear(&a);
 	if (rc == DB_NOTFOUND)
 		return false;
-	if (db_user_get(rctx.db, s->user_id, &u, err, sizeof err) == DB_NOTFOUND || u.disabled)
+	rc = db_user_get(rctx.db, s->user_id, &u, err, sizeof err);
+	if (rc == DB_NOTFOUND || (rc == DB_OK && u.disabled))
 		return false;
-	return true;
+	if (rc == DB_OK && !s->token_id[0] && s->issued_at < u.tokens_after)
+		return false;
+	return !s->token_id[0] || token_live(s);
 }
 
 /* Watches log_dir/apps (made by appforgectl init and the supervisor): until it exists,

@@ -20,7 +20,8 @@
  *
  * a comment ": keep-alive" every LOGSTREAM_KEEPALIVE_S, and ends the stream (FastCGI
  * END_REQUEST, then close) when the app is deleted, its owner disabled or gone, the
- * token expires, LOGSTREAM_LIFETIME_S pass, the client goes, or the client reads too
+ * token expires or is revoked (an API token revoked, a JWT from before a password
+ * change), LOGSTREAM_LIFETIME_S pass, the client goes, or the client reads too
  * slowly (more than LOGSTREAM_PENDING_MAX bytes waiting). A client reconnects with
  * Last-Event-ID and resumes where it was.
  *
@@ -55,6 +56,8 @@ struct logstream_handoff {
 	char app_id[ID_MAX_BUFSZ];
 	char user_id[ID_MAX_BUFSZ];
 	int64_t expires_at;                   /* unix s of the credential's end, 0: none */
+	int64_t issued_at;                    /* a JWT's iat (0 for an API token) */
+	char token_id[ID_MAX_BUFSZ];          /* an API token's id, "" for a JWT */
 	int32_t fcgi_id;                      /* the FastCGI request id */
 	int32_t tail;                         /* 1..LOGSTREAM_TAIL_MAX */
 	char resume[LOGSTREAM_RESUME_MAX + 1];/* Last-Event-ID, "" for none */

@@ -176,6 +176,22 @@ def run(t, d):
     t.ok(ended and time.time() >= now + 3, "it ends once the token has expired")
     s.close()
 
+    # ... and, at the next keep-alive (15 s), when its API token is revoked
+    r = d.req("POST", "/api/tokens", {"name": "streamer"}, token=alice)
+    t.eq(r.status, 201, "an API token")
+    tok = r.json()
+    s = Stream(d, app, tok["token"], "?tail=1")
+    ctl = Stream(d, app, alice, "?tail=1")   # control: a stream whose token stays good
+    s.pump(1)
+    t.eq(s.status, 200, "a stream with the API token")
+    t.eq(d.req("DELETE", "/api/tokens/%s" % tok["id"], token=alice).status, 204, "revoke the token")
+    t.ok(s.pump(scaled(25)), "the stream ends once the token is revoked")
+    ctl.pump(1)
+    t.ok(not ctl.ended and b": keep-alive\n\n" in ctl.out,
+         "a stream with a good token got its keep-alive comment and goes on", ctl.out[-200:])
+    s.close()
+    ctl.close()
+
     # who may stream, and bad input
     r = d.req("GET", "/api/apps/%s/logs/stream" % app)
     t.eq(r.status, 401, "no token: 401")
