@@ -254,7 +254,7 @@ async function generatedRuns(page, bad) {
 // reloaded preview; the log's new run arriving live with its rule, times and streams.
 async function previewFirst(page, stack, base, appId) {
 	await step('the editor and the live preview sit side by side; the handle resizes from the keyboard', async () => {
-		await page.setViewportSize({width: 1400, height: 900});
+		await page.setViewportSize({width: 1280, height: 900});
 		const code = await page.locator('#code').boundingBox();
 		const prev = await page.locator('#preview-section').boundingBox();
 		const handle = page.locator('#split-handle');
@@ -274,7 +274,7 @@ async function previewFirst(page, stack, base, appId) {
 		const code = await page.locator('#code').boundingBox();
 		const prev = await page.locator('#preview-section').boundingBox();
 		await shot(page, 'preview-phone');
-		await page.setViewportSize({width: 1400, height: 900});
+		await page.setViewportSize({width: 1280, height: 900});
 		return prev.y + prev.height <= code.y + 1 || {fail: JSON.stringify({code, prev})};
 	});
 	await step('edit, the unsaved guard asks, save: the app restarts and the preview reloads with the new page', async () => {
