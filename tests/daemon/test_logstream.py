@@ -2,11 +2,12 @@
 (no nginx, no sandbox: the test writes the app's log file as the supervisor does):
 the head and the tail, a record written later arriving as an event, resume with
 Last-Event-ID, a rotated file, secrets redacted as in GET logs, the end of a stream when
-its token expires, 401/404/400, the per-user
+its token expires or is revoked, a streamer killed and replaced, 401/404/400, the per-user
 cap (the next stream 429) while the API workers stay free, and streams ending when the
 app is deleted."""
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -14,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcgi_client as fc  # noqa: E402
-from dharness import app_files, run_daemon  # noqa: E402
+from dharness import app_files, holds_socket, run_daemon, unix_listener_inode  # noqa: E402
 from test_api import forge_jwt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import scaled  # noqa: E402
@@ -233,6 +234,31 @@ def run(t, d):
     t.ok(ended, "every stream of the deleted app ended")
     for x in open_:
         x.close()
+
+    # the master replaces a streamer that dies; its clients reconnect to the new one
+    def streamer():
+        inode = unix_listener_inode(os.path.join(d.state, "logstream.sock"))
+        try:
+            with open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)) as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            return None
+        return next((k for k in kids if inode and holds_socket(k, inode)), None)
+    old = streamer()
+    t.ok(old is not None, "the streamer is a child of the master, holding logstream.sock")
+    sb = Stream(d, bob_app, bob, "?tail=1")
+    t.ok(len(sb.wait_events(1, scaled(10))) == 1, "a stream open on it")
+    os.kill(old, signal.SIGKILL)
+    t.ok(sb.pump(scaled(10)), "killed: its stream ends (the client reconnects)")
+    sb.close()
+    deadline = time.time() + scaled(20)
+    while time.time() < deadline and streamer() in (None, old):
+        time.sleep(0.1)
+    new = streamer()
+    t.ok(new not in (None, old), "a new streamer took its place")
+    sb = Stream(d, bob_app, bob, "?tail=1")
+    t.ok(len(sb.wait_events(1, scaled(10))) == 1, "streams work again")
+    sb.close()
 
 
 if __name__ == "__main__":
