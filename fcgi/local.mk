@@ -41,7 +41,7 @@ TESTS += tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/tes
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \
 	tests/daemon/test_revisions.py tests/daemon/test_iterate.py tests/daemon/test_iterate_openai.py
 TESTS += tests/daemon/test_logstream.py
-EXTRA_DIST += tests/daemon/test_logstream.py
+EXTRA_DIST += tests/daemon/test_logstream.py bench/logstream
 EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
 	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \
