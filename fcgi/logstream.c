@@ -56,6 +56,7 @@ struct stream {
 };
 
 static struct stream streams[LOGSTREAM_TOTAL];
+static int total_cap = LOGSTREAM_TOTAL;   /* $APPFORGED_LOGSTREAM_TOTAL lowers it (tests) */
 static int epfd = -1;
 static int inotify_fd = -1, watch_wd = -1;
 static struct hctx rctx;        /* configuration and database for the redaction */
@@ -329,11 +330,12 @@ static void stream_position(struct stream *s, const struct logstream_handoff *h)
 	s->off = (uint64_t)lsev_tail_offset(s->logfd, st.st_size, h->tail);
 }
 
-static int count_user(const char *user_id)
+/* Open streams of user_id (NULL: of everyone). */
+static int count_open(const char *user_id)
 {
 	int n = 0;
 	for (int i = 0; i < LOGSTREAM_TOTAL; i++)
-		n += streams[i].fd >= 0 && strcmp(streams[i].user_id, user_id) == 0;
+		n += streams[i].fd >= 0 && (!user_id || strcmp(streams[i].user_id, user_id) == 0);
 	return n;
 }
 
@@ -343,8 +345,10 @@ static char stream_open(const struct logstream_handoff *h, int fd)
 	struct stream *s = NULL;
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	if (count_user(h->user_id) >= LOGSTREAM_PER_USER)
+	if (count_open(h->user_id) >= LOGSTREAM_PER_USER)
 		return LOGSTREAM_FULL_USER;
+	if (count_open(NULL) >= total_cap)
+		return LOGSTREAM_FULL;
 	for (int i = 0; i < LOGSTREAM_TOTAL && !s; i++)
 		if (streams[i].fd < 0)
 			s = &streams[i];
@@ -585,6 +589,10 @@ static int setup(const struct conf *c, int *lfd, int *ifd, int *sfd)
 	}
 	rctx.conf = c;
 	rctx.db = db;
+	const char *cap = getenv("APPFORGED_LOGSTREAM_TOTAL");
+	long long v;
+	if (cap && util_parse_ll(cap, 1, LOGSTREAM_TOTAL, &v) == 0)
+		total_cap = (int)v;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || (*lfd = listen_handoff(c)) < 0 ||
 	    (*ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
 	    (*sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {

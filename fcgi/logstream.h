@@ -36,7 +36,8 @@
 #include "common/util.h"
 
 #define LOGSTREAM_PER_USER 8          /* open streams per user */
-#define LOGSTREAM_TOTAL 256           /* open streams in all */
+#define LOGSTREAM_TOTAL 256           /* open streams in all ($APPFORGED_LOGSTREAM_TOTAL,
+                                         1..256, lowers it so a test reaches it) */
 #define LOGSTREAM_KEEPALIVE_S 15
 #define LOGSTREAM_LIFETIME_S 3600     /* then the client reconnects with Last-Event-ID */
 #define LOGSTREAM_PENDING_MAX (1024 * 1024)

@@ -22,9 +22,11 @@ from tap import scaled  # noqa: E402
 
 SECRET = "str3am-Secret-91c2"
 PER_USER = 8   # LOGSTREAM_PER_USER
+TOTAL = 10     # all users' streams, lowered from 256 for this test
 
 
 def main():
+    os.environ["APPFORGED_LOGSTREAM_TOTAL"] = str(TOTAL)
     return run_daemon(run, workers=2)
 
 
@@ -225,6 +227,13 @@ def run(t, d):
         f.write(record("sys", "run started (port 9002)", 8))
     evs = sb.wait_events(1, scaled(10))
     t.ok(len(evs) == 1 and evs[0]["data"]["stream"] == "sys", "its first log record arrives", evs)
+    sb2 = Stream(d, bob_app, bob, "?tail=1")
+    t.eq(len(sb2.wait_events(1, scaled(10))), 1, "stream %d in all: open" % TOTAL)
+    r = d.req("GET", "/api/apps/%s/logs/stream" % bob_app, token=bob, timeout=scaled(5))
+    t.ok(r.status == 429 and r.json()["error"]["code"] == "rate_limited"
+         and "too many open log streams: try" in r.json()["error"]["message"],
+         "stream %d in all: 429 (the total cap)" % (TOTAL + 1), r)
+    sb2.close()
     sb.close()
 
     # deleting the app ends its streams
