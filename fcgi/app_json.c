@@ -55,11 +55,15 @@ static void write_run(struct strbuf *b, const struct db_app_view *v)
 	const struct db_run *r = &v->run;
 
 	if (!v->has_run) {
-		KEY(b, "{\"state\":\"stopped\",\"port\":null,\"started_at\":null,"
+		KEY(b, "{\"id\":null,\"state\":\"stopped\",\"port\":null,\"started_at\":null,"
 		       "\"expires_at\":null,\"exit_code\":null,\"reason\":null}");
 		return;
 	}
-	KEY(b, "{\"state\":");
+	/* a new run (a restart in the same second too) has a new id: the web UI reloads
+	 * its preview on it */
+	KEY(b, "{\"id\":");
+	jsonw_int(b, r->id);
+	KEY(b, ",\"state\":");
 	jsonw_string(b, run_state_name(r->state));
 	KEY(b, ",\"port\":");
 	if (r->port)

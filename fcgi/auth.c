@@ -48,6 +48,7 @@ static int auth_api_token(struct hctx *ctx, const char *tok)
 	}
 	set_principal(ctx, &u, "token");
 	util_copy(ctx->who.token_id, sizeof(ctx->who.token_id), t.id);
+	ctx->who.expires_at = t.expires_at;
 	/* Best effort: a failed last-used update must not fail the request. */
 	if (db_token_touch(ctx->db, t.id, ctx->now, err, sizeof(err)) != DB_OK)
 		log_warn("token %s: last_used_at not updated: %s", t.id, err);
@@ -80,6 +81,8 @@ static int auth_jwt(struct hctx *ctx, const char *tok)
 	if (cl.iat < u.tokens_after)
 		return unauthorized(ctx, "JWT issued before the user's last password change");
 	set_principal(ctx, &u, "jwt");
+	ctx->who.expires_at = cl.exp;
+	ctx->who.issued_at = cl.iat;
 	return 0;
 }
 

@@ -47,6 +47,7 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_APP_ITERATE] = h_app_iterate,
 	[H_APP_OPEN] = h_app_open,
 	[H_APP_SESSION] = h_app_session,
+	[H_APP_LOGS_STREAM] = h_app_logs_stream,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read

@@ -126,7 +126,7 @@ enum app_status h_status_for(const char *verdict)
 }
 
 void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *name,
-			const char *prompt)
+			const char *prompt, bool start)
 {
 	char err[256];
 	char verdict[8], *findings = NULL;
@@ -184,17 +184,17 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
 	h_location(ctx, a.id);
-	h_answer_app(ctx, 201, a.id);
+	h_answer_started(ctx, 201, a.id, start && a.status == APP_READY);
 }
 
 void h_app_create(struct hctx *ctx)
 {
-	static const char *const keys[] = { "files", "prompt", "name", NULL };
+	static const char *const keys[] = { "files", "prompt", "name", "start", NULL };
 	char err[256];
 	const char *const default_name = APP_DEFAULT_NAME;
 	const char *name = default_name, *prompt = NULL;
 	struct json_object *body;
-	int has_files;
+	int has_files, start = -1;
 	bool name_given;
 
 	if (h_import_wanted(ctx)) {   /* an exported .tar.gz (h_export.c) */
@@ -207,7 +207,8 @@ void h_app_create(struct hctx *ctx)
 	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name,
 			    NULL, err, sizeof(err)) < 0 ||
 	    json_get_string(body, "prompt", JSON_NONEMPTY, APP_PROMPT_MAX, &prompt, NULL, err,
-			    sizeof(err)) < 0) {
+			    sizeof(err)) < 0 ||
+	    json_get_bool(body, "start", 0, &start, err, sizeof(err)) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
@@ -221,10 +222,12 @@ void h_app_create(struct hctx *ctx)
 		h_bad_request(ctx, "give either 'files' or 'prompt', not both");
 		goto out;
 	}
+	/* "start": run the app once made (POST /run's path); by default a generated app
+	 * starts, uploaded files do not. */
 	if (has_files) {
-		h_app_create_files(ctx, body, name, "");
+		h_app_create_files(ctx, body, name, "", start == 1);
 	} else if (prompt) {
-		h_app_create_prompt(ctx, prompt, name_given ? name : NULL);
+		h_app_create_prompt(ctx, prompt, name_given ? name : NULL, start != 0);
 	} else {
 		h_bad_request(ctx, "request body needs 'files' or 'prompt'");
 	}

@@ -175,7 +175,7 @@ void h_app_import(struct hctx *ctx)
 		prompt = "";
 	body = json_object_new_object();
 	json_object_object_add(body, "files", files);   /* takes files */
-	h_app_create_files(ctx, body, name, prompt);
+	h_app_create_files(ctx, body, name, prompt, false);
 	json_object_put(body);
 	json_object_put(m);
 }

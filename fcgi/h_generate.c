@@ -128,7 +128,7 @@ static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_obje
 
 /* The template provider is fast and offline: generate, scan and store in the request. */
 static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
-			 const char *name)
+			 const char *name, bool start)
 {
 	char err[512], verdict[8], *gname = NULL, *assumption = NULL, *findings = NULL;
 	char *generation = NULL;
@@ -151,7 +151,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 		goto out;
 	log_info("app %s generated for %s (template, scan: %s)", a->id, a->owner, verdict);
 	h_location(ctx, a->id);
-	h_answer_app(ctx, 201, a->id);
+	h_answer_started(ctx, 201, a->id, start && a->status == APP_READY);
 out:
 	json_object_put(files);
 	free(gname);
@@ -162,7 +162,7 @@ out:
 
 /* A model may take minutes: store the app as "generating" (with its prompt), answer
  * 202, let a job finish it (jobs.c). */
-static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
+static void generate_later(struct hctx *ctx, struct db_app *a, const char *name, bool start)
 {
 	char err[512];
 	int lockfd;
@@ -183,7 +183,8 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 		close(lockfd);
 		return;
 	}
-	if (jobs_generation_start(ctx->conf, a->id, name != NULL, lockfd, err, sizeof(err)) < 0) {
+	if (jobs_generation_start(ctx->conf, a->id, name != NULL, start, lockfd, err,
+				  sizeof(err)) < 0) {
 		log_error("app %s: generation job not started: %s", a->id, err);
 		db_app_set_status(ctx->db, a->id, APP_FAILED,
 				  "the generation could not be started; try again", err, sizeof(err));
@@ -195,7 +196,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name)
 	h_answer_app(ctx, 202, a->id);
 }
 
-void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name)
+void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name, bool start)
 {
 	char err[512];
 	struct db_app a;
@@ -215,7 +216,7 @@ void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name)
 	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
 	a.prompt = (char *)prompt;
 	if (strcmp(ctx->conf->generator, "template") == 0)
-		generate_now(ctx, &a, prompt, name);
+		generate_now(ctx, &a, prompt, name, start);
 	else
-		generate_later(ctx, &a, name);
+		generate_later(ctx, &a, name, start);
 }

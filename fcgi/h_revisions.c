@@ -335,8 +335,8 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 		return -1;
 	}
 	db_app_clear(&a);
-	/* A running app keeps its old code until restarted (API.md); only the stored files,
-	 * scan, status and history change here. */
+	/* The files, scan, status and history change here; a running app is restarted
+	 * with the new code once they are committed (below, and API.md). */
 	if (rc != DB_OK ||
 	    commit_rows(ctx, files, verdict, findings, ch, rev, err, sizeof(err)) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
@@ -344,6 +344,8 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 		h_internal(ctx, ch->action, err);
 		return -1;
 	}
+	/* the new code replaces a live run: save, iterate and restore alike */
+	h_run_restart_if_live(ctx, ctx->param);
 	return 0;
 }
 

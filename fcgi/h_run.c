@@ -1,5 +1,6 @@
 /* h_run.c: an app's run (POST run, POST stop, GET logs) and the supervisor's view for
- * admins and the health check.
+ * admins and the health check; the same start for other handlers (an app started once
+ * generated, restarted when its code changes: h_run_start, h_run_restart_if_live).
  *
  * The sandbox supervisor is the only parent of sandboxes and the only writer of run
  * state; these handlers ask it over its control socket (lifecycle.h) and read run
@@ -348,6 +349,105 @@ void h_app_run(struct hctx *ctx)
 	}
 out:
 	db_app_clear(&a);
+}
+
+/* ------------------------------------------- starts for other handlers ---- */
+
+/* The error code and message of an answer start_shared or runnable gave. */
+static void refusal_of(const struct response *r, char *code, size_t codelen, char *msg,
+		       size_t msglen)
+{
+	struct json_object *o = r->body ? json_tokener_parse(r->body) : NULL, *e, *m;
+
+	util_copy(code, codelen, r->error_code[0] ? r->error_code : "unavailable");
+	if (o && json_object_object_get_ex(o, "error", &e) &&
+	    json_object_object_get_ex(e, "message", &m) && json_object_is_type(m, json_type_string))
+		util_copy(msg, msglen, json_object_get_string(m));
+	else
+		util_copy(msg, msglen, "the app could not be started");
+	json_object_put(o);
+}
+
+int h_run_start(struct hctx *ctx, const char *app_id, char *code, size_t codelen, char *msg,
+		size_t msglen)
+{
+	char err[512];
+	struct response scratch;
+	struct hctx c = *ctx;
+	struct db_app a;
+	struct sup_run run;
+	int rc;
+
+	/* POST /run's own steps, answering into a response nobody sends */
+	memset(&scratch, 0, sizeof(scratch));
+	c.resp = &scratch;
+	c.param = app_id;
+	rc = load_own_app(&c, &a);
+	if (rc == 0) {
+		rc = runnable(&c, &a);
+		db_app_clear(&a);
+	}
+	if (rc == 0 && sup_status(c.conf, app_id, &run, err, sizeof(err)) != LC_SUP_OK) {
+		sup_unavailable(&c, err);
+		rc = -1;
+	}
+	if (rc == 0 && run.state != RUN_RUNNING)
+		rc = start_shared(&c, &run);
+	if (rc < 0)
+		refusal_of(&scratch, code, codelen, msg, msglen);
+	else
+		log_info("app %s: %s", app_id, run.state == RUN_RUNNING ? "running" : "starting");
+	response_free(&scratch);
+	return rc;
+}
+
+void h_answer_started(struct hctx *ctx, int status, const char *app_id, bool start)
+{
+	char err[256], code[48] = "", msg[256] = "";
+	bool refused = start && h_run_start(ctx, app_id, code, sizeof(code), msg, sizeof(msg)) < 0;
+	struct json_object *o, *e;
+	struct db_app a;
+
+	if (!refused)
+		return h_answer_app(ctx, status, app_id);
+	memset(&a, 0, sizeof(a));
+	if (db_app_get(ctx->db, app_id, ctx->who.user_id, &a, err, sizeof(err)) != DB_OK) {
+		h_internal(ctx, "app reload", err);
+		return;
+	}
+	o = app_to_json(ctx, &a);
+	db_app_clear(&a);
+	if (o) {
+		log_warn("app %s made but not started: %s: %s", app_id, code, msg);
+		e = json_object_new_object();
+		json_object_object_add(e, "code", json_object_new_string(code));
+		json_object_object_add(e, "message", json_object_new_string(msg));
+		json_object_object_add(o, "start_error", e);
+	}
+	response_json(ctx->resp, status, o);
+}
+
+void h_run_restart_if_live(struct hctx *ctx, const char *app_id)
+{
+	char err[512], code[48], msg[256];
+	struct sup_run run;
+
+	if (sup_status(ctx->conf, app_id, &run, err, sizeof(err)) != LC_SUP_OK) {
+		log_warn("restart of %s: %s", app_id, err);
+		return;
+	}
+	if (!run_state_live(run.state))
+		return;
+	if (lc_sup_stop(ctx->conf, app_id, false, ctx->conf->sandbox_stop_grace_ms, err,
+			sizeof(err)) < 0) {
+		log_error("restart of %s: the old run did not stop: %s", app_id, err);
+		return;
+	}
+	if (h_run_start(ctx, app_id, code, sizeof(code), msg, sizeof(msg)) < 0)
+		log_info("app %s stopped for its new code, not started again: %s: %s", app_id, code,
+			 msg);
+	else
+		log_info("app %s restarts with its new code", app_id);
 }
 
 void h_app_stop(struct hctx *ctx)

@@ -28,6 +28,8 @@ struct principal {
 	bool admin;
 	char via[8];                 /* "jwt" | "token" */
 	char token_id[ID_MAX_BUFSZ]; /* via token */
+	long long expires_at;        /* unix s when the credential ends; 0: never */
+	long long issued_at;         /* via jwt: its iat */
 };
 
 struct hctx {
@@ -109,6 +111,7 @@ void h_app_files_put(struct hctx *ctx);
 void h_app_run(struct hctx *ctx);
 void h_app_stop(struct hctx *ctx);
 void h_app_logs(struct hctx *ctx);
+void h_app_logs_stream(struct hctx *ctx);   /* h_logstream.c */
 void h_admin_users_list(struct hctx *ctx);
 void h_admin_user_create(struct hctx *ctx);
 void h_admin_user_delete(struct hctx *ctx);
@@ -141,7 +144,8 @@ struct h_change {
 };
 /* Stores files (validated and scanned: verdict, findings) as the route's app's files,
  * with its scan and status, revision and audit event, in one transaction; *rev gets
- * the revision number. 0, or -1 after answering (404 gone, 409 generating, 500). */
+ * the revision number; then restarts the app when it runs (h_run_restart_if_live). 0,
+ * or -1 after answering (404 gone, 409 generating, 500). */
 int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verdict,
 		   const char *findings, const struct h_change *ch, long long *rev);
 /* Answers {"app": ..., "revision": ...} (added to extra, which it takes; may be NULL). */
@@ -160,18 +164,37 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], c
 /* APP_BLOCKED for a block verdict, else APP_READY. */
 enum app_status h_status_for(const char *verdict);
 
-/* h_generate.c: POST /api/apps with a prompt (name NULL: the generator names it). */
-void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name);
+/* h_generate.c: POST /api/apps with a prompt (name NULL: the generator names it),
+ * started once generated when start is true. */
+void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name, bool start);
 /* h_run.c: pings the sandbox supervisor: 0, or -1 after answering 503. */
 int h_supervisor_healthy(struct hctx *ctx);
+/* h_run.c, for other handlers and the generation jobs: starts app_id (owned by
+ * ctx->who) as POST /run does, through the same path (the checks of its status and scan,
+ * the running quotas, its environment, one start shared by concurrent callers), without
+ * waiting for the start and without answering. 0 when the start is under way or the
+ * app runs already; -1 with the refusal's API error code and message (the app stays
+ * stopped). A start that fails later (a crash, a timeout) shows in the app's run. */
+int h_run_start(struct hctx *ctx, const char *app_id, char *code, size_t codelen, char *msg,
+		size_t msglen);
+/* Answers status with the app, started first when start is true (h_run_start); a
+ * refused start adds "start_error": {"code","message"} to the app, which exists all
+ * the same. */
+void h_answer_started(struct hctx *ctx, int status, const char *app_id, bool start);
+/* The app's code changed (h_files_commit): a run that is live (starting or running)
+ * is stopped and the new code started in its place (h_run_start), unless the new code
+ * cannot run (blocked by the scan: then the app stays stopped). Nothing happens to an
+ * app that does not run. Never answers; a failure is logged and shows in the run. */
+void h_run_restart_if_live(struct hctx *ctx, const char *app_id);
 
 #define APP_NAME_MAX 100      /* characters of an app's name */
 #define APP_PROMPT_MAX 4000
 
 /* h_apps.c: creates an app of body's "files" (validated, scanned, counted against the
- * quota) named name, with prompt; answers 201 (or the error). */
+ * quota) named name, with prompt, started when start says so (h_answer_started);
+ * answers 201 (or the error). */
 void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *name,
-			const char *prompt);
+			const char *prompt, bool start);
 
 /* h_export.c: POST /api/apps with an exported archive (Content-Type application/gzip). */
 bool h_import_wanted(struct hctx *ctx);

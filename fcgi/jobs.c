@@ -17,12 +17,14 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "fcgi/handler.h"
 #include "generator/generator.h"
 #include "scanner/scanner.h"
 
@@ -116,7 +118,41 @@ fail:
 	log_error("generation of %s: result not stored: %s", app_id, err);
 }
 
-int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
+/* A generated app starts as POST /run would start it, on behalf of its owner; a refusal
+ * (the running quota, say) leaves it stopped, as the log tells. */
+static void start_generated(const struct conf *c, struct db *db, const char *app_id)
+{
+	char err[256], code[48], msg[256];
+	struct request req;
+	struct response resp;
+	struct hctx ctx;
+	struct db_app a;
+
+	memset(&a, 0, sizeof(a));
+	if (db_app_get(db, app_id, NULL, &a, err, sizeof(err)) != DB_OK || a.status != APP_READY) {
+		db_app_clear(&a);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	memset(&ctx, 0, sizeof(ctx));
+	req.path = req.query = (char *)"";
+	req.conn_fd = -1;
+	ctx.conf = c;
+	ctx.db = db;
+	ctx.req = &req;
+	ctx.resp = &resp;
+	ctx.param = ctx.param2 = "";
+	ctx.now = (long long)time(NULL);
+	ctx.who.present = true;
+	util_copy(ctx.who.user_id, sizeof(ctx.who.user_id), a.owner);
+	db_app_clear(&a);
+	if (h_run_start(&ctx, app_id, code, sizeof(code), msg, sizeof(msg)) < 0)
+		log_warn("generation of %s: the app was not started: %s: %s", app_id, code, msg);
+	response_free(&resp);
+}
+
+int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool start)
 {
 	char err[512], gerr[512], verdict[8] = "";
 	struct json_object *files = NULL, *res = NULL, *v = NULL, *f = NULL;
@@ -162,8 +198,10 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 		generation = generator_describe(c, a.prompt, keep_name ? a.name : NULL, assumption);
 	store_result(db, app_id, files, keep_name ? NULL : name, verdict, findings, assumption,
 		     generation, failure);
-	db_close(db);
 	jobs_lock_remove(c, app_id);
+	if (start && !failure)
+		start_generated(c, db, app_id);
+	db_close(db);
 	db_app_clear(&a);
 	json_object_put(files);
 	json_object_put(res);
@@ -175,7 +213,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name)
 }
 
 int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name,
-			  int lockfd, char *err, size_t errlen)
+			  bool start, int lockfd, char *err, size_t errlen)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -230,6 +268,8 @@ int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_na
 			argv[i++] = "--config";
 			argv[i++] = master_config_path;
 		}
+		if (start)
+			argv[i++] = "--generation-start";
 		argv[i++] = keep_name ? "--generation-job-keep-name" : "--generation-job";
 		argv[i++] = app_id;
 		argv[i] = NULL;

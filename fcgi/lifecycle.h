@@ -83,14 +83,16 @@ void jobs_lock_remove(const struct conf *c, const char *app_id);
  * detached process (double fork, then a fresh `appforged --generation-job ID`: nothing
  * for the worker to reap later, no state shared with it) that inherits lockfd as fd 3.
  * keep_name: the user named the app; else the generator's name replaces the
- * placeholder. Closes lockfd in the caller. 0 or -1. */
+ * placeholder. start: the app is started once generated (h_run_start). Closes lockfd in
+ * the caller. 0 or -1. */
 int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name,
-			  int lockfd, char *err, size_t errlen);
+			  bool start, int lockfd, char *err, size_t errlen);
 
 /* The job itself (appforged --generation-job): reads the app's prompt, generates,
  * scans, stores files + scan + status ready/blocked, or status failed with the
- * user-safe reason; then removes the lock. Returns the process exit status. */
-int jobs_run(const struct conf *c, const char *app_id, bool keep_name);
+ * user-safe reason; then removes the lock, and with start starts a ready app. Returns
+ * the process exit status. */
+int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool start);
 
 /* Marks "failed" every app still "generating" whose job is gone (its lock is free).
  * Returns how many, or -1. main() runs it once before the workers start (jobs of a

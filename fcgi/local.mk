@@ -19,7 +19,9 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/h_account.c fcgi/h_password.c fcgi/session.h fcgi/session.c fcgi/login_throttle.c \
 	fcgi/h_apps.c fcgi/app_json.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
 	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/h_generate.c fcgi/h_run.c fcgi/h_appset.c fcgi/h_export.c \
-	fcgi/h_revisions.c fcgi/h_iterate.c fcgi/h_private.c
+	fcgi/h_revisions.c fcgi/h_iterate.c fcgi/h_private.c \
+	fcgi/logstream.h fcgi/logstream.c fcgi/logstream_events.h fcgi/logstream_events.c \
+	fcgi/h_logstream.c
 
 sbin_PROGRAMS += fcgi/appforged
 fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) \
@@ -38,6 +40,8 @@ tests_unit_test_route_LDADD = $(AFCOMMON_LIBS)
 TESTS += tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \
 	tests/daemon/test_revisions.py tests/daemon/test_iterate.py tests/daemon/test_iterate_openai.py
+TESTS += tests/daemon/test_logstream.py
+EXTRA_DIST += tests/daemon/test_logstream.py bench/logstream
 EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
 	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \

@@ -303,12 +303,13 @@ int main(int argc, char **argv)
 		/* internal: the asynchronous generation of one app (jobs.c) */
 		{ "generation-job", required_argument, NULL, 'g' },
 		{ "generation-job-keep-name", required_argument, NULL, 'G' },
+		{ "generation-start", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *logfile = NULL;
 	char *abs_config = NULL;
 	const char *job = NULL;
-	bool job_keep_name = false;
+	bool job_keep_name = false, job_start = false;
 	int foreground = 0, print = 0, opt, status, lvl;
 	char err[512];
 	struct conf c;
@@ -324,6 +325,7 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'g': job = optarg; job_keep_name = false; break;
 		case 'G': job = optarg; job_keep_name = true; break;
+		case 'S': job_start = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -360,7 +362,7 @@ int main(int argc, char **argv)
 			conf_free(&c);
 			return 1;
 		}
-		status = jobs_run(&c, job, job_keep_name);
+		status = jobs_run(&c, job, job_keep_name, job_start);
 		conf_free(&c);
 		return status;
 	}

@@ -6,7 +6,8 @@
  * start, each next start in that slot waits twice as long (BACKOFF_START_MS up to
  * BACKOFF_MAX_MS) so a broken setup cannot fork-bomb.
  * Two pools share the slot table: `workers` slots accept on the API socket and
- * `resolve_workers` slots on the resolve socket (daemon.h), each slot tied to its pool.
+ * `resolve_workers` slots on the resolve socket (daemon.h), each slot tied to its pool;
+ * one more slot holds the log streamer (logstream.h), supervised the same way.
  * The sandbox supervisor is not a child of the master: it runs on its own, as root
  * (scripts/dev-start, or its systemd unit), while the master and its workers run
  * unprivileged (main.c drops root before master_run). */
@@ -23,8 +24,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "fcgi/logstream.h"
 
-#define WORKERS_MAX (64 + 16) /* conf bounds of workers + resolve_workers */
+#define WORKERS_MAX (64 + 16 + 1) /* conf bounds of workers + resolve_workers, the streamer */
 #define WORKER_MIN_LIFE_MS 1000
 #define BACKOFF_START_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -59,6 +61,10 @@ static pid_t spawn_worker(const struct conf *c, const struct slot *s, const sigs
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		if (s->other_fd >= 0 && s->other_fd != s->listen_fd)
 			close(s->other_fd);
+		if (s->pool == WORKER_POOL_STREAM) {
+			close(s->listen_fd);
+			logstream_main(c);
+		}
 		worker_main(c, s->listen_fd, s->pool);
 	}
 	return pid;
@@ -177,6 +183,11 @@ static int assign_slots(struct slot *s, int api, int api_fd, int resolve, int re
 		s[n].listen_fd = resolve_fd;
 		s[n].other_fd = api_fd;
 		s[n].pool = WORKER_POOL_RESOLVE;
+	}
+	if (n < WORKERS_MAX) {
+		s[n].listen_fd = api_fd;
+		s[n].other_fd = resolve_fd;
+		s[n++].pool = WORKER_POOL_STREAM;
 	}
 	return n;
 }

@@ -91,6 +91,7 @@ int request_parse(struct request *r, request_getter get, void *ctx, long max_bod
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->conn_fd = -1;
 	if (request_id_valid(rid))
 		snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
 	else
@@ -142,7 +143,8 @@ int request_parse(struct request *r, request_getter get, void *ctx, long max_bod
 	    dup_checked(&r->remote_addr, get(ctx, "REMOTE_ADDR")) ||
 	    dup_checked(&r->internal_app, get(ctx, "APP_ID")) ||
 	    dup_checked(&r->cookie, get(ctx, "HTTP_COOKIE")) ||
-	    dup_checked(&r->requested_with, get(ctx, "HTTP_X_REQUESTED_WITH")))
+	    dup_checked(&r->requested_with, get(ctx, "HTTP_X_REQUESTED_WITH")) ||
+	    dup_checked(&r->last_event_id, get(ctx, "HTTP_LAST_EVENT_ID")))
 		goto nomem;
 
 	rc = request_content_length(get(ctx, "CONTENT_LENGTH"), max_body, &r->content_length);
@@ -172,6 +174,7 @@ void request_free(struct request *r)
 	free(r->internal_app);
 	free(r->cookie);
 	free(r->requested_with);
+	free(r->last_event_id);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }

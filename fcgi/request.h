@@ -24,6 +24,9 @@ struct request {
 	char *internal_app;      /* APP_ID: set only by nginx's internal resolve location */
 	char *cookie;            /* the Cookie header, may be NULL */
 	char *requested_with;    /* X-Requested-With, may be NULL */
+	char *last_event_id;     /* Last-Event-ID (server-sent events), may be NULL */
+	int conn_fd;             /* the FastCGI connection (set by the worker; -1 else) */
+	int fcgi_id;             /* its FastCGI request id (set by the worker) */
 	char request_id[REQUEST_ID_MAX + 1];
 	long content_length;     /* 0 when absent */
 	char *body;              /* content_length bytes + a NUL, or NULL when 0 */

@@ -7,6 +7,7 @@
 #ifndef AF_RESPONSE_H
 #define AF_RESPONSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct json_object;
@@ -20,6 +21,8 @@ struct response {
 	size_t body_len;
 	char headers[RESPONSE_HEADERS_MAX];/* extra "Name: value\r\n" lines */
 	char error_code[48];              /* for the access log: the error code, if any */
+	bool handed_off;                  /* the connection went to another process (a log
+	                                     stream): the worker writes nothing */
 };
 
 /* The reason phrase of a status ("Not Found"); "Unknown" for others. */

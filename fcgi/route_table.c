@@ -21,6 +21,7 @@ const struct route route_table[] = {
 	{ "POST",   "/api/apps/{app}/run",       H_APP_RUN,           ROUTE_AUTH_USER },
 	{ "POST",   "/api/apps/{app}/stop",      H_APP_STOP,          ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/logs",      H_APP_LOGS,          ROUTE_AUTH_USER },
+	{ "GET",    "/api/apps/{app}/logs/stream", H_APP_LOGS_STREAM, ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/env",       H_APP_ENV_GET,       ROUTE_AUTH_USER },
 	{ "PUT",    "/api/apps/{app}/env",       H_APP_ENV_PUT,       ROUTE_AUTH_USER },
 	{ "GET",    "/api/apps/{app}/export",    H_APP_EXPORT,        ROUTE_AUTH_USER },

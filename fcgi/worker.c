@@ -109,7 +109,9 @@ static int read_body(FCGX_Request *fr, struct request *r)
 	return 0;
 }
 
-static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
+/* Serves the request in hand. Returns true when its handler handed the connection to
+ * another process (a log stream, logstream.h): nothing was written to it. */
+static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 {
 	struct request req;
 	struct response resp;
@@ -117,9 +119,12 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	size_t len = 0;
 	long long t0 = now_ms();
 	int st;
+	bool handed_off;
 
 	memset(&resp, 0, sizeof(resp));
 	st = request_parse(&req, get_param, fr, ws->conf->max_body_bytes, err, sizeof(err));
+	req.conn_fd = fr->ipcFd;
+	req.fcgi_id = fr->requestId;
 	log_set_request_id(req.request_id);
 	if (st == 413)
 		response_error(&resp, 413, "payload_too_large", err);
@@ -136,8 +141,9 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 			handle_request(ws, &req, &resp);
 	}
 
-	out = response_serialize(&resp, req.request_id, &len);
-	if (!out || FCGX_PutStr(out, (int)len, fr->out) < 0)
+	handed_off = resp.handed_off;
+	out = handed_off ? NULL : response_serialize(&resp, req.request_id, &len);
+	if (!handed_off && (!out || FCGX_PutStr(out, (int)len, fr->out) < 0))
 		log_info("response not delivered (client gone or out of memory)");
 	if (out) {
 		explicit_bzero(out, len); /* may hold a freshly issued token */
@@ -153,6 +159,7 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 		explicit_bzero(req.body, (size_t)req.content_length); /* may hold a password */
 	request_free(&req);
 	log_set_request_id(NULL);
+	return handed_off;
 }
 
 /* Expensive work (argon2 logins, scans) gets at most half of the API workers. Without
@@ -321,9 +328,14 @@ static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
 	cs->used[i] = ++cs->clock;
 	serving_cs = cs;
 	serving_slot = i;
-	serve_one(ws, fr);
+	bool handed_off = serve_one(ws, fr);
 	serving_cs = NULL;
 	serving_slot = -1;
+	if (handed_off) {
+		/* The streamer holds the connection now: forget it without a word. */
+		conn_close(cs, i);
+		return;
+	}
 	drain_input(fr);
 	FCGX_Finish_r(fr); /* closes the fd unless kept and healthy */
 	if (fr->ipcFd < 0)

@@ -11,6 +11,8 @@ EXTRA_DIST += $(E2E_TESTS) tests/hostcheck.py tests/tap.py tests/reach.py tests/
 
 # Cookie isolation between apps in a real browser (starts sandboxes and Chromium).
 WEB_EDGE_TESTS = tests/web/test_cookies.py
+TESTS += tests/web/test_logsummary.py
+EXTRA_DIST += tests/web/test_logsummary.py
 TESTS += $(WEB_EDGE_TESTS)
 EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
 

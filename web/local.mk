@@ -20,7 +20,10 @@ nobase_dist_pkgdata_DATA += \
 	web/app/private.js \
 	web/app/view-tokens.js \
 	web/app/view-admin.js \
-	web/app/view-settings.js
+	web/app/view-settings.js \
+	web/app/logs.js \
+	web/app/logsummary.js \
+	web/app/split.js
 
 # Browser tests: real headless Chromium (Debian's chromium) driven by playwright-core
 # from npm, pinned by tests/web/package-lock.json and installed into the build dir.

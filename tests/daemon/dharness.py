@@ -154,7 +154,7 @@ class Daemon:
 
     def workers(self, pid=None):
         """Pids of the master's live API workers (not its sandbox supervisor, not the
-        resolve pool's workers)."""
+        resolve pool's workers, not the log streamer)."""
         pid = pid or self.proc.pid
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
@@ -168,8 +168,10 @@ class Daemon:
             except OSError:
                 return False
         resolver = unix_listener_inode(self.resolve_sock)
+        streamer = unix_listener_inode(os.path.join(self.state, "logstream.sock"))
         return [p for p in kids if not is_supervisor(p)
-                and not (resolver and holds_socket(p, resolver))]
+                and not (resolver and holds_socket(p, resolver))
+                and not (streamer and holds_socket(p, streamer))]
 
     def resolve_workers(self, pid=None):
         """Pids of the master's workers of the resolve pool."""

@@ -75,7 +75,9 @@ def check_shapes(t, d, alice):
     x = apps.get(a, {})
     t.eq(x.get("prompt"), odd, "quotes, backslashes, controls and non-ASCII round-trip")
     t.eq(x.get("error"), "err \"x\"\n", "an error string round-trips")
-    t.eq(x.get("run"), {"state": "exited", "port": 20002, "started_at": "2026-11-28T15:06:40Z",
+    newest = sqlite_query(os.path.join(d.state, "appforge.db"),
+                          "SELECT max(id) FROM runs WHERE app_id = ?", (a,))[0][0]
+    t.eq(x.get("run"), {"id": newest, "state": "exited", "port": 20002, "started_at": "2026-11-28T15:06:40Z",
                         "expires_at": None, "exit_code": 137, "reason": "memory"},
          "the newest of two runs is shown")
     y = apps.get(b, {})
@@ -84,7 +86,7 @@ def check_shapes(t, d, alice):
     t.eq(y.get("scan"), {"verdict": "warn", "findings": [{"rule": "r1", "file": "server.js", "line": 3}]},
          "stored findings are shown")
     z = apps.get(c, {})
-    t.eq(z.get("run"), {"state": "stopped", "port": None, "started_at": None, "expires_at": None,
+    t.eq(z.get("run"), {"id": None, "state": "stopped", "port": None, "started_at": None, "expires_at": None,
                         "exit_code": None, "reason": None}, "an app that never ran: stopped, nulls")
     t.ok(z.get("generation") is None and z.get("scan", {}).get("findings") == [] and
          z.get("prompt") is None and "error" not in z, "no generation, no findings, no prompt, no error")

@@ -73,6 +73,9 @@ def main(t, inst):
          "the job makes it ready, named by the model, scanned", app)
     files = api.get("/api/apps/%s/files" % aid).json() or {}
     t.ok("server.js" in files.get("files", {}), "its files are stored")
+    t.ok(lc.wait_until(lambda: ((api.get("/api/apps/%s" % aid).json() or {}).get("run") or {}).get("state")
+                       == "running", 60),
+         "the job starts the app once generated (no POST /run)")
     lc.run(t, api, aid, "the generated app")
     origin = inst.app_client(api, aid)
     r = origin.get("/")

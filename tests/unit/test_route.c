@@ -44,6 +44,7 @@ static void test_router(void)
 	ok(found("POST", "/api/apps/" APP "/run", H_APP_RUN, APP), "run");
 	ok(found("POST", "/api/apps/" APP "/stop", H_APP_STOP, APP), "stop");
 	ok(found("GET", "/api/apps/" APP "/logs", H_APP_LOGS, APP), "logs");
+	ok(found("GET", "/api/apps/" APP "/logs/stream", H_APP_LOGS_STREAM, APP), "logs stream");
 	ok(found("DELETE", "/api/tokens/tok_abcdefghij012345", H_TOKEN_DELETE,
 		 "tok_abcdefghij012345"), "DELETE token");
 	ok(found("DELETE", "/api/admin/users/u_0123456789abcdef", H_ADMIN_USER_DELETE,

@@ -205,11 +205,12 @@ function watch(page, bad) {
 	page.on('pageerror', (e) => bad.errors.push(String(e && e.stack || e)));
 }
 
-// The generated app (a guestbook) runs; its page shows in the preview, or, when the app's
-// own CSP forbids framing, at least in a new tab (and the step says so).
+// The generated app (a guestbook) runs by itself, without a click on Run; its page shows
+// in the preview, or, when the app's own CSP forbids framing, at least in a new tab (and
+// the step says so).
 async function generatedRuns(page, bad) {
-	await page.locator('#run').click();
 	await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 60000});
+	ok(await page.locator('#run').isDisabled(), 'the generated app runs without a click on Run');
 	const url = await page.locator('#open-tab').getAttribute('href');
 	const host = new URL(url).host;
 	const inFrame = page.frameLocator('#preview-frame').locator('body').getByText(/guestbook/i).first();
@@ -245,6 +246,94 @@ async function generatedRuns(page, bad) {
 	}
 	await page.locator('#stop').click();
 	await page.waitForFunction(() => /stopped|exited/.test(document.getElementById('app-run').textContent));
+}
+
+// ---- preview first (issue 11 part 4): layout, save restarts, live logs ------------------
+// On the files app, running: the editor and the preview side by side with a keyboard
+// handle; an edit guarded when leaving, saved, and the restarted app's new page in the
+// reloaded preview; the log's new run arriving live with its rule, times and streams.
+async function previewFirst(page, stack, base, appId) {
+	await step('the editor and the live preview sit side by side; the handle resizes from the keyboard', async () => {
+		await page.setViewportSize({width: 1280, height: 900});
+		const code = await page.locator('#code').boundingBox();
+		const prev = await page.locator('#preview-section').boundingBox();
+		const handle = page.locator('#split-handle');
+		const before = Number(await handle.getAttribute('aria-valuenow'));
+		await handle.focus();
+		await page.keyboard.press('ArrowRight');
+		const after = Number(await handle.getAttribute('aria-valuenow'));
+		const wider = (await page.locator('#code').boundingBox()).width;
+		const kept = await page.evaluate(() => localStorage.getItem('af-split-editor'));
+		await shot(page, 'preview-side-by-side');
+		return (code && prev && Math.abs(code.y - prev.y) < 2 && prev.x > code.x + code.width - 1
+			&& after === before + 5 && wider > code.width && kept === String(after))
+			|| {fail: JSON.stringify({code, prev, before, after, wider, kept})};
+	});
+	await step('on a phone the preview is on top of the editor', async () => {
+		await page.setViewportSize({width: 390, height: 844});
+		const code = await page.locator('#code').boundingBox();
+		const prev = await page.locator('#preview-section').boundingBox();
+		await shot(page, 'preview-phone');
+		await page.setViewportSize({width: 1280, height: 900});
+		return prev.y + prev.height <= code.y + 1 || {fail: JSON.stringify({code, prev})};
+	});
+	await step('edit, the unsaved guard asks, save: the app restarts and the preview reloads with the new page', async () => {
+		const runBefore = await page.locator('#preview-frame').getAttribute('data-run');
+		await page.evaluate(() => {
+			const cm = document.querySelector('.CodeMirror').CodeMirror;
+			cm.setValue(cm.getValue().replace('Hello from the web test', 'Hello after a save'));
+		});
+		await page.locator('.file-tab .dirty').waitFor();
+		const url = page.url();
+		await page.locator('p.crumbs a[href="#/apps"]').click();
+		await confirm(page, false);
+		if (page.url() !== url)
+			return {fail: 'left the page despite Cancel'};
+		await shot(page, 'preview-unsaved');
+		await page.locator('#save').click();
+		const st = await waitStatus(page, /Saved\./);
+		const frame = page.frameLocator('#preview-frame');
+		await frame.locator('#hello', {hasText: 'Hello after a save'}).waitFor({timeout: 60000});
+		const runAfter = await page.locator('#preview-frame').getAttribute('data-run');
+		await shot(page, 'preview-reloaded');
+		await page.locator('#preview-frame').screenshot({path: path.join(OUT, 'preview-reloaded-frame.png')}).catch(() => {});
+		return (/restarts with the new code/.test(st) && runAfter !== runBefore)
+			|| {fail: 'status ' + JSON.stringify(st) + ', run ' + runBefore + ' -> ' + runAfter};
+	});
+	await step('the logs are live: the new run arrives below a rule, each line with its time and stream', async () => {
+		await page.waitForFunction(() => document.querySelectorAll('#logs hr.log-run').length >= 1
+			&& /web test app listening[\s\S]*web test app listening/.test(document.getElementById('logs').textContent),
+		null, {timeout: 60000});
+		const live = await page.locator('#logs-live').textContent();
+		const times = await page.locator('#logs .log-line time.log-time').count();
+		const lines = await page.locator('#logs .log-line').count();
+		const sys = await page.locator('#logs .log-sys', {hasText: 'run started'}).count();
+		await page.locator('#logs').screenshot({path: path.join(OUT, 'logs-live.png')}).catch(() => {});
+		return (live === 'live' && times === lines && sys >= 2) || {fail: JSON.stringify({live, times, lines, sys})};
+	});
+	await step('a crash is put plainly above the log, the raw lines and request ids behind a toggle', async () => {
+		const good = await cmValue(page);
+		await page.evaluate(() => document.querySelector('.CodeMirror').CodeMirror
+			.setValue("const http = require('http');\nconst o = {};\no.missing();\n"));
+		await page.locator('#save').click();
+		await page.locator('#logs-crash').waitFor({timeout: 60000});
+		const summary = await page.locator('#logs-crash').textContent();
+		const errLines = await page.locator('#logs .log-err').count();
+		const red = await page.locator('#logs .log-err .log-text').first().evaluate((el) => getComputedStyle(el).color);
+		await page.locator('.log-details summary').click();
+		const raw = await page.locator('.log-details pre.log-raw').textContent();
+		const ids = await page.locator('.log-details p').textContent();
+		await shot(page, 'logs-crash-summary');
+		// the good code back, and running again for the steps that follow
+		await page.evaluate((src) => document.querySelector('.CodeMirror').CodeMirror.setValue(src), good);
+		await page.locator('#save').click();
+		await page.locator('.file-tab .dirty').waitFor({state: 'detached'});
+		await page.locator('#run').click();
+		await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent), null, {timeout: 60000});
+		return (summary === 'server.js line 3: TypeError: o.missing is not a function' && errLines > 0
+			&& red === 'rgb(255, 138, 128)' && /o\.missing is not a function/.test(raw) && /[0-9a-f]{16}/.test(ids))
+			|| {fail: JSON.stringify({summary, errLines, red, raw, ids})};
+	});
 }
 
 // ---- the run -------------------------------------------------------------------------
@@ -647,6 +736,7 @@ async function run(context, stack, otherContext) {
 				null, {timeout: 60000});
 			return true;
 		});
+		await previewFirst(page, stack, base, appId);
 		await step('the admin page lists the running sandbox', async () => {
 			await page.locator('a[href="#/admin"]').click();
 			await page.locator('#admin-sandboxes-body code', {hasText: appId}).waitFor();

@@ -172,7 +172,8 @@ function parseRetryAfter(v) {
 // opts.body: sent as JSON; opts.raw with opts.contentType: sent as is (an archive to
 // import); opts.text: read the answer as text (logs); opts.blob: as a Blob (an export);
 // opts.signal: an AbortSignal; opts.noAuthRedirect: a 401 does not end the session
-// (the login form uses it).
+// (the login form uses it); opts.stream: the Response itself, its body unread (server-
+// sent events, see stream()), with opts.headers added to the request.
 export async function request(method, path, opts = {}) {
 	try {
 		return await requestOnce(method, path, opts);
@@ -191,7 +192,7 @@ export async function request(method, path, opts = {}) {
 }
 
 async function requestOnce(method, path, opts) {
-	const headers = {Accept: opts.text ? 'text/plain' : opts.blob ? 'application/gzip, application/json' : 'application/json'};
+	const headers = {Accept: opts.stream ? 'text/event-stream' : opts.text ? 'text/plain' : opts.blob ? 'application/gzip, application/json' : 'application/json', ...(opts.headers || {})};
 	if (token)
 		headers.Authorization = 'Bearer ' + token;
 	const init = {method, headers, cache: 'no-store', credentials: 'same-origin', signal: opts.signal};
@@ -215,6 +216,8 @@ async function requestOnce(method, path, opts) {
 	if (res.ok) {
 		if (res.status === 204)
 			return null;
+		if (opts.stream)
+			return res;
 		if (opts.text)
 			return await res.text();
 		if (opts.blob)
@@ -253,6 +256,11 @@ export const post = (path, body, opts = {}) => request('POST', path, {...opts, b
 export const put = (path, body, opts = {}) => request('PUT', path, {...opts, body});
 export const del = (path, opts) => request('DELETE', path, opts);
 export const patch = (path, body, opts = {}) => request('PATCH', path, {...opts, body});
+// A stream of server-sent events (GET .../logs/stream): EventSource cannot send the
+// Authorization header, so it is a fetch whose Response body the caller reads.
+// opts.lastEventId resumes after that event.
+export const stream = (path, opts = {}) => request('GET', path, {...opts, stream: true,
+	headers: opts.lastEventId ? {'Last-Event-ID': opts.lastEventId} : {}});
 
 // App ids are [a-z0-9]{16}; anything else never reaches a URL we build.
 export function appPath(id, rest = '') {

@@ -1,10 +1,12 @@
 // view-app.js: one app: its prompt and state, its files in the code editor (save =
 // PUT /files, which re-scans), the scan findings (click one to jump to its line), run
-// and stop, the live preview on the app's own origin, its logs, and delete.
+// and stop, the live preview on the app's own origin beside the editor (split.js), its
+// live logs (logs.js), and delete.
+// The server starts an app once it is generated and restarts a running app when its
+// files are saved: the preview shows (or reloads) as soon as the new run answers.
 // While the app is generating it polls GET /api/apps/{id} every second; while it
 // starts (POST /run may answer 202 "starting") every second until it runs or its start
-// fails (crash, timeout); while it runs it refreshes the logs and the run state every
-// few seconds.
+// fails (crash, timeout); while it runs it refreshes the run state every few seconds.
 // Unsaved edits are kept as drafts in this browser (drafts.js) as they are typed and
 // restored when the app is opened again; leaving with unsaved edits asks first.
 // The history panel (history.js) shows what the generator understood, asks for
@@ -17,6 +19,8 @@ import {clearDrafts, loadDrafts, removeDraft, saveDraft} from './drafts.js';
 import {settingsSection} from './view-settings.js';
 import {HistoryPanel} from './history.js';
 import {enterFrame, wireOpenLink} from './private.js';
+import {LogsPanel} from './logs.js';
+import {makeSplit} from './split.js';
 
 const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
@@ -70,6 +74,8 @@ class AppView {
 			this.persistDrafts();
 		}
 		this.abort.abort();
+		if (this.logsPanel)
+			this.logsPanel.stop();
 	}
 
 	// ---- drafts ---------------------------------------------------------------------
@@ -163,7 +169,7 @@ class AppView {
 		else
 			await this.loadFiles();
 		this.loadHistory();
-		this.loadLogs();
+		this.logsPanel.start();
 		this.schedule();
 	}
 
@@ -197,6 +203,7 @@ class AppView {
 				clearDrafts(this.draftUser(), this.id);
 				this.drawState();
 				await this.loadFiles();
+				this.schedule();   // a running app restarts with the new code
 			},
 		});
 
@@ -247,20 +254,16 @@ class AppView {
 		this.preview = h('div', {class: 'preview', id: 'preview'});
 		const reloadBtn = h('button', {type: 'button', class: 'secondary small', id: 'reload-preview'}, 'Reload preview');
 		reloadBtn.addEventListener('click', () => this.drawPreview(true));
-		this.logs = h('pre', {class: 'logs', id: 'logs', tabindex: '0', 'aria-label': 'App logs'});
-		this.logsNote = h('p', {class: 'muted', id: 'logs-note'});
-		const logsBtn = h('button', {type: 'button', class: 'secondary small', id: 'refresh-logs'}, 'Refresh logs');
-		logsBtn.addEventListener('click', () => busy(logsBtn, 'Loading the logs', () => this.loadLogs(true)));
+		this.logsPanel = new LogsPanel(this.id, {signal: this.abort.signal});
+		const previewSection = h('section', {class: 'card', 'aria-labelledby': 'preview-h', id: 'preview-section'},
+			h('div', {class: 'section-head'}, h('h2', {id: 'preview-h'}, 'Preview'), reloadBtn), this.preview);
 
 		this.root.replaceChildren(
 			h('p', {class: 'crumbs'}, h('a', {href: '#/apps'}, '← All apps')),
 			this.title, this.meta, this.progress, this.problem, toolbar, this.promptBox,
-			this.history.el, this.codeSection, this.findingsSection,
-			h('div', {class: 'two-col'},
-				h('section', {class: 'card', 'aria-labelledby': 'preview-h'},
-					h('div', {class: 'section-head'}, h('h2', {id: 'preview-h'}, 'Preview'), reloadBtn), this.preview),
-				h('section', {class: 'card', 'aria-labelledby': 'logs-h'},
-					h('div', {class: 'section-head'}, h('h2', {id: 'logs-h'}, 'Logs'), logsBtn), this.logsNote, this.logs)),
+			this.history.el,
+			makeSplit(this.codeSection, previewSection, {key: 'af-split-editor', label: 'Resize the editor and the preview'}),
+			this.logsPanel.el, this.findingsSection,
 			settingsSection(this.app, this.ctx, (a) => {
 				this.app = a;
 				this.drawState();
@@ -355,11 +358,13 @@ class AppView {
 		const url = safeHttpsUrl(this.app.url);
 		const frame = this.preview.querySelector('iframe');
 		if (run.state === 'running' && url) {
-			if (frame && !force && frame.dataset.src === url)
+			// a new run (a restart after a save) reloads the preview
+			const runKey = String(run.id ?? run.started_at ?? '');
+			if (frame && !force && frame.dataset.src === url && frame.dataset.run === runKey)
 				return;
 			// no src yet: a private app is entered through a one-time URL (private.js)
 			const f = h('iframe', {title: 'Preview of ' + (this.app.name || this.app.id), id: 'preview-frame',
-				'data-src': url, referrerpolicy: 'no-referrer',
+				'data-src': url, 'data-run': runKey, referrerpolicy: 'no-referrer',
 				sandbox: 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals'});
 			const note = h('p', {class: 'hint'},
 				'The preview is the app on its own origin. If it stays blank, open it in a new tab once ',
@@ -368,7 +373,8 @@ class AppView {
 			enterFrame(f, this.app, note);
 		} else {
 			this.preview.replaceChildren(h('p', {class: 'muted preview-empty'},
-				run.state === 'starting' ? 'The app is starting…' : 'The app is not running. Press Run to see it here.'));
+				run.state === 'starting' ? 'The app is starting…' : this.app.status === 'generating'
+					? 'The app starts as soon as it is generated.' : 'The app is not running. Press Run to see it here.'));
 		}
 	}
 
@@ -414,24 +420,6 @@ class AppView {
 		} catch (e) {
 			if (e.name !== 'AbortError')
 				showError(e, 'Loading the files');
-		}
-	}
-
-	async loadLogs(manual) {
-		try {
-			const text = await this.get(api.appPath(this.id, '/logs?tail=200'), {text: true});
-			const atEnd = this.logs.scrollTop + this.logs.clientHeight >= this.logs.scrollHeight - 4;
-			this.logs.textContent = text || '';
-			this.logsNote.textContent = text ? '' : 'No log lines yet.';
-			if (atEnd)
-				this.logs.scrollTop = this.logs.scrollHeight;
-		} catch (e) {
-			if (e.name === 'AbortError')
-				return;
-			// Shown beside the logs; a manual refresh also raises the alert.
-			this.logsNote.textContent = api.describeError(e, 'Loading the logs');
-			if (manual)
-				throw e;
 		}
 	}
 
@@ -505,8 +493,9 @@ class AppView {
 					showError(startFailure(this.app.run));
 				else if (now === 'exited')
 					showInfo('The app stopped' + (this.app.run.reason ? ' (' + this.app.run.reason + ')' : '') + '.');
+			} else if (now === 'running') {
+				this.drawPreview(false);   // a restart the poll did not see starting
 			}
-			await this.loadLogs(false);
 		} catch (e) {
 			this.pollError(e, 'Refreshing the app');
 		}
@@ -538,9 +527,10 @@ class AppView {
 			let msg = 'Saved. Code scan: ' + (scan.verdict || 'unknown') + ', ' + n + ' finding' + (n === 1 ? '' : 's') + '.';
 			const st = (app.run || {}).state;
 			if (st === 'running' || st === 'starting')
-				msg += ' The running app keeps the old code until you stop it and run it again.';
+				msg += ' The app restarts with the new code; the preview reloads when it runs.';
 			showInfo(msg);
 			this.loadHistory();
+			this.schedule();
 		});
 	}
 
@@ -594,10 +584,6 @@ class AppView {
 			} catch (e) {
 				if (e.code === 'scan_blocked')
 					setTimeout(() => this.findingsSection.focus(), 0);
-				if (e.detail && typeof e.detail.log === 'string') {
-					this.logs.textContent = e.detail.log;
-					this.logsNote.textContent = 'The last log lines of the failed start:';
-				}
 				// the run state changed (exited) even though the call failed
 				this.refreshApp().then(() => this.drawState(), () => {});
 				throw e;
@@ -606,7 +592,6 @@ class AppView {
 			// 202: the start goes on in the supervisor; schedule() follows it to running
 			// or to its crash / timeout
 			showInfo(this.app.run && this.app.run.state === 'running' ? 'The app is running.' : 'The app is starting…');
-			this.loadLogs(false);
 			this.schedule();
 		});
 		this.drawState();
@@ -617,7 +602,6 @@ class AppView {
 			this.stopBtn.textContent = 'Stopping…';
 			this.app = await api.post(api.appPath(this.id, '/stop'), {});
 			showInfo('The app is stopped.');
-			await this.loadLogs(false);
 		});
 		this.drawState();
 		this.schedule();
