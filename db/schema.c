@@ -191,6 +191,18 @@ static const char *const migrations[] = {
 	"  FROM apps a WHERE EXISTS (SELECT 1 FROM app_files f WHERE f.app_id = a.id);"
 	"INSERT INTO revision_files(app_id, n, path, hash)"
 	"  SELECT app_id, 1, path, af_sha256(content) FROM app_files;",
+	/* 7 (snap): which revisions have a snapshot of the app's data image
+	 * (apps_dir/<id>/snapshots/<n>.img, written by the supervisor, which alone writes
+	 * these rows); bytes: the space the copy takes on disk. Rows go with their revision
+	 * and their app. */
+	"CREATE TABLE snapshots ("
+	"  app_id TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL CHECK (bytes >= 0),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (app_id, n),"
+	"  FOREIGN KEY (app_id, n) REFERENCES revisions(app_id, n) ON DELETE CASCADE"
+	") STRICT, WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)
