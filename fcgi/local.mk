@@ -20,6 +20,8 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
 	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/h_generate.c fcgi/h_run.c fcgi/h_appset.c fcgi/h_export.c \
 	fcgi/h_revisions.c fcgi/h_iterate.c
+# data snapshots of revisions (issue 11)
+fcgi_libafd_a_SOURCES += fcgi/h_snapshots.c
 
 sbin_PROGRAMS += fcgi/appforged
 fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) \
