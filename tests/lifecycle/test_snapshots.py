@@ -188,6 +188,14 @@ def main(t, inst):
     port = (api.get("/api/apps/%s" % aid).json() or {}).get("run", {}).get("port")
     lc.delete_and_check_gone(t, inst, api, aid, port, "delete")
     t.ok(not os.path.exists(d), "snapshots/ went with the app")
+    try:
+        with open(inst.logs["supervisor"], errors="replace") as f:
+            log = f.read()
+    except (OSError, KeyError) as ex:
+        log = "unreadable: %s" % ex
+    bad = [line for line in log.splitlines() if "Sanitizer" in line or "runtime error:" in line
+           or "failed" in line and "snapshot" in line]
+    t.ok(not bad, "the supervisor's log: no sanitizer report, no failed snapshot", "\n".join(bad[:20]))
 
 
 sys.exit(lc.run_file(main, "lc-snapshots", 33300))
