@@ -88,7 +88,8 @@ int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *e
 	if (rc == LC_SUP_OK)
 		rc = rep.kept ? 1 : 0;
 	else if (rc == LC_SUP_REFUSED && (strcmp(rep.code, "running") == 0 ||
-					  strcmp(rep.code, "no_data") == 0))
+					  strcmp(rep.code, "no_data") == 0 ||
+					  strcmp(rep.code, "too_large") == 0))
 		rc = 0;
 	else
 		rc = -1;

@@ -96,9 +96,10 @@ static int lock_data(int datafd)
 
 /* Copies the regular file sname in sdir to dname in ddir through dname.tmp: written,
  * fsync'ed, renamed, directory fsync'ed. *bytes (may be NULL): the copy's blocks.
- * SNAP_NONE when sname does not exist. */
+ * SNAP_NONE when sname does not exist, SNAP_TOO_BIG when it takes more than max_bytes
+ * (< 0: no bound). */
 static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
-		     long long *bytes, char *err, size_t errlen)
+		     long long max_bytes, long long *bytes, char *err, size_t errlen)
 {
 	char tmp[64];
 	struct stat st;
@@ -110,6 +111,10 @@ static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
 		return fail(err, errlen, "open %s: %s", sname, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return fail(err, errlen, "%s is not a regular file", sname);
+	if (bytes)
+		*bytes = (long long)st.st_blocks * 512;
+	if (max_bytes >= 0 && (long long)st.st_blocks * 512 > max_bytes)
+		return SNAP_TOO_BIG;
 	snprintf(tmp, sizeof tmp, "%s.tmp", dname);
 	if (unlinkat(ddir, tmp, 0) < 0 && errno != ENOENT)
 		return fail(err, errlen, "remove %s: %s", tmp, strerror(errno));
@@ -136,8 +141,8 @@ static void snap_name(char *out, size_t outlen, long long rev)
 	snprintf(out, outlen, "%lld.img", rev);
 }
 
-int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long long *bytes,
-		  char *err, size_t errlen)
+int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long long max_bytes,
+		  long long *bytes, char *err, size_t errlen)
 {
 	char name[32];
 	int app cleanup_fd = open_app(apps_dir, app_id), data cleanup_fd = -1;
@@ -158,7 +163,7 @@ int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long 
 	if (lock < 0 || (snaps = open_snapdir(app, true)) < 0)
 		return fail(err, errlen, "app %s: lock or snapshots/: %s", app_id, strerror(errno));
 	snap_name(name, sizeof name, rev);
-	return copy_file(data, IMG, snaps, name, bytes, err, errlen);
+	return copy_file(data, IMG, snaps, name, max_bytes, bytes, err, errlen);
 }
 
 int snapshot_restore(const char *apps_dir, const char *app_id, long long rev, char *err,
@@ -181,7 +186,7 @@ int snapshot_restore(const char *apps_dir, const char *app_id, long long rev, ch
 	if (lock < 0)
 		return fail(err, errlen, "app %s: data lock: %s", app_id, strerror(errno));
 	snap_name(name, sizeof name, rev);
-	return copy_file(snaps, name, data, IMG, NULL, err, errlen);
+	return copy_file(snaps, name, data, IMG, -1, NULL, err, errlen);
 }
 
 /* The revision a snapshot's file name holds ("<n>.img" exactly), or 0. */

@@ -17,18 +17,20 @@
  * (FICLONE), else sparse copies (sandbox_image_copy).
  *
  * Error convention: 0 done, SNAP_BUSY (the app's data lock is held: it runs),
- * SNAP_NONE (no data image / no such snapshot), -1 with err. */
+ * SNAP_NONE (no data image / no such snapshot), SNAP_TOO_BIG (the image takes more
+ * than the caller allows), -1 with err. */
 #ifndef AF_SNAPSHOT_H
 #define AF_SNAPSHOT_H
 
 #include <stddef.h>
 
-enum { SNAP_BUSY = 1, SNAP_NONE = 2 };
+enum { SNAP_BUSY = 1, SNAP_NONE = 2, SNAP_TOO_BIG = 3 };
 
-/* Copies data.img to snapshots/<rev>.img (replacing one there). *bytes: the space the
- * copy takes on disk. */
-int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long long *bytes,
-		  char *err, size_t errlen);
+/* Copies data.img to snapshots/<rev>.img (replacing one there), unless the image takes
+ * more than max_bytes on disk (SNAP_TOO_BIG: its copy would be over the app's budget
+ * at once; *bytes says how much). *bytes: the space the copy takes on disk. */
+int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long long max_bytes,
+		  long long *bytes, char *err, size_t errlen);
 
 /* Replaces data.img by a copy of snapshots/<rev>.img, in one rename. */
 int snapshot_restore(const char *apps_dir, const char *app_id, long long rev, char *err,

@@ -6,7 +6,9 @@
  * row names (the pruned images, a copy left by a crash, an image whose row went with
  * its revision). A crash between the steps leaves at worst a file without a row, which
  * the next snapshot of the app removes and nothing ever reads: a restore needs the
- * row. */
+ * row. An image that alone takes more than the budget is not copied at all: its copy
+ * would be pruned at once, and the copy runs in the supervisor's loop (bench/snapshots:
+ * about 1.2 ms per MiB of used blocks on the development host). */
 #include "sandbox/sup_snapshot.h"
 #include "sandbox/snapshot.h"
 #include "sandbox/supproto.h"
@@ -56,13 +58,17 @@ static void take(const struct conf *c, struct db *db, const struct sup_request *
 	long long bytes = 0, pruned[DB_SNAP_KEEP_MAX + 2];
 	size_t npruned = 0;
 	char err[512];
+	long long budget = (long long)c->snapshots_app_mb << 20;
 	int rc = c->snapshots_per_app > 0
-		 ? snapshot_take(c->apps_dir, q->app_id, q->rev, &bytes, err, sizeof err) : 0;
+		 ? snapshot_take(c->apps_dir, q->app_id, q->rev, budget, &bytes, err, sizeof err) : 0;
 
 	if (rc == SNAP_BUSY)
 		return sup_reply_error(r, "running", "the app is running");
 	if (rc == SNAP_NONE)
 		return sup_reply_error(r, "no_data", "the app has no data image yet");
+	if (rc == SNAP_TOO_BIG)
+		return sup_reply_error(r, "too_large", "the data image takes %lld bytes, more than "
+				       "snapshots_app_mb allows", bytes);
 	if (rc < 0) {
 		log_error("app %s: snapshot of revision %lld failed: %s", q->app_id, q->rev, err);
 		sweep(c, db, q->app_id);
@@ -70,7 +76,7 @@ static void take(const struct conf *c, struct db *db, const struct sup_request *
 	}
 	if (c->snapshots_per_app > 0 &&
 	    db_snap_record(db, q->app_id, q->rev, bytes, c->snapshots_per_app,
-			   (long long)c->snapshots_app_mb << 20, pruned, &npruned, err,
+			   budget, pruned, &npruned, err,
 			   sizeof err) != DB_OK) {
 		log_error("app %s: snapshot of revision %lld not recorded: %s", q->app_id, q->rev,
 			  err);

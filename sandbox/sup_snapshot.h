@@ -15,7 +15,7 @@ struct sup_reply;
 struct sup_request;
 
 /* Answers q (op snapshot or restore_data) in r: ok, or an error reply with code
- * running, no_data, not_found, db_unavailable or internal. */
+ * running, no_data, too_large, not_found, db_unavailable or internal. */
 void sup_snapshot_op(const struct conf *c, struct db *db, const struct sup_request *q,
 		     bool live, struct sup_reply *r);
 

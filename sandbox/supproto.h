@@ -18,7 +18,8 @@
  *   {"op":"snapshot","app_id":ID,"rev":N}
  *        copies the stopped app's data image as the snapshot of its revision N and
  *        records it, keeping the configured number (sandbox/snapshot.h); error
- *        "running" while the app is live, "no_data" when it has no image yet
+ *        "running" while the app is live, "no_data" when it has no image yet,
+ *        "too_large" when the image alone is over the app's snapshot budget
  *   {"op":"restore_data","app_id":ID,"rev":N}
  *        replaces the stopped app's data image by the snapshot of revision N; error
  *        "running" while the app is live, "not_found" without that snapshot
@@ -27,7 +28,8 @@
  * "held_ports","waiting" (ping) or "rev","bytes","kept" (snapshot, restore_data); or
  * {"ok":false,"error":{"code","message"}} with code bad_request,
  * unknown_op, too_long (the connection is then closed), not_found, quota_exceeded,
- * no_port, busy, shutting_down, db_unavailable, start_failed, running, no_data, internal.
+ * no_port, busy, shutting_down, db_unavailable, start_failed, running, no_data,
+ * too_large, internal.
  *
  * Ownership: the caller owns every struct; sup_reply_clear frees a decoded list.
  * Errors: -1 with a message in err (and for requests a protocol error code in code). */

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """test_snapshots.py: a revision made while the app is stopped keeps a snapshot of its
-data image, and a restore with {"data": true} brings that data back (ports 33300-33399).
+data image, and a restore with {"data": true} brings that data back (ports 32500-32599).
 
 A tiny app appends lines to /data/notes.txt and reads them back. Written, stopped, saved:
 revision 2 has a snapshot; more is written; restore 2 with data: the app sees the old
 data. A revision made while the app runs has none, and restoring its data is refused;
 so is a restore of data while the app runs, and a `data` that is not a boolean. Six
 revisions keep five snapshots; a copy left by a crash (a .tmp, an image without its row)
-is never used and is removed by the next snapshot; deleting the app removes them all."""
+is never used and is removed by the next snapshot; an image alone over the byte budget
+(snapshots_app_mb, 4 here) is not copied; deleting the app removes them all."""
 import os
 import sqlite3
 import stat
@@ -24,6 +25,10 @@ http.createServer((q, s) => {
   const u = new URL(q.url, 'http://x');
   if (u.pathname === '/add') { fs.appendFileSync(file, u.searchParams.get('line') + '\n'); s.end('added'); }
   else if (u.pathname === '/read') { let t = ''; try { t = fs.readFileSync(file, 'utf8'); } catch (e) {} s.end(t); }
+  else if (u.pathname === '/fill') {
+    fs.writeFileSync(process.env.DATA_DIR + '/big', require('crypto').randomBytes(+u.searchParams.get('mib') << 20));
+    s.end('filled');
+  }
   else s.end('ok %VERSION%');
 }).listen(process.env.PORT);
 """
@@ -198,4 +203,22 @@ def main(t, inst):
     t.ok(not bad, "the supervisor's log: no sanitizer report, no failed snapshot", "\n".join(bad[:20]))
 
 
-sys.exit(lc.run_file(main, "lc-snapshots", 33300))
+def over_budget(t, inst, api):
+    """An app whose data alone takes more than snapshots_app_mb gets no snapshot."""
+    aid = lc.create(t, api, {"files": files(1), "name": "big"}).get("id")
+    lc.run(t, api, aid, "big: run")
+    r = origin_get(inst, aid, "/fill?mib=6")
+    t.ok(r.status == 200 and r.body == b"filled", "big: the app writes 6 MiB to /data", r)
+    stop(t, api, aid, "big: stop")
+    save(t, api, aid, 2, False, "big: saved while stopped, over the 4 MiB budget")
+    t.eq(snap_files(inst, aid), [], "big: nothing was copied")
+    r = api.delete("/api/apps/%s" % aid)
+    t.eq(r.status, 204, "big: delete")
+
+
+def all_main(t, inst):
+    main(t, inst)
+    over_budget(t, inst, inst.client(inst.login("alice")))
+
+
+sys.exit(lc.run_file(all_main, "lc-snapshots", 32500, conf={"snapshots_app_mb": 4}))
