@@ -1,7 +1,9 @@
 /* sup_clients.c: the supervisor's clients: the replies it sends them, the operations of
- * the protocol (start, wait, stop, status, list, ping) and the reading of their lines
+ * the protocol (start, wait, stop, status, list, ping; snapshot and restore_data are
+ * sup_snapshot.c's) and the reading of their lines
  * (supproto.h has the wire format). */
 #include "sandbox/sup_internal.h"
+#include "sandbox/sup_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -312,6 +314,16 @@ static void op_ping(struct client *c)
 	reply(c, SUP_PING, &r);
 }
 
+/* snapshot, restore_data: only for an app without a live run (sup_snapshot.h). */
+static void op_snapshot(struct client *c, const struct sup_request *q)
+{
+	struct sup_reply r;
+	struct app *a = find_app(q->app_id);
+
+	sup_snapshot_op(&conf, db, q, a && !a->gone, &r);
+	reply(c, q->op, &r);
+}
+
 static void handle_line(struct client *c, const char *line, size_t len)
 {
 	struct sup_request q;
@@ -331,6 +343,8 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	case SUP_STOP: return op_stop(c, &q);
 	case SUP_STATUS: return op_status(c, &q);
 	case SUP_LIST: return op_list(c);
+	case SUP_SNAPSHOT:
+	case SUP_RESTORE_DATA: return op_snapshot(c, &q);
 	case SUP_OP_COUNT: break;
 	}
 	reply_error(c, "unknown_op", "unknown op");
