@@ -7,7 +7,7 @@
 import {h, fill, time} from './dom.js';
 import * as api from './api.js';
 import {busy, confirmDialog, showError, showInfo} from './ui.js';
-import {restoreWithData, snapshotControls} from './snapshots.js';
+import {restoreDataButton, restoreWithData, snapshotBadge} from './snapshots.js';
 
 const PAGE = 20;
 
@@ -75,10 +75,12 @@ export class HistoryPanel {
 		restoreBtn.addEventListener('click', () => this.restore(r.n, restoreBtn));
 		return h('li', {class: 'revision', value: r.n, 'data-n': r.n},
 			h('span', {class: 'rev-n'}, '#' + r.n), ' ', h('span', {class: 'badge'}, r.source), ' ',
+			snapshotBadge(r), r.data_snapshot ? ' ' : null,
 			h('span', {class: 'rev-msg'}, r.message || ''), ' ',
 			h('span', {class: 'muted'}, time(r.created_at), ' · ',
 				changes.length ? changes.length + ' file' + (changes.length === 1 ? '' : 's') + ' changed' : 'no change'),
-			' ', diffBtn, ' ', restoreBtn, snapshotControls(r, (n, btn) => this.restoreData(n, btn)));
+			' ', diffBtn, ' ', restoreBtn, r.data_snapshot ? ' ' : null,
+			restoreDataButton(r, (n, btn) => this.restoreData(n, btn)));
 	}
 
 	async diff(n) {

@@ -6,16 +6,21 @@ import {h} from './dom.js';
 import * as api from './api.js';
 import {busy, confirmDialog, showInfo} from './ui.js';
 
-// What a revision's row gets when it has a snapshot: a "data" badge and the button
-// "Restore code and data" (onRestore(n, button) on a click); else nothing.
-export function snapshotControls(r, onRestore) {
+// The "data" badge of a revision that kept a snapshot of the app's data (else null).
+export function snapshotBadge(r) {
+	return r.data_snapshot ? h('span', {class: 'badge data-snapshot', title: 'The app’s data as it was at this revision is kept'},
+		'data') : null;
+}
+
+// The button "Restore code and data" of such a revision (onRestore(n, button) on a
+// click), or null.
+export function restoreDataButton(r, onRestore) {
 	if (!r.data_snapshot)
-		return [];
+		return null;
 	const btn = h('button', {type: 'button', class: 'secondary small restore-data', 'data-n': r.n},
 		'Restore code and data');
 	btn.addEventListener('click', () => onRestore(r.n, btn));
-	return [' ', h('span', {class: 'badge data-snapshot', title: 'The app’s data as it was at this revision is kept'},
-		'data'), ' ', btn];
+	return btn;
 }
 
 // Asks, then restores revision n of the app with its data. The answer {app, revision},
