@@ -13,6 +13,7 @@
 #include "common/cpuslots.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/db_snapshots.h"
 #include "fcgi/request.h"
 #include "fcgi/response.h"
 #include "fcgi/route.h"
@@ -155,7 +156,6 @@ void h_rev_files(struct hctx *ctx);
 void h_rev_diff(struct hctx *ctx);
 void h_rev_restore(struct hctx *ctx);
 /* h_snapshots.c: the data snapshots of revisions. */
-#include "db/db_snapshots.h"
 #define H_SNAPSET_MAX (DB_SNAP_KEEP_MAX + 1)
 /* The route's app's snapshots (it never has more than snapshots_per_app + 1 rows). */
 struct h_snapset {
