@@ -193,6 +193,12 @@ def main(t, inst):
     port = (api.get("/api/apps/%s" % aid).json() or {}).get("run", {}).get("port")
     lc.delete_and_check_gone(t, inst, api, aid, port, "delete")
     t.ok(not os.path.exists(d), "snapshots/ went with the app")
+    db = sqlite3.connect(os.path.join(inst.state_dir, "appforge.db"))
+    try:
+        left = db.execute("SELECT count(*) FROM snapshots WHERE app_id = ?", (aid,)).fetchone()[0]
+    finally:
+        db.close()
+    t.eq(left, 0, "and its snapshot rows")
     try:
         with open(inst.logs["supervisor"], errors="replace") as f:
             log = f.read()
