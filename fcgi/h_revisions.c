@@ -1,6 +1,8 @@
 /* h_revisions.c: the history of an app's code: list, files, diff and restore of its
  * revisions, and h_files_commit, the one path by which a request changes an app's
- * files (save, restore, iterate) together with the revision that records it.
+ * files (save, restore, iterate) together with the revision that records it. The data
+ * snapshots (each revision's data_snapshot, the snapshot after a change, the data half
+ * of a restore) are h_snapshots.c's.
  *
  * Revision numbers come from the route's "{n}" placeholder, which the router has
  * checked (1..999999999): a malformed number is a 404 before any lookup. A revision of
