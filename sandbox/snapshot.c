@@ -162,6 +162,8 @@ int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long 
 		return SNAP_BUSY;
 	if (lock < 0 || (snaps = open_snapdir(app, true)) < 0)
 		return fail(err, errlen, "app %s: lock or snapshots/: %s", app_id, strerror(errno));
+	/* a restore's copy that a crash left behind (never read: only renamed when whole) */
+	unlinkat(data, IMG ".tmp", 0);
 	snap_name(name, sizeof name, rev);
 	return copy_file(data, IMG, snaps, name, max_bytes, bytes, err, errlen);
 }

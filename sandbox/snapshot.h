@@ -13,7 +13,8 @@
  * must not be able to steer root's writes or deletions elsewhere). A copy is written to
  * its .tmp name, fsync'ed, renamed and the directory fsync'ed: a crash leaves the old
  * file or the new one under the final name, never half of one; a leftover .tmp is
- * removed by the next snapshot_sweep. Copies are reflinks where the file system can
+ * removed by the next snapshot_sweep (data/data.img.tmp, a restore's, by the next
+ * snapshot_take). Copies are reflinks where the file system can
  * (FICLONE), else sparse copies (sandbox_image_copy).
  *
  * Error convention: 0 done, SNAP_BUSY (the app's data lock is held: it runs),

@@ -77,7 +77,9 @@ static void test_take_restore(void)
 
 	write_at("data/data.img", 16 * MIB, 0, "first block");
 	write_at("data/data.img", 16 * MIB, 8 * MIB, "middle");
+	write_at("data/data.img.tmp", 16 * MIB, 0, "half a restore");
 	ok(snapshot_take(apps, APP, 3, 1 << 30, &bytes, err, sizeof err) == 0, "take revision 3 (%s)", err);
+	ok(!exists("data/data.img.tmp"), "a restore's copy left by a crash is removed");
 	path_of(p, sizeof p, "snapshots/3.img");
 	ok(stat(p, &st) == 0 && st.st_size == 16 * MIB && S_ISREG(st.st_mode) &&
 	   (st.st_mode & 07777) == 0600, "snapshots/3.img: the image's size, mode 0600");
