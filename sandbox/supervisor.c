@@ -32,6 +32,7 @@
  * database still calls live is marked exited/crashed. SIGTERM/SIGINT: stop every
  * sandbox gracefully, then exit. */
 #include "sandbox/sup_internal.h"
+#include "sandbox/sup_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -340,6 +341,8 @@ static void loop(int lfd, int sfd)
 				sandbox_pump_log(&((struct app *)w->p)->sb);
 			else if (w->kind == W_PROBE)
 				probe_event(w->p, evs[i].events);
+			else if (w->kind == W_SNAP)
+				snapshot_done(w);
 			/* W_PIDFD is handled below, after the other events of this round */
 		}
 		for (int i = 0; i < n; i++) {
@@ -361,8 +364,8 @@ static void loop(int lfd, int sfd)
 		int live = 0;
 		for (struct app *a = apps; a; a = a->next)
 			live += !a->gone;
-		if (shutting_down && !live)
-			break;
+		if (shutting_down && !live && !sup_snapshot_busy(NULL))
+			break;   /* a snapshot job's copy is answered first */
 	}
 }
 
