@@ -78,3 +78,22 @@ int apitoken_new(char token[APITOKEN_BUFSZ], char hash_hex[APITOKEN_HASH_BUFSZ],
 	shown[APITOKEN_SHOWN_LEN] = '\0';
 	return 0;
 }
+
+int apisecret_hash(const char *prefix, const char *token, char hash_hex[APITOKEN_HASH_BUFSZ])
+{
+	if (strlen(prefix) != 4 || !shaped(token, prefix, APITOKEN_LEN))
+		return -1;
+	return sha256_hex(token, APITOKEN_LEN, hash_hex);
+}
+
+int apisecret_new(const char *prefix, char token[APITOKEN_BUFSZ],
+		  char hash_hex[APITOKEN_HASH_BUFSZ])
+{
+	if (strlen(prefix) != 4)
+		return -1;
+	memcpy(token, prefix, 4);
+	if (util_random_chars(token + 4, APITOKEN_RANDOM_CHARS, b62) < 0)
+		return -1;
+	token[APITOKEN_LEN] = '\0';
+	return apisecret_hash(prefix, token, hash_hex);
+}

@@ -51,4 +51,17 @@ int refresh_token_new(char sid[REFRESH_SID_BUFSZ], char token[REFRESH_BUFSZ],
 int refresh_token_parse(const char *token, char sid[REFRESH_SID_BUFSZ],
 			char hash_hex[APITOKEN_HASH_BUFSZ]);
 
+/* The secrets of a private app's origin, shaped like API tokens (a 4-character prefix +
+ * 43 base62 characters, 256 random bits) with a prefix of their own: the one-time code
+ * of POST /api/apps/{id}/open and the __Host-af_app cookie it is exchanged for. */
+#define APPCODE_PREFIX "afo_"
+#define APPCOOKIE_PREFIX "afa_"
+
+/* A new secret with prefix (4 characters) into token and its hash into hash_hex. The
+ * caller wipes token after handing it out. 0 or -1. */
+int apisecret_new(const char *prefix, char token[APITOKEN_BUFSZ],
+		  char hash_hex[APITOKEN_HASH_BUFSZ]);
+/* Hashes a presented secret of that prefix. -1 if it is not shaped like one. */
+int apisecret_hash(const char *prefix, const char *token, char hash_hex[APITOKEN_HASH_BUFSZ]);
+
 #endif

@@ -10,6 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The columns of struct db_app_view (row_view in db_apps.c): the app's, its generation,
+ * then its newest run's (NULLs when it never ran; runs_app finds the newest). */
+#define APP_VIEW_SELECT \
+	"SELECT a.id, a.owner, a.name, a.prompt, a.status, a.error, a.scan_verdict," \
+	" a.scan_findings, a.created_at, a.updated_at, a.seq, a.visibility, a.generation," \
+	" r.id, r.app_id, r.state, r.port, r.pid, r.started_at, r.ended_at, r.expires_at," \
+	" r.exit_code, r.reason FROM apps a LEFT JOIN runs r" \
+	" ON r.id = (SELECT max(id) FROM runs WHERE app_id = a.id)"
+
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_USER_INSERT] = "INSERT INTO users(id, username, password_hash, role, disabled, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -40,16 +49,17 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_at = ?3"
 		" WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
 	[S_APP_INSERT] = "INSERT INTO apps(id, seq, owner, name, prompt, status, error,"
-		" scan_verdict, scan_findings, created_at, updated_at) VALUES (?1,"
-		" (SELECT coalesce(max(seq), 0) + 1 FROM apps), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+		" scan_verdict, scan_findings, created_at, updated_at, visibility) VALUES (?1,"
+		" (SELECT coalesce(max(seq), 0) + 1 FROM apps), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9,"
+		" ?10)",
 	[S_APP_GET] = "SELECT id, owner, name, prompt, status, error, scan_verdict, scan_findings,"
-		" created_at, updated_at, seq FROM apps WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+		" created_at, updated_at, seq, visibility FROM apps WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
 	[S_APP_LIST_OWNER] = "SELECT id, owner, name, prompt, status, error, scan_verdict,"
-		" scan_findings, created_at, updated_at, seq FROM apps"
+		" scan_findings, created_at, updated_at, seq, visibility FROM apps"
 		" WHERE owner = ?1 AND (created_at, seq) < (?2, ?3)"
 		" ORDER BY created_at DESC, seq DESC LIMIT ?4",
 	[S_APP_LIST_ALL] = "SELECT id, owner, name, prompt, status, error, scan_verdict,"
-		" scan_findings, created_at, updated_at, seq FROM apps"
+		" scan_findings, created_at, updated_at, seq, visibility FROM apps"
 		" WHERE (created_at, seq) < (?2, ?3)"
 		" ORDER BY created_at DESC, seq DESC LIMIT ?4",
 	[S_APP_COUNT_OWNER] = "SELECT count(*) FROM apps WHERE owner = ?1",
@@ -142,8 +152,24 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_APP_SET_GENERATION] = "UPDATE apps SET generation = ?2 WHERE id = ?1",
 	[S_APP_GET_GENERATION] = "SELECT generation FROM apps WHERE id = ?1",
 	[S_REV_PRUNE] = "DELETE FROM revisions WHERE app_id = ?1 AND n <= ?2",
+	[S_APP_SET_VISIBILITY] = "UPDATE apps SET visibility = ?2, updated_at = ?3 WHERE id = ?1",
+	/* the cookie of a private origin: live, of this app, of its owner or an admin who
+	 * is still active (a revocation of the user's sessions deletes the grants) */
+	[S_GRANT_COOKIE_OK] = "SELECT 1 FROM app_grants g JOIN users u ON u.id = g.user_id"
+		" JOIN apps a ON a.id = g.app_id WHERE g.hash = ?1 AND g.kind = 'cookie'"
+		" AND g.app_id = ?2 AND g.expires_at > ?3 AND u.disabled = 0"
+		" AND (u.id = a.owner OR u.role = 'admin')",
 	[S_BLOB_PRUNE] = "DELETE FROM blobs WHERE app_id = ?1 AND NOT EXISTS (SELECT 1"
 		" FROM revision_files f WHERE f.app_id = blobs.app_id AND f.hash = blobs.hash)",
+	/* An app as the API shows it, with its generation and newest run, in one query:
+	 * the list costs one statement, not three per app. */
+	[S_APP_VIEW_GET] = APP_VIEW_SELECT " WHERE a.id = ?1 AND (?2 IS NULL OR a.owner = ?2)",
+	[S_APP_VIEW_LIST_OWNER] = APP_VIEW_SELECT
+		" WHERE a.owner = ?1 AND (a.created_at, a.seq) < (?2, ?3)"
+		" ORDER BY a.created_at DESC, a.seq DESC LIMIT ?4",
+	[S_APP_VIEW_LIST_ALL] = APP_VIEW_SELECT
+		" WHERE (a.created_at, a.seq) < (?2, ?3)"
+		" ORDER BY a.created_at DESC, a.seq DESC LIMIT ?4",
 };
 
 long long db_now(void)

@@ -23,6 +23,7 @@
 #ifndef AF_DB_H
 #define AF_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "states.h"
 #include "util.h"
@@ -143,6 +144,7 @@ struct db_app {
 	char *scan_findings;        /* heap JSON array text, "[]" when none */
 	long long created_at, updated_at;
 	long long seq;              /* insertion order (set by the db; pagination key) */
+	char visibility[8];         /* "private" | "public"; "" at insert means private */
 };
 
 /* Frees the heap strings of a and zeroes it. */
@@ -187,6 +189,10 @@ int db_app_set_scan(struct db *db, const char *id, const char *verdict,
 		    const char *findings_json, char *err, size_t errlen);
 /* Sets the name; bumps updated_at. */
 int db_app_set_name(struct db *db, const char *id, const char *name, char *err, size_t errlen);
+/* Sets the visibility ("private" | "public", else DB_ERR); bumps updated_at. */
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
+			  char *err, size_t errlen);
+bool db_visibility_valid(const char *v);
 /* Deletes the app (files and runs cascade) if owner is NULL or owns it. */
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen);
 
@@ -220,6 +226,27 @@ int db_run_list_active(struct db *db, struct db_run **out, size_t *n, char *err,
 /* Number of the owner's apps with a run starting or running. */
 int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n,
 				 char *err, size_t errlen);
+
+/* ---- an app as the API shows it (read only) ---- */
+
+/* The app, its generation and its newest run, read in one statement. */
+struct db_app_view {
+	struct db_app app;          /* first: a view is read as an app by the list's cursor */
+	char *generation;           /* heap JSON text, or NULL */
+	int has_run;                /* 0: it never ran (run is zeroed) */
+	struct db_run run;          /* the newest run */
+};
+
+void db_app_view_clear(struct db_app_view *v);
+void db_app_view_list_free(struct db_app_view *v, size_t n);
+/* As db_app_get (owner NULL: any owner's), with the generation and the newest run. */
+int db_app_view_get(struct db *db, const char *id, const char *owner,
+		    struct db_app_view *out, char *err, size_t errlen);
+/* As db_app_list (same order, cursors and errors), with each app's generation and
+ * newest run; *out freed with db_app_view_list_free(). */
+int db_app_view_list(struct db *db, const char *owner, const char *cursor, int limit,
+		     struct db_app_view **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
+		     char *err, size_t errlen);
 
 /* ---- audit (append-only: the schema refuses UPDATE and DELETE) ---- */
 
@@ -301,7 +328,8 @@ int db_session_rotate(struct db *db, const char *id, const char *old_hash,
 /* Revokes the session id (DB_NOTFOUND if there is no live one). */
 int db_session_revoke(struct db *db, const char *id, const char *reason, long long now,
 		      char *err, size_t errlen);
-/* Revokes every live session of user_id; *n (may be NULL) receives how many. */
+/* Revokes every live session of user_id; *n (may be NULL) receives how many. The
+ * user's grants of private app origins (db_grants.h) are deleted with them. */
 int db_session_revoke_user(struct db *db, const char *user_id, const char *reason,
 			   long long now, long long *n, char *err, size_t errlen);
 /* Keeps the table bounded: deletes sessions that ended (expired at now, idle since

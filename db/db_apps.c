@@ -24,7 +24,7 @@ void db_app_list_free(struct db_app *apps, size_t n)
 }
 
 /* Columns: id, owner, name, prompt, status, error, scan_verdict, scan_findings,
- * created_at, updated_at, seq. Returns -1 on out of memory. */
+ * created_at, updated_at, seq, visibility. Returns -1 on out of memory. */
 static int read_app(sqlite3_stmt *s, struct db_app *a)
 {
 	memset(a, 0, sizeof *a);
@@ -41,6 +41,7 @@ static int read_app(sqlite3_stmt *s, struct db_app *a)
 	a->created_at = sqlite3_column_int64(s, 8);
 	a->updated_at = sqlite3_column_int64(s, 9);
 	a->seq = sqlite3_column_int64(s, 10);
+	db_col_copy(s, 11, a->visibility, sizeof a->visibility);
 	if (!a->name || !a->prompt || !a->scan_findings ||
 	    (!a->error && sqlite3_column_type(s, 5) != SQLITE_NULL)) {
 		db_app_clear(a);
@@ -92,6 +93,7 @@ static int insert_row(struct db *db, const struct db_app *a, char *err, size_t e
 	db_bind_text(s, 7, a->scan_verdict[0] ? a->scan_verdict : NULL);
 	db_bind_text(s, 8, a->scan_findings ? a->scan_findings : "[]");
 	sqlite3_bind_int64(s, 9, a->created_at);
+	db_bind_text(s, 10, a->visibility[0] ? a->visibility : "private");
 	return db_step_done(db, s, err, errlen);
 }
 
@@ -164,44 +166,58 @@ static int cursor_parse(const char *c, long long *created, long long *seq)
 	       util_parse_ll(colon + 1, 1, INT64_MAX, seq) < 0 ? -1 : 0;
 }
 
-static int app_list_query(struct db *db, const char *owner, long long created, long long seq,
-			  int limit, struct db_app **out, size_t *n, char *err, size_t errlen)
+static int row_app(sqlite3_stmt *s, void *elem)
 {
-	sqlite3_stmt *s = db_stmt(db, owner ? S_APP_LIST_OWNER : S_APP_LIST_ALL, err, errlen);
-	struct db_app *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc;
-
-	if (!s)
-		return DB_ERR;
-	if (owner)
-		db_bind_text(s, 1, owner);
-	sqlite3_bind_int64(s, 2, created);
-	sqlite3_bind_int64(s, 3, seq);
-	sqlite3_bind_int(s, 4, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (db_grow((void **)&arr, &cap, cnt, sizeof *arr) < 0 ||
-		    read_app(s, &arr[cnt]) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		cnt++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_app_list_free(arr, cnt);
-		return db_fail(db, rc, "app list", err, errlen);
-	}
-	*out = arr;
-	*n = cnt;
-	return DB_OK;
+	return read_app(s, elem);
 }
 
-int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
-		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
-		char *err, size_t errlen)
+static void list_free_apps(void *arr, size_t n)
+{
+	db_app_list_free(arr, n);
+}
+
+/* Columns of an app (read_app's), then generation, then a run (db_read_run's) or
+ * NULLs when the app never ran. */
+static int row_view(sqlite3_stmt *s, void *elem)
+{
+	struct db_app_view *v = elem;
+
+	memset(v, 0, sizeof *v);
+	if (read_app(s, &v->app) < 0)
+		return -1;
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL && !(v->generation = db_col_dup(s, 12, NULL))) {
+		db_app_clear(&v->app);
+		return -1;
+	}
+	v->has_run = sqlite3_column_type(s, 13) != SQLITE_NULL;
+	if (v->has_run)
+		db_read_run(s, 13, &v->run);
+	return 0;
+}
+
+static void list_free_views(void *arr, size_t n)
+{
+	db_app_view_list_free(arr, n);
+}
+
+/* A kind of app list: how its rows are read and freed, how one element is cleared,
+ * and its two statements (one owner's apps, every app). */
+struct list_kind {
+	struct db_rows rows;
+	void (*clear)(void *elem);
+	enum db_sid by_owner, all;
+};
+
+/* One page of a list in the order of apps_owner_order / apps_order. The elements
+ * begin with a struct db_app (the cursor is read from it); the one row fetched past
+ * limit (it only tells that a next page exists) is dropped. */
+static int list_page(struct db *db, const struct list_kind *k, const char *owner,
+		     const char *cursor, int limit, void **out, size_t *n,
+		     char next_cursor[DB_CURSOR_BUFSZ], char *err, size_t errlen)
 {
 	long long created = INT64_MAX, seq = INT64_MAX;
+	sqlite3_stmt *s;
+	const struct db_app *last;
 	int rc;
 
 	*out = NULL;
@@ -215,14 +231,89 @@ int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
 		snprintf(err, errlen, "invalid cursor");
 		return DB_ERR;
 	}
-	/* one row more than asked tells whether a next page exists */
-	rc = app_list_query(db, owner, created, seq, limit + 1, out, n, err, errlen);
+	if (!(s = db_stmt(db, owner ? k->by_owner : k->all, err, errlen)))
+		return DB_ERR;
+	if (owner)
+		db_bind_text(s, 1, owner);
+	sqlite3_bind_int64(s, 2, created);
+	sqlite3_bind_int64(s, 3, seq);
+	sqlite3_bind_int(s, 4, limit + 1);
+	rc = db_collect(db, s, &k->rows, "app list", out, n, err, errlen);
 	if (rc != DB_OK || *n <= (size_t)limit)
 		return rc;
-	db_app_clear(&(*out)[limit]);
+	k->clear((char *)*out + (size_t)limit * k->rows.size);
 	*n = (size_t)limit;
-	cursor_make(next_cursor, (*out)[limit - 1].created_at, (*out)[limit - 1].seq);
+	last = (const struct db_app *)((const char *)*out + (size_t)(limit - 1) * k->rows.size);
+	cursor_make(next_cursor, last->created_at, last->seq);
 	return DB_OK;
+}
+
+static void clear_app(void *elem)
+{
+	db_app_clear(elem);
+}
+
+static void clear_view(void *elem)
+{
+	db_app_view_clear(elem);
+}
+
+int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
+		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
+		char *err, size_t errlen)
+{
+	static const struct list_kind k = { { sizeof **out, row_app, list_free_apps },
+					    clear_app, S_APP_LIST_OWNER, S_APP_LIST_ALL };
+	return list_page(db, &k, owner, cursor, limit, (void **)out, n, next_cursor, err,
+			 errlen);
+}
+
+int db_app_view_list(struct db *db, const char *owner, const char *cursor, int limit,
+		     struct db_app_view **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
+		     char *err, size_t errlen)
+{
+	static const struct list_kind k = { { sizeof **out, row_view, list_free_views },
+					    clear_view, S_APP_VIEW_LIST_OWNER, S_APP_VIEW_LIST_ALL };
+	return list_page(db, &k, owner, cursor, limit, (void **)out, n, next_cursor, err,
+			 errlen);
+}
+
+int db_app_view_get(struct db *db, const char *id, const char *owner,
+		    struct db_app_view *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc, mem = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!id_valid_app(id))
+		return DB_NOTFOUND;
+	if (!(s = db_stmt(db, S_APP_VIEW_GET, err, errlen)))
+		return DB_ERR;
+	db_bind_text(s, 1, id);
+	db_bind_text(s, 2, owner);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		mem = row_view(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW && mem == 0)
+		return DB_OK;
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	return db_fail(db, mem ? SQLITE_NOMEM : rc, "app", err, errlen);
+}
+
+void db_app_view_clear(struct db_app_view *v)
+{
+	db_app_clear(&v->app);
+	free(v->generation);
+	memset(v, 0, sizeof *v);
+}
+
+void db_app_view_list_free(struct db_app_view *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		db_app_view_clear(&v[i]);
+	free(v);
 }
 
 int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
@@ -345,6 +436,21 @@ int db_app_set_scan(struct db *db, const char *id, const char *verdict,
 int db_app_set_name(struct db *db, const char *id, const char *name, char *err, size_t errlen)
 {
 	return app_update(db, S_APP_SET_NAME, id, name, NULL, 2, err, errlen);
+}
+
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
+			  char *err, size_t errlen)
+{
+	if (!db_visibility_valid(visibility)) {
+		snprintf(err, errlen, "invalid visibility");
+		return DB_ERR;
+	}
+	return app_update(db, S_APP_SET_VISIBILITY, id, visibility, NULL, 2, err, errlen);
+}
+
+bool db_visibility_valid(const char *v)
+{
+	return v && (strcmp(v, "private") == 0 || strcmp(v, "public") == 0);
 }
 
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen)

@@ -30,7 +30,8 @@ enum db_sid {
 	S_AUDIT_LIST_BOTH, S_READ_BEGIN, S_READ_COMMIT,
 	S_REV_LAST, S_BLOB_PUT, S_REV_INSERT, S_REVFILE_INSERT, S_REVFILE_HASHES, S_REV_FILES,
 	S_REV_GET, S_REV_LIST, S_APP_SET_GENERATION, S_APP_GET_GENERATION, S_REV_PRUNE,
-	S_BLOB_PRUNE,
+	S_BLOB_PRUNE, S_APP_VIEW_GET, S_APP_VIEW_LIST_OWNER, S_APP_VIEW_LIST_ALL,
+	S_APP_SET_VISIBILITY, S_GRANT_COOKIE_OK,
 	S_COUNT_
 };
 
@@ -70,6 +71,10 @@ char *db_col_dup(sqlite3_stmt *s, int i, const char *if_null);  /* NULL only on 
 long long db_col_time(sqlite3_stmt *s, int i);                  /* NULL reads 0 */
 
 long long db_now(void);
+
+/* Reads a run from the columns c.. of the current row: id, app_id, state, port, pid,
+ * started_at, ended_at, expires_at, exit_code, reason (db_runs.c). */
+void db_read_run(sqlite3_stmt *s, int c, struct db_run *r);
 
 /* db_revisions.c: the SHA-256 of len bytes at p as 64 hex digits; and the connection's
  * SQL function af_sha256(text) the migrations use (registered before they run). */

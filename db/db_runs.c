@@ -5,28 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void read_run(sqlite3_stmt *s, struct db_run *r)
+void db_read_run(sqlite3_stmt *s, int c, struct db_run *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
-	db_col_copy(s, 1, r->app_id, sizeof r->app_id);
+	r->id = sqlite3_column_int64(s, c);
+	db_col_copy(s, c + 1, r->app_id, sizeof r->app_id);
 	/* the schema's CHECK keeps the columns inside the tables of states.h */
-	int st = run_state_parse((const char *)sqlite3_column_text(s, 2));
+	int st = run_state_parse((const char *)sqlite3_column_text(s, c + 2));
 	r->state = st < 0 ? RUN_EXITED : (enum run_state)st;
-	r->port = sqlite3_column_int(s, 3);
-	r->pid = sqlite3_column_int(s, 4);
-	r->started_at = db_col_time(s, 5);
-	r->ended_at = db_col_time(s, 6);
-	r->expires_at = db_col_time(s, 7);
-	r->has_exit_code = sqlite3_column_type(s, 8) != SQLITE_NULL;
-	r->exit_code = sqlite3_column_int(s, 8);
-	int rs = run_reason_parse((const char *)sqlite3_column_text(s, 9));
+	r->port = sqlite3_column_int(s, c + 3);
+	r->pid = sqlite3_column_int(s, c + 4);
+	r->started_at = db_col_time(s, c + 5);
+	r->ended_at = db_col_time(s, c + 6);
+	r->expires_at = db_col_time(s, c + 7);
+	r->has_exit_code = sqlite3_column_type(s, c + 8) != SQLITE_NULL;
+	r->exit_code = sqlite3_column_int(s, c + 8);
+	int rs = run_reason_parse((const char *)sqlite3_column_text(s, c + 9));
 	r->reason = rs < 0 ? RUN_REASON_NONE : (enum run_reason)rs;
 }
 
 static int row_run(sqlite3_stmt *s, void *elem)
 {
-	read_run(s, elem);
+	db_read_run(s, 0, elem);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ int db_run_current(struct db *db, const char *app_id, struct db_run *out, char *
 	db_bind_text(s, 1, app_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		read_run(s, out);
+		db_read_run(s, 0, out);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return DB_OK;

@@ -1,6 +1,7 @@
 /* db_sessions.c: the rows behind login throttling (login_throttle) and browser
  * sessions (sessions), and the password change of a user (see db.h). */
 #include "db_internal.h"
+#include "db_grants.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -134,8 +135,15 @@ int db_session_revoke_user(struct db *db, const char *user_id, const char *reaso
 {
 	const char *txt[] = { user_id, reason };
 	const long long v[] = { now };
+	struct db_tx tx;
+	int rc;
 
-	return db_write_stmt(db, S_SESSION_REVOKE_USER, txt, 2, v, 1, n, err, errlen);
+	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
+		return DB_ERR;
+	rc = db_write_stmt(db, S_SESSION_REVOKE_USER, txt, 2, v, 1, n, err, errlen);
+	if (rc == DB_OK)   /* the cookies and codes of private app origins go with them */
+		rc = db_grant_revoke_user(db, user_id, err, errlen);
+	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
 int db_session_prune(struct db *db, const char *user_id, long long now, long long idle_since,

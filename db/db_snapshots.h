@@ -1,5 +1,5 @@
 /* db_snapshots.h: which revisions of an app have a snapshot of its data image (table
- * snapshots, migration 7). The supervisor, which writes the image files, is the only
+ * snapshots, migration 8). The supervisor, which writes the image files, is the only
  * writer of these rows (sandbox/snapshot.h); appforged reads them. A row goes with its
  * revision and its app (ON DELETE CASCADE). Same conventions as db.h; the statements
  * are prepared per call (a few per revision made). */

@@ -191,7 +191,27 @@ static const char *const migrations[] = {
 	"  FROM apps a WHERE EXISTS (SELECT 1 FROM app_files f WHERE f.app_id = a.id);"
 	"INSERT INTO revision_files(app_id, n, path, hash)"
 	"  SELECT app_id, 1, path, af_sha256(content) FROM app_files;",
-	/* 7 (snap): which revisions have a snapshot of the app's data image
+	/* 7 (private): an app's visibility, and the grants of its private origin. Apps that
+	 * exist before this migration stay public (what they were: open to anyone with the
+	 * URL); new apps are private (db_app_insert). app_grants holds, by the SHA-256 of
+	 * the secret, the one-time codes of POST /api/apps/{id}/open (kind 'code', or
+	 * 'embed' for a frame in the frontend) and the __Host-af_app cookies they are
+	 * exchanged for (kind 'cookie'), each bound to one app and one user, and gone with
+	 * either. */
+	"ALTER TABLE apps ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'"
+	"  CHECK (visibility IN ('private', 'public'));"
+	"CREATE TABLE app_grants ("
+	"  hash TEXT PRIMARY KEY CHECK (length(hash) = 64),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('code', 'embed', 'cookie')),"
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX app_grants_app ON app_grants(app_id);"
+	"CREATE INDEX app_grants_user ON app_grants(user_id);"
+	"CREATE INDEX app_grants_expires ON app_grants(expires_at);",
+	/* 8 (snap): which revisions have a snapshot of the app's data image
 	 * (apps_dir/<id>/snapshots/<n>.img, written by the supervisor, which alone writes
 	 * these rows); bytes: the space the copy takes on disk. Rows go with their revision
 	 * and their app. */

@@ -45,6 +45,8 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_REV_DIFF] = h_rev_diff,
 	[H_REV_RESTORE] = h_rev_restore,
 	[H_APP_ITERATE] = h_app_iterate,
+	[H_APP_OPEN] = h_app_open,
+	[H_APP_SESSION] = h_app_session,
 };
 
 /* Handlers that only read the database and wait for nobody: their reads share one read

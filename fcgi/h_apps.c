@@ -5,6 +5,7 @@
 
 #include "common/appfiles.h"
 #include "common/json.h"
+#include "common/jsonw.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
 #include "fcgi/lifecycle.h"
@@ -13,83 +14,6 @@
 
 #define APP_DEFAULT_NAME "Untitled app"
 #define APP_LIST_MAX 100
-
-static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
-{
-	char err[256];
-	struct db_run r;
-	struct json_object *o = json_object_new_object();
-	int rc = db_run_current(ctx->db, app_id, &r, err, sizeof(err));
-
-	if (rc != DB_OK) {
-		if (rc != DB_NOTFOUND)
-			log_warn("run of %s: %s", app_id, err);
-		json_object_object_add(o, "state", json_object_new_string("stopped"));
-		json_object_object_add(o, "port", NULL);
-		json_object_object_add(o, "started_at", NULL);
-		json_object_object_add(o, "expires_at", NULL);
-		json_object_object_add(o, "exit_code", NULL);
-		json_object_object_add(o, "reason", NULL);
-		return o;
-	}
-	json_object_object_add(o, "state", json_object_new_string(run_state_name(r.state)));
-	json_object_object_add(o, "port", r.port ? json_object_new_int(r.port) : NULL);
-	h_add_time(o, "started_at", r.started_at);
-	h_add_time(o, "expires_at", r.expires_at);
-	json_object_object_add(o, "exit_code",
-			       r.has_exit_code ? json_object_new_int(r.exit_code) : NULL);
-	json_object_object_add(o, "reason",
-			       json_new_string_or_null(r.reason ? run_reason_name(r.reason) : NULL));
-	return o;
-}
-
-struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
-{
-	char url[512];
-	struct json_object *o = json_object_new_object(), *scan, *findings = NULL;
-	const struct conf *c = ctx->conf;
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "id", json_object_new_string(a->id));
-	json_object_object_add(o, "name", json_object_new_string(a->name ? a->name : ""));
-	json_object_object_add(o, "owner", json_object_new_string(a->owner));
-	json_object_object_add(o, "prompt",
-			       json_new_string_or_null(a->prompt && *a->prompt ? a->prompt : NULL));
-	if (a->status == APP_GENERATING && jobs_check_one(c, ctx->db, a->id) > 0) {
-		/* Its job died: what we just stored is what the caller sees. */
-		json_object_object_add(o, "status", json_object_new_string(app_status_name(APP_FAILED)));
-		json_object_object_add(o, "error", json_object_new_string(JOBS_INTERRUPTED));
-	} else {
-		json_object_object_add(o, "status", json_object_new_string(app_status_name(a->status)));
-		if (a->error)
-			json_object_object_add(o, "error", json_object_new_string(a->error));
-	}
-	h_add_time(o, "created_at", a->created_at);
-	h_add_time(o, "updated_at", a->updated_at);
-	if (c->https_port == 443)
-		snprintf(url, sizeof(url), "https://%s.%s/", a->id, c->apps_domain);
-	else
-		snprintf(url, sizeof(url), "https://%s.%s:%d/", a->id, c->apps_domain,
-			 c->https_port);
-	json_object_object_add(o, "url", json_object_new_string(url));
-
-	scan = json_object_new_object();
-	json_object_object_add(scan, "verdict",
-			       json_new_string_or_null(a->scan_verdict[0] ? a->scan_verdict : NULL));
-	/* our own stored JSON; most apps have none, and a parse costs a tokener */
-	if (a->scan_findings && strcmp(a->scan_findings, "[]") != 0)
-		findings = json_tokener_parse(a->scan_findings);
-	if (!json_object_is_type(findings, json_type_array)) {
-		json_object_put(findings);
-		findings = json_object_new_array();
-	}
-	json_object_object_add(scan, "findings", findings);
-	json_object_object_add(o, "scan", scan);
-	json_object_object_add(o, "run", run_to_json(ctx, a->id));
-	json_object_object_add(o, "generation", h_generation_json(ctx, a->id));
-	return o;
-}
 
 /* The owner filter: the caller's id, or NULL for admin routes. */
 static const char *owner_of(struct hctx *ctx, bool admin)
@@ -120,18 +44,23 @@ static int load_app(struct hctx *ctx, bool admin, struct db_app *a)
 	return 0;
 }
 
-static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
+void h_answer_app(struct hctx *ctx, int status, const char *id)
 {
 	char err[256];
-	struct db_app a;
+	struct db_app_view v;
+	struct strbuf b = { 0 };
+	int rc = db_app_view_get(ctx->db, id, ctx->who.user_id, &v, err, sizeof(err));
 
-	memset(&a, 0, sizeof(a));
-	if (db_app_get(ctx->db, id, owner_of(ctx, admin), &a, err, sizeof(err)) != DB_OK) {
+	if (rc == DB_NOTFOUND) {
+		h_not_found(ctx);
+	} else if (rc != DB_OK) {
 		h_internal(ctx, "app reload", err);
-		return;
+	} else {
+		jobs_settle(ctx->conf, ctx->db, &v.app);
+		app_json_write(&b, ctx->conf, &v);
+		response_json_text(ctx->resp, status, &b);
 	}
-	response_json(ctx->resp, status, app_to_json(ctx, &a));
-	db_app_clear(&a);
+	db_app_view_clear(&v);
 }
 
 /* Validates {"files": {...}} present in body; 0, or -1 after answering 400. */
@@ -254,12 +183,8 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	json_object_put(d);
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
-	{
-		char loc[64];
-		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);
-		response_header(ctx->resp, "Location", loc);
-	}
-	answer_app(ctx, 201, a.id, false);
+	h_location(ctx, a.id);
+	h_answer_app(ctx, 201, a.id);
 }
 
 void h_app_create(struct hctx *ctx)
@@ -307,13 +232,31 @@ out:
 	json_object_put(body);
 }
 
+/* {"apps":[...],"next_cursor":...}: the page in one query, settled, written as text. */
+static void answer_list(struct hctx *ctx, struct db_app_view *v, size_t n, const char *next)
+{
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		jobs_settle(ctx->conf, ctx->db, &v[i].app);
+	strbuf_add(&b, "{\"apps\":[", 9);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_add(&b, ",", 1);
+		app_json_write(&b, ctx->conf, &v[i]);
+	}
+	strbuf_add(&b, "],\"next_cursor\":", 16);
+	jsonw_string(&b, next[0] ? next : NULL);
+	strbuf_add(&b, "}", 1);
+	response_json_text(ctx->resp, 200, &b);
+}
+
 static void list_apps(struct hctx *ctx, bool admin)
 {
 	char err[256], cursor[DB_CURSOR_BUFSZ], next[DB_CURSOR_BUFSZ];
-	struct db_app *apps = NULL;
+	struct db_app_view *v = NULL;
 	size_t n = 0;
 	int limit, rc;
-	struct json_object *o, *arr;
 
 	if (h_query_limit(ctx, 20, APP_LIST_MAX, &limit) < 0)
 		return;
@@ -324,8 +267,8 @@ static void list_apps(struct hctx *ctx, bool admin)
 	}
 	if (rc == 0)
 		cursor[0] = 0;
-	rc = db_app_list(ctx->db, owner_of(ctx, admin), cursor, limit, &apps, &n, next, err,
-			 sizeof(err));
+	rc = db_app_view_list(ctx->db, owner_of(ctx, admin), cursor, limit, &v, &n, next, err,
+			      sizeof(err));
 	if (rc != DB_OK) {
 		/* The only client-caused failure of a list is a cursor it did not get from
 		 * us; anything else is ours. */
@@ -336,14 +279,8 @@ static void list_apps(struct hctx *ctx, bool admin)
 		h_internal(ctx, "app list", err);
 		return;
 	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, app_to_json(ctx, &apps[i]));
-	db_app_list_free(apps, n);
-	o = json_object_new_object();
-	json_object_object_add(o, "apps", arr);
-	json_object_object_add(o, "next_cursor", json_new_string_or_null(next[0] ? next : NULL));
-	response_json(ctx->resp, 200, o);
+	answer_list(ctx, v, n, next);
+	db_app_view_list_free(v, n);
 }
 
 void h_app_list(struct hctx *ctx)
@@ -358,11 +295,10 @@ void h_admin_apps_list(struct hctx *ctx)
 
 void h_app_get(struct hctx *ctx)
 {
-	struct db_app a;
-	if (load_app(ctx, false, &a) < 0)
-		return;
-	response_json(ctx->resp, 200, app_to_json(ctx, &a));
-	db_app_clear(&a);
+	if (!id_valid_app(ctx->param))
+		h_not_found(ctx);
+	else
+		h_answer_app(ctx, 200, ctx->param);
 }
 
 static void delete_app(struct hctx *ctx, bool admin)
@@ -462,7 +398,7 @@ void h_app_files_put(struct hctx *ctx)
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		goto out;
 	if (h_files_commit(ctx, files, verdict, findings, &save, &rev) == 0)
-		answer_app(ctx, 200, ctx->param, false);
+		h_answer_app(ctx, 200, ctx->param);
 out:
 	free(findings);
 	json_object_put(body);

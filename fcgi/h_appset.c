@@ -4,7 +4,9 @@
  *   GET /api/apps/{app}/env   the names, with when each was set; never a value
  *   PUT /api/apps/{app}/env   {"vars":{NAME:value|null}} replaces them all (null keeps
  *                             the variable's current value, which the client cannot read)
- *   PATCH /api/apps/{app}     {"name"} renames it (the rules of a create's name)
+ *   PATCH /api/apps/{app}     {"name"?, "visibility"?} renames it (the rules of a
+ *                             create's name) and/or makes it "private" or "public"
+ *                             (who may pass its origin: h_private.c); each audited
  *   POST /api/apps/{app}/duplicate   a new app "Copy of NAME" with the same files, prompt
  *                             and scan result (the same files scan the same), counted
  *                             against quota_apps; no environment variable is copied
@@ -387,56 +389,80 @@ void h_app_env_put(struct hctx *ctx)
 
 /* ------------------------------------------------------------ name, copies ---- */
 
-static void answer_app(struct hctx *ctx, int status, const char *id)
+/* Reads PATCH's fields: name and visibility, each optional, at least one. 0, or -1
+ * with a message for the client in err. */
+static int patch_fields(struct json_object *body, const char **name, const char **vis,
+			char *err, size_t errlen)
 {
-	char err[256];
-	struct db_app a;
+	static const char *const keys[] = { "name", "visibility", NULL };
 
-	memset(&a, 0, sizeof a);
-	if (db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof err) != DB_OK)
-		return h_internal(ctx, "app reload", err);
-	response_json(ctx->resp, status, app_to_json(ctx, &a));   /* takes the object */
-	db_app_clear(&a);
+	if (json_check_keys(body, keys, err, errlen) < 0 ||
+	    json_get_string(body, "name", JSON_NONEMPTY, APP_NAME_MAX, name, NULL,
+			    err, errlen) < 0 ||
+	    json_get_string(body, "visibility", JSON_NONEMPTY, 16, vis, NULL, err, errlen) < 0)
+		return -1;
+	if (*name && !names_display_valid(*name))
+		snprintf(err, errlen, "field 'name' must not contain control characters");
+	else if (*vis && !db_visibility_valid(*vis))
+		snprintf(err, errlen, "field 'visibility' must be \"private\" or \"public\"");
+	else if (!*name && !*vis)
+		snprintf(err, errlen, "give 'name' or 'visibility'");
+	else
+		return 0;
+	return -1;
+}
+
+/* Applies the fields given, each audited, in one transaction. */
+static int patch_store(struct hctx *ctx, const char *name, const char *vis, char *err,
+		       size_t errlen)
+{
+	struct json_object *d;
+	int rc = db_begin(ctx->db, err, errlen);
+
+	if (rc == DB_OK && name) {
+		d = json_object_new_object();
+		json_object_object_add(d, "name", json_object_new_string(name));
+		rc = db_app_set_name(ctx->db, ctx->param, name, err, errlen);
+		if (rc == DB_OK)
+			rc = h_audit(ctx, "app.rename", ctx->param, d, err, errlen);
+		json_object_put(d);
+	}
+	if (rc == DB_OK && vis) {
+		d = json_object_new_object();
+		json_object_object_add(d, "visibility", json_object_new_string(vis));
+		rc = db_app_set_visibility(ctx->db, ctx->param, vis, err, errlen);
+		if (rc == DB_OK)
+			rc = h_audit(ctx, "app.visibility", ctx->param, d, err, errlen);
+		json_object_put(d);
+	}
+	if (rc == DB_OK)
+		rc = db_commit(ctx->db, err, errlen);
+	if (rc != DB_OK)
+		db_rollback(ctx->db);
+	return rc;
 }
 
 void h_app_patch(struct hctx *ctx)
 {
-	static const char *const keys[] = { "name", NULL };
 	char err[256];
-	const char *name = NULL;
-	struct json_object *body, *d;
+	const char *name = NULL, *vis = NULL;
+	struct json_object *body;
 	int rc;
 
 	if (own_app(ctx) < 0 || !(body = h_body_object(ctx)))
 		return;
-	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
-	    json_get_string(body, "name", JSON_REQUIRED | JSON_NONEMPTY, APP_NAME_MAX, &name,
-			    NULL, err, sizeof err) < 0 || !names_display_valid(name)) {
-		h_bad_request(ctx, name && !names_display_valid(name)
-			      ? "field 'name' must not contain control characters" : err);
+	if (patch_fields(body, &name, &vis, err, sizeof err) < 0) {
+		h_bad_request(ctx, err);
 		json_object_put(body);
 		return;
 	}
-	d = json_object_new_object();
-	json_object_object_add(d, "name", json_object_new_string(name));
-	rc = db_begin(ctx->db, err, sizeof err);
-	if (rc == DB_OK)
-		rc = db_app_set_name(ctx->db, ctx->param, name, err, sizeof err);
-	if (rc == DB_OK)
-		rc = h_audit(ctx, "app.rename", ctx->param, d, err, sizeof err);
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, sizeof err);
-	json_object_put(d);
+	rc = patch_store(ctx, name, vis, err, sizeof err);
 	json_object_put(body);
-	if (rc == DB_NOTFOUND) {
-		db_rollback(ctx->db);
+	if (rc == DB_NOTFOUND)
 		return h_not_found(ctx);   /* deleted meanwhile */
-	}
-	if (rc != DB_OK) {
-		db_rollback(ctx->db);
-		return h_internal(ctx, "app rename", err);
-	}
-	answer_app(ctx, 200, ctx->param);
+	if (rc != DB_OK)
+		return h_internal(ctx, "app patch", err);
+	h_answer_app(ctx, 200, ctx->param);
 }
 
 /* "Copy of NAME", cut to APP_NAME_MAX characters at a UTF-8 boundary, into out. */
@@ -502,6 +528,7 @@ void h_app_duplicate(struct hctx *ctx)
 	copy_name(a.name, name, sizeof name);
 	c.name = name;
 	c.error = NULL;
+	util_copy(c.visibility, sizeof c.visibility, "private");   /* a new app */
 	if (id_new_app(c.id) < 0 ||
 	    db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
 		db_app_clear(&a);
@@ -518,7 +545,7 @@ void h_app_duplicate(struct hctx *ctx)
 	log_info("app %s duplicated as %s", ctx->param, c.id);
 	snprintf(loc, sizeof loc, "/api/apps/%s", c.id);
 	response_header(ctx->resp, "Location", loc);
-	answer_app(ctx, 201, c.id);
+	h_answer_app(ctx, 201, c.id);
 }
 
 void h_templates(struct hctx *ctx)

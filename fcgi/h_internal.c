@@ -2,6 +2,8 @@
  *
  * GET /internal/resolve is nginx's auth_request for <app-id>.<apps_domain>: 200 with
  * X-App-Upstream: 127.0.0.1:<port> when the app runs, 404 when there is no such app,
+ * 403 when it is private and the request has no valid __Host-af_app cookie for it
+ * (h_private.c; checked before the run, so a refused visitor learns nothing of it),
  * 503 when it exists but is not running. Only nginx's internal location sets the
  * FastCGI parameter APP_ID (a client can only produce HTTP_* parameters, and nginx
  * answers 404 to /internal/ from outside), so a request without it is a 404. */
@@ -18,6 +20,7 @@ void h_internal_resolve(struct hctx *ctx)
 	struct db_app a;
 	struct db_run r;
 	struct json_object *o;
+	bool private;
 	int rc;
 
 	if (!id || !id_valid_app(id)) {
@@ -34,7 +37,10 @@ void h_internal_resolve(struct hctx *ctx)
 		h_internal(ctx, "resolve", err);
 		return;
 	}
+	private = strcmp(a.visibility, "public") != 0;
 	db_app_clear(&a);
+	if (private && h_private_admit(ctx, id) < 0)
+		return;
 	rc = db_run_current(ctx->db, id, &r, err, sizeof(err));
 	if (rc != DB_OK && rc != DB_NOTFOUND) {
 		h_internal(ctx, "resolve run", err);

@@ -159,23 +159,3 @@ void h_app_iterate(struct hctx *ctx)
 	iterate(ctx, prompt);
 	json_object_put(body);
 }
-
-struct json_object *h_generation_json(struct hctx *ctx, const char *app_id)
-{
-	char err[256], *text = NULL;
-	struct json_object *g;
-
-	if (db_app_get_generation(ctx->db, app_id, &text, err, sizeof(err)) != DB_OK || !text) {
-		free(text);
-		return NULL;
-	}
-	g = json_tokener_parse(text);
-	free(text);
-	if (!json_object_is_type(g, json_type_object)) {
-		json_object_put(g);
-		return NULL;
-	}
-	/* the spec is the generator's working copy, not part of the API */
-	json_object_object_del(g, "spec");
-	return g;
-}

@@ -384,6 +384,7 @@ void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_ob
 		h_internal(ctx, "change reload", err);
 		return;
 	}
+	jobs_settle(ctx->conf, ctx->db, &a);
 	if (!(rj = rev_json_one(ctx, &r))) {
 		db_app_clear(&a);
 		db_revision_clear(&r);

@@ -80,7 +80,8 @@ void h_not_implemented(struct hctx *ctx, const char *what);
 struct json_object *h_body_object(struct hctx *ctx);
 /* Adds key -> RFC 3339 string (or null when t == 0) to obj. */
 void h_add_time(struct json_object *obj, const char *key, long long t);
-/* Answers status with the caller's app id as app_to_json shows it (404 if it is gone). */
+/* h_apps.c: answers status with the caller's app id as app_json.c shows it, a dead
+ * generation job settled first (jobs_settle); 404 if it is gone. */
 void h_answer_app(struct hctx *ctx, int status, const char *id);
 /* Adds the header "Location: /api/apps/<id>". */
 void h_location(struct hctx *ctx, const char *id);
@@ -148,9 +149,6 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_object *extra);
 /* h_iterate.c */
 void h_app_iterate(struct hctx *ctx);
-/* The app's generation object {provider, kind, fields, explanation} (new reference), or
- * NULL when it has none. */
-struct json_object *h_generation_json(struct hctx *ctx, const char *app_id);
 void h_rev_list(struct hctx *ctx);
 void h_rev_files(struct hctx *ctx);
 void h_rev_diff(struct hctx *ctx);
@@ -199,7 +197,26 @@ bool h_import_wanted(struct hctx *ctx);
 void h_app_import(struct hctx *ctx);
 void h_app_export(struct hctx *ctx);
 
-/* The app object of API.md (new reference; NULL on out of memory). */
+/* h_private.c: private apps' origins. */
+void h_app_open(struct hctx *ctx);
+void h_app_session(struct hctx *ctx);
+/* The resolve's check for a private app: 0 when the request carries a live
+ * __Host-af_app cookie of app_id for its owner or an admin, else -1 after answering
+ * 403 (private) or 500. */
+int h_private_admit(struct hctx *ctx, const char *app_id);
+
+
+/* app_json.c: the app object of API.md. Neither writes to the database: a caller
+ * that shows an app lets jobs_settle (lifecycle.h) fail a dead generation first.
+ * app_json_write appends it to b as JSON text (errors: b's sticky out-of-memory);
+ * app_to_json reads a's run and generation and returns a new reference (NULL on out
+ * of memory). */
+struct strbuf;
+void app_json_write(struct strbuf *b, const struct conf *c, const struct db_app_view *v);
+/* The origin of app id, "https://<id>.<apps_domain>[:port]" (no slash), into out;
+ * its length, or 0 (out "") when size is too small. */
+size_t h_app_origin(const struct conf *c, const char *id, char *out, size_t size);
+
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
 
 #endif

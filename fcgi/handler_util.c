@@ -120,26 +120,6 @@ int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 	return 0;
 }
 
-void h_answer_app(struct hctx *ctx, int status, const char *id)
-{
-	char err[256];
-	struct db_app a;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app reload", err);
-		return;
-	}
-	response_json(ctx->resp, status, app_to_json(ctx, &a));
-	db_app_clear(&a);
-}
-
 void h_location(struct hctx *ctx, const char *id)
 {
 	char loc[64];

@@ -287,6 +287,29 @@ int jobs_check_one(const struct conf *c, struct db *db, const char *app_id)
 	return marked;
 }
 
+int jobs_settle(const struct conf *c, struct db *db, struct db_app *a)
+{
+	char err[256], *msg;
+	struct db_app fresh;
+
+	if (a->status != APP_GENERATING || jobs_check_one(c, db, a->id) <= 0)
+		return 0;
+	/* What we just stored (status, error, updated_at) is what the caller sees. */
+	memset(&fresh, 0, sizeof(fresh));
+	if (db_app_get(db, a->id, NULL, &fresh, err, sizeof(err)) == DB_OK) {
+		db_app_clear(a);
+		*a = fresh;
+		return 1;
+	}
+	a->status = APP_FAILED;
+	msg = strdup(JOBS_INTERRUPTED);
+	if (msg) {
+		free(a->error);
+		a->error = msg;
+	}
+	return 1;
+}
+
 int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 {
 	char cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];

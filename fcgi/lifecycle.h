@@ -20,6 +20,7 @@
 
 struct conf;
 struct db;
+struct db_app;
 struct json_object;
 struct sup_reply;
 struct sup_request;
@@ -108,7 +109,7 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name);
 
 /* Marks "failed" every app still "generating" whose job is gone (its lock is free).
  * Returns how many, or -1. main() runs it once before the workers start (jobs of a
- * previous daemon); afterwards jobs_check_one() does it for each app anyone looks at. */
+ * previous daemon); afterwards jobs_settle() does it for each app anyone looks at. */
 int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen);
 
 /* The message a failed generation carries when its job died. */
@@ -117,6 +118,12 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen);
 /* For one app seen "generating": 1 when its job is gone and it is now marked failed
  * (with JOBS_INTERRUPTED), 0 when its job lives (or it changed meanwhile). */
 int jobs_check_one(const struct conf *c, struct db *db, const char *app_id);
+
+/* For an app about to be shown: when it is "generating" and its job is gone, marks it
+ * failed (jobs_check_one: a write transaction of its own, which ends a read scope) and
+ * makes *a say so too. Returns 1 then, else 0 (nothing written). Call it where the app
+ * is loaded, never while its JSON is built. */
+int jobs_settle(const struct conf *c, struct db *db, struct db_app *a);
 
 /* The configuration file the daemon was started with (NULL: built-in defaults); set by
  * main() before master_run, handed to the generation jobs. */

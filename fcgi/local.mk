@@ -17,9 +17,9 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/daemon.h fcgi/master.c fcgi/worker.c \
 	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
 	fcgi/h_account.c fcgi/h_password.c fcgi/session.h fcgi/session.c fcgi/login_throttle.c \
-	fcgi/h_apps.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
+	fcgi/h_apps.c fcgi/app_json.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
 	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/h_generate.c fcgi/h_run.c fcgi/h_appset.c fcgi/h_export.c \
-	fcgi/h_revisions.c fcgi/h_iterate.c
+	fcgi/h_revisions.c fcgi/h_iterate.c fcgi/h_private.c
 # data snapshots of revisions (issue 11)
 fcgi_libafd_a_SOURCES += fcgi/h_snapshots.c
 
@@ -48,5 +48,5 @@ EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
 check_PROGRAMS += tests/unit/test_response
 TESTS += tests/unit/test_response
 tests_unit_test_response_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
-tests_unit_test_response_SOURCES = tests/unit/test_response.c fcgi/response.c
+tests_unit_test_response_SOURCES = tests/unit/test_response.c fcgi/response.c common/strbuf.c
 tests_unit_test_response_LDADD = $(JSONC_LIBS)

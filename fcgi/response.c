@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
+
 static const char oom_body[] =
 	"{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}";
 
@@ -16,6 +18,7 @@ const char *response_reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -67,6 +70,20 @@ void response_json(struct response *r, int status, struct json_object *obj)
 	else
 		set_body(r, status, "application/json", s, len);
 	json_object_put(obj);
+}
+
+void response_json_text(struct response *r, int status, struct strbuf *b)
+{
+	size_t len = b->len;
+	char *text = strbuf_take(b);
+
+	if (!text) {
+		set_body(r, 503, "application/json", oom_body, strlen(oom_body));
+		return;
+	}
+	set_body(r, status, "application/json", NULL, 0);
+	r->body = text;
+	r->body_len = len;
 }
 
 void response_error(struct response *r, int status, const char *code, const char *message)

@@ -29,6 +29,11 @@ const char *response_reason(int status);
  * (it is put) in every case. */
 void response_json(struct response *r, int status, struct json_object *obj);
 
+/* A JSON body already written as text into b (common/jsonw.h): taken over without a
+ * copy; b is left empty. Out of memory in b (strbuf's sticky flag) answers the 503. */
+struct strbuf;
+void response_json_text(struct response *r, int status, struct strbuf *b);
+
 /* {"error":{"code":code,"message":message}}. 401 adds WWW-Authenticate: Bearer. */
 void response_error(struct response *r, int status, const char *code, const char *message);
 

@@ -41,5 +41,8 @@ const struct route route_table[] = {
 	{ "GET",    "/api/admin/audit",          H_ADMIN_AUDIT,       ROUTE_AUTH_ADMIN },
 	/* nginx's auth_request for an app's origin; see h_internal.c for who may ask. */
 	{ "GET",    "/internal/resolve",         H_INTERNAL_RESOLVE,  ROUTE_AUTH_NONE },
+	{ "POST",   "/api/apps/{app}/open",      H_APP_OPEN,          ROUTE_AUTH_USER },
+	/* a private app origin's /__appforge/session (nginx sets APP_ID); see h_private.c */
+	{ "GET",    "/internal/app-session",     H_APP_SESSION,       ROUTE_AUTH_NONE },
 	{ 0, 0, 0, 0 },
 };

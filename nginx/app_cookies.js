@@ -1,5 +1,7 @@
-// nginx/app_cookies.js: the Set-Cookie filter of the apps origin (njs, loaded by
-// appforge.conf.in with `js_import`, run as `js_header_filter` on every app response).
+// nginx/app_cookies.js: the cookie filters of the apps origin (njs, loaded by
+// appforge.conf.in with `js_import`): app_headers runs as `js_header_filter` on every
+// app response (Set-Cookie), app_cookie as `js_set $af_app_cookie` for the Cookie
+// header proxied to the app (the request side, below).
 //
 // An app may only set cookies for its own host. The filter parses each Set-Cookie header
 // the way browsers do (RFC 6265 5.2: the name-value pair ends at the first ';', names of
@@ -55,4 +57,24 @@ function app_headers(r) {
 		r.headersOut['Set-Cookie'] = kept;
 }
 
-export default {app_headers, rewrite};
+// The request's Cookie header without any platform cookie (same names as above: the
+// frontend's af_*, a private app origin's __Host-af_app), for the app. A cookie is a
+// ';'-separated pair whose name ends at the first '=' (a pair without '=' is a value of
+// an empty name: kept). Every pair is looked at, whatever their number or order.
+function app_cookie(r) {
+	const h = r.variables.http_cookie;
+	if (!h)
+		return '';
+	const parts = h.split(';');
+	const kept = [];
+	for (let i = 0; i < parts.length; i++) {
+		const c = trim(parts[i]);
+		const eq = c.indexOf('=');
+		if (c === '' || (eq >= 0 && PLATFORM.test(trim(c.slice(0, eq)))))
+			continue;
+		kept.push(c);
+	}
+	return kept.join('; ');
+}
+
+export default {app_headers, app_cookie, rewrite};

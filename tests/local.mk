@@ -16,13 +16,18 @@ EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke scripts/grant-reach \
-	bench/api bench/login bench/scale bench/revisions docs/API.md
+	bench/api bench/login bench/scale bench/revisions bench/private docs/API.md
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 # An app's environment variables and secrets (fcgi/h_appset.c).
 TESTS += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
+TESTS += tests/daemon/test_private.py
+EXTRA_DIST += tests/daemon/test_private.py
 EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/test_appcopy.py
+# The app object of every answer (fcgi/app_json.c) and a dead generation job settled.
+TESTS += tests/daemon/test_appview.py
+EXTRA_DIST += tests/daemon/test_appview.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk

@@ -269,7 +269,11 @@ def run(t, d):
     # --- nginx's resolve for the apps origin ---
     def resolve(app_id, **kw):
         return d.req("GET", "/internal/resolve?app=" + app_id, extra={"APP_ID": app_id}, **kw)
-    t.ok(is_error(resolve(aid), 503, "not_running"), "resolve of a stopped app: 503")
+    t.ok(is_error(resolve(aid), 403, "private"),
+         "resolve of a new (private) app without its cookie: 403 (test_private.py)")
+    r = d.req("PATCH", "/api/apps/" + aid, {"visibility": "public"}, token=alice)
+    t.eq(r.status, 200, "make it public")
+    t.ok(is_error(resolve(aid), 503, "not_running"), "resolve of a stopped public app: 503")
     t.ok(is_error(resolve("zzzzzzzzzzzzzzzz"), 404), "resolve of a missing app: 404")
     t.ok(is_error(resolve("../etc/passwd"), 404), "resolve of a non-id: 404")
     r = d.req("GET", "/internal/resolve?app=" + aid, headers={"App-Id": aid})

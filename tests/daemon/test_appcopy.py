@@ -43,7 +43,7 @@ def run(t, d):
     t.eq(r.json().get("name"), "Renamed \u00e9", "GET shows the new name")
     for body, what in [({"name": ""}, "an empty name"), ({"name": "x" * 101}, "101 characters"),
                        ({"name": "a\u0007b"}, "a control character"), ({"name": 5}, "a number"),
-                       ({}, "no name"), ({"name": "ok", "visibility": "public"}, "an unknown member"),
+                       ({}, "no name"), ({"name": "ok", "owner": "u_x"}, "an unknown member"),
                        ({"name": None}, "a null name")]:
         r = patch(d, app, alice, body)
         t.ok(is_error(r, 400, "invalid_request"), "PATCH %s: 400 (got %d)" % (what, r.status))

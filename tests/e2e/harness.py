@@ -132,10 +132,11 @@ class Client:
 
     IDEMPOTENT = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
 
-    def __init__(self, inst, host=None, token=None, timeout=30, source=None):
+    def __init__(self, inst, host=None, token=None, timeout=30, source=None, cookie=None):
         self.inst = inst
         self.host = host or inst.public_host
         self.token = token
+        self.cookie = cookie    # a Cookie header sent with every request (None: none)
         self.timeout = scaled(timeout)
         self.source = source    # a local address to connect from (e.g. 127.0.0.2)
         self.conn = None
@@ -152,6 +153,8 @@ class Client:
         tok = self.token if token is None else token
         if tok:
             hdrs["Authorization"] = "Bearer " + tok
+        if self.cookie:
+            hdrs["Cookie"] = self.cookie
         data = None
         if body is not None:
             if isinstance(body, (bytes, bytearray)):
@@ -492,6 +495,31 @@ class Instance:
 
     def app_host(self, app_id):
         return "%s.%s" % (app_id, self.apps_domain)
+
+    def app_session(self, api, app_id, source=None):
+        """The __Host-af_app cookie ("name=value") of app_id's origin for api's user: the
+        frontend's way in (POST /api/apps/{id}/open, then the one-time URL on the app's
+        origin). Raises AssertionError when refused."""
+        r = api.post("/api/apps/%s/open" % app_id)
+        url = (r.json() or {}).get("url", "") if r.status == 200 else ""
+        if "/__appforge/session?" not in url:
+            raise AssertionError("open %s: %r" % (app_id, r))
+        c = self.client(host=self.app_host(app_id), source=source)
+        try:
+            r = c.get(url[url.index("/__appforge/"):])
+        finally:
+            c.close()
+        for v in r.header_all("set-cookie"):
+            pair = v.split(";", 1)[0].strip()
+            if r.status == 303 and pair.startswith("__Host-af_app="):
+                return pair
+        raise AssertionError("session for %s: %r" % (app_id, r))
+
+    def app_client(self, api, app_id, source=None):
+        """A client of app_id's origin that carries api's user's app cookie (private apps
+        let in only their owner and admins; public ones anyone)."""
+        return Client(self, host=self.app_host(app_id), source=source,
+                      cookie=self.app_session(api, app_id, source))
 
     def login(self, user):
         """A JWT for user (cached)."""

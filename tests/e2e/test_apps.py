@@ -116,13 +116,18 @@ def main(t, inst):
     r = alice.request("PATCH", "/api/apps")
     t.ok(r.status in (404, 405) and r.error_code(), "PATCH /api/apps: 404/405 JSON", repr(r))
 
-    # The apps origin: a stopped app is 503 HTML, an unknown one 404 HTML.
-    ac = inst.client(host=inst.app_host(aid))
+    # The apps origin: a new app is private (a 403 page to anyone without its cookie,
+    # whether it runs or not); to its owner a stopped app is 503 HTML, an unknown one
+    # 404 HTML.
+    r = inst.client(host=inst.app_host(aid)).get("/", headers={
+        "Authorization": "Bearer " + inst.login("alice")})
+    t.ok(r.status == 403 and b"private" in r.body,
+         "a new (private) app's origin without its cookie: 403, a bearer token is no way in",
+         repr(r))
+    ac = inst.app_client(alice, aid)
     r = ac.get("/")
     t.ok(r.status == 503 and (r.header("content-type") or "").startswith("text/html"),
          "a stopped app's origin: 503 HTML page", repr(r))
-    r = ac.get("/", headers={"Authorization": "Bearer " + inst.login("alice")})
-    t.eq(r.status, 503, "the same with credentials")
     uc = inst.client(host=inst.app_host("zzzzzzzzzzzzzzzz"))
     r = uc.get("/")
     t.ok(r.status == 404 and b"<html" in r.body.lower(), "an unknown app's origin: 404 HTML", repr(r))

@@ -38,6 +38,7 @@ APP_RATE_IP, APP_RATE, APP_CONNS_IP, APP_CONNS = 20, 40, 4, 8
 READ_TIMEOUT = 4   # app_read_timeout_seconds: plain HTTP only
 RUNNING, STOPPED, EVIL, SMUGGLE, GONE = ("a" * 16, "b" * 16, "c" * 16, "d" * 16, "e" * 16)
 FLOODED, SHARED, HELD, HELD2 = ("f" * 16, "g" * 16, "h" * 16, "i" * 16)
+PRIVATE = "j" * 16
 
 
 class Nginx:
@@ -196,6 +197,8 @@ def cookies(t, ng):
             ("Set-Cookie", "__Host-af_refresh=evil; Path=/; Secure"),
             ("Set-Cookie", " AF_Token=evil"),
             ("Set-Cookie", "__secure-AF_x=evil; Secure"),
+            ("Set-Cookie", "__Host-af_app=evil; Path=/; Secure; HttpOnly"),
+            ("Set-Cookie", "__HOST-AF_APP=; Max-Age=0; Path=/; Secure"),
             ("Set-Cookie", "=nameless; Path=/"),
             ("Set-Cookie", "nameless2"),
             ("Set-Cookie", "keep=5; Path=/; SameSite=Lax"),
@@ -208,6 +211,40 @@ def cookies(t, ng):
          "every Set-Cookie loses its Domain whatever the spelling; platform and nameless "
          "cookies are dropped")
     t.ok(not any("domain" in v.lower() for v in got), "no Domain attribute leaves an app", repr(got))
+    r = respond(ng, RUNNING, [("Clear-Site-Data", '"cookies"')])
+    t.ok(r.status == 200 and "clear-site-data" not in dict(r.headers),
+         "an app cannot clear the platform's cookies with Clear-Site-Data", repr(r.headers))
+
+
+def private(t, ng):
+    """Issue 11: a private app's origin. The resolve's refusal (403) is a page that sends
+    the visitor to the frontend; the app never sees the origin's own cookie, however many
+    platform cookies come, and the session door never reaches the app."""
+    r = app_get(ng, PRIVATE, "/x", headers={"Cookie": "__Host-af_app=afa_nope"})
+    front = "https://localhost:%d/#/apps/%s" % (ng.https_port, PRIVATE)
+    t.ok(r.status == 403 and b"This app is private" in r.body and front.encode() in r.body and
+         (r.header("content-type") or "").startswith("text/html") and
+         "www-authenticate" not in dict(r.headers),
+         "a private app refused by the resolve: a 403 page linking to the frontend", repr(r))
+    p = ng.resolver.seen[-1] if ng.resolver.seen else {}
+    t.eq(p.get("HTTP_COOKIE"), "__Host-af_app=afa_nope", "the resolve gets the Cookie header")
+    r = app_get(ng, RUNNING, "/c", headers={
+        "Cookie": "a=1; __Host-af_app=s1; af_x=2; b=3;__host-AF_app=s2 ; AF_y=4; "
+                  "__Secure-af_z=5; c=4; af_last=6"})
+    j = r.json() or {}
+    sent = {k.lower(): v for k, v in j.get("headers", [])}
+    t.eq(sent.get("cookie"), "a=1; b=3; c=4",
+         "every platform cookie (__Host-af_app too) is removed from the Cookie the app gets")
+    r = app_get(ng, RUNNING, "/c", headers={"Cookie": "__Host-af_app=s1; af_x=2"})
+    j = r.json() or {}
+    t.ok(r.status == 200 and "cookie" not in {k.lower() for k, _ in j.get("headers", [])},
+         "only platform cookies: the app gets no Cookie header", repr(j))
+    r = app_get(ng, RUNNING, "/__appforge/session?code=x&next=/a")
+    p = ng.resolver.seen[-1] if ng.resolver.seen else {}
+    t.ok(b'"request"' not in r.body and p.get("DOCUMENT_URI") == "/internal/app-session" and
+         p.get("APP_ID") == RUNNING and p.get("QUERY_STRING") == "code=x&next=/a",
+         "/__appforge/session goes to the backend with the app id, never to the app",
+         repr((r, p)))
 
 
 def orders(t, ng):
@@ -383,6 +420,7 @@ def main(t, ng):
         STOPPED: (503, None),
         EVIL: (200, "evil.example:80"),
         SMUGGLE: (200, "127.0.0.1:%d/admin?x=" % ng.app_port),
+        PRIVATE: (403, None),
     }
     r = app_get(ng, RUNNING, "/hello?x=1", headers={
         "Authorization": "Bearer secret-api-token",
@@ -401,8 +439,9 @@ def main(t, ng):
     p = ng.resolver.seen[-1] if ng.resolver.seen else {}
     t.ok(p.get("APP_ID") == RUNNING and p.get("DOCUMENT_URI") == "/internal/resolve" and
          p.get("REQUEST_METHOD") == "GET", "nginx asks the backend to resolve the app id", repr(p))
-    t.ok(not any(k.startswith("HTTP_") for k in p), "the resolve request carries none of the "
-         "client's headers", repr(sorted(p)))
+    t.ok(not any(k.startswith("HTTP_") and k != "HTTP_COOKIE" for k in p),
+         "the resolve request carries none of the client's headers but its Cookie",
+         repr(sorted(p)))
 
     status, data, head = websocket(ng, RUNNING)
     t.ok(status.startswith(b"HTTP/1.1 101") and data == b"echo:ping",
@@ -413,6 +452,7 @@ def main(t, ng):
     t.eq(r.status, 404, "the upgrade's internal location is not reachable from outside")
 
     cookies(t, ng)
+    private(t, ng)
     orders(t, ng)
     redirects(t, ng)
 

@@ -156,7 +156,7 @@ def check_kind(t, inst, api, kind):
     if not port:
         t.diag(api.get("/api/apps/%s/logs" % aid).body.decode(errors="replace"))
         return
-    origin = inst.client(host=inst.app_host(aid))
+    origin = inst.app_client(api, aid)   # a new app is private: its owner's cookie
     r = origin.get("/")
     t.ok(r.status == 200 and b"<html" in r.body.lower() and app["name"].encode() in r.body,
          "%s: its page on https://%s:%d/" % (kind, inst.app_host(aid), inst.https_port), r)

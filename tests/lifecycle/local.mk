@@ -6,7 +6,7 @@ LIFECYCLE_TESTS = tests/lifecycle/test_kinds_1.py tests/lifecycle/test_kinds_2.p
 	tests/lifecycle/test_kinds_3.py tests/lifecycle/test_kinds_4.py \
 	tests/lifecycle/test_guard.py tests/lifecycle/test_isolation.py \
 	tests/lifecycle/test_openai.py tests/lifecycle/test_run.py tests/lifecycle/test_stall.py \
-	tests/lifecycle/test_logs.py tests/lifecycle/test_env.py
+	tests/lifecycle/test_logs.py tests/lifecycle/test_env.py tests/lifecycle/test_private.py
 TESTS += $(LIFECYCLE_TESTS)
 EXTRA_DIST += $(LIFECYCLE_TESTS) tests/lifecycle/lc.py tests/lifecycle/stall.py bench/lifecycle \
 	bench/isolation

@@ -29,8 +29,8 @@ http.createServer((q, s) => {
 CRASH = "console.error('crash says ' + process.env.API_SECRET); process.exit(3);\n"
 
 
-def env_of(t, inst, aid):
-    r = inst.client(host=inst.app_host(aid)).get("/env")
+def env_of(t, inst, aid, api):
+    r = inst.app_client(api, aid).get("/env")
     t.ok(r.status == 200, "GET /env on the app's origin: 200", r)
     return r.json() or {}
 
@@ -39,19 +39,19 @@ def main(t, inst):
     api = inst.client(inst.login("alice"))
     aid = lc.create(t, api, {"files": {"server.js": APP}, "name": "env"}).get("id")
     port = lc.run(t, api, aid, "first run")
-    e = env_of(t, inst, aid)
+    e = env_of(t, inst, aid, api)
     t.ok(e.get("secret") is None and e.get("port") == str(port) and e.get("data") == "/data",
          "no variable yet; PORT and DATA_DIR are the platform's", e)
 
     r = api.request("PUT", "/api/apps/%s/env" % aid,
                     body={"vars": {"API_SECRET": SECRET, "GREETING": "hello, world"}})
     t.ok(r.status == 200 and SECRET.encode() not in r.body, "PUT env: 200, no value in the answer", r)
-    t.ok(env_of(t, inst, aid).get("secret") is None, "the running app does not see it yet")
+    t.ok(env_of(t, inst, aid, api).get("secret") is None, "the running app does not see it yet")
 
     r = api.post("/api/apps/%s/stop" % aid)
     t.ok(r.status in (200, 202), "stop", r)
     port = lc.run(t, api, aid, "second run")
-    e = env_of(t, inst, aid)
+    e = env_of(t, inst, aid, api)
     t.eq(e.get("secret"), SECRET, "after a new run the app reads API_SECRET")
     t.eq(e.get("greeting"), "hello, world", "and GREETING")
     t.ok(e.get("port") == str(port) and e.get("data") == "/data" and e.get("node_options") is None,
@@ -83,7 +83,7 @@ def main(t, inst):
     t.ok(r.status == 200, "PUT env keeping only GREETING", r)
     api.post("/api/apps/%s/stop" % aid)
     lc.run(t, api, aid, "third run")
-    e = env_of(t, inst, aid)
+    e = env_of(t, inst, aid, api)
     t.ok(e.get("secret") is None and e.get("greeting") == "hello, world",
          "third run: API_SECRET gone, GREETING kept (null keeps a value)", e)
 

@@ -34,7 +34,7 @@ def main(t, inst):
     r = api.put("/api/apps/%s/files" % evil, {"files": CLEAN})
     t.ok(r.status == 200 and (r.json() or {}).get("status") == "ready", "clean files: ready again", r)
     first_port = lc.run(t, api, evil, "the cleaned app runs")
-    origin = inst.client(host=inst.app_host(evil))
+    origin = inst.app_client(api, evil)
     r = origin.get("/")
     t.ok(r.status == 200 and r.body == b"clean", "it serves its new code", r)
     origin.close()

@@ -44,14 +44,17 @@ srv.listen(process.env.PORT);
 CRASH = "console.error('boom-marker: cannot start'); process.exit(3);\n"
 
 
-def ws_echo(inst, aid, text):
-    """A WebSocket round trip through nginx on the app's origin; the echoed text or None."""
+def ws_echo(inst, aid, text, cookie=""):
+    """A WebSocket round trip through nginx on the app's origin (with the Cookie header
+    cookie, "" for none); the echoed text or None."""
     host = inst.app_host(aid)
+    extra = "Cookie: %s\r\n" % cookie if cookie else ""
     raw = socket.create_connection((inst.listen_address, inst.https_port), timeout=10)
     s = inst.ssl_context(host).wrap_socket(raw, server_hostname=host)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall(("GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (host, inst.https_port, key)).encode())
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n" % (host, inst.https_port, key,
+                                                                   extra)).encode())
     head = b""
     while b"\r\n\r\n" not in head:
         chunk = s.recv(4096)
@@ -94,22 +97,24 @@ def main(t, inst):
     t.eq(alice.get("/api/apps/%s" % a).json()["run"]["state"], "running", "alice's app still runs")
 
     # isolation of origins, and what reaches an app
-    oa = inst.client(host=inst.app_host(a))
+    oa = inst.app_client(alice, a)   # new apps are private: alice's cookie of her origin
     r = oa.get("/", headers={"Authorization": "Bearer secret-token-xyz",
-                             "Cookie": "af_session=apisecret; theme=dark"})
+                             "Cookie": "af_session=apisecret; theme=dark; " + oa.cookie})
     echo = r.json() or {}
     hdrs = echo.get("headers", {})
     t.ok(r.status == 200 and echo.get("app") == a, "alice's origin is served by alice's app", r)
     t.ok("authorization" not in hdrs and "secret-token-xyz" not in json.dumps(hdrs),
          "the Authorization header never reaches the app", hdrs)
     t.ok(hdrs.get("cookie") == "theme=dark", "the API's cookie is removed, the app's own kept", hdrs)
-    ob = inst.client(host=inst.app_host(b))
+    ob = inst.app_client(bob, b)
     r = ob.get("/")
     t.ok(r.status == 200 and b"Guestbook" in r.body and a.encode() not in r.body, "bob's origin shows bob's app", r)
     t.ok(pa != pb, "the two apps have their own ports")
 
     # WebSocket through the origin
-    t.eq(ws_echo(inst, a, "hello ws"), "echo:hello ws", "WebSocket upgrade and echo through the app's origin")
+    t.eq(ws_echo(inst, a, "hello ws", oa.cookie), "echo:hello ws",
+         "WebSocket upgrade and echo through the app's origin")
+    t.eq(ws_echo(inst, a, "hello ws"), None, "no WebSocket into a private app without its cookie")
 
     # logs
     r = alice.get("/api/apps/%s/logs?tail=1" % a)

@@ -60,7 +60,7 @@ def main(t, inst):
     api = inst.client(inst.login("alice"))
     aid = lc.create(t, api, {"files": {"server.js": LOUD}, "name": "loud"}).get("id")
     port = lc.run(t, api, aid, "the loud app")
-    origin = inst.client(host=inst.app_host(aid))
+    origin = inst.app_client(api, aid)
     t.ok(lc.wait_until(lambda: b"forged platform" in api.get("/api/apps/%s/logs" % aid).body, 30),
          "the app's first lines reach the log")
 

@@ -74,7 +74,7 @@ def main(t, inst):
     files = api.get("/api/apps/%s/files" % aid).json() or {}
     t.ok("server.js" in files.get("files", {}), "its files are stored")
     lc.run(t, api, aid, "the generated app")
-    origin = inst.client(host=inst.app_host(aid))
+    origin = inst.app_client(api, aid)
     r = origin.get("/")
     t.ok(r.status == 200 and r.body == b"hello", "it serves through its origin", r)
     origin.close()

@@ -33,7 +33,7 @@ def main(t, inst):
     alice = inst.client(inst.login("alice"), source=VICTIM)
     aid = lc.create(t, alice, {"files": {"server.js": APP}, "name": "stall"}).get("id")
     t.ok(stall.run_and_wait(alice, aid), "the app runs")
-    origin = inst.client(host=inst.app_host(aid), source=VICTIM)
+    origin = inst.app_client(alice, aid, source=VICTIM)
     t.eq(origin.get("/").status, 200, "its origin answers before the load")
     hang6(t, inst, origin, alice)  # first: bob logs in before the crowd's failures
     o_times, o_status, m_times, m_status = [], [], [], []

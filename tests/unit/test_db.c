@@ -124,6 +124,25 @@ static void test_migration_revisions(void)
 	ok(count_rows(db, "SELECT count(*) FROM blobs WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 1 &&
 	   count_rows(db, "SELECT count(*) FROM revision_files WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 2,
 	   "two files of one content: one blob, two revision files");
+	ok(count_rows(db, "SELECT count(*) FROM apps WHERE visibility = 'public'") == 3,
+	   "migration 7: the apps that existed stay public (open to anyone, as they were)");
+	{
+		struct db_app a = { .id = "k3v9q2m8x1c7d4fd", .owner = "u_0000000000000001",
+				    .name = "new", .status = APP_READY };
+		struct db_app got;
+
+		memset(&got, 0, sizeof got);
+		ok(db_app_insert(db, &a, NULL, err, sizeof err) == DB_OK &&
+		   db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK &&
+		   strcmp(got.visibility, "private") == 0, "a new app is private (%s)", err);
+		db_app_clear(&got);
+		ok(db_app_set_visibility(db, a.id, "public", err, sizeof err) == DB_OK &&
+		   db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK &&
+		   strcmp(got.visibility, "public") == 0 &&
+		   db_app_set_visibility(db, a.id, "hidden", err, sizeof err) == DB_ERR,
+		   "visibility: public or private, nothing else");
+		db_app_clear(&got);
+	}
 	db_close(db);
 }
 

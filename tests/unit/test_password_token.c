@@ -62,5 +62,21 @@ int main(void)
 		strcpy(sid2, "short");
 		ok(refresh_token_new(sid2, rt2, rh2) < 0, "a malformed session id is refused");
 	}
+	{
+		char c[APITOKEN_BUFSZ], c2[APITOKEN_BUFSZ], sh[APITOKEN_HASH_BUFSZ];
+		char sh2[APITOKEN_HASH_BUFSZ];
+
+		ok(apisecret_new(APPCODE_PREFIX, c, sh) == 0 && strlen(c) == APITOKEN_LEN &&
+		   strncmp(c, "afo_", 4) == 0 && apisecret_hash(APPCODE_PREFIX, c, sh2) == 0 &&
+		   strcmp(sh, sh2) == 0 && strlen(sh) == 64, "app code: afo_ + 43 characters, its hash");
+		ok(apisecret_new(APPCODE_PREFIX, c2, sh2) == 0 && strcmp(c, c2) != 0 && strcmp(sh, sh2) != 0,
+		   "two codes differ");
+		ok(apisecret_hash(APPCOOKIE_PREFIX, c, sh2) < 0 && apisecret_hash(APPCODE_PREFIX, tok2, sh2) < 0 &&
+		   apisecret_hash(APPCODE_PREFIX, "afo_short", sh2) < 0 &&
+		   apisecret_hash("afo", c, sh2) < 0 && apisecret_new("toolong_", c2, sh2) < 0,
+		   "a secret of another prefix, an API token, a short value, a bad prefix: refused");
+		c[20] = '%';
+		ok(apisecret_hash(APPCODE_PREFIX, c, sh2) < 0, "foreign characters in a code refused");
+	}
 	return tap_done();
 }

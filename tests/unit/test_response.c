@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "fcgi/response.h"
 #include "tests/tap.h"
 
@@ -60,6 +61,24 @@ int main(void)
 		ok(out && strstr(out, "{\"url\":\"https://a/b\"}"), "slashes are not escaped");
 		ok(out && strncmp(out, "Status: 201 Created", 19) == 0, "201 Created");
 		free(out);
+		response_free(&r);
+	}
+	{
+		struct strbuf b = { 0 };
+		strbuf_puts(&b, "{\"apps\":[]}");
+		response_json_text(&r, 200, &b);
+		out = ser(&r, &len);
+		ok(out && b.p == NULL && r.body_len == 11 &&
+		   strstr(out, "Content-Type: application/json\r\n") &&
+		   len > 11 && strcmp(out + len - 11, "{\"apps\":[]}") == 0,
+		   "a body written as text is taken over as it is");
+		free(out);
+		response_free(&r);
+		strbuf_puts(&b, "{\"half");
+		b.oom = 1;
+		response_json_text(&r, 200, &b);
+		ok(r.status == 503 && r.body && strstr(r.body, "out of memory") && b.p == NULL,
+		   "a body whose writing ran out of memory is the 503, never half a body");
 		response_free(&r);
 	}
 	for (int i = 0; i < 200; i++)

@@ -317,6 +317,81 @@ async function main() {
 	return failed ? 1 : 0;
 }
 
+// Issue 11: a new app is private. Its preview and "Open in a new tab" go through a
+// one-time URL; a second logged-in user (another browser profile) gets the private page
+// on its origin while the owner gets in; made public (confirmed) it opens for anyone,
+// and goes back to private. The app runs; page shows its page.
+async function privateApp(page, base, stack, appId, otherContext, bad) {
+	const appUrl = await page.locator('#open-tab').getAttribute('href');
+	await step('a new app is private: the switch says what that means', async () => {
+		const t = await page.locator('#visibility-state').textContent();
+		const src = await page.locator('#preview-frame').getAttribute('src');
+		await page.locator('#visibility').scrollIntoViewIfNeeded();
+		await shot(page, 'private-switch');
+		return /^Private: only you/.test(t) && /\/__appforge\/session\?code=afo_/.test(src || '') &&
+			(await page.locator('#visibility-toggle').textContent()) === 'Make public' || {fail: t + ' / ' + src};
+	});
+	const admin = (await apiRequest(base, 'POST', '/api/auth/login', null, {username: stack.admin, password: stack.password})).json.token;
+	const carol = 'webtest-carol', carolPass = 'carol-password-123';
+	const made = await apiRequest(base, 'POST', '/api/admin/users', admin, {username: carol, password: carolPass});
+	const carolPage = await (await otherContext()).newPage();
+	carolPage.setDefaultTimeout(STEP_TIMEOUT);
+	watch(carolPage, bad);
+	await step('a second logged-in user is refused on the private app\'s origin', async () => {
+		if (made.status !== 201)
+			return {fail: 'creating the second user: ' + made.status + ' ' + made.text};
+		await login(carolPage, base, carol, carolPass);
+		await carolPage.goto(appUrl);
+		await carolPage.getByText('This app is private').waitFor();
+		const link = await carolPage.locator('a').getAttribute('href');
+		await shot(carolPage, 'private-refused');
+		const jwt = (await apiRequest(base, 'POST', '/api/auth/login', null, {username: carol, password: carolPass})).json.token;
+		const open = await apiRequest(base, 'POST', '/api/apps/' + appId + '/open', jwt);
+		return link === base + '/#/apps/' + appId && open.status === 404 &&
+			(await carolPage.locator('#hello').count()) === 0 || {fail: link + ' / open: ' + open.status};
+	});
+	await step('the owner gets in: "Open in a new tab" goes through a one-time URL', async () => {
+		const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-tab').click()]);
+		await tab.locator('#hello').waitFor();
+		const u = new URL(tab.url());
+		await shot(tab, 'private-owner');
+		await tab.close();
+		return u.origin === new URL(appUrl).origin && u.pathname === '/' && !u.search || {fail: tab.url()};
+	});
+	await step('the admin page\'s Open goes through a one-time URL too', async () => {
+		await page.locator('a[href="#/admin"]').click();
+		const btn = page.locator('#admin-apps button.open-app[data-app="' + appId + '"]');
+		const [tab] = await Promise.all([page.context().waitForEvent('page'), btn.click()]);
+		await tab.locator('#hello').waitFor();
+		const u = new URL(tab.url());
+		await tab.close();
+		await page.goBack();
+		await page.locator('#visibility-toggle').waitFor();
+		return u.origin === new URL(appUrl).origin || {fail: tab.url()};
+	});
+	await step('made public (after a confirmation) it opens for the second user too; then private again', async () => {
+		await page.bringToFront();
+		await page.locator('#visibility-toggle').click();
+		await confirm(page, true);
+		await waitStatus(page, /public now/);
+		await carolPage.goto(appUrl);
+		await carolPage.locator('#hello').waitFor();
+		await shot(carolPage, 'public-open');
+		await page.bringToFront();
+		await page.locator('#visibility-toggle').click();
+		await waitStatus(page, /private now/);
+		await carolPage.goto(appUrl);
+		await carolPage.getByText('This app is private').waitFor();
+		return (await page.locator('#visibility-toggle').textContent()) === 'Make public';
+	});
+	await carolPage.close();
+	const me = (await apiRequest(base, 'GET', '/api/admin/users', admin)).json;
+	const c = ((me && me.users) || []).find((u) => u.username === carol);
+	if (c)
+		await apiRequest(base, 'DELETE', '/api/admin/users/' + c.id, admin);
+	await page.bringToFront();
+}
+
 async function run(context, stack, otherContext) {
 	const base = stack.base;
 	const bad = {dialogs: [], csp: [], errors: [], framing: [], beforeunload: 0};
@@ -566,6 +641,7 @@ async function run(context, stack, otherContext) {
 			const target = await page.locator('#open-tab').getAttribute('target');
 			return href && new URL(href).hostname.startsWith(appId + '.') && target === '_blank';
 		});
+		await privateApp(page, base, stack, appId, otherContext, bad);
 		await step('the logs show the app\'s output', async () => {
 			await page.waitForFunction(() => /web test app listening/.test(document.getElementById('logs').textContent),
 				null, {timeout: 60000});

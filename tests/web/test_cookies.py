@@ -103,6 +103,11 @@ def main(t, inst):
         r = api.post("/api/apps", {"files": {"server.js": src}, "name": "cookies " + who})
         aid = (r.json() or {}).get("id")
         t.ok(r.status == 201 and aid, "%s's app created" % who, r)
+        # Public, as apps strangers visit are: what one app's cookies can do to another's
+        # visitors is the question here (private origins: tests/lifecycle/test_private.py).
+        r = api.request("PATCH", "/api/apps/%s" % aid, body={"visibility": "public"})
+        t.ok(r.status == 200 and (r.json() or {}).get("visibility") == "public",
+             "%s's app made public" % who, r)
         r = api.post("/api/apps/%s/run" % aid)
         t.ok(r.status == 200 and ((r.json() or {}).get("run") or {}).get("state") == "running",
              "%s's app runs" % who, r)

@@ -1,9 +1,11 @@
-// view-admin.js: for admins: users (add, delete), every user's apps (delete), the
+// view-admin.js: for admins: users (add, delete), every user's apps (open, audited as
+// an admin's access; delete), the
 // running sandboxes with their CPU, memory and process counts, and the audit log with
 // filters (since, actor, action, limit).
 import {h, fill, time, badge} from './dom.js';
 import * as api from './api.js';
 import {busy, confirmDialog, field, showError, showInfo, table} from './ui.js';
+import {openInNewTab} from './private.js';
 
 // The list in an answer: {"users":[...]} -> [...]; tolerant of the wrapper's name.
 function listOf(res, key) {
@@ -141,6 +143,10 @@ function appsSection() {
 			{label: 'Run', cell: (a) => badge(a.run && a.run.state ? a.run.state : 'stopped')},
 			{label: 'Created', cell: (a) => time(a.created_at)},
 			{label: 'Actions', cell: (a) => {
+				// Opening someone's app is recorded in the audit log (app.admin_access).
+				const o = h('button', {type: 'button', class: 'secondary small open-app', 'data-app': a.id}, 'Open',
+					h('span', {class: 'visually-hidden'}, ' app ' + (a.name || a.id) + ' (opens a new tab)'));
+				o.addEventListener('click', () => openInNewTab(a));
 				const b = h('button', {type: 'button', class: 'danger small'}, 'Delete',
 					h('span', {class: 'visually-hidden'}, ' app ' + (a.name || a.id)));
 				b.addEventListener('click', async () => {
@@ -152,7 +158,7 @@ function appsSection() {
 						await s.load();
 					});
 				});
-				return b;
+				return h('div', {class: 'actions'}, o, b);
 			}},
 		], apps, 'No apps.'));
 	};

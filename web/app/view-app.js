@@ -16,6 +16,7 @@ import {FileEditor} from './editor.js';
 import {clearDrafts, loadDrafts, removeDraft, saveDraft} from './drafts.js';
 import {settingsSection} from './view-settings.js';
 import {HistoryPanel} from './history.js';
+import {enterFrame, wireOpenLink} from './private.js';
 
 const GENERATE_POLL_MS = 1000;
 const RUN_POLL_MS = 3000;
@@ -183,6 +184,7 @@ class AppView {
 		this.runBtn.addEventListener('click', () => this.run());
 		this.stopBtn.addEventListener('click', () => this.stopApp());
 		this.deleteBtn.addEventListener('click', () => this.remove());
+		wireOpenLink(this.openLink, () => this.app);
 		const toolbar = h('div', {class: 'toolbar', role: 'group', 'aria-label': 'App actions'},
 			this.runBtn, this.stopBtn, this.openLink, this.deleteBtn);
 
@@ -355,12 +357,15 @@ class AppView {
 		if (run.state === 'running' && url) {
 			if (frame && !force && frame.dataset.src === url)
 				return;
-			const f = h('iframe', {src: url, title: 'Preview of ' + (this.app.name || this.app.id), id: 'preview-frame',
+			// no src yet: a private app is entered through a one-time URL (private.js)
+			const f = h('iframe', {title: 'Preview of ' + (this.app.name || this.app.id), id: 'preview-frame',
 				'data-src': url, referrerpolicy: 'no-referrer',
 				sandbox: 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals'});
-			this.preview.replaceChildren(f, h('p', {class: 'hint'},
+			const note = h('p', {class: 'hint'},
 				'The preview is the app on its own origin. If it stays blank, open it in a new tab once ',
-				'(with a development certificate the browser must be told to trust it there too).'));
+				'(with a development certificate the browser must be told to trust it there too).');
+			this.preview.replaceChildren(f, note);
+			enterFrame(f, this.app, note);
 		} else {
 			this.preview.replaceChildren(h('p', {class: 'muted preview-empty'},
 				run.state === 'starting' ? 'The app is starting…' : 'The app is not running. Press Run to see it here.'));

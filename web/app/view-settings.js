@@ -1,4 +1,5 @@
-// view-settings.js: an app's settings, shown on its page (view-app.js): its name
+// view-settings.js: an app's settings, shown on its page (view-app.js): who can open
+// it (private.js), its name
 // (PATCH /api/apps/{id}), its environment variables and secrets (GET/PUT .../env: the
 // names are listed, values are write-only: an empty value field keeps the current
 // value, which nobody can read back), export (GET .../export, saved as a download)
@@ -8,6 +9,7 @@
 import {h, fill, time} from './dom.js';
 import * as api from './api.js';
 import {busy, field, showError, showInfo} from './ui.js';
+import {visibilitySection} from './private.js';
 
 const NAME_RE = /^[A-Z_][A-Z0-9_]{0,63}$/;
 
@@ -15,7 +17,8 @@ const NAME_RE = /^[A-Z_][A-Z0-9_]{0,63}$/;
 export function settingsSection(app, ctx, onChange) {
 	const sec = h('section', {class: 'card', 'aria-labelledby': 'settings-h', id: 'settings'},
 		h('h2', {id: 'settings-h'}, 'Settings'));
-	sec.append(renameForm(app, onChange), envEditor(app), copyActions(app, ctx));
+	sec.append(visibilitySection(app, onChange), renameForm(app, onChange), envEditor(app),
+		copyActions(app, ctx));
 	return sec;
 }
 
