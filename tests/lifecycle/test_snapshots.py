@@ -54,8 +54,14 @@ def revisions(api, aid):
     return {x["n"]: x for x in (r.json() or {}).get("revisions", [])}
 
 
+SESSIONS = {}   # app id -> its owner's __Host-af_app cookie (new apps are private)
+
+
 def origin_get(inst, aid, path):
-    c = inst.client(host=inst.app_host(aid))
+    """GET path on the app's own origin as its owner (alice)."""
+    if aid not in SESSIONS:
+        SESSIONS[aid] = inst.app_session(inst.client(inst.login("alice")), aid)
+    c = lc.harness.Client(inst, host=inst.app_host(aid), cookie=SESSIONS[aid])
     r = c.get(path)
     c.close()
     return r
