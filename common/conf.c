@@ -101,6 +101,8 @@ static const struct ckey conf_table[] = {
 	{ "sandbox_total_memory_percent", C_INT, O(sandbox_total_memory_percent), 0, 100, "80", NULL },
 	{ "sandbox_total_cpu_percent", C_INT, O(sandbox_total_cpu_percent), 0, 100, "90", NULL },
 	{ "sandbox_total_pids", C_INT, O(sandbox_total_pids), 0, 4194304, "16384", NULL },
+	{ "snapshots_per_app", C_INT, O(snapshots_per_app), 0, 100, "5", NULL },
+	{ "snapshots_app_mb", C_LONG, O(snapshots_app_mb), 1, 1048576, "1024", NULL },
 	{ "generator", C_ENUM, O(generator), 0, 0, "template", "template|openai" },
 	{ "openai_base_url", C_URL, O(openai_base_url), 0, 2000, "https://api.openai.com/v1", NULL },
 	{ "openai_model", C_STR, O(openai_model), 1, 200, "gpt-4o-mini", NULL },

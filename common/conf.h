@@ -74,6 +74,8 @@ struct conf {
 	int sandbox_total_memory_percent; /* all sandboxes together: of the host's RAM; 0 none */
 	int sandbox_total_cpu_percent;    /* all sandboxes together: of all CPUs; 0 none */
 	int sandbox_total_pids;           /* all sandboxes together; 0 none */
+	int snapshots_per_app;    /* data snapshots kept per app (newest revisions); 0 none */
+	long snapshots_app_mb;    /* their space on disk together, per app */
 	/* generator and scanner */
 	char *generator;          /* template | openai */
 	char *openai_base_url;

@@ -211,6 +211,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX app_grants_app ON app_grants(app_id);"
 	"CREATE INDEX app_grants_user ON app_grants(user_id);"
 	"CREATE INDEX app_grants_expires ON app_grants(expires_at);",
+	/* 8 (snap): which revisions have a snapshot of the app's data image
+	 * (apps_dir/<id>/snapshots/<n>.img, written by the supervisor, which alone writes
+	 * these rows); bytes: the space the copy takes on disk. Rows go with their revision
+	 * and their app. */
+	"CREATE TABLE snapshots ("
+	"  app_id TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL CHECK (bytes >= 0),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (app_id, n),"
+	"  FOREIGN KEY (app_id, n) REFERENCES revisions(app_id, n) ON DELETE CASCADE"
+	") STRICT, WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)

@@ -1,6 +1,8 @@
 /* h_revisions.c: the history of an app's code: list, files, diff and restore of its
  * revisions, and h_files_commit, the one path by which a request changes an app's
- * files (save, restore, iterate) together with the revision that records it.
+ * files (save, restore, iterate) together with the revision that records it. The data
+ * snapshots (each revision's data_snapshot, the snapshot after a change, the data half
+ * of a restore) are h_snapshots.c's.
  *
  * Revision numbers come from the route's "{n}" placeholder, which the router has
  * checked (1..999999999): a malformed number is a 404 before any lookup. A revision of
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/appfiles.h"
 #include "common/json.h"
@@ -54,7 +57,7 @@ static long long route_n(struct hctx *ctx)
 	return n;
 }
 
-static struct json_object *rev_to_json(const struct db_revision *r)
+static struct json_object *rev_to_json(const struct db_revision *r, bool snapshot)
 {
 	struct json_object *o = json_object_new_object(), *ch = json_tokener_parse(r->changes);
 
@@ -68,7 +71,18 @@ static struct json_object *rev_to_json(const struct db_revision *r)
 		ch = json_object_new_array();
 	}
 	json_object_object_add(o, "changes", ch);
+	json_object_object_add(o, "data_snapshot", json_object_new_boolean(snapshot));
 	return o;
+}
+
+/* rev_to_json for one revision of the route's app: NULL after answering 500. */
+static struct json_object *rev_json_one(struct hctx *ctx, const struct db_revision *r)
+{
+	struct h_snapset set;
+
+	if (h_snap_set(ctx, &set) < 0)
+		return NULL;
+	return rev_to_json(r, h_snap_has(&set, r->n));
 }
 
 /* Loads revision n of the route's app: 0, or -1 after answering 404/500. */
@@ -110,12 +124,13 @@ void h_rev_list(struct hctx *ctx)
 	char err[256], next[32] = "";
 	struct db_revision *revs = NULL;
 	struct json_object *o, *arr;
+	struct h_snapset set;
 	long long before;
 	size_t n = 0;
 	int limit;
 
 	if (own_app(ctx) < 0 || h_query_limit(ctx, 20, REV_LIST_MAX, &limit) < 0 ||
-	    query_cursor(ctx, &before) < 0)
+	    query_cursor(ctx, &before) < 0 || h_snap_set(ctx, &set) < 0)
 		return;
 	if (db_rev_list(ctx->db, ctx->param, before, limit, &revs, &n, err, sizeof(err)) != DB_OK) {
 		h_internal(ctx, "revision list", err);
@@ -123,7 +138,7 @@ void h_rev_list(struct hctx *ctx)
 	}
 	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, rev_to_json(&revs[i]));
+		json_object_array_add(arr, rev_to_json(&revs[i], h_snap_has(&set, revs[i].n)));
 	if (n == (size_t)limit && revs[n - 1].n > 1)
 		snprintf(next, sizeof(next), "%lld", revs[n - 1].n);
 	db_revision_list_free(revs, n);
@@ -137,18 +152,23 @@ void h_rev_files(struct hctx *ctx)
 {
 	char err[256];
 	struct db_revision r;
-	struct json_object *files = NULL, *o;
+	struct json_object *files = NULL, *o, *rj;
 	long long n = route_n(ctx);
 
 	if (own_app(ctx) < 0 || load_rev(ctx, n, &r) < 0)
 		return;
+	if (!(rj = rev_json_one(ctx, &r))) {
+		db_revision_clear(&r);
+		return;
+	}
 	if (db_rev_files(ctx->db, ctx->param, n, &files, err, sizeof(err)) != DB_OK) {
 		db_revision_clear(&r);
+		json_object_put(rj);
 		h_internal(ctx, "revision files", err);
 		return;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "revision", rev_to_json(&r));
+	json_object_object_add(o, "revision", rj);
 	json_object_object_add(o, "files", files);
 	db_revision_clear(&r);
 	response_json(ctx->resp, 200, o);
@@ -344,7 +364,9 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 		h_internal(ctx, ch->action, err);
 		return -1;
 	}
-	/* the new code replaces a live run: save, iterate and restore alike */
+	/* a snapshot of the data first (only a stopped app has one), then the new code
+	 * replaces a live run: save, iterate and restore alike */
+	h_snap_after_commit(ctx, *rev);
 	h_run_restart_if_live(ctx, ctx->param);
 	return 0;
 }
@@ -355,7 +377,7 @@ void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_ob
 	char err[256];
 	struct db_app a;
 	struct db_revision r;
-	struct json_object *o;
+	struct json_object *o, *rj;
 
 	memset(&a, 0, sizeof(a));
 	if (db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err)) != DB_OK ||
@@ -366,12 +388,38 @@ void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_ob
 		return;
 	}
 	jobs_settle(ctx->conf, ctx->db, &a);
+	if (!(rj = rev_json_one(ctx, &r))) {
+		db_app_clear(&a);
+		db_revision_clear(&r);
+		json_object_put(extra);
+		return;
+	}
 	o = extra ? extra : json_object_new_object();
 	json_object_object_add(o, "app", app_to_json(ctx, &a));
-	json_object_object_add(o, "revision", rev_to_json(&r));
+	json_object_object_add(o, "revision", rj);
 	db_app_clear(&a);
 	db_revision_clear(&r);
 	response_json(ctx->resp, status, o);
+}
+
+/* The data half of a restore, under the app's start lock (no run may start between
+ * the data coming back and the code's revision): 0 with *lockfd, or -1 after answering. */
+static int restore_data_locked(struct hctx *ctx, long long n, int *lockfd)
+{
+	char err[512];
+
+	*lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err));
+	if (*lockfd < 0) {
+		log_warn("app %s: restore: %s", ctx->param, err);
+		response_error(ctx->resp, 503, "unavailable", "the app is busy starting; try again");
+		return -1;
+	}
+	if (h_snap_restore_data(ctx, n) < 0) {
+		close(*lockfd);
+		*lockfd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 void h_rev_restore(struct hctx *ctx)
@@ -380,10 +428,11 @@ void h_rev_restore(struct hctx *ctx)
 	struct json_object *files = NULL;
 	long long n = route_n(ctx), rev = 0;
 	struct h_change ch = { "restore", msg, "app.revision.restore", NULL };
-	int rc;
+	bool data = false;
+	int rc, lockfd = -1;
 
 	/* A missing app or revision must not cost a scan: look first. */
-	if (own_app(ctx) < 0)
+	if (own_app(ctx) < 0 || h_snap_want_data(ctx, &data) < 0)
 		return;
 	rc = db_rev_files(ctx->db, ctx->param, n, &files, err, sizeof(err));
 	if (rc == DB_NOTFOUND) {
@@ -394,13 +443,18 @@ void h_rev_restore(struct hctx *ctx)
 		h_internal(ctx, "revision files", err);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "restored revision %lld", n);
-	/* scanned like a save: the policy may have changed since that revision */
+	snprintf(msg, sizeof(msg), "restored revision %lld%s", n, data ? " with its data" : "");
+	/* scanned like a save (the policy may have changed since that revision), before
+	 * the data is touched: a refused scan changes nothing */
 	if (h_scan_files(ctx, files, verdict, &findings) == 0 &&
+	    (!data || restore_data_locked(ctx, n, &lockfd) == 0) &&
 	    h_files_commit(ctx, files, verdict, findings, &ch, &rev) == 0) {
-		log_info("app %s: revision %lld restored as %lld", ctx->param, n, rev);
+		log_info("app %s: revision %lld restored as %lld%s", ctx->param, n, rev,
+			 data ? " with its data" : "");
 		h_answer_change(ctx, 200, rev, NULL);
 	}
+	if (lockfd >= 0)
+		close(lockfd);
 	json_object_put(files);
 	free(findings);
 }

@@ -13,6 +13,7 @@
 #include "common/cpuslots.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/db_snapshots.h"
 #include "fcgi/request.h"
 #include "fcgi/response.h"
 #include "fcgi/route.h"
@@ -156,6 +157,24 @@ void h_rev_list(struct hctx *ctx);
 void h_rev_files(struct hctx *ctx);
 void h_rev_diff(struct hctx *ctx);
 void h_rev_restore(struct hctx *ctx);
+/* h_snapshots.c: the data snapshots of revisions. */
+#define H_SNAPSET_MAX (DB_SNAP_KEEP_MAX + 1)
+/* The route's app's snapshots (it never has more than snapshots_per_app + 1 rows). */
+struct h_snapset {
+	struct db_snapshot revs[H_SNAPSET_MAX];
+	size_t n;
+};
+/* Loads the set: 0, or -1 after answering 500. */
+int h_snap_set(struct hctx *ctx, struct h_snapset *set);
+bool h_snap_has(const struct h_snapset *set, long long rev);
+/* Asks the supervisor for a snapshot of the route's app as revision rev, just made;
+ * logged, never answered: a revision stands without one. */
+void h_snap_after_commit(struct hctx *ctx, long long rev);
+/* The restore body: none, or {"data"?: boolean}. 0 with *data, or -1 after 400/415. */
+int h_snap_want_data(struct hctx *ctx, bool *data);
+/* Brings back the data image of revision n (audited app.data.restore): 0, or -1 after
+ * answering 409 no_snapshot, 409 app_running, 503 or 500. */
+int h_snap_restore_data(struct hctx *ctx, long long n);
 
 /* h_apps.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).

@@ -5,6 +5,8 @@
  * Layout under the configuration's directories:
  *   apps_dir/<id>/code        the files of the last run, materialised from the database
  *   apps_dir/<id>/data        the app's DATA_DIR (the supervisor makes /data from it)
+ *   apps_dir/<id>/snapshots   copies of data/data.img per revision (root's files, made
+ *                             and removed by the supervisor; see sandbox/snapshot.h)
  *   log_dir/apps/<id>.log     stdout+stderr of its runs (the supervisor writes it), .1 rotated
  *   state_dir/jobs/<id>.lock  held (flock) by a running generation job of the app
  *
@@ -41,6 +43,19 @@ int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
  * -1 when the supervisor did not answer. */
 int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
 		char *err, size_t errlen);
+
+/* Asks the supervisor for a snapshot of the app's data image as revision rev (sent
+ * after the revision is committed). 1: taken and kept; 0: none for this revision (the
+ * app runs, has no data yet, or snapshots are off or over their budget), with the
+ * reason in err; -1: failed (err says why; the revision stands without one). */
+int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *err,
+		size_t errlen);
+
+/* Asks the supervisor to replace the app's data image by the snapshot of revision rev.
+ * LC_SUP_OK, LC_SUP_REFUSED (code "running": the app runs; "not_found": no such
+ * snapshot; copied to code) or LC_SUP_DOWN; err says why. */
+int lc_restore_data(const struct conf *c, const char *app_id, long long rev, char *code,
+		    size_t codelen, char *err, size_t errlen);
 
 /* Holds apps_dir/<id>/start.lock (flock) while the caller looks at the app's run and
  * starts it, so that only one caller writes the code of a start. Waits at most a few

@@ -22,6 +22,8 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/h_revisions.c fcgi/h_iterate.c fcgi/h_private.c \
 	fcgi/logstream.h fcgi/logstream.c fcgi/logstream_events.h fcgi/logstream_events.c \
 	fcgi/h_logstream.c
+# data snapshots of revisions (issue 11)
+fcgi_libafd_a_SOURCES += fcgi/h_snapshots.c
 
 sbin_PROGRAMS += fcgi/appforged
 fcgi_appforged_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS) \

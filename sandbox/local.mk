@@ -57,6 +57,14 @@ SUPCLIENT_LIBS = sandbox/libafsupclient.a common/libafcommon.a $(JSONC_LIBS)
 sbin_PROGRAMS += sandbox/appforge-supervisor
 sandbox_appforge_supervisor_SOURCES = sandbox/supervisor.c sandbox/sup_internal.h \
 	sandbox/sup_clients.c sandbox/sup_apps.c sandbox/ports.c sandbox/ports.h
+# data snapshots of revisions (issue 11)
+sandbox_appforge_supervisor_SOURCES += sandbox/snapshot.c sandbox/snapshot.h \
+	sandbox/sup_snapshot.c sandbox/sup_snapshot.h
+check_PROGRAMS += tests/unit/test_snapshot
+TESTS += tests/unit/test_snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c sandbox/snapshot.c sandbox/snapshot.h
+tests_unit_test_snapshot_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_snapshot_LDADD = $(SANDBOX_LIBS) $(AFCOMMON_LIBS)
 sandbox_appforge_supervisor_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 sandbox_appforge_supervisor_LDADD = $(SANDBOX_LIBS) sandbox/libafsupclient.a $(AFDB_LIBS) \
 	$(AFCOMMON_LIBS) $(SQLITE_LIBS)

@@ -158,4 +158,11 @@ int sandbox_stop_signalfd(void);
 /* Checks an app id for use in names and paths. */
 int sandbox_valid_app_id(const char *id);
 
+/* Copies the regular file open as in (from its start) into out, an empty regular file
+ * open for writing: a reflink (FICLONE) where the file system shares extents, else a
+ * sparse copy of the data extents only (holes stay holes). The one copy of data images:
+ * new images from the cache, snapshots and their restores (snapshot.h). 0, or -1 with
+ * err; out is left for the caller to remove. */
+int sandbox_image_copy(int in, int out, char *err, size_t errlen);
+
 #endif

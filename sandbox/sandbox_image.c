@@ -1,12 +1,15 @@
 /* sandbox_image.c: the app's data image: DATA_DIR/data.img, an ext4 file system that is
  * the app's disk quota, made by mkfs.ext4 or as a sparse copy of an empty image cached
- * once per size. Runs in the parent (root), before the clone. */
+ * once per size. Runs in the parent (root), before the clone. Also the one copy of an
+ * image, sandbox_image_copy (sandbox.h), which snapshots use too (snapshot.h). */
 #include "sandbox/sandbox_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -60,43 +63,52 @@ static int make_ext4(const char *path, long data_mb, const char *owner, char *er
 	return 0;
 }
 
-/* Copies the regular file src to the new file dst, holes kept (in the kernel, by
- * copy_file_range over the data extents). */
-static int sparse_copy(const char *src, const char *dst, char *err, size_t errlen)
+/* FICLONE: one call where the file system shares extents (btrfs, xfs); ext4 answers
+ * EOPNOTSUPP, and a failed clone leaves out as it was, so the sparse copy follows:
+ * holes kept, the data extents copied in the kernel by copy_file_range. */
+int sandbox_image_copy(int in, int out, char *err, size_t errlen)
 {
-	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out = -1, rc = -1;
 	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0) {
-		fail(err, errlen, "open %s: %s", src, strerror(errno));
-		goto done;
-	}
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0 || ftruncate(out, st.st_size) < 0) {
-		fail(err, errlen, "create %s: %s", dst, strerror(errno));
-		goto done;
-	}
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(err, errlen, "copy: the source is not a regular file");
+	if (ioctl(out, FICLONE, in) == 0)
+		return 0;
+	if (ftruncate(out, st.st_size) < 0)
+		return fail(err, errlen, "copy: size: %s", strerror(errno));
 	off_t pos = 0;
 	while (pos < st.st_size) {
 		off_t data = lseek(in, pos, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
 			break;                  /* only a hole is left */
 		off_t hole = data < 0 ? -1 : lseek(in, data, SEEK_HOLE);
-		if (data < 0 || hole < 0) {
-			fail(err, errlen, "seek %s: %s", src, strerror(errno));
-			goto done;
-		}
+		if (data < 0 || hole < 0)
+			return fail(err, errlen, "copy: seek: %s", strerror(errno));
 		off_t a = data, b = data;
 		while (a < hole) {
 			ssize_t n = copy_file_range(in, &a, out, &b, (size_t)(hole - a), 0);
-			if (n <= 0) {
-				fail(err, errlen, "copy %s: %s", src, n < 0 ? strerror(errno) :
-				     "unexpected end");
-				goto done;
-			}
+			if (n <= 0)
+				return fail(err, errlen, "copy: %s", n < 0 ? strerror(errno) :
+					    "unexpected end");
 		}
 		pos = hole;
 	}
-	rc = 0;
+	return 0;
+}
+
+/* Copies the regular file src to the new file dst (sandbox_image_copy). */
+static int sparse_copy(const char *src, const char *dst, char *err, size_t errlen)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out = -1, rc = -1;
+	if (in < 0) {
+		fail(err, errlen, "open %s: %s", src, strerror(errno));
+		goto done;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0) {
+		fail(err, errlen, "create %s: %s", dst, strerror(errno));
+		goto done;
+	}
+	rc = sandbox_image_copy(in, out, err, errlen);
 done:
 	if (in >= 0)
 		close(in);

@@ -1,7 +1,9 @@
 /* sup_clients.c: the supervisor's clients: the replies it sends them, the operations of
- * the protocol (start, wait, stop, status, list, ping) and the reading of their lines
+ * the protocol (start, wait, stop, status, list, ping; snapshot and restore_data are
+ * sup_snapshot.c's) and the reading of their lines
  * (supproto.h has the wire format). */
 #include "sandbox/sup_internal.h"
+#include "sandbox/sup_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,6 +181,8 @@ static void op_start(struct client *c, const struct sup_request *q)
 
 	if (shutting_down)
 		return reply_error(c, "shutting_down", "the supervisor is stopping");
+	if (sup_snapshot_busy(q->app_id))   /* its job holds the data lock */
+		return reply_error(c, "busy", "a snapshot or data restore of the app is under way");
 	if (a && a->gone)
 		settle(a);   /* its end not recorded yet: once more, now */
 	if ((a = find_app(q->app_id)) && a->gone)
@@ -312,6 +316,34 @@ static void op_ping(struct client *c)
 	reply(c, SUP_PING, &r);
 }
 
+/* snapshot, restore_data: only for an app without a live run; the copy runs in a job
+ * whose report answers the client later (sup_snapshot.h). */
+static void op_snapshot(struct client *c, const struct sup_request *q)
+{
+	struct sup_reply r;
+	struct app *a = find_app(q->app_id);
+
+	if (sup_snapshot_begin(q, a && !a->gone, c->id, &r) > 0) {
+		c->deferred = 1;
+		return;
+	}
+	reply(c, q->op, &r);
+}
+
+void snapshot_done(struct watch *w)
+{
+	struct sup_reply r;
+	struct client *c;
+	enum sup_op op;
+	long id;
+
+	sup_snapshot_end(w, &r, &id, &op);
+	if (!(c = find_client(id)))
+		return;              /* gone meanwhile */
+	reply(c, op, &r);
+	c->deferred = 0;
+}
+
 static void handle_line(struct client *c, const char *line, size_t len)
 {
 	struct sup_request q;
@@ -331,6 +363,8 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	case SUP_STOP: return op_stop(c, &q);
 	case SUP_STATUS: return op_status(c, &q);
 	case SUP_LIST: return op_list(c);
+	case SUP_SNAPSHOT:
+	case SUP_RESTORE_DATA: return op_snapshot(c, &q);
 	case SUP_OP_COUNT: break;
 	}
 	reply_error(c, "unknown_op", "unknown op");

@@ -3,7 +3,8 @@
  * another.
  *   supervisor.c  main, start-up, signals, the control socket and the event loop
  *   sup_clients.c the clients: their connections, replies and the operations (op_*)
- *   sup_apps.c    the run table: a run's row, start waiters, readiness probe, end */
+ *   sup_apps.c    the run table: a run's row, start waiters, readiness probe, end
+ *   sup_snapshot.c the snapshot and restore_data jobs (its own header, sup_snapshot.h) */
 #ifndef AF_SUP_INTERNAL_H
 #define AF_SUP_INTERNAL_H
 
@@ -24,7 +25,8 @@
 #define PROBE_RETRY_MS 50
 #define ROW_RETRY_MS 1000
 
-enum wkind { W_LISTEN, W_SIGNAL, W_CLIENT, W_PIDFD, W_LOG, W_PROBE };
+enum wkind { W_LISTEN, W_SIGNAL, W_CLIENT, W_PIDFD, W_LOG, W_PROBE,
+	     W_SNAP /* a snapshot job's report (sup_snapshot.h) */ };
 
 struct watch {
 	enum wkind kind;
@@ -98,6 +100,8 @@ void reply_not_running(struct client *c, enum sup_op op, const char *id);
 void client_process(struct client *c);
 void client_read(struct client *c);
 void accept_clients(int lfd);
+/* A snapshot job has reported: its deferred reply goes to its client. */
+void snapshot_done(struct watch *w);
 __attribute__((format(printf, 3, 4)))
 void reply_error(struct client *c, const char *code, const char *fmt, ...);
 

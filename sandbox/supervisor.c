@@ -32,6 +32,7 @@
  * database still calls live is marked exited/crashed. SIGTERM/SIGINT: stop every
  * sandbox gracefully, then exit. */
 #include "sandbox/sup_internal.h"
+#include "sandbox/sup_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -340,12 +341,15 @@ static void loop(int lfd, int sfd)
 				sandbox_pump_log(&((struct app *)w->p)->sb);
 			else if (w->kind == W_PROBE)
 				probe_event(w->p, evs[i].events);
-			/* W_PIDFD is handled below, after the other events of this round */
+			/* W_PIDFD and W_SNAP are handled below, after the other events of
+			 * this round (a W_SNAP watch is freed when handled) */
 		}
 		for (int i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 			struct app *a = w->p;
-			if (w->kind == W_PIDFD && !a->gone && sandbox_reap(&a->sb))
+			if (w->kind == W_SNAP)
+				snapshot_done(w);
+			else if (w->kind == W_PIDFD && !a->gone && sandbox_reap(&a->sb))
 				finish_app(a);
 		}
 		for (struct app *a = apps; a; a = a->next)
@@ -361,8 +365,8 @@ static void loop(int lfd, int sfd)
 		int live = 0;
 		for (struct app *a = apps; a; a = a->next)
 			live += !a->gone;
-		if (shutting_down && !live)
-			break;
+		if (shutting_down && !live && !sup_snapshot_busy(NULL))
+			break;   /* a snapshot job's copy is answered first */
 	}
 }
 

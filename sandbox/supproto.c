@@ -12,7 +12,13 @@
 static const char *const op_names[SUP_OP_COUNT] = {
 	[SUP_PING] = "ping", [SUP_START] = "start", [SUP_WAIT] = "wait",
 	[SUP_STOP] = "stop", [SUP_STATUS] = "status", [SUP_LIST] = "list",
+	[SUP_SNAPSHOT] = "snapshot", [SUP_RESTORE_DATA] = "restore_data",
 };
+
+static bool takes_rev(enum sup_op op)
+{
+	return op == SUP_SNAPSHOT || op == SUP_RESTORE_DATA;
+}
 
 const char *sup_op_name(enum sup_op op)
 {
@@ -118,6 +124,13 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 			json_object_object_add(o, "grace_ms", json_object_new_int(r->grace_ms));
 		json_object_object_add(o, "reason", json_object_new_string(r->deleted ? "deleted"
 									    : "stopped"));
+	} else if (takes_rev(r->op)) {
+		if (r->rev < 1 || r->rev > SUP_REV_MAX) {
+			json_object_put(o);
+			snprintf(err, errlen, "rev %lld out of bounds", r->rev);
+			return NULL;
+		}
+		json_object_object_add(o, "rev", json_object_new_int64(r->rev));
 	}
 	line = to_line(o, len);
 	if (!line)
@@ -161,13 +174,15 @@ struct field {
 #define OPBIT(x) (1u << (x))
 static const struct field fields[] = {
 	{ "op", ~0u },
-	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) },
+	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) |
+		    OPBIT(SUP_SNAPSHOT) | OPBIT(SUP_RESTORE_DATA) },
 	{ "code_dir", OPBIT(SUP_START) },
 	{ "data_dir", OPBIT(SUP_START) },
 	{ "env", OPBIT(SUP_START) },
 	{ "wait_ms", OPBIT(SUP_WAIT) },
 	{ "grace_ms", OPBIT(SUP_STOP) },
 	{ "reason", OPBIT(SUP_STOP) },
+	{ "rev", OPBIT(SUP_SNAPSHOT) | OPBIT(SUP_RESTORE_DATA) },
 };
 
 /* Every member of o must be one the op takes. */
@@ -230,6 +245,20 @@ static int take_int(struct json_object *o, const char *k, int lo, int hi, int *o
 	return -1;
 }
 
+/* The required revision number of a snapshot or restore_data. */
+static int take_rev(struct json_object *o, long long *out, char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(o, "rev", &v) && json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) >= 1 && json_object_get_int64(v) <= SUP_REV_MAX) {
+		*out = json_object_get_int64(v);
+		return 0;
+	}
+	snprintf(err, errlen, "rev must be an integer from 1 to %lld", SUP_REV_MAX);
+	return -1;
+}
+
 /* The optional env of a start: an array of "NAME=value" strings, packed into r and
  * checked as a whole (appenv_packed_check: the supervisor trusts no caller's rules). */
 static int take_env(struct json_object *o, struct sup_request *r, char *err, size_t errlen)
@@ -276,6 +305,8 @@ static int decode_fields(struct json_object *o, struct sup_request *r, char *err
 		       take_env(o, r, err, errlen) < 0 ? -1 : 0;
 	if (r->op == SUP_WAIT)
 		return take_int(o, "wait_ms", 1, SUP_WAIT_MAX_MS, &r->wait_ms, true, err, errlen);
+	if (takes_rev(r->op))
+		return take_rev(o, &r->rev, err, errlen);
 	if (r->op == SUP_STOP) {
 		struct json_object *v;
 		if (take_int(o, "grace_ms", 0, SUP_GRACE_MAX_MS, &r->grace_ms, false, err,
@@ -317,7 +348,8 @@ int sup_request_decode(const char *line, size_t len, struct sup_request *r, char
 			break;
 	if (!op || i == SUP_OP_COUNT) {
 		util_copy(code, codelen, "unknown_op");
-		snprintf(err, errlen, "op must be ping, start, wait, stop, status or list");
+		snprintf(err, errlen, "op must be ping, start, wait, stop, status, list, snapshot "
+			 "or restore_data");
 		goto out;
 	}
 	r->op = (enum sup_op)i;
@@ -374,6 +406,10 @@ char *sup_reply_encode(enum sup_op op, const struct sup_reply *r, size_t *len)
 		json_object_object_add(o, "running", json_object_new_int(r->nrunning));
 		json_object_object_add(o, "held_ports", json_object_new_int(r->nheld));
 		json_object_object_add(o, "waiting", json_object_new_int(r->nwaiting));
+	} else if (takes_rev(op)) {
+		json_object_object_add(o, "rev", json_object_new_int64(r->rev));
+		json_object_object_add(o, "bytes", json_object_new_int64(r->bytes));
+		json_object_object_add(o, "kept", json_object_new_boolean(r->kept));
 	} else if (op == SUP_LIST) {
 		arr = json_object_new_array();
 		for (size_t i = 0; i < r->nlist; i++)
@@ -490,6 +526,13 @@ int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_re
 		rc = get_bool(o, "pong") ? 0 : -1;
 		if (rc < 0)
 			snprintf(err, errlen, "supervisor reply: no pong");
+	} else if (takes_rev(op)) {
+		r->rev = get_ll(o, "rev");
+		r->bytes = get_ll(o, "bytes");
+		r->kept = get_bool(o, "kept");
+		rc = r->rev >= 1 && r->bytes >= 0 ? 0 : -1;
+		if (rc < 0)
+			snprintf(err, errlen, "supervisor reply: no rev");
 	} else if (op == SUP_LIST) {
 		rc = list_from_json(o, r, err, errlen);
 	} else {

@@ -15,11 +15,21 @@
  *        replies once every process is gone
  *   {"op":"status","app_id":ID}
  *   {"op":"list"}
+ *   {"op":"snapshot","app_id":ID,"rev":N}
+ *        copies the stopped app's data image as the snapshot of its revision N and
+ *        records it, keeping the configured number (sandbox/snapshot.h); error
+ *        "running" while the app is live, "no_data" when it has no image yet,
+ *        "too_large" when the image alone is over the app's snapshot budget
+ *   {"op":"restore_data","app_id":ID,"rev":N}
+ *        replaces the stopped app's data image by the snapshot of revision N; error
+ *        "running" while the app is live, "not_found" without that snapshot
  * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
- * sup_run (start, wait, stop, status), "sandboxes":[...] (list) or "pong","running",
- * "held_ports","waiting" (ping); or {"ok":false,"error":{"code","message"}} with code bad_request,
+ * sup_run (start, wait, stop, status), "sandboxes":[...] (list), "pong","running",
+ * "held_ports","waiting" (ping) or "rev","bytes","kept" (snapshot, restore_data); or
+ * {"ok":false,"error":{"code","message"}} with code bad_request,
  * unknown_op, too_long (the connection is then closed), not_found, quota_exceeded,
- * no_port, busy, shutting_down, db_unavailable, start_failed, internal.
+ * no_port, busy, shutting_down, db_unavailable, start_failed, running, no_data,
+ * too_large, internal.
  *
  * Ownership: the caller owns every struct; sup_reply_clear frees a decoded list.
  * Errors: -1 with a message in err (and for requests a protocol error code in code). */
@@ -40,8 +50,10 @@
 #define SUP_PATH_MAX 4096
 #define SUP_WAIT_MAX_MS 600000
 #define SUP_GRACE_MAX_MS 600000
+#define SUP_REV_MAX 999999999LL     /* a revision number (as the API's routes take it) */
 
-enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_OP_COUNT };
+enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_SNAPSHOT,
+	      SUP_RESTORE_DATA, SUP_OP_COUNT };
 
 const char *sup_op_name(enum sup_op op);
 
@@ -53,6 +65,7 @@ struct sup_request {
 	int grace_ms;                    /* stop: -1 is the configured grace */
 	int wait_ms;                     /* wait: 1..SUP_WAIT_MAX_MS */
 	bool deleted;                    /* stop: the app was deleted (reason "deleted") */
+	long long rev;                   /* snapshot, restore_data: 1..SUP_REV_MAX */
 	/* start: the app's variables, packed "NAME=value\0..." (appenv.h) */
 	char env[APPENV_PACKED_MAX];
 	size_t env_len;
@@ -82,6 +95,8 @@ struct sup_reply {
 	int nwaiting;                    /* ping: wait requests pending */
 	struct sup_run *list;            /* list (malloc'ed) */
 	size_t nlist;
+	long long rev, bytes;            /* snapshot, restore_data: the revision, its bytes */
+	bool kept;                       /* snapshot: still kept after the pruning */
 };
 
 /* A fresh request for op (grace_ms -1, everything else empty). */

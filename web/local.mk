@@ -17,6 +17,7 @@ nobase_dist_pkgdata_DATA += \
 	web/app/view-apps.js \
 	web/app/view-app.js \
 	web/app/history.js \
+	web/app/snapshots.js \
 	web/app/private.js \
 	web/app/view-tokens.js \
 	web/app/view-admin.js \

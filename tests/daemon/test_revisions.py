@@ -2,7 +2,8 @@
 every create, generate, save and restore makes a revision; the list pages newest first;
 files and diffs of any revision; restore makes a new revision; unchanged contents are
 stored once; bad numbers, unknown revisions and foreign apps are 404s; deleting the app
-leaves no blob or revision behind."""
+leaves no blob or revision behind. Restore with {"data": true} of a revision without a
+data snapshot is 409, a bad "data" 400 (the whole path: tests/lifecycle/test_snapshots.py)."""
 import os
 import sys
 
@@ -102,6 +103,28 @@ def run(t, d):
          "a restore stores no content again")
     audit = sqlite_query(db, "SELECT detail FROM audit WHERE action = 'app.revision.restore' AND target = ?", (aid,))
     t.ok(len(audit) == 1 and '"revision":4' in audit[0][0], "the restore is audited", audit)
+
+    # data snapshots: an app that never ran has none; restore with data is refused
+    # clearly, changes nothing; a bad "data" is a 400
+    revs = d.req("GET", base, token=alice).json()["revisions"]
+    t.ok(all(x.get("data_snapshot") is False for x in revs), "never run: no revision has a data snapshot", revs)
+    n_before = len(revs)
+    r = d.req("POST", base + "/1/restore", {"data": True}, token=alice)
+    t.ok(is_error(r, 409, "no_snapshot") and "revision 1" in r.json()["error"]["message"]
+         and len(d.req("GET", base, token=alice).json()["revisions"]) == n_before,
+         "restore 1 with data: 409 no_snapshot, no revision made", r.body)
+    for body, what in (({"data": "true"}, "a string"), ({"data": 1}, "a number"), ({"data": None}, "null"),
+                       ({"data": True, "files": {}}, "an unknown key"), ([1], "an array"), ("{", "broken JSON")):
+        r = d.req("POST", base + "/1/restore", body, token=alice)
+        t.ok(is_error(r, 400, "invalid_request"), "restore with %s as body: 400" % what, r.body)
+    r = d.req("POST", base + "/1/restore", {"data": False}, token=alice)
+    t.ok(r.status == 200 and r.json()["revision"]["data_snapshot"] is False
+         and r.json()["revision"]["message"] == "restored revision 1",
+         "restore with data false: a code restore, 200", r.body)
+    r = d.req("GET", base + "/%d/files" % r.json()["revision"]["n"], token=alice)
+    t.ok(r.status == 200 and r.json()["revision"]["data_snapshot"] is False, "revision files: data_snapshot", r.body)
+    t.ok(is_error(d.req("POST", base + "/1/restore", {"data": True}, token=bob), 404),
+         "another user's app with data: 404")
 
     # bad numbers, unknown revisions, foreign apps
     for bad in ("0", "abc", "01", "-1", "1x", "9999999999"):

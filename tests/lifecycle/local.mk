@@ -11,3 +11,7 @@ LIFECYCLE_TESTS = tests/lifecycle/test_kinds_1.py tests/lifecycle/test_kinds_2.p
 TESTS += $(LIFECYCLE_TESTS)
 EXTRA_DIST += $(LIFECYCLE_TESTS) tests/lifecycle/lc.py tests/lifecycle/stall.py bench/lifecycle \
 	bench/isolation
+# data snapshots of revisions and restore with data (issue 11): ports 32500-32599
+TESTS += tests/lifecycle/test_snapshots.py
+EXTRA_DIST += tests/lifecycle/test_snapshots.py
+EXTRA_DIST += bench/snapshots

@@ -3,6 +3,7 @@
 #include "tap.h"
 #include "db.h"
 #include "db_internal.h"
+#include "db_snapshots.h"
 #include "json.h"
 #include "appfiles.h"
 #include "util.h"
@@ -708,6 +709,48 @@ static void test_concurrency(void)
 	db_close(db);
 }
 
+/* Snapshot rows: kept to the newest `keep` and within the byte budget; the pruned ones
+ * named; a revision's pruning or the app's deletion takes its row along. */
+static void test_snapshots(struct db *db)
+{
+	struct db_user u;
+	struct db_app a;
+	struct db_snapshot rows[DB_SNAP_KEEP_MAX + 2];
+	long long pruned[DB_SNAP_KEEP_MAX + 2], n = 0;
+	size_t np = 0, nr = 0;
+	char q[128];
+	int good = 1;
+
+	make_user(db, &u, "snapper", "user");
+	make_app(db, &a, u.id, "snap");
+	for (int i = 1; good && i <= 7; i++) {
+		struct json_object *f = files_of(i % 2 ? "odd" : "even");
+		good = db_rev_add(db, a.id, u.id, "save", "", f, &n, err, sizeof err) == DB_OK;
+		json_object_put(f);
+	}
+	ok(good && n == 7, "seven revisions (%s)", good ? "" : err);
+	for (long long r = 1; good && r <= 6; r++)
+		good = db_snap_record(db, a.id, r, 1000, 5, 1 << 20, pruned, &np, err,
+				      sizeof err) == DB_OK && np == (r == 6 ? 1u : 0u);
+	ok(good && pruned[0] == 1, "six snapshots with keep 5: the sixth prunes revision 1 (%s)", err);
+	ok(db_snap_list(db, a.id, rows, 10, &nr, err, sizeof err) == DB_OK && nr == 5 &&
+	   rows[0].n == 6 && rows[4].n == 2 && rows[0].bytes == 1000, "the newest five remain, newest first");
+	ok(db_snap_exists(db, a.id, 1, err, sizeof err) == 0 && db_snap_exists(db, a.id, 4, err, sizeof err) == 1,
+	   "exists: 1 pruned, 4 kept");
+	good = db_snap_record(db, a.id, 7, 2500, 5, 5000, pruned, &np, err, sizeof err) == DB_OK;
+	ok(good && np == 3 && pruned[0] == 4 && pruned[1] == 3 && pruned[2] == 2,
+	   "2500 bytes more under a budget of 5000: 7, 6 and 5 (4500) stay, 4, 3 and 2 go (%zu)", np);
+	ok(db_snap_record(db, a.id, 7, 9000, 5, 5000, pruned, &np, err, sizeof err) == DB_OK &&
+	   np == 3 && pruned[0] == 7, "one alone over the budget is pruned itself");
+	ok(db_snap_record(db, a.id, 99, 1, 5, 5000, pruned, &np, err, sizeof err) == DB_ERR,
+	   "a snapshot of a revision that does not exist is refused");
+	ok(db_snap_record(db, a.id, 3, 1, 5, 5000, pruned, &np, err, sizeof err) == DB_OK,
+	   "again for revision 3");
+	snprintf(q, sizeof q, "SELECT count(*) FROM snapshots WHERE app_id = '%s'", a.id);
+	ok(db_app_delete(db, a.id, NULL, err, sizeof err) == DB_OK && count_rows(db, q) == 0,
+	   "deleting the app deletes its snapshot rows");
+}
+
 int main(void)
 {
 	struct db *db;
@@ -734,6 +777,7 @@ int main(void)
 	test_read_scope(db);
 	test_pagination(db);
 	test_revision_pruning(db);
+	test_snapshots(db);
 	db_close(db);
 	test_concurrency();
 	appfiles_remove_tree(dir, err, sizeof err);

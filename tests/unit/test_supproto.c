@@ -34,6 +34,7 @@ static void test_request_round_trip(void)
 		q.wait_ms = 1500;
 		q.grace_ms = 250;
 		q.deleted = true;
+		q.rev = 7;
 		line = sup_request_encode(&q, &len, err, sizeof err);
 		ok(line && len > 1 && line[len - 1] == '\n' && !memchr(line, '\n', len - 1),
 		   "%s: encoded as one line", sup_op_name((enum sup_op)op));
@@ -48,6 +49,9 @@ static void test_request_round_trip(void)
 			ok(d.wait_ms == 1500, "wait: wait_ms kept");
 		if (op == SUP_STOP)
 			ok(d.grace_ms == 250 && d.deleted, "stop: grace and reason kept");
+		if (op == SUP_SNAPSHOT || op == SUP_RESTORE_DATA)
+			ok(d.rev == 7 && strcmp(d.app_id, APP) == 0, "%s: app and rev kept",
+			   sup_op_name((enum sup_op)op));
 		free(line);
 	}
 }
@@ -105,6 +109,46 @@ static void test_request_errors(void)
 		 "\"data_dir\":\"/d\"}", SUP_PATH_MAX, 0);
 	ok(strcmp(decode(big, &r), "bad_request") == 0, "a path over SUP_PATH_MAX: bad_request");
 	free(big);
+}
+
+/* snapshot and restore_data: a revision number is required and bounded, both ways. */
+static void test_snapshot_ops(void)
+{
+	struct sup_request q, r;
+	struct sup_reply p, d;
+	char err[256], *line;
+	size_t len;
+
+	ok(strcmp(decode("{\"op\":\"snapshot\",\"app_id\":\"" APP "\"}", &r), "bad_request") == 0,
+	   "snapshot without rev: bad_request");
+	ok(strcmp(decode("{\"op\":\"snapshot\",\"app_id\":\"" APP "\",\"rev\":0}", &r),
+		  "bad_request") == 0, "snapshot of rev 0: bad_request");
+	ok(strcmp(decode("{\"op\":\"restore_data\",\"app_id\":\"" APP "\",\"rev\":1000000000}",
+			 &r), "bad_request") == 0, "restore_data of a rev above 999999999: bad_request");
+	ok(strcmp(decode("{\"op\":\"restore_data\",\"app_id\":\"" APP "\",\"rev\":\"3\"}", &r),
+		  "bad_request") == 0, "rev as a string: bad_request");
+	ok(strcmp(decode("{\"op\":\"snapshot\",\"app_id\":\"" APP "\",\"rev\":3,"
+			 "\"data_dir\":\"/etc\"}", &r), "bad_request") == 0,
+	   "snapshot takes no path: bad_request");
+	ok(strcmp(decode("{\"op\":\"stop\",\"app_id\":\"" APP "\",\"rev\":3}", &r),
+		  "bad_request") == 0, "stop takes no rev: bad_request");
+	ok(*decode("{\"op\":\"restore_data\",\"app_id\":\"" APP "\",\"rev\":999999999}", &r) == 0 &&
+	   r.op == SUP_RESTORE_DATA && r.rev == 999999999, "restore_data of the largest rev");
+	sup_request_init(&q, SUP_SNAPSHOT);
+	strcpy(q.app_id, APP);
+	ok(!sup_request_encode(&q, &len, err, sizeof err), "a snapshot request without rev is not encoded");
+
+	memset(&p, 0, sizeof p);
+	p.ok = true;
+	p.rev = 12;
+	p.bytes = 1 << 20;
+	p.kept = true;
+	line = sup_reply_encode(SUP_SNAPSHOT, &p, &len);
+	ok(line && sup_reply_decode(SUP_SNAPSHOT, line, len - 1, &d, err, sizeof err) == 0 && d.ok &&
+	   d.rev == 12 && d.bytes == 1 << 20 && d.kept, "snapshot reply: rev, bytes, kept");
+	free(line);
+	ok(sup_reply_decode(SUP_RESTORE_DATA, "{\"ok\":true}", 11, &d, err, sizeof err) < 0,
+	   "a restore_data reply without rev is malformed");
 }
 
 static void test_reply_round_trip(void)
@@ -237,6 +281,7 @@ int main(void)
 	test_start_env();
 	test_request_round_trip();
 	test_request_errors();
+	test_snapshot_ops();
 	test_reply_round_trip();
 	test_states();
 	return tap_done();

@@ -910,6 +910,24 @@ async function run(context, stack, otherContext) {
 			await shot(page, 'app-restored');
 			return added > 0 && /restore/.test(row);
 		});
+		// The app ran (generatedRuns) and was stopped, so the iterate's revision 2 kept a
+		// snapshot of its data (docs/API.md, "Data snapshots").
+		await step('a revision made while the app is stopped shows a data badge; restore code and data makes a new revision', async () => {
+			if (!runs)
+				return 'skip: the app could not run on this host, so it has no data to snapshot';
+			const row2 = page.locator('#revisions li[data-n="2"]');
+			if (await row2.locator('.data-snapshot').count() !== 1 || await page.locator('#revisions li[data-n="1"] .data-snapshot').count() !== 0)
+				return {fail: 'revision 2 (made while stopped) should have the data badge, revision 1 (before any run) none'};
+			await row2.locator('button.restore-data').click();
+			const msg = await page.locator('#confirm-message').textContent();
+			await confirm(page, true);
+			await waitStatus(page, /Restored revision 2 with its data as revision 4/);
+			const row4 = page.locator('#revisions li[data-n="4"]');
+			await row4.waitFor();
+			await shot(page, 'app-restored-data');
+			return /data goes back/.test(msg) && /with its data/.test(await row4.textContent()) && await row4.locator('.data-snapshot').count() === 1
+				|| {fail: 'confirmation ' + JSON.stringify(msg) + ', row 4 ' + JSON.stringify(await row4.textContent())};
+		});
 		await step('the generated app is deleted', async () => {
 			await page.locator('#delete').click();
 			await confirm(page, true);

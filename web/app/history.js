@@ -1,11 +1,13 @@
 // history.js: on an app's page, what the generator understood of the app, the box to
 // ask for a change (POST /iterate), and the history of its code: each revision with
 // its source and message, a diff against the revision before (GET .../diff) and a
-// restore button (POST .../restore). Every change made here replaces the app's files:
+// restore button (POST .../restore); revisions with a data snapshot also offer to
+// restore code and data (snapshots.js). Every change made here replaces the app's files:
 // the page reloads them through onChanged(app).
 import {h, fill, time} from './dom.js';
 import * as api from './api.js';
 import {busy, confirmDialog, showError, showInfo} from './ui.js';
+import {restoreDataButton, restoreWithData, snapshotBadge} from './snapshots.js';
 
 const PAGE = 20;
 
@@ -73,10 +75,12 @@ export class HistoryPanel {
 		restoreBtn.addEventListener('click', () => this.restore(r.n, restoreBtn));
 		return h('li', {class: 'revision', value: r.n, 'data-n': r.n},
 			h('span', {class: 'rev-n'}, '#' + r.n), ' ', h('span', {class: 'badge'}, r.source), ' ',
+			snapshotBadge(r), r.data_snapshot ? ' ' : null,
 			h('span', {class: 'rev-msg'}, r.message || ''), ' ',
 			h('span', {class: 'muted'}, time(r.created_at), ' · ',
 				changes.length ? changes.length + ' file' + (changes.length === 1 ? '' : 's') + ' changed' : 'no change'),
-			' ', diffBtn, ' ', restoreBtn);
+			' ', diffBtn, ' ', restoreBtn, r.data_snapshot ? ' ' : null,
+			restoreDataButton(r, (n, btn) => this.restoreData(n, btn)));
 	}
 
 	async diff(n) {
@@ -110,6 +114,16 @@ export class HistoryPanel {
 			await this.opts.onChanged(res.app);
 			await this.load();
 		});
+	}
+
+	async restoreData(n, btn) {
+		if (!await this.unsavedOk('Restoring'))
+			return;
+		const res = await restoreWithData(this.id, n, btn);
+		if (res) {
+			await this.opts.onChanged(res.app);
+			await this.load();
+		}
 	}
 
 	async iterate() {
