@@ -10,17 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/spawn.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "generator/generator.h"
@@ -178,9 +177,10 @@ int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_na
 			  int lockfd, char *err, size_t errlen)
 {
 	char self[4096];
+	const char *argv[8];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	pid_t pid;
-	int st;
+	struct spawn s;
+	int i = 0, rc;
 
 	(void)c;
 	if (n <= 0) {
@@ -189,57 +189,23 @@ int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_na
 		return -1;
 	}
 	self[n] = 0;
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(lockfd);
-		return -1;
+	argv[i++] = self;
+	if (master_config_path) {
+		argv[i++] = "--config";
+		argv[i++] = master_config_path;
 	}
-	if (pid == 0) {
-		sigset_t none;
-		const char *argv[8];
-		int i = 0;
-		/* The middle child: a new session, then the job, then gone. */
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		/* A fresh program: nothing of the worker (its SQLite connection must not be
-		 * used across fork, its FastCGI sockets must not outlive the request) but
-		 * stderr, the daemon's log, and the lock as fd 3. */
-		if (lockfd != 3) {
-			if (dup2(lockfd, 3) < 0)
-				_exit(1);
-		} else if (fcntl(3, F_SETFD, 0) < 0) {
-			_exit(1);
-		}
-		close_range(4, ~0U, 0);
-		{
-			int null = open("/dev/null", O_RDWR);
-			if (null >= 0) {
-				dup2(null, 0);
-				dup2(null, 1);
-				if (null > 3)
-					close(null);
-			}
-		}
-		argv[i++] = "appforged";
-		if (master_config_path) {
-			argv[i++] = "--config";
-			argv[i++] = master_config_path;
-		}
-		argv[i++] = keep_name ? "--generation-job-keep-name" : "--generation-job";
-		argv[i++] = app_id;
-		argv[i] = NULL;
-		execv(self, (char *const *)argv);
-		_exit(127);
-	}
+	argv[i++] = keep_name ? "--generation-job-keep-name" : "--generation-job";
+	argv[i++] = app_id;
+	argv[i] = NULL;
+	/* A fresh program, detached (nothing for the worker to reap): nothing of the
+	 * worker (its SQLite connection must not be used across fork, its FastCGI
+	 * sockets must not outlive the request) but stderr, the daemon's log, and the
+	 * lock as fd 3. */
+	spawn_init(&s, (char *const *)argv);
+	s.fd[3] = lockfd;
+	rc = spawn_detached(&s, err, errlen);
 	close(lockfd);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	return rc;
 }
 
 /* Whether the job of app_id is gone: its lock can be taken (or never existed). */

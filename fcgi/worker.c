@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "common/afjwt.h"
+#include "common/clock.h"
 #include "common/cpuslots.h"
 #include "common/log.h"
 #include "common/password.h"
@@ -86,13 +87,6 @@ static const char *get_param(void *ctx, const char *name)
 	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads the whole body; a short read (client gone, lying length) is an error. */
 static int read_body(FCGX_Request *fr, struct request *r)
 {
@@ -115,7 +109,7 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	struct response resp;
 	char err[256], *out;
 	size_t len = 0;
-	long long t0 = now_ms();
+	long long t0 = clock_mono_ms();
 	int st;
 
 	memset(&resp, 0, sizeof(resp));
@@ -146,7 +140,7 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	if (resp.body)
 		explicit_bzero(resp.body, resp.body_len);
 	log_access("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
-		 req.path ? req.path : "-", resp.status, now_ms() - t0,
+		 req.path ? req.path : "-", resp.status, clock_mono_ms() - t0,
 		 resp.error_code[0] ? " " : "", resp.error_code);
 	response_free(&resp);
 	if (req.body)

@@ -25,6 +25,7 @@
 #include "common/password.h"
 #include "common/privsep.h"
 #include "common/secretbox.h"
+#include "common/spawn.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "sandbox/supervisor_client.h"
@@ -81,26 +82,19 @@ static int ensure_dir(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Runs argv, its stdout and stderr to /dev/null; returns its exit status or -1. */
-static int run_quiet(char *const argv[])
+/* Runs argv (a full path), its stdin, stdout and stderr /dev/null, for at most a
+ * minute: its exit status, or -1 with the reason in why. */
+static int run_quiet(char *const argv[], char *why, size_t whylen)
 {
-	int st;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	struct spawn s;
+	int rc;
+
+	spawn_init(&s, argv);
+	s.fd[2] = SPAWN_DEVNULL;
+	rc = spawn_run(&s, 60000, why, whylen);
+	if (rc > 0)
+		snprintf(why, whylen, "exit status %d", rc);
+	return rc;
 }
 
 /* A self-signed certificate for localhost, the public host and *.apps_domain, for
@@ -130,16 +124,17 @@ static int make_dev_cert(void)
 	if (strcmp(cf.apps_domain, "localhost") != 0 && strcmp(cf.apps_domain, cf.public_host) != 0)
 		n += snprintf(san + n, sizeof(san) - n, ",DNS:%s", cf.apps_domain);
 	snprintf(san + n, sizeof(san) - n, ",DNS:*.%s,IP:127.0.0.1", cf.apps_domain);
-	char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+	char *argv[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
 			 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "825", "-subj", subj,
 			 "-addext", san, "-keyout", tmpkey, "-out", crt, NULL };
 	mode_t old = umask(077);
-	int rc = run_quiet(argv);
+	char why[256];
+	int rc = run_quiet(argv, why, sizeof(why));
 	umask(old);
 	if (rc != 0) {
 		unlink(tmpkey);
-		return fail("openssl could not create the development certificate%s%s",
-			    rc == 127 ? " (openssl not installed)" : "", NULL);
+		return fail("openssl could not create the development certificate: %s%s", why,
+			    NULL);
 	}
 	if (rename(tmpkey, key) < 0)
 		return fail("cannot install %s: %s", key, strerror(errno));
