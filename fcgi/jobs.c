@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/applayout.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/spawn.h"
@@ -25,24 +26,18 @@
 #include "generator/generator.h"
 #include "scanner/scanner.h"
 
-static int lock_path(const struct conf *c, const char *app_id, char *out, size_t outlen)
-{
-	int n = snprintf(out, outlen, "%s/jobs/%s.lock", c->state_dir, app_id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
 int jobs_lock_create(const struct conf *c, const char *app_id, char *err, size_t errlen)
 {
 	char dir[4096], path[4096];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/jobs", c->state_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+	if (applayout_dir(c, APP_DIR_JOBS, dir, sizeof(dir)) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_JOB_LOCK, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "job lock path too long");
 		return -1;
 	}
-	if (lock_path(c, app_id, path, sizeof(path)) < 0) {
-		snprintf(err, errlen, "job lock path too long");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -58,7 +53,8 @@ int jobs_lock_create(const struct conf *c, const char *app_id, char *err, size_t
 void jobs_lock_remove(const struct conf *c, const char *app_id)
 {
 	char path[4096];
-	if (lock_path(c, app_id, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
+	if (applayout_path(c, app_id, APP_PATH_JOB_LOCK, path, sizeof(path)) == 0 &&
+	    unlink(path) < 0 && errno != ENOENT)
 		log_warn("job lock %s: %s", path, strerror(errno));
 }
 
@@ -215,7 +211,7 @@ static bool job_gone(const struct conf *c, const char *app_id)
 	int fd;
 	bool gone;
 
-	if (lock_path(c, app_id, path, sizeof(path)) < 0)
+	if (applayout_path(c, app_id, APP_PATH_JOB_LOCK, path, sizeof(path)) < 0)
 		return false;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

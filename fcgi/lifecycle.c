@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/appfiles.h"
+#include "common/applayout.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -70,7 +71,8 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 	char base[4096], path[4200];
 	int fd;
 
-	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof(base)) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_START_LOCK, path, sizeof(path)) < 0) {
 		snprintf(err, errlen, "app path too long");
 		return -1;
 	}
@@ -78,7 +80,6 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 		snprintf(err, errlen, "mkdir %s: %s", base, strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/start.lock", base);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
@@ -101,15 +102,9 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
 	       size_t outlen)
 {
-	int n = sub ? snprintf(out, outlen, "%s/%s/%s", c->apps_dir, app_id, sub)
-		    : snprintf(out, outlen, "%s/%s", c->apps_dir, app_id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
-int lc_log_path(const struct conf *c, const char *app_id, char *out, size_t outlen)
-{
-	int n = snprintf(out, outlen, "%s/apps/%s.log", c->log_dir, app_id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	enum app_path what = !sub ? APP_PATH_DIR : strcmp(sub, "code") == 0 ? APP_PATH_CODE
+			   : APP_PATH_DATA;
+	return applayout_path(c, app_id, what, out, outlen);
 }
 
 static int mkdir_ok(const char *path, mode_t mode)
@@ -122,9 +117,9 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 {
 	char base[4096], code[4096], data[4096], tmp[4200];
 
-	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0 ||
-	    lc_app_dir(c, app_id, "code", code, sizeof(code)) < 0 ||
-	    lc_app_dir(c, app_id, "data", data, sizeof(data)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof(base)) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_CODE, code, sizeof(code)) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_DATA, data, sizeof(data)) < 0) {
 		snprintf(err, errlen, "app path too long");
 		return -1;
 	}
@@ -227,11 +222,11 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 
 	*out = NULL;
 	*outlen = 0;
-	if (lc_log_path(c, app_id, path, sizeof(path)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_LOG, path, sizeof(path)) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_LOG_OLD, rotated, sizeof(rotated)) < 0) {
 		snprintf(err, errlen, "log path too long");
 		return -1;
 	}
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
 	if (read_tail_file(rotated, &buf, &len, err, errlen) < 0 ||
 	    read_tail_file(path, &buf, &len, err, errlen) < 0) {
 		free(buf);
@@ -260,19 +255,10 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 
 void lc_app_purge(const struct conf *c, const char *app_id)
 {
-	char err[512], path[4096], rotated[4200];
+	char err[512];
 
 	if (lc_sup_stop(c, app_id, true, 0, err, sizeof(err)) < 0)
 		log_error("app %s: the supervisor did not stop it: %s", app_id, err);
-	if (lc_app_dir(c, app_id, NULL, path, sizeof(path)) == 0 &&
-	    appfiles_remove_tree(path, err, sizeof(err)) < 0)
-		log_warn("app %s: directory not removed: %s", app_id, err);
-	if (lc_log_path(c, app_id, path, sizeof(path)) == 0) {
-		snprintf(rotated, sizeof(rotated), "%s.1", path);
-		if (unlink(path) < 0 && errno != ENOENT)
-			log_warn("app %s: log not removed: %s", app_id, strerror(errno));
-		if (unlink(rotated) < 0 && errno != ENOENT)
-			log_warn("app %s: log not removed: %s", app_id, strerror(errno));
-	}
-	jobs_lock_remove(c, app_id);
+	if (applayout_purge(c, app_id, err, sizeof(err)) < 0)
+		log_warn("app %s: %s", app_id, err);
 }

@@ -2,11 +2,7 @@
  * supervisor's control socket, the app's directory on disk (code, data), its log, and
  * the asynchronous generation jobs.
  *
- * Layout under the configuration's directories:
- *   apps_dir/<id>/code        the files of the last run, materialised from the database
- *   apps_dir/<id>/data        the app's DATA_DIR (the supervisor makes /data from it)
- *   log_dir/apps/<id>.log     stdout+stderr of its runs (the supervisor writes it), .1 rotated
- *   state_dir/jobs/<id>.lock  held (flock) by a running generation job of the app
+ * The layout under the configuration's directories is common/applayout.h's.
  *
  * Error convention: 0 on success, -1 with a message in err (for the logs). */
 #ifndef AF_LIFECYCLE_H
@@ -49,11 +45,9 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 
 /* ---- disk ---- */
 
-/* apps_dir/<id> (and /code, /data). */
+/* apps_dir/<id> (sub NULL), /code or /data: common/applayout.h builds them. */
 int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
 	       size_t outlen);
-/* log_dir/apps/<id>.log */
-int lc_log_path(const struct conf *c, const char *app_id, char *out, size_t outlen);
 
 /* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
  * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
@@ -67,8 +61,8 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 		size_t *outlen, char *err, size_t errlen);
 
 /* Everything of a deleted app outside the database: kills its sandbox (reason
- * "deleted"), removes apps_dir/<id>, its logs and its job lock. Best effort: every
- * problem is logged. Call after the app's row is gone, so no new run can start. */
+ * "deleted"), then applayout_purge (its directory, logs and job lock). Best effort:
+ * problems are logged. Call after the app's row is gone, so no new run can start. */
 void lc_app_purge(const struct conf *c, const char *app_id);
 
 /* ---- generation jobs (jobs.c) ---- */

@@ -19,6 +19,7 @@
 #include "common/afjwt.h"
 #include "common/apitoken.h"
 #include "common/appfiles.h"
+#include "common/applayout.h"
 #include "common/conf.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -316,7 +317,7 @@ static void stop_deleted_app(const char *id)
 
 static int user_del(int argc, char **argv)
 {
-	char err[512], dir[4200], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
+	char err[512], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
 	struct db *db = NULL;
 	struct db_user u;
 	char (*ids)[ID_APP_BUFSZ] = NULL;
@@ -372,16 +373,11 @@ static int user_del(int argc, char **argv)
 		return fail("cannot delete user: %s%s", err, NULL);
 	}
 	for (size_t i = 0; i < nids; i++) {
-		/* The rows are gone, so no new run can start: kill what runs, then remove the
-		 * directory and the logs. */
+		/* The rows are gone, so no new run can start: kill what runs, then remove
+		 * everything else of the app (applayout.h). */
 		stop_deleted_app(ids[i]);
-		snprintf(dir, sizeof(dir), "%s/%s", cf.apps_dir, ids[i]);
-		if (appfiles_remove_tree(dir, err, sizeof(err)) < 0)
-			fprintf(stderr, "appforgectl: warning: %s\n", err);
-		snprintf(dir, sizeof(dir), "%s/apps/%s.log", cf.log_dir, ids[i]);
-		unlink(dir);
-		snprintf(dir, sizeof(dir), "%s/apps/%s.log.1", cf.log_dir, ids[i]);
-		unlink(dir);
+		if (applayout_purge(&cf, ids[i], err, sizeof(err)) < 0)
+			fprintf(stderr, "appforgectl: warning: app %s: %s\n", ids[i], err);
 	}
 	printf("deleted user %s and %zu apps\n", argv[1], nids);
 	free(ids);
