@@ -226,21 +226,15 @@ void h_token_delete(struct hctx *ctx)
 		h_not_found(ctx);
 		return;
 	}
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "token revoke", err);
-		return;
-	}
-	rc = db_token_revoke(ctx->db, ctx->param, ctx->who.user_id, ctx->now, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		db_rollback(ctx->db);
+	rc = db_begin(ctx->db, err, sizeof(err));
+	if (rc == DB_OK)
+		rc = db_token_revoke(ctx->db, ctx->param, ctx->who.user_id, ctx->now, err,
+				     sizeof(err));
+	rc = h_audit_commit(ctx, rc, "token.revoke", ctx->param, NULL, err, sizeof(err));
+	if (rc == DB_NOTFOUND)
 		h_not_found(ctx);
-		return;
-	}
-	if (rc != DB_OK || h_audit(ctx, "token.revoke", ctx->param, NULL, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	else if (rc != DB_OK)
 		h_internal(ctx, "token revoke", err);
-		return;
-	}
-	response_empty(ctx->resp, 204);
+	else
+		response_empty(ctx->resp, 204);
 }

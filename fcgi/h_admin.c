@@ -98,9 +98,7 @@ void h_admin_user_create(struct hctx *ctx)
 		response_error(ctx->resp, 409, "conflict", "username already taken");
 		goto out;
 	}
-	if (rc != DB_OK || h_audit(ctx, "user.create", u.id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (h_audit_commit(ctx, rc, "user.create", u.id, d, err, sizeof(err)) != DB_OK) {
 		json_object_put(d);
 		h_internal(ctx, "user create", err);
 		goto out;
@@ -178,9 +176,7 @@ void h_admin_user_delete(struct hctx *ctx)
 	}
 	d = json_object_new_object();
 	json_object_object_add(d, "apps_deleted", json_object_new_int64((long long)n));
-	if (rc != DB_OK || h_audit(ctx, "user.delete", ctx->param, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (h_audit_commit(ctx, rc, "user.delete", ctx->param, d, err, sizeof(err)) != DB_OK) {
 		json_object_put(d);
 		free(ids);
 		h_internal(ctx, "user delete", err);

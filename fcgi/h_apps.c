@@ -374,21 +374,16 @@ static void delete_app(struct hctx *ctx, bool admin)
 		h_not_found(ctx);
 		return;
 	}
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "app delete", err);
-		return;
-	}
-	rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof(err));
+	rc = db_begin(ctx->db, err, sizeof(err));
+	if (rc == DB_OK)
+		rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof(err));
+	rc = h_audit_commit(ctx, rc, admin ? "admin.app.delete" : "app.delete", ctx->param,
+			    NULL, err, sizeof(err));
 	if (rc == DB_NOTFOUND) {
-		db_rollback(ctx->db);
 		h_not_found(ctx);
 		return;
 	}
-	if (rc != DB_OK ||
-	    h_audit(ctx, admin ? "admin.app.delete" : "app.delete", ctx->param, NULL, err,
-		    sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (rc != DB_OK) {
 		h_internal(ctx, "app delete", err);
 		return;
 	}

@@ -340,12 +340,7 @@ static int put_store(struct hctx *ctx, struct env_put *p, char *err, size_t errl
 	rc = db_begin(ctx->db, err, errlen);
 	if (rc == DB_OK)
 		rc = db_env_replace(ctx->db, ctx->param, p->cur, p->n, err, errlen);
-	if (rc == DB_OK)
-		rc = h_audit(ctx, "app.env.set", ctx->param, d, err, errlen);
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, errlen);
-	if (rc != DB_OK)
-		db_rollback(ctx->db);
+	rc = h_audit_commit(ctx, rc, "app.env.set", ctx->param, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }
@@ -470,12 +465,7 @@ static int dup_store(struct hctx *ctx, struct db_app *c, struct json_object *fil
 	if (rc == DB_OK)   /* its history starts with the copy, as an upload's does */
 		rc = db_rev_add(ctx->db, c->id, c->owner, "upload", "duplicated from another app",
 				files, NULL, err, errlen);
-	if (rc == DB_OK)
-		rc = h_audit(ctx, "app.duplicate", c->id, d, err, errlen);
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, errlen);
-	if (rc != DB_OK)
-		db_rollback(ctx->db);
+	rc = h_audit_commit(ctx, rc, "app.duplicate", c->id, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }

@@ -45,14 +45,8 @@ static int replace_password(struct hctx *ctx, const char *hash, long long *revok
 					    revoked, err, errlen);
 	if (rc == DB_OK)
 		rc = login_throttle_succeeded(ctx, ctx->who.username, err, errlen);
-	if (rc == DB_OK) {
-		json_object_object_add(d, "sessions_revoked", json_object_new_int64(*revoked));
-		rc = h_audit(ctx, "user.password", ctx->who.user_id, d, err, errlen);
-	}
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, errlen);
-	if (rc != DB_OK)
-		db_rollback(ctx->db);
+	json_object_object_add(d, "sessions_revoked", json_object_new_int64(*revoked));
+	rc = h_audit_commit(ctx, rc, "user.password", ctx->who.user_id, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }

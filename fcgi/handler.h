@@ -86,6 +86,12 @@ void h_location(struct hctx *ctx, const char *id);
 /* Appends an audit event inside the caller's open transaction. */
 int h_audit(struct hctx *ctx, const char *action, const char *target,
 	    struct json_object *detail, char *err, size_t errlen);
+/* Ends the write transaction the handler opened with db_begin, rc being how its writes
+ * went: when DB_OK, appends the audit event (h_audit) and commits; when anything
+ * failed, rolls back. Returns the final code (the writes' own, e.g. DB_NOTFOUND, when
+ * they failed). detail stays the caller's. */
+int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *target,
+		   struct json_object *detail, char *err, size_t errlen);
 /* Parses ?limit= (default def, bounds 1..max). Returns 0, or -1 after answering 400. */
 int h_query_limit(struct hctx *ctx, int def, int max, int *out);
 

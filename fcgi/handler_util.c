@@ -101,6 +101,18 @@ int h_audit(struct hctx *ctx, const char *action, const char *target,
 			       target ? target : "", d, err, errlen);
 }
 
+int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *target,
+		   struct json_object *detail, char *err, size_t errlen)
+{
+	if (rc == DB_OK)
+		rc = h_audit(ctx, action, target, detail, err, errlen);
+	if (rc == DB_OK)
+		rc = db_commit(ctx->db, err, errlen);
+	if (rc != DB_OK)
+		db_rollback(ctx->db);
+	return rc;
+}
+
 int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 {
 	char buf[24];
