@@ -1,9 +1,11 @@
 /* test_base.c: the shared small base of common/: the monotonic clock, the error
- * formatter, mkdir_p and the fork/exec helper (spawn.h) with its hardening. */
+ * formatter, mkdir_p, the fork/exec helper (spawn.h) with its hardening, and the
+ * creation of a secret file. */
 #include "tap.h"
 #include "clock.h"
 #include "errfmt.h"
 #include "mkdirp.h"
+#include "secretfile.h"
 #include "spawn.h"
 
 #include <errno.h>
@@ -48,6 +50,22 @@ static void test_mkdir_p(void)
 	ok(mkdir_p(file, 0750) == -1 && errno == ENOTDIR, "a file in the way is ENOTDIR");
 	snprintf(path, sizeof path, "%s/f/sub", base);
 	ok(mkdir_p(path, 0750) == -1, "a file as a parent fails");
+
+	char err[256], buf[16] = "";
+	snprintf(path, sizeof path, "%s/secret", base);
+	ok(secretfile_create(path, "0123456789", 10, err, sizeof err) == 0 &&
+	   stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 10,
+	   "secretfile_create: 0600, the bytes written");
+	int fd = open(path, O_RDONLY);
+	ok(fd >= 0 && read(fd, buf, sizeof buf) == 10 && memcmp(buf, "0123456789", 10) == 0,
+	   "secretfile content");
+	if (fd >= 0)
+		close(fd);
+	ok(secretfile_create(path, "x", 1, err, sizeof err) == -1 && strstr(err, "exists") &&
+	   stat(path, &st) == 0 && st.st_size == 10, "an existing secret is never replaced (%s)",
+	   err);
+	snprintf(path, sizeof path, "%s/nodir/secret", base);
+	ok(secretfile_create(path, "x", 1, err, sizeof err) == -1, "missing directory fails");
 	char cmd[PATH_MAX + 16];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)
