@@ -97,29 +97,6 @@ static const char *owner_of(struct hctx *ctx, bool admin)
 	return admin ? NULL : ctx->who.user_id;
 }
 
-/* Loads the app named by the route (404 for a missing or foreign app). 0 or -1. */
-static int load_app(struct hctx *ctx, bool admin, struct db_app *a)
-{
-	char err[256];
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return -1;
-	}
-	rc = db_app_get(ctx->db, ctx->param, owner_of(ctx, admin), a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return -1;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app get", err);
-		return -1;
-	}
-	return 0;
-}
-
 static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
 {
 	char err[256];
@@ -359,7 +336,7 @@ void h_admin_apps_list(struct hctx *ctx)
 void h_app_get(struct hctx *ctx)
 {
 	struct db_app a;
-	if (load_app(ctx, false, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	response_json(ctx->resp, 200, app_to_json(ctx, &a));
 	db_app_clear(&a);
@@ -370,10 +347,6 @@ static void delete_app(struct hctx *ctx, bool admin)
 	char err[256];
 	int rc;
 
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return;
-	}
 	rc = db_begin(ctx->db, err, sizeof(err));
 	if (rc == DB_OK)
 		rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof(err));
@@ -410,7 +383,7 @@ void h_app_files_get(struct hctx *ctx)
 	struct db_app a;
 	struct json_object *files = NULL, *o;
 
-	if (load_app(ctx, false, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
 	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK) {
@@ -432,10 +405,6 @@ void h_app_files_put(struct hctx *ctx)
 	long long rev = 0;
 	int rc;
 
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return;
-	}
 	body = h_body_object(ctx);
 	if (!body)
 		return;

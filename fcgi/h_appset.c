@@ -187,22 +187,6 @@ int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len)
 
 /* ------------------------------------------------------------------ routes ---- */
 
-static int own_app(struct hctx *ctx)
-{
-	char err[256];
-	struct db_app a;
-	int rc;
-
-	memset(&a, 0, sizeof a);
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
-	db_app_clear(&a);
-	if (rc == DB_NOTFOUND)
-		h_not_found(ctx);
-	else if (rc != DB_OK)
-		h_internal(ctx, "app get", err);
-	return rc == DB_OK ? 0 : -1;
-}
-
 static void answer_names(struct hctx *ctx, int status)
 {
 	char err[256];
@@ -229,7 +213,7 @@ static void answer_names(struct hctx *ctx, int status)
 
 void h_app_env_get(struct hctx *ctx)
 {
-	if (own_app(ctx) == 0)
+	if (h_own_app(ctx, NULL) == 0)
 		answer_names(ctx, 200);
 }
 
@@ -351,7 +335,7 @@ void h_app_env_put(struct hctx *ctx)
 	struct json_object *body, *vars;
 	struct env_put *p;
 
-	if (own_app(ctx) < 0 || !(body = h_body_object(ctx)))
+	if (h_own_app(ctx, NULL) < 0 || !(body = h_body_object(ctx)))
 		return;
 	if (json_object_object_length(body) != 1 ||
 	    !json_object_object_get_ex(body, "vars", &vars) ||
@@ -402,7 +386,7 @@ void h_app_patch(struct hctx *ctx)
 	struct json_object *body, *d;
 	int rc;
 
-	if (own_app(ctx) < 0 || !(body = h_body_object(ctx)))
+	if (h_own_app(ctx, NULL) < 0 || !(body = h_body_object(ctx)))
 		return;
 	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "name", JSON_REQUIRED | JSON_NONEMPTY, APP_NAME_MAX, &name,

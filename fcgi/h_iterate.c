@@ -143,10 +143,6 @@ void h_app_iterate(struct hctx *ctx)
 	const char *prompt = NULL;
 	struct json_object *body;
 
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return;
-	}
 	if (!(body = h_body_object(ctx)))
 		return;
 	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||

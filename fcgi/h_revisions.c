@@ -18,31 +18,6 @@
 #define REV_LIST_MAX 100
 #define REV_N_MAX 999999999LL
 
-/* The caller's app named by the route exists: 0, or -1 after answering 404/500. */
-static int own_app(struct hctx *ctx)
-{
-	char err[256];
-	struct db_app a;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return -1;
-	}
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
-	db_app_clear(&a);
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return -1;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app get", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* The route's revision number (already validated by the router). */
 static long long route_n(struct hctx *ctx)
 {
@@ -113,7 +88,7 @@ void h_rev_list(struct hctx *ctx)
 	size_t n = 0;
 	int limit;
 
-	if (own_app(ctx) < 0 || h_query_limit(ctx, 20, REV_LIST_MAX, &limit) < 0 ||
+	if (h_own_app(ctx, NULL) < 0 || h_query_limit(ctx, 20, REV_LIST_MAX, &limit) < 0 ||
 	    query_cursor(ctx, &before) < 0)
 		return;
 	if (db_rev_list(ctx->db, ctx->param, before, limit, &revs, &n, err, sizeof(err)) != DB_OK) {
@@ -139,7 +114,7 @@ void h_rev_files(struct hctx *ctx)
 	struct json_object *files = NULL, *o;
 	long long n = route_n(ctx);
 
-	if (own_app(ctx) < 0 || load_rev(ctx, n, &r) < 0)
+	if (h_own_app(ctx, NULL) < 0 || load_rev(ctx, n, &r) < 0)
 		return;
 	if (db_rev_files(ctx->db, ctx->param, n, &files, err, sizeof(err)) != DB_OK) {
 		db_revision_clear(&r);
@@ -260,7 +235,7 @@ void h_rev_diff(struct hctx *ctx)
 	struct json_object *a = NULL, *b = NULL, *files, *o;
 	long long n = route_n(ctx), m;
 
-	if (own_app(ctx) < 0 || query_against(ctx, n, &m) < 0 ||
+	if (h_own_app(ctx, NULL) < 0 || query_against(ctx, n, &m) < 0 ||
 	    rev_files_or_empty(ctx, n, &b) < 0)
 		return;
 	if (rev_files_or_empty(ctx, m, &a) < 0) {
@@ -379,7 +354,7 @@ void h_rev_restore(struct hctx *ctx)
 	int rc;
 
 	/* A missing app or revision must not cost a scan: look first. */
-	if (own_app(ctx) < 0)
+	if (h_own_app(ctx, NULL) < 0)
 		return;
 	rc = db_rev_files(ctx->db, ctx->param, n, &files, err, sizeof(err));
 	if (rc == DB_NOTFOUND) {

@@ -92,6 +92,10 @@ int h_audit(struct hctx *ctx, const char *action, const char *target,
  * they failed). detail stays the caller's. */
 int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *target,
 		   struct json_object *detail, char *err, size_t errlen);
+/* Loads the caller's app the route names ("{app}": the router checked the id) into a
+ * (the caller clears it: db_app_clear), or only checks that it exists when a is NULL.
+ * 0, or -1 after answering 404 (missing or another user's) or 500. */
+int h_own_app(struct hctx *ctx, struct db_app *a);
 /* Parses ?limit= (default def, bounds 1..max). Returns 0, or -1 after answering 400. */
 int h_query_limit(struct hctx *ctx, int def, int max, int *out);
 

@@ -113,6 +113,24 @@ int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *tar
 	return rc;
 }
 
+int h_own_app(struct hctx *ctx, struct db_app *a)
+{
+	char err[256];
+	struct db_app local;
+	struct db_app *into = a ? a : &local;
+	int rc;
+
+	memset(into, 0, sizeof(*into));
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, into, err, sizeof(err));
+	if (!a)
+		db_app_clear(&local);
+	if (rc == DB_NOTFOUND)
+		h_not_found(ctx);
+	else if (rc != DB_OK)
+		h_internal(ctx, "app get", err);
+	return rc == DB_OK ? 0 : -1;
+}
+
 int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 {
 	char buf[24];
