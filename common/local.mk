@@ -7,7 +7,7 @@ noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
 	common/throttle.h common/privsep.h common/states.h common/jwtcache.h common/cpuslots.h \
 	common/appenv.h common/secretbox.h common/tarball.h common/linediff.h common/strbuf.h \
 	common/clock.h common/errfmt.h common/mkdirp.h common/spawn.h common/applayout.h \
-	common/secretfile.h
+	common/secretfile.h common/sblimits.h
 common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
 	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c \
 	common/throttle.c common/privsep.c common/states.c common/jwtcache.c common/cpuslots.c \
