@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/sup_calls.h"
 #include "fcgi/names.h"
 
 #define AUDIT_LIMIT_DEFAULT 100

@@ -5,7 +5,7 @@
  * once, so nothing waits on the model). It holds state_dir/jobs/<id>.lock with flock()
  * from before the app's row is committed until its result is stored: a "generating" app
  * whose lock can be taken has no job any more, whatever killed it. */
-#include "fcgi/lifecycle.h"
+#include "fcgi/jobs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -28,7 +28,7 @@
 #include "common/privsep.h"
 #include "db/db.h"
 #include "fcgi/daemon.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/jobs.h"
 #include "fcgi/listener.h"
 #include "scanner/scanner.h"
 

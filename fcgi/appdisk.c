@@ -1,7 +1,7 @@
-/* lifecycle.c: the supervisor's control socket as the workers use it (typed, through
- * sandbox/supervisor_client.h), and an app's files outside the database (its code for
- * a run, its data, its log). See lifecycle.h. */
-#include "fcgi/lifecycle.h"
+/* appdisk.c: an app's files beside the database as the workers handle them: the
+ * start lock, the code materialised for a run, the log's tail. The paths are
+ * common/applayout.h's. See appdisk.h. */
+#include "fcgi/appdisk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,53 +18,10 @@
 #include "common/applayout.h"
 #include "common/conf.h"
 #include "common/log.h"
-#include "common/util.h"
-#include "sandbox/supervisor_client.h"
 
-#define LC_PING_TIMEOUT_MS 2000
 #define LC_LOG_READ_MAX (4L << 20)
 #define LC_START_LOCK_WAIT_MS 5000
 #define LC_START_LOCK_STEP_MS 10
-
-int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
-	   int timeout_ms, char *err, size_t errlen)
-{
-	if (sup_call(c->supervisor_socket, q, rep, timeout_ms, err, errlen) < 0)
-		return LC_SUP_DOWN;
-	if (rep->ok)
-		return LC_SUP_OK;
-	snprintf(err, errlen, "%s: %s", rep->code, rep->message);
-	return LC_SUP_REFUSED;
-}
-
-int lc_sup_ping(const struct conf *c, char *err, size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	sup_request_init(&q, SUP_PING);
-	rc = lc_sup(c, &q, &rep, LC_PING_TIMEOUT_MS, err, errlen);
-	sup_reply_clear(&rep);
-	return rc == LC_SUP_OK ? 0 : -1;
-}
-
-int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
-		char *err, size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	sup_request_init(&q, SUP_STOP);
-	util_copy(q.app_id, sizeof(q.app_id), app_id);
-	q.grace_ms = grace_ms;
-	q.deleted = deleted;
-	/* The supervisor answers once the whole tree is gone: grace, then the kill. */
-	rc = lc_sup(c, &q, &rep, grace_ms + 15000, err, errlen);
-	sup_reply_clear(&rep);
-	return rc == LC_SUP_OK ? 0 : -1;
-}
 
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen)
 {
@@ -251,14 +208,4 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 	*out = buf;
 	*outlen = len;
 	return 0;
-}
-
-void lc_app_purge(const struct conf *c, const char *app_id)
-{
-	char err[512];
-
-	if (lc_sup_stop(c, app_id, true, 0, err, sizeof(err)) < 0)
-		log_error("app %s: the supervisor did not stop it: %s", app_id, err);
-	if (applayout_purge(c, app_id, err, sizeof(err)) < 0)
-		log_warn("app %s: %s", app_id, err);
 }
