@@ -7,7 +7,6 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/jobs.h"
 #include "fcgi/sup_calls.h"
 #include "fcgi/names.h"
 #include "scanner/scanner.h"
