@@ -2,6 +2,7 @@
  * the app's disk quota, made by mkfs.ext4 or as a sparse copy of an empty image cached
  * once per size. Runs in the parent (root), before the clone. */
 #include "sandbox/sandbox_internal.h"
+#include "common/errfmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,7 @@ static int run_tool(char *const argv[], char *err, size_t errlen)
 {
 	pid_t pid = fork();
 	if (pid < 0)
-		return fail(err, errlen, "fork: %s", strerror(errno));
+		return errfmt(err, errlen, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 		int nul = open("/dev/null", O_RDWR);
@@ -29,9 +30,9 @@ static int run_tool(char *const argv[], char *err, size_t errlen)
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			return fail(err, errlen, "waitpid: %s", strerror(errno));
+			return errfmt(err, errlen, "waitpid: %s", strerror(errno));
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return fail(err, errlen, "%s failed (status %d)", argv[0], st);
+		return errfmt(err, errlen, "%s failed (status %d)", argv[0], st);
 	return 0;
 }
 
@@ -41,12 +42,12 @@ static int make_ext4(const char *path, long data_mb, const char *owner, char *er
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return fail(err, errlen, "create %s: %s", path, strerror(errno));
+		return errfmt(err, errlen, "create %s: %s", path, strerror(errno));
 	if (ftruncate(fd, (off_t)data_mb << 20) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(path);
-		return fail(err, errlen, "size %s: %s", path, strerror(e));
+		return errfmt(err, errlen, "size %s: %s", path, strerror(e));
 	}
 	close(fd);
 	const char *mkfs = access("/usr/sbin/mkfs.ext4", X_OK) == 0 ? "/usr/sbin/mkfs.ext4"
@@ -67,12 +68,12 @@ static int sparse_copy(const char *src, const char *dst, char *err, size_t errle
 	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out = -1, rc = -1;
 	struct stat st;
 	if (in < 0 || fstat(in, &st) < 0) {
-		fail(err, errlen, "open %s: %s", src, strerror(errno));
+		errfmt(err, errlen, "open %s: %s", src, strerror(errno));
 		goto done;
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0 || ftruncate(out, st.st_size) < 0) {
-		fail(err, errlen, "create %s: %s", dst, strerror(errno));
+		errfmt(err, errlen, "create %s: %s", dst, strerror(errno));
 		goto done;
 	}
 	off_t pos = 0;
@@ -82,14 +83,14 @@ static int sparse_copy(const char *src, const char *dst, char *err, size_t errle
 			break;                  /* only a hole is left */
 		off_t hole = data < 0 ? -1 : lseek(in, data, SEEK_HOLE);
 		if (data < 0 || hole < 0) {
-			fail(err, errlen, "seek %s: %s", src, strerror(errno));
+			errfmt(err, errlen, "seek %s: %s", src, strerror(errno));
 			goto done;
 		}
 		off_t a = data, b = data;
 		while (a < hole) {
 			ssize_t n = copy_file_range(in, &a, out, &b, (size_t)(hole - a), 0);
 			if (n <= 0) {
-				fail(err, errlen, "copy %s: %s", src, n < 0 ? strerror(errno) :
+				errfmt(err, errlen, "copy %s: %s", src, n < 0 ? strerror(errno) :
 				     "unexpected end");
 				goto done;
 			}
@@ -101,7 +102,7 @@ done:
 	if (in >= 0)
 		close(in);
 	if (out >= 0 && close(out) < 0 && rc == 0)
-		rc = fail(err, errlen, "close %s: %s", dst, strerror(errno));
+		rc = errfmt(err, errlen, "close %s: %s", dst, strerror(errno));
 	if (rc < 0 && out >= 0)
 		unlink(dst);
 	return rc;
@@ -115,11 +116,11 @@ static int cached_image(const char *cache, long data_mb, char *out, size_t outle
 {
 	struct stat st;
 	if ((size_t)snprintf(out, outlen, "%s/data-ext4-v1-%ldm.img", cache, data_mb) >= outlen)
-		return fail(err, errlen, "image cache path too long");
+		return errfmt(err, errlen, "image cache path too long");
 	if (lstat(out, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == (off_t)data_mb << 20)
 		return 0;
 	if (mkdir(cache, 0700) < 0 && errno != EEXIST)
-		return fail(err, errlen, "mkdir %s: %s", cache, strerror(errno));
+		return errfmt(err, errlen, "mkdir %s: %s", cache, strerror(errno));
 	char tmp[PATH_MAX + 64];
 	snprintf(tmp, sizeof tmp, "%s.%d.new", out, (int)getpid());
 	unlink(tmp);
@@ -127,7 +128,7 @@ static int cached_image(const char *cache, long data_mb, char *out, size_t outle
 		return -1;
 	if (rename(tmp, out) < 0) {
 		unlink(tmp);
-		return fail(err, errlen, "rename %s: %s", out, strerror(errno));
+		return errfmt(err, errlen, "rename %s: %s", out, strerror(errno));
 	}
 	return 0;
 }
@@ -140,11 +141,11 @@ int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, 
 			size_t imglen, char *err, size_t errlen)
 {
 	if ((size_t)snprintf(img, imglen, "%s/data.img", data_dir) >= imglen)
-		return fail(err, errlen, "data dir path too long");
+		return errfmt(err, errlen, "data dir path too long");
 	struct stat st;
 	if (lstat(img, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
-			return fail(err, errlen, "%s is not a regular file", img);
+			return errfmt(err, errlen, "%s is not a regular file", img);
 		return 0;
 	}
 	char tmp[PATH_MAX + 16];
@@ -165,7 +166,7 @@ int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, 
 	}
 	if (rename(tmp, img) < 0) {
 		unlink(tmp);
-		return fail(err, errlen, "rename %s: %s", img, strerror(errno));
+		return errfmt(err, errlen, "rename %s: %s", img, strerror(errno));
 	}
 	return 0;
 }

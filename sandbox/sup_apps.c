@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "common/clock.h"
+#include "common/mkdirp.h"
 
 /* ---- the run's row: written by us only ---- */
 
@@ -38,7 +40,7 @@ int row_write(struct app *a)
 		log_warn("run %lld of %s not recorded as %s (retrying): %s", a->row.id, a->app_id,
 			 run_state_name(a->row.state), db ? err : "no database");
 	a->row_dirty = 1;
-	a->row_retry_at = mono_ms() + ROW_RETRY_MS;
+	a->row_retry_at = clock_mono_ms() + ROW_RETRY_MS;
 	return -1;
 }
 
@@ -116,7 +118,7 @@ static void probe_close(struct app *a)
 static void probe_retry(struct app *a)
 {
 	probe_close(a);
-	a->probe_at = mono_ms() + PROBE_RETRY_MS;
+	a->probe_at = clock_mono_ms() + PROBE_RETRY_MS;
 }
 
 static void probe_start(struct app *a)
@@ -143,7 +145,7 @@ static void app_ready(struct app *a)
 	a->row.pid = a->sb.pid;
 	row_write(a);
 	log_info("app %s answers on port %d (%lld ms after its start)", a->app_id, a->port,
-		 (long long)(mono_ms() - a->sb.started_ms));
+		 (long long)(clock_mono_ms() - a->sb.started_ms));
 	wake_waiters(a);
 }
 
