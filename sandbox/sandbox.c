@@ -30,6 +30,7 @@
 #include "sandbox/seccomp.h"
 #include "common/clock.h"
 #include "common/errfmt.h"
+#include "common/sblimits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,33 +55,13 @@
 
 void sandbox_limits_default(struct sandbox_limits *lim)
 {
-	lim->memory_mb = 256;
-	lim->pids = 64;
-	lim->cpu_percent = 50;
-	lim->wall_seconds = 3600;
-	lim->cpu_seconds = 600;
-	lim->data_mb = 64;
-	lim->tmp_mb = 32;
-	lim->nofile = 256;
-	lim->fsize_mb = 32;
-	lim->log_bytes = 1L << 20;
+#define SBLIM_DEFAULT(name, kind, def, min, max, conf_def, conf_min, conf_max) lim->name = def;
+	SBLIM_TABLE(SBLIM_DEFAULT)
+#undef SBLIM_DEFAULT
 	lim->log_rate = APPLOG_RATE_DEFAULT;
 	lim->log_burst = APPLOG_BURST_DEFAULT;
 }
 
-int sandbox_valid_app_id(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n == 0 || n > 63)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
-}
 
 /* ---------------------------------------------------------------------------------
  * The parent side. */
@@ -155,8 +136,8 @@ static int read_child(int fd, char *err, size_t errlen, int timeout_ms)
 
 static int check_spec(const struct sandbox_spec *s, char *err, size_t errlen)
 {
-	if (!sandbox_valid_app_id(s->app_id))
-		return errfmt(err, errlen, "invalid app id (use 1-63 of [A-Za-z0-9_-])");
+	if (!s->app_id || !cgroup_name_valid(s->app_id))
+		return errfmt(err, errlen, "invalid sandbox name (use 1-63 of [A-Za-z0-9_.-])");
 	if (!s->code_dir || !s->data_dir || !s->log_path)
 		return errfmt(err, errlen, "code dir, data dir and log path are required");
 	if (s->uid < 1000 || s->gid < 1000 || s->uid == (uid_t)-1 || s->gid == (gid_t)-1)

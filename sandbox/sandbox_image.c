@@ -3,6 +3,7 @@
  * once per size. Runs in the parent (root), before the clone. */
 #include "sandbox/sandbox_internal.h"
 #include "common/errfmt.h"
+#include "common/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,29 +12,21 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-/* Runs argv with an empty environment and no stdin; stderr kept for its message. */
+/* Runs argv (a full path) with only PATH in its environment, stdin and stdout
+ * /dev/null (stderr kept for its message), for at most a minute (a stuck tool must not
+ * hold the supervisor's loop). 0 when it exits 0, else -1 with err. */
 static int run_tool(char *const argv[], char *err, size_t errlen)
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		return errfmt(err, errlen, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-		}
-		execve(argv[0], argv, envp);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return errfmt(err, errlen, "waitpid: %s", strerror(errno));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return errfmt(err, errlen, "%s failed (status %d)", argv[0], st);
-	return 0;
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct spawn s;
+	int rc;
+
+	spawn_init(&s, argv);
+	s.envp = envp;
+	rc = spawn_run(&s, 60000, err, errlen);
+	if (rc > 0)
+		return errfmt(err, errlen, "%s failed (exit status %d)", argv[0], rc);
+	return rc;
 }
 
 /* mkfs.ext4 of data_mb on path (a new file); owner as "root_owner=U:G". */
