@@ -147,7 +147,7 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 	return 0;
 }
 
-static int valid_name(const char *name)
+int cgroup_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 	if (n == 0 || n >= 64 || name[0] == '.')
@@ -165,7 +165,7 @@ static int valid_name(const char *name)
 static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t errlen)
 {
 	memset(cg, 0, sizeof *cg);
-	if (!valid_name(name))
+	if (!cgroup_name_valid(name))
 		return errfmt(err, errlen, "invalid cgroup name '%s'", name);
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)
@@ -606,7 +606,7 @@ int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
 	int n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !valid_name(de->d_name))
+		if (de->d_type != DT_DIR || !cgroup_name_valid(de->d_name))
 			continue;
 		fn(de->d_name, arg);
 		n++;

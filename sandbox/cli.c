@@ -151,8 +151,8 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 			"are required\n");
 		return -1;
 	}
-	if (!sandbox_valid_app_id(s->app_id)) {
-		fprintf(stderr, "appforge-sandbox: invalid --app-id (1-63 of [A-Za-z0-9_-])\n");
+	if (!cgroup_name_valid(s->app_id)) {
+		fprintf(stderr, "appforge-sandbox: invalid --app-id (1-63 of [A-Za-z0-9_.-])\n");
 		return -1;
 	}
 	if (exec_mode) {
