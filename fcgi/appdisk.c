@@ -56,14 +56,6 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 	return fd;
 }
 
-int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
-	       size_t outlen)
-{
-	enum app_path what = !sub ? APP_PATH_DIR : strcmp(sub, "code") == 0 ? APP_PATH_CODE
-			   : APP_PATH_DATA;
-	return applayout_path(c, app_id, what, out, outlen);
-}
-
 static int mkdir_ok(const char *path, mode_t mode)
 {
 	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;

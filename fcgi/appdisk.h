@@ -17,10 +17,6 @@ struct json_object;
  * -1 (err says why). */
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen);
 
-/* apps_dir/<id> (sub NULL), /code or /data: common/applayout.h builds them. */
-int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
-	       size_t outlen);
-
 /* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
  * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
  * an app that is not running (its sandbox would otherwise see the old tree vanish). */

@@ -11,7 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/jobs.h"
 #include "generator/generator.h"
 
 #define GEN_WINDOW_S 3600

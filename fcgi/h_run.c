@@ -2,7 +2,7 @@
  * admins and the health check.
  *
  * The sandbox supervisor is the only parent of sandboxes and the only writer of run
- * state; these handlers ask it over its control socket (lifecycle.h) and read run
+ * state; these handlers ask it over its control socket (sup_calls.h) and read run
  * state from the database, where it records it. POST /run holds a worker only for a
  * bounded wait the supervisor admits (docs/API.md). */
 #include <errno.h>
@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/applayout.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/appdisk.h"
+#include "fcgi/sup_calls.h"
 #include "sandbox/supervisor_client.h"
 #include "sandbox/applog.h"
 
@@ -31,29 +33,6 @@ static void sup_unavailable(struct hctx *ctx, const char *err)
 {
 	log_error("sandbox supervisor: %s", err);
 	response_error(ctx->resp, 503, "unavailable", "the sandbox supervisor is unavailable");
-}
-
-/* Loads the caller's app named by the route: 0, or -1 after answering 404/500. */
-static int load_own_app(struct hctx *ctx, struct db_app *a)
-{
-	char err[256];
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return -1;
-	}
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return -1;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app get", err);
-		return -1;
-	}
-	return 0;
 }
 
 /* An error answer with extra members (findings, log) beside code and message. */
@@ -190,8 +169,8 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 	if (!run_state_live(run->state) && h_env_for_start(ctx, ctx->param, &q) < 0)
 		goto out;
 	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
-	lc_app_dir(ctx->conf, ctx->param, "code", dir_code, sizeof(dir_code));
-	lc_app_dir(ctx->conf, ctx->param, "data", dir_data, sizeof(dir_data));
+	applayout_path(ctx->conf, ctx->param, APP_PATH_CODE, dir_code, sizeof(dir_code));
+	applayout_path(ctx->conf, ctx->param, APP_PATH_DATA, dir_data, sizeof(dir_data));
 	util_copy(q.code_dir, sizeof(q.code_dir), dir_code);
 	util_copy(q.data_dir, sizeof(q.data_dir), dir_data);
 	rc = lc_sup(ctx->conf, &q, &rep, SUP_START_TIMEOUT_MS, err, sizeof(err));
@@ -323,7 +302,7 @@ void h_app_run(struct hctx *ctx)
 	bool wait;
 	int rc;
 
-	if (load_own_app(ctx, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	if (want_wait(ctx, &wait) < 0 || runnable(ctx, &a) < 0)
 		goto out;
@@ -355,7 +334,7 @@ void h_app_stop(struct hctx *ctx)
 	char err[512];
 	struct db_app a;
 
-	if (load_own_app(ctx, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
 	if (lc_sup_stop(ctx->conf, ctx->param, false, ctx->conf->sandbox_stop_grace_ms, err,
@@ -436,7 +415,7 @@ void h_app_logs(struct hctx *ctx)
 	struct db_app a;
 	int rc, frc;
 
-	if (load_own_app(ctx, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
 	rc = query_get(ctx->req->query, "tail", buf, sizeof(buf));

@@ -165,7 +165,7 @@ void h_rev_files(struct hctx *ctx);
 void h_rev_diff(struct hctx *ctx);
 void h_rev_restore(struct hctx *ctx);
 
-/* h_apps.c: scans files with the configured policy (outside any transaction: it runs
+/* h_scan.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
  * 0, or -1 after answering 503/500. */
 int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], char **findings);
