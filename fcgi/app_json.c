@@ -1,12 +1,12 @@
 /* app_json.c: an app as the API shows it (app_to_json, handler.h): its row, its current
- * run, its scan and its generation. */
+ * run, its scan and its generation. Only reads: a handler settles an app whose
+ * generation job died (jobs_settle) where it loads it, before this. */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/jobs.h"
 
 static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
 {
@@ -50,15 +50,9 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	json_object_object_add(o, "owner", json_object_new_string(a->owner));
 	json_object_object_add(o, "prompt",
 			       json_new_string_or_null(a->prompt && *a->prompt ? a->prompt : NULL));
-	if (a->status == APP_GENERATING && jobs_check_one(c, ctx->db, a->id) > 0) {
-		/* Its job died: what we just stored is what the caller sees. */
-		json_object_object_add(o, "status", json_object_new_string(app_status_name(APP_FAILED)));
-		json_object_object_add(o, "error", json_object_new_string(JOBS_INTERRUPTED));
-	} else {
-		json_object_object_add(o, "status", json_object_new_string(app_status_name(a->status)));
-		if (a->error)
-			json_object_object_add(o, "error", json_object_new_string(a->error));
-	}
+	json_object_object_add(o, "status", json_object_new_string(app_status_name(a->status)));
+	if (a->error)
+		json_object_object_add(o, "error", json_object_new_string(a->error));
 	h_add_time(o, "created_at", a->created_at);
 	h_add_time(o, "updated_at", a->updated_at);
 	if (c->https_port == 443)

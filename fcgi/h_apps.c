@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
+#include "fcgi/jobs.h"
 #include "fcgi/sup_calls.h"
 #include "fcgi/names.h"
 
@@ -29,6 +30,7 @@ static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
 		h_internal(ctx, "app reload", err);
 		return;
 	}
+	jobs_settle(ctx->conf, ctx->db, &a);
 	response_json(ctx->resp, status, app_to_json(ctx, &a));
 	db_app_clear(&a);
 }
@@ -186,8 +188,10 @@ static void list_apps(struct hctx *ctx, bool admin)
 		return;
 	}
 	arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		jobs_settle(ctx->conf, ctx->db, &apps[i]);
 		json_object_array_add(arr, app_to_json(ctx, &apps[i]));
+	}
 	db_app_list_free(apps, n);
 	o = json_object_new_object();
 	json_object_object_add(o, "apps", arr);
@@ -210,6 +214,7 @@ void h_app_get(struct hctx *ctx)
 	struct db_app a;
 	if (h_own_app(ctx, &a) < 0)
 		return;
+	jobs_settle(ctx->conf, ctx->db, &a);
 	response_json(ctx->resp, 200, app_to_json(ctx, &a));
 	db_app_clear(&a);
 }

@@ -26,6 +26,7 @@
 #include "common/secretbox.h"
 #include "db/db_env.h"
 #include "fcgi/handler.h"
+#include "fcgi/jobs.h"
 #include "fcgi/names.h"
 #include "generator/generator.h"
 #include "sandbox/supproto.h"
@@ -374,6 +375,7 @@ static void answer_app(struct hctx *ctx, int status, const char *id)
 	memset(&a, 0, sizeof a);
 	if (db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof err) != DB_OK)
 		return h_internal(ctx, "app reload", err);
+	jobs_settle(ctx->conf, ctx->db, &a);
 	response_json(ctx->resp, status, app_to_json(ctx, &a));   /* takes the object */
 	db_app_clear(&a);
 }

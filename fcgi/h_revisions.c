@@ -14,6 +14,7 @@
 #include "common/linediff.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
+#include "fcgi/jobs.h"
 
 #define REV_LIST_MAX 100
 #define REV_N_MAX 999999999LL
@@ -337,6 +338,7 @@ void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_ob
 		h_internal(ctx, "change reload", err);
 		return;
 	}
+	jobs_settle(ctx->conf, ctx->db, &a);
 	o = extra ? extra : json_object_new_object();
 	json_object_object_add(o, "app", app_to_json(ctx, &a));
 	json_object_object_add(o, "revision", rev_to_json(&r));

@@ -190,7 +190,8 @@ bool h_import_wanted(struct hctx *ctx);
 void h_app_import(struct hctx *ctx);
 void h_app_export(struct hctx *ctx);
 
-/* The app object of API.md (new reference; NULL on out of memory). */
+/* The app object of API.md (new reference; NULL on out of memory). Reads only: load the
+ * app with jobs_settle (jobs.h) first. */
 struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a);
 
 #endif

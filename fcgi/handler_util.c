@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
+#include "fcgi/jobs.h"
 
 void h_internal(struct hctx *ctx, const char *what, const char *err)
 {
@@ -166,6 +167,7 @@ void h_answer_app(struct hctx *ctx, int status, const char *id)
 		h_internal(ctx, "app reload", err);
 		return;
 	}
+	jobs_settle(ctx->conf, ctx->db, &a);
 	response_json(ctx->resp, status, app_to_json(ctx, &a));
 	db_app_clear(&a);
 }

@@ -249,6 +249,20 @@ int jobs_check_one(const struct conf *c, struct db *db, const char *app_id)
 	return marked;
 }
 
+int jobs_settle(const struct conf *c, struct db *db, struct db_app *a)
+{
+	char *msg;
+
+	if (a->status != APP_GENERATING || jobs_check_one(c, db, a->id) <= 0)
+		return 0;
+	a->status = APP_FAILED;
+	if ((msg = strdup(JOBS_INTERRUPTED))) {
+		free(a->error);
+		a->error = msg;
+	}
+	return 1;
+}
+
 int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 {
 	char cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];

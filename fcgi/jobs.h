@@ -43,6 +43,13 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen);
  * (with JOBS_INTERRUPTED), 0 when its job lives (or it changed meanwhile). */
 int jobs_check_one(const struct conf *c, struct db *db, const char *app_id);
 
+/* For an app just loaded: when it is "generating" and its job is gone, marks it failed
+ * (jobs_check_one: a write) and updates a to what was stored. The handlers call it
+ * where they load an app to show it, so that app_to_json itself only reads. 1 when
+ * it did, else 0. */
+struct db_app;
+int jobs_settle(const struct conf *c, struct db *db, struct db_app *a);
+
 /* The configuration file the daemon was started with (NULL: built-in defaults); set by
  * main() before master_run, handed to the generation jobs. */
 extern const char *master_config_path;
