@@ -9,7 +9,6 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
-#include "fcgi/names.h"
 #include "fcgi/session.h"
 
 void h_health(struct hctx *ctx)
@@ -161,10 +160,8 @@ void h_token_create(struct hctx *ctx)
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (!names_display_valid(name)) {
-		h_bad_request(ctx, "field 'name' must not contain control characters");
+	if (h_display_name(ctx, name) < 0)
 		goto out;
-	}
 	memset(&t, 0, sizeof(t));
 	if (id_new_token(t.id) < 0 || apitoken_new(secret, hash, shown) < 0) {
 		h_internal(ctx, "token create", "no randomness");

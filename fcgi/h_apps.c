@@ -9,7 +9,6 @@
 #include "fcgi/handler.h"
 #include "fcgi/jobs.h"
 #include "fcgi/sup_calls.h"
-#include "fcgi/names.h"
 
 #define APP_DEFAULT_NAME "Untitled app"
 #define APP_LIST_MAX 100
@@ -137,10 +136,8 @@ void h_app_create(struct hctx *ctx)
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (!names_display_valid(name)) {
-		h_bad_request(ctx, "field 'name' must not contain control characters");
+	if (h_display_name(ctx, name) < 0)
 		goto out;
-	}
 	name_given = name != default_name;
 	has_files = json_object_object_get_ex(body, "files", NULL);
 	if (has_files && prompt) {

@@ -27,7 +27,6 @@
 #include "db/db_env.h"
 #include "fcgi/handler.h"
 #include "fcgi/jobs.h"
-#include "fcgi/names.h"
 #include "generator/generator.h"
 #include "sandbox/supproto.h"
 
@@ -392,9 +391,12 @@ void h_app_patch(struct hctx *ctx)
 		return;
 	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "name", JSON_REQUIRED | JSON_NONEMPTY, APP_NAME_MAX, &name,
-			    NULL, err, sizeof err) < 0 || !names_display_valid(name)) {
-		h_bad_request(ctx, name && !names_display_valid(name)
-			      ? "field 'name' must not contain control characters" : err);
+			    NULL, err, sizeof err) < 0) {
+		h_bad_request(ctx, err);
+		json_object_put(body);
+		return;
+	}
+	if (h_display_name(ctx, name) < 0) {
 		json_object_put(body);
 		return;
 	}

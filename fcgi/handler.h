@@ -96,6 +96,9 @@ int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *tar
  * (the caller clears it: db_app_clear), or only checks that it exists when a is NULL.
  * 0, or -1 after answering 404 (missing or another user's) or 500. */
 int h_own_app(struct hctx *ctx, struct db_app *a);
+/* The body's "name" (may be NULL: absent) is fit to show (names_display_valid): 0, or
+ * -1 after answering 400. */
+int h_display_name(struct hctx *ctx, const char *name);
 /* Parses ?limit= (default def, bounds 1..max). Returns 0, or -1 after answering 400. */
 int h_query_limit(struct hctx *ctx, int def, int max, int *out);
 

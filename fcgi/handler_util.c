@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "fcgi/handler.h"
 #include "fcgi/jobs.h"
+#include "fcgi/names.h"
 
 void h_internal(struct hctx *ctx, const char *what, const char *err)
 {
@@ -130,6 +131,14 @@ int h_own_app(struct hctx *ctx, struct db_app *a)
 	else if (rc != DB_OK)
 		h_internal(ctx, "app get", err);
 	return rc == DB_OK ? 0 : -1;
+}
+
+int h_display_name(struct hctx *ctx, const char *name)
+{
+	if (!name || names_display_valid(name))
+		return 0;
+	h_bad_request(ctx, "field 'name' must not contain control characters");
+	return -1;
 }
 
 int h_query_limit(struct hctx *ctx, int def, int max, int *out)
