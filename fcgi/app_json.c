@@ -13,7 +13,7 @@ static struct json_object *run_to_json(struct hctx *ctx, const char *app_id)
 	char err[256];
 	struct db_run r;
 	struct json_object *o = json_object_new_object();
-	int rc = db_run_current(ctx->db, app_id, &r, err, sizeof(err));
+	int rc = db_run_current(ctx->db, app_id, &r, err, sizeof err);
 
 	if (rc != DB_OK) {
 		if (rc != DB_NOTFOUND)
@@ -56,9 +56,9 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	h_add_time(o, "created_at", a->created_at);
 	h_add_time(o, "updated_at", a->updated_at);
 	if (c->https_port == 443)
-		snprintf(url, sizeof(url), "https://%s.%s/", a->id, c->apps_domain);
+		snprintf(url, sizeof url, "https://%s.%s/", a->id, c->apps_domain);
 	else
-		snprintf(url, sizeof(url), "https://%s.%s:%d/", a->id, c->apps_domain,
+		snprintf(url, sizeof url, "https://%s.%s:%d/", a->id, c->apps_domain,
 			 c->https_port);
 	json_object_object_add(o, "url", json_object_new_string(url));
 

@@ -28,8 +28,8 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 	char base[4096], path[4200];
 	int fd;
 
-	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof(base)) < 0 ||
-	    applayout_path(c, app_id, APP_PATH_START_LOCK, path, sizeof(path)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof base) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_START_LOCK, path, sizeof path) < 0) {
 		snprintf(err, errlen, "app path too long");
 		return -1;
 	}
@@ -66,9 +66,9 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 {
 	char base[4096], code[4096], data[4096], tmp[4200];
 
-	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof(base)) < 0 ||
-	    applayout_path(c, app_id, APP_PATH_CODE, code, sizeof(code)) < 0 ||
-	    applayout_path(c, app_id, APP_PATH_DATA, data, sizeof(data)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof base) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_CODE, code, sizeof code) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_DATA, data, sizeof data) < 0) {
 		snprintf(err, errlen, "app path too long");
 		return -1;
 	}
@@ -78,7 +78,7 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 		snprintf(err, errlen, "mkdir under %s: %s", base, strerror(errno));
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/code.new-XXXXXX", base);
+	snprintf(tmp, sizeof tmp, "%s/code.new-XXXXXX", base);
 	if (!mkdtemp(tmp)) {
 		snprintf(err, errlen, "mkdtemp %s: %s", tmp, strerror(errno));
 		return -1;
@@ -171,8 +171,8 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 
 	*out = NULL;
 	*outlen = 0;
-	if (applayout_path(c, app_id, APP_PATH_LOG, path, sizeof(path)) < 0 ||
-	    applayout_path(c, app_id, APP_PATH_LOG_OLD, rotated, sizeof(rotated)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_LOG, path, sizeof path) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_LOG_OLD, rotated, sizeof rotated) < 0) {
 		snprintf(err, errlen, "log path too long");
 		return -1;
 	}

@@ -24,8 +24,8 @@ static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
 	char err[256];
 	struct db_app a;
 
-	memset(&a, 0, sizeof(a));
-	if (db_app_get(ctx->db, id, owner_of(ctx, admin), &a, err, sizeof(err)) != DB_OK) {
+	memset(&a, 0, sizeof a);
+	if (db_app_get(ctx->db, id, owner_of(ctx, admin), &a, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "app reload", err);
 		return;
 	}
@@ -38,8 +38,8 @@ static void answer_app(struct hctx *ctx, int status, const char *id, bool admin)
 static int get_files(struct hctx *ctx, struct json_object *body, struct json_object **files)
 {
 	char err[256];
-	if (json_get_object(body, "files", JSON_REQUIRED, files, err, sizeof(err)) < 0 ||
-	    appfiles_validate(*files, err, sizeof(err)) < 0) {
+	if (json_get_object(body, "files", JSON_REQUIRED, files, err, sizeof err) < 0 ||
+	    appfiles_validate(*files, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		return -1;
 	}
@@ -58,28 +58,28 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 
 	if (get_files(ctx, body, &files) < 0)
 		return;
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, sizeof a);
 	if (id_new_app(a.id) < 0) {
 		h_internal(ctx, "app create", "no randomness");
 		return;
 	}
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		return;
-	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
+	util_copy(a.owner, sizeof a.owner, ctx->who.user_id);
 	a.name = (char *)name;
 	a.prompt = (char *)prompt;
 	a.status = h_status_for(verdict);
-	util_copy(a.scan_verdict, sizeof(a.scan_verdict), verdict);
+	util_copy(a.scan_verdict, sizeof a.scan_verdict, verdict);
 	a.scan_findings = findings;
 
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK) {
 		free(findings);
 		h_internal(ctx, "app create", err);
 		return;
 	}
 	/* Counting inside BEGIN IMMEDIATE serialises concurrent creations: the quota holds
 	 * across workers. */
-	rc = db_app_count_by_owner(ctx->db, a.owner, &count, err, sizeof(err));
+	rc = db_app_count_by_owner(ctx->db, a.owner, &count, err, sizeof err);
 	if (rc == DB_OK && count >= ctx->conf->quota_apps) {
 		db_rollback(ctx->db);
 		free(findings);
@@ -90,11 +90,11 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	json_object_object_add(d, "name", json_object_new_string(name));
 	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
 	json_object_object_add(d, "verdict", json_object_new_string(verdict));
-	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof(err)) != DB_OK ||
+	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof err) != DB_OK ||
 	    db_rev_add(ctx->db, a.id, a.owner, "upload", "created from files", files, NULL, err,
-		       sizeof(err)) != DB_OK ||
-	    h_audit(ctx, "app.create", a.id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		       sizeof err) != DB_OK ||
+	    h_audit(ctx, "app.create", a.id, d, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
 		json_object_put(d);
 		free(findings);
@@ -106,7 +106,7 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
 	{
 		char loc[64];
-		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);
+		snprintf(loc, sizeof loc, "/api/apps/%s", a.id);
 		response_header(ctx->resp, "Location", loc);
 	}
 	answer_app(ctx, 201, a.id, false);
@@ -128,11 +128,11 @@ void h_app_create(struct hctx *ctx)
 	}
 	if (!(body = h_body_object(ctx)))
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name,
-			    NULL, err, sizeof(err)) < 0 ||
+			    NULL, err, sizeof err) < 0 ||
 	    json_get_string(body, "prompt", JSON_NONEMPTY, APP_PROMPT_MAX, &prompt, NULL, err,
-			    sizeof(err)) < 0) {
+			    sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
@@ -165,7 +165,7 @@ static void list_apps(struct hctx *ctx, bool admin)
 
 	if (h_query_limit(ctx, 20, APP_LIST_MAX, &limit) < 0)
 		return;
-	rc = query_get(ctx->req->query, "cursor", cursor, sizeof(cursor));
+	rc = query_get(ctx->req->query, "cursor", cursor, sizeof cursor);
 	if (rc < 0) {
 		h_bad_request(ctx, "invalid cursor");
 		return;
@@ -173,7 +173,7 @@ static void list_apps(struct hctx *ctx, bool admin)
 	if (rc == 0)
 		cursor[0] = 0;
 	rc = db_app_list(ctx->db, owner_of(ctx, admin), cursor, limit, &apps, &n, next, err,
-			 sizeof(err));
+			 sizeof err);
 	if (rc != DB_OK) {
 		/* The only client-caused failure of a list is a cursor it did not get from
 		 * us; anything else is ours. */
@@ -221,11 +221,11 @@ static void delete_app(struct hctx *ctx, bool admin)
 	char err[256];
 	int rc;
 
-	rc = db_begin(ctx->db, err, sizeof(err));
+	rc = db_begin(ctx->db, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof(err));
+		rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof err);
 	rc = h_audit_commit(ctx, rc, admin ? "admin.app.delete" : "app.delete", ctx->param,
-			    NULL, err, sizeof(err));
+			    NULL, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
 		return;
@@ -260,7 +260,7 @@ void h_app_files_get(struct hctx *ctx)
 	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
-	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK) {
+	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "files get", err);
 		return;
 	}
@@ -282,7 +282,7 @@ void h_app_files_put(struct hctx *ctx)
 	body = h_body_object(ctx);
 	if (!body)
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0) {
+	if (json_check_keys(body, keys, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
@@ -290,8 +290,8 @@ void h_app_files_put(struct hctx *ctx)
 		goto out;
 	/* A foreign or missing app must not cost a scan: look first, then scan outside
 	 * the transaction, then re-check inside it. */
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
 	db_app_clear(&a);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);

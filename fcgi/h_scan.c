@@ -32,7 +32,7 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 	if (strcmp(ctx->conf->scan_policy, "off") != 0 &&
 	    (slot = h_cpu_slot(ctx, CPUSLOT_SCAN, SCAN_SLOT_WAIT_MS)) == -1)
 		return -1;
-	rc = scanner_scan(ctx->conf, files, &res, err, sizeof(err));
+	rc = scanner_scan(ctx->conf, files, &res, err, sizeof err);
 	cpuslots_release(slot);
 	if (rc < 0) {
 		log_error("code scanner: %s", err);

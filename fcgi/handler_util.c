@@ -46,7 +46,7 @@ void h_not_found(struct hctx *ctx)
 void h_not_implemented(struct hctx *ctx, const char *what)
 {
 	char msg[160];
-	snprintf(msg, sizeof(msg), "%s is not available yet on this server", what);
+	snprintf(msg, sizeof msg, "%s is not available yet on this server", what);
 	response_error(ctx->resp, 501, "not_implemented", msg);
 }
 
@@ -79,7 +79,7 @@ struct json_object *h_body_object(struct hctx *ctx)
 	}
 	o = json_parse_object(r->body, (size_t)r->content_length,
 			      (size_t)ctx->conf->max_body_bytes, JSON_DEFAULT_MAX_DEPTH,
-			      err, sizeof(err));
+			      err, sizeof err);
 	if (!o)
 		h_bad_request(ctx, err);
 	return o;
@@ -88,7 +88,7 @@ struct json_object *h_body_object(struct hctx *ctx)
 void h_add_time(struct json_object *obj, const char *key, long long t)
 {
 	char buf[TIME_RFC3339_BUFSZ];
-	if (t == 0 || util_time_format(t, buf, sizeof(buf)) < 0)
+	if (t == 0 || util_time_format(t, buf, sizeof buf) < 0)
 		json_object_object_add(obj, key, NULL);
 	else
 		json_object_object_add(obj, key, json_object_new_string(buf));
@@ -122,8 +122,8 @@ int h_own_app(struct hctx *ctx, struct db_app *a)
 	struct db_app *into = a ? a : &local;
 	int rc;
 
-	memset(into, 0, sizeof(*into));
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, into, err, sizeof(err));
+	memset(into, 0, sizeof *into);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, into, err, sizeof err);
 	if (!a)
 		db_app_clear(&local);
 	if (rc == DB_NOTFOUND)
@@ -145,14 +145,14 @@ int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 {
 	char buf[24];
 	long long v;
-	int rc = query_get(ctx->req->query, "limit", buf, sizeof(buf));
+	int rc = query_get(ctx->req->query, "limit", buf, sizeof buf);
 
 	*out = def;
 	if (rc == 0)
 		return 0;
 	if (rc < 0 || util_parse_ll(buf, 1, max, &v) < 0) {
 		char msg[96];
-		snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d", max);
+		snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d", max);
 		h_bad_request(ctx, msg);
 		return -1;
 	}
@@ -166,8 +166,8 @@ void h_answer_app(struct hctx *ctx, int status, const char *id)
 	struct db_app a;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, id, ctx->who.user_id, &a, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
 		return;
@@ -184,6 +184,6 @@ void h_answer_app(struct hctx *ctx, int status, const char *id)
 void h_location(struct hctx *ctx, const char *id)
 {
 	char loc[64];
-	snprintf(loc, sizeof(loc), "/api/apps/%s", id);
+	snprintf(loc, sizeof loc, "/api/apps/%s", id);
 	response_header(ctx->resp, "Location", loc);
 }

@@ -161,7 +161,7 @@ static int assign_slots(struct slot *s, int api, int api_fd, int resolve, int re
 {
 	int n = 0;
 
-	memset(s, 0, sizeof(*s) * WORKERS_MAX);
+	memset(s, 0, sizeof *s * WORKERS_MAX);
 	for (int i = 0; i < api && n < WORKERS_MAX; i++, n++) {
 		s[n].listen_fd = api_fd;
 		s[n].other_fd = resolve_fd;

@@ -45,7 +45,7 @@ int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grac
 	int rc;
 
 	sup_request_init(&q, SUP_STOP);
-	util_copy(q.app_id, sizeof(q.app_id), app_id);
+	util_copy(q.app_id, sizeof q.app_id, app_id);
 	q.grace_ms = grace_ms;
 	q.deleted = deleted;
 	/* The supervisor answers once the whole tree is gone: grace, then the kill. */
@@ -58,8 +58,8 @@ void lc_app_purge(const struct conf *c, const char *app_id)
 {
 	char err[512];
 
-	if (lc_sup_stop(c, app_id, true, 0, err, sizeof(err)) < 0)
+	if (lc_sup_stop(c, app_id, true, 0, err, sizeof err) < 0)
 		log_error("app %s: the supervisor did not stop it: %s", app_id, err);
-	if (applayout_purge(c, app_id, err, sizeof(err)) < 0)
+	if (applayout_purge(c, app_id, err, sizeof err) < 0)
 		log_warn("app %s: %s", app_id, err);
 }

@@ -112,8 +112,8 @@ static void serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	long long t0 = clock_mono_ms();
 	int st;
 
-	memset(&resp, 0, sizeof(resp));
-	st = request_parse(&req, get_param, fr, ws->conf->max_body_bytes, err, sizeof(err));
+	memset(&resp, 0, sizeof resp);
+	st = request_parse(&req, get_param, fr, ws->conf->max_body_bytes, err, sizeof err);
 	log_set_request_id(req.request_id);
 	if (st == 413)
 		response_error(&resp, 413, "payload_too_large", err);
@@ -157,8 +157,8 @@ static void open_cpuslots(const struct conf *c)
 	int n = cpuslots_default_limit(c->workers);
 	const int limits[CPUSLOT__COUNT] = { [CPUSLOT_LOGIN] = n, [CPUSLOT_SCAN] = n };
 
-	if (snprintf(path, sizeof(path), "%s/cpu-slots.lock", c->state_dir) >= (int)sizeof(path) ||
-	    cpuslots_open(path, limits, err, sizeof(err)) < 0)
+	if (snprintf(path, sizeof path, "%s/cpu-slots.lock", c->state_dir) >= (int)sizeof path ||
+	    cpuslots_open(path, limits, err, sizeof err) < 0)
 		log_error("worker: expensive work is not limited: %s", err);
 }
 
@@ -188,7 +188,7 @@ static int max_conns(void)
 
 static void conns_init(struct conns *cs)
 {
-	memset(cs, 0, sizeof(*cs));
+	memset(cs, 0, sizeof *cs);
 	for (int i = 0; i < WORKER_CONNS_MAX; i++)
 		FCGX_InitRequest(&cs->fr[i], -1, FCGI_FAIL_ACCEPT_ON_INTR);
 	cs->io_timeout = io_timeout_value();
@@ -243,8 +243,8 @@ static int conn_accept(struct conns *cs, int listen_fd)
 	i = free_slot(cs);
 	/* A peer that stalls mid-request or stops reading cannot hold this worker
 	 * forever: reads and writes give up after the I/O timeout. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cs->io_timeout, sizeof cs->io_timeout);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &cs->io_timeout, sizeof cs->io_timeout);
 	cs->fr[i].ipcFd = fd;
 	cs->used[i] = ++cs->clock;
 	/* FCGX_Accept_r begins by finishing "the previous request": keepConnection makes
@@ -263,7 +263,7 @@ static void drain_input(FCGX_Request *fr)
 	long total = 0;
 	int n;
 
-	while ((n = FCGX_GetStr(buf, sizeof(buf), fr->in)) > 0) {
+	while ((n = FCGX_GetStr(buf, sizeof buf, fr->in)) > 0) {
 		total += n;
 		if (total > WORKER_DRAIN_MAX) {
 			fr->keepConnection = 0;
@@ -397,7 +397,7 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	if (getppid() != master)
 		_exit(0);
 
-	memset(&sa, 0, sizeof(sa));
+	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -409,15 +409,15 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 
-	if (password_init(err, sizeof(err)) < 0) {
+	if (password_init(err, sizeof err) < 0) {
 		log_error("worker: %s", err);
 		_exit(1);
 	}
-	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
+	if (db_open(&db, c->db_path, err, sizeof err) != DB_OK) {
 		log_error("worker: database: %s", err);
 		_exit(1);
 	}
-	memset(&ws, 0, sizeof(ws));
+	memset(&ws, 0, sizeof ws);
 	ws.conf = c;
 	ws.jwt = worker_jwt;
 	ws.db = db;

@@ -90,7 +90,7 @@ static void check_namespaces(void)
 		{ CLONE_NEWUSER, "user" }, { CLONE_NEWPID, "pid" },
 		{ CLONE_NEWNET, "net" }, { CLONE_NEWNS, "mount" },
 	};
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
 		int st = -1;
 		pid_t pid = fork();
 		if (pid == 0)
@@ -127,14 +127,14 @@ static int capture(char *const argv[], char *out, size_t size)
 	struct spawn s;
 
 	spawn_init(&s, argv);
-	return spawn_capture(&s, 10000, out, size, err, sizeof(err));
+	return spawn_capture(&s, 10000, out, size, err, sizeof err);
 }
 
 static void check_node(const struct conf *c)
 {
 	char out[256] = "";
 	char *argv[] = { c->node_path, "--version", NULL };
-	int rc = access(c->node_path, X_OK) == 0 ? capture(argv, out, sizeof(out)) : -1;
+	int rc = access(c->node_path, X_OK) == 0 ? capture(argv, out, sizeof out) : -1;
 	int major = 0;
 	out[strcspn(out, "\n")] = 0;
 	if (rc == 0 && out[0] == 'v')
@@ -167,7 +167,7 @@ static void check_nginx(void)
 		report(0, "nginx: not found");
 		return;
 	}
-	rc = capture(argv, out, sizeof(out));
+	rc = capture(argv, out, sizeof out);
 	report(rc == 0, "nginx: %s runs", ng);
 	if (rc != 0)
 		return;
@@ -339,7 +339,7 @@ static void check_privsep(const struct conf *c)
 	struct privsep_ids ids;
 	char err[256];
 
-	if (privsep_lookup(c, &ids, err, sizeof(err)) < 0)
+	if (privsep_lookup(c, &ids, err, sizeof err) < 0)
 		report(0, "user: %s", err);
 	else
 		report(1, "user: appforged runs as %s (uid %d gid %d)", c->run_as_user, (int)ids.uid,
@@ -361,11 +361,11 @@ static void check_db(const struct conf *c)
 		report(0, "database %s: missing (run appforgectl init)", c->db_path);
 		return;
 	}
-	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
+	if (db_open(&db, c->db_path, err, sizeof err) != DB_OK) {
 		report(0, "database %s: %s", c->db_path, err);
 		return;
 	}
-	if (db_integrity_check(db, err, sizeof(err)) == DB_OK)
+	if (db_integrity_check(db, err, sizeof err) == DB_OK)
 		report(1, "database %s: integrity_check ok, schema %d of %d", c->db_path,
 		       db_schema_version(db), db_schema_latest());
 	else
