@@ -1,6 +1,7 @@
 /* conf.c: the configuration table, the parser of appforge.conf and the dump (see
  * conf.h). Every key is one row of conf_table: its type, where it lives in struct
- * conf, its bounds and its default. Defaults go through the same parser as the file,
+ * conf, its bounds and its default (the sandbox limits' rows are expanded from
+ * sblimits.h, their one table). Defaults go through the same parser as the file,
  * so they are validated like any value. */
 #include "conf.h"
 #include "sblimits.h"
