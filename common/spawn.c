@@ -23,9 +23,9 @@ extern char **environ;
 #define FD_SCAN_MAX 4096  /* the close-on-exec fallback's bound without close_range */
 
 /* What the child reports when a step fails: the step and its errno. */
-enum step { STEP_PDEATHSIG, STEP_SESSION, STEP_FDS, STEP_CWD, STEP_NNP, STEP_EXEC };
-static const char *const step_name[] = { "parent-death signal", "new session", "descriptors",
-					  "chdir", "no_new_privs", "exec" };
+enum step { STEP_FORK, STEP_PDEATHSIG, STEP_SESSION, STEP_FDS, STEP_CWD, STEP_NNP, STEP_EXEC };
+static const char *const step_name[] = { "fork", "parent-death signal", "new session",
+					  "descriptors", "chdir", "no_new_privs", "exec" };
 struct report { int step, err; };
 
 void spawn_init(struct spawn *s, char *const argv[])
@@ -341,7 +341,7 @@ int spawn_detached(const struct spawn *s, char *err, size_t errlen)
 		/* The middle child: gone at once, its child is the program. */
 		pid_t g = fork();
 		if (g < 0)
-			child_fail(p[1], STEP_SESSION);
+			child_fail(p[1], STEP_FORK);
 		if (g == 0)
 			child_run(&c, p[1], parent);
 		_exit(0);
