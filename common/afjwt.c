@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "json.h"
 #include "jwtcache.h"
+#include "secretfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -407,7 +408,7 @@ int afjwt_secret_create(const char *path, char *err, size_t errlen)
 {
 	unsigned char raw[32];
 	char hex[65];
-	int fd, rc = 0;
+	int rc;
 
 	if (util_random_bytes(raw, sizeof raw) < 0) {
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
@@ -416,18 +417,7 @@ int afjwt_secret_create(const char *path, char *err, size_t errlen)
 	util_hex_encode(raw, sizeof raw, hex);
 	explicit_bzero(raw, sizeof raw);
 	hex[64] = '\n';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = -1;
-	} else if (write(fd, hex, 65) != 65 || fsync(fd) < 0) {
-		snprintf(err, errlen, "%s: write failed", path);
-		rc = -1;
-	}
-	if (fd >= 0 && close(fd) < 0)
-		rc = -1;
-	if (rc < 0 && fd >= 0)
-		unlink(path);
+	rc = secretfile_create(path, hex, sizeof hex, err, errlen);
 	explicit_bzero(hex, sizeof hex);
 	return rc;
 }

@@ -1,8 +1,10 @@
 /* conf.c: the configuration table, the parser of appforge.conf and the dump (see
  * conf.h). Every key is one row of conf_table: its type, where it lives in struct
- * conf, its bounds and its default. Defaults go through the same parser as the file,
+ * conf, its bounds and its default (the sandbox limits' rows are expanded from
+ * sblimits.h, their one table). Defaults go through the same parser as the file,
  * so they are validated like any value. */
 #include "conf.h"
+#include "sblimits.h"
 #include "util.h"
 
 #include <errno.h>
@@ -40,6 +42,9 @@ struct ckey {
 };
 
 #define O(f) offsetof(struct conf, f)
+/* A row of the sandbox limits' table (sblimits.h), as a deployment configures it. */
+#define SBLIM_CONF_ROW(name, kind, def, min, max, conf_def, conf_min, conf_max) \
+	{ "sandbox_" #name, C_##kind, O(sandbox_##name), conf_min, conf_max, #conf_def, NULL },
 #define KB 1024LL
 #define MB (1024LL * 1024)
 
@@ -84,18 +89,8 @@ static const struct ckey conf_table[] = {
 	{ "port_min", C_INT, O(port_min), 1024, 65535, "9000", NULL },
 	{ "port_max", C_INT, O(port_max), 1024, 65535, "9999", NULL },
 	{ "sandbox_uid_base", C_INT, O(sandbox_uid_base), 1000, 2000000000, "200000", NULL },
-	{ "sandbox_memory_mb", C_LONG, O(sandbox_memory_mb), 16, 65536, "256", NULL },
-	{ "sandbox_pids", C_INT, O(sandbox_pids), 8, 32768, "128", NULL },
-	{ "sandbox_cpu_percent", C_INT, O(sandbox_cpu_percent), 1, 6400, "50", NULL },
-	{ "sandbox_cpu_boost_ms", C_INT, O(sandbox_cpu_boost_ms), 0, 60000, "1000", NULL },
-	{ "sandbox_wall_seconds", C_INT, O(sandbox_wall_seconds), 5, 30 * 86400, "3600", NULL },
-	{ "sandbox_cpu_seconds", C_INT, O(sandbox_cpu_seconds), 1, 30 * 86400, "600", NULL },
-	{ "sandbox_data_mb", C_LONG, O(sandbox_data_mb), 1, 65536, "64", NULL },
-	{ "sandbox_tmp_mb", C_LONG, O(sandbox_tmp_mb), 1, 65536, "32", NULL },
-	{ "sandbox_nofile", C_INT, O(sandbox_nofile), 16, 65536, "256", NULL },
-	{ "sandbox_fsize_mb", C_LONG, O(sandbox_fsize_mb), 1, 65536, "64", NULL },
+	SBLIM_TABLE(SBLIM_CONF_ROW)   /* sblimits.h: memory_mb .. log_bytes */
 	{ "sandbox_stop_grace_ms", C_INT, O(sandbox_stop_grace_ms), 0, 60000, "2000", NULL },
-	{ "sandbox_log_bytes", C_LONG, O(sandbox_log_bytes), 4 * KB, 1024 * MB, "1048576", NULL },
 	{ "sandbox_max_running", C_INT, O(sandbox_max_running), 1, 65536, "100", NULL },
 	{ "sandbox_start_timeout_ms", C_INT, O(sandbox_start_timeout_ms), 100, 120000, "10000", NULL },
 	{ "sandbox_total_memory_percent", C_INT, O(sandbox_total_memory_percent), 0, 100, "80", NULL },

@@ -6,12 +6,16 @@ noinst_HEADERS = common/conf.h common/log.h common/util.h common/json.h \
 	common/appfiles.h common/afjwt.h common/password.h common/apitoken.h \
 	common/throttle.h common/privsep.h common/states.h common/jwtcache.h common/cpuslots.h \
 	common/appenv.h common/secretbox.h common/tarball.h common/linediff.h common/strbuf.h \
-	common/jsonw.h
+	common/jsonw.h \
+	common/clock.h common/errfmt.h common/mkdirp.h common/spawn.h common/applayout.h \
+	common/secretfile.h common/sblimits.h
 common_libafcommon_a_SOURCES = common/conf.c common/log.c common/util.c common/json.c \
 	common/appfiles.c common/afjwt.c common/password.c common/apitoken.c \
 	common/throttle.c common/privsep.c common/states.c common/jwtcache.c common/cpuslots.c \
 	common/appenv.c common/secretbox.c common/tarball.c common/linediff.c common/strbuf.c \
-	common/jsonw.c
+	common/jsonw.c \
+	common/clock.c common/errfmt.c common/mkdirp.c common/spawn.c common/applayout.c \
+	common/secretfile.c
 common_libafcommon_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS) $(JWT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
 AFCOMMON_LIBS = common/libafcommon.a $(JWT_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) \
@@ -79,3 +83,14 @@ TESTS += tests/unit/test_linediff
 tests_unit_test_linediff_SOURCES = tests/unit/test_linediff.c
 tests_unit_test_linediff_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
 tests_unit_test_linediff_LDADD = $(AFCOMMON_LIBS)
+
+check_PROGRAMS += tests/unit/test_base
+TESTS += tests/unit/test_base
+tests_unit_test_base_SOURCES = tests/unit/test_base.c
+tests_unit_test_base_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_base_LDADD = $(AFCOMMON_LIBS)
+check_PROGRAMS += tests/unit/test_applayout
+TESTS += tests/unit/test_applayout
+tests_unit_test_applayout_SOURCES = tests/unit/test_applayout.c
+tests_unit_test_applayout_CPPFLAGS = $(COMMON_TEST_CPPFLAGS)
+tests_unit_test_applayout_LDADD = $(AFCOMMON_LIBS)

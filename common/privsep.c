@@ -2,7 +2,9 @@
  * ownership, and the one way to drop root (see privsep.h). */
 #include "privsep.h"
 #include "conf.h"
+#include "errfmt.h"
 #include "secretbox.h"
+#include "spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +12,6 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int privsep_lookup(const struct conf *c, struct privsep_ids *ids, char *err, size_t errlen)
 {
@@ -39,10 +27,10 @@ int privsep_lookup(const struct conf *c, struct privsep_ids *ids, char *err, siz
 	struct group *gr;
 
 	if (!pw)
-		return fail(err, errlen, "user %s does not exist (appforgectl init creates it)",
+		return errfmt(err, errlen, "user %s does not exist (appforgectl init creates it)",
 			    c->run_as_user);
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
-		return fail(err, errlen, "run_as_user %s is root: appforged must not run as root",
+		return errfmt(err, errlen, "run_as_user %s is root: appforged must not run as root",
 			    c->run_as_user);
 	ids->uid = pw->pw_uid;
 	ids->gid = pw->pw_gid;
@@ -54,39 +42,36 @@ int privsep_lookup(const struct conf *c, struct privsep_ids *ids, char *err, siz
 
 /* ---- creating the user ---- */
 
-/* Runs argv (a full path) with no environment beyond PATH; 0 when it exits 0. */
-static int run(char *const argv[])
+/* Runs argv (a full path) with no environment beyond PATH, its stdout to /dev/null;
+ * 0 when it exits 0, else -1 with the reason in why. */
+static int run(char *const argv[], char *why, size_t whylen)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	int st;
-	pid_t pid = fork();
+	struct spawn s;
+	int rc;
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, STDOUT_FILENO);
-		execve(argv[0], argv, envp);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	spawn_init(&s, argv);
+	s.envp = envp;
+	s.fd[0] = SPAWN_INHERIT;
+	rc = spawn_run(&s, -1, why, whylen);
+	if (rc > 0)
+		errfmt(why, whylen, "exit status %d", rc);
+	return rc == 0 ? 0 : -1;
 }
 
 static int add_user(char *name, char *err, size_t errlen)
 {
+	char why[256];
+
 	if (!getgrnam(name)) {
 		char *ga[] = { "/usr/sbin/groupadd", "--system", name, NULL };
-		if (run(ga) < 0 && !getgrnam(name))
-			return fail(err, errlen, "groupadd --system %s failed", name);
+		if (run(ga, why, sizeof why) < 0 && !getgrnam(name))
+			return errfmt(err, errlen, "groupadd --system %s failed: %s", name, why);
 	}
 	char *ua[] = { "/usr/sbin/useradd", "--system", "--no-create-home", "--home-dir",
 		       "/nonexistent", "--shell", "/usr/sbin/nologin", "--gid", name, name, NULL };
-	if (run(ua) < 0 && !getpwnam(name))
-		return fail(err, errlen, "useradd --system %s failed", name);
+	if (run(ua, why, sizeof why) < 0 && !getpwnam(name))
+		return errfmt(err, errlen, "useradd --system %s failed: %s", name, why);
 	return 0;
 }
 
@@ -122,21 +107,21 @@ static int own(const char *path, uid_t uid, gid_t gid, mode_t mode, char *err, s
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return fail(err, errlen, "open %s: %s", path, strerror(errno));
+		return errfmt(err, errlen, "open %s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		close(fd);
-		return fail(err, errlen, "%s is not a regular file or directory", path);
+		return errfmt(err, errlen, "%s is not a regular file or directory", path);
 	}
 	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0) {
 		int e = errno;
 		close(fd);
-		return fail(err, errlen, "chown %s: %s", path, strerror(e));
+		return errfmt(err, errlen, "chown %s: %s", path, strerror(e));
 	}
 	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0) {
 		int e = errno;
 		close(fd);
-		return fail(err, errlen, "chmod %s: %s", path, strerror(e));
+		return errfmt(err, errlen, "chmod %s: %s", path, strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -147,7 +132,7 @@ static int own_sub(const char *dir, const char *name, uid_t uid, gid_t gid, mode
 {
 	char p[4200];
 	if ((size_t)snprintf(p, sizeof p, "%s%s", dir, name) >= sizeof p)
-		return fail(err, errlen, "path too long: %s%s", dir, name);
+		return errfmt(err, errlen, "path too long: %s%s", dir, name);
 	return own(p, uid, gid, mode, err, errlen);
 }
 
@@ -223,12 +208,12 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 
 	/* Made here, not by the supervisor: it must be appforge's and setgid from the start. */
 	if ((size_t)snprintf(runlogs, sizeof runlogs, "%s/apps", c->log_dir) >= sizeof runlogs)
-		return fail(err, errlen, "log_dir too long");
+		return errfmt(err, errlen, "log_dir too long");
 	if (mkdir(runlogs, 02750) < 0 && errno != EEXIST)
-		return fail(err, errlen, "mkdir %s: %s", runlogs, strerror(errno));
+		return errfmt(err, errlen, "mkdir %s: %s", runlogs, strerror(errno));
 
 	if (secretbox_key_path(c, key, sizeof key) < 0)
-		return fail(err, errlen, "state_dir too long");
+		return errfmt(err, errlen, "state_dir too long");
 	if (own(c->state_dir, u, ids->socket_gid, state_mode, err, errlen) < 0 ||
 	    own(key, u, g, 0600, err, errlen) < 0 ||
 	    own(c->db_path, u, g, 0600, err, errlen) < 0 ||
@@ -255,9 +240,9 @@ int privsep_own_socket(const char *path, const struct privsep_ids *ids, char *er
 	uid_t u = geteuid() == 0 ? ids->uid : (uid_t)-1;
 
 	if (lchown(path, u, ids->socket_gid) < 0)
-		return fail(err, errlen, "chown %s: %s", path, strerror(errno));
+		return errfmt(err, errlen, "chown %s: %s", path, strerror(errno));
 	if (fchmodat(AT_FDCWD, path, 0660, AT_SYMLINK_NOFOLLOW) < 0)
-		return fail(err, errlen, "chmod %s: %s", path, strerror(errno));
+		return errfmt(err, errlen, "chmod %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -296,7 +281,7 @@ bool privsep_no_caps(void)
 int privsep_undumpable(char *err, size_t errlen)
 {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail(err, errlen, "PR_SET_DUMPABLE: %s", strerror(errno));
+		return errfmt(err, errlen, "PR_SET_DUMPABLE: %s", strerror(errno));
 	return 0;
 }
 
@@ -309,29 +294,29 @@ int privsep_drop(const struct privsep_ids *ids, char *err, size_t errlen)
 	/* The bounding set needs CAP_SETPCAP, so it goes first, while we are root. */
 	for (int cap = 0; cap <= last; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return fail(err, errlen, "PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
+			return errfmt(err, errlen, "PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return fail(err, errlen, "clearing ambient capabilities: %s", strerror(errno));
+		return errfmt(err, errlen, "clearing ambient capabilities: %s", strerror(errno));
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return fail(err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
+		return errfmt(err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
 	if (setgroups(0, NULL) < 0)
-		return fail(err, errlen, "setgroups: %s", strerror(errno));
+		return errfmt(err, errlen, "setgroups: %s", strerror(errno));
 	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
-		return fail(err, errlen, "setresgid %d: %s", (int)ids->gid, strerror(errno));
+		return errfmt(err, errlen, "setresgid %d: %s", (int)ids->gid, strerror(errno));
 	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
-		return fail(err, errlen, "setresuid %d: %s", (int)ids->uid, strerror(errno));
+		return errfmt(err, errlen, "setresuid %d: %s", (int)ids->uid, strerror(errno));
 	/* Leaving uid 0 already emptied the permitted and effective sets; inheritable
 	 * survives a setuid, so it is cleared explicitly. */
 	memset(none, 0, sizeof none);
 	if (syscall(SYS_capset, &h, none) < 0)
-		return fail(err, errlen, "capset: %s", strerror(errno));
+		return errfmt(err, errlen, "capset: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return errfmt(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	/* Trust, but verify: none of this may be undone. */
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0 || getuid() != ids->uid ||
 	    geteuid() != ids->uid || getgid() != ids->gid || getegid() != ids->gid)
-		return fail(err, errlen, "root could be regained after the drop");
+		return errfmt(err, errlen, "root could be regained after the drop");
 	if (!privsep_no_caps())
-		return fail(err, errlen, "capabilities left after the drop");
+		return errfmt(err, errlen, "capabilities left after the drop");
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/secretfile.h"
 #include "common/util.h"
 
 #define NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -27,24 +28,13 @@ int secretbox_key_path(const struct conf *c, char *out, size_t size)
 int secretbox_key_create(const char *path, char *err, size_t errlen)
 {
 	unsigned char raw[SECRETBOX_KEY_BYTES];
-	int fd, rc = 0;
+	int rc;
 
 	if (util_random_bytes(raw, sizeof raw) < 0) {
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = -1;
-	} else if (write(fd, raw, sizeof raw) != (ssize_t)sizeof raw || fsync(fd) < 0) {
-		snprintf(err, errlen, "%s: write failed", path);
-		rc = -1;
-	}
-	if (fd >= 0 && close(fd) < 0)
-		rc = -1;
-	if (rc < 0 && fd >= 0)
-		unlink(path);
+	rc = secretfile_create(path, raw, sizeof raw, err, errlen);
 	sodium_memzero(raw, sizeof raw);
 	return rc;
 }

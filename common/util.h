@@ -36,8 +36,11 @@ int id_new_app(char out[ID_APP_BUFSZ]);
 int id_new_user(char out[ID_USER_BUFSZ]);
 int id_new_token(char out[ID_TOKEN_BUFSZ]);
 
-/* 1 if s (may be NULL) has exactly the shape of that kind of id, else 0. Check app ids
- * with this before any lookup: anything else in an app-id position is a 404. */
+/* 1 if s (may be NULL) has exactly the shape of that kind of id, else 0. id_valid_app
+ * is the one rule for app ids, applied where an id enters: the router ("{app}"), the
+ * supervisor's request decoder (supproto.c), nginx's resolve (h_internal.c) and a
+ * generation job's argv (jobs.c). Anything else in an app-id position is a 404; the
+ * layers inside rely on it (db lookups of a malformed id find nothing). */
 int id_valid_app(const char *s);
 int id_valid_user(const char *s);
 int id_valid_token(const char *s);

@@ -146,48 +146,33 @@ int db_user_list(struct db *db, struct db_user **out, size_t *n, char *err, size
 	return db_collect(db, s, &rows, "user list", (void **)out, n, err, errlen);
 }
 
-/* Runs a one-statement write binding text ?1 (and optionally text/int ?2, int ?3);
- * DB_NOTFOUND when no row changed. */
-static int write_one(struct db *db, enum db_sid sid, const char *a, const char *b,
-		     long long c, int nargs, char *err, size_t errlen)
+/* db_write_stmt, with DB_NOTFOUND when no row changed. */
+static int write_one(struct db *db, enum db_sid sid, const char *const *t, int nt,
+		     const long long *v, int nv, char *err, size_t errlen)
 {
-	struct db_tx tx;
-	sqlite3_stmt *s;
-	int rc;
+	long long n = 0;
+	int rc = db_write_stmt(db, sid, t, nt, v, nv, &n, err, errlen);
 
-	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
-		return DB_ERR;
-	s = db_stmt(db, sid, err, errlen);
-	if (!s) {
-		rc = DB_ERR;
-	} else {
-		db_bind_text(s, 1, a);
-		if (nargs >= 2 && b)
-			db_bind_text(s, 2, b);
-		else if (nargs >= 2)
-			sqlite3_bind_int64(s, 2, c);
-		if (nargs >= 3)
-			sqlite3_bind_int64(s, 3, c);
-		rc = db_step_done(db, s, err, errlen);
-		if (rc == DB_OK && sqlite3_changes(db->h) == 0)
-			rc = DB_NOTFOUND;
-	}
-	return db_tx_leave(db, &tx, rc, err, errlen);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
 int db_user_delete(struct db *db, const char *id, char *err, size_t errlen)
 {
-	return write_one(db, S_USER_DELETE, id, NULL, 0, 1, err, errlen);
+	return write_one(db, S_USER_DELETE, &id, 1, NULL, 0, err, errlen);
 }
 
 int db_user_set_role(struct db *db, const char *id, const char *role, char *err, size_t errlen)
 {
-	return write_one(db, S_USER_SET_ROLE, id, role, 0, 2, err, errlen);
+	const char *t[] = { id, role };
+
+	return write_one(db, S_USER_SET_ROLE, t, 2, NULL, 0, err, errlen);
 }
 
 int db_user_set_disabled(struct db *db, const char *id, int disabled, char *err, size_t errlen)
 {
-	return write_one(db, S_USER_SET_DISABLED, id, NULL, disabled ? 1 : 0, 2, err, errlen);
+	const long long v = disabled ? 1 : 0;
+
+	return write_one(db, S_USER_SET_DISABLED, &id, 1, &v, 1, err, errlen);
 }
 
 int db_count(struct db *db, enum db_sid sid, const char *a, const char *b, long long c,
@@ -298,7 +283,7 @@ int db_token_touch(struct db *db, const char *id, long long now, char *err, size
 		return DB_ERR;
 	if (stale == 0)
 		return DB_OK;
-	rc = write_one(db, S_TOKEN_TOUCH, id, NULL, now, 2, err, errlen);
+	rc = write_one(db, S_TOKEN_TOUCH, &id, 1, &now, 1, err, errlen);
 
 	return rc == DB_NOTFOUND ? DB_OK : rc;   /* touched recently: nothing to do */
 }
@@ -320,5 +305,7 @@ int db_token_list(struct db *db, const char *user_id, struct db_token **out, siz
 int db_token_revoke(struct db *db, const char *id, const char *user_id, long long now,
 		    char *err, size_t errlen)
 {
-	return write_one(db, S_TOKEN_REVOKE, id, user_id, now, 3, err, errlen);
+	const char *t[] = { id, user_id };
+
+	return write_one(db, S_TOKEN_REVOKE, t, 2, &now, 1, err, errlen);
 }

@@ -24,10 +24,10 @@ static int unauthorized(struct hctx *ctx, const char *why)
 static void set_principal(struct hctx *ctx, const struct db_user *u, const char *via)
 {
 	ctx->who.present = true;
-	util_copy(ctx->who.user_id, sizeof(ctx->who.user_id), u->id);
-	util_copy(ctx->who.username, sizeof(ctx->who.username), u->username);
+	util_copy(ctx->who.user_id, sizeof ctx->who.user_id, u->id);
+	util_copy(ctx->who.username, sizeof ctx->who.username, u->username);
 	ctx->who.admin = strcmp(u->role, "admin") == 0;
-	util_copy(ctx->who.via, sizeof(ctx->who.via), via);
+	util_copy(ctx->who.via, sizeof ctx->who.via, via);
 }
 
 static int auth_api_token(struct hctx *ctx, const char *tok)
@@ -39,7 +39,7 @@ static int auth_api_token(struct hctx *ctx, const char *tok)
 
 	if (apitoken_hash(tok, hash) < 0)
 		return unauthorized(ctx, "malformed API token");
-	rc = db_token_lookup(ctx->db, hash, ctx->now, &t, &u, err, sizeof(err));
+	rc = db_token_lookup(ctx->db, hash, ctx->now, &t, &u, err, sizeof err);
 	if (rc == DB_NOTFOUND)
 		return unauthorized(ctx, "unknown, revoked or expired API token");
 	if (rc != DB_OK) {
@@ -50,7 +50,7 @@ static int auth_api_token(struct hctx *ctx, const char *tok)
 	util_copy(ctx->who.token_id, sizeof(ctx->who.token_id), t.id);
 	ctx->who.expires_at = t.expires_at;
 	/* Best effort: a failed last-used update must not fail the request. */
-	if (db_token_touch(ctx->db, t.id, ctx->now, err, sizeof(err)) != DB_OK)
+	if (db_token_touch(ctx->db, t.id, ctx->now, err, sizeof err) != DB_OK)
 		log_warn("token %s: last_used_at not updated: %s", t.id, err);
 	return 0;
 }
@@ -65,11 +65,11 @@ static int auth_jwt(struct hctx *ctx, const char *tok)
 	if (!ctx->jwt)
 		return unauthorized(ctx, "no JWT verification key configured");
 	/* Cached: the signature and claims only; the user is looked up below, always. */
-	if (jwtcache_verify(ctx->jwt, tok, ctx->now, &cl, err, sizeof(err)) < 0)
+	if (jwtcache_verify(ctx->jwt, tok, ctx->now, &cl, err, sizeof err) < 0)
 		return unauthorized(ctx, err);
 	if (!id_valid_user(cl.sub))
 		return unauthorized(ctx, "JWT subject is not a user id");
-	rc = db_user_get(ctx->db, cl.sub, &u, err, sizeof(err));
+	rc = db_user_get(ctx->db, cl.sub, &u, err, sizeof err);
 	if (rc == DB_NOTFOUND)
 		return unauthorized(ctx, "JWT subject is not a known user");
 	if (rc != DB_OK) {

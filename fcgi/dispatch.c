@@ -90,7 +90,7 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 	struct route_match m;
 	struct hctx ctx;
 
-	memset(&ctx, 0, sizeof(ctx));
+	memset(&ctx, 0, sizeof ctx);
 	ctx.conf = ws->conf;
 	ctx.jwt = ws->jwt;
 	ctx.db = ws->db;

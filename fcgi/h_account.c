@@ -9,7 +9,6 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
-#include "fcgi/names.h"
 #include "fcgi/session.h"
 
 void h_health(struct hctx *ctx)
@@ -17,7 +16,7 @@ void h_health(struct hctx *ctx)
 	char err[256];
 	struct json_object *o;
 
-	if (db_ping(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_ping(ctx->db, err, sizeof err) != DB_OK) {
 		log_error("health: database: %s", err);
 		response_error(ctx->resp, 503, "unavailable", "database unavailable");
 		return;
@@ -47,20 +46,20 @@ void h_login(struct hctx *ctx)
 	struct db_user u;
 	int rc, good, slot;
 
-	memset(&u, 0, sizeof(u));
+	memset(&u, 0, sizeof u);
 	if (!body)
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "username", JSON_REQUIRED | JSON_NONEMPTY, DB_USERNAME_MAX,
-			    &username, NULL, err, sizeof(err)) < 0 ||
+			    &username, NULL, err, sizeof err) < 0 ||
 	    json_get_string(body, "password", JSON_REQUIRED | JSON_NONEMPTY, PASSWORD_MAX_LEN,
-			    &pw, NULL, err, sizeof(err)) < 0) {
+			    &pw, NULL, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
 	if (login_throttle_check(ctx, username) < 0)
 		goto out;
-	rc = db_user_get_by_name(ctx->db, username, &u, err, sizeof(err));
+	rc = db_user_get_by_name(ctx->db, username, &u, err, sizeof err);
 	if (rc != DB_OK && rc != DB_NOTFOUND) {
 		h_internal(ctx, "login: user lookup", err);
 		goto out;
@@ -95,12 +94,12 @@ void h_me(struct hctx *ctx)
 	struct db_user u;
 	long long apps = 0, running = 0;
 	struct json_object *o, *q;
-	int rc = db_user_get(ctx->db, ctx->who.user_id, &u, err, sizeof(err));
+	int rc = db_user_get(ctx->db, ctx->who.user_id, &u, err, sizeof err);
 
 	if (rc == DB_OK)
-		rc = db_app_count_by_owner(ctx->db, u.id, &apps, err, sizeof(err));
+		rc = db_app_count_by_owner(ctx->db, u.id, &apps, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_run_count_active_by_owner(ctx->db, u.id, &running, err, sizeof(err));
+		rc = db_run_count_active_by_owner(ctx->db, u.id, &running, err, sizeof err);
 	if (rc != DB_OK) {
 		h_internal(ctx, "me", err);
 		return;
@@ -153,34 +152,32 @@ void h_token_create(struct hctx *ctx)
 			       "API tokens can only be created from a login session");
 		goto out;
 	}
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "name", JSON_NONEMPTY, DB_TOKEN_NAME_MAX, &name, NULL, err,
-			    sizeof(err)) < 0 ||
+			    sizeof err) < 0 ||
 	    json_get_int(body, "days", 0, 1, ctx->conf->token_max_days, &days, err,
-			 sizeof(err)) < 0) {
+			 sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (!names_display_valid(name)) {
-		h_bad_request(ctx, "field 'name' must not contain control characters");
+	if (h_display_name(ctx, name) < 0)
 		goto out;
-	}
-	memset(&t, 0, sizeof(t));
+	memset(&t, 0, sizeof t);
 	if (id_new_token(t.id) < 0 || apitoken_new(secret, hash, shown) < 0) {
 		h_internal(ctx, "token create", "no randomness");
 		goto out;
 	}
-	util_copy(t.user_id, sizeof(t.user_id), ctx->who.user_id);
-	util_copy(t.name, sizeof(t.name), name);
-	util_copy(t.prefix, sizeof(t.prefix), shown);
+	util_copy(t.user_id, sizeof t.user_id, ctx->who.user_id);
+	util_copy(t.name, sizeof t.name, name);
+	util_copy(t.prefix, sizeof t.prefix, shown);
 	t.expires_at = ctx->now + days * 86400;
 	d = json_object_new_object();
 	json_object_object_add(d, "name", json_object_new_string(name));
 	json_object_object_add(d, "days", json_object_new_int64(days));
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK ||
-	    db_token_insert(ctx->db, &t, hash, err, sizeof(err)) != DB_OK ||
-	    h_audit(ctx, "token.create", t.id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK ||
+	    db_token_insert(ctx->db, &t, hash, err, sizeof err) != DB_OK ||
+	    h_audit(ctx, "token.create", t.id, d, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
 		json_object_put(d);
 		h_internal(ctx, "token create", err);
@@ -191,7 +188,7 @@ void h_token_create(struct hctx *ctx)
 	json_object_object_add(o, "token", json_object_new_string(secret));
 	response_json(ctx->resp, 201, o); /* o (and its copy of the secret) is freed here */
 wipe:
-	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(secret, sizeof secret);
 out:
 	json_object_put(body);
 }
@@ -203,7 +200,7 @@ void h_token_list(struct hctx *ctx)
 	size_t n = 0;
 	struct json_object *o, *a;
 
-	if (db_token_list(ctx->db, ctx->who.user_id, &t, &n, err, sizeof(err)) != DB_OK) {
+	if (db_token_list(ctx->db, ctx->who.user_id, &t, &n, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "token list", err);
 		return;
 	}
@@ -226,21 +223,15 @@ void h_token_delete(struct hctx *ctx)
 		h_not_found(ctx);
 		return;
 	}
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "token revoke", err);
-		return;
-	}
-	rc = db_token_revoke(ctx->db, ctx->param, ctx->who.user_id, ctx->now, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		db_rollback(ctx->db);
+	rc = db_begin(ctx->db, err, sizeof err);
+	if (rc == DB_OK)
+		rc = db_token_revoke(ctx->db, ctx->param, ctx->who.user_id, ctx->now, err,
+				     sizeof err);
+	rc = h_audit_commit(ctx, rc, "token.revoke", ctx->param, NULL, err, sizeof err);
+	if (rc == DB_NOTFOUND)
 		h_not_found(ctx);
-		return;
-	}
-	if (rc != DB_OK || h_audit(ctx, "token.revoke", ctx->param, NULL, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	else if (rc != DB_OK)
 		h_internal(ctx, "token revoke", err);
-		return;
-	}
-	response_empty(ctx->resp, 204);
+	else
+		response_empty(ctx->resp, 204);
 }

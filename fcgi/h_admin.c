@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/sup_calls.h"
 #include "fcgi/names.h"
 
 #define AUDIT_LIMIT_DEFAULT 100
@@ -33,14 +33,14 @@ void h_admin_users_list(struct hctx *ctx)
 	size_t n = 0;
 	struct json_object *o, *a;
 
-	if (db_user_list(ctx->db, &u, &n, err, sizeof(err)) != DB_OK) {
+	if (db_user_list(ctx->db, &u, &n, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "user list", err);
 		return;
 	}
 	a = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, user_to_json(&u[i]));
-	explicit_bzero(u, n * sizeof(*u)); /* password hashes */
+	explicit_bzero(u, n * sizeof *u); /* password hashes */
 	free(u);
 	o = json_object_new_object();
 	json_object_object_add(o, "users", a);
@@ -59,13 +59,13 @@ void h_admin_user_create(struct hctx *ctx)
 
 	if (!body)
 		return;
-	memset(&u, 0, sizeof(u));
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	memset(&u, 0, sizeof u);
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "username", JSON_REQUIRED | JSON_NONEMPTY, DB_USERNAME_MAX,
-			    &username, NULL, err, sizeof(err)) < 0 ||
+			    &username, NULL, err, sizeof err) < 0 ||
 	    json_get_string(body, "password", JSON_REQUIRED, PASSWORD_MAX_LEN, &pw, NULL, err,
-			    sizeof(err)) < 0 ||
-	    json_get_enum(body, "role", 0, roles, &role, err, sizeof(err)) < 0) {
+			    sizeof err) < 0 ||
+	    json_get_enum(body, "role", 0, roles, &role, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
@@ -73,34 +73,32 @@ void h_admin_user_create(struct hctx *ctx)
 		h_bad_request(ctx, NAMES_USERNAME_RULE);
 		goto out;
 	}
-	if (password_check_policy(pw, err, sizeof(err)) < 0) {
+	if (password_check_policy(pw, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (id_new_user(u.id) < 0 || password_hash(pw, u.password_hash, err, sizeof(err)) < 0) {
+	if (id_new_user(u.id) < 0 || password_hash(pw, u.password_hash, err, sizeof err) < 0) {
 		h_internal(ctx, "user create", "hashing failed");
 		goto out;
 	}
-	util_copy(u.username, sizeof(u.username), username);
-	util_copy(u.role, sizeof(u.role), role);
+	util_copy(u.username, sizeof u.username, username);
+	util_copy(u.role, sizeof u.role, role);
 	d = json_object_new_object();
 	json_object_object_add(d, "username", json_object_new_string(username));
 	json_object_object_add(d, "role", json_object_new_string(role));
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK) {
 		json_object_put(d);
 		h_internal(ctx, "user create", err);
 		goto out;
 	}
-	rc = db_user_insert(ctx->db, &u, err, sizeof(err));
+	rc = db_user_insert(ctx->db, &u, err, sizeof err);
 	if (rc == DB_CONFLICT) {
 		db_rollback(ctx->db);
 		json_object_put(d);
 		response_error(ctx->resp, 409, "conflict", "username already taken");
 		goto out;
 	}
-	if (rc != DB_OK || h_audit(ctx, "user.create", u.id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (h_audit_commit(ctx, rc, "user.create", u.id, d, err, sizeof err) != DB_OK) {
 		json_object_put(d);
 		h_internal(ctx, "user create", err);
 		goto out;
@@ -108,7 +106,7 @@ void h_admin_user_create(struct hctx *ctx)
 	json_object_put(d);
 	response_json(ctx->resp, 201, user_to_json(&u));
 out:
-	explicit_bzero(&u, sizeof(u));
+	explicit_bzero(&u, sizeof u);
 	json_object_put(body);
 }
 
@@ -132,7 +130,7 @@ static int collect_app_ids(struct hctx *ctx, const char *owner, char (**ids)[ID_
 		if (db_app_list(ctx->db, owner, cursor, DB_LIST_MAX, &apps, &got, next, err,
 				errlen) != DB_OK)
 			return -1;
-		void *grown = realloc(*ids, (*n + got + 1) * sizeof(**ids));
+		void *grown = realloc(*ids, (*n + got + 1) * sizeof **ids);
 		if (!grown) {
 			db_app_list_free(apps, got);
 			snprintf(err, errlen, "out of memory");
@@ -142,7 +140,7 @@ static int collect_app_ids(struct hctx *ctx, const char *owner, char (**ids)[ID_
 		for (size_t i = 0; i < got; i++)
 			memcpy((*ids)[(*n)++], apps[i].id, ID_APP_BUFSZ);
 		db_app_list_free(apps, got);
-		memcpy(cursor, next, sizeof(cursor));
+		memcpy(cursor, next, sizeof cursor);
 	} while (cursor[0]);
 	return 0;
 }
@@ -163,13 +161,13 @@ void h_admin_user_delete(struct hctx *ctx)
 		response_error(ctx->resp, 409, "conflict", "you cannot delete your own account");
 		return;
 	}
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK ||
-	    collect_app_ids(ctx, ctx->param, &ids, &n, err, sizeof(err)) < 0) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK ||
+	    collect_app_ids(ctx, ctx->param, &ids, &n, err, sizeof err) < 0) {
 		db_rollback(ctx->db);
 		h_internal(ctx, "user delete", err);
 		return;
 	}
-	rc = db_user_delete(ctx->db, ctx->param, err, sizeof(err));
+	rc = db_user_delete(ctx->db, ctx->param, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		db_rollback(ctx->db);
 		free(ids);
@@ -178,9 +176,7 @@ void h_admin_user_delete(struct hctx *ctx)
 	}
 	d = json_object_new_object();
 	json_object_object_add(d, "apps_deleted", json_object_new_int64((long long)n));
-	if (rc != DB_OK || h_audit(ctx, "user.delete", ctx->param, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (h_audit_commit(ctx, rc, "user.delete", ctx->param, d, err, sizeof err) != DB_OK) {
 		json_object_put(d);
 		free(ids);
 		h_internal(ctx, "user delete", err);
@@ -215,29 +211,29 @@ void h_admin_audit(struct hctx *ctx)
 	int rc;
 	struct json_object *o, *a;
 
-	memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof f);
 	if (h_query_limit(ctx, AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX, &f.limit) < 0)
 		return;
-	rc = query_get(ctx->req->query, "since", since, sizeof(since));
+	rc = query_get(ctx->req->query, "since", since, sizeof since);
 	if (rc < 0 || (rc == 1 && util_time_parse(since, &f.since) < 0)) {
 		h_bad_request(ctx, "since must be an RFC 3339 timestamp (2026-11-28T15:04:05Z)");
 		return;
 	}
-	rc = query_get(ctx->req->query, "actor", actor, sizeof(actor));
-	if (rc < 0 || (rc == 1 && !filter_ok(actor, sizeof(actor)))) {
+	rc = query_get(ctx->req->query, "actor", actor, sizeof actor);
+	if (rc < 0 || (rc == 1 && !filter_ok(actor, sizeof actor))) {
 		h_bad_request(ctx, "invalid actor");
 		return;
 	}
 	if (rc == 1)
 		f.actor = actor;
-	rc = query_get(ctx->req->query, "action", action, sizeof(action));
-	if (rc < 0 || (rc == 1 && !filter_ok(action, sizeof(action)))) {
+	rc = query_get(ctx->req->query, "action", action, sizeof action);
+	if (rc < 0 || (rc == 1 && !filter_ok(action, sizeof action))) {
 		h_bad_request(ctx, "invalid action");
 		return;
 	}
 	if (rc == 1)
 		f.action = action;
-	if (db_audit_list(ctx->db, &f, &ev, &n, err, sizeof(err)) != DB_OK) {
+	if (db_audit_list(ctx->db, &f, &ev, &n, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "audit list", err);
 		return;
 	}

@@ -8,9 +8,8 @@
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
-#include "fcgi/names.h"
-#include "scanner/scanner.h"
+#include "fcgi/jobs.h"
+#include "fcgi/sup_calls.h"
 
 #define APP_DEFAULT_NAME "Untitled app"
 #define APP_LIST_MAX 100
@@ -19,29 +18,6 @@
 static const char *owner_of(struct hctx *ctx, bool admin)
 {
 	return admin ? NULL : ctx->who.user_id;
-}
-
-/* Loads the app named by the route (404 for a missing or foreign app). 0 or -1. */
-static int load_app(struct hctx *ctx, bool admin, struct db_app *a)
-{
-	char err[256];
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return -1;
-	}
-	rc = db_app_get(ctx->db, ctx->param, owner_of(ctx, admin), a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return -1;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app get", err);
-		return -1;
-	}
-	return 0;
 }
 
 void h_answer_app(struct hctx *ctx, int status, const char *id)
@@ -67,62 +43,12 @@ void h_answer_app(struct hctx *ctx, int status, const char *id)
 static int get_files(struct hctx *ctx, struct json_object *body, struct json_object **files)
 {
 	char err[256];
-	if (json_get_object(body, "files", JSON_REQUIRED, files, err, sizeof(err)) < 0 ||
-	    appfiles_validate(*files, err, sizeof(err)) < 0) {
+	if (json_get_object(body, "files", JSON_REQUIRED, files, err, sizeof err) < 0 ||
+	    appfiles_validate(*files, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		return -1;
 	}
 	return 0;
-}
-
-/* Scans files with the configured policy (outside any transaction: it runs Node).
- * Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
- * Returns 0, or -1 after answering 503 (or 429 when every scan slot is busy: see
- * h_cpu_slot): an app nobody could scan is never stored as
- * if it had been. */
-#define SCAN_SLOT_WAIT_MS 2000
-
-int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
-		 char **findings)
-{
-	char err[256];
-	struct json_object *res = NULL, *v = NULL, *f = NULL;
-	const char *fs;
-	int slot, rc;
-
-	*findings = NULL;
-	/* A scan runs Node: it takes a scan slot, so scans never fill every worker. Only
-	 * signed-in users scan (and nginx limits app creation), so a scan may wait a
-	 * little for a slot before the 429. No Node runs with scan_policy off. */
-	slot = -2;
-	if (strcmp(ctx->conf->scan_policy, "off") != 0 &&
-	    (slot = h_cpu_slot(ctx, CPUSLOT_SCAN, SCAN_SLOT_WAIT_MS)) == -1)
-		return -1;
-	rc = scanner_scan(ctx->conf, files, &res, err, sizeof(err));
-	cpuslots_release(slot);
-	if (rc < 0) {
-		log_error("code scanner: %s", err);
-		response_error(ctx->resp, 503, "unavailable", "the code scanner is unavailable");
-		return -1;
-	}
-	/* scanner_scan has checked the result's shape. */
-	json_object_object_get_ex(res, "verdict", &v);
-	json_object_object_get_ex(res, "findings", &f);
-	util_copy(verdict, 8, json_object_get_string(v));
-	fs = json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*findings = strdup(fs ? fs : "[]");
-	json_object_put(res);
-	if (!*findings) {
-		h_internal(ctx, "scan", "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* An app whose scan blocks is "blocked"; it cannot run until its files change. */
-enum app_status h_status_for(const char *verdict)
-{
-	return strcmp(verdict, "block") == 0 ? APP_BLOCKED : APP_READY;
 }
 
 void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *name,
@@ -137,28 +63,28 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 
 	if (get_files(ctx, body, &files) < 0)
 		return;
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, sizeof a);
 	if (id_new_app(a.id) < 0) {
 		h_internal(ctx, "app create", "no randomness");
 		return;
 	}
 	if (h_scan_files(ctx, files, verdict, &findings) < 0)
 		return;
-	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
+	util_copy(a.owner, sizeof a.owner, ctx->who.user_id);
 	a.name = (char *)name;
 	a.prompt = (char *)prompt;
 	a.status = h_status_for(verdict);
-	util_copy(a.scan_verdict, sizeof(a.scan_verdict), verdict);
+	util_copy(a.scan_verdict, sizeof a.scan_verdict, verdict);
 	a.scan_findings = findings;
 
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK) {
 		free(findings);
 		h_internal(ctx, "app create", err);
 		return;
 	}
 	/* Counting inside BEGIN IMMEDIATE serialises concurrent creations: the quota holds
 	 * across workers. */
-	rc = db_app_count_by_owner(ctx->db, a.owner, &count, err, sizeof(err));
+	rc = db_app_count_by_owner(ctx->db, a.owner, &count, err, sizeof err);
 	if (rc == DB_OK && count >= ctx->conf->quota_apps) {
 		db_rollback(ctx->db);
 		free(findings);
@@ -169,11 +95,11 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	json_object_object_add(d, "name", json_object_new_string(name));
 	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
 	json_object_object_add(d, "verdict", json_object_new_string(verdict));
-	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof(err)) != DB_OK ||
+	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof err) != DB_OK ||
 	    db_rev_add(ctx->db, a.id, a.owner, "upload", "created from files", files, NULL, err,
-		       sizeof(err)) != DB_OK ||
-	    h_audit(ctx, "app.create", a.id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		       sizeof err) != DB_OK ||
+	    h_audit(ctx, "app.create", a.id, d, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
 		json_object_put(d);
 		free(findings);
@@ -203,19 +129,17 @@ void h_app_create(struct hctx *ctx)
 	}
 	if (!(body = h_body_object(ctx)))
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name,
-			    NULL, err, sizeof(err)) < 0 ||
+			    NULL, err, sizeof err) < 0 ||
 	    json_get_string(body, "prompt", JSON_NONEMPTY, APP_PROMPT_MAX, &prompt, NULL, err,
 			    sizeof(err)) < 0 ||
 	    json_get_bool(body, "start", 0, &start, err, sizeof(err)) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
-	if (!names_display_valid(name)) {
-		h_bad_request(ctx, "field 'name' must not contain control characters");
+	if (h_display_name(ctx, name) < 0)
 		goto out;
-	}
 	name_given = name != default_name;
 	has_files = json_object_object_get_ex(body, "files", NULL);
 	if (has_files && prompt) {
@@ -263,7 +187,7 @@ static void list_apps(struct hctx *ctx, bool admin)
 
 	if (h_query_limit(ctx, 20, APP_LIST_MAX, &limit) < 0)
 		return;
-	rc = query_get(ctx->req->query, "cursor", cursor, sizeof(cursor));
+	rc = query_get(ctx->req->query, "cursor", cursor, sizeof cursor);
 	if (rc < 0) {
 		h_bad_request(ctx, "invalid cursor");
 		return;
@@ -298,10 +222,7 @@ void h_admin_apps_list(struct hctx *ctx)
 
 void h_app_get(struct hctx *ctx)
 {
-	if (!id_valid_app(ctx->param))
-		h_not_found(ctx);
-	else
-		h_answer_app(ctx, 200, ctx->param);
+	h_answer_app(ctx, 200, ctx->param);   /* the router checked the id */
 }
 
 static void delete_app(struct hctx *ctx, bool admin)
@@ -309,25 +230,16 @@ static void delete_app(struct hctx *ctx, bool admin)
 	char err[256];
 	int rc;
 
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return;
-	}
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
-		h_internal(ctx, "app delete", err);
-		return;
-	}
-	rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof(err));
+	rc = db_begin(ctx->db, err, sizeof err);
+	if (rc == DB_OK)
+		rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof err);
+	rc = h_audit_commit(ctx, rc, admin ? "admin.app.delete" : "app.delete", ctx->param,
+			    NULL, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
-		db_rollback(ctx->db);
 		h_not_found(ctx);
 		return;
 	}
-	if (rc != DB_OK ||
-	    h_audit(ctx, admin ? "admin.app.delete" : "app.delete", ctx->param, NULL, err,
-		    sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
-		db_rollback(ctx->db);
+	if (rc != DB_OK) {
 		h_internal(ctx, "app delete", err);
 		return;
 	}
@@ -354,10 +266,10 @@ void h_app_files_get(struct hctx *ctx)
 	struct db_app a;
 	struct json_object *files = NULL, *o;
 
-	if (load_app(ctx, false, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
-	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK) {
+	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "files get", err);
 		return;
 	}
@@ -376,14 +288,10 @@ void h_app_files_put(struct hctx *ctx)
 	long long rev = 0;
 	int rc;
 
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return;
-	}
 	body = h_body_object(ctx);
 	if (!body)
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0) {
+	if (json_check_keys(body, keys, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
@@ -391,8 +299,8 @@ void h_app_files_put(struct hctx *ctx)
 		goto out;
 	/* A foreign or missing app must not cost a scan: look first, then scan outside
 	 * the transaction, then re-check inside it. */
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
 	db_app_clear(&a);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);

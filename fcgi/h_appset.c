@@ -29,6 +29,7 @@
 #include "db/db_env.h"
 #include "fcgi/handler.h"
 #include "fcgi/names.h"
+#include "fcgi/jobs.h"
 #include "generator/generator.h"
 #include "sandbox/supproto.h"
 
@@ -189,22 +190,6 @@ int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len)
 
 /* ------------------------------------------------------------------ routes ---- */
 
-static int own_app(struct hctx *ctx)
-{
-	char err[256];
-	struct db_app a;
-	int rc;
-
-	memset(&a, 0, sizeof a);
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
-	db_app_clear(&a);
-	if (rc == DB_NOTFOUND)
-		h_not_found(ctx);
-	else if (rc != DB_OK)
-		h_internal(ctx, "app get", err);
-	return rc == DB_OK ? 0 : -1;
-}
-
 static void answer_names(struct hctx *ctx, int status)
 {
 	char err[256];
@@ -231,7 +216,7 @@ static void answer_names(struct hctx *ctx, int status)
 
 void h_app_env_get(struct hctx *ctx)
 {
-	if (own_app(ctx) == 0)
+	if (h_own_app(ctx, NULL) == 0)
 		answer_names(ctx, 200);
 }
 
@@ -342,12 +327,7 @@ static int put_store(struct hctx *ctx, struct env_put *p, char *err, size_t errl
 	rc = db_begin(ctx->db, err, errlen);
 	if (rc == DB_OK)
 		rc = db_env_replace(ctx->db, ctx->param, p->cur, p->n, err, errlen);
-	if (rc == DB_OK)
-		rc = h_audit(ctx, "app.env.set", ctx->param, d, err, errlen);
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, errlen);
-	if (rc != DB_OK)
-		db_rollback(ctx->db);
+	rc = h_audit_commit(ctx, rc, "app.env.set", ctx->param, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }
@@ -358,7 +338,7 @@ void h_app_env_put(struct hctx *ctx)
 	struct json_object *body, *vars;
 	struct env_put *p;
 
-	if (own_app(ctx) < 0 || !(body = h_body_object(ctx)))
+	if (h_own_app(ctx, NULL) < 0 || !(body = h_body_object(ctx)))
 		return;
 	if (json_object_object_length(body) != 1 ||
 	    !json_object_object_get_ex(body, "vars", &vars) ||
@@ -449,7 +429,7 @@ void h_app_patch(struct hctx *ctx)
 	struct json_object *body;
 	int rc;
 
-	if (own_app(ctx) < 0 || !(body = h_body_object(ctx)))
+	if (h_own_app(ctx, NULL) < 0 || !(body = h_body_object(ctx)))
 		return;
 	if (patch_fields(body, &name, &vis, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
@@ -496,12 +476,7 @@ static int dup_store(struct hctx *ctx, struct db_app *c, struct json_object *fil
 	if (rc == DB_OK)   /* its history starts with the copy, as an upload's does */
 		rc = db_rev_add(ctx->db, c->id, c->owner, "upload", "duplicated from another app",
 				files, NULL, err, errlen);
-	if (rc == DB_OK)
-		rc = h_audit(ctx, "app.duplicate", c->id, d, err, errlen);
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, errlen);
-	if (rc != DB_OK)
-		db_rollback(ctx->db);
+	rc = h_audit_commit(ctx, rc, "app.duplicate", c->id, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }

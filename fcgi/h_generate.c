@@ -11,7 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/jobs.h"
 #include "generator/generator.h"
 
 #define GEN_WINDOW_S 3600
@@ -31,9 +31,9 @@ static int generation_quotas(struct hctx *ctx)
 	long long apps = 0, gens = 0, since = ctx->now - GEN_WINDOW_S + 1, wait = GEN_WINDOW_S;
 	const struct conf *c = ctx->conf;
 
-	if (db_app_count_by_owner(ctx->db, ctx->who.user_id, &apps, err, sizeof(err)) != DB_OK ||
+	if (db_app_count_by_owner(ctx->db, ctx->who.user_id, &apps, err, sizeof err) != DB_OK ||
 	    db_audit_count(ctx->db, ctx->who.user_id, GEN_ACTION, since, &gens, err,
-			   sizeof(err)) != DB_OK) {
+			   sizeof err) != DB_OK) {
 		h_internal(ctx, "generation quotas", err);
 		return -1;
 	}
@@ -46,13 +46,13 @@ static int generation_quotas(struct hctx *ctx)
 	 * process: past openai_max_waiting of them, come back when a slot may be free. */
 	if (strcmp(c->generator, "openai") == 0) {
 		long long busy = 0;
-		if (db_app_count_by_status(ctx->db, APP_GENERATING, &busy, err, sizeof(err)) !=
+		if (db_app_count_by_status(ctx->db, APP_GENERATING, &busy, err, sizeof err) !=
 		    DB_OK) {
 			h_internal(ctx, "generation quotas", err);
 			return -1;
 		}
 		if (busy >= (long long)c->openai_concurrency + c->openai_max_waiting) {
-			snprintf(retry, sizeof(retry), "%d",
+			snprintf(retry, sizeof retry, "%d",
 				 c->openai_timeout_seconds < 30 ? c->openai_timeout_seconds : 30);
 			response_header(ctx->resp, "Retry-After", retry);
 			response_error(ctx->resp, 429, "rate_limited",
@@ -70,7 +70,7 @@ static int generation_quotas(struct hctx *ctx)
 					     .limit = c->quota_generations_per_hour };
 		struct db_audit *ev = NULL;
 		size_t n = 0;
-		if (db_audit_list(ctx->db, &f, &ev, &n, err, sizeof(err)) == DB_OK && n > 0)
+		if (db_audit_list(ctx->db, &f, &ev, &n, err, sizeof err) == DB_OK && n > 0)
 			wait = ev[n - 1].at + GEN_WINDOW_S - ctx->now;
 		db_audit_list_free(ev, n);
 		/* The events are stamped when written (db_now()), ctx->now when the request
@@ -81,7 +81,7 @@ static int generation_quotas(struct hctx *ctx)
 		if (wait < 1)
 			wait = 1;
 	}
-	snprintf(retry, sizeof(retry), "%lld", wait);
+	snprintf(retry, sizeof retry, "%lld", wait);
 	response_header(ctx->resp, "Retry-After", retry);
 	response_error(ctx->resp, 429, "rate_limited",
 		       "too many generations in the last hour: try again later");
@@ -97,7 +97,7 @@ static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_obje
 	char err[256];
 	struct json_object *d;
 
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "app generate", err);
 		return -1;
 	}
@@ -110,13 +110,13 @@ static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_obje
 	json_object_object_add(d, "provider", json_object_new_string(provider));
 	if (a->scan_verdict[0])
 		json_object_object_add(d, "verdict", json_object_new_string(a->scan_verdict));
-	if (db_app_insert(ctx->db, a, files, err, sizeof(err)) != DB_OK ||
+	if (db_app_insert(ctx->db, a, files, err, sizeof err) != DB_OK ||
 	    (files && db_rev_add(ctx->db, a->id, a->owner, "generate", explanation, files, NULL,
-				 err, sizeof(err)) != DB_OK) ||
+				 err, sizeof err) != DB_OK) ||
 	    (generation && db_app_set_generation(ctx->db, a->id, generation, err,
-						 sizeof(err)) != DB_OK) ||
-	    h_audit(ctx, GEN_ACTION, a->id, d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+						 sizeof err) != DB_OK) ||
+	    h_audit(ctx, GEN_ACTION, a->id, d, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
 		json_object_put(d);
 		h_internal(ctx, "app generate", err);
@@ -135,7 +135,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 	struct json_object *files = NULL;
 
 	if (generator_generate(ctx->conf, prompt, name, &files, &gname, &assumption, err,
-			       sizeof(err)) < 0) {
+			       sizeof err) < 0) {
 		response_error(ctx->resp, 422, "generation_failed", err);
 		return;
 	}
@@ -143,7 +143,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 		goto out;
 	a->name = name ? (char *)name : gname;
 	a->status = h_status_for(verdict);
-	util_copy(a->scan_verdict, sizeof(a->scan_verdict), verdict);
+	util_copy(a->scan_verdict, sizeof a->scan_verdict, verdict);
 	a->scan_findings = findings;
 	/* what the generator understood, kept for iterate (NULL: the app simply has none) */
 	generation = generator_describe(ctx->conf, prompt, name, assumption);
@@ -173,7 +173,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name,
 	a->scan_findings = (char *)"[]";
 	/* The job's lock exists before the row: a sweep never sees a generating app without
 	 * either a live lock or a dead job. */
-	lockfd = jobs_lock_create(ctx->conf, a->id, err, sizeof(err));
+	lockfd = jobs_lock_create(ctx->conf, a->id, err, sizeof err);
 	if (lockfd < 0) {
 		h_internal(ctx, "generation job", err);
 		return;
@@ -187,7 +187,7 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name,
 				  sizeof(err)) < 0) {
 		log_error("app %s: generation job not started: %s", a->id, err);
 		db_app_set_status(ctx->db, a->id, APP_FAILED,
-				  "the generation could not be started; try again", err, sizeof(err));
+				  "the generation could not be started; try again", err, sizeof err);
 		jobs_lock_remove(ctx->conf, a->id);
 	} else {
 		log_info("app %s: generation started for %s (openai)", a->id, a->owner);
@@ -201,19 +201,19 @@ void h_app_create_prompt(struct hctx *ctx, const char *prompt, const char *name,
 	char err[512];
 	struct db_app a;
 
-	if (generator_check_input(prompt, name, err, sizeof(err)) < 0) {
+	if (generator_check_input(prompt, name, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		return;
 	}
 	/* Cheap checks first: a refused request costs no generation. */
 	if (generation_quotas(ctx) < 0)
 		return;
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, sizeof a);
 	if (id_new_app(a.id) < 0) {
 		h_internal(ctx, "app generate", "no randomness");
 		return;
 	}
-	util_copy(a.owner, sizeof(a.owner), ctx->who.user_id);
+	util_copy(a.owner, sizeof a.owner, ctx->who.user_id);
 	a.prompt = (char *)prompt;
 	if (strcmp(ctx->conf->generator, "template") == 0)
 		generate_now(ctx, &a, prompt, name, start);

@@ -27,8 +27,8 @@ void h_internal_resolve(struct hctx *ctx)
 		h_not_found(ctx);
 		return;
 	}
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, id, NULL, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, id, NULL, &a, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
 		return;
@@ -51,7 +51,7 @@ void h_internal_resolve(struct hctx *ctx)
 		return;
 	}
 	/* The full upstream, not only a port: the door to apps on other hosts (DESIGN.md). */
-	snprintf(upstream, sizeof(upstream), "127.0.0.1:%d", r.port);
+	snprintf(upstream, sizeof upstream, "127.0.0.1:%d", r.port);
 	o = json_object_new_object();
 	json_object_object_add(o, "upstream", json_object_new_string(upstream));
 	response_json(ctx->resp, 200, o);

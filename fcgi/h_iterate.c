@@ -26,8 +26,8 @@ static int load_state(struct hctx *ctx, struct json_object **gen, struct json_ob
 	int rc;
 
 	*gen = *files = NULL;
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
 		return -1;
@@ -38,8 +38,8 @@ static int load_state(struct hctx *ctx, struct json_object **gen, struct json_ob
 		return -1;
 	}
 	db_app_clear(&a);
-	if (rc != DB_OK || db_app_get_generation(ctx->db, ctx->param, &text, err, sizeof(err)) != DB_OK ||
-	    db_app_files_get(ctx->db, ctx->param, files, err, sizeof(err)) != DB_OK) {
+	if (rc != DB_OK || db_app_get_generation(ctx->db, ctx->param, &text, err, sizeof err) != DB_OK ||
+	    db_app_files_get(ctx->db, ctx->param, files, err, sizeof err) != DB_OK) {
 		free(text);
 		h_internal(ctx, "iterate", err);
 		return -1;
@@ -69,9 +69,9 @@ static int model_quota(struct hctx *ctx)
 	int q = ctx->conf->quota_generations_per_hour;
 
 	if (db_audit_count(ctx->db, ctx->who.user_id, "app.generate", since, &gens, err,
-			   sizeof(err)) != DB_OK ||
+			   sizeof err) != DB_OK ||
 	    db_audit_count(ctx->db, ctx->who.user_id, ITERATE_MODEL_ACTION, since, &its, err,
-			   sizeof(err)) != DB_OK) {
+			   sizeof err) != DB_OK) {
 		h_internal(ctx, "iterate quota", err);
 		return -1;
 	}
@@ -108,7 +108,7 @@ static void iterate(struct hctx *ctx, const char *prompt)
 		return;
 	}
 	rc = generator_iterate(ctx->conf, gen, cur, prompt, &files, &gen_text, &summary, err,
-			       sizeof(err));
+			       sizeof err);
 	json_object_put(gen);
 	json_object_put(cur);
 	if (rc == -2) {
@@ -143,15 +143,11 @@ void h_app_iterate(struct hctx *ctx)
 	const char *prompt = NULL;
 	struct json_object *body;
 
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return;
-	}
 	if (!(body = h_body_object(ctx)))
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "prompt", JSON_REQUIRED | JSON_NONEMPTY, ITERATE_PROMPT_MAX,
-			    &prompt, NULL, err, sizeof(err)) < 0) {
+			    &prompt, NULL, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		json_object_put(body);
 		return;

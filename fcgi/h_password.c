@@ -20,7 +20,7 @@ static int current_password_ok(struct hctx *ctx, const char *pw, struct db_user 
 
 	if (login_throttle_check(ctx, ctx->who.username) < 0)
 		return 0;
-	if (db_user_get(ctx->db, ctx->who.user_id, u, err, sizeof(err)) != DB_OK) {
+	if (db_user_get(ctx->db, ctx->who.user_id, u, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "password change: user", err);
 		return 0;
 	}
@@ -45,14 +45,8 @@ static int replace_password(struct hctx *ctx, const char *hash, long long *revok
 					    revoked, err, errlen);
 	if (rc == DB_OK)
 		rc = login_throttle_succeeded(ctx, ctx->who.username, err, errlen);
-	if (rc == DB_OK) {
-		json_object_object_add(d, "sessions_revoked", json_object_new_int64(*revoked));
-		rc = h_audit(ctx, "user.password", ctx->who.user_id, d, err, errlen);
-	}
-	if (rc == DB_OK)
-		rc = db_commit(ctx->db, err, errlen);
-	if (rc != DB_OK)
-		db_rollback(ctx->db);
+	json_object_object_add(d, "sessions_revoked", json_object_new_int64(*revoked));
+	rc = h_audit_commit(ctx, rc, "user.password", ctx->who.user_id, d, err, errlen);
 	json_object_put(d);
 	return rc;
 }
@@ -68,19 +62,19 @@ void h_me_password(struct hctx *ctx)
 
 	if (!body)
 		return;
-	if (json_check_keys(body, keys, err, sizeof(err)) < 0 ||
+	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "current", JSON_REQUIRED | JSON_NONEMPTY, PASSWORD_MAX_LEN,
-			    &cur, NULL, err, sizeof(err)) < 0 ||
+			    &cur, NULL, err, sizeof err) < 0 ||
 	    json_get_string(body, "new", JSON_REQUIRED, PASSWORD_MAX_LEN, &pw, NULL, err,
-			    sizeof(err)) < 0 ||
-	    password_check_policy(pw, err, sizeof(err)) < 0) {
+			    sizeof err) < 0 ||
+	    password_check_policy(pw, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
 	if (current_password_ok(ctx, cur, &u) != 1)
 		goto out;
-	if (password_hash(pw, hash, err, sizeof(err)) < 0 ||
-	    replace_password(ctx, hash, &revoked, err, sizeof(err)) != DB_OK) {
+	if (password_hash(pw, hash, err, sizeof err) < 0 ||
+	    replace_password(ctx, hash, &revoked, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "password change", err);
 		goto wipe;
 	}
@@ -95,7 +89,7 @@ void h_me_password(struct hctx *ctx)
 	else
 		response_json(ctx->resp, 200, o);
 wipe:
-	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(hash, sizeof hash);
 out:
 	json_object_put(body);
 }

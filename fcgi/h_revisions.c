@@ -17,35 +17,11 @@
 #include "common/linediff.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/appdisk.h"
+#include "fcgi/jobs.h"
 
 #define REV_LIST_MAX 100
 #define REV_N_MAX 999999999LL
-
-/* The caller's app named by the route exists: 0, or -1 after answering 404/500. */
-static int own_app(struct hctx *ctx)
-{
-	char err[256];
-	struct db_app a;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return -1;
-	}
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
-	db_app_clear(&a);
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return -1;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app get", err);
-		return -1;
-	}
-	return 0;
-}
 
 /* The route's revision number (already validated by the router). */
 static long long route_n(struct hctx *ctx)
@@ -89,7 +65,7 @@ static struct json_object *rev_json_one(struct hctx *ctx, const struct db_revisi
 static int load_rev(struct hctx *ctx, long long n, struct db_revision *r)
 {
 	char err[256];
-	int rc = db_rev_get(ctx->db, ctx->param, n, r, err, sizeof(err));
+	int rc = db_rev_get(ctx->db, ctx->param, n, r, err, sizeof err);
 
 	if (rc == DB_NOTFOUND) {
 		response_error(ctx->resp, 404, "not_found", "no such revision");
@@ -107,7 +83,7 @@ static int load_rev(struct hctx *ctx, long long n, struct db_revision *r)
 static int query_cursor(struct hctx *ctx, long long *before)
 {
 	char buf[32];
-	int rc = query_get(ctx->req->query, "cursor", buf, sizeof(buf));
+	int rc = query_get(ctx->req->query, "cursor", buf, sizeof buf);
 
 	*before = 0;
 	if (rc == 0 || (rc == 1 && buf[0] == 0))
@@ -129,10 +105,10 @@ void h_rev_list(struct hctx *ctx)
 	size_t n = 0;
 	int limit;
 
-	if (own_app(ctx) < 0 || h_query_limit(ctx, 20, REV_LIST_MAX, &limit) < 0 ||
+	if (h_own_app(ctx, NULL) < 0 || h_query_limit(ctx, 20, REV_LIST_MAX, &limit) < 0 ||
 	    query_cursor(ctx, &before) < 0 || h_snap_set(ctx, &set) < 0)
 		return;
-	if (db_rev_list(ctx->db, ctx->param, before, limit, &revs, &n, err, sizeof(err)) != DB_OK) {
+	if (db_rev_list(ctx->db, ctx->param, before, limit, &revs, &n, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "revision list", err);
 		return;
 	}
@@ -140,7 +116,7 @@ void h_rev_list(struct hctx *ctx)
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, rev_to_json(&revs[i], h_snap_has(&set, revs[i].n)));
 	if (n == (size_t)limit && revs[n - 1].n > 1)
-		snprintf(next, sizeof(next), "%lld", revs[n - 1].n);
+		snprintf(next, sizeof next, "%lld", revs[n - 1].n);
 	db_revision_list_free(revs, n);
 	o = json_object_new_object();
 	json_object_object_add(o, "revisions", arr);
@@ -155,7 +131,7 @@ void h_rev_files(struct hctx *ctx)
 	struct json_object *files = NULL, *o, *rj;
 	long long n = route_n(ctx);
 
-	if (own_app(ctx) < 0 || load_rev(ctx, n, &r) < 0)
+	if (h_own_app(ctx, NULL) < 0 || load_rev(ctx, n, &r) < 0)
 		return;
 	if (!(rj = rev_json_one(ctx, &r))) {
 		db_revision_clear(&r);
@@ -179,7 +155,7 @@ void h_rev_files(struct hctx *ctx)
 static int query_against(struct hctx *ctx, long long n, long long *m)
 {
 	char buf[32];
-	int rc = query_get(ctx->req->query, "against", buf, sizeof(buf));
+	int rc = query_get(ctx->req->query, "against", buf, sizeof buf);
 
 	*m = n - 1;
 	if (rc == 0)
@@ -196,12 +172,12 @@ static int diff_path(struct json_object *out, const char *path, struct json_obje
 		     struct json_object *new_)
 {
 	char la[APPFILES_MAX_DEPTH * (APPFILES_MAX_NAME + 1) + 8];
-	char lb[sizeof(la)];
+	char lb[sizeof la];
 	char *d;
 	struct json_object *f;
 
-	snprintf(la, sizeof(la), "a/%s", path);
-	snprintf(lb, sizeof(lb), "b/%s", path);
+	snprintf(la, sizeof la, "a/%s", path);
+	snprintf(lb, sizeof lb, "b/%s", path);
 	d = linediff_unified(old ? json_object_get_string(old) : NULL,
 			     new_ ? json_object_get_string(new_) : NULL, la, lb);
 	if (!d)
@@ -241,7 +217,7 @@ static struct json_object *diff_files(struct json_object *a, struct json_object 
 		if (!json_object_object_get_ex(b, pa, NULL) && np < 2 * APPFILES_MAX_COUNT)
 			paths[np++] = pa;
 	}
-	qsort(paths, np, sizeof(paths[0]), path_cmp);
+	qsort(paths, np, sizeof paths[0], path_cmp);
 	for (size_t i = 0; out && i < np; i++) {
 		struct json_object *old = NULL, *new_ = NULL;
 		json_object_object_get_ex(a, paths[i], &old);
@@ -264,7 +240,7 @@ static int rev_files_or_empty(struct hctx *ctx, long long n, struct json_object 
 		*files = json_object_new_object();
 		return 0;
 	}
-	rc = db_rev_files(ctx->db, ctx->param, n, files, err, sizeof(err));
+	rc = db_rev_files(ctx->db, ctx->param, n, files, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		response_error(ctx->resp, 404, "not_found", "no such revision");
 		return -1;
@@ -281,7 +257,7 @@ void h_rev_diff(struct hctx *ctx)
 	struct json_object *a = NULL, *b = NULL, *files, *o;
 	long long n = route_n(ctx), m;
 
-	if (own_app(ctx) < 0 || query_against(ctx, n, &m) < 0 ||
+	if (h_own_app(ctx, NULL) < 0 || query_against(ctx, n, &m) < 0 ||
 	    rev_files_or_empty(ctx, n, &b) < 0)
 		return;
 	if (rev_files_or_empty(ctx, m, &a) < 0) {
@@ -337,12 +313,12 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 	struct db_app a;
 	int rc;
 
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK) {
 		h_internal(ctx, ch->action, err);
 		return -1;
 	}
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		db_rollback(ctx->db);
 		h_not_found(ctx);
@@ -358,8 +334,8 @@ int h_files_commit(struct hctx *ctx, struct json_object *files, const char *verd
 	/* The files, scan, status and history change here; a running app is restarted
 	 * with the new code once they are committed (below, and API.md). */
 	if (rc != DB_OK ||
-	    commit_rows(ctx, files, verdict, findings, ch, rev, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+	    commit_rows(ctx, files, verdict, findings, ch, rev, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
 		h_internal(ctx, ch->action, err);
 		return -1;
@@ -379,9 +355,9 @@ void h_answer_change(struct hctx *ctx, int status, long long rev, struct json_ob
 	struct db_revision r;
 	struct json_object *o, *rj;
 
-	memset(&a, 0, sizeof(a));
-	if (db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof(err)) != DB_OK ||
-	    db_rev_get(ctx->db, ctx->param, rev, &r, err, sizeof(err)) != DB_OK) {
+	memset(&a, 0, sizeof a);
+	if (db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err) != DB_OK ||
+	    db_rev_get(ctx->db, ctx->param, rev, &r, err, sizeof err) != DB_OK) {
 		db_app_clear(&a);
 		json_object_put(extra);
 		h_internal(ctx, "change reload", err);
@@ -432,9 +408,9 @@ void h_rev_restore(struct hctx *ctx)
 	int rc, lockfd = -1;
 
 	/* A missing app or revision must not cost a scan: look first. */
-	if (own_app(ctx) < 0 || h_snap_want_data(ctx, &data) < 0)
+	if (h_own_app(ctx, NULL) < 0 || h_snap_want_data(ctx, &data) < 0)
 		return;
-	rc = db_rev_files(ctx->db, ctx->param, n, &files, err, sizeof(err));
+	rc = db_rev_files(ctx->db, ctx->param, n, &files, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		response_error(ctx->resp, 404, "not_found", "no such revision");
 		return;

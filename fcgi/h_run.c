@@ -3,7 +3,7 @@
  * generated, restarted when its code changes: h_run_start, h_run_restart_if_live).
  *
  * The sandbox supervisor is the only parent of sandboxes and the only writer of run
- * state; these handlers ask it over its control socket (lifecycle.h) and read run
+ * state; these handlers ask it over its control socket (sup_calls.h) and read run
  * state from the database, where it records it. POST /run holds a worker only for a
  * bounded wait the supervisor admits (docs/API.md). */
 #include <errno.h>
@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/applayout.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/appdisk.h"
+#include "fcgi/sup_calls.h"
 #include "sandbox/supervisor_client.h"
 #include "sandbox/applog.h"
 
@@ -34,29 +36,6 @@ static void sup_unavailable(struct hctx *ctx, const char *err)
 	response_error(ctx->resp, 503, "unavailable", "the sandbox supervisor is unavailable");
 }
 
-/* Loads the caller's app named by the route: 0, or -1 after answering 404/500. */
-static int load_own_app(struct hctx *ctx, struct db_app *a)
-{
-	char err[256];
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (!id_valid_app(ctx->param)) {
-		h_not_found(ctx);
-		return -1;
-	}
-	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, a, err, sizeof(err));
-	if (rc == DB_NOTFOUND) {
-		h_not_found(ctx);
-		return -1;
-	}
-	if (rc != DB_OK) {
-		h_internal(ctx, "app get", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* An error answer with extra members (findings, log) beside code and message. */
 static void error_with(struct hctx *ctx, int status, const char *code, const char *message,
 		       const char *key, struct json_object *extra)
@@ -68,7 +47,7 @@ static void error_with(struct hctx *ctx, int status, const char *code, const cha
 	if (key)
 		json_object_object_add(e, key, extra);
 	json_object_object_add(o, "error", e);
-	util_copy(ctx->resp->error_code, sizeof(ctx->resp->error_code), code);
+	util_copy(ctx->resp->error_code, sizeof ctx->resp->error_code, code);
 	response_json(ctx->resp, status, o);
 }
 
@@ -84,7 +63,7 @@ static int sup_status(const struct conf *c, const char *id, struct sup_run *run,
 	int rc;
 
 	sup_request_init(&q, SUP_STATUS);
-	util_copy(q.app_id, sizeof(q.app_id), id);
+	util_copy(q.app_id, sizeof q.app_id, id);
 	rc = lc_sup(c, &q, &rep, SUP_TIMEOUT_MS, err, errlen);
 	*run = rep.run;
 	sup_reply_clear(&rep);
@@ -98,7 +77,7 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 	size_t len = 0;
 	struct json_object *o;
 
-	if (lc_log_tail(ctx->conf, ctx->param, CRASH_LOG_LINES, &text, &len, err, sizeof(err)) < 0) {
+	if (lc_log_tail(ctx->conf, ctx->param, CRASH_LOG_LINES, &text, &len, err, sizeof err) < 0) {
 		log_warn("log of %s: %s", ctx->param, err);
 		return json_object_new_string("");
 	}
@@ -123,12 +102,12 @@ static void start_refused(struct hctx *ctx, const struct sup_reply *rep)
 	struct db_app b;
 
 	log_error("start of %s refused: %s: %s", ctx->param, rep->code, rep->message);
-	memset(&b, 0, sizeof(b));
+	memset(&b, 0, sizeof b);
 	if (strcmp(rep->code, "quota_exceeded") == 0)
 		response_error(ctx->resp, 403, "quota_exceeded",
 			       "running apps quota reached: stop an app first");
 	else if (strcmp(rep->code, "not_found") == 0 ||
-		 db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND) {
+		 db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof err) == DB_NOTFOUND) {
 		/* Deleted meanwhile: its purge may have come before our code was written. */
 		lc_app_purge(ctx->conf, ctx->param);
 		h_not_found(ctx);
@@ -152,8 +131,8 @@ static void purge_if_deleted(struct hctx *ctx)
 	char err[256];
 	struct db_app b;
 
-	memset(&b, 0, sizeof(b));
-	if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND)
+	memset(&b, 0, sizeof b);
+	if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof err) == DB_NOTFOUND)
 		lc_app_purge(ctx->conf, ctx->param);
 	db_app_clear(&b);
 }
@@ -170,32 +149,32 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 	struct sup_reply rep;
 	int lockfd, rc = -1;
 
-	memset(&rep, 0, sizeof(rep));
+	memset(&rep, 0, sizeof rep);
 	sup_request_init(&q, SUP_START);
-	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err))) < 0) {
+	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof err)) < 0) {
 		log_error("start of %s: %s", ctx->param, err);
 		response_error(ctx->resp, 503, "unavailable",
 			       "the app cannot be started right now; try again shortly");
 		return -1;
 	}
-	if (sup_status(ctx->conf, ctx->param, run, err, sizeof(err)) != LC_SUP_OK) {
+	if (sup_status(ctx->conf, ctx->param, run, err, sizeof err) != LC_SUP_OK) {
 		sup_unavailable(ctx, err);
 		goto out;
 	}
 	if (!run_state_live(run->state) &&
-	    (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof(err)) != DB_OK ||
-	     lc_materialise(ctx->conf, ctx->param, files, err, sizeof(err)) < 0)) {
+	    (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK ||
+	     lc_materialise(ctx->conf, ctx->param, files, err, sizeof err) < 0)) {
 		h_internal(ctx, "materialise", err);
 		goto out;
 	}
 	if (!run_state_live(run->state) && h_env_for_start(ctx, ctx->param, &q) < 0)
 		goto out;
-	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
-	lc_app_dir(ctx->conf, ctx->param, "code", dir_code, sizeof(dir_code));
-	lc_app_dir(ctx->conf, ctx->param, "data", dir_data, sizeof(dir_data));
-	util_copy(q.code_dir, sizeof(q.code_dir), dir_code);
-	util_copy(q.data_dir, sizeof(q.data_dir), dir_data);
-	rc = lc_sup(ctx->conf, &q, &rep, SUP_START_TIMEOUT_MS, err, sizeof(err));
+	util_copy(q.app_id, sizeof q.app_id, ctx->param);
+	applayout_path(ctx->conf, ctx->param, APP_PATH_CODE, dir_code, sizeof dir_code);
+	applayout_path(ctx->conf, ctx->param, APP_PATH_DATA, dir_data, sizeof dir_data);
+	util_copy(q.code_dir, sizeof q.code_dir, dir_code);
+	util_copy(q.data_dir, sizeof q.data_dir, dir_data);
+	rc = lc_sup(ctx->conf, &q, &rep, SUP_START_TIMEOUT_MS, err, sizeof err);
 	if (rc == LC_SUP_DOWN)
 		sup_unavailable(ctx, err);
 	else if (rc == LC_SUP_REFUSED)
@@ -224,10 +203,10 @@ static int wait_start(struct hctx *ctx, struct sup_run *run)
 	int rc;
 
 	sup_request_init(&q, SUP_WAIT);
-	util_copy(q.app_id, sizeof(q.app_id), ctx->param);
+	util_copy(q.app_id, sizeof q.app_id, ctx->param);
 	q.wait_ms = ctx->conf->sandbox_start_timeout_ms + SUP_WAIT_SLACK_MS;
 	worker_release_idle();
-	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + SUP_TIMEOUT_MS, err, sizeof(err));
+	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + SUP_TIMEOUT_MS, err, sizeof err);
 	if (rc == LC_SUP_DOWN) {
 		sup_unavailable(ctx, err);
 		return -1;
@@ -247,25 +226,25 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 		log_info("app %s running on port %d", ctx->param, run->port);
 		h_answer_app(ctx, 200, ctx->param);
 	} else if (run->reason == RUN_REASON_START_TIMEOUT) {
-		snprintf(msg, sizeof(msg), "the app did not answer HTTP within %d ms; it was stopped",
+		snprintf(msg, sizeof msg, "the app did not answer HTTP within %d ms; it was stopped",
 			 ctx->conf->sandbox_start_timeout_ms);
 		error_with(ctx, 504, "start_timeout", msg, "log", log_excerpt(ctx));
 	} else if (run->state == RUN_STOPPED) {
 		/* stopped (or deleted: then 404) by another request during its start */
 		struct db_app b;
 		char err[256];
-		memset(&b, 0, sizeof(b));
-		if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof(err)) == DB_NOTFOUND)
+		memset(&b, 0, sizeof b);
+		if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof err) == DB_NOTFOUND)
 			h_not_found(ctx);
 		else
 			response_error(ctx->resp, 409, "conflict", "the app was stopped during its start");
 		db_app_clear(&b);
 	} else {
 		if (run->has_exit_code)
-			snprintf(msg, sizeof(msg), "the app exited during start (exit code %d)",
+			snprintf(msg, sizeof msg, "the app exited during start (exit code %d)",
 				 run->exit_code);
 		else
-			snprintf(msg, sizeof(msg), "the app died during start");
+			snprintf(msg, sizeof msg, "the app died during start");
 		error_with(ctx, 502, "app_crashed", msg, "log", log_excerpt(ctx));
 	}
 }
@@ -274,7 +253,7 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 static int want_wait(struct hctx *ctx, bool *wait)
 {
 	char buf[8];
-	int rc = query_get(ctx->req->query, "wait", buf, sizeof(buf));
+	int rc = query_get(ctx->req->query, "wait", buf, sizeof buf);
 
 	*wait = true;
 	if (rc == 0)
@@ -324,11 +303,11 @@ void h_app_run(struct hctx *ctx)
 	bool wait;
 	int rc;
 
-	if (load_own_app(ctx, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	if (want_wait(ctx, &wait) < 0 || runnable(ctx, &a) < 0)
 		goto out;
-	if (sup_status(ctx->conf, ctx->param, &run, err, sizeof(err)) != LC_SUP_OK) {
+	if (sup_status(ctx->conf, ctx->param, &run, err, sizeof err) != LC_SUP_OK) {
 		sup_unavailable(ctx, err);
 		goto out;
 	}
@@ -382,7 +361,7 @@ int h_run_start(struct hctx *ctx, const char *app_id, char *code, size_t codelen
 	memset(&scratch, 0, sizeof(scratch));
 	c.resp = &scratch;
 	c.param = app_id;
-	rc = load_own_app(&c, &a);
+	rc = h_own_app(&c, &a);
 	if (rc == 0) {
 		rc = runnable(&c, &a);
 		db_app_clear(&a);
@@ -455,11 +434,11 @@ void h_app_stop(struct hctx *ctx)
 	char err[512];
 	struct db_app a;
 
-	if (load_own_app(ctx, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
 	if (lc_sup_stop(ctx->conf, ctx->param, false, ctx->conf->sandbox_stop_grace_ms, err,
-			sizeof(err)) < 0) {
+			sizeof err) < 0) {
 		sup_unavailable(ctx, err);
 		return;
 	}
@@ -536,21 +515,21 @@ void h_app_logs(struct hctx *ctx)
 	struct db_app a;
 	int rc, frc;
 
-	if (load_own_app(ctx, &a) < 0)
+	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
-	rc = query_get(ctx->req->query, "tail", buf, sizeof(buf));
+	rc = query_get(ctx->req->query, "tail", buf, sizeof buf);
 	if (rc < 0 || (rc > 0 && util_parse_ll(buf, 1, LOG_TAIL_MAX, &tail) < 0)) {
 		h_bad_request(ctx, "tail must be an integer from 1 to 5000");
 		return;
 	}
-	frc = query_get(ctx->req->query, "format", fmt, sizeof(fmt));
+	frc = query_get(ctx->req->query, "format", fmt, sizeof fmt);
 	if (frc < 0 || (frc > 0 && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0)) {
 		h_bad_request(ctx, "format must be text or json");
 		return;
 	}
 	bool json = frc > 0 && strcmp(fmt, "json") == 0;
-	if (lc_log_tail(ctx->conf, ctx->param, (int)tail, &text, &len, err, sizeof(err)) < 0) {
+	if (lc_log_tail(ctx->conf, ctx->param, (int)tail, &text, &len, err, sizeof err) < 0) {
 		h_internal(ctx, "logs", err);
 		return;
 	}
@@ -580,7 +559,7 @@ void h_admin_sandboxes(struct hctx *ctx)
 	struct json_object *out, *resp;
 
 	sup_request_init(&q, SUP_LIST);
-	if (lc_sup(ctx->conf, &q, &rep, SUP_TIMEOUT_MS, err, sizeof(err)) != LC_SUP_OK) {
+	if (lc_sup(ctx->conf, &q, &rep, SUP_TIMEOUT_MS, err, sizeof err) != LC_SUP_OK) {
 		sup_reply_clear(&rep);
 		sup_unavailable(ctx, err);
 		return;
@@ -590,10 +569,10 @@ void h_admin_sandboxes(struct hctx *ctx)
 		const struct sup_run *s = &rep.list[i];
 		struct json_object *e = json_object_new_object();
 		struct db_app a;
-		memset(&a, 0, sizeof(a));
+		memset(&a, 0, sizeof a);
 		json_object_object_add(e, "app_id", json_object_new_string(s->app_id));
-		if (id_valid_app(s->app_id) &&
-		    db_app_get(ctx->db, s->app_id, NULL, &a, err, sizeof(err)) == DB_OK) {
+		/* supproto.c checked the id; an empty one (none) finds no row */
+		if (db_app_get(ctx->db, s->app_id, NULL, &a, err, sizeof err) == DB_OK) {
 			json_object_object_add(e, "owner", json_object_new_string(a.owner));
 			json_object_object_add(e, "name", json_object_new_string(a.name));
 		} else {
@@ -621,7 +600,7 @@ void h_admin_sandboxes(struct hctx *ctx)
 int h_supervisor_healthy(struct hctx *ctx)
 {
 	char err[512];
-	if (lc_sup_ping(ctx->conf, err, sizeof(err)) < 0) {
+	if (lc_sup_ping(ctx->conf, err, sizeof err) < 0) {
 		log_error("health: sandbox supervisor: %s", err);
 		response_error(ctx->resp, 503, "unavailable", "sandbox supervisor unavailable");
 		return -1;

@@ -16,7 +16,7 @@
 #include "common/log.h"
 #include "db/db_snapshots.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/sup_calls.h"
 
 void h_snap_after_commit(struct hctx *ctx, long long rev)
 {

@@ -90,6 +90,19 @@ void h_location(struct hctx *ctx, const char *id);
 /* Appends an audit event inside the caller's open transaction. */
 int h_audit(struct hctx *ctx, const char *action, const char *target,
 	    struct json_object *detail, char *err, size_t errlen);
+/* Ends the write transaction the handler opened with db_begin, rc being how its writes
+ * went: when DB_OK, appends the audit event (h_audit) and commits; when anything
+ * failed, rolls back. Returns the final code (the writes' own, e.g. DB_NOTFOUND, when
+ * they failed). detail stays the caller's. */
+int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *target,
+		   struct json_object *detail, char *err, size_t errlen);
+/* Loads the caller's app the route names ("{app}": the router checked the id) into a
+ * (the caller clears it: db_app_clear), or only checks that it exists when a is NULL.
+ * 0, or -1 after answering 404 (missing or another user's) or 500. */
+int h_own_app(struct hctx *ctx, struct db_app *a);
+/* The body's "name" (may be NULL: absent) is fit to show (names_display_valid): 0, or
+ * -1 after answering 400. */
+int h_display_name(struct hctx *ctx, const char *name);
 /* Parses ?limit= (default def, bounds 1..max). Returns 0, or -1 after answering 400. */
 int h_query_limit(struct hctx *ctx, int def, int max, int *out);
 
@@ -176,7 +189,7 @@ int h_snap_want_data(struct hctx *ctx, bool *data);
  * answering 409 no_snapshot, 409 app_running, 503 or 500. */
 int h_snap_restore_data(struct hctx *ctx, long long n);
 
-/* h_apps.c: scans files with the configured policy (outside any transaction: it runs
+/* h_scan.c: scans files with the configured policy (outside any transaction: it runs
  * Node). Fills verdict and *findings (malloc'ed JSON array text; the caller frees it).
  * 0, or -1 after answering 503/500. */
 int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], char **findings);
@@ -230,7 +243,7 @@ int h_private_admit(struct hctx *ctx, const char *app_id);
 
 
 /* app_json.c: the app object of API.md. Neither writes to the database: a caller
- * that shows an app lets jobs_settle (lifecycle.h) fail a dead generation first.
+ * that shows an app lets jobs_settle (jobs.h) fail a dead generation first.
  * app_json_write appends it to b as JSON text (errors: b's sticky out-of-memory);
  * app_to_json reads a's run and generation and returns a new reference (NULL on out
  * of memory). */

@@ -7,6 +7,8 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "fcgi/handler.h"
+#include "fcgi/jobs.h"
+#include "fcgi/names.h"
 
 void h_internal(struct hctx *ctx, const char *what, const char *err)
 {
@@ -44,7 +46,7 @@ void h_not_found(struct hctx *ctx)
 void h_not_implemented(struct hctx *ctx, const char *what)
 {
 	char msg[160];
-	snprintf(msg, sizeof(msg), "%s is not available yet on this server", what);
+	snprintf(msg, sizeof msg, "%s is not available yet on this server", what);
 	response_error(ctx->resp, 501, "not_implemented", msg);
 }
 
@@ -77,7 +79,7 @@ struct json_object *h_body_object(struct hctx *ctx)
 	}
 	o = json_parse_object(r->body, (size_t)r->content_length,
 			      (size_t)ctx->conf->max_body_bytes, JSON_DEFAULT_MAX_DEPTH,
-			      err, sizeof(err));
+			      err, sizeof err);
 	if (!o)
 		h_bad_request(ctx, err);
 	return o;
@@ -86,7 +88,7 @@ struct json_object *h_body_object(struct hctx *ctx)
 void h_add_time(struct json_object *obj, const char *key, long long t)
 {
 	char buf[TIME_RFC3339_BUFSZ];
-	if (t == 0 || util_time_format(t, buf, sizeof(buf)) < 0)
+	if (t == 0 || util_time_format(t, buf, sizeof buf) < 0)
 		json_object_object_add(obj, key, NULL);
 	else
 		json_object_object_add(obj, key, json_object_new_string(buf));
@@ -101,18 +103,56 @@ int h_audit(struct hctx *ctx, const char *action, const char *target,
 			       target ? target : "", d, err, errlen);
 }
 
+int h_audit_commit(struct hctx *ctx, int rc, const char *action, const char *target,
+		   struct json_object *detail, char *err, size_t errlen)
+{
+	if (rc == DB_OK)
+		rc = h_audit(ctx, action, target, detail, err, errlen);
+	if (rc == DB_OK)
+		rc = db_commit(ctx->db, err, errlen);
+	if (rc != DB_OK)
+		db_rollback(ctx->db);
+	return rc;
+}
+
+int h_own_app(struct hctx *ctx, struct db_app *a)
+{
+	char err[256];
+	struct db_app local;
+	struct db_app *into = a ? a : &local;
+	int rc;
+
+	memset(into, 0, sizeof *into);
+	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, into, err, sizeof err);
+	if (!a)
+		db_app_clear(&local);
+	if (rc == DB_NOTFOUND)
+		h_not_found(ctx);
+	else if (rc != DB_OK)
+		h_internal(ctx, "app get", err);
+	return rc == DB_OK ? 0 : -1;
+}
+
+int h_display_name(struct hctx *ctx, const char *name)
+{
+	if (!name || names_display_valid(name))
+		return 0;
+	h_bad_request(ctx, "field 'name' must not contain control characters");
+	return -1;
+}
+
 int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 {
 	char buf[24];
 	long long v;
-	int rc = query_get(ctx->req->query, "limit", buf, sizeof(buf));
+	int rc = query_get(ctx->req->query, "limit", buf, sizeof buf);
 
 	*out = def;
 	if (rc == 0)
 		return 0;
 	if (rc < 0 || util_parse_ll(buf, 1, max, &v) < 0) {
 		char msg[96];
-		snprintf(msg, sizeof(msg), "limit must be an integer from 1 to %d", max);
+		snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d", max);
 		h_bad_request(ctx, msg);
 		return -1;
 	}
@@ -123,6 +163,6 @@ int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 void h_location(struct hctx *ctx, const char *id)
 {
 	char loc[64];
-	snprintf(loc, sizeof(loc), "/api/apps/%s", id);
+	snprintf(loc, sizeof loc, "/api/apps/%s", id);
 	response_header(ctx->resp, "Location", loc);
 }

@@ -5,12 +5,11 @@
  * once, so nothing waits on the model). It holds state_dir/jobs/<id>.lock with flock()
  * from before the app's row is committed until its result is stored: a "generating" app
  * whose lock can be taken has no job any more, whatever killed it. */
-#include "fcgi/lifecycle.h"
+#include "fcgi/jobs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,32 +19,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/applayout.h"
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/spawn.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "fcgi/handler.h"
 #include "generator/generator.h"
 #include "scanner/scanner.h"
 
-static int lock_path(const struct conf *c, const char *app_id, char *out, size_t outlen)
-{
-	int n = snprintf(out, outlen, "%s/jobs/%s.lock", c->state_dir, app_id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
 int jobs_lock_create(const struct conf *c, const char *app_id, char *err, size_t errlen)
 {
 	char dir[4096], path[4096];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/jobs", c->state_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+	if (applayout_dir(c, APP_DIR_JOBS, dir, sizeof dir) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_JOB_LOCK, path, sizeof path) < 0) {
+		snprintf(err, errlen, "job lock path too long");
 		return -1;
 	}
-	if (lock_path(c, app_id, path, sizeof(path)) < 0) {
-		snprintf(err, errlen, "job lock path too long");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -61,7 +56,8 @@ int jobs_lock_create(const struct conf *c, const char *app_id, char *err, size_t
 void jobs_lock_remove(const struct conf *c, const char *app_id)
 {
 	char path[4096];
-	if (lock_path(c, app_id, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
+	if (applayout_path(c, app_id, APP_PATH_JOB_LOCK, path, sizeof path) == 0 &&
+	    unlink(path) < 0 && errno != ENOENT)
 		log_warn("job lock %s: %s", path, strerror(errno));
 }
 
@@ -74,42 +70,42 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 	struct db_app a;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	if (db_begin(db, err, sizeof(err)) != DB_OK)
+	memset(&a, 0, sizeof a);
+	if (db_begin(db, err, sizeof err) != DB_OK)
 		goto fail;
-	rc = db_app_get(db, app_id, NULL, &a, err, sizeof(err));
+	rc = db_app_get(db, app_id, NULL, &a, err, sizeof err);
 	if (rc == DB_NOTFOUND || (rc == DB_OK && a.status != APP_GENERATING)) {
 		db_rollback(db);
 		db_app_clear(&a);
 		log_info("generation of %s: the app was deleted or changed meanwhile", app_id);
 		return;
 	}
-	util_copy(owner, sizeof(owner), a.owner);
+	util_copy(owner, sizeof owner, a.owner);
 	db_app_clear(&a);
 	if (rc != DB_OK)
 		goto fail;
 	if (failure) {
-		rc = db_app_set_status(db, app_id, APP_FAILED, failure, err, sizeof(err));
+		rc = db_app_set_status(db, app_id, APP_FAILED, failure, err, sizeof err);
 	} else {
-		rc = db_app_files_replace(db, app_id, files, err, sizeof(err));
+		rc = db_app_files_replace(db, app_id, files, err, sizeof err);
 		if (rc == DB_OK)
 			rc = db_rev_add(db, app_id, owner, "generate", explanation, files, NULL, err,
-					sizeof(err));
+					sizeof err);
 		if (rc == DB_OK && generation)
-			rc = db_app_set_generation(db, app_id, generation, err, sizeof(err));
+			rc = db_app_set_generation(db, app_id, generation, err, sizeof err);
 		if (rc == DB_OK && name)
-			rc = db_app_set_name(db, app_id, name, err, sizeof(err));
+			rc = db_app_set_name(db, app_id, name, err, sizeof err);
 		if (rc == DB_OK)
-			rc = db_app_set_scan(db, app_id, verdict, findings, err, sizeof(err));
+			rc = db_app_set_scan(db, app_id, verdict, findings, err, sizeof err);
 		if (rc == DB_OK)
 			rc = db_app_set_status(db, app_id,
 					       strcmp(verdict, "block") == 0 ? APP_BLOCKED : APP_READY,
-					       NULL, err, sizeof(err));
+					       NULL, err, sizeof err);
 	}
 	if (rc != DB_OK || db_audit_append(db, NULL, "system",
 					   failure ? "app.generate.failed" : "app.generate.done",
-					   app_id, NULL, err, sizeof(err)) != DB_OK ||
-	    db_commit(db, err, sizeof(err)) != DB_OK)
+					   app_id, NULL, err, sizeof err) != DB_OK ||
+	    db_commit(db, err, sizeof err) != DB_OK)
 		goto fail;
 	log_info("generation of %s: %s", app_id, failure ? "failed" : verdict);
 	return;
@@ -167,12 +163,12 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool star
 		log_error("generation job: invalid app id");
 		return 2;
 	}
-	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
+	if (db_open(&db, c->db_path, err, sizeof err) != DB_OK) {
 		log_error("generation of %s: database: %s", app_id, err);
 		return 1;
 	}
-	memset(&a, 0, sizeof(a));
-	rc = db_app_get(db, app_id, NULL, &a, err, sizeof(err));
+	memset(&a, 0, sizeof a);
+	rc = db_app_get(db, app_id, NULL, &a, err, sizeof err);
 	if (rc != DB_OK || a.status != APP_GENERATING) {
 		log_info("generation of %s: nothing to do (the app is gone or not generating)", app_id);
 		db_app_clear(&a);
@@ -180,15 +176,15 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool star
 		return 0;
 	}
 	if (generator_generate(c, a.prompt, keep_name ? a.name : NULL, &files, &name, &assumption,
-			       gerr, sizeof(gerr)) < 0) {
+			       gerr, sizeof gerr) < 0) {
 		failure = gerr;
-	} else if (scanner_scan(c, files, &res, err, sizeof(err)) < 0) {
+	} else if (scanner_scan(c, files, &res, err, sizeof err) < 0) {
 		log_error("generation of %s: code scanner: %s", app_id, err);
 		failure = "the generated code could not be checked (code scanner unavailable)";
 	} else {
 		json_object_object_get_ex(res, "verdict", &v);
 		json_object_object_get_ex(res, "findings", &f);
-		util_copy(verdict, sizeof(verdict), json_object_get_string(v));
+		util_copy(verdict, sizeof verdict, json_object_get_string(v));
 		findings = strdup(json_object_to_json_string_ext(
 			f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		if (!findings)
@@ -216,9 +212,10 @@ int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_na
 			  bool start, int lockfd, char *err, size_t errlen)
 {
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	pid_t pid;
-	int st;
+	const char *argv[8];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	struct spawn s;
+	int i = 0, rc;
 
 	(void)c;
 	if (n <= 0) {
@@ -227,59 +224,25 @@ int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_na
 		return -1;
 	}
 	self[n] = 0;
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(lockfd);
-		return -1;
+	argv[i++] = self;
+	if (master_config_path) {
+		argv[i++] = "--config";
+		argv[i++] = master_config_path;
 	}
-	if (pid == 0) {
-		sigset_t none;
-		const char *argv[8];
-		int i = 0;
-		/* The middle child: a new session, then the job, then gone. */
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		/* A fresh program: nothing of the worker (its SQLite connection must not be
-		 * used across fork, its FastCGI sockets must not outlive the request) but
-		 * stderr, the daemon's log, and the lock as fd 3. */
-		if (lockfd != 3) {
-			if (dup2(lockfd, 3) < 0)
-				_exit(1);
-		} else if (fcntl(3, F_SETFD, 0) < 0) {
-			_exit(1);
-		}
-		close_range(4, ~0U, 0);
-		{
-			int null = open("/dev/null", O_RDWR);
-			if (null >= 0) {
-				dup2(null, 0);
-				dup2(null, 1);
-				if (null > 3)
-					close(null);
-			}
-		}
-		argv[i++] = "appforged";
-		if (master_config_path) {
-			argv[i++] = "--config";
-			argv[i++] = master_config_path;
-		}
-		if (start)
-			argv[i++] = "--generation-start";
-		argv[i++] = keep_name ? "--generation-job-keep-name" : "--generation-job";
-		argv[i++] = app_id;
-		argv[i] = NULL;
-		execv(self, (char *const *)argv);
-		_exit(127);
-	}
+	if (start)
+		argv[i++] = "--generation-start";
+	argv[i++] = keep_name ? "--generation-job-keep-name" : "--generation-job";
+	argv[i++] = app_id;
+	argv[i] = NULL;
+	/* A fresh program, detached (nothing for the worker to reap): nothing of the
+	 * worker (its SQLite connection must not be used across fork, its FastCGI
+	 * sockets must not outlive the request) but stderr, the daemon's log, and the
+	 * lock as fd 3. */
+	spawn_init(&s, (char *const *)argv);
+	s.fd[3] = lockfd;
+	rc = spawn_detached(&s, err, errlen);
 	close(lockfd);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	return rc;
 }
 
 /* Whether the job of app_id is gone: its lock can be taken (or never existed). */
@@ -289,7 +252,7 @@ static bool job_gone(const struct conf *c, const char *app_id)
 	int fd;
 	bool gone;
 
-	if (lock_path(c, app_id, path, sizeof(path)) < 0)
+	if (applayout_path(c, app_id, APP_PATH_JOB_LOCK, path, sizeof path) < 0)
 		return false;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -308,15 +271,15 @@ int jobs_check_one(const struct conf *c, struct db *db, const char *app_id)
 	if (!job_gone(c, app_id))
 		return 0;
 	/* Re-check inside the transaction: the job may just have finished. */
-	memset(&a, 0, sizeof(a));
-	if (db_begin(db, err, sizeof(err)) != DB_OK)
+	memset(&a, 0, sizeof a);
+	if (db_begin(db, err, sizeof err) != DB_OK)
 		return 0;
-	if (db_app_get(db, app_id, NULL, &a, err, sizeof(err)) == DB_OK &&
+	if (db_app_get(db, app_id, NULL, &a, err, sizeof err) == DB_OK &&
 	    a.status == APP_GENERATING &&
-	    db_app_set_status(db, app_id, APP_FAILED, JOBS_INTERRUPTED, err, sizeof(err)) == DB_OK &&
+	    db_app_set_status(db, app_id, APP_FAILED, JOBS_INTERRUPTED, err, sizeof err) == DB_OK &&
 	    db_audit_append(db, NULL, "system", "app.generate.failed", app_id, NULL, err,
-			    sizeof(err)) == DB_OK &&
-	    db_commit(db, err, sizeof(err)) == DB_OK) {
+			    sizeof err) == DB_OK &&
+	    db_commit(db, err, sizeof err) == DB_OK) {
 		marked = 1;
 		jobs_lock_remove(c, app_id);
 		log_warn("app %s: its generation job is gone: marked failed", app_id);
@@ -364,7 +327,7 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 			if (apps[i].status == APP_GENERATING)
 				failed += jobs_check_one(c, db, apps[i].id);
 		db_app_list_free(apps, n);
-		memcpy(cursor, next, sizeof(cursor));
+		memcpy(cursor, next, sizeof cursor);
 	} while (cursor[0]);
 	return failed;
 }

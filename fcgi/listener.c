@@ -24,7 +24,7 @@ static int activated_fd(int *fd, char *err, size_t errlen)
 	char *end;
 	long pid, n;
 	int acc = 0;
-	socklen_t sl = sizeof(acc);
+	socklen_t sl = sizeof acc;
 
 	if (!lp || !lf)
 		return 0;
@@ -54,9 +54,9 @@ static int activated_fd(int *fd, char *err, size_t errlen)
 
 static int take_lock(struct listener *l, const char *socket_path, char *err, size_t errlen)
 {
-	char lock[sizeof(l->path) + 8];
+	char lock[sizeof l->path + 8];
 
-	if (snprintf(lock, sizeof(lock), "%s.lock", socket_path) >= (int)sizeof(lock)) {
+	if (snprintf(lock, sizeof lock, "%s.lock", socket_path) >= (int)sizeof lock) {
 		snprintf(err, errlen, "socket path too long: %s", socket_path);
 		return -1;
 	}
@@ -83,7 +83,7 @@ static int socket_alive(const struct sockaddr_un *sa)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
 	if (fd < 0)
 		return 0;
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
 	close(fd);
 	return rc == 0;
 }
@@ -94,9 +94,9 @@ static int bind_socket(struct listener *l, const char *socket_path, char *err, s
 	struct stat st;
 	mode_t old;
 
-	memset(&sa, 0, sizeof(sa));
+	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
-	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
+	if (strlen(socket_path) >= sizeof sa.sun_path) {
 		snprintf(err, errlen, "socket path too long: %s", socket_path);
 		return -1;
 	}
@@ -124,7 +124,7 @@ static int bind_socket(struct listener *l, const char *socket_path, char *err, s
 	}
 	/* The umask makes the socket 0660 from birth: no window with a wider mode. */
 	old = umask(0117);
-	if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		umask(old);
 		snprintf(err, errlen, "cannot bind %s: %s", socket_path, strerror(errno));
 		return -1;
@@ -152,7 +152,7 @@ static int set_nonblocking(int fd, char *err, size_t errlen)
 int listener_open_extra(struct listener *l, const char *socket_path, char *err,
 			size_t errlen)
 {
-	memset(l, 0, sizeof(*l));
+	memset(l, 0, sizeof *l);
 	l->fd = -1;
 	l->lock_fd = -1;
 	if (bind_socket(l, socket_path, err, errlen) < 0 ||
@@ -167,7 +167,7 @@ int listener_open(struct listener *l, const char *socket_path, char *err, size_t
 {
 	int fd = -1, act;
 
-	memset(l, 0, sizeof(*l));
+	memset(l, 0, sizeof *l);
 	l->fd = -1;
 	l->lock_fd = -1;
 	act = activated_fd(&fd, err, errlen);

@@ -17,8 +17,9 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/daemon.h fcgi/master.c fcgi/worker.c \
 	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
 	fcgi/h_account.c fcgi/h_password.c fcgi/session.h fcgi/session.c fcgi/login_throttle.c \
-	fcgi/h_apps.c fcgi/app_json.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
-	fcgi/lifecycle.h fcgi/lifecycle.c fcgi/jobs.c fcgi/h_generate.c fcgi/h_run.c fcgi/h_appset.c fcgi/h_export.c \
+	fcgi/h_apps.c fcgi/h_scan.c fcgi/app_json.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
+	fcgi/sup_calls.h fcgi/sup_calls.c fcgi/appdisk.h fcgi/appdisk.c \
+	fcgi/jobs.h fcgi/jobs.c fcgi/h_generate.c fcgi/h_run.c fcgi/h_appset.c fcgi/h_export.c \
 	fcgi/h_revisions.c fcgi/h_iterate.c fcgi/h_private.c \
 	fcgi/logstream.h fcgi/logstream.c fcgi/logstream_events.h fcgi/logstream_events.c \
 	fcgi/h_logstream.c

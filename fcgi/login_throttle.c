@@ -43,7 +43,7 @@ static int load(struct hctx *ctx, const char *kind, const char *key, struct thro
 	struct db_throttle t;
 	int rc;
 
-	memset(st, 0, sizeof(*st));
+	memset(st, 0, sizeof *st);
 	if (!*key)
 		return DB_OK;
 	rc = db_throttle_get(ctx->db, kind, key, &t, err, errlen);
@@ -104,13 +104,13 @@ int login_throttle_check(struct hctx *ctx, const char *username)
 	int rc;
 
 	addr_key(ctx, addr);
-	rc = waits(ctx, username, addr, 0, &wu, &wa, err, sizeof(err));
+	rc = waits(ctx, username, addr, 0, &wu, &wa, err, sizeof err);
 	if (rc == DB_OK && wu == 0 && wa == 0) {
-		rc = db_begin(ctx->db, err, sizeof(err));
+		rc = db_begin(ctx->db, err, sizeof err);
 		if (rc == DB_OK)
-			rc = waits(ctx, username, addr, 1, &wu, &wa, err, sizeof(err));
+			rc = waits(ctx, username, addr, 1, &wu, &wa, err, sizeof err);
 		if (rc == DB_OK)
-			rc = db_commit(ctx->db, err, sizeof(err));
+			rc = db_commit(ctx->db, err, sizeof err);
 		if (rc != DB_OK)
 			db_rollback(ctx->db);
 	}
@@ -122,7 +122,7 @@ int login_throttle_check(struct hctx *ctx, const char *username)
 		return 0;
 	log_info("login throttled for %lld s (%s)", wu > wa ? wu : wa,
 		 wu > wa ? "account" : "address");
-	snprintf(secs, sizeof(secs), "%lld", wu > wa ? wu : wa);
+	snprintf(secs, sizeof secs, "%lld", wu > wa ? wu : wa);
 	response_error(ctx->resp, 429, "rate_limited",
 		       "too many failed attempts; retry after the time in Retry-After");
 	response_header(ctx->resp, "Retry-After", secs);
@@ -156,11 +156,11 @@ int login_throttle_failed(struct hctx *ctx, const char *username, const char *ac
 	given_name(username, name);
 	json_object_object_add(d, "username", json_object_new_string(name));
 	json_object_object_add(d, "address", json_object_new_string(ra ? ra : ""));
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK ||
-	    count(ctx, &throttle_addr, "addr", addr, err, sizeof(err)) != DB_OK ||
-	    db_throttle_prune(ctx->db, ctx->now - quiet, ctx->now, err, sizeof(err)) != DB_OK ||
-	    h_audit(ctx, action, "", d, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK ||
+	    count(ctx, &throttle_addr, "addr", addr, err, sizeof err) != DB_OK ||
+	    db_throttle_prune(ctx->db, ctx->now - quiet, ctx->now, err, sizeof err) != DB_OK ||
+	    h_audit(ctx, action, "", d, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
 		json_object_put(d);
 		h_internal(ctx, "login failure record", err);

@@ -33,7 +33,7 @@
 #include "common/strbuf.h"
 #include "db/db.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
+#include "common/applayout.h"
 #include "fcgi/logstream_events.h"
 
 #define READ_CHUNK (64 * 1024)      /* bytes of log read per pass (a record is < 17 KiB) */
@@ -229,7 +229,7 @@ static int open_current(struct stream *s)
 	struct stat st;
 	int fd;
 
-	if (lc_log_path(rctx.conf, s->app_id, path, sizeof path) < 0 ||
+	if (applayout_path(rctx.conf, s->app_id, APP_PATH_LOG, path, sizeof path) < 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -250,7 +250,7 @@ static int rotated(const struct stream *s)
 	char path[4096];
 	struct stat st;
 
-	if (lc_log_path(rctx.conf, s->app_id, path, sizeof path) < 0 || stat(path, &st) < 0)
+	if (applayout_path(rctx.conf, s->app_id, APP_PATH_LOG, path, sizeof path) < 0 || stat(path, &st) < 0)
 		return 0;
 	return (uint64_t)st.st_ino != s->ino;
 }
@@ -312,7 +312,7 @@ static void stream_position(struct stream *s, const struct logstream_handoff *h)
 			s->off = off;
 			return;
 		}
-		lc_log_path(rctx.conf, s->app_id, path, sizeof path);
+		applayout_path(rctx.conf, s->app_id, APP_PATH_LOG, path, sizeof path);
 		snprintf(old, sizeof old, "%s.1", path);
 		fd = open(old, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		struct stat ost;

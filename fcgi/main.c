@@ -28,7 +28,7 @@
 #include "common/privsep.h"
 #include "db/db.h"
 #include "fcgi/daemon.h"
-#include "fcgi/lifecycle.h"
+#include "fcgi/jobs.h"
 #include "fcgi/listener.h"
 #include "scanner/scanner.h"
 
@@ -49,14 +49,14 @@ static void malloc_tune(char **argv)
 
 	if ((off && strcmp(off, "0") == 0) || (old && strstr(old, "glibc.malloc.tcache_count")))
 		return;
-	if (snprintf(val, sizeof(val), "%s%s%s", old ? old : "", old && *old ? ":" : "",
-		     MALLOC_TUNABLE) >= (int)sizeof(val) ||
+	if (snprintf(val, sizeof val, "%s%s%s", old ? old : "", old && *old ? ":" : "",
+		     MALLOC_TUNABLE) >= (int)sizeof val ||
 	    setenv("GLIBC_TUNABLES", val, 1) < 0)
 		return;
 	/* The program's own path, not /proc/self/exe: that would name the process "exe"
 	 * in ps, top and the doctor's report. */
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n > 0) {
 		self[n] = 0;
 		execv(self, argv);
@@ -98,7 +98,7 @@ static int write_pidfile(const char *path)
 {
 	char buf[32];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
 	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
 		log_error("cannot write pid file %s: %s", path, strerror(errno));
 		if (fd >= 0)
@@ -164,7 +164,7 @@ static int prepare_privileges(const struct conf *cp, struct privsep_ids *ids)
 {
 	char err[512];
 
-	if (privsep_lookup(cp, ids, err, sizeof(err)) < 0) {
+	if (privsep_lookup(cp, ids, err, sizeof err) < 0) {
 		if (geteuid() == 0) {
 			log_error("%s: refusing to run as root", err);
 			return -1;
@@ -176,7 +176,7 @@ static int prepare_privileges(const struct conf *cp, struct privsep_ids *ids)
 	if (make_dir(cp->state_dir, 0700) < 0 || make_dir(cp->apps_dir, 0711) < 0 ||
 	    make_dir(cp->log_dir, 0750) < 0)
 		return -1;
-	if (geteuid() == 0 && privsep_own_state(cp, ids, err, sizeof(err)) < 0) {
+	if (geteuid() == 0 && privsep_own_state(cp, ids, err, sizeof err) < 0) {
 		log_error("state directory: %s", err);
 		return -1;
 	}
@@ -188,13 +188,13 @@ static int drop_privileges(const struct privsep_ids *ids)
 {
 	char err[512];
 
-	if (privsep_undumpable(err, sizeof(err)) < 0) {
+	if (privsep_undumpable(err, sizeof err) < 0) {
 		log_error("%s", err);
 		return -1;
 	}
 	if (geteuid() != 0 && getuid() != 0)
 		return 0;
-	if (privsep_drop(ids, err, sizeof(err)) < 0) {
+	if (privsep_drop(ids, err, sizeof err) < 0) {
 		log_error("cannot drop root: %s: refusing to run as root", err);
 		return -1;
 	}
@@ -212,23 +212,23 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 	struct db *db = NULL;
 	int ready_fd = -1, status = 1;
 
-	memset(&jwt, 0, sizeof(jwt));
+	memset(&jwt, 0, sizeof jwt);
 	if (logfile && redirect_stderr(logfile) < 0)
 		return 1;
 	if (prepare_privileges(cp, &ids) < 0)
 		return 1;
-	if (listener_open(&l, cp->socket_path, err, sizeof(err)) < 0) {
+	if (listener_open(&l, cp->socket_path, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return 1;
 	}
-	if (!l.activated && privsep_own_socket(cp->socket_path, &ids, err, sizeof(err)) < 0)
+	if (!l.activated && privsep_own_socket(cp->socket_path, &ids, err, sizeof err) < 0)
 		log_warn("%s: nginx's group %s may not reach the socket", err, cp->socket_group);
-	if (listener_open_extra(&lr, cp->resolve_socket_path, err, sizeof(err)) < 0) {
+	if (listener_open_extra(&lr, cp->resolve_socket_path, err, sizeof err) < 0) {
 		log_error("resolve socket: %s", err);
 		listener_close(&l);
 		return 1;
 	}
-	if (privsep_own_socket(cp->resolve_socket_path, &ids, err, sizeof(err)) < 0)
+	if (privsep_own_socket(cp->resolve_socket_path, &ids, err, sizeof err) < 0)
 		log_warn("%s: nginx's group %s may not reach the resolve socket", err,
 			 cp->socket_group);
 	if (!foreground) {
@@ -236,7 +236,7 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 		int null;
 		ready_fd = detach();
 		if (!logfile) {
-			snprintf(path, sizeof(path), "%s/appforged.log", cp->log_dir);
+			snprintf(path, sizeof path, "%s/appforged.log", cp->log_dir);
 			if (redirect_stderr(path) < 0)
 				goto out_listener;
 		}
@@ -247,12 +247,12 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 			close(null);
 		}
 	}
-	snprintf(pidfile, sizeof(pidfile), "%s/appforged.pid", cp->state_dir);
+	snprintf(pidfile, sizeof pidfile, "%s/appforged.pid", cp->state_dir);
 	if (write_pidfile(pidfile) < 0)
 		goto out_listener;
 	if (drop_privileges(&ids) < 0)
 		goto out_pidfile;
-	if (afjwt_ctx_load(&jwt, cp, err, sizeof(err)) < 0) {
+	if (afjwt_ctx_load(&jwt, cp, err, sizeof err) < 0) {
 		log_error("JWT key: %s (run 'appforgectl init' to create one)", err);
 		goto out_pidfile;
 	}
@@ -263,12 +263,12 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 		log_warn("openai_key_file %s: %s: generations will fail (it must be readable by "
 			 "uid %d)", cp->openai_key_file, strerror(errno), (int)geteuid());
 	/* Migrations run once here, before any worker opens its own connection. */
-	if (db_open(&db, cp->db_path, err, sizeof(err)) != DB_OK) {
+	if (db_open(&db, cp->db_path, err, sizeof err) != DB_OK) {
 		log_error("database: %s", err);
 		goto out_pidfile;
 	}
 	/* Generations of a previous daemon whose jobs died with it fail now, not never. */
-	if (jobs_sweep(cp, db, err, sizeof(err)) < 0)
+	if (jobs_sweep(cp, db, err, sizeof err) < 0)
 		log_warn("generation job sweep: %s", err);
 	db_close(db);
 	if (FCGX_Init() != 0) {
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 			config = NULL;
 		}
 	}
-	if (conf_load(&c, config, err, sizeof(err)) < 0) {
+	if (conf_load(&c, config, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return 1;
 	}
@@ -350,14 +350,14 @@ int main(int argc, char **argv)
 	if (job) {
 		/* Started by a worker, it is unprivileged already; by hand as root, it drops. */
 		struct privsep_ids ids;
-		if (geteuid() == 0 && (privsep_lookup(&c, &ids, err, sizeof(err)) < 0 ||
-				       privsep_drop(&ids, err, sizeof(err)) < 0)) {
+		if (geteuid() == 0 && (privsep_lookup(&c, &ids, err, sizeof err) < 0 ||
+				       privsep_drop(&ids, err, sizeof err) < 0)) {
 			log_error("%s: refusing to run as root", err);
 			conf_free(&c);
 			return 1;
 		}
 		/* It holds the OpenAI key; its scanner child runs as the same uid. */
-		if (privsep_undumpable(err, sizeof(err)) < 0) {
+		if (privsep_undumpable(err, sizeof err) < 0) {
 			log_error("%s", err);
 			conf_free(&c);
 			return 1;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "fcgi/logstream.h"
 
@@ -40,13 +41,6 @@ struct slot {
 	int other_fd;       /* the other pool's socket: closed in the worker */
 	enum worker_pool pool;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static pid_t spawn_worker(const struct conf *c, const struct slot *s, const sigset_t *oldmask)
 {
@@ -88,7 +82,7 @@ static void reap(struct slot *s, int n, bool stopping)
 		for (int i = 0; i < n; i++) {
 			if (s[i].pid != pid)
 				continue;
-			long long t = now_ms(), lived = t - s[i].started;
+			long long t = clock_mono_ms(), lived = t - s[i].started;
 			if (!stopping) {
 				if (WIFSIGNALED(st))
 					log_warn("worker %d killed by signal %d after %lld ms", (int)pid,
@@ -112,7 +106,7 @@ static void reap(struct slot *s, int n, bool stopping)
 
 static void fill_slots(const struct conf *c, struct slot *s, int n, const sigset_t *oldmask)
 {
-	long long t = now_ms();
+	long long t = clock_mono_ms();
 	for (int i = 0; i < n; i++) {
 		if (s[i].pid || s[i].due > t)
 			continue;
@@ -130,7 +124,7 @@ static void fill_slots(const struct conf *c, struct slot *s, int n, const sigset
 /* How long sigtimedwait may sleep: until the next due respawn, at most 1 s. */
 static long long next_wait_ms(const struct slot *s, int n)
 {
-	long long t = now_ms(), w = 1000;
+	long long t = clock_mono_ms(), w = 1000;
 	for (int i = 0; i < n; i++)
 		if (!s[i].pid && s[i].due - t < w)
 			w = s[i].due - t;
@@ -139,7 +133,7 @@ static long long next_wait_ms(const struct slot *s, int n)
 
 static void stop_workers(struct slot *s, int n)
 {
-	long long deadline = now_ms() + DAEMON_STOP_TIMEOUT_S * 1000LL;
+	long long deadline = clock_mono_ms() + DAEMON_STOP_TIMEOUT_S * 1000LL;
 	sigset_t chld;
 
 	for (int i = 0; i < n; i++)
@@ -148,7 +142,7 @@ static void stop_workers(struct slot *s, int n)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	while (count_alive(s, n) > 0) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			for (int i = 0; i < n; i++) {
 				if (s[i].pid <= 0)
@@ -173,7 +167,7 @@ static int assign_slots(struct slot *s, int api, int api_fd, int resolve, int re
 {
 	int n = 0;
 
-	memset(s, 0, sizeof(*s) * WORKERS_MAX);
+	memset(s, 0, sizeof *s * WORKERS_MAX);
 	for (int i = 0; i < api && n < WORKERS_MAX; i++, n++) {
 		s[n].listen_fd = api_fd;
 		s[n].other_fd = resolve_fd;

@@ -35,9 +35,9 @@ void request_id_generate(char *out)
 	ssize_t n;
 
 	do
-		n = getrandom(raw, sizeof(raw), GRND_NONBLOCK);
+		n = getrandom(raw, sizeof raw, GRND_NONBLOCK);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(raw)) {
+	if (n != (ssize_t)sizeof raw) {
 		/* Only before the pool is seeded at boot. A request id is no secret: unique
 		 * is enough, so pid, time and a counter do. */
 		struct timespec ts;
@@ -47,7 +47,7 @@ void request_id_generate(char *out)
 			 (unsigned long)ts.tv_nsec & 0xffffffffUL, ++counter & 0xffffffffUL);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(raw); i++) {
+	for (size_t i = 0; i < sizeof raw; i++) {
 		out[2 * i] = hex[raw[i] >> 4];
 		out[2 * i + 1] = hex[raw[i] & 15];
 	}
@@ -93,11 +93,11 @@ int request_parse(struct request *r, request_getter get, void *ctx, long max_bod
 	memset(r, 0, sizeof(*r));
 	r->conn_fd = -1;
 	if (request_id_valid(rid))
-		snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
+		snprintf(r->request_id, sizeof r->request_id, "%s", rid);
 	else
 		request_id_generate(r->request_id);
 
-	if (!method || !*method || strlen(method) >= sizeof(r->method)) {
+	if (!method || !*method || strlen(method) >= sizeof r->method) {
 		snprintf(err, errlen, "missing or invalid request method");
 		return 400;
 	}
@@ -176,7 +176,7 @@ void request_free(struct request *r)
 	free(r->requested_with);
 	free(r->last_event_id);
 	free(r->body);
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof *r);
 }
 
 /* Percent-decodes s[0..n) into out; -1 when malformed, a NUL, or too long. */
@@ -219,7 +219,7 @@ int query_get(const char *query, const char *key, char *out, size_t outlen)
 		const char *eq = memchr(p, '=', len);
 		size_t kl = eq ? (size_t)(eq - p) : len;
 		if (len > 0) {
-			if (decode(p, kl, name, sizeof(name)) < 0) {
+			if (decode(p, kl, name, sizeof name) < 0) {
 				p += len;
 				if (*p)
 					p++;

@@ -97,7 +97,7 @@ void response_error(struct response *r, int status, const char *code, const char
 	}
 	json_object_put(e);
 	response_json(r, status, o);
-	snprintf(r->error_code, sizeof(r->error_code), "%s", code);
+	snprintf(r->error_code, sizeof r->error_code, "%s", code);
 	if (status == 401)
 		response_header(r, "WWW-Authenticate", "Bearer");
 }
@@ -119,8 +119,8 @@ void response_header(struct response *r, const char *name, const char *value)
 	int w;
 	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
 		return;
-	w = snprintf(r->headers + n, sizeof(r->headers) - n, "%s: %s\r\n", name, value);
-	if (w < 0 || (size_t)w >= sizeof(r->headers) - n)
+	w = snprintf(r->headers + n, sizeof r->headers - n, "%s: %s\r\n", name, value);
+	if (w < 0 || (size_t)w >= sizeof r->headers - n)
 		r->headers[n] = 0;
 }
 
@@ -131,7 +131,7 @@ char *response_serialize(const struct response *r, const char *request_id, size_
 	int hl;
 	char *out;
 
-	hl = snprintf(head, sizeof(head),
+	hl = snprintf(head, sizeof head,
 		      "Status: %d %s\r\n"
 		      "%s%s%s"
 		      "X-Request-Id: %s\r\n"
@@ -144,7 +144,7 @@ char *response_serialize(const struct response *r, const char *request_id, size_
 		      r->content_type ? r->content_type : "",
 		      r->content_type ? "\r\n" : "",
 		      request_id, r->headers);
-	if (hl < 0 || (size_t)hl >= sizeof(head))
+	if (hl < 0 || (size_t)hl >= sizeof head)
 		return NULL;
 	out = malloc((size_t)hl + r->body_len + 1);
 	if (!out)
@@ -160,5 +160,5 @@ char *response_serialize(const struct response *r, const char *request_id, size_
 void response_free(struct response *r)
 {
 	free(r->body);
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof *r);
 }

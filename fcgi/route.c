@@ -104,7 +104,7 @@ enum route_result route_match(const struct route *table, const char *method,
 	char param[ROUTE_PARAM_MAX], param2[ROUTE_PARAM_MAX];
 	bool shape_ok = false;
 
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, sizeof *m);
 	if (!method || !path || path[0] != '/')
 		return ROUTE_NOT_FOUND;
 	for (const struct route *r = table; r->method; r++) {
@@ -114,8 +114,8 @@ enum route_result route_match(const struct route *table, const char *method,
 		shape_ok = true;
 		if (strcmp(r->method, method) == 0) {
 			m->route = r;
-			memcpy(m->param, param, sizeof(param));
-			memcpy(m->param2, param2, sizeof(param2));
+			memcpy(m->param, param, sizeof param);
+			memcpy(m->param2, param2, sizeof param2);
 			m->allow[0] = 0;
 			return ROUTE_FOUND;
 		}

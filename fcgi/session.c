@@ -26,10 +26,10 @@ static void set_cookie(struct hctx *ctx, const char *value, long long max_age)
 {
 	char line[256];
 
-	snprintf(line, sizeof(line), "%s=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; SameSite=Strict",
+	snprintf(line, sizeof line, "%s=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; SameSite=Strict",
 		 SESSION_COOKIE, value, max_age);
 	response_header(ctx->resp, "Set-Cookie", line);
-	explicit_bzero(line, sizeof(line));
+	explicit_bzero(line, sizeof line);
 }
 
 static void clear_cookie(struct hctx *ctx)
@@ -97,7 +97,7 @@ static int issue_access(struct hctx *ctx, const struct db_user *u, struct json_o
 	long long exp = 0;
 
 	if (!ctx->jwt || afjwt_issue(ctx->jwt, u->id, u->role, ctx->now, &tok, &exp, err,
-				     sizeof(err)) < 0) {
+				     sizeof err) < 0) {
 		h_internal(ctx, "issue token", ctx->jwt ? err : "no JWT context");
 		return -1;
 	}
@@ -122,31 +122,31 @@ int session_start(struct hctx *ctx, const struct db_user *u, struct json_object 
 	char err[256], tok[REFRESH_BUFSZ];
 	struct db_session s;
 
-	memset(&s, 0, sizeof(s));
+	memset(&s, 0, sizeof s);
 	if (refresh_token_new(s.id, tok, s.token_hash) < 0) {
 		h_internal(ctx, "session start", "no randomness");
 		return -1;
 	}
-	util_copy(s.user_id, sizeof(s.user_id), u->id);
+	util_copy(s.user_id, sizeof s.user_id, u->id);
 	s.created_at = s.refreshed_at = ctx->now;
 	s.expires_at = ctx->now + SESSION_MAX_SECONDS;
-	if (db_begin(ctx->db, err, sizeof(err)) != DB_OK ||
-	    db_session_insert(ctx->db, &s, err, sizeof(err)) != DB_OK ||
+	if (db_begin(ctx->db, err, sizeof err) != DB_OK ||
+	    db_session_insert(ctx->db, &s, err, sizeof err) != DB_OK ||
 	    db_session_prune(ctx->db, u->id, ctx->now, ctx->now - SESSION_IDLE_SECONDS,
-			     ctx->now - 86400, SESSION_KEEP, err, sizeof(err)) != DB_OK ||
-	    login_throttle_succeeded(ctx, u->username, err, sizeof(err)) != DB_OK ||
-	    db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+			     ctx->now - 86400, SESSION_KEEP, err, sizeof err) != DB_OK ||
+	    login_throttle_succeeded(ctx, u->username, err, sizeof err) != DB_OK ||
+	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
-		explicit_bzero(tok, sizeof(tok));
+		explicit_bzero(tok, sizeof tok);
 		h_internal(ctx, "session start", err);
 		return -1;
 	}
 	if (issue_access(ctx, u, o) < 0) {
-		explicit_bzero(tok, sizeof(tok));
+		explicit_bzero(tok, sizeof tok);
 		return -1;
 	}
 	set_cookie(ctx, tok, cookie_age(&s, ctx->now));
-	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(tok, sizeof tok);
 	return 0;
 }
 
@@ -164,11 +164,11 @@ static int session_cookie(const struct hctx *ctx, char sid[REFRESH_SID_BUFSZ],
 			  char hash[APITOKEN_HASH_BUFSZ])
 {
 	char v[REFRESH_BUFSZ];
-	int rc = request_cookie(ctx->req->cookie, SESSION_COOKIE, v, sizeof(v));
+	int rc = request_cookie(ctx->req->cookie, SESSION_COOKIE, v, sizeof v);
 
 	if (rc == 1 && refresh_token_parse(v, sid, hash) < 0)
 		rc = -1;
-	explicit_bzero(v, sizeof(v));
+	explicit_bzero(v, sizeof v);
 	return rc;
 }
 
@@ -182,7 +182,7 @@ static int revoke_replayed(struct hctx *ctx, const struct db_session *s, char *e
 	char shown[7];
 	int rc;
 
-	util_copy(shown, sizeof(shown), s->id);
+	util_copy(shown, sizeof shown, s->id);
 	log_warn("session %s...: a rotated refresh token was presented again; family revoked",
 		 shown);
 	json_object_object_add(d, "session", json_object_new_string(shown));
@@ -222,7 +222,7 @@ static const char *rotate(struct hctx *ctx, const char *sid, const char *hash,
 		return "user gone or disabled";
 	if (*rc != DB_OK)
 		return "database";
-	util_copy(nsid, sizeof(nsid), sid);
+	util_copy(nsid, sizeof nsid, sid);
 	if (refresh_token_new(nsid, newtok, nhash) < 0) {
 		snprintf(err, errlen, "no randomness");
 		*rc = DB_ERR;
@@ -250,12 +250,12 @@ void h_auth_refresh(struct hctx *ctx)
 		return;
 	}
 	refused = NULL;
-	rc = db_begin(ctx->db, err, sizeof(err));
+	rc = db_begin(ctx->db, err, sizeof err);
 	if (rc == DB_OK)
-		refused = rotate(ctx, sid, hash, &u, tok, &s, &rc, err, sizeof(err));
-	if ((rc != DB_OK && rc != DB_NOTFOUND) || db_commit(ctx->db, err, sizeof(err)) != DB_OK) {
+		refused = rotate(ctx, sid, hash, &u, tok, &s, &rc, err, sizeof err);
+	if ((rc != DB_OK && rc != DB_NOTFOUND) || db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
-		explicit_bzero(tok, sizeof(tok));
+		explicit_bzero(tok, sizeof tok);
 		h_internal(ctx, "refresh", err);
 		return;
 	}
@@ -266,11 +266,11 @@ void h_auth_refresh(struct hctx *ctx)
 	o = json_object_new_object();
 	if (issue_access(ctx, &u, o) < 0) {
 		json_object_put(o);
-		explicit_bzero(tok, sizeof(tok));
+		explicit_bzero(tok, sizeof tok);
 		return;
 	}
 	set_cookie(ctx, tok, cookie_age(&s, ctx->now));
-	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(tok, sizeof tok);
 	response_json(ctx->resp, 200, o);
 }
 
@@ -282,7 +282,7 @@ void h_auth_logout(struct hctx *ctx)
 	if (csrf_check(ctx) < 0)
 		return;
 	if (session_cookie(ctx, sid, hash) == 1) {
-		rc = db_session_revoke(ctx->db, sid, "logout", ctx->now, err, sizeof(err));
+		rc = db_session_revoke(ctx->db, sid, "logout", ctx->now, err, sizeof err);
 		if (rc != DB_OK && rc != DB_NOTFOUND) {
 			h_internal(ctx, "logout", err);
 			return;

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "common/afjwt.h"
+#include "common/clock.h"
 #include "common/cpuslots.h"
 #include "common/log.h"
 #include "common/password.h"
@@ -86,13 +87,6 @@ static const char *get_param(void *ctx, const char *name)
 	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads the whole body; a short read (client gone, lying length) is an error. */
 static int read_body(FCGX_Request *fr, struct request *r)
 {
@@ -117,7 +111,7 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	struct response resp;
 	char err[256], *out;
 	size_t len = 0;
-	long long t0 = now_ms();
+	long long t0 = clock_mono_ms();
 	int st;
 	bool handed_off;
 
@@ -152,7 +146,7 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	if (resp.body)
 		explicit_bzero(resp.body, resp.body_len);
 	log_access("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
-		 req.path ? req.path : "-", resp.status, now_ms() - t0,
+		 req.path ? req.path : "-", resp.status, clock_mono_ms() - t0,
 		 resp.error_code[0] ? " " : "", resp.error_code);
 	response_free(&resp);
 	if (req.body)
@@ -170,8 +164,8 @@ static void open_cpuslots(const struct conf *c)
 	int n = cpuslots_default_limit(c->workers);
 	const int limits[CPUSLOT__COUNT] = { [CPUSLOT_LOGIN] = n, [CPUSLOT_SCAN] = n };
 
-	if (snprintf(path, sizeof(path), "%s/cpu-slots.lock", c->state_dir) >= (int)sizeof(path) ||
-	    cpuslots_open(path, limits, err, sizeof(err)) < 0)
+	if (snprintf(path, sizeof path, "%s/cpu-slots.lock", c->state_dir) >= (int)sizeof path ||
+	    cpuslots_open(path, limits, err, sizeof err) < 0)
 		log_error("worker: expensive work is not limited: %s", err);
 }
 
@@ -201,7 +195,7 @@ static int max_conns(void)
 
 static void conns_init(struct conns *cs)
 {
-	memset(cs, 0, sizeof(*cs));
+	memset(cs, 0, sizeof *cs);
 	for (int i = 0; i < WORKER_CONNS_MAX; i++)
 		FCGX_InitRequest(&cs->fr[i], -1, FCGI_FAIL_ACCEPT_ON_INTR);
 	cs->io_timeout = io_timeout_value();
@@ -256,8 +250,8 @@ static int conn_accept(struct conns *cs, int listen_fd)
 	i = free_slot(cs);
 	/* A peer that stalls mid-request or stops reading cannot hold this worker
 	 * forever: reads and writes give up after the I/O timeout. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &cs->io_timeout, sizeof(cs->io_timeout));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cs->io_timeout, sizeof cs->io_timeout);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &cs->io_timeout, sizeof cs->io_timeout);
 	cs->fr[i].ipcFd = fd;
 	cs->used[i] = ++cs->clock;
 	/* FCGX_Accept_r begins by finishing "the previous request": keepConnection makes
@@ -276,7 +270,7 @@ static void drain_input(FCGX_Request *fr)
 	long total = 0;
 	int n;
 
-	while ((n = FCGX_GetStr(buf, sizeof(buf), fr->in)) > 0) {
+	while ((n = FCGX_GetStr(buf, sizeof buf, fr->in)) > 0) {
 		total += n;
 		if (total > WORKER_DRAIN_MAX) {
 			fr->keepConnection = 0;
@@ -415,7 +409,7 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	if (getppid() != master)
 		_exit(0);
 
-	memset(&sa, 0, sizeof(sa));
+	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -427,15 +421,15 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 
-	if (password_init(err, sizeof(err)) < 0) {
+	if (password_init(err, sizeof err) < 0) {
 		log_error("worker: %s", err);
 		_exit(1);
 	}
-	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
+	if (db_open(&db, c->db_path, err, sizeof err) != DB_OK) {
 		log_error("worker: database: %s", err);
 		_exit(1);
 	}
-	memset(&ws, 0, sizeof(ws));
+	memset(&ws, 0, sizeof ws);
 	ws.conf = c;
 	ws.jwt = worker_jwt;
 	ws.db = db;

@@ -4,6 +4,7 @@
 #include "generator/generator.h"
 #include "generator/tmpl.h"
 #include "appfiles.h"
+#include "clock.h"
 #include "conf.h"
 #include "json.h"
 #include "util.h"
@@ -120,13 +121,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Takes one of the c->openai_concurrency slots: returns the locked descriptor (close it
  * to release), or -1 with err filled after waiting up to wait_s seconds. */
 static int slot_acquire(const struct conf *c, int wait_s, char *err, size_t errlen)
@@ -138,7 +132,7 @@ static int slot_acquire(const struct conf *c, int wait_s, char *err, size_t errl
 		snprintf(err, errlen, "generator state directory could not be created");
 		return -1;
 	}
-	double deadline = now_s() + wait_s;
+	double deadline = clock_mono_s() + wait_s;
 	long pause = 20;
 	for (;;) {
 		for (int i = 0; i < c->openai_concurrency; i++) {
@@ -152,7 +146,7 @@ static int slot_acquire(const struct conf *c, int wait_s, char *err, size_t errl
 				return fd;
 			close(fd);
 		}
-		if (now_s() >= deadline) {
+		if (clock_mono_s() >= deadline) {
 			snprintf(err, errlen, "too many generations in progress; try again later");
 			return -1;
 		}

@@ -3,6 +3,8 @@
  * See cgroup.h for the layout. */
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_internal.h"
+#include "common/errfmt.h"
+#include "common/mkdirp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -115,7 +117,7 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 		const char *base = cg_v2_base();
 		if (base) {
 			if ((size_t)snprintf(out, outlen, "%s/appforge", base) >= outlen)
-				return cg_fail(err, errlen, "cgroup path too long");
+				return errfmt(err, errlen, "cgroup path too long");
 			return 0;
 		}
 		/* Before cgroup_setup: where it will put them, unless it has to ask
@@ -124,14 +126,14 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 		if (cg_v2_own_dir(own, sizeof own, NULL, err, errlen) < 0)
 			return -1;
 		if ((size_t)snprintf(out, outlen, "%s/appforge", own) >= outlen)
-			return cg_fail(err, errlen, "cgroup path too long");
+			return errfmt(err, errlen, "cgroup path too long");
 		return 0;
 	}
 	char mnt[PATH_MAX], mroot[PATH_MAX];
 	if (v1_mount(ctrl_name[c], mnt, sizeof mnt, mroot, sizeof mroot) < 0)
-		return cg_fail(err, errlen, "cgroup v1 controller %s is not mounted", ctrl_name[c]);
+		return errfmt(err, errlen, "cgroup v1 controller %s is not mounted", ctrl_name[c]);
 	if (cg_self_path(ctrl_name[c], self, sizeof self) < 0)
-		return cg_fail(err, errlen, "cannot find our %s cgroup in /proc/self/cgroup",
+		return errfmt(err, errlen, "cannot find our %s cgroup in /proc/self/cgroup",
 			    ctrl_name[c]);
 	/* The mount may show only a subtree (a cgroup namespace or a bind): strip its root. */
 	const char *rel = self;
@@ -141,11 +143,11 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 	if (strcmp(rel, "/") == 0)
 		rel = "";
 	if ((size_t)snprintf(out, outlen, "%s%s/appforge", mnt, rel) >= outlen)
-		return cg_fail(err, errlen, "cgroup path too long");
+		return errfmt(err, errlen, "cgroup path too long");
 	return 0;
 }
 
-static int valid_name(const char *name)
+int cgroup_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 	if (n == 0 || n >= 64 || name[0] == '.')
@@ -163,11 +165,11 @@ static int valid_name(const char *name)
 static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t errlen)
 {
 	memset(cg, 0, sizeof *cg);
-	if (!valid_name(name))
-		return cg_fail(err, errlen, "invalid cgroup name '%s'", name);
+	if (!cgroup_name_valid(name))
+		return errfmt(err, errlen, "invalid cgroup name '%s'", name);
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)
-		return cg_fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+		return errfmt(err, errlen, "no cgroup file system found at %s", cgroup_root());
 	cg->version = v;
 	snprintf(cg->name, sizeof cg->name, "%s", name);
 	for (int c = 0; c < CG_NCTRL; c++) {
@@ -175,12 +177,12 @@ static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t err
 		if (cgroup_parent_dir(v, (enum cgroup_ctrl)c, parent, sizeof parent, e2,
 				      sizeof e2) < 0) {
 			if (c == CG_MEMORY || c == CG_PIDS)
-				return cg_fail(err, errlen, "%s", e2);
+				return errfmt(err, errlen, "%s", e2);
 			continue;       /* cpu, cpuacct, freezer are optional on v1 */
 		}
 		if ((size_t)snprintf(cg->dir[c], sizeof cg->dir[c], "%s/%s", parent, name) >=
 		    sizeof cg->dir[c])
-			return cg_fail(err, errlen, "cgroup path too long");
+			return errfmt(err, errlen, "cgroup path too long");
 	}
 	return 0;
 }
@@ -210,7 +212,7 @@ int cgroup_open(struct cgroup *cg, const char *name, char *err, size_t errlen)
 		return -1;
 	struct stat st;
 	if (stat(cg->dir[CG_MEMORY], &st) < 0)
-		return cg_fail(err, errlen, "cgroup %s does not exist", name);
+		return errfmt(err, errlen, "cgroup %s does not exist", name);
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
 	cg->has_memsw = cg->version == 1 && access(p, F_OK) == 0;
@@ -223,7 +225,7 @@ static int v2_no_hugetlb(const char *dir, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return cg_fail(err, errlen, "%s: %s", dir, strerror(errno));
+		return errfmt(err, errlen, "%s: %s", dir, strerror(errno));
 	struct dirent *de;
 	int rc = 0;
 	while (rc == 0 && (de = readdir(d))) {
@@ -234,7 +236,7 @@ static int v2_no_hugetlb(const char *dir, char *err, size_t errlen)
 		char p[PATH_MAX + 300];
 		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
 		if (cg_write_str(p, "0") < 0)
-			rc = cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+			rc = errfmt(err, errlen, "%s: %s", p, strerror(errno));
 	}
 	closedir(d);
 	return rc;
@@ -250,16 +252,16 @@ int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
 			snprintf(p, sizeof p, "%s/memory.max", d);
 			snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
 			if (cg_write_str(p, v) < 0)
-				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+				return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 			snprintf(p, sizeof p, "%s/memory.swap.max", d);
 			if (access(p, F_OK) == 0 && cg_write_str(p, "0") < 0)
-				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+				return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 		}
 		if (lim->pids) {
 			snprintf(p, sizeof p, "%s/pids.max", d);
 			snprintf(v, sizeof v, "%d", lim->pids);
 			if (cg_write_str(p, v) < 0)
-				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+				return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 		}
 		if (lim->no_hugetlb && v2_no_hugetlb(d, err, errlen) < 0)
 			return -1;
@@ -269,11 +271,11 @@ int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
 		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
 		snprintf(p, sizeof p, "%s/memory.limit_in_bytes", cg->dir[CG_MEMORY]);
 		if (cg_write_str(p, v) < 0)
-			return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+			return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 		if (cg->has_memsw) {
 			snprintf(p, sizeof p, "%s/memory.memsw.limit_in_bytes", cg->dir[CG_MEMORY]);
 			if (cg_write_str(p, v) < 0)
-				return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+				return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 		}
 		snprintf(p, sizeof p, "%s/memory.swappiness", cg->dir[CG_MEMORY]);
 		(void)cg_write_str(p, "0");
@@ -282,7 +284,7 @@ int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
 		snprintf(p, sizeof p, "%s/pids.max", cg->dir[CG_PIDS]);
 		snprintf(v, sizeof v, "%d", lim->pids);
 		if (cg_write_str(p, v) < 0)
-			return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+			return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 	}
 	return lim->cpu_percent ? cgroup_set_cpu(cg, lim->cpu_percent, err, errlen) : 0;
 }
@@ -302,16 +304,16 @@ int cgroup_set_cpu(const struct cgroup *cg, int cpu_percent, char *err, size_t e
 		else
 			snprintf(v, sizeof v, "max 100000");
 		if (cg_write_str(p, v) < 0)
-			return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+			return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 		return 0;
 	}
 	snprintf(p, sizeof p, "%s/cpu.cfs_period_us", d);
 	if (cg_write_str(p, "100000") < 0)
-		return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+		return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 	snprintf(p, sizeof p, "%s/cpu.cfs_quota_us", d);
 	snprintf(v, sizeof v, "%d", cpu_percent ? cpu_percent * 1000 : -1);
 	if (cg_write_str(p, v) < 0)
-		return cg_fail(err, errlen, "%s: %s", p, strerror(errno));
+		return errfmt(err, errlen, "%s: %s", p, strerror(errno));
 	return 0;
 }
 
@@ -325,11 +327,11 @@ static int v2_check_controllers(const struct cgroup *cg, const struct cgroup_lim
 	*strrchr(parent, '/') = 0;
 	snprintf(p, sizeof p, "%s/cgroup.subtree_control", parent);
 	if (lim->memory_bytes && !cg_file_has_word(p, "memory"))
-		return cg_fail(err, errlen, "the cgroup v2 memory controller is not available "
+		return errfmt(err, errlen, "the cgroup v2 memory controller is not available "
 			       "in %s: a memory limit cannot be set (see `appforge-sandbox doctor`)",
 			       parent);
 	if (lim->pids && !cg_file_has_word(p, "pids"))
-		return cg_fail(err, errlen, "the cgroup v2 pids controller is not available in "
+		return errfmt(err, errlen, "the cgroup v2 pids controller is not available in "
 			       "%s: a process limit cannot be set (see `appforge-sandbox doctor`)",
 			       parent);
 	return 0;
@@ -350,20 +352,20 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 		/* A live sandbox of that name is never touched; an empty leftover of a run
 		 * that died with its parent is cleared first. */
 		if (cgroup_nprocs(cg) > 0)
-			return cg_fail(err, errlen, "cgroup %s is in use by a running sandbox", name);
+			return errfmt(err, errlen, "cgroup %s is in use by a running sandbox", name);
 		char e2[256];
 		struct cgroup old = *cg;
 		if (cgroup_destroy(&old, e2, sizeof e2) < 0)
-			return cg_fail(err, errlen, "stale cgroup %s: %s", name, e2);
+			return errfmt(err, errlen, "stale cgroup %s: %s", name, e2);
 	}
 	for (int c = 0; c < CG_NCTRL; c++) {
 		if (!first_of(cg, c))
 			continue;
-		if (cg_mkdir_p(cg->dir[c], 0755) < 0) {
+		if (mkdir_p(cg->dir[c], 0755) < 0) {
 			int e = errno;
 			char e2[256];
 			cgroup_destroy(cg, e2, sizeof e2);
-			return cg_fail(err, errlen, "mkdir %s: %s", cg->dir[c], strerror(e));
+			return errfmt(err, errlen, "mkdir %s: %s", cg->dir[c], strerror(e));
 		}
 	}
 	char p[PATH_MAX + 32];
@@ -388,7 +390,7 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 			continue;
 		snprintf(p, sizeof p, "%s/cgroup.procs", cg->dir[c]);
 		if (cg_write_str(p, v) < 0)
-			return cg_fail(err, errlen, "attaching %d to %s: %s", (int)pid, p,
+			return errfmt(err, errlen, "attaching %d to %s: %s", (int)pid, p,
 				    strerror(errno));
 	}
 	return 0;
@@ -410,7 +412,7 @@ int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *er
 		if ((fds[c] = open(p, O_WRONLY | O_CLOEXEC)) < 0) {
 			int e = errno;
 			cgroup_close_self_attach(fds);
-			return cg_fail(err, errlen, "opening %s: %s", p, strerror(e));
+			return errfmt(err, errlen, "opening %s: %s", p, strerror(e));
 		}
 		n++;
 	}
@@ -561,7 +563,7 @@ int cgroup_kill(const struct cgroup *cg, char *err, size_t errlen)
 			return 0;
 		cg_sleep_ms(10);
 	}
-	return cg_fail(err, errlen, "processes of cgroup %s do not die", cg->name);
+	return errfmt(err, errlen, "processes of cgroup %s do not die", cg->name);
 }
 
 int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
@@ -578,13 +580,13 @@ int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
 			if (rmdir(cg->dir[c]) == 0 || errno == ENOENT)
 				break;
 			if (errno != EBUSY)
-				return cg_fail(err, errlen, "rmdir %s: %s", cg->dir[c],
+				return errfmt(err, errlen, "rmdir %s: %s", cg->dir[c],
 					    strerror(errno));
 			(void)cgroup_kill(cg, err, errlen);
 			cg_sleep_ms(20);
 		}
 		if (tries == 100)
-			return cg_fail(err, errlen, "rmdir %s: still busy", cg->dir[c]);
+			return errfmt(err, errlen, "rmdir %s: still busy", cg->dir[c]);
 	}
 	return 0;
 }
@@ -594,17 +596,17 @@ int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
 {
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)
-		return cg_fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+		return errfmt(err, errlen, "no cgroup file system found at %s", cgroup_root());
 	char parent[PATH_MAX];
 	if (cgroup_parent_dir(v, CG_MEMORY, parent, sizeof parent, err, errlen) < 0)
 		return -1;
 	DIR *d = opendir(parent);
 	if (!d)
-		return errno == ENOENT ? 0 : cg_fail(err, errlen, "%s: %s", parent, strerror(errno));
+		return errno == ENOENT ? 0 : errfmt(err, errlen, "%s: %s", parent, strerror(errno));
 	int n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !valid_name(de->d_name))
+		if (de->d_type != DT_DIR || !cgroup_name_valid(de->d_name))
 			continue;
 		fn(de->d_name, arg);
 		n++;

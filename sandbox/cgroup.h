@@ -74,6 +74,11 @@ int cgroup_doctor(char *out, size_t outlen);
 int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 		      char *err, size_t errlen);
 
+/* 1 when name may name a cgroup (and so a sandbox: sandbox_spec.app_id): 1 to 63 of
+ * [A-Za-z0-9_.-], not starting with '.'. The one rule for sandbox names; app ids have
+ * their own (util.h id_valid_app), checked where they enter. */
+int cgroup_name_valid(const char *name);
+
 /* Creates the cgroup "name" and applies the limits. An empty leftover of that name is
  * removed first; one that still holds processes is an error (never killed here: use
  * cgroup_destroy for that). On error nothing is left behind. */

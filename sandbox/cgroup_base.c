@@ -23,6 +23,8 @@
 #include "sandbox/cgroup.h"
 #include "sandbox/cgroup_internal.h"
 #include "sandbox/systemd_scope.h"
+#include "common/errfmt.h"
+#include "common/mkdirp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +48,7 @@ int cg_v2_own_dir(char *out, size_t outlen, int *at_ns_root, char *err, size_t e
 {
 	char self[PATH_MAX];
 	if (cg_self_path(NULL, self, sizeof self) < 0)
-		return cg_fail(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
+		return errfmt(err, errlen, "cannot find our cgroup v2 path in /proc/self/cgroup");
 	size_t sl = strlen(self), ll = strlen("/" CG_SELF_LEAF);
 	if (sl >= ll && strcmp(self + sl - ll, "/" CG_SELF_LEAF) == 0)
 		self[sl - ll] = 0;
@@ -55,7 +57,7 @@ int cg_v2_own_dir(char *out, size_t outlen, int *at_ns_root, char *err, size_t e
 	if (strcmp(self, "/") == 0)
 		self[0] = 0;
 	if ((size_t)snprintf(out, outlen, "%s%s", cgroup_root(), self) >= outlen)
-		return cg_fail(err, errlen, "cgroup path too long");
+		return errfmt(err, errlen, "cgroup path too long");
 	return 0;
 }
 
@@ -74,11 +76,11 @@ static int move_to_leaf(const char *dir, const char *leaf, pid_t pid, char *err,
 	char d[PATH_MAX + 32], p[PATH_MAX + 64], v[32];
 	snprintf(d, sizeof d, "%s/%s", dir, leaf);
 	if (mkdir(d, 0755) < 0 && errno != EEXIST)
-		return cg_fail(err, errlen, "mkdir %s: %s", d, strerror(errno));
+		return errfmt(err, errlen, "mkdir %s: %s", d, strerror(errno));
 	snprintf(p, sizeof p, "%s/cgroup.procs", d);
 	snprintf(v, sizeof v, "%d", (int)pid);
 	if (cg_write_str(p, v) < 0 && errno != ESRCH)
-		return cg_fail(err, errlen, "moving pid %d into %s: %s", (int)pid, d,
+		return errfmt(err, errlen, "moving pid %d into %s: %s", (int)pid, d,
 			       strerror(errno));
 	return 0;
 }
@@ -92,11 +94,11 @@ static int empty_subtree_root(const char *dir, int at_ns_root, char *err, size_t
 	for (int round = 0; round < 20; round++) {
 		int n = cg_read_procs(dir, pids, 256);
 		if (n < 0)
-			return cg_fail(err, errlen, "%s/cgroup.procs: %s", dir, strerror(errno));
+			return errfmt(err, errlen, "%s/cgroup.procs: %s", dir, strerror(errno));
 		if (n == 0)
 			return 0;
 		if (!at_ns_root)
-			return cg_fail(err, errlen,
+			return errfmt(err, errlen,
 				       "cgroup %s also holds other processes (pid %d), and cgroup v2 "
 				       "lets such a cgroup give no controllers to its children: start "
 				       "appforge-supervisor as a systemd service with Delegate=yes "
@@ -106,7 +108,7 @@ static int empty_subtree_root(const char *dir, int at_ns_root, char *err, size_t
 			if (move_to_leaf(dir, INIT_LEAF, pids[i], err, errlen) < 0)
 				return -1;
 	}
-	return cg_fail(err, errlen, "processes keep appearing in %s", dir);
+	return errfmt(err, errlen, "processes keep appearing in %s", dir);
 }
 
 /* Step 3: hands every controller we limit by, that dir offers, to its children. */
@@ -121,7 +123,7 @@ static int enable_controllers(const char *dir, char *err, size_t errlen)
 			continue;
 		snprintf(w, sizeof w, "+%s", want[i]);
 		if (cg_write_str(ctl, w) < 0)
-			return cg_fail(err, errlen, "enabling %s in %s: %s%s", want[i], ctl,
+			return errfmt(err, errlen, "enabling %s in %s: %s%s", want[i], ctl,
 				       strerror(errno), errno == EBUSY ?
 				       " (the cgroup holds processes: see `appforge-sandbox doctor`)" : "");
 	}
@@ -144,7 +146,7 @@ static int v2_setup(const char *scope_name, const struct cgroup_limits *total, c
 		else
 			snprintf(name, sizeof name, "appforge-sandbox-%d", (int)getpid());
 		if (systemd_enter_delegated_scope(name, e2, sizeof e2) < 0)
-			return cg_fail(err, errlen, "%s is systemd's, not delegated to us, and %s; "
+			return errfmt(err, errlen, "%s is systemd's, not delegated to us, and %s; "
 				       "start appforge-supervisor as a systemd service with "
 				       "Delegate=yes", dir, e2);
 		if (cg_v2_own_dir(dir, sizeof dir, &at_ns_root, err, errlen) < 0)
@@ -155,11 +157,11 @@ static int v2_setup(const char *scope_name, const struct cgroup_limits *total, c
 		return -1;
 	char parent[PATH_MAX];
 	if ((size_t)snprintf(parent, sizeof parent, "%s/appforge", dir) >= sizeof parent)
-		return cg_fail(err, errlen, "cgroup path too long");
+		return errfmt(err, errlen, "cgroup path too long");
 	if (enable_controllers(dir, err, errlen) < 0)
 		return -1;
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-		return cg_fail(err, errlen, "mkdir %s: %s", parent, strerror(errno));
+		return errfmt(err, errlen, "mkdir %s: %s", parent, strerror(errno));
 	if (enable_controllers(parent, err, errlen) < 0)
 		return -1;
 	if (total) {
@@ -185,12 +187,12 @@ static int v1_setup(const struct cgroup_limits *total, char *err, size_t errlen)
 		if (cgroup_parent_dir(1, (enum cgroup_ctrl)c, cg.dir[c], sizeof cg.dir[c], e2,
 				      sizeof e2) < 0) {
 			if (c == CG_MEMORY || c == CG_PIDS)
-				return cg_fail(err, errlen, "%s", e2);
+				return errfmt(err, errlen, "%s", e2);
 			cg.dir[c][0] = 0;
 			continue;
 		}
-		if (cg_mkdir_p(cg.dir[c], 0755) < 0)
-			return cg_fail(err, errlen, "mkdir %s: %s", cg.dir[c], strerror(errno));
+		if (mkdir_p(cg.dir[c], 0755) < 0)
+			return errfmt(err, errlen, "mkdir %s: %s", cg.dir[c], strerror(errno));
 	}
 	if (!total)
 		return 0;
@@ -218,7 +220,7 @@ int cgroup_setup(const char *scope_name, const struct cgroup_limits *total, char
 	}
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)
-		return cg_fail(err, errlen, "no cgroup file system found at %s", cgroup_root());
+		return errfmt(err, errlen, "no cgroup file system found at %s", cgroup_root());
 	if (v == 1)
 		return v1_setup(total, err, errlen);
 	v2_base[0] = 0;
@@ -276,12 +278,12 @@ int cgroup_doctor(char *out, size_t outlen)
 {
 	int pp[2];
 	if (pipe2(pp, O_CLOEXEC) < 0)
-		return cg_fail(out, outlen, "pipe: %s", strerror(errno));
+		return errfmt(out, outlen, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(pp[0]);
 		close(pp[1]);
-		return cg_fail(out, outlen, "fork: %s", strerror(errno));
+		return errfmt(out, outlen, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		close(pp[0]);
@@ -306,6 +308,6 @@ int cgroup_doctor(char *out, size_t outlen)
 		snprintf(out, outlen, "%s", buf + 3);
 		return 0;
 	}
-	return cg_fail(out, outlen, "%s", strncmp(buf, "FAIL ", 5) == 0 ? buf + 5 :
+	return errfmt(out, outlen, "%s", strncmp(buf, "FAIL ", 5) == 0 ? buf + 5 :
 		       "the trial died");
 }

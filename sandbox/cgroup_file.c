@@ -14,17 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int cg_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 void cg_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -113,23 +102,6 @@ int cg_self_path(const char *c, char *out, size_t outlen)
 	}
 	fclose(f);
 	return found;
-}
-
-int cg_mkdir_p(const char *dir, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *s = tmp + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
 }
 
 /* Reads up to max pids of cgroup.procs in dir. */

@@ -7,9 +7,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* printf into err (when err is not NULL), then -1. */
-__attribute__((format(printf, 3, 4)))
-int cg_fail(char *err, size_t errlen, const char *fmt, ...);
 /* Writes s to an existing cgroup file; 0, or -1 with errno kept. */
 int cg_write_str(const char *path, const char *s);
 /* Reads the file into buf (NUL-terminated, truncated to len - 1); 0 or -1. */
@@ -23,8 +20,6 @@ int cg_self_path(const char *c, char *out, size_t outlen);
 int cg_file_has_word(const char *path, const char *word);
 void cg_sleep_ms(int ms);
 
-/* mkdir -p; 0 or -1 with errno. */
-int cg_mkdir_p(const char *dir, mode_t mode);
 /* Writes the limits of lim into cg's directories (cg->version decides the files). */
 struct cgroup;
 struct cgroup_limits;

@@ -12,6 +12,7 @@
  * wrong usage. */
 #include "sandbox/sandbox.h"
 #include "sandbox/supervisor_client.h"
+#include "common/sblimits.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +52,17 @@ static int parse_long(const char *opt, const char *s, long min, long max, long *
 	}
 	*out = v;
 	return 0;
+}
+
+/* Whether the argument a is the option "--" name, with '-' in a for '_' in name. */
+static int option_is(const char *a, const char *name)
+{
+	if (strncmp(a, "--", 2) != 0)
+		return 0;
+	for (a += 2; *a && *name; a++, name++)
+		if (*a != (*name == '_' ? '-' : *name))
+			return 0;
+	return !*a && !*name;
 }
 
 /* A JSON string of s (paths, messages) on f. */
@@ -117,17 +129,13 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 			if (parse_long(a, val, lo, hi, &v) < 0) return -1; \
 			field = v; \
 		}
-		LIM("--memory-mb", l->memory_mb, 16, 1L << 20)
-		LIM("--pids", l->pids, 4, 1 << 20)
-		LIM("--cpu-percent", l->cpu_percent, 1, 102400)
-		LIM("--cpu-boost-ms", l->cpu_boost_ms, 0, 600000)
-		LIM("--wall-seconds", l->wall_seconds, 0, INT_MAX)
-		LIM("--cpu-seconds", l->cpu_seconds, 0, INT_MAX)
-		LIM("--data-mb", l->data_mb, 2, 1L << 20)
-		LIM("--tmp-mb", l->tmp_mb, 1, 1L << 20)
-		LIM("--nofile", l->nofile, 16, 1 << 20)
-		LIM("--fsize-mb", l->fsize_mb, 1, 1L << 30)
-		LIM("--log-bytes", l->log_bytes, 1024, 1L << 40)
+#define SBLIM_OPT(name, kind, def, min, max, conf_def, conf_min, conf_max) \
+		else if (option_is(a, #name)) { \
+			if (parse_long(a, val, min, max, &v) < 0) return -1; \
+			l->name = v; \
+		}
+		SBLIM_TABLE(SBLIM_OPT)   /* --memory-mb .. --log-bytes: common/sblimits.h */
+#undef SBLIM_OPT
 		LIM("--log-rate", l->log_rate, 1, 1L << 40)
 		LIM("--log-burst", l->log_burst, 1, 1L << 40)
 		LIM("--uid", o->uid, 1000, 0x7fffffffL)
@@ -143,8 +151,8 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 			"are required\n");
 		return -1;
 	}
-	if (!sandbox_valid_app_id(s->app_id)) {
-		fprintf(stderr, "appforge-sandbox: invalid --app-id (1-63 of [A-Za-z0-9_-])\n");
+	if (!cgroup_name_valid(s->app_id)) {
+		fprintf(stderr, "appforge-sandbox: invalid --app-id (1-63 of [A-Za-z0-9_.-])\n");
 		return -1;
 	}
 	if (exec_mode) {

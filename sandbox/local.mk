@@ -23,7 +23,8 @@ sandbox/preload_js.c: $(srcdir)/sandbox/preload.js $(srcdir)/sandbox/embed.awk
 noinst_LIBRARIES += sandbox/libafapplog.a
 sandbox_libafapplog_a_SOURCES = sandbox/applog.c sandbox/applog.h
 
-SANDBOX_LIBS = sandbox/libafsandbox.a sandbox/libafapplog.a $(SECCOMP_LIBS) $(SYSTEMD_LIBS)
+SANDBOX_LIBS = sandbox/libafsandbox.a sandbox/libafapplog.a $(AFCOMMON_LIBS) $(SECCOMP_LIBS) \
+	$(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += sandbox/appforge-sandbox
 sandbox_appforge_sandbox_SOURCES = sandbox/cli.c

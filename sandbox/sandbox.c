@@ -28,6 +28,9 @@
  * the network. The app's uid is unprivileged on the host as well. */
 #include "sandbox/sandbox_internal.h"
 #include "sandbox/seccomp.h"
+#include "common/clock.h"
+#include "common/errfmt.h"
+#include "common/sblimits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,32 +55,11 @@
 
 void sandbox_limits_default(struct sandbox_limits *lim)
 {
-	lim->memory_mb = 256;
-	lim->pids = 64;
-	lim->cpu_percent = 50;
-	lim->wall_seconds = 3600;
-	lim->cpu_seconds = 600;
-	lim->data_mb = 64;
-	lim->tmp_mb = 32;
-	lim->nofile = 256;
-	lim->fsize_mb = 32;
-	lim->log_bytes = 1L << 20;
+#define SBLIM_DEFAULT(name, kind, def, min, max, conf_def, conf_min, conf_max) lim->name = def;
+	SBLIM_TABLE(SBLIM_DEFAULT)
+#undef SBLIM_DEFAULT
 	lim->log_rate = APPLOG_RATE_DEFAULT;
 	lim->log_burst = APPLOG_BURST_DEFAULT;
-}
-
-int sandbox_valid_app_id(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n == 0 || n > 63)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
 }
 
 
@@ -89,7 +71,7 @@ int sandbox_find_init(const struct sandbox_spec *spec, char *out, size_t outlen,
 {
 	if (spec->init_path) {
 		if (!realpath(spec->init_path, out))
-			return fail(err, errlen, "init %s: %s", spec->init_path, strerror(errno));
+			return errfmt(err, errlen, "init %s: %s", spec->init_path, strerror(errno));
 		return 0;
 	}
 	const char *env = getenv("AF_SANDBOX_INIT");
@@ -115,10 +97,9 @@ int sandbox_find_init(const struct sandbox_spec *spec, char *out, size_t outlen,
 	if (realpath(AF_PKGLIBEXECDIR "/appforge-init", out) && access(out, X_OK) == 0)
 		return 0;
 	(void)outlen;
-	return fail(err, errlen, "appforge-init not found (beside %s or in %s)", self,
+	return errfmt(err, errlen, "appforge-init not found (beside %s or in %s)", self,
 		    AF_PKGLIBEXECDIR);
 }
-
 
 static int write_map(pid_t pid, const char *file, const char *text)
 {
@@ -149,38 +130,38 @@ static int read_child(int fd, char *err, size_t errlen, int timeout_ms)
 		return n == 0 ? 0 : -1;
 	msg[n] = 0;
 	if (msg[0] == 'E')
-		fail(err, errlen, "sandbox setup: %s", msg + 1);
+		errfmt(err, errlen, "sandbox setup: %s", msg + 1);
 	return (unsigned char)msg[0];
 }
 
 static int check_spec(const struct sandbox_spec *s, char *err, size_t errlen)
 {
-	if (!sandbox_valid_app_id(s->app_id))
-		return fail(err, errlen, "invalid app id (use 1-63 of [A-Za-z0-9_-])");
+	if (!s->app_id || !cgroup_name_valid(s->app_id))
+		return errfmt(err, errlen, "invalid sandbox name (use 1-63 of [A-Za-z0-9_.-])");
 	if (!s->code_dir || !s->data_dir || !s->log_path)
-		return fail(err, errlen, "code dir, data dir and log path are required");
+		return errfmt(err, errlen, "code dir, data dir and log path are required");
 	if (s->uid < 1000 || s->gid < 1000 || s->uid == (uid_t)-1 || s->gid == (gid_t)-1)
-		return fail(err, errlen, "sandbox uid/gid must be unprivileged (>= 1000)");
+		return errfmt(err, errlen, "sandbox uid/gid must be unprivileged (>= 1000)");
 	if (s->listen_fd < 0)
-		return fail(err, errlen, "a listening socket is required");
+		return errfmt(err, errlen, "a listening socket is required");
 	if (s->port < 1 || s->port > 65535)
-		return fail(err, errlen, "invalid port %d", s->port);
+		return errfmt(err, errlen, "invalid port %d", s->port);
 	const struct sandbox_limits *l = &s->lim;
 	if (l->memory_mb < 16 || l->memory_mb > 1L << 20)
-		return fail(err, errlen, "memory limit must be 16 MiB .. 1 TiB");
+		return errfmt(err, errlen, "memory limit must be 16 MiB .. 1 TiB");
 	if (l->pids < 4 || l->pids > 1 << 20)
-		return fail(err, errlen, "pids limit must be 4 .. 1048576");
+		return errfmt(err, errlen, "pids limit must be 4 .. 1048576");
 	if (l->cpu_percent < 1 || l->cpu_percent > 100 * 1024)
-		return fail(err, errlen, "cpu percent must be 1 .. 102400");
+		return errfmt(err, errlen, "cpu percent must be 1 .. 102400");
 	if (l->wall_seconds < 0 || l->cpu_seconds < 0 || l->cpu_boost_ms < 0 ||
 	    l->cpu_boost_ms > 600000)
-		return fail(err, errlen, "time limits must not be negative (cpu boost <= 600 s)");
+		return errfmt(err, errlen, "time limits must not be negative (cpu boost <= 600 s)");
 	if (l->data_mb < 2 || l->data_mb > 1L << 20 || l->tmp_mb < 1 || l->tmp_mb > 1L << 20)
-		return fail(err, errlen, "data must be 2 MiB .. 1 TiB, tmp 1 MiB .. 1 TiB");
+		return errfmt(err, errlen, "data must be 2 MiB .. 1 TiB, tmp 1 MiB .. 1 TiB");
 	if (l->nofile < 16 || l->nofile > 1 << 20 || l->fsize_mb < 1 || l->fsize_mb > 1L << 30)
-		return fail(err, errlen, "nofile must be 16 .. 1048576, fsize at least 1 MiB");
+		return errfmt(err, errlen, "nofile must be 16 .. 1048576, fsize at least 1 MiB");
 	if (l->log_bytes < 1024)
-		return fail(err, errlen, "log cap must be at least 1 KiB");
+		return errfmt(err, errlen, "log cap must be at least 1 KiB");
 	return 0;
 }
 
@@ -200,17 +181,17 @@ static int open_files(const struct sandbox_spec *spec, const char *data_dir,
 	snprintf(p, sizeof p, "%s/lock", data_dir);
 	sb->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sb->lock_fd < 0)
-		return fail(err, errlen, "open %s: %s", p, strerror(errno));
+		return errfmt(err, errlen, "open %s: %s", p, strerror(errno));
 	if (flock(sb->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return fail(err, errlen, errno == EWOULDBLOCK ? "app %s is already running"
+		return errfmt(err, errlen, errno == EWOULDBLOCK ? "app %s is already running"
 			    : "lock %s failed", spec->app_id);
 	if ((size_t)snprintf(sb->log_path, sizeof sb->log_path, "%s", spec->log_path) >=
 	    sizeof sb->log_path)
-		return fail(err, errlen, "log path too long");
+		return errfmt(err, errlen, "log path too long");
 	sb->log_fd = open(spec->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			  0640);
 	if (sb->log_fd < 0)
-		return fail(err, errlen, "open log %s: %s", spec->log_path, strerror(errno));
+		return errfmt(err, errlen, "open log %s: %s", spec->log_path, strerror(errno));
 	struct stat st;
 	sb->log_written = fstat(sb->log_fd, &st) == 0 ? st.st_size : 0;
 	sb->log_bytes = spec->lim.log_bytes;
@@ -232,8 +213,8 @@ static int watch_output(struct sandbox *sb, int *outp, int *errp,
 	struct epoll_event ee = { .events = EPOLLIN, .data.fd = sb->err_fd };
 	if (sb->log_rfd < 0 || epoll_ctl(sb->log_rfd, EPOLL_CTL_ADD, sb->out_fd, &eo) < 0 ||
 	    epoll_ctl(sb->log_rfd, EPOLL_CTL_ADD, sb->err_fd, &ee) < 0)
-		return fail(err, errlen, "epoll for the app's output: %s", strerror(errno));
-	applog_bucket_init(&sb->bucket, lim->log_rate, lim->log_burst, now_ms());
+		return errfmt(err, errlen, "epoll for the app's output: %s", strerror(errno));
+	applog_bucket_init(&sb->bucket, lim->log_rate, lim->log_burst, clock_mono_ms());
 	return 0;
 }
 
@@ -244,24 +225,24 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 	if (!self_attached && cgroup_attach(&sb->cg, sb->pid, err, errlen) < 0)
 		return -1;
 	if (write(sync_fd, "G", 1) != 1)
-		return fail(err, errlen, "sync with the sandbox: %s", strerror(errno));
+		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
 	int m = read_child(sync_fd, err, errlen, 20000);
 	if (m != 'U')
-		return m == 'E' ? -1 : fail(err, errlen, "sandbox setup died (%d)", m);
+		return m == 'E' ? -1 : errfmt(err, errlen, "sandbox setup died (%d)", m);
 	char map[64];
 	snprintf(map, sizeof map, "%d %u 1\n", APP_UID, (unsigned)spec->uid);
 	if (write_map(sb->pid, "uid_map", map) < 0)
-		return fail(err, errlen, "writing uid_map: %s", strerror(errno));
+		return errfmt(err, errlen, "writing uid_map: %s", strerror(errno));
 	if (write_map(sb->pid, "setgroups", "deny") < 0)
-		return fail(err, errlen, "writing setgroups: %s", strerror(errno));
+		return errfmt(err, errlen, "writing setgroups: %s", strerror(errno));
 	snprintf(map, sizeof map, "%d %u 1\n", APP_UID, (unsigned)spec->gid);
 	if (write_map(sb->pid, "gid_map", map) < 0)
-		return fail(err, errlen, "writing gid_map: %s", strerror(errno));
+		return errfmt(err, errlen, "writing gid_map: %s", strerror(errno));
 	if (write(sync_fd, "M", 1) != 1)
-		return fail(err, errlen, "sync with the sandbox: %s", strerror(errno));
+		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
 	m = read_child(sync_fd, err, errlen, 20000);
 	if (m != 0)
-		return m == 'E' ? -1 : fail(err, errlen, "sandbox setup: unexpected '%c'", m);
+		return m == 'E' ? -1 : errfmt(err, errlen, "sandbox setup: unexpected '%c'", m);
 	return 0;
 }
 
@@ -279,14 +260,14 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	if (check_spec(spec, err, errlen) < 0)
 		return -1;
 	if (geteuid() != 0)
-		return fail(err, errlen, "the sandbox must be started as root");
+		return errfmt(err, errlen, "the sandbox must be started as root");
 	if (!realpath(spec->code_dir, c.code))
-		return fail(err, errlen, "code dir %s: %s", spec->code_dir, strerror(errno));
+		return errfmt(err, errlen, "code dir %s: %s", spec->code_dir, strerror(errno));
 	if (!realpath(spec->data_dir, data_dir))
-		return fail(err, errlen, "data dir %s: %s", spec->data_dir, strerror(errno));
+		return errfmt(err, errlen, "data dir %s: %s", spec->data_dir, strerror(errno));
 	const char *node = spec->node_path ? spec->node_path : AF_NODE;
 	if (!realpath(node, c.node) || access(c.node, X_OK) < 0)
-		return fail(err, errlen, "node %s: %s", node, strerror(errno));
+		return errfmt(err, errlen, "node %s: %s", node, strerror(errno));
 	if (sandbox_find_init(spec, c.init, sizeof c.init, err, errlen) < 0 ||
 	    sandbox_seccomp_prepare(err, errlen) < 0)
 		return -1;
@@ -295,7 +276,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	if (sandbox_ensure_image(data_dir, spec, c.data_img, sizeof c.data_img, err, errlen) < 0)
 		goto fail_files;
 	if (mkdir(NEWROOT, 0700) < 0 && errno != EEXIST) {
-		fail(err, errlen, "mkdir %s: %s", NEWROOT, strerror(errno));
+		errfmt(err, errlen, "mkdir %s: %s", NEWROOT, strerror(errno));
 		goto fail_files;
 	}
 	/* With a boost the quota comes later (sandbox_tick): node starts unthrottled. */
@@ -309,7 +290,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		goto fail_cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		fail(err, errlen, "socketpair/pipe: %s", strerror(errno));
+		errfmt(err, errlen, "socketpair/pipe: %s", strerror(errno));
 		goto fail_cg;
 	}
 	c.sync_fd = sync[1];
@@ -320,7 +301,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
 				   CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid < 0) {
-		fail(err, errlen, "clone: %s", strerror(errno));
+		errfmt(err, errlen, "clone: %s", strerror(errno));
 		goto fail_cg;
 	}
 	if (pid == 0) {
@@ -338,14 +319,14 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		goto fail_child;
 	sb->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (sb->pidfd < 0) {
-		fail(err, errlen, "pidfd_open: %s", strerror(errno));
+		errfmt(err, errlen, "pidfd_open: %s", strerror(errno));
 		goto fail_child;
 	}
 	if (drive_child(sb, sync[0], spec, self_attached > 0, err, errlen) < 0)
 		goto fail_child;
 	close_fd(&sync[0]);
 	sb->echo_fd = spec->echo_fd;
-	sb->started_ms = now_ms();
+	sb->started_ms = clock_mono_ms();
 	if (spec->lim.cpu_boost_ms > 0) {
 		sb->cpu_percent_later = spec->lim.cpu_percent;
 		sb->cpu_quota_at_ms = sb->started_ms + spec->lim.cpu_boost_ms;
@@ -398,7 +379,7 @@ void sandbox_tick(struct sandbox *sb)
 {
 	if (sb->state != SB_RUNNING)
 		return;
-	int64_t now = now_ms();
+	int64_t now = clock_mono_ms();
 	if (sb->cpu_quota_at_ms && now >= sb->cpu_quota_at_ms) {
 		char err[256];
 		sb->cpu_quota_at_ms = 0;
@@ -434,7 +415,7 @@ void sandbox_tick(struct sandbox *sb)
 
 int sandbox_tick_ms(const struct sandbox *sb)
 {
-	int64_t t = 250, now = now_ms();
+	int64_t t = 250, now = clock_mono_ms();
 	if (sb->cpu_quota_at_ms)
 		t = sb->cpu_quota_at_ms - now < t ? sb->cpu_quota_at_ms - now : t;
 	if (sb->kill_at_ms)
@@ -503,7 +484,7 @@ void sandbox_request_stop(struct sandbox *sb, int grace_ms)
 		return;
 	}
 	kill(sb->pid, SIGTERM);
-	int64_t at = now_ms() + grace_ms;
+	int64_t at = clock_mono_ms() + grace_ms;
 	if (!sb->kill_at_ms || at < sb->kill_at_ms)
 		sb->kill_at_ms = at;
 }
@@ -538,8 +519,8 @@ int sandbox_wait(struct sandbox *sb, int stop_fd, int grace_ms)
 			sandbox_reap(sb);
 	}
 	/* Every writer is dead now: drain the rest of the output. */
-	int64_t until = now_ms() + 2000;
-	while (sb->log_rfd >= 0 && now_ms() < until) {
+	int64_t until = clock_mono_ms() + 2000;
+	while (sb->log_rfd >= 0 && clock_mono_ms() < until) {
 		struct pollfd p = { sb->log_rfd, POLLIN, 0 };
 		if (poll(&p, 1, 100) > 0 && sandbox_pump_log(sb))
 			break;

@@ -45,7 +45,7 @@ struct sandbox_limits {
 };
 
 struct sandbox_spec {
-	const char *app_id;     /* [A-Za-z0-9_-], 1..63 chars; names the cgroup */
+	const char *app_id;     /* names the sandbox and its cgroup: cgroup_name_valid */
 	const char *cgroup_name;/* NULL: app_id (the supervisor prefixes its instance tag) */
 	const char *code_dir;   /* mounted read-only at /app */
 	const char *data_dir;   /* holds data.img (the quota'd /data) and a lock file */
@@ -155,8 +155,6 @@ int sandbox_listen_loopback(int port);
  * or -1 with errno set. */
 int sandbox_stop_signalfd(void);
 
-/* Checks an app id for use in names and paths. */
-int sandbox_valid_app_id(const char *id);
 
 /* Copies the regular file open as in (from its start) into out, an empty regular file
  * open for writing: a reflink (FICLONE) where the file system shares extents, else a

@@ -3,6 +3,8 @@
  * once per size. Runs in the parent (root), before the clone. Also the one copy of an
  * image, sandbox_image_copy (sandbox.h), which snapshots use too (snapshot.h). */
 #include "sandbox/sandbox_internal.h"
+#include "common/errfmt.h"
+#include "common/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,29 +15,21 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-/* Runs argv with an empty environment and no stdin; stderr kept for its message. */
+/* Runs argv (a full path) with only PATH in its environment, stdin and stdout
+ * /dev/null (stderr kept for its message), for at most a minute (a stuck tool must not
+ * hold the supervisor's loop). 0 when it exits 0, else -1 with err. */
 static int run_tool(char *const argv[], char *err, size_t errlen)
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		return fail(err, errlen, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-		}
-		execve(argv[0], argv, envp);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return fail(err, errlen, "waitpid: %s", strerror(errno));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return fail(err, errlen, "%s failed (status %d)", argv[0], st);
-	return 0;
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct spawn s;
+	int rc;
+
+	spawn_init(&s, argv);
+	s.envp = envp;
+	rc = spawn_run(&s, 60000, err, errlen);
+	if (rc > 0)
+		return errfmt(err, errlen, "%s failed (exit status %d)", argv[0], rc);
+	return rc;
 }
 
 /* mkfs.ext4 of data_mb on path (a new file); owner as "root_owner=U:G". */
@@ -44,12 +38,12 @@ static int make_ext4(const char *path, long data_mb, const char *owner, char *er
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return fail(err, errlen, "create %s: %s", path, strerror(errno));
+		return errfmt(err, errlen, "create %s: %s", path, strerror(errno));
 	if (ftruncate(fd, (off_t)data_mb << 20) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(path);
-		return fail(err, errlen, "size %s: %s", path, strerror(e));
+		return errfmt(err, errlen, "size %s: %s", path, strerror(e));
 	}
 	close(fd);
 	const char *mkfs = access("/usr/sbin/mkfs.ext4", X_OK) == 0 ? "/usr/sbin/mkfs.ext4"
@@ -70,11 +64,11 @@ int sandbox_image_copy(int in, int out, char *err, size_t errlen)
 {
 	struct stat st;
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(err, errlen, "copy: the source is not a regular file");
+		return errfmt(err, errlen, "copy: the source is not a regular file");
 	if (ioctl(out, FICLONE, in) == 0)
 		return 0;
 	if (ftruncate(out, st.st_size) < 0)
-		return fail(err, errlen, "copy: size: %s", strerror(errno));
+		return errfmt(err, errlen, "copy: size: %s", strerror(errno));
 	off_t pos = 0;
 	while (pos < st.st_size) {
 		off_t data = lseek(in, pos, SEEK_DATA);
@@ -82,12 +76,12 @@ int sandbox_image_copy(int in, int out, char *err, size_t errlen)
 			break;                  /* only a hole is left */
 		off_t hole = data < 0 ? -1 : lseek(in, data, SEEK_HOLE);
 		if (data < 0 || hole < 0)
-			return fail(err, errlen, "copy: seek: %s", strerror(errno));
+			return errfmt(err, errlen, "copy: seek: %s", strerror(errno));
 		off_t a = data, b = data;
 		while (a < hole) {
 			ssize_t n = copy_file_range(in, &a, out, &b, (size_t)(hole - a), 0);
 			if (n <= 0)
-				return fail(err, errlen, "copy: %s", n < 0 ? strerror(errno) :
+				return errfmt(err, errlen, "copy: %s", n < 0 ? strerror(errno) :
 					    "unexpected end");
 		}
 		pos = hole;
@@ -100,12 +94,12 @@ static int sparse_copy(const char *src, const char *dst, char *err, size_t errle
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out = -1, rc = -1;
 	if (in < 0) {
-		fail(err, errlen, "open %s: %s", src, strerror(errno));
+		errfmt(err, errlen, "open %s: %s", src, strerror(errno));
 		goto done;
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0) {
-		fail(err, errlen, "create %s: %s", dst, strerror(errno));
+		errfmt(err, errlen, "create %s: %s", dst, strerror(errno));
 		goto done;
 	}
 	rc = sandbox_image_copy(in, out, err, errlen);
@@ -113,7 +107,7 @@ done:
 	if (in >= 0)
 		close(in);
 	if (out >= 0 && close(out) < 0 && rc == 0)
-		rc = fail(err, errlen, "close %s: %s", dst, strerror(errno));
+		rc = errfmt(err, errlen, "close %s: %s", dst, strerror(errno));
 	if (rc < 0 && out >= 0)
 		unlink(dst);
 	return rc;
@@ -127,11 +121,11 @@ static int cached_image(const char *cache, long data_mb, char *out, size_t outle
 {
 	struct stat st;
 	if ((size_t)snprintf(out, outlen, "%s/data-ext4-v1-%ldm.img", cache, data_mb) >= outlen)
-		return fail(err, errlen, "image cache path too long");
+		return errfmt(err, errlen, "image cache path too long");
 	if (lstat(out, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == (off_t)data_mb << 20)
 		return 0;
 	if (mkdir(cache, 0700) < 0 && errno != EEXIST)
-		return fail(err, errlen, "mkdir %s: %s", cache, strerror(errno));
+		return errfmt(err, errlen, "mkdir %s: %s", cache, strerror(errno));
 	char tmp[PATH_MAX + 64];
 	snprintf(tmp, sizeof tmp, "%s.%d.new", out, (int)getpid());
 	unlink(tmp);
@@ -139,7 +133,7 @@ static int cached_image(const char *cache, long data_mb, char *out, size_t outle
 		return -1;
 	if (rename(tmp, out) < 0) {
 		unlink(tmp);
-		return fail(err, errlen, "rename %s: %s", out, strerror(errno));
+		return errfmt(err, errlen, "rename %s: %s", out, strerror(errno));
 	}
 	return 0;
 }
@@ -152,11 +146,11 @@ int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, 
 			size_t imglen, char *err, size_t errlen)
 {
 	if ((size_t)snprintf(img, imglen, "%s/data.img", data_dir) >= imglen)
-		return fail(err, errlen, "data dir path too long");
+		return errfmt(err, errlen, "data dir path too long");
 	struct stat st;
 	if (lstat(img, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
-			return fail(err, errlen, "%s is not a regular file", img);
+			return errfmt(err, errlen, "%s is not a regular file", img);
 		return 0;
 	}
 	char tmp[PATH_MAX + 16];
@@ -177,7 +171,7 @@ int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, 
 	}
 	if (rename(tmp, img) < 0) {
 		unlink(tmp);
-		return fail(err, errlen, "rename %s: %s", img, strerror(errno));
+		return errfmt(err, errlen, "rename %s: %s", img, strerror(errno));
 	}
 	return 0;
 }

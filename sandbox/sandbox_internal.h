@@ -33,26 +33,6 @@ struct child_ctx {
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
 };
 
-/* Formats into err (if any) and returns -1, the error convention of sandbox.h. */
-__attribute__((format(printf, 3, 4)))
-static inline int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static inline int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static inline void close_fd(int *fd)
 {
 	if (*fd >= 0)

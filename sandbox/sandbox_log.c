@@ -2,6 +2,7 @@
  * limit (or dropped and counted), cut into records (applog.h), written, and rotated at
  * the cap; plus the "sys" records of a run. Runs in the parent. */
 #include "sandbox/sandbox_internal.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,7 +151,7 @@ static void pump_stream(struct sandbox *sb, struct recbuf *w, int s, char *buf, 
 {
 	int *fd = s ? &sb->err_fd : &sb->out_fd;
 	for (int rounds = 0; *fd >= 0 && rounds < 16; rounds++) {
-		size_t allow = applog_bucket_take(&sb->bucket, bufsz, now_ms());
+		size_t allow = applog_bucket_take(&sb->bucket, bufsz, clock_mono_ms());
 		ssize_t r;
 		if (allow == 0) {
 			r = drop_output(*fd, buf, bufsz);

@@ -1,11 +1,12 @@
 /* snapshot.c: the app's data image snapshots on disk (see snapshot.h). */
 #include "sandbox/snapshot.h"
 #include "sandbox/sandbox.h"
+#include "common/errfmt.h"
+#include "common/util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +18,6 @@
 #define IMG "data.img"
 #define SNAPDIR "snapshots"
 #define REV_MAX 999999999LL
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void close_fd(int *fd)
 {
@@ -51,7 +41,7 @@ static int open_app(const char *apps_dir, const char *app_id)
 
 	if (base < 0)
 		return -1;
-	if (!sandbox_valid_app_id(app_id)) {
+	if (!id_valid_app(app_id)) {   /* the one rule; checked at the edge (supproto.c) too */
 		errno = EINVAL;
 		return -1;
 	}
@@ -108,26 +98,26 @@ static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
 	if (in < 0 && errno == ENOENT)
 		return SNAP_NONE;
 	if (in < 0 || fstat(in, &st) < 0)
-		return fail(err, errlen, "open %s: %s", sname, strerror(errno));
+		return errfmt(err, errlen, "open %s: %s", sname, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return fail(err, errlen, "%s is not a regular file", sname);
+		return errfmt(err, errlen, "%s is not a regular file", sname);
 	if (bytes)
 		*bytes = (long long)st.st_blocks * 512;
 	if (max_bytes >= 0 && (long long)st.st_blocks * 512 > max_bytes)
 		return SNAP_TOO_BIG;
 	snprintf(tmp, sizeof tmp, "%s.tmp", dname);
 	if (unlinkat(ddir, tmp, 0) < 0 && errno != ENOENT)
-		return fail(err, errlen, "remove %s: %s", tmp, strerror(errno));
+		return errfmt(err, errlen, "remove %s: %s", tmp, strerror(errno));
 	out = openat(ddir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
-		return fail(err, errlen, "create %s: %s", tmp, strerror(errno));
+		return errfmt(err, errlen, "create %s: %s", tmp, strerror(errno));
 	if (sandbox_image_copy(in, out, err, errlen) < 0) {
 		unlinkat(ddir, tmp, 0);
 		return -1;
 	}
 	if (fsync(out) < 0 || fstat(out, &st) < 0 || renameat(ddir, tmp, ddir, dname) < 0 ||
 	    fsync(ddir) < 0) {
-		fail(err, errlen, "write %s: %s", dname, strerror(errno));
+		errfmt(err, errlen, "write %s: %s", dname, strerror(errno));
 		unlinkat(ddir, tmp, 0);
 		return -1;
 	}
@@ -149,7 +139,7 @@ int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long 
 	int lock cleanup_fd = -1, snaps cleanup_fd = -1;
 
 	if (rev < 1 || rev > REV_MAX)
-		return fail(err, errlen, "revision %lld out of bounds", rev);
+		return errfmt(err, errlen, "revision %lld out of bounds", rev);
 	if (app < 0 && errno == ENOENT)
 		return SNAP_NONE;
 	if (app >= 0)
@@ -157,11 +147,11 @@ int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long 
 	if (data < 0 && errno == ENOENT)
 		return SNAP_NONE;
 	if (data < 0)
-		return fail(err, errlen, "app %s: %s", app_id, strerror(errno));
+		return errfmt(err, errlen, "app %s: %s", app_id, strerror(errno));
 	if ((lock = lock_data(data)) == -2)
 		return SNAP_BUSY;
 	if (lock < 0 || (snaps = open_snapdir(app, true)) < 0)
-		return fail(err, errlen, "app %s: lock or snapshots/: %s", app_id, strerror(errno));
+		return errfmt(err, errlen, "app %s: lock or snapshots/: %s", app_id, strerror(errno));
 	/* a restore's copy that a crash left behind (never read: only renamed when whole) */
 	unlinkat(data, IMG ".tmp", 0);
 	snap_name(name, sizeof name, rev);
@@ -176,17 +166,17 @@ int snapshot_restore(const char *apps_dir, const char *app_id, long long rev, ch
 	int lock cleanup_fd = -1, snaps cleanup_fd = -1;
 
 	if (rev < 1 || rev > REV_MAX)
-		return fail(err, errlen, "revision %lld out of bounds", rev);
+		return errfmt(err, errlen, "revision %lld out of bounds", rev);
 	if (app >= 0)
 		snaps = open_snapdir(app, false);
 	if (snaps < 0 && errno == ENOENT)
 		return SNAP_NONE;
 	if (snaps < 0 || (data = open_dir_at(app, "data")) < 0)
-		return fail(err, errlen, "app %s: %s", app_id, strerror(errno));
+		return errfmt(err, errlen, "app %s: %s", app_id, strerror(errno));
 	if ((lock = lock_data(data)) == -2)
 		return SNAP_BUSY;
 	if (lock < 0)
-		return fail(err, errlen, "app %s: data lock: %s", app_id, strerror(errno));
+		return errfmt(err, errlen, "app %s: data lock: %s", app_id, strerror(errno));
 	snap_name(name, sizeof name, rev);
 	return copy_file(snaps, name, data, IMG, -1, NULL, err, errlen);
 }
@@ -222,11 +212,11 @@ int snapshot_sweep(const char *apps_dir, const char *app_id, const long long *ke
 	if (app >= 0)
 		snaps = open_snapdir(app, false);
 	if (snaps < 0)
-		return errno == ENOENT ? 0 : fail(err, errlen, "app %s: snapshots/: %s", app_id,
+		return errno == ENOENT ? 0 : errfmt(err, errlen, "app %s: snapshots/: %s", app_id,
 						  strerror(errno));
 	if (!(d = fdopendir(snaps))) {
 		close(snaps);
-		return fail(err, errlen, "app %s: snapshots/: %s", app_id, strerror(errno));
+		return errfmt(err, errlen, "app %s: snapshots/: %s", app_id, strerror(errno));
 	}
 	while ((e = readdir(d))) {
 		long long n = name_rev(e->d_name);

@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "common/clock.h"
+#include "common/mkdirp.h"
+#include "common/sblimits.h"
+#include "common/applayout.h"
 
 /* ---- the run's row: written by us only ---- */
 
@@ -38,7 +42,7 @@ int row_write(struct app *a)
 		log_warn("run %lld of %s not recorded as %s (retrying): %s", a->row.id, a->app_id,
 			 run_state_name(a->row.state), db ? err : "no database");
 	a->row_dirty = 1;
-	a->row_retry_at = mono_ms() + ROW_RETRY_MS;
+	a->row_retry_at = clock_mono_ms() + ROW_RETRY_MS;
 	return -1;
 }
 
@@ -116,7 +120,7 @@ static void probe_close(struct app *a)
 static void probe_retry(struct app *a)
 {
 	probe_close(a);
-	a->probe_at = mono_ms() + PROBE_RETRY_MS;
+	a->probe_at = clock_mono_ms() + PROBE_RETRY_MS;
 }
 
 static void probe_start(struct app *a)
@@ -143,7 +147,7 @@ static void app_ready(struct app *a)
 	a->row.pid = a->sb.pid;
 	row_write(a);
 	log_info("app %s answers on port %d (%lld ms after its start)", a->app_id, a->port,
-		 (long long)(mono_ms() - a->sb.started_ms));
+		 (long long)(clock_mono_ms() - a->sb.started_ms));
 	wake_waiters(a);
 }
 
@@ -404,17 +408,12 @@ void fill_spec(struct sandbox_spec *s, struct app *a, const char *code,
 	s->gid = (gid_t)a->uid;
 	s->node_path = conf.node_path && *conf.node_path ? conf.node_path : NULL;
 	s->echo_fd = -1;
-	s->lim.memory_mb = conf.sandbox_memory_mb;
-	s->lim.pids = conf.sandbox_pids;
-	s->lim.cpu_percent = conf.sandbox_cpu_percent;
-	s->lim.cpu_boost_ms = conf.sandbox_cpu_boost_ms;
-	s->lim.wall_seconds = conf.sandbox_wall_seconds;
-	s->lim.cpu_seconds = conf.sandbox_cpu_seconds;
-	s->lim.data_mb = conf.sandbox_data_mb < 2 ? 2 : conf.sandbox_data_mb;
-	s->lim.tmp_mb = conf.sandbox_tmp_mb;
-	s->lim.nofile = conf.sandbox_nofile;
-	s->lim.fsize_mb = conf.sandbox_fsize_mb;
-	s->lim.log_bytes = conf.sandbox_log_bytes;
+#define SBLIM_COPY(name, kind, def, min, max, conf_def, conf_min, conf_max) \
+	s->lim.name = conf.sandbox_##name;
+	SBLIM_TABLE(SBLIM_COPY)   /* common/sblimits.h */
+#undef SBLIM_COPY
+	if (s->lim.data_mb < 2)   /* the configuration allows 1; an image needs 2 */
+		s->lim.data_mb = 2;
 }
 
 /* A new app record (not yet in the list), its log path made. NULL after replying. */
@@ -431,10 +430,9 @@ struct app *new_app(struct client *c, const char *id)
 	a->wpid = (struct watch){ W_PIDFD, a };
 	a->wlog = (struct watch){ W_LOG, a };
 	a->wprobe = (struct watch){ W_PROBE, a };
-	snprintf(logdir, sizeof logdir, "%s/apps", conf.log_dir);
-	if (mkdir_p(logdir, 0750) < 0 ||
-	    (size_t)snprintf(a->log_path, sizeof a->log_path, "%s/%s.log", logdir, id) >=
-	    sizeof a->log_path) {
+	if (applayout_dir(&conf, APP_DIR_LOGS, logdir, sizeof logdir) < 0 ||
+	    mkdir_p(logdir, 0750) < 0 ||
+	    applayout_path(&conf, id, APP_PATH_LOG, a->log_path, sizeof a->log_path) < 0) {
 		free(a);
 		return reply_error(c, "start_failed", "cannot create the log under %s", logdir), NULL;
 	}

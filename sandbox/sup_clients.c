@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "common/clock.h"
 
 /* ---- replies ---- */
 
@@ -232,8 +233,8 @@ static void op_start(struct client *c, const struct sup_request *q)
 	}
 	a->row.pid = a->sb.pid;
 	a->row.expires_at = s.lim.wall_seconds ? a->row.started_at + s.lim.wall_seconds : 0;
-	a->start_deadline = mono_ms() + conf.sandbox_start_timeout_ms;
-	a->probe_at = mono_ms();
+	a->start_deadline = clock_mono_ms() + conf.sandbox_start_timeout_ms;
+	a->probe_at = clock_mono_ms();
 	ep_add(a->sb.pidfd, EPOLLIN, &a->wpid);
 	ep_add(a->sb.log_rfd, EPOLLIN, &a->wlog);
 	row_write(a);
@@ -253,7 +254,7 @@ static void op_wait(struct client *c, const struct sup_request *q)
 	if (nwaiting() >= wait_slots())
 		return reply_error(c, "busy", "%d requests wait for starts already", wait_slots());
 	util_copy(c->wait_app, sizeof c->wait_app, q->app_id);
-	c->wait_deadline = mono_ms() + q->wait_ms;
+	c->wait_deadline = clock_mono_ms() + q->wait_ms;
 	c->deferred = 1;
 }
 

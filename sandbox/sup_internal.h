@@ -83,12 +83,10 @@ extern char tag[16];
 extern int shutting_down;
 
 /* supervisor.c */
-long long mono_ms(void);
 int ep_add(int fd, uint32_t events, struct watch *w);
 int ep_mod(int fd, uint32_t events, struct watch *w);
 struct app *find_app(const char *id);
 struct client *find_client(long id);
-int mkdir_p(const char *dir, mode_t mode);
 int wait_slots(void);
 int nwaiting(void);
 

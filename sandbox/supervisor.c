@@ -57,6 +57,8 @@
 #include "db/db.h"
 #include "log.h"
 #include "util.h"
+#include "common/clock.h"
+#include "common/mkdirp.h"
 
 struct conf conf;
 struct db *db;
@@ -71,13 +73,6 @@ char tag[16];
 int shutting_down;
 
 /* ---- small helpers ---- */
-
-long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int ep_add(int fd, uint32_t events, struct watch *w)
 {
@@ -105,22 +100,6 @@ struct client *find_client(long id)
 		if (c->id == id)
 			return c;
 	return NULL;
-}
-
-int mkdir_p(const char *dir, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-		return -1;
-	for (char *s = tmp + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* How many requests may wait for a start at once: about a quarter of the workers, so
@@ -306,7 +285,7 @@ static void on_client(struct client *c, uint32_t events)
  * the loop must run again. */
 static int run_timers(void)
 {
-	long long now = mono_ms();
+	long long now = clock_mono_ms();
 	int timeout = 1000;
 	for (struct app *a = apps; a; a = a->next) {
 		if (a->gone)
@@ -355,7 +334,7 @@ static void loop(int lfd, int sfd)
 		for (struct app *a = apps; a; a = a->next)
 			if (!a->gone)
 				sandbox_tick(&a->sb);
-		expire_waiters(mono_ms());
+		expire_waiters(clock_mono_ms());
 		for (struct client *c = clients, *next; c; c = next) {
 			next = c->next;
 			client_process(c);   /* lines held back behind a deferred reply */

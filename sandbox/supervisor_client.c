@@ -13,19 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "common/clock.h"
 
 /* Waits for fd to be ready for events before the deadline; 0 ready, -1 timeout/error. */
 static int wait_fd(int fd, short events, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - clock_mono_ms();
 		if (left <= 0)
 			return -1;
 		struct pollfd p = { fd, events, 0 };
@@ -43,7 +37,7 @@ static int exchange(const char *sock, const char *line, size_t len, char **reply
 		    size_t *rlen, int timeout_ms, char *err, size_t errlen)
 {
 	struct sockaddr_un a;
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = clock_mono_ms() + timeout_ms;
 	size_t off = 0, cap = 4096, have = 0;
 	char *buf = NULL;
 	int fd, rc = -1;

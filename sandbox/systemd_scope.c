@@ -7,6 +7,7 @@
  * so we wait until the kernel shows us in it. */
 #include "sandbox/systemd_scope.h"
 #include "sandbox/cgroup_internal.h"
+#include "common/errfmt.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -119,11 +120,11 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 {
 	char unit[256];
 	if ((size_t)snprintf(unit, sizeof unit, "%s.scope", name) >= sizeof unit)
-		return cg_fail(err, errlen, "scope name too long");
+		return errfmt(err, errlen, "scope name too long");
 	sd_bus *bus = NULL;
 	int r = bus_open(&bus);
 	if (r < 0)
-		return cg_fail(err, errlen, "cannot reach systemd (%s nor the system bus): %s",
+		return errfmt(err, errlen, "cannot reach systemd (%s nor the system bus): %s",
 			    PRIVATE_SOCKET, strerror(-r));
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	r = start_scope(bus, unit, &e);
@@ -141,7 +142,7 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 		r = start_scope(bus, unit, &e);
 	}
 	if (r < 0) {
-		cg_fail(err, errlen, "systemd refused the scope %s: %s", unit,
+		errfmt(err, errlen, "systemd refused the scope %s: %s", unit,
 		     e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
 		sd_bus_unref(bus);
@@ -154,5 +155,5 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 			return 0;
 		cg_sleep_ms(10);
 	}
-	return cg_fail(err, errlen, "systemd did not move us into %s within 10 s", unit);
+	return errfmt(err, errlen, "systemd did not move us into %s within 10 s", unit);
 }

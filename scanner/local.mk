@@ -2,7 +2,7 @@
 # libafscanner.a: scanner_scan() runs scan.js (installed as $(pkgdatadir)/scanner/scan.js,
 # with the scan_*.js modules it requires from its own directory)
 # under Node with limits, in a seccomp + Landlock jail (confine.c). Programs linking it
-# add $(JSONC_LIBS) $(SECCOMP_LIBS).
+# add common/libafcommon.a (after it) $(JSONC_LIBS) $(SECCOMP_LIBS).
 noinst_LIBRARIES += scanner/libafscanner.a
 scanner_libafscanner_a_SOURCES = scanner/scanner.c scanner/scanner.h scanner/confine.c \
 	scanner/confine.h
@@ -20,4 +20,4 @@ EXTRA_DIST += tests/scanner/cases tests/scanner/jail_probe.js
 check_PROGRAMS += tests/scanner/test_scanner
 tests_scanner_test_scanner_SOURCES = tests/scanner/test_scanner.c
 tests_scanner_test_scanner_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/scanner $(JSONC_CFLAGS)
-tests_scanner_test_scanner_LDADD = scanner/libafscanner.a $(JSONC_LIBS) $(SECCOMP_LIBS)
+tests_scanner_test_scanner_LDADD = scanner/libafscanner.a common/libafcommon.a $(JSONC_LIBS) $(SECCOMP_LIBS)

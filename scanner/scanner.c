@@ -6,6 +6,9 @@
 #endif
 #include "scanner.h"
 #include "confine.h"
+#include "clock.h"
+#include "errfmt.h"
+#include "spawn.h"
 #include "conf.h"
 
 #include <errno.h>
@@ -13,11 +16,9 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -31,31 +32,11 @@
 #define AF_NODE "/usr/bin/node"
 #endif
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *scanner_script_path(void)
 {
 	const char *e = getenv("AF_SCANNER_JS");
 
 	return e && *e ? e : AF_PKGDATADIR "/scanner/scan.js";
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ------------------------------------------------------------ result shape --- */
@@ -122,22 +103,22 @@ int scanner_validate_result(struct json_object *obj, char *err, size_t errlen)
 	size_t i, n;
 
 	if (!obj || !json_object_is_type(obj, json_type_object) || check_keys(obj, top_keys, 2) < 0) {
-		set_err(err, errlen, "result is not an object with exactly verdict and findings");
+		errfmt(err, errlen, "result is not an object with exactly verdict and findings");
 		return -1;
 	}
 	if (get_string(obj, "verdict", 8, &verdict) < 0 ||
 	    (strcmp(verdict, "pass") && strcmp(verdict, "warn") && strcmp(verdict, "block"))) {
-		set_err(err, errlen, "verdict is not pass, warn or block");
+		errfmt(err, errlen, "verdict is not pass, warn or block");
 		return -1;
 	}
 	json_object_object_get_ex(obj, "findings", &list);
 	if (!json_object_is_type(list, json_type_array)) {
-		set_err(err, errlen, "findings is not an array");
+		errfmt(err, errlen, "findings is not an array");
 		return -1;
 	}
 	n = json_object_array_length(list);
 	if (n > SCANNER_MAX_FINDINGS) {
-		set_err(err, errlen, "more than %d findings", SCANNER_MAX_FINDINGS);
+		errfmt(err, errlen, "more than %d findings", SCANNER_MAX_FINDINGS);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -151,7 +132,7 @@ int scanner_validate_result(struct json_object *obj, char *err, size_t errlen)
 		    get_string(f, "file", 4096, &file) < 0 ||
 		    get_string(f, "message", 2000, &msg) < 0 || !*msg ||
 		    get_count(f, "line") < 0 || get_count(f, "column") < 0) {
-			set_err(err, errlen, "finding %zu is malformed", i);
+			errfmt(err, errlen, "finding %zu is malformed", i);
 			return -1;
 		}
 		if (strcmp(sev, "block") == 0)
@@ -160,7 +141,7 @@ int scanner_validate_result(struct json_object *obj, char *err, size_t errlen)
 			want = "warn";
 	}
 	if (strcmp(verdict, want) != 0) {
-		set_err(err, errlen, "verdict %s does not match the findings (%s)", verdict, want);
+		errfmt(err, errlen, "verdict %s does not match the findings (%s)", verdict, want);
 		return -1;
 	}
 	return 0;
@@ -182,39 +163,29 @@ static void set_limit(int res, rlim_t soft, rlim_t hard)
 	setrlimit(res, &rl);
 }
 
-/* Runs in the forked child: only async-signal-safe calls, then exec. */
-__attribute__((noreturn))
-static void child_exec(int in_child, int out_child, int err_child,
-		       pid_t parent, char *const argv[], char *const envp[],
-		       const struct scanner_limits *lim, const struct scan_jail *jail)
-{
+struct child_setup {
+	const struct scanner_limits *lim;
+	const struct scan_jail *jail;
+};
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
-	setpgid(0, 0);
-	if (dup2(in_child, 0) < 0 || dup2(out_child, 1) < 0 || dup2(err_child, 2) < 0)
-		_exit(127);
-	/* Nothing but stdio survives the exec; the jail's Landlock ruleset is needed
-	 * until then. */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		for (int fd = 3; fd < 4096; fd++)
-			if (fd != jail->ruleset_fd)
-				close(fd);
-	}
-	if (chdir("/") < 0)
-		_exit(127);
-	set_limit(RLIMIT_AS, (rlim_t)lim->as_mb << 20, (rlim_t)lim->as_mb << 20);
-	set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_seconds, (rlim_t)lim->cpu_seconds + 1);
+/* spawn's pre_exec hook, in the forked child (only async-signal-safe calls): the
+ * limits, then, last, the jail, whose seccomp filter refuses what the steps before may
+ * still need. spawn has set stdio and marked every other descriptor close-on-exec, so
+ * the jail's Landlock ruleset is there until the exec. */
+static int child_setup(void *arg)
+{
+	const struct child_setup *cs = arg;
+	static const char msg[] = "cannot enter the scanner's jail (seccomp, Landlock)\n";
+
+	set_limit(RLIMIT_AS, (rlim_t)cs->lim->as_mb << 20, (rlim_t)cs->lim->as_mb << 20);
+	set_limit(RLIMIT_CPU, (rlim_t)cs->lim->cpu_seconds, (rlim_t)cs->lim->cpu_seconds + 1);
 	set_limit(RLIMIT_CORE, 0, 0);
-	/* Last: the jail's seccomp filter refuses what the steps above may still need. */
-	if (scan_jail_enter(jail) < 0) {
-		static const char msg[] = "cannot enter the scanner's jail (seccomp, Landlock)\n";
+	if (scan_jail_enter(cs->jail) < 0) {
 		if (write(2, msg, sizeof msg - 1) < 0)
-			_exit(126);
-		_exit(126);
+			return 1;
+		return 1;
 	}
-	execve(argv[0], argv, envp);
-	_exit(127);
+	return 0;
 }
 
 static int spawn_scanner(const char *node, const char *script, const struct scanner_limits *lim,
@@ -226,34 +197,42 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 	char *envp[] = { "PATH=/usr/bin:/bin", "NODE_PATH=/usr/share/nodejs", "LANG=C.UTF-8",
 			 "HOME=/", maxb, NULL };
 	int sv[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	pid_t parent = getpid(), pid;
 	struct scan_jail jail;
+	struct child_setup cs = { lim, &jail };
+	struct spawn sp;
+	pid_t pid;
 
 	snprintf(heap, sizeof heap, "--max-old-space-size=%d", lim->heap_mb);
 	snprintf(semi, sizeof semi, "--max-semi-space-size=16");
 	snprintf(maxb, sizeof maxb, "AF_SCAN_MAX_BYTES=%zu", input_len + 1024);
 	if (access(script, R_OK) < 0) {
-		set_err(err, errlen, "scanner script %s: %s", script, strerror(errno));
+		errfmt(err, errlen, "scanner script %s: %s", script, strerror(errno));
 		return -1;
 	}
 	if (access(node, X_OK) < 0) {
-		set_err(err, errlen, "node %s: %s", node, strerror(errno));
+		errfmt(err, errlen, "node %s: %s", node, strerror(errno));
 		return -1;
 	}
 	if (scan_jail_prepare(&jail, script, err, errlen) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
-		set_err(err, errlen, "scanner pipes: %s", strerror(errno));
+		errfmt(err, errlen, "scanner pipes: %s", strerror(errno));
 		goto fail;
 	}
-	pid = fork();
-	if (pid < 0) {
-		set_err(err, errlen, "fork: %s", strerror(errno));
+	spawn_init(&sp, argv);
+	sp.envp = envp;
+	sp.fd[0] = sv[1];
+	sp.fd[1] = op[1];
+	sp.fd[2] = ep[1];
+	sp.pdeathsig = true;
+	sp.new_pgroup = true;
+	sp.no_new_privs = true;
+	sp.cwd = "/";
+	sp.pre_exec = child_setup;
+	sp.pre_exec_arg = &cs;
+	if ((pid = spawn_start(&sp, err, errlen)) < 0)
 		goto fail;
-	}
-	if (pid == 0)
-		child_exec(sv[1], op[1], ep[1], parent, argv, envp, lim, &jail);
 	scan_jail_release(&jail);
 	close(sv[1]);
 	close(op[1]);
@@ -276,12 +255,6 @@ fail:
 	return -1;
 }
 
-static void kill_child(pid_t pid)
-{
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-}
-
 /* What happened to the child. */
 enum run_outcome { RUN_EXITED, RUN_TIMEOUT, RUN_OUTPUT_TOO_BIG };
 
@@ -299,13 +272,13 @@ struct run_result {
 static int pump(struct child_io *io, const char *input, size_t input_len,
 		const struct scanner_limits *lim, struct run_result *r)
 {
-	long long deadline = now_ms() + lim->timeout_ms;
+	long long deadline = clock_mono_ms() + lim->timeout_ms;
 	size_t sent = 0, cap = 65536;
 	int rc = 0, status = 0;
 
 	r->out = malloc(cap);
 	if (!r->out) {
-		kill_child(io->pid);
+		spawn_kill(io->pid);
 		rc = -1;
 		goto reap;
 	}
@@ -314,11 +287,11 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 	r->outcome = RUN_EXITED;
 	while (io->out_fd >= 0 || io->err_fd >= 0) {
 		struct pollfd pf[3];
-		int nf = 0, left = (int)(deadline - now_ms());
+		int nf = 0, left = (int)(deadline - clock_mono_ms());
 
 		if (left <= 0) {
 			r->outcome = RUN_TIMEOUT;
-			kill_child(io->pid);
+			spawn_kill(io->pid);
 			goto reap;
 		}
 		if (io->in_fd >= 0)
@@ -331,7 +304,7 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 			if (errno == EINTR)
 				continue;
 			r->outcome = RUN_TIMEOUT;
-			kill_child(io->pid);
+			spawn_kill(io->pid);
 			goto reap;
 		}
 		for (int i = 0; i < nf; i++) {
@@ -354,12 +327,12 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 
 					if (cap >= lim->max_output + 65536) {
 						r->outcome = RUN_OUTPUT_TOO_BIG;
-						kill_child(io->pid);
+						spawn_kill(io->pid);
 						goto reap;
 					}
 					p = realloc(r->out, cap * 2);
 					if (!p) {
-						kill_child(io->pid);
+						spawn_kill(io->pid);
 						rc = -1;
 						goto reap;
 					}
@@ -371,7 +344,7 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 					r->out_len += (size_t)n;
 					if (r->out_len > lim->max_output) {
 						r->outcome = RUN_OUTPUT_TOO_BIG;
-						kill_child(io->pid);
+						spawn_kill(io->pid);
 						goto reap;
 					}
 				} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -405,9 +378,9 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 		}
 		if (w < 0 && errno != EINTR)
 			goto done;
-		if (now_ms() >= deadline) {
+		if (clock_mono_ms() >= deadline) {
 			r->outcome = RUN_TIMEOUT;
-			kill_child(io->pid);
+			spawn_kill(io->pid);
 			break;
 		}
 		nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
@@ -467,19 +440,19 @@ static struct json_object *parse_output(char *out, size_t len, char *err, size_t
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
 		len--;
 	if (len == 0 || len > INT_MAX) {
-		set_err(err, errlen, "malformed scanner output: empty");
+		errfmt(err, errlen, "malformed scanner output: empty");
 		return NULL;
 	}
 	tok = json_tokener_new_ex(8);
 	if (!tok) {
-		set_err(err, errlen, "out of memory");
+		errfmt(err, errlen, "out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, out, (int)len);
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len) {
-		set_err(err, errlen, "malformed scanner output: not one JSON value");
+		errfmt(err, errlen, "malformed scanner output: not one JSON value");
 		json_object_put(obj);
 		json_tokener_free(tok);
 		return NULL;
@@ -501,12 +474,12 @@ static int apply_policy(struct json_object *res, const char *policy)
 static int check_files(struct json_object *files, char *err, size_t errlen)
 {
 	if (!files || !json_object_is_type(files, json_type_object)) {
-		set_err(err, errlen, "files must be an object of path to content");
+		errfmt(err, errlen, "files must be an object of path to content");
 		return -1;
 	}
 	json_object_object_foreach(files, k, v) {
 		if (!json_object_is_type(v, json_type_string)) {
-			set_err(err, errlen, "file %.200s: content must be a string", k);
+			errfmt(err, errlen, "file %.200s: content must be a string", k);
 			return -1;
 		}
 	}
@@ -527,7 +500,7 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 		return *res ? 0 : -1;
 	}
 	if (r->outcome == RUN_OUTPUT_TOO_BIG) {
-		set_err(err, errlen, "malformed scanner output: larger than %zu bytes", lim->max_output);
+		errfmt(err, errlen, "malformed scanner output: larger than %zu bytes", lim->max_output);
 		return -1;
 	}
 	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0) {
@@ -537,7 +510,7 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 		if (!obj)
 			return -1;
 		if (scanner_validate_result(obj, verr, sizeof verr) < 0) {
-			set_err(err, errlen, "malformed scanner output: %s", verr);
+			errfmt(err, errlen, "malformed scanner output: %s", verr);
 			json_object_put(obj);
 			return -1;
 		}
@@ -549,7 +522,7 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 
 		if (nl)
 			*nl = 0;
-		set_err(err, errlen, "scanner failed (exit %d): %s", WEXITSTATUS(r->status),
+		errfmt(err, errlen, "scanner failed (exit %d): %s", WEXITSTATUS(r->status),
 			r->err_len ? r->errtxt : "no message");
 		return -1;
 	}
@@ -587,7 +560,7 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 	if (!lim)
 		lim = &defaults;
 	if (strcmp(policy, "block") && strcmp(policy, "warn") && strcmp(policy, "off")) {
-		set_err(err, errlen, "unknown scan_policy '%.40s' (block, warn or off)", policy);
+		errfmt(err, errlen, "unknown scan_policy '%.40s' (block, warn or off)", policy);
 		return -1;
 	}
 	if (check_files(files, err, errlen) < 0)
@@ -595,7 +568,7 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 	if (strcmp(policy, "off") == 0) {
 		res = make_result("pass");
 		if (!res) {
-			set_err(err, errlen, "out of memory");
+			errfmt(err, errlen, "out of memory");
 			return -1;
 		}
 		*result_out = res;
@@ -603,13 +576,13 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 	}
 	wrap = json_object_new_object();
 	if (!wrap || json_object_object_add(wrap, "files", json_object_get(files)) < 0) {
-		set_err(err, errlen, "out of memory");
+		errfmt(err, errlen, "out of memory");
 		goto out;
 	}
 	input = json_object_to_json_string_length(wrap, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 						  &input_len);
 	if (!input) {
-		set_err(err, errlen, "out of memory");
+		errfmt(err, errlen, "out of memory");
 		goto out;
 	}
 	if (input_len > lim->max_input) {
@@ -622,14 +595,14 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 		if (spawn_scanner(node, scanner_script_path(), lim, input_len, &io, err, errlen) < 0)
 			goto out;
 		if (pump(&io, input, input_len, lim, &r) < 0) {
-			set_err(err, errlen, "out of memory");
+			errfmt(err, errlen, "out of memory");
 			goto out;
 		}
 		if (interpret(&r, lim, &res, err, errlen) < 0)
 			goto out;
 	}
 	if (!res) {
-		set_err(err, errlen, "out of memory");
+		errfmt(err, errlen, "out of memory");
 		goto out;
 	}
 	apply_policy(res, policy);

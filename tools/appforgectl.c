@@ -19,12 +19,14 @@
 #include "common/afjwt.h"
 #include "common/apitoken.h"
 #include "common/appfiles.h"
+#include "common/applayout.h"
 #include "common/conf.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/password.h"
 #include "common/privsep.h"
 #include "common/secretbox.h"
+#include "common/spawn.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "sandbox/supervisor_client.h"
@@ -60,7 +62,7 @@ static int fail(const char *fmt, const char *a, const char *b)
 static int open_db(struct db **db)
 {
 	char err[512];
-	if (db_open(db, cf.db_path, err, sizeof(err)) != DB_OK)
+	if (db_open(db, cf.db_path, err, sizeof err) != DB_OK)
 		return fail("database %s: %s", cf.db_path, err);
 	return 0;
 }
@@ -81,26 +83,19 @@ static int ensure_dir(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Runs argv, its stdout and stderr to /dev/null; returns its exit status or -1. */
-static int run_quiet(char *const argv[])
+/* Runs argv (a full path), its stdin, stdout and stderr /dev/null, for at most a
+ * minute: its exit status, or -1 with the reason in why. */
+static int run_quiet(char *const argv[], char *why, size_t whylen)
 {
-	int st;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	struct spawn s;
+	int rc;
+
+	spawn_init(&s, argv);
+	s.fd[2] = SPAWN_DEVNULL;
+	rc = spawn_run(&s, 60000, why, whylen);
+	if (rc > 0)
+		snprintf(why, whylen, "exit status %d", rc);
+	return rc;
 }
 
 /* A self-signed certificate for localhost, the public host and *.apps_domain, for
@@ -112,34 +107,35 @@ static int make_dev_cert(void)
 	char dir[4096], crt[4200], key[4200], subj[600], san[1200], tmpkey[4300];
 	struct stat st;
 
-	snprintf(dir, sizeof(dir), "%s/tls", cf.state_dir);
-	snprintf(crt, sizeof(crt), "%s/cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(dir, sizeof dir, "%s/tls", cf.state_dir);
+	snprintf(crt, sizeof crt, "%s/cert.pem", dir);
+	snprintf(key, sizeof key, "%s/key.pem", dir);
 	if (ensure_dir(dir, 0700))
 		return 1;
 	if (stat(crt, &st) == 0 && stat(key, &st) == 0) {
 		printf("TLS certificate %s exists\n", crt);
 		return 0;
 	}
-	snprintf(tmpkey, sizeof(tmpkey), "%s.tmp", key);
-	snprintf(subj, sizeof(subj), "/CN=%s", cf.public_host);
+	snprintf(tmpkey, sizeof tmpkey, "%s.tmp", key);
+	snprintf(subj, sizeof subj, "/CN=%s", cf.public_host);
 	/* Each name once: public_host and apps_domain are often both localhost. */
-	int n = snprintf(san, sizeof(san), "subjectAltName=DNS:localhost");
+	int n = snprintf(san, sizeof san, "subjectAltName=DNS:localhost");
 	if (strcmp(cf.public_host, "localhost") != 0)
-		n += snprintf(san + n, sizeof(san) - n, ",DNS:%s", cf.public_host);
+		n += snprintf(san + n, sizeof san - n, ",DNS:%s", cf.public_host);
 	if (strcmp(cf.apps_domain, "localhost") != 0 && strcmp(cf.apps_domain, cf.public_host) != 0)
-		n += snprintf(san + n, sizeof(san) - n, ",DNS:%s", cf.apps_domain);
-	snprintf(san + n, sizeof(san) - n, ",DNS:*.%s,IP:127.0.0.1", cf.apps_domain);
-	char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+		n += snprintf(san + n, sizeof san - n, ",DNS:%s", cf.apps_domain);
+	snprintf(san + n, sizeof san - n, ",DNS:*.%s,IP:127.0.0.1", cf.apps_domain);
+	char *argv[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
 			 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "825", "-subj", subj,
 			 "-addext", san, "-keyout", tmpkey, "-out", crt, NULL };
 	mode_t old = umask(077);
-	int rc = run_quiet(argv);
+	char why[256];
+	int rc = run_quiet(argv, why, sizeof why);
 	umask(old);
 	if (rc != 0) {
 		unlink(tmpkey);
-		return fail("openssl could not create the development certificate%s%s",
-			    rc == 127 ? " (openssl not installed)" : "", NULL);
+		return fail("openssl could not create the development certificate: %s%s", why,
+			    NULL);
 	}
 	if (rename(tmpkey, key) < 0)
 		return fail("cannot install %s: %s", key, strerror(errno));
@@ -155,13 +151,13 @@ static int make_secrets_key(void)
 	char path[4200], err[512];
 	struct stat st;
 
-	if (secretbox_key_path(&cf, path, sizeof(path)) < 0)
+	if (secretbox_key_path(&cf, path, sizeof path) < 0)
 		return fail("state_dir too long%s%s", "", NULL);
 	if (stat(path, &st) == 0) {
 		printf("secrets key %s exists\n", path);
 		return 0;
 	}
-	if (secretbox_key_create(path, err, sizeof(err)) < 0)
+	if (secretbox_key_create(path, err, sizeof err) < 0)
 		return fail("secrets key: %s%s", err, NULL);
 	printf("created secrets key %s\n", path);
 	return 0;
@@ -178,9 +174,9 @@ static int init_owners(void)
 		printf("not root: %s keeps its owner (appforged runs as this user)\n", cf.state_dir);
 		return 0;
 	}
-	if (privsep_ensure_user(&cf, err, sizeof(err)) < 0 ||
-	    privsep_lookup(&cf, &ids, err, sizeof(err)) < 0 ||
-	    privsep_own_state(&cf, &ids, err, sizeof(err)) < 0)
+	if (privsep_ensure_user(&cf, err, sizeof err) < 0 ||
+	    privsep_lookup(&cf, &ids, err, sizeof err) < 0 ||
+	    privsep_own_state(&cf, &ids, err, sizeof err) < 0)
 		return fail("%s%s", err, NULL);
 	printf("%s belongs to %s (uid %d)\n", cf.state_dir, cf.run_as_user, (int)ids.uid);
 	return 0;
@@ -207,7 +203,7 @@ static int cmd_init(int argc, char **argv)
 	if (strcmp(cf.jwt_alg, "HS256") == 0) {
 		if (stat(cf.jwt_secret_file, &st) == 0) {
 			printf("JWT secret %s exists\n", cf.jwt_secret_file);
-		} else if (afjwt_secret_create(cf.jwt_secret_file, err, sizeof(err)) < 0) {
+		} else if (afjwt_secret_create(cf.jwt_secret_file, err, sizeof err) < 0) {
 			return fail("JWT secret: %s%s", err, NULL);
 		} else {
 			printf("created JWT secret %s\n", cf.jwt_secret_file);
@@ -267,29 +263,29 @@ static int user_add(int argc, char **argv)
 	name = argv[optind];
 	if (!names_username_valid(name))
 		return fail("%s%s", NAMES_USERNAME_RULE, NULL);
-	if (read_password(pw, sizeof(pw)))
+	if (read_password(pw, sizeof pw))
 		return 1;
-	if (password_init(err, sizeof(err)) < 0 || password_check_policy(pw, err, sizeof(err)) < 0) {
-		explicit_bzero(pw, sizeof(pw));
+	if (password_init(err, sizeof err) < 0 || password_check_policy(pw, err, sizeof err) < 0) {
+		explicit_bzero(pw, sizeof pw);
 		return fail("%s%s", err, NULL);
 	}
-	memset(&u, 0, sizeof(u));
-	rc = id_new_user(u.id) < 0 || password_hash(pw, u.password_hash, err, sizeof(err)) < 0;
-	explicit_bzero(pw, sizeof(pw));
+	memset(&u, 0, sizeof u);
+	rc = id_new_user(u.id) < 0 || password_hash(pw, u.password_hash, err, sizeof err) < 0;
+	explicit_bzero(pw, sizeof pw);
 	if (rc)
 		return fail("cannot hash the password%s%s", "", NULL);
-	util_copy(u.username, sizeof(u.username), name);
-	util_copy(u.role, sizeof(u.role), role);
+	util_copy(u.username, sizeof u.username, name);
+	util_copy(u.role, sizeof u.role, role);
 	if (open_db(&db))
 		return 1;
-	snprintf(detail, sizeof(detail), "{\"username\":\"%s\",\"role\":\"%s\"}", name, role);
-	rc = db_begin(db, err, sizeof(err));
+	snprintf(detail, sizeof detail, "{\"username\":\"%s\",\"role\":\"%s\"}", name, role);
+	rc = db_begin(db, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_user_insert(db, &u, err, sizeof(err));
+		rc = db_user_insert(db, &u, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_audit_append(db, "", actor, "user.create", u.id, detail, err, sizeof(err));
+		rc = db_audit_append(db, "", actor, "user.create", u.id, detail, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_commit(db, err, sizeof(err));
+		rc = db_commit(db, err, sizeof err);
 	if (rc != DB_OK)
 		db_rollback(db);
 	db_close(db);
@@ -310,10 +306,10 @@ static void stop_deleted_app(const char *id)
 	struct sup_reply rep;
 
 	sup_request_init(&q, SUP_STOP);
-	util_copy(q.app_id, sizeof(q.app_id), id);
+	util_copy(q.app_id, sizeof q.app_id, id);
 	q.grace_ms = 0;
 	q.deleted = true;
-	if (sup_call(cf.supervisor_socket, &q, &rep, 15000, err, sizeof(err)) < 0 &&
+	if (sup_call(cf.supervisor_socket, &q, &rep, 15000, err, sizeof err) < 0 &&
 	    access(cf.supervisor_socket, F_OK) == 0)
 		fprintf(stderr, "appforgectl: warning: app %s: %s\n", id, err);
 	sup_reply_clear(&rep);
@@ -321,7 +317,7 @@ static void stop_deleted_app(const char *id)
 
 static int user_del(int argc, char **argv)
 {
-	char err[512], dir[4200], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
+	char err[512], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
 	struct db *db = NULL;
 	struct db_user u;
 	char (*ids)[ID_APP_BUFSZ] = NULL;
@@ -334,21 +330,21 @@ static int user_del(int argc, char **argv)
 	}
 	if (open_db(&db))
 		return 1;
-	rc = db_begin(db, err, sizeof(err));
+	rc = db_begin(db, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_user_get_by_name(db, argv[1], &u, err, sizeof(err));
+		rc = db_user_get_by_name(db, argv[1], &u, err, sizeof err);
 	/* The app ids, to remove their directories once the rows are gone. */
 	while (rc == DB_OK) {
 		struct db_app *apps = NULL;
 		size_t n = 0;
-		rc = db_app_list(db, u.id, cursor, DB_LIST_MAX, &apps, &n, next, err, sizeof(err));
+		rc = db_app_list(db, u.id, cursor, DB_LIST_MAX, &apps, &n, next, err, sizeof err);
 		if (rc != DB_OK)
 			break;
-		void *g = realloc(ids, (nids + n + 1) * sizeof(*ids));
+		void *g = realloc(ids, (nids + n + 1) * sizeof *ids);
 		if (!g) {
 			db_app_list_free(apps, n);
 			rc = DB_ERR;
-			snprintf(err, sizeof(err), "out of memory");
+			snprintf(err, sizeof err, "out of memory");
 			break;
 		}
 		ids = g;
@@ -357,14 +353,14 @@ static int user_del(int argc, char **argv)
 		db_app_list_free(apps, n);
 		if (!next[0])
 			break;
-		memcpy(cursor, next, sizeof(cursor));
+		memcpy(cursor, next, sizeof cursor);
 	}
 	if (rc == DB_OK)
-		rc = db_user_delete(db, u.id, err, sizeof(err));
+		rc = db_user_delete(db, u.id, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_audit_append(db, "", actor, "user.delete", u.id, NULL, err, sizeof(err));
+		rc = db_audit_append(db, "", actor, "user.delete", u.id, NULL, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_commit(db, err, sizeof(err));
+		rc = db_commit(db, err, sizeof err);
 	if (rc != DB_OK)
 		db_rollback(db);
 	db_close(db);
@@ -377,16 +373,11 @@ static int user_del(int argc, char **argv)
 		return fail("cannot delete user: %s%s", err, NULL);
 	}
 	for (size_t i = 0; i < nids; i++) {
-		/* The rows are gone, so no new run can start: kill what runs, then remove the
-		 * directory and the logs. */
+		/* The rows are gone, so no new run can start: kill what runs, then remove
+		 * everything else of the app (applayout.h). */
 		stop_deleted_app(ids[i]);
-		snprintf(dir, sizeof(dir), "%s/%s", cf.apps_dir, ids[i]);
-		if (appfiles_remove_tree(dir, err, sizeof(err)) < 0)
-			fprintf(stderr, "appforgectl: warning: %s\n", err);
-		snprintf(dir, sizeof(dir), "%s/apps/%s.log", cf.log_dir, ids[i]);
-		unlink(dir);
-		snprintf(dir, sizeof(dir), "%s/apps/%s.log.1", cf.log_dir, ids[i]);
-		unlink(dir);
+		if (applayout_purge(&cf, ids[i], err, sizeof err) < 0)
+			fprintf(stderr, "appforgectl: warning: app %s: %s\n", ids[i], err);
 	}
 	printf("deleted user %s and %zu apps\n", argv[1], nids);
 	free(ids);
@@ -435,37 +426,37 @@ static int token_create(int argc, char **argv)
 	}
 	if (open_db(&db))
 		return 1;
-	rc = db_user_get_by_name(db, argv[optind], &u, err, sizeof(err));
+	rc = db_user_get_by_name(db, argv[optind], &u, err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		db_close(db);
 		return fail("no user %s%s", argv[optind], NULL);
 	}
-	memset(&t, 0, sizeof(t));
+	memset(&t, 0, sizeof t);
 	if (rc == DB_OK && (id_new_token(t.id) < 0 || apitoken_new(secret, hash, shown) < 0)) {
 		rc = DB_ERR;
-		snprintf(err, sizeof(err), "no randomness");
+		snprintf(err, sizeof err, "no randomness");
 	}
-	util_copy(t.user_id, sizeof(t.user_id), u.id);
-	util_copy(t.name, sizeof(t.name), label);
-	util_copy(t.prefix, sizeof(t.prefix), shown);
+	util_copy(t.user_id, sizeof t.user_id, u.id);
+	util_copy(t.name, sizeof t.name, label);
+	util_copy(t.prefix, sizeof t.prefix, shown);
 	t.expires_at = now + days * 86400;
 	if (rc == DB_OK)
-		rc = db_begin(db, err, sizeof(err));
+		rc = db_begin(db, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_token_insert(db, &t, hash, err, sizeof(err));
+		rc = db_token_insert(db, &t, hash, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_audit_append(db, "", actor, "token.create", t.id, NULL, err, sizeof(err));
+		rc = db_audit_append(db, "", actor, "token.create", t.id, NULL, err, sizeof err);
 	if (rc == DB_OK)
-		rc = db_commit(db, err, sizeof(err));
+		rc = db_commit(db, err, sizeof err);
 	if (rc != DB_OK)
 		db_rollback(db);
 	db_close(db);
 	if (rc != DB_OK) {
-		explicit_bzero(secret, sizeof(secret));
+		explicit_bzero(secret, sizeof secret);
 		return fail("cannot create token: %s%s", err, NULL);
 	}
 	printf("%s\n", secret);
-	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(secret, sizeof secret);
 	return 0;
 }
 
@@ -496,36 +487,36 @@ static int cmd_apps(int argc, char **argv)
 	}
 	if (open_db(&db))
 		return 1;
-	rc = db_user_list(db, &users, &nusers, err, sizeof(err));
+	rc = db_user_list(db, &users, &nusers, err, sizeof err);
 	printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", "ID", "OWNER", "STATUS", "RUN",
 	       "PORT", "CREATED", "NAME");
 	while (rc == DB_OK) {
 		struct db_app *apps = NULL;
 		size_t n = 0;
-		rc = db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, sizeof(err));
+		rc = db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, sizeof err);
 		if (rc != DB_OK)
 			break;
 		for (size_t i = 0; i < n; i++) {
 			struct db_run r;
-			int has = db_run_current(db, apps[i].id, &r, err, sizeof(err)) == DB_OK;
+			int has = db_run_current(db, apps[i].id, &r, err, sizeof err) == DB_OK;
 			int active = has && run_state_live(r.state);
 			char port[8] = "-";
 			if (!all && !active)
 				continue;
 			if (has && r.port)
-				snprintf(port, sizeof(port), "%d", r.port);
-			util_time_format(apps[i].created_at, t, sizeof(t));
+				snprintf(port, sizeof port, "%d", r.port);
+			util_time_format(apps[i].created_at, t, sizeof t);
 			printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", apps[i].id,
 			       username_of(users, nusers, apps[i].owner), app_status_name(apps[i].status),
 			       has ? run_state_name(r.state) : "stopped", port, t, apps[i].name);
 		}
 		db_app_list_free(apps, n);
-		memcpy(cursor, next, sizeof(cursor));
+		memcpy(cursor, next, sizeof cursor);
 		if (!cursor[0])
 			break;
 	}
 	if (users)
-		explicit_bzero(users, nusers * sizeof(*users)); /* password hashes */
+		explicit_bzero(users, nusers * sizeof *users); /* password hashes */
 	free(users);
 	db_close(db);
 	if (rc != DB_OK)
@@ -566,12 +557,12 @@ int main(int argc, char **argv)
 		if (access(config, F_OK) != 0)
 			config = NULL; /* no file anywhere: the built-in defaults */
 	}
-	if (conf_load(&cf, config, err, sizeof(err)) < 0) {
+	if (conf_load(&cf, config, err, sizeof err) < 0) {
 		fprintf(stderr, "appforgectl: %s\n", err);
 		return 1;
 	}
 	pw = getpwuid(getuid());
-	snprintf(actor, sizeof(actor), "cli:%.32s", pw ? pw->pw_name : "unknown");
+	snprintf(actor, sizeof actor, "cli:%.32s", pw ? pw->pw_name : "unknown");
 
 	cmd = argv[optind];
 	argc -= optind;

@@ -21,6 +21,7 @@
 
 #include "common/conf.h"
 #include "common/privsep.h"
+#include "common/spawn.h"
 #include "scanner/confine.h"
 #include "db/db.h"
 #include "db/db_extra.h"
@@ -89,7 +90,7 @@ static void check_namespaces(void)
 		{ CLONE_NEWUSER, "user" }, { CLONE_NEWPID, "pid" },
 		{ CLONE_NEWNET, "net" }, { CLONE_NEWNS, "mount" },
 	};
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
 		int st = -1;
 		pid_t pid = fork();
 		if (pid == 0)
@@ -118,48 +119,22 @@ static void check_seccomp(void)
 	       "kernel: seccomp filters (mode now %d)", mode);
 }
 
-/* Runs argv and captures up to size-1 bytes of its stdout+stderr. Exit status or -1. */
+/* Runs argv (a full path) for at most 10 s and captures up to size-1 bytes of its
+ * stdout+stderr. Exit status or -1. */
 static int capture(char *const argv[], char *out, size_t size)
 {
-	int p[2], st;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
+	char err[256];
+	struct spawn s;
 
-	out[0] = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while ((r = read(p[0], out + n, size - 1 - n)) > 0 && n + (size_t)r < size - 1)
-		n += (size_t)r;
-	if (r > 0)
-		n += (size_t)r;
-	out[n] = 0;
-	while (read(p[0], &st, sizeof(st)) > 0)
-		; /* drain the rest so the child does not block */
-	close(p[0]);
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	spawn_init(&s, argv);
+	return spawn_capture(&s, 10000, out, size, err, sizeof err);
 }
 
 static void check_node(const struct conf *c)
 {
-	char out[256];
+	char out[256] = "";
 	char *argv[] = { c->node_path, "--version", NULL };
-	int rc = access(c->node_path, X_OK) == 0 ? capture(argv, out, sizeof(out)) : -1;
+	int rc = access(c->node_path, X_OK) == 0 ? capture(argv, out, sizeof out) : -1;
 	int major = 0;
 	out[strcspn(out, "\n")] = 0;
 	if (rc == 0 && out[0] == 'v')
@@ -192,7 +167,7 @@ static void check_nginx(void)
 		report(0, "nginx: not found");
 		return;
 	}
-	rc = capture(argv, out, sizeof(out));
+	rc = capture(argv, out, sizeof out);
 	report(rc == 0, "nginx: %s runs", ng);
 	if (rc != 0)
 		return;
@@ -364,7 +339,7 @@ static void check_privsep(const struct conf *c)
 	struct privsep_ids ids;
 	char err[256];
 
-	if (privsep_lookup(c, &ids, err, sizeof(err)) < 0)
+	if (privsep_lookup(c, &ids, err, sizeof err) < 0)
 		report(0, "user: %s", err);
 	else
 		report(1, "user: appforged runs as %s (uid %d gid %d)", c->run_as_user, (int)ids.uid,
@@ -386,11 +361,11 @@ static void check_db(const struct conf *c)
 		report(0, "database %s: missing (run appforgectl init)", c->db_path);
 		return;
 	}
-	if (db_open(&db, c->db_path, err, sizeof(err)) != DB_OK) {
+	if (db_open(&db, c->db_path, err, sizeof err) != DB_OK) {
 		report(0, "database %s: %s", c->db_path, err);
 		return;
 	}
-	if (db_integrity_check(db, err, sizeof(err)) == DB_OK)
+	if (db_integrity_check(db, err, sizeof err) == DB_OK)
 		report(1, "database %s: integrity_check ok, schema %d of %d", c->db_path,
 		       db_schema_version(db), db_schema_latest());
 	else

@@ -160,6 +160,13 @@ def run(t, d):
     r = d.req("POST", "/api/apps", {"files": app_files(), "name": "cli-listed"}, token=token)
     aid = r.json()["id"]
     os.makedirs(os.path.join(d.state, "apps", aid))  # as the supervisor would leave it
+    # what else an app leaves outside the database: its logs and a (dead) job's lock
+    leftovers = [os.path.join(d.state, "log", "apps", aid + ".log"),
+                 os.path.join(d.state, "log", "apps", aid + ".log.1"),
+                 os.path.join(d.state, "jobs", aid + ".lock")]
+    os.makedirs(os.path.join(d.state, "jobs"), exist_ok=True)
+    for f in leftovers:
+        open(f, "w").close()
     p = d.ctl("apps", "--all", check=False)
     t.ok(p.returncode == 0 and aid in p.stdout and "cli-listed" in p.stdout and " alice " in p.stdout,
          "apps --all lists the app with its owner's name", p.stdout)
@@ -172,6 +179,8 @@ def run(t, d):
     db = os.path.join(d.state, "appforge.db")
     t.ok(sqlite_query(db, "SELECT count(*) FROM apps WHERE id = ?", (aid,))[0][0] == 0, "their apps are erased")
     t.ok(not os.path.exists(os.path.join(d.state, "apps", aid)), "their app directories are removed")
+    t.ok(not any(os.path.exists(f) for f in leftovers), "their logs and job locks are removed",
+         str([f for f in leftovers if os.path.exists(f)]))
     t.ok(d.ctl("user", "del", "alice", check=False).returncode == 1, "deleting again: exit 1")
     actions = [r[0] for r in sqlite_query(db, "SELECT action FROM audit WHERE actor LIKE 'cli:%'")]
     t.ok("user.create" in actions and "user.delete" in actions and "token.create" in actions,

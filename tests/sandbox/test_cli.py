@@ -201,6 +201,13 @@ ok(res.returncode == 2 and 'invalid --app-id' in res.stderr, 'bad app id: usage 
 res = subprocess.run([CLI, 'run', '--app-id', 'x', '--code', code, '--data', tmp, '--port', '70000',
                       '--log', tmp + '/l'], capture_output=True, text=True)
 ok(res.returncode == 2 and '--port' in res.stderr, 'bad port: usage error', res.stderr)
+# the limits' options and their bounds come from one table (common/sblimits.h)
+for opt, bad, rng in (('--memory-mb', '15', '16..1048576'), ('--pids', '3', '4..1048576'),
+                      ('--log-bytes', '1023', '1024..'), ('--cpu-boost-ms', '600001', '0..600000')):
+    res = subprocess.run([CLI, 'run', '--app-id', 'x', '--code', code, '--data', tmp, '--port', '29010',
+                          '--log', tmp + '/l', opt, bad], capture_output=True, text=True)
+    ok(res.returncode == 2 and opt in res.stderr and rng in res.stderr,
+       '%s %s: usage error naming the bounds' % (opt, bad), res.stderr)
 r = Run(tmp, 'sbcli9-' + RUN, 29011, '/nonexistent-dir')
 r.finish()
 ok(r.p.returncode == 1 and 'code dir' in r.stderr, 'missing code dir: exit 1, clear message', r.stderr)

@@ -3,6 +3,7 @@
 #include "tap.h"
 #include "conf.h"
 #include "appfiles.h"
+#include "sblimits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,39 @@ static void test_dump_and_example(void)
 		conf_free(&c);
 }
 
+/* The sandbox_* limits come from the one table (sblimits.h): its defaults, and its
+ * bounds refuse one step beyond them. */
+static void test_sandbox_limits_table(void)
+{
+	struct conf c;
+	char text[128];
+	int defaults_ok = 1, bounds_ok = 1;
+
+	if (conf_load(&c, NULL, err, sizeof err) < 0) {
+		ok(0, "defaults load (%s)", err);
+		return;
+	}
+#define CHECK_DEF(name, kind, def, min, max, conf_def, conf_min, conf_max) \
+	defaults_ok &= c.sandbox_##name == conf_def;
+	SBLIM_TABLE(CHECK_DEF)
+#undef CHECK_DEF
+	conf_free(&c);
+	ok(defaults_ok, "sandbox_* defaults are the table's");
+#define CHECK_BOUNDS(name, kind, def, min, max, conf_def, conf_min, conf_max) \
+	snprintf(text, sizeof text, "sandbox_" #name " = %lld\n", (long long)(conf_min) - 1); \
+	bounds_ok &= load(text, &c) < 0; \
+	snprintf(text, sizeof text, "sandbox_" #name " = %lld\n", (long long)(conf_max) + 1); \
+	bounds_ok &= load(text, &c) < 0; \
+	snprintf(text, sizeof text, "sandbox_" #name " = %lld\n", (long long)(conf_max)); \
+	if (load(text, &c) == 0) \
+		conf_free(&c); \
+	else \
+		bounds_ok = 0;
+	SBLIM_TABLE(CHECK_BOUNDS)
+#undef CHECK_BOUNDS
+	ok(bounds_ok, "sandbox_* bounds are the table's (max taken, one beyond refused)");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -170,6 +204,7 @@ int main(void)
 	test_values();
 	test_errors();
 	test_dump_and_example();
+	test_sandbox_limits_table();
 	setenv("APPFORGE_CONFIG", "/x/y.conf", 1);
 	ok(strcmp(conf_default_path(), "/x/y.conf") == 0, "APPFORGE_CONFIG names the default path");
 	appfiles_remove_tree(dir, err, sizeof err);

@@ -1,7 +1,7 @@
-/* lifecycle.c: the supervisor's control socket as the workers use it (typed, through
- * sandbox/supervisor_client.h), and an app's files outside the database (its code for
- * a run, its data, its log). See lifecycle.h. */
-#include "fcgi/lifecycle.h"
+/* appdisk.c: an app's files beside the database as the workers handle them: the
+ * start lock, the code materialised for a run, the log's tail. The paths are
+ * common/applayout.h's. See appdisk.h. */
+#include "fcgi/appdisk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,110 +15,21 @@
 #include <unistd.h>
 
 #include "common/appfiles.h"
+#include "common/applayout.h"
 #include "common/conf.h"
 #include "common/log.h"
-#include "common/util.h"
-#include "sandbox/supervisor_client.h"
 
-#define LC_PING_TIMEOUT_MS 2000
 #define LC_LOG_READ_MAX (4L << 20)
 #define LC_START_LOCK_WAIT_MS 5000
 #define LC_START_LOCK_STEP_MS 10
-
-int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
-	   int timeout_ms, char *err, size_t errlen)
-{
-	if (sup_call(c->supervisor_socket, q, rep, timeout_ms, err, errlen) < 0)
-		return LC_SUP_DOWN;
-	if (rep->ok)
-		return LC_SUP_OK;
-	snprintf(err, errlen, "%.31s: %.400s", rep->code, rep->message);
-	return LC_SUP_REFUSED;
-}
-
-int lc_sup_ping(const struct conf *c, char *err, size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	sup_request_init(&q, SUP_PING);
-	rc = lc_sup(c, &q, &rep, LC_PING_TIMEOUT_MS, err, errlen);
-	sup_reply_clear(&rep);
-	return rc == LC_SUP_OK ? 0 : -1;
-}
-
-int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
-		char *err, size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	sup_request_init(&q, SUP_STOP);
-	util_copy(q.app_id, sizeof(q.app_id), app_id);
-	q.grace_ms = grace_ms;
-	q.deleted = deleted;
-	/* The supervisor answers once the whole tree is gone: grace, then the kill. */
-	rc = lc_sup(c, &q, &rep, grace_ms + 15000, err, errlen);
-	sup_reply_clear(&rep);
-	return rc == LC_SUP_OK ? 0 : -1;
-}
-
-/* A copy of a 64 MiB image takes milliseconds; the bound is for a slow disk. */
-#define LC_SNAPSHOT_TIMEOUT_MS 60000
-
-int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *err,
-		size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	if (c->snapshots_per_app == 0) {
-		snprintf(err, errlen, "snapshots are off (snapshots_per_app = 0)");
-		return 0;
-	}
-	sup_request_init(&q, SUP_SNAPSHOT);
-	util_copy(q.app_id, sizeof(q.app_id), app_id);
-	q.rev = rev;
-	rc = lc_sup(c, &q, &rep, LC_SNAPSHOT_TIMEOUT_MS, err, errlen);
-	if (rc == LC_SUP_OK && !rep.kept)
-		snprintf(err, errlen, "over the snapshot budget (snapshots_app_mb)");
-	if (rc == LC_SUP_OK)
-		rc = rep.kept ? 1 : 0;
-	else if (rc == LC_SUP_REFUSED && (strcmp(rep.code, "running") == 0 ||
-					  strcmp(rep.code, "no_data") == 0 ||
-					  strcmp(rep.code, "too_large") == 0))
-		rc = 0;
-	else
-		rc = -1;
-	sup_reply_clear(&rep);
-	return rc;
-}
-
-int lc_restore_data(const struct conf *c, const char *app_id, long long rev, char *code,
-		    size_t codelen, char *err, size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	sup_request_init(&q, SUP_RESTORE_DATA);
-	util_copy(q.app_id, sizeof(q.app_id), app_id);
-	q.rev = rev;
-	rc = lc_sup(c, &q, &rep, LC_SNAPSHOT_TIMEOUT_MS, err, errlen);
-	util_copy(code, codelen, rc == LC_SUP_REFUSED ? rep.code : "");
-	sup_reply_clear(&rep);
-	return rc;
-}
 
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen)
 {
 	char base[4096], path[4200];
 	int fd;
 
-	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof base) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_START_LOCK, path, sizeof path) < 0) {
 		snprintf(err, errlen, "app path too long");
 		return -1;
 	}
@@ -126,7 +37,6 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 		snprintf(err, errlen, "mkdir %s: %s", base, strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/start.lock", base);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
@@ -146,20 +56,6 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 	return fd;
 }
 
-int lc_app_dir(const struct conf *c, const char *app_id, const char *sub, char *out,
-	       size_t outlen)
-{
-	int n = sub ? snprintf(out, outlen, "%s/%s/%s", c->apps_dir, app_id, sub)
-		    : snprintf(out, outlen, "%s/%s", c->apps_dir, app_id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
-int lc_log_path(const struct conf *c, const char *app_id, char *out, size_t outlen)
-{
-	int n = snprintf(out, outlen, "%s/apps/%s.log", c->log_dir, app_id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
 static int mkdir_ok(const char *path, mode_t mode)
 {
 	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
@@ -170,9 +66,9 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 {
 	char base[4096], code[4096], data[4096], tmp[4200];
 
-	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0 ||
-	    lc_app_dir(c, app_id, "code", code, sizeof(code)) < 0 ||
-	    lc_app_dir(c, app_id, "data", data, sizeof(data)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof base) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_CODE, code, sizeof code) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_DATA, data, sizeof data) < 0) {
 		snprintf(err, errlen, "app path too long");
 		return -1;
 	}
@@ -182,7 +78,7 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 		snprintf(err, errlen, "mkdir under %s: %s", base, strerror(errno));
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/code.new-XXXXXX", base);
+	snprintf(tmp, sizeof tmp, "%s/code.new-XXXXXX", base);
 	if (!mkdtemp(tmp)) {
 		snprintf(err, errlen, "mkdtemp %s: %s", tmp, strerror(errno));
 		return -1;
@@ -275,11 +171,11 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 
 	*out = NULL;
 	*outlen = 0;
-	if (lc_log_path(c, app_id, path, sizeof(path)) < 0) {
+	if (applayout_path(c, app_id, APP_PATH_LOG, path, sizeof path) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_LOG_OLD, rotated, sizeof rotated) < 0) {
 		snprintf(err, errlen, "log path too long");
 		return -1;
 	}
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
 	if (read_tail_file(rotated, &buf, &len, err, errlen) < 0 ||
 	    read_tail_file(path, &buf, &len, err, errlen) < 0) {
 		free(buf);
@@ -304,23 +200,4 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 	*out = buf;
 	*outlen = len;
 	return 0;
-}
-
-void lc_app_purge(const struct conf *c, const char *app_id)
-{
-	char err[512], path[4096], rotated[4200];
-
-	if (lc_sup_stop(c, app_id, true, 0, err, sizeof(err)) < 0)
-		log_error("app %s: the supervisor did not stop it: %s", app_id, err);
-	if (lc_app_dir(c, app_id, NULL, path, sizeof(path)) == 0 &&
-	    appfiles_remove_tree(path, err, sizeof(err)) < 0)
-		log_warn("app %s: directory not removed: %s", app_id, err);
-	if (lc_log_path(c, app_id, path, sizeof(path)) == 0) {
-		snprintf(rotated, sizeof(rotated), "%s.1", path);
-		if (unlink(path) < 0 && errno != ENOENT)
-			log_warn("app %s: log not removed: %s", app_id, strerror(errno));
-		if (unlink(rotated) < 0 && errno != ENOENT)
-			log_warn("app %s: log not removed: %s", app_id, strerror(errno));
-	}
-	jobs_lock_remove(c, app_id);
 }

@@ -1,0 +1,31 @@
+/* appdisk.h: an app's files beside the database as the workers handle them: the start
+ * lock, the code materialised from the database for a run, the tail of its log. Every
+ * path comes from common/applayout.h.
+ *
+ * Error convention: 0 on success, -1 with a message in err (for the logs). */
+#ifndef AF_APPDISK_H
+#define AF_APPDISK_H
+
+#include <stddef.h>
+
+struct conf;
+struct json_object;
+
+/* Holds apps_dir/<id>/start.lock (flock) while the caller looks at the app's run and
+ * starts it, so that only one caller writes the code of a start. Waits at most a few
+ * seconds for another holder. Returns the lock's descriptor (close it to unlock) or
+ * -1 (err says why). */
+int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen);
+
+/* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
+ * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
+ * an app that is not running (its sandbox would otherwise see the old tree vanish). */
+int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files,
+		   char *err, size_t errlen);
+
+/* The last `lines` lines of the app's log (the rotated file first), as a malloc'ed
+ * string in *out with its length; an app that never logged gives "". 0 or -1. */
+int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
+		size_t *outlen, char *err, size_t errlen);
+
+#endif
