@@ -63,8 +63,9 @@ def text_is(s):
     return lambda e: e.get("text") == s
 
 
-def origin_text(inst, aid):
-    r = inst.client(host=inst.app_host(aid)).get("/")
+def origin_text(inst, api, aid):
+    # new apps are private: their origin lets in the owner, with the app's cookie
+    r = inst.app_client(api, aid).get("/")
     return r.body.decode(errors="replace") if r.status == 200 else "%d" % r.status
 
 
@@ -76,7 +77,7 @@ def stream_part(t, inst, api, token):
     t.ok((s.resp.getheader("Content-Type") or "").startswith("text/event-stream"), "text/event-stream")
     t.ok(s.wait_for(lambda e: e.get("stream") == "sys" and e.get("text", "").startswith("run started"), 20),
          "the tail holds the run's start", s.events)
-    t.eq(origin_text(inst, aid), "version 1", "the app answers on its origin")
+    t.eq(origin_text(inst, api, aid), "version 1", "the app answers on its origin")
     t.ok(s.wait_for(text_is("hit /"), 10), "the line it printed arrives as an event, through nginx", s.events)
     t.eq(api.get("/api/apps").status, 200, "the API answers while the stream is open")
     api.delete("/api/apps/%s" % aid)
@@ -91,7 +92,7 @@ def autostart_part(t, inst, api):
     aid = app.get("id")
     run = lc.poll_run(api, aid)
     t.eq(run.get("state"), "running", "the generated app runs by itself")
-    r = inst.client(host=inst.app_host(aid)).get("/")
+    r = inst.app_client(api, aid).get("/")
     t.ok(r.status == 200 and b"<html" in r.body.lower(), "its origin answers without POST /run", r)
     r = api.post("/api/apps", {"prompt": "a todo list with due dates", "start": False})
     app = r.json() or {}
@@ -116,18 +117,18 @@ def restart_part(t, inst, api):
     aid = lc.create(t, api, {"files": {"server.js": APP % 1}, "name": "restarted"}).get("id")
     lc.run(t, api, aid, "run version 1")
     before = (api.get("/api/apps/%s" % aid).json() or {}).get("run") or {}
-    t.eq(origin_text(inst, aid), "version 1", "version 1 is served")
+    t.eq(origin_text(inst, api, aid), "version 1", "version 1 is served")
     r = api.put("/api/apps/%s/files" % aid, {"files": {"server.js": APP % 2}})
     state = ((r.json() or {}).get("run") or {}).get("state")
     t.ok(r.status == 200 and state in ("starting", "running"), "save a running app: 200, it restarts", r)
     run = lc.poll_run(api, aid)
     t.ok(run.get("state") == "running" and run.get("id") != before.get("id"), "a new run (a new run.id)", run)
-    t.eq(origin_text(inst, aid), "version 2", "the new code is served")
+    t.eq(origin_text(inst, api, aid), "version 2", "the new code is served")
     r = api.post("/api/apps/%s/revisions/1/restore" % aid)
     t.ok(r.status == 200 and ((r.json() or {}).get("app", {}).get("run") or {}).get("state") in ("starting", "running"),
          "restore revision 1 of the running app: it restarts", r)
     lc.poll_run(api, aid)
-    t.eq(origin_text(inst, aid), "version 1", "the restored code is served")
+    t.eq(origin_text(inst, api, aid), "version 1", "the restored code is served")
 
     r = api.put("/api/apps/%s/files" % aid, {"files": {"server.js": "const o = {};\no.missing();\n"}})
     t.eq(r.status, 200, "save code that cannot start: the save itself succeeds")

@@ -166,6 +166,8 @@ def main(t, inst):
     r = restore(api, aid, n4, {"data": False})
     t.ok(r.status == 200 and (r.json() or {}).get("revision", {}).get("data_snapshot") is False,
          "restore with data false while running: code only, 200 (no snapshot while running)", r)
+    # a restore of a running app restarts it with the restored code: wait for the new run
+    t.eq(lc.poll_run(api, aid).get("state"), "running", "the restarted app runs")
     t.eq(read_data(inst, aid), "first\n", "a code-only restore leaves the data alone")
 
     # 5. the bound: six more revisions while stopped keep five snapshots
