@@ -50,7 +50,7 @@ EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py
 # The supervisor: the only parent of sandboxes in a deployment, and its client.
 noinst_LIBRARIES += sandbox/libafsupclient.a
 sandbox_libafsupclient_a_SOURCES = sandbox/supervisor_client.c sandbox/supervisor_client.h \
-	sandbox/supproto.c sandbox/supproto.h
+	sandbox/supproto.c sandbox/supproto.h sandbox/startmarks.h
 sandbox_libafsupclient_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 SUPCLIENT_LIBS = sandbox/libafsupclient.a common/libafcommon.a $(JSONC_LIBS)
 

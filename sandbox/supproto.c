@@ -331,6 +331,23 @@ out:
 
 /* ---- replies ---- */
 
+/* The known start marks as "timings":{name:us}; nothing when none is known. */
+static void add_timings(struct json_object *o, const long long *t)
+{
+	struct json_object *m = NULL;
+
+	for (int i = 0; i < SM_COUNT; i++) {
+		if (t[i] <= 0)
+			continue;
+		if (!m)
+			m = json_object_new_object();
+		json_object_object_add(m, startmark_name((enum startmark)i),
+				       json_object_new_int64(t[i]));
+	}
+	if (m)
+		json_object_object_add(o, "timings", m);
+}
+
 static struct json_object *run_to_json(const struct sup_run *s, struct json_object *o)
 {
 	bool live = run_state_live(s->state);
@@ -356,6 +373,7 @@ static struct json_object *run_to_json(const struct sup_run *s, struct json_obje
 	add_int(o, "memory_bytes", s->memory_bytes, live);
 	add_int(o, "memory_peak", s->memory_peak, live);
 	add_int(o, "pids", s->pids, live);
+	add_timings(o, s->timings);
 	return o;
 }
 
@@ -399,6 +417,19 @@ static bool get_bool(struct json_object *o, const char *k)
 	       json_object_get_boolean(v);
 }
 
+static void get_timings(struct json_object *o, long long *t)
+{
+	struct json_object *m;
+
+	if (!json_object_object_get_ex(o, "timings", &m) ||
+	    !json_object_is_type(m, json_type_object))
+		return;
+	for (int i = 0; i < SM_COUNT; i++) {
+		long long v = get_ll(m, startmark_name((enum startmark)i));
+		t[i] = v > 0 ? v : 0;
+	}
+}
+
 static int run_from_json(struct json_object *o, struct sup_run *s, char *err, size_t errlen)
 {
 	const char *id = get_str(o, "app_id"), *st = get_str(o, "state"), *rs = get_str(o, "reason");
@@ -432,6 +463,7 @@ static int run_from_json(struct json_object *o, struct sup_run *s, char *err, si
 	util_copy(s->cgroup, sizeof s->cgroup, get_str(o, "cgroup") ? get_str(o, "cgroup") : "");
 	util_copy(s->log_path, sizeof s->log_path,
 		  get_str(o, "log_path") ? get_str(o, "log_path") : "");
+	get_timings(o, s->timings);
 	return 0;
 }
 

@@ -16,7 +16,8 @@
  *   {"op":"status","app_id":ID}
  *   {"op":"list"}
  * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
- * sup_run (start, wait, stop, status), "sandboxes":[...] (list) or "pong","running",
+ * sup_run (start, wait, stop, status; "timings":{mark:us,...} has the marks of the
+ * run's start that are known, see startmarks.h), "sandboxes":[...] (list) or "pong","running",
  * "held_ports","waiting" (ping); or {"ok":false,"error":{"code","message"}} with code bad_request,
  * unknown_op, too_long (the connection is then closed), not_found, quota_exceeded,
  * no_port, busy, shutting_down, db_unavailable, start_failed, internal.
@@ -32,6 +33,7 @@
 #include "common/appenv.h"
 #include "common/states.h"
 #include "common/util.h"
+#include "sandbox/startmarks.h"
 
 /* A request line, its '\n' excluded: a start with the largest env (values of at most
  * twice their size in JSON, appenv.h) and two paths fits. */
@@ -71,6 +73,7 @@ struct sup_run {
 	long long run_id, started_at, ended_at, expires_at;
 	long long cpu_usec, memory_bytes, memory_peak;
 	char cgroup[512], log_path[512];
+	long long timings[SM_COUNT];     /* the run's start marks (startmarks.h), 0 unknown */
 };
 
 struct sup_reply {

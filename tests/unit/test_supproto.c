@@ -129,6 +129,27 @@ static void test_reply_round_trip(void)
 	   strcmp(d.run.app_id, APP) == 0, "wait reply: state, reason, exit code 0 kept");
 	free(line);
 
+	/* Start marks: the known ones travel as "timings", an unknown one (0) is left out. */
+	r.run.timings[SM_RECEIVED] = 1000001;
+	r.run.timings[SM_EXEC] = 1004500;
+	r.run.timings[SM_READY] = 1040000;
+	line = sup_reply_encode(SUP_STATUS, &r, &len);
+	ok(line && strstr(line, "\"timings\":{") && strstr(line, "\"exec\":1004500") &&
+	   !strstr(line, "\"probe\""), "status reply: known start marks as timings, no unknown one");
+	ok(line && sup_reply_decode(SUP_STATUS, line, len - 1, &d, err, sizeof err) == 0 &&
+	   d.run.timings[SM_RECEIVED] == 1000001 && d.run.timings[SM_EXEC] == 1004500 &&
+	   d.run.timings[SM_READY] == 1040000 && d.run.timings[SM_PROBE] == 0,
+	   "status reply: start marks kept");
+	free(line);
+	memset(r.run.timings, 0, sizeof r.run.timings);
+	line = sup_reply_encode(SUP_STATUS, &r, &len);
+	ok(line && !strstr(line, "timings"), "no start mark known: no timings member");
+	free(line);
+	ok(sup_reply_decode(SUP_STATUS, "{\"ok\":true,\"state\":\"running\",\"timings\":"
+			    "{\"exec\":-5,\"ready\":\"x\"}}", 63, &d, err, sizeof err) == 0 &&
+	   d.run.timings[SM_EXEC] == 0 && d.run.timings[SM_READY] == 0,
+	   "negative or non-integer marks are read as unknown");
+
 	r.list = calloc(2, sizeof *r.list);
 	r.nlist = 2;
 	strcpy(r.list[0].app_id, APP);
