@@ -3,13 +3,17 @@
 of `make check`).
 
   python3 bench/sandbox/bench.py [--builddir DIR] [--runs 20] [--apps 20] [--max 200]
+  python3 bench/sandbox/bench.py --stages [--runs 20]   # only the stage table
 
 Prints: start latency of sandboxed vs plain `node server.js`, median of --runs each,
 interleaved, and the ratio, twice: through the CLI (a new appforge-sandbox process per
 start) and through appforge-supervisor (a request on its socket -> first HTTP 200, the
 product's path); stop latency (SIGTERM ->
 port closed and cgroup gone); memory of --apps idle sandboxed apps vs as many bare node
-processes (cgroup usage and the sum of Pss), and the extra per app; how many idle
+processes (cgroup usage and the sum of Pss), and the extra per app; the stages of a start
+through the supervisor (its reply's "timings", sandbox/startmarks.h, and the app's own
+marks of bench/sandbox/timed) next to bare node's, with each stage's share of the
+overhead; how many idle
 sandboxed apps start before the first failure, up to --max (through appforge-supervisor
 when it is built, else with the CLI). Ports: free ones from 40000 up.
 """
@@ -69,6 +73,16 @@ def wait_200(port, proc, timeout=30):
             return False
         time.sleep(0.002)
     return False
+
+
+def http_200_raw(port):
+    """One GET on a raw socket (urllib costs a millisecond itself): a 200?"""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+            return s.recv(12).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
 
 
 def cgroup_dirs(pid):
@@ -307,6 +321,135 @@ def start_latency_supervisor(sv, a):
               % (m1 * 1000, m2 * 1000, m1 / m2, len(sb), (first or 0) * 1000))
 
 
+TIMED = os.path.join(HERE, "timed")
+
+# (stage, sandboxed from -> to, bare from -> to or None): marks of the supervisor's
+# "timings", the client's "sent"/"answered"/"first200", the app's "script"/"listen".
+STAGES = [
+    ("request reaches the supervisor", ("sent", "received"), None),
+    ("checks, port, run row written", ("received", "recorded"), None),
+    ("spec, paths, lock, log", ("recorded", "prepared"), None),
+    ("data image", ("prepared", "image"), None),
+    ("cgroup", ("image", "cgroup"), None),
+    ("clone, namespaces", ("cgroup", "child"), None),
+    ("join the cgroup", ("child", "joined"), None),
+    ("root tmpfs, /usr, /etc, code binds", ("joined", "binds"), None),
+    ("/data loop mount", ("binds", "data"), None),
+    ("/tmp, /dev, /proc, pivot_root", ("data", "root"), None),
+    ("lo up", ("root", "net"), None),
+    ("user ns, maps, seccomp, exec init", ("net", "exec"), None),
+    ("init + node's boot to the script", ("exec", "script"), ("sent", "script")),
+    ("the script to listen()", ("script", "listen"), ("script", "listen")),
+    ("listen() to the probe's answer", ("listen", "ready"), None),
+    ("the answer back to the client", ("ready", "answered"), None),
+    ("first 200 (bare: listen() to it)", ("answered", "first200"), ("listen", "first200")),
+]
+
+
+def app_marks(text, marks):
+    """The last af-mark lines of an app's output or log, as client-clock seconds."""
+    for line in text.splitlines():
+        i = line.find("af-mark ")
+        if i >= 0:
+            parts = line[i:].split()
+            if len(parts) == 3 and parts[2].isdigit():
+                marks[parts[1]] = int(parts[2]) / 1e6
+
+
+def bare_timed(node, port):
+    """Plain node on the timed app: its marks, on the same clock."""
+    env = {"PORT": str(port), "PATH": "/usr/bin:/bin", "NODE_ENV": "production"}
+    marks = {"sent": time.monotonic()}
+    p = subprocess.Popen([node, os.path.join(TIMED, "server.js")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 30
+    while not http_200_raw(port) and p.poll() is None and time.monotonic() < end:
+        time.sleep(0.002)
+    marks["first200"] = time.monotonic()
+    p.kill()
+    out = p.communicate()[0].decode(errors="replace")
+    app_marks(out, marks)
+    return marks
+
+
+def sandboxed_timed(sv, app):
+    """One start of the timed app through the supervisor (start, wait, first 200): the
+    marks of every side, or None."""
+    import json
+    marks = {"sent": time.monotonic()}
+    r = sv.call(op="start", **app)
+    if not r.get("ok"):
+        print("stages: start failed: %s" % json.dumps(r)[:300])
+        return None
+    w = sv.call(op="wait", app_id=app["app_id"], wait_ms=30000)
+    marks["answered"] = time.monotonic()
+    end = time.monotonic() + 30
+    while w.get("state") == "running" and not http_200_raw(r["port"]) and time.monotonic() < end:
+        time.sleep(0.002)
+    marks["first200"] = time.monotonic()
+    st = sv.call(op="status", app_id=app["app_id"])
+    sv.call(op="stop", app_id=app["app_id"])
+    if w.get("state") != "running":
+        print("stages: the app did not run: %s" % json.dumps(w)[:300])
+        return None
+    for k, v in (st.get("timings") or w.get("timings") or {}).items():
+        marks[k] = v / 1e6
+    try:
+        with open(r["log_path"], errors="replace") as f:
+            app_marks(f.read()[-65536:], marks)
+    except (OSError, KeyError):
+        pass
+    return marks
+
+
+def stage_table(sb_runs, bare_runs):
+    """Prints stage, median ms sandboxed and bare, and each stage's share of the overhead."""
+    def span(runs, pair):
+        a, b = pair
+        return [m[b] - m[a] for m in runs if a in m and b in m]
+
+    def med(xs):
+        return statistics.median(xs) * 1000 if xs else None
+
+    rows, extra_sum = [], 0.0
+    for name, sbp, barep in STAGES:
+        s = med(span(sb_runs, sbp))
+        b = med(span(bare_runs, barep)) if barep else 0.0
+        extra = (s - b) if s is not None and b is not None else None
+        if extra is not None and extra > 0:
+            extra_sum += extra
+        rows.append((name, s, b if barep else None, extra))
+    tot_s = med(span(sb_runs, ("sent", "first200")))
+    tot_b = med(span(bare_runs, ("sent", "first200")))
+    print("stages of a start through the supervisor (median of %d sandboxed, %d bare runs; "
+          "share: of the stages' positive extra over bare, %.1f ms)"
+          % (len(sb_runs), len(bare_runs), extra_sum))
+    print("  %-38s %10s %10s %9s %6s" % ("stage", "sandboxed", "bare", "extra", "share"))
+    f = lambda v: "-" if v is None else "%.2f" % v
+    for name, s, b, extra in rows:
+        share = "%.0f%%" % (100 * extra / extra_sum) if extra and extra > 0 and extra_sum else "-"
+        print("  %-38s %10s %10s %9s %6s" % (name, f(s), f(b), f(extra), share))
+    if tot_s and tot_b:
+        print("  %-38s %10s %10s %9s   ratio %.2f" % ("total: request to first 200", f(tot_s),
+                                                      f(tot_b), f(tot_s - tot_b), tot_s / tot_b))
+
+
+def stages_supervisor(sv, a):
+    app = sv.add_app("astages000000000")
+    shutil.rmtree(app["code_dir"])
+    shutil.copytree(TIMED, app["code_dir"])
+    sb_runs, bare_runs = [], []
+    for i in range(a.runs + 1):
+        m = sandboxed_timed(sv, app)
+        b = bare_timed(a.node, free_port())
+        if i == 0 or m is None:
+            continue          # the first start makes the data image
+        sb_runs.append(m)
+        bare_runs.append(b)
+    if sb_runs:
+        stage_table(sb_runs, bare_runs)
+
+
 def capacity_supervisor(sv, a):
     """Starts idle apps through appforge-supervisor until the first failure (or --max)."""
     count, failure, t0 = 0, None, time.monotonic()
@@ -335,6 +478,8 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--apps", type=int, default=20)
     ap.add_argument("--max", type=int, default=200)
+    ap.add_argument("--stages", action="store_true",
+                    help="only the stage table of starts through the supervisor")
     ap.add_argument("--cli-capacity", action="store_true",
                     help="count capacity with the CLI even when the supervisor exists")
     a = ap.parse_args()
@@ -343,6 +488,13 @@ def main():
         sys.exit("bench: no sandbox at %s (build it first)" % tool)
     work = tempfile.mkdtemp(prefix="af-bench-")
     try:
+        if a.stages:
+            sv = Supervisor(os.path.join(a.builddir, "sandbox", "appforge-supervisor"), a, work)
+            if not sv.sock:
+                sys.exit("supervisor: did not start (see %s)" % sv.errlog.name)
+            stages_supervisor(sv, a)
+            sv.close()
+            return
         # 1. start and stop latency, interleaved with plain node. Run 0 of each app is a
         # first start (the tool makes the /data image); later runs reuse the data dir.
         sb_start, node_start, sb_stop, first = [], [], [], []
@@ -411,6 +563,7 @@ def main():
                 print("supervisor: did not start (see %s)" % sv.errlog.name)
                 return
             start_latency_supervisor(sv, a)
+            stages_supervisor(sv, a)
             capacity_supervisor(sv, a)
             return
         boxes = []
