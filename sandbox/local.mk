@@ -8,7 +8,8 @@ sandbox_libafsandbox_a_SOURCES = sandbox/sandbox.c sandbox/sandbox.h \
 	sandbox/sandbox_log.c sandbox/sandbox_doctor.c \
 	sandbox/cgroup.c sandbox/cgroup.h sandbox/cgroup_base.c sandbox/cgroup_internal.h \
 	sandbox/cgroup_file.c \
-	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h
+	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h \
+	sandbox/datamount.c sandbox/datamount.h sandbox/startmarks.h
 nodist_sandbox_libafsandbox_a_SOURCES = sandbox/preload_js.c
 sandbox_libafsandbox_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
 CLEANFILES += sandbox/preload_js.c

@@ -23,6 +23,7 @@
 
 #include "sandbox/applog.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/startmarks.h"
 
 struct sandbox_limits {
 	long memory_mb;         /* cgroup memory (no swap) */
@@ -52,6 +53,9 @@ struct sandbox_spec {
 	const char *image_cache;/* NULL, or a root-only directory for empty file system
 				 * images: a new data.img is then a sparse copy of one
 				 * instead of a run of mkfs.ext4 */
+	int keep_data_mount;    /* 1: data.img stays mounted between runs, in the caller's
+				 * own mount namespace (datamount.h: the supervisor's),
+				 * and the sandbox binds it; 0: mounted for this run only */
 	const char *log_path;   /* the run's log file (appended to) */
 	int listen_fd;          /* bound, listening TCP socket; becomes fd 3 inside */
 	int port;               /* for PORT= */
@@ -97,6 +101,7 @@ struct sandbox {
 	const char *reason;     /* exited crashed memory timeout stopped */
 	const char *forced;     /* reason decided by us (timeout, stopped), or NULL */
 	uint64_t cpu_usec, memory_peak;
+	int64_t marks[SM_COUNT];        /* the start's marks (startmarks.h) seen here, 0 others */
 };
 
 /* Default limits (the conf.h defaults). */

@@ -1,0 +1,238 @@
+/* datamount.c: an app's /data file system on a loop device, mounted per run or kept
+ * mounted in the supervisor's private namespace between runs (see datamount.h). */
+#include "sandbox/datamount.h"
+#include "sandbox/startmarks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define DATA_MOUNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
+
+/* Fills err and returns -1 with errno as it was on entry. */
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	int e = errno;
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (err && errlen)
+		snprintf(err, errlen, "%s%s%s", msg, e ? ": " : "", e ? strerror(e) : "");
+	errno = e ? e : EINVAL;
+	return -1;
+}
+
+/* A free loop device bound to img (LO_FLAGS_AUTOCLEAR), opened in *loopfd; its path in
+ * dev. Retries when another process takes the device we were offered. */
+static int loop_attach(int img, char *dev, size_t devlen, int *loopfd, char *err,
+		       size_t errlen)
+{
+	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+
+	if (ctl < 0)
+		return fail(err, errlen, "open /dev/loop-control");
+	for (int tries = 0; tries < 50; tries++) {
+		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		if (n < 0) {
+			fail(err, errlen, "LOOP_CTL_GET_FREE");
+			break;
+		}
+		snprintf(dev, devlen, "/dev/loop%d", n);
+		int fd = open(dev, O_RDWR | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT) {   /* no udev to create the node for us */
+			if (mknod(dev, S_IFBLK | 0600, makedev(7, (unsigned)n)) < 0 &&
+			    errno != EEXIST) {
+				fail(err, errlen, "mknod %s", dev);
+				break;
+			}
+			fd = open(dev, O_RDWR | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			fail(err, errlen, "open %s", dev);
+			break;
+		}
+		struct loop_config cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.fd = (unsigned)img;
+		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+		if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) {
+			close(ctl);
+			*loopfd = fd;
+			return 0;
+		}
+		int e = errno;
+		close(fd);
+		if (e != EBUSY) {
+			errno = e;
+			fail(err, errlen, "LOOP_CONFIGURE %s", dev);
+			break;
+		}
+		errno = EBUSY;
+		fail(err, errlen, "no free loop device");
+	}
+	int e = errno;
+	close(ctl);
+	errno = e;
+	return -1;
+}
+
+int datamount_loop_ext4(const char *img, const char *dst, char *err, size_t errlen)
+{
+	char dev[64];
+	int loopfd = -1, rc = 0;
+	int fd = open(img, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return fail(err, errlen, "open %s", img);
+	if (loop_attach(fd, dev, sizeof dev, &loopfd, err, errlen) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (mount(dev, dst, "ext4", DATA_MOUNT_FLAGS, "errors=remount-ro") < 0)
+		rc = fail(err, errlen, "mount %s (ext4) on %s", img, dst);
+	/* Mounted, the loop device lives on with the mount; unmounted (or never), closing
+	 * our descriptor lets autoclear release it. */
+	int e = errno;
+	close(loopfd);
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/* ---- kept mounts: the supervisor's ---- */
+
+struct kept {
+	char app_id[64];
+	dev_t dev;              /* data.img's identity when it was mounted */
+	ino_t ino;
+	int64_t used;           /* startmark_now() of the last get: the LRU order */
+};
+
+static struct kept kept[DATAMOUNT_KEEP_MAX];
+static int nkept;
+static int keep_ready;
+
+int datamount_keep_init(char *err, size_t errlen)
+{
+	if (keep_ready)
+		return 0;
+	if (mkdir(DATAMOUNT_KEEP_ROOT, 0700) < 0 && errno != EEXIST)
+		return fail(err, errlen, "mkdir %s", DATAMOUNT_KEEP_ROOT);
+	if (unshare(CLONE_NEWNS) < 0)
+		return fail(err, errlen, "unshare(CLONE_NEWNS)");
+	/* Slave: the host's later mounts still reach us, ours never reach the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return fail(err, errlen, "make / a slave mount");
+	if (mount("tmpfs", DATAMOUNT_KEEP_ROOT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=64k,mode=0700") < 0)
+		return fail(err, errlen, "mount tmpfs on %s", DATAMOUNT_KEEP_ROOT);
+	if (mount(NULL, DATAMOUNT_KEEP_ROOT, NULL, MS_PRIVATE, NULL) < 0)
+		return fail(err, errlen, "make %s private", DATAMOUNT_KEEP_ROOT);
+	keep_ready = 1;
+	return 0;
+}
+
+static void keep_path(const char *app_id, char *path, size_t pathlen)
+{
+	snprintf(path, pathlen, DATAMOUNT_KEEP_ROOT "/%s", app_id);
+}
+
+static void unkeep(int i)
+{
+	char path[sizeof DATAMOUNT_KEEP_ROOT + 72];
+
+	keep_path(kept[i].app_id, path, sizeof path);
+	(void)umount2(path, MNT_DETACH);
+	(void)rmdir(path);
+	kept[i] = kept[--nkept];
+}
+
+static int find_kept(const char *app_id)
+{
+	for (int i = 0; i < nkept; i++)
+		if (strcmp(kept[i].app_id, app_id) == 0)
+			return i;
+	return -1;
+}
+
+/* Makes room for one more: drops the least recently used kept mount when full. */
+static void make_room(void)
+{
+	int lru = 0;
+
+	if (nkept < DATAMOUNT_KEEP_MAX)
+		return;
+	for (int i = 1; i < nkept; i++)
+		if (kept[i].used < kept[lru].used)
+			lru = i;
+	unkeep(lru);
+}
+
+int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen,
+		       char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!keep_ready) {
+		errno = EINVAL;
+		return fail(err, errlen, "kept data mounts are not set up");
+	}
+	if (strlen(app_id) >= sizeof kept[0].app_id || strchr(app_id, '/') ||
+	    app_id[0] == '.' || pathlen < sizeof DATAMOUNT_KEEP_ROOT + 72) {
+		errno = EINVAL;
+		return fail(err, errlen, "bad app id or path buffer for a kept data mount");
+	}
+	if (stat(img, &st) < 0)
+		return fail(err, errlen, "stat %s", img);
+	keep_path(app_id, path, pathlen);
+	int i = find_kept(app_id);
+	if (i >= 0 && kept[i].dev == st.st_dev && kept[i].ino == st.st_ino) {
+		kept[i].used = startmark_now();
+		return 0;
+	}
+	if (i >= 0)
+		unkeep(i);              /* data.img was replaced: mount the new one */
+	make_room();
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return fail(err, errlen, "mkdir %s", path);
+	if (datamount_loop_ext4(img, path, err, errlen) < 0) {
+		int e = errno;
+		rmdir(path);
+		errno = e;
+		return -1;
+	}
+	struct kept *k = &kept[nkept++];
+	snprintf(k->app_id, sizeof k->app_id, "%s", app_id);
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
+	k->used = startmark_now();
+	return 0;
+}
+
+void datamount_keep_drop(const char *app_id)
+{
+	int i = keep_ready && app_id ? find_kept(app_id) : -1;
+
+	if (i >= 0)
+		unkeep(i);
+}
+
+int datamount_keep_count(void)
+{
+	return nkept;
+}
