@@ -10,10 +10,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DATA_MOUNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
@@ -89,6 +91,27 @@ static int loop_attach(int img, char *dev, size_t devlen, int *loopfd, char *err
 	return -1;
 }
 
+/* One mount of an image at a time, whoever mounts it (a sandbox, the supervisor's kept
+ * mounts, another process): ext4 mounted twice through two loop devices would be
+ * corrupted. The lock is on this open file, which the loop device holds until it is
+ * cleared after the last unmount (asynchronously: hence the short wait). */
+static int lock_image(int fd, const char *img, char *err, size_t errlen)
+{
+	struct timespec step = { 0, 2 * 1000 * 1000 };
+
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 2) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return fail(err, errlen, "lock %s", img);
+		if (waited >= DATAMOUNT_LOCK_WAIT_MS) {
+			errno = EBUSY;
+			return fail(err, errlen, "%s is mounted already (by another sandbox "
+				    "or process)", img);
+		}
+		nanosleep(&step, NULL);
+	}
+	return 0;
+}
+
 int datamount_loop_ext4(const char *img, const char *dst, char *err, size_t errlen)
 {
 	char dev[64];
@@ -97,7 +120,8 @@ int datamount_loop_ext4(const char *img, const char *dst, char *err, size_t errl
 
 	if (fd < 0)
 		return fail(err, errlen, "open %s", img);
-	if (loop_attach(fd, dev, sizeof dev, &loopfd, err, errlen) < 0) {
+	if (lock_image(fd, img, err, errlen) < 0 ||
+	    loop_attach(fd, dev, sizeof dev, &loopfd, err, errlen) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;

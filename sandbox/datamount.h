@@ -20,10 +20,12 @@
 
 #define DATAMOUNT_KEEP_MAX 64
 #define DATAMOUNT_KEEP_ROOT "/run/appforge-data"   /* in the supervisor's namespace */
-#define DATAMOUNT_FLAGS_NOTE "nosuid,nodev,noexec,noatime,errors=remount-ro"
+#define DATAMOUNT_LOCK_WAIT_MS 2000  /* for the previous mount's loop device to clear */
 
 /* Attaches img to a free loop device (cleared automatically with its last mount) and
- * mounts it as ext4 on dst, nosuid, nodev, noexec, noatime, errors=remount-ro. */
+ * mounts it as ext4 on dst, nosuid, nodev, noexec, noatime, errors=remount-ro. An image
+ * is mounted once at a time: while another mount of it lives (its loop device holds a
+ * lock on the image), this waits up to DATAMOUNT_LOCK_WAIT_MS, then fails with EBUSY. */
 int datamount_loop_ext4(const char *img, const char *dst, char *err, size_t errlen);
 
 /* Gives the calling process (the supervisor, root) a mount namespace of its own, a slave

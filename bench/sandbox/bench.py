@@ -3,7 +3,7 @@
 of `make check`).
 
   python3 bench/sandbox/bench.py [--builddir DIR] [--runs 20] [--apps 20] [--max 200]
-  python3 bench/sandbox/bench.py --stages [--runs 20]   # only the stage table
+  python3 bench/sandbox/bench.py --stages [--runs 20] [--vs OLD_BUILDDIR]   # the stage table
 
 Prints: start latency of sandboxed vs plain `node server.js`, median of --runs each,
 interleaved, and the ratio, twice: through the CLI (a new appforge-sandbox process per
@@ -233,7 +233,7 @@ def mib(x):
 class Supervisor:
     """appforge-supervisor on a private state directory, spoken to over its socket."""
 
-    def __init__(self, sup, a, work):
+    def __init__(self, sup, a, work, uid_base=420000):
         import sqlite3
         self.state = os.path.join(work, "state")
         self.apps = os.path.join(self.state, "apps")
@@ -241,10 +241,10 @@ class Supervisor:
         pmin = free_port()
         conf = os.path.join(work, "appforge.conf")
         with open(conf, "w") as f:
-            f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = 420000\n"
-                    "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = 64\n"
+            f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = %d\n"
+                    "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = %d\n"
                     "sandbox_stop_grace_ms = 500\nquota_running = 100000\n"  # one owner: the supervisor counts
-                    % (self.state, pmin, pmin + a.max + 10, a.node))
+                    % (self.state, pmin, pmin + a.max + 10, uid_base, a.node, a.memory_mb))
         self.errlog = open(os.path.join(work, "sup.log"), "w")
         self.proc = subprocess.Popen([sup, "--config", conf], stdout=subprocess.PIPE,
                                      stderr=self.errlog, text=True)
@@ -434,20 +434,36 @@ def stage_table(sb_runs, bare_runs):
                                                       f(tot_b), f(tot_s - tot_b), tot_s / tot_b))
 
 
-def stages_supervisor(sv, a):
+def timed_app(sv):
     app = sv.add_app("astages000000000")
     shutil.rmtree(app["code_dir"])
     shutil.copytree(TIMED, app["code_dir"])
-    sb_runs, bare_runs = [], []
+    return app
+
+
+def stages_supervisor(sv, a, vs=None):
+    """The stage table; with vs (another build's supervisor) its starts alternate with
+    ours and bare node's, and its total is printed beside ours."""
+    app, vapp = timed_app(sv), vs and timed_app(vs)
+    sb_runs, bare_runs, vs_runs = [], [], []
     for i in range(a.runs + 1):
         m = sandboxed_timed(sv, app)
+        v = sandboxed_timed(vs, vapp) if vs else None
         b = bare_timed(a.node, free_port())
         if i == 0 or m is None:
             continue          # the first start makes the data image
         sb_runs.append(m)
         bare_runs.append(b)
+        if v:
+            vs_runs.append(v)
     if sb_runs:
         stage_table(sb_runs, bare_runs)
+    if vs_runs:
+        tot = lambda runs: statistics.median(m["first200"] - m["sent"] for m in runs) * 1000
+        tb = tot(bare_runs)
+        print("  %-38s %10.2f %10.2f %9.2f   ratio %.2f  (--vs %s, alternated)"
+              % ("total, the other build", tot(vs_runs), tb, tot(vs_runs) - tb, tot(vs_runs) / tb,
+                 a.vs))
 
 
 def capacity_supervisor(sv, a):
@@ -480,6 +496,11 @@ def main():
     ap.add_argument("--max", type=int, default=200)
     ap.add_argument("--stages", action="store_true",
                     help="only the stage table of starts through the supervisor")
+    ap.add_argument("--vs", metavar="BUILDDIR",
+                    help="with --stages: alternate with this build's supervisor (before/after)")
+    ap.add_argument("--memory-mb", type=int, default=256,
+                    help="the supervisor's sandbox_memory_mb (default: the product's 256; node "
+                    "sizes its heap from the cgroup's limit, and below about 128 starts slower)")
     ap.add_argument("--cli-capacity", action="store_true",
                     help="count capacity with the CLI even when the supervisor exists")
     a = ap.parse_args()
@@ -492,8 +513,17 @@ def main():
             sv = Supervisor(os.path.join(a.builddir, "sandbox", "appforge-supervisor"), a, work)
             if not sv.sock:
                 sys.exit("supervisor: did not start (see %s)" % sv.errlog.name)
-            stages_supervisor(sv, a)
+            vs = None
+            if a.vs:
+                os.makedirs(os.path.join(work, "vs"))
+                vs = Supervisor(os.path.join(a.vs, "sandbox", "appforge-supervisor"), a,
+                                os.path.join(work, "vs"), uid_base=430000)
+                if not vs.sock:
+                    sys.exit("--vs supervisor: did not start (see %s)" % vs.errlog.name)
+            stages_supervisor(sv, a, vs)
             sv.close()
+            if vs:
+                vs.close()
             return
         # 1. start and stop latency, interleaved with plain node. Run 0 of each app is a
         # first start (the tool makes the /data image); later runs reuse the data dir.
