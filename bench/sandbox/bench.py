@@ -3,7 +3,8 @@
 of `make check`).
 
   python3 bench/sandbox/bench.py [--builddir DIR] [--runs 20] [--apps 20] [--max 200]
-  python3 bench/sandbox/bench.py --stages [--runs 20] [--vs OLD_BUILDDIR]   # the stage table
+  python3 bench/sandbox/bench.py --stages [--runs 20] [--vs OLD_BUILDDIR] [--bare-cgroup]
+                                  # the stage table only
 
 Prints: start latency of sandboxed vs plain `node server.js`, median of --runs each,
 interleaved, and the ratio, twice: through the CLI (a new appforge-sandbox process per
@@ -356,12 +357,36 @@ def app_marks(text, marks):
                 marks[parts[1]] = int(parts[2]) / 1e6
 
 
-def bare_timed(node, port):
+class BareCgroup:
+    """A CPU cgroup of its own for bare node (--bare-cgroup). A sandboxed node is in a
+    cgroup, and under a loaded host a cgroup competes as one entity with every runnable
+    task of its parent, while bare node's threads compete one by one: this puts both on
+    the same footing, to tell the sandbox's cost from the scheduler's."""
+
+    def __init__(self):
+        v1 = "/sys/fs/cgroup/cpu"
+        self.dir = os.path.join(v1 if os.path.isdir(v1) else "/sys/fs/cgroup",
+                                "af-bench-bare-%d" % os.getpid())
+        os.mkdir(self.dir)
+
+    def enter(self):
+        with open(os.path.join(self.dir, "cgroup.procs"), "w") as f:
+            f.write("0")
+
+    def remove(self):
+        try:
+            os.rmdir(self.dir)
+        except OSError as e:
+            print("bench: cgroup %s not removed: %s" % (self.dir, e))
+
+
+def bare_timed(node, port, cg=None):
     """Plain node on the timed app: its marks, on the same clock."""
     env = {"PORT": str(port), "PATH": "/usr/bin:/bin", "NODE_ENV": "production"}
     marks = {"sent": time.monotonic()}
     p = subprocess.Popen([node, os.path.join(TIMED, "server.js")], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         preexec_fn=cg.enter if cg else None)
     end = time.monotonic() + 30
     while not http_200_raw(port) and p.poll() is None and time.monotonic() < end:
         time.sleep(0.002)
@@ -446,18 +471,23 @@ def stages_supervisor(sv, a, vs=None):
     ours and bare node's, and its total is printed beside ours."""
     app, vapp = timed_app(sv), vs and timed_app(vs)
     sb_runs, bare_runs, vs_runs = [], [], []
+    cg = BareCgroup() if a.bare_cgroup else None
     for i in range(a.runs + 1):
         m = sandboxed_timed(sv, app)
         v = sandboxed_timed(vs, vapp) if vs else None
-        b = bare_timed(a.node, free_port())
+        b = bare_timed(a.node, free_port(), cg)
         if i == 0 or m is None:
             continue          # the first start makes the data image
         sb_runs.append(m)
         bare_runs.append(b)
         if v:
             vs_runs.append(v)
+    if cg:
+        cg.remove()
     if sb_runs:
         stage_table(sb_runs, bare_runs)
+        if cg:
+            print("  (bare node ran in a CPU cgroup of its own: --bare-cgroup)")
     if vs_runs:
         tot = lambda runs: statistics.median(m["first200"] - m["sent"] for m in runs) * 1000
         tb = tot(bare_runs)
@@ -498,6 +528,8 @@ def main():
                     help="only the stage table of starts through the supervisor")
     ap.add_argument("--vs", metavar="BUILDDIR",
                     help="with --stages: alternate with this build's supervisor (before/after)")
+    ap.add_argument("--bare-cgroup", action="store_true",
+                    help="with --stages: bare node in a CPU cgroup of its own, as a sandbox is")
     ap.add_argument("--memory-mb", type=int, default=256,
                     help="the supervisor's sandbox_memory_mb (default: the product's 256; node "
                     "sizes its heap from the cgroup's limit, and below about 128 starts slower)")
