@@ -67,6 +67,8 @@ tests_sandbox_test_ports_SOURCES = tests/sandbox/test_ports.c sandbox/ports.c
 TESTS += tests/sandbox/test_ports
 TESTS += tests/sandbox/test_supervisor.py
 EXTRA_DIST += tests/sandbox/test_supervisor.py
+TESTS += tests/sandbox/test_datamount.py
+EXTRA_DIST += tests/sandbox/test_datamount.py
 EXTRA_DIST += sandbox/README.md
 
 # unit test of the supervisor protocol (source under tests/unit/)

@@ -2,6 +2,7 @@
  * the protocol (start, wait, stop, status, list, ping) and the reading of their lines
  * (supproto.h has the wire format). */
 #include "sandbox/sup_internal.h"
+#include "sandbox/datamount.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +111,8 @@ static void row_to_run(const struct db_run *row, struct sup_run *s)
 static void describe(struct app *a, struct sup_run *s)
 {
 	row_to_run(&a->row, s);
+	for (int i = 0; i < SM_COUNT; i++)
+		s->timings[i] = a->marks[i];
 	if (a->gone) {
 		s->signal = a->sb.signal;   /* the result stays in sb after its destroy */
 		return;
@@ -172,6 +175,7 @@ static void env_list(const struct sup_request *q, char *out[APPENV_MAX_VARS + 1]
 
 static void op_start(struct client *c, const struct sup_request *q)
 {
+	int64_t received = startmark_now();
 	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
 	char *env[APPENV_MAX_VARS + 1];
 	struct sandbox_spec s;
@@ -209,6 +213,8 @@ static void op_start(struct client *c, const struct sup_request *q)
 		free(a);
 		return;
 	}
+	a->marks[SM_RECEIVED] = received;
+	a->marks[SM_RECORDED] = startmark_now();
 	a->uid = (uid_t)(conf.sandbox_uid_base + (a->port - conf.port_min));
 	a->next = apps;
 	apps = a;
@@ -235,6 +241,9 @@ static void op_start(struct client *c, const struct sup_request *q)
 	row_write(a);
 	log_info("app %s starting: port %d, pid %d, uid %u", q->app_id, a->port, (int)a->sb.pid,
 		 (unsigned)a->uid);
+	for (int i = SM_PREPARED; i <= SM_EXEC; i++)
+		a->marks[i] = a->sb.marks[i];
+	a->marks[SM_REPLIED] = startmark_now();
 	reply_app(c, SUP_START, a, 0);
 }
 
@@ -257,6 +266,8 @@ static void op_stop(struct client *c, const struct sup_request *q)
 {
 	struct app *a = find_app(q->app_id);
 
+	if (q->deleted)
+		datamount_keep_drop(q->app_id);   /* its directory goes next */
 	if (!a)
 		return reply_not_running(c, SUP_STOP, q->app_id);
 	if (a->gone)
