@@ -254,6 +254,8 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	json_object_put(d);
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
+	if (a.status == APP_READY)
+		lc_sup_prepare(ctx->conf, a.id);
 	{
 		char loc[64];
 		snprintf(loc, sizeof(loc), "/api/apps/%s", a.id);

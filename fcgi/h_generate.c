@@ -150,6 +150,8 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 	if (insert_generated(ctx, a, files, "template", assumption, generation) < 0)
 		goto out;
 	log_info("app %s generated for %s (template, scan: %s)", a->id, a->owner, verdict);
+	if (a->status == APP_READY)
+		lc_sup_prepare(ctx->conf, a->id);
 	h_location(ctx, a->id);
 	h_answer_app(ctx, 201, a->id);
 out:

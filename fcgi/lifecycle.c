@@ -21,6 +21,7 @@
 #include "sandbox/supervisor_client.h"
 
 #define LC_PING_TIMEOUT_MS 2000
+#define LC_PREPARE_TIMEOUT_MS 5000
 #define LC_LOG_READ_MAX (4L << 20)
 #define LC_START_LOCK_WAIT_MS 5000
 #define LC_START_LOCK_STEP_MS 10
@@ -32,7 +33,7 @@ int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *
 		return LC_SUP_DOWN;
 	if (rep->ok)
 		return LC_SUP_OK;
-	snprintf(err, errlen, "%s: %s", rep->code, rep->message);
+	snprintf(err, errlen, "%s: %.400s", rep->code, rep->message);  /* bounded for callers' err[512] */
 	return LC_SUP_REFUSED;
 }
 
@@ -63,6 +64,28 @@ int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grac
 	rc = lc_sup(c, &q, &rep, grace_ms + 15000, err, errlen);
 	sup_reply_clear(&rep);
 	return rc == LC_SUP_OK ? 0 : -1;
+}
+
+void lc_sup_prepare(const struct conf *c, const char *app_id)
+{
+	char err[1024], base[4096], data[4096];
+	struct sup_request q;
+	struct sup_reply rep;
+
+	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0 ||
+	    lc_app_dir(c, app_id, "data", data, sizeof(data)) < 0)
+		return;
+	/* as lc_materialise makes them: the app's directory only traversable */
+	if ((mkdir(base, 0711) < 0 && errno != EEXIST) || (mkdir(data, 0700) < 0 && errno != EEXIST)) {
+		log_warn("app %s: mkdir for its data: %s", app_id, strerror(errno));
+		return;
+	}
+	sup_request_init(&q, SUP_PREPARE);
+	util_copy(q.app_id, sizeof(q.app_id), app_id);
+	util_copy(q.data_dir, sizeof(q.data_dir), data);
+	if (lc_sup(c, &q, &rep, LC_PREPARE_TIMEOUT_MS, err, sizeof(err)) != LC_SUP_OK)
+		log_warn("app %s: data not prepared ahead of its first start: %s", app_id, err);
+	sup_reply_clear(&rep);
 }
 
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen)

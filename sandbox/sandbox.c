@@ -277,6 +277,33 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 	return 0;
 }
 
+int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen)
+{
+	char data_dir[PATH_MAX], img[PATH_MAX], kept[PATH_MAX], lock[PATH_MAX + 16];
+	int fd, rc;
+
+	if (!sandbox_valid_app_id(spec->app_id) || !spec->data_dir || spec->lim.data_mb < 2 ||
+	    spec->lim.data_mb > 1L << 20)
+		return fail(err, errlen, "invalid app id, data dir or data size");
+	if (!realpath(spec->data_dir, data_dir))
+		return fail(err, errlen, "data dir %s: %s", spec->data_dir, strerror(errno));
+	snprintf(lock, sizeof lock, "%s/lock", data_dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return fail(err, errlen, "open %s: %s", lock, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? 0 : fail(err, errlen, "lock %s: %s", lock,
+						      strerror(errno));
+		close(fd);
+		return rc;      /* running: its start made and mounted the image */
+	}
+	rc = sandbox_ensure_image(data_dir, spec, img, sizeof img, err, errlen);
+	if (rc == 0 && spec->keep_data_mount)
+		rc = datamount_keep_get(spec->app_id, img, kept, sizeof kept, err, errlen);
+	close(fd);
+	return rc;
+}
+
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
 		  size_t errlen)
 {

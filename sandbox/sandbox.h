@@ -107,6 +107,12 @@ struct sandbox {
 /* Default limits (the conf.h defaults). */
 void sandbox_limits_default(struct sandbox_limits *lim);
 
+/* Ahead of a first start: makes spec->data_dir's data.img (spec: app_id, data_dir,
+ * image_cache, lim.data_mb, uid/gid) and, with spec->keep_data_mount, mounts it
+ * (datamount.h), so that the start only binds it. A data directory locked by a run
+ * is left alone. 0, or -1 with err. */
+int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen);
+
 /* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. */
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
 		  size_t errlen);

@@ -291,6 +291,43 @@ static void op_status(struct client *c, const struct sup_request *q)
 	reply_app(c, SUP_STATUS, a, 0);
 }
 
+/* Ahead of an app's first start (the daemon asks when it creates one): its data image
+ * made and kept mounted, so that the start only binds it. A live app, or one the
+ * database does not have, is left alone. Replies as status. */
+static void op_prepare(struct client *c, const struct sup_request *q)
+{
+	char err[1024], rdata[PATH_MAX];
+	struct sandbox_spec s;
+	struct db_app app;
+	struct app *a = find_app(q->app_id);
+	int rc;
+
+	if (shutting_down)
+		return reply_error(c, "shutting_down", "the supervisor is stopping");
+	if (a)
+		return reply_app(c, SUP_PREPARE, a, 0);
+	if (check_dir(q->data_dir, rdata, "data_dir", err, sizeof err) < 0)
+		return reply_error(c, "bad_request", "%s", err);
+	if (!db)
+		return reply_error(c, "db_unavailable", "no database: the app cannot be checked");
+	memset(&app, 0, sizeof app);
+	rc = db_app_get(db, q->app_id, NULL, &app, err, sizeof err);
+	db_app_clear(&app);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? reply_error(c, "not_found", "no such app")
+			: reply_error(c, "db_unavailable", "%s", err);
+	static struct app none;      /* no run: only its id (fill_spec maps the rest) */
+	memset(&none, 0, sizeof none);
+	util_copy(none.app_id, sizeof none.app_id, q->app_id);
+	none.uid = (uid_t)conf.sandbox_uid_base;
+	fill_spec(&s, &none, "", rdata, -1);
+	if (sandbox_prepare_data(&s, err, sizeof err) < 0) {
+		log_warn("prepare of %s failed: %s", q->app_id, err);
+		return reply_error(c, "start_failed", "%s", err);
+	}
+	reply_not_running(c, SUP_PREPARE, q->app_id);
+}
+
 static void op_list(struct client *c)
 {
 	struct sup_reply r;
@@ -342,6 +379,7 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	case SUP_STOP: return op_stop(c, &q);
 	case SUP_STATUS: return op_status(c, &q);
 	case SUP_LIST: return op_list(c);
+	case SUP_PREPARE: return op_prepare(c, &q);
 	case SUP_OP_COUNT: break;
 	}
 	reply_error(c, "unknown_op", "unknown op");

@@ -12,6 +12,7 @@
 static const char *const op_names[SUP_OP_COUNT] = {
 	[SUP_PING] = "ping", [SUP_START] = "start", [SUP_WAIT] = "wait",
 	[SUP_STOP] = "stop", [SUP_STATUS] = "status", [SUP_LIST] = "list",
+	[SUP_PREPARE] = "prepare",
 };
 
 const char *sup_op_name(enum sup_op op)
@@ -111,6 +112,8 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 		json_object_object_add(o, "data_dir", json_object_new_string(r->data_dir));
 		if (r->nenv > 0)
 			json_object_object_add(o, "env", env_to_json(r));
+	} else if (r->op == SUP_PREPARE) {
+		json_object_object_add(o, "data_dir", json_object_new_string(r->data_dir));
 	} else if (r->op == SUP_WAIT) {
 		json_object_object_add(o, "wait_ms", json_object_new_int(r->wait_ms));
 	} else if (r->op == SUP_STOP) {
@@ -161,9 +164,10 @@ struct field {
 #define OPBIT(x) (1u << (x))
 static const struct field fields[] = {
 	{ "op", ~0u },
-	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) },
+	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) |
+		    OPBIT(SUP_PREPARE) },
 	{ "code_dir", OPBIT(SUP_START) },
-	{ "data_dir", OPBIT(SUP_START) },
+	{ "data_dir", OPBIT(SUP_START) | OPBIT(SUP_PREPARE) },
 	{ "env", OPBIT(SUP_START) },
 	{ "wait_ms", OPBIT(SUP_WAIT) },
 	{ "grace_ms", OPBIT(SUP_STOP) },
@@ -274,6 +278,8 @@ static int decode_fields(struct json_object *o, struct sup_request *r, char *err
 		return take_str(o, "code_dir", r->code_dir, sizeof r->code_dir, err, errlen) < 0 ||
 		       take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen) < 0 ||
 		       take_env(o, r, err, errlen) < 0 ? -1 : 0;
+	if (r->op == SUP_PREPARE)
+		return take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen);
 	if (r->op == SUP_WAIT)
 		return take_int(o, "wait_ms", 1, SUP_WAIT_MAX_MS, &r->wait_ms, true, err, errlen);
 	if (r->op == SUP_STOP) {

@@ -15,6 +15,9 @@
  *        replies once every process is gone
  *   {"op":"status","app_id":ID}
  *   {"op":"list"}
+ *   {"op":"prepare","app_id":ID,"data_dir":DIR}
+ *        makes the app's data image and mounts it ahead of its first start (see
+ *        datamount.h); replies as status does; nothing happens for a live app
  * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
  * sup_run (start, wait, stop, status; "timings":{mark:us,...} has the marks of the
  * run's start that are known, see startmarks.h), "sandboxes":[...] (list) or "pong","running",
@@ -43,7 +46,8 @@
 #define SUP_WAIT_MAX_MS 600000
 #define SUP_GRACE_MAX_MS 600000
 
-enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_OP_COUNT };
+enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_PREPARE,
+	      SUP_OP_COUNT };
 
 const char *sup_op_name(enum sup_op op);
 
@@ -51,7 +55,7 @@ struct sup_request {
 	enum sup_op op;
 	char app_id[ID_APP_BUFSZ];       /* every op but ping and list */
 	char code_dir[SUP_PATH_MAX];     /* start */
-	char data_dir[SUP_PATH_MAX];     /* start */
+	char data_dir[SUP_PATH_MAX];     /* start, prepare */
 	int grace_ms;                    /* stop: -1 is the configured grace */
 	int wait_ms;                     /* wait: 1..SUP_WAIT_MAX_MS */
 	bool deleted;                    /* stop: the app was deleted (reason "deleted") */

@@ -6,7 +6,9 @@ supervisor's own mount namespace only (the host's mount table never shows it, no
 a sandbox's, its own or another app's); an image kept mounted is never mounted a second
 time (the CLI on the same data directory fails after a short wait); a data.img replaced while the app is stopped is
 mounted afresh, not the old file system; a stop with reason "deleted" unmounts it, and
-the image is a clean ext4 file system afterwards; the start marks ("timings") of a run
+the image is a clean ext4 file system afterwards; "prepare" makes and mounts a new app's
+image before its first start (an unknown app is not_found, a running one left alone);
+the start marks ("timings") of a run
 are in the supervisor's replies, in order."""
 import json, os, socket, sqlite3, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,7 +28,7 @@ with open(conf, 'w') as f:
             'workers = 2\nsandbox_start_timeout_ms = %d\nquota_running = 10\n'
             % (state, UID_BASE, NODE, scaled(10000)))
 sock_path = os.path.join(state, 'supervisor.sock')
-A, B = 'akeptmount000001', 'akeptmount000002'
+A, B, P = 'akeptmount000001', 'akeptmount000002', 'akeptmount000003'
 
 # Counts its starts in /data and says whether its mount table shows a kept mount.
 COUNTER = r"""
@@ -87,9 +89,17 @@ def run_once(c, app):
     return body, w
 
 
-def kept_in(pid, app_id):
+def kept_id(pid, app_id):
+    """The mount id of app_id's kept mount in pid's mount table, or None."""
     with open('/proc/%s/mountinfo' % pid) as f:
-        return any(line.split(' ')[4] == '/run/appforge-data/' + app_id for line in f)
+        for line in f:
+            if line.split(' ')[4] == '/run/appforge-data/' + app_id:
+                return line.split(' ')[0]
+    return None
+
+
+def kept_in(pid, app_id):
+    return kept_id(pid, app_id) is not None
 
 
 def wait_for_true(pred, secs):
@@ -148,6 +158,27 @@ ok(kept_in(sup.pid, B), "B's stays")
 fsck = '/usr/sbin/e2fsck' if os.path.exists('/usr/sbin/e2fsck') else '/sbin/e2fsck'
 res = subprocess.run([fsck, '-fn', img], capture_output=True, text=True)
 ok(res.returncode == 0, "A's image is a clean ext4 file system after its unmount", res.stdout[-400:])
+
+# prepare: the image made and mounted before the first start
+p = make_app(P, 3, A)
+r = c.call(op='prepare', app_id=P, data_dir=p['data_dir'])
+ok(r.get('ok') and r.get('running') is False, 'prepare of a new app: ok, not running', r)
+mid = kept_id(sup.pid, P)
+ok(os.path.isfile(os.path.join(p['data_dir'], 'data.img')) and mid,
+   'its data.img exists and is kept mounted, before any start')
+body, w = run_once(c, p)
+ok(body and body.get('count') == 1 and body.get('data'), 'its first run uses it', (body, w))
+ok(mid and kept_id(sup.pid, P) == mid, 'the very mount prepare made (same mount id): the start '
+   'only bound it', (mid, kept_id(sup.pid, P)))
+r = c.call(op='prepare', app_id='anosuchapp000001', data_dir=p['data_dir'])
+ok(r.get('ok') is False and r['error']['code'] == 'not_found', 'prepare of an unknown app: not_found', r)
+r = c.call(op='prepare', app_id=P, data_dir='/etc')
+ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'prepare outside apps_dir: bad_request', r)
+r = c.call(op='start', **p)
+c.call(op='wait', app_id=P, wait_ms=scaled(20000))
+r = c.call(op='prepare', app_id=P, data_dir=p['data_dir'])
+ok(r.get('ok') and r.get('state') == 'running', 'prepare of a running app: left as it is', r)
+c.call(op='stop', app_id=P)
 
 sup.terminate()
 ok(sup.wait(timeout=60) == 0, 'supervisor exits 0 on SIGTERM')

@@ -46,6 +46,9 @@ static void test_request_round_trip(void)
 			   strcmp(d.data_dir, "/x/data") == 0, "start: app and directories kept");
 		if (op == SUP_WAIT)
 			ok(d.wait_ms == 1500, "wait: wait_ms kept");
+		if (op == SUP_PREPARE)
+			ok(strcmp(d.app_id, APP) == 0 && strcmp(d.data_dir, "/x/data") == 0 &&
+			   !d.code_dir[0], "prepare: app and data directory kept, no code directory");
 		if (op == SUP_STOP)
 			ok(d.grace_ms == 250 && d.deleted, "stop: grace and reason kept");
 		free(line);
@@ -69,6 +72,11 @@ static void test_request_errors(void)
 	ok(strcmp(decode("{\"op\":\"ping\",\"app_id\":\"" APP "\"}", &r), "bad_request") == 0,
 	   "a member the op does not take: bad_request");
 	ok(strcmp(decode("{\"op\":\"status\"}", &r), "bad_request") == 0, "status without app_id");
+	ok(strcmp(decode("{\"op\":\"prepare\",\"app_id\":\"" APP "\"}", &r), "bad_request") == 0,
+	   "prepare without data_dir: bad_request");
+	ok(strcmp(decode("{\"op\":\"prepare\",\"app_id\":\"" APP "\",\"data_dir\":\"/d\","
+			 "\"code_dir\":\"/c\"}", &r), "bad_request") == 0,
+	   "prepare with a code_dir (a member it does not take): bad_request");
 	ok(strcmp(decode("{\"op\":\"status\",\"app_id\":\"../etc\"}", &r), "bad_request") == 0,
 	   "an app_id that is no app id");
 	ok(strcmp(decode("{\"op\":\"status\",\"app_id\":5}", &r), "bad_request") == 0,
