@@ -1,6 +1,6 @@
 /* sup_clients.c: the supervisor's clients: the replies it sends them, the operations of
- * the protocol (start, wait, stop, status, list, ping, prepare) and the reading of their lines
- * (supproto.h has the wire format). */
+ * the protocol (start, wait, stop, status, list, ping, prepare) and the reading of their
+ * lines (supproto.h has the wire format). */
 #include "sandbox/sup_internal.h"
 #include "sandbox/datamount.h"
 
