@@ -253,7 +253,7 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	}
 	json_object_put(d);
 	if (a.status == APP_READY)
-		worker_prepare_after_response(ctx->conf, a.id);
+		lc_sup_prepare(ctx->conf, a.id);
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
 	{

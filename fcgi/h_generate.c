@@ -151,7 +151,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 		goto out;
 	log_info("app %s generated for %s (template, scan: %s)", a->id, a->owner, verdict);
 	if (a->status == APP_READY)
-		worker_prepare_after_response(ctx->conf, a->id);
+		lc_sup_prepare(ctx->conf, a->id);
 	h_location(ctx, a->id);
 	h_answer_app(ctx, 201, a->id);
 out:

@@ -72,12 +72,6 @@ int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms);
  * instant it is closed fails (502 for a POST), which is worth risking only against a
  * wait of seconds. A no-op outside a worker. */
 void worker_release_idle(void);
-
-/* Once this request's response has gone to nginx, asks the supervisor to prepare the
- * new app's data (lc_sup_prepare: its image made and mounted before its first start),
- * so that the client does not wait for it (worker.c). One app per request. Outside a
- * worker it is done at once. */
-void worker_prepare_after_response(const struct conf *c, const char *app_id);
 void h_not_found(struct hctx *ctx);
 void h_not_implemented(struct hctx *ctx, const char *what);
 /* Parses the body as a JSON object; on failure answers 400/415 and returns NULL.

@@ -21,7 +21,7 @@
 #include "sandbox/supervisor_client.h"
 
 #define LC_PING_TIMEOUT_MS 2000
-#define LC_PREPARE_TIMEOUT_MS 5000
+#define LC_PREPARE_TIMEOUT_MS 1000   /* to send it: the supervisor reads as it goes */
 #define LC_LOG_READ_MAX (4L << 20)
 #define LC_START_LOCK_WAIT_MS 5000
 #define LC_START_LOCK_STEP_MS 10
@@ -70,7 +70,6 @@ void lc_sup_prepare(const struct conf *c, const char *app_id)
 {
 	char err[1024], base[4096], data[4096];
 	struct sup_request q;
-	struct sup_reply rep;
 
 	if (lc_app_dir(c, app_id, NULL, base, sizeof(base)) < 0 ||
 	    lc_app_dir(c, app_id, "data", data, sizeof(data)) < 0)
@@ -83,9 +82,9 @@ void lc_sup_prepare(const struct conf *c, const char *app_id)
 	sup_request_init(&q, SUP_PREPARE);
 	util_copy(q.app_id, sizeof(q.app_id), app_id);
 	util_copy(q.data_dir, sizeof(q.data_dir), data);
-	if (lc_sup(c, &q, &rep, LC_PREPARE_TIMEOUT_MS, err, sizeof(err)) != LC_SUP_OK)
+	/* Sent, not waited for: the supervisor carries it out after we have answered. */
+	if (sup_send(c->supervisor_socket, &q, LC_PREPARE_TIMEOUT_MS, err, sizeof(err)) < 0)
 		log_warn("app %s: data not prepared ahead of its first start: %s", app_id, err);
-	sup_reply_clear(&rep);
 }
 
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen)

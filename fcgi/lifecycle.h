@@ -41,9 +41,10 @@ int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
 int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
 		char *err, size_t errlen);
 
-/* Asks the supervisor to make the new app's data image and mount it now, so that its
- * first start only binds it (sandbox/datamount.h). Best effort, bounded by a short
- * timeout: a failure is logged and the first start does the work instead. */
+/* Asks the supervisor to make the new app's data image and mount it, so that its first
+ * start only binds it (sandbox/datamount.h). Sends the request without waiting for the
+ * work (sup_send): the caller's answer is not delayed. Best effort: a failure is logged
+ * and the first start does the work instead. */
 void lc_sup_prepare(const struct conf *c, const char *app_id);
 
 /* Holds apps_dir/<id>/start.lock (flock) while the caller looks at the app's run and

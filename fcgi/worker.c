@@ -51,7 +51,6 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "fcgi/handler.h"
-#include "fcgi/lifecycle.h"
 
 #define WORKER_IO_TIMEOUT_S 30
 #define WORKER_CONNS_MAX 256
@@ -285,25 +284,6 @@ static void drain_input(FCGX_Request *fr)
  * is served (for worker_release_idle). */
 static struct conns *serving_cs;
 static int serving_slot = -1;
-static char prepare_after[ID_APP_BUFSZ];   /* worker_prepare_after_response's app */
-
-void worker_prepare_after_response(const struct conf *c, const char *app_id)
-{
-	if (!serving_cs) {      /* not in a worker's loop: no response to wait for */
-		lc_sup_prepare(c, app_id);
-		return;
-	}
-	util_copy(prepare_after, sizeof(prepare_after), app_id);
-}
-
-/* After the response is flushed: the deferred prepare, if a handler asked for one. */
-static void run_after_response(const struct worker_state *ws)
-{
-	if (!prepare_after[0])
-		return;
-	lc_sup_prepare(ws->conf, prepare_after);
-	prepare_after[0] = 0;
-}
 
 void worker_release_idle(void)
 {
@@ -348,7 +328,6 @@ static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
 	FCGX_Finish_r(fr); /* closes the fd unless kept and healthy */
 	if (fr->ipcFd < 0)
 		cs->open--;
-	run_after_response(ws);
 }
 
 /* One ppoll() over the listening socket (while a slot is free) and every connection;

@@ -17,7 +17,8 @@
  *   {"op":"list"}
  *   {"op":"prepare","app_id":ID,"data_dir":DIR}
  *        makes the app's data image and mounts it ahead of its first start (see
- *        datamount.h); replies as status does; nothing happens for a live app
+ *        datamount.h); replies as status does; nothing happens for a live app. Done
+ *        also when the client closed without reading the reply (appforged's way)
  * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
  * sup_run (start, wait, stop, status; "timings":{mark:us,...} has the marks of the
  * run's start that are known, see startmarks.h), "sandboxes":[...] (list) or "pong","running",
