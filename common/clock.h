@@ -8,6 +8,8 @@
 
 /* Milliseconds of CLOCK_MONOTONIC: only differences mean anything. Never fails. */
 int64_t clock_mono_ms(void);
+/* The same in microseconds (the start marks of sandbox/startmarks.h). */
+int64_t clock_mono_us(void);
 
 /* The same clock in seconds, with the nanoseconds as a fraction. */
 double clock_mono_s(void);

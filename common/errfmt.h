@@ -12,4 +12,9 @@
 int errfmt(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The same, followed by ": " and strerror(errno) when errno is set on entry (the
+ * message itself cut at 255 bytes); errno is left as it was. Returns -1. */
+int errfmt_errno(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -107,6 +107,8 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 		return;
 	}
 	json_object_put(d);
+	if (a.status == APP_READY)
+		lc_sup_prepare(ctx->conf, a.id);
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
 	h_location(ctx, a.id);

@@ -3,9 +3,11 @@
  * See sup_calls.h. */
 #include "fcgi/sup_calls.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/applayout.h"
 #include "common/conf.h"
@@ -14,6 +16,7 @@
 #include "sandbox/supervisor_client.h"
 
 #define LC_PING_TIMEOUT_MS 2000
+#define LC_PREPARE_TIMEOUT_MS 1000   /* to send it: the supervisor reads as it goes */
 
 int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
 	   int timeout_ms, char *err, size_t errlen)
@@ -53,6 +56,27 @@ int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grac
 	rc = lc_sup(c, &q, &rep, grace_ms + 15000, err, errlen);
 	sup_reply_clear(&rep);
 	return rc == LC_SUP_OK ? 0 : -1;
+}
+
+void lc_sup_prepare(const struct conf *c, const char *app_id)
+{
+	char err[1024], base[4096], data[4096];
+	struct sup_request q;
+
+	if (applayout_path(c, app_id, APP_PATH_DIR, base, sizeof base) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_DATA, data, sizeof data) < 0)
+		return;
+	/* as lc_materialise makes them: the app's directory only traversable */
+	if ((mkdir(base, 0711) < 0 && errno != EEXIST) || (mkdir(data, 0700) < 0 && errno != EEXIST)) {
+		log_warn("app %s: mkdir for its data: %s", app_id, strerror(errno));
+		return;
+	}
+	sup_request_init(&q, SUP_PREPARE);
+	util_copy(q.app_id, sizeof q.app_id, app_id);
+	util_copy(q.data_dir, sizeof q.data_dir, data);
+	/* Sent, not waited for: the supervisor carries it out after we have answered. */
+	if (sup_send(c->supervisor_socket, &q, LC_PREPARE_TIMEOUT_MS, err, sizeof err) < 0)
+		log_warn("app %s: data not prepared ahead of its first start: %s", app_id, err);
 }
 
 /* A copy of a 64 MiB image takes milliseconds; the bound is for a slow disk. */

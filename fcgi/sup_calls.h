@@ -32,6 +32,12 @@ int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
 int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
 		char *err, size_t errlen);
 
+/* Asks the supervisor to make the new app's data image and mount it, so that its first
+ * start only binds it (sandbox/datamount.h). Sends the request without waiting for the
+ * work (sup_send): the caller's answer is not delayed. Best effort: a failure is logged
+ * and the first start does the work instead. */
+void lc_sup_prepare(const struct conf *c, const char *app_id);
+
 /* Asks the supervisor for a snapshot of the app's data image as revision rev (sent
  * after the revision is committed). 1: taken and kept; 0: none for this revision (the
  * app runs, has no data yet, or snapshots are off or over their budget), with the

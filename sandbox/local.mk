@@ -8,7 +8,8 @@ sandbox_libafsandbox_a_SOURCES = sandbox/sandbox.c sandbox/sandbox.h \
 	sandbox/sandbox_log.c sandbox/sandbox_doctor.c \
 	sandbox/cgroup.c sandbox/cgroup.h sandbox/cgroup_base.c sandbox/cgroup_internal.h \
 	sandbox/cgroup_file.c \
-	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h
+	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h \
+	sandbox/datamount.c sandbox/datamount.h sandbox/startmarks.h
 nodist_sandbox_libafsandbox_a_SOURCES = sandbox/preload_js.c
 sandbox_libafsandbox_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
 CLEANFILES += sandbox/preload_js.c
@@ -51,7 +52,7 @@ EXTRA_DIST += tests/sandbox/sbtest.py tests/sandbox/test_cli.py
 # The supervisor: the only parent of sandboxes in a deployment, and its client.
 noinst_LIBRARIES += sandbox/libafsupclient.a
 sandbox_libafsupclient_a_SOURCES = sandbox/supervisor_client.c sandbox/supervisor_client.h \
-	sandbox/supproto.c sandbox/supproto.h
+	sandbox/supproto.c sandbox/supproto.h sandbox/startmarks.h
 sandbox_libafsupclient_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 SUPCLIENT_LIBS = sandbox/libafsupclient.a common/libafcommon.a $(JSONC_LIBS)
 
@@ -75,6 +76,8 @@ tests_sandbox_test_ports_SOURCES = tests/sandbox/test_ports.c sandbox/ports.c
 TESTS += tests/sandbox/test_ports
 TESTS += tests/sandbox/test_supervisor.py
 EXTRA_DIST += tests/sandbox/test_supervisor.py
+TESTS += tests/sandbox/test_datamount.py
+EXTRA_DIST += tests/sandbox/test_datamount.py
 EXTRA_DIST += sandbox/README.md
 
 # unit test of the supervisor protocol (source under tests/unit/)

@@ -4,15 +4,18 @@
  *
  * The order of a start, and why:
  *   parent (root)                         child (pid 1 of new pid/mount/net/ipc/uts ns)
- *   lock data dir, make data.img, open
- *   log, compile the seccomp filter (once
- *   per process), create cgroup, open its
- *   v1 "tasks" files, clone          --->  PDEATHSIG; v1: join the cgroup by writing "0"
+ *   lock data dir, make data.img (the
+ *   supervisor: keep it mounted, see
+ *   datamount.h), open log, compile the
+ *   seccomp filter (once per process),
+ *   create cgroup, open its v1 "tasks"
+ *   files, clone                     --->  PDEATHSIG; v1: join the cgroup by writing "0"
  *                                         to each tasks file (no global lock, see
  *                                         cgroup.h); still real root in the host user
  *                                         namespace: private mounts, tmpfs root,
- *                                         read-only binds, loop-mount data.img, /tmp,
- *                                         /proc, /dev, pivot_root, lo up
+ *                                         read-only binds, /data (the kept mount bound,
+ *                                         or data.img loop-mounted), /tmp, /proc, /dev,
+ *                                         pivot_root, lo up
  *   v2: attach child to cgroup; "go" --->  wait for "go" (EOF = parent died);
  *                                         unshare(cgroup ns): its cgroup becomes its "/"
  *                                   <---  setgroups(0); unshare(user ns); "U"
@@ -21,6 +24,7 @@
  *                                         cleared, no_new_privs, rlimits, setsid,
  *                                         fds 0-3 only, clean env, seccomp, execve init
  *   EOF on the sync socket = exec done (an error arrives as a message instead).
+ *   Each step's moment goes into sb->marks (startmarks.h; the child's come with "U").
  *
  * The user namespace comes last on purpose: every other namespace and every mount
  * belongs to the host's user namespace, so even a process that regained all
@@ -31,6 +35,7 @@
 #include "common/clock.h"
 #include "common/errfmt.h"
 #include "common/sblimits.h"
+#include "sandbox/datamount.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,7 +120,8 @@ static int write_map(pid_t pid, const char *file, const char *text)
 
 /* Waits for one message from the child: returns its first byte, 0 at EOF, -1 on a
  * timeout or error; an error message ("E...") is copied to err. */
-static int read_child(int fd, char *err, size_t errlen, int timeout_ms)
+static int read_child(int fd, char *err, size_t errlen, int timeout_ms, void *payload,
+		      size_t paylen)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
 	int r;
@@ -129,6 +135,8 @@ static int read_child(int fd, char *err, size_t errlen, int timeout_ms)
 	if (n <= 0)
 		return n == 0 ? 0 : -1;
 	msg[n] = 0;
+	if (payload && (size_t)n == 1 + paylen)
+		memcpy(payload, msg + 1, paylen);
 	if (msg[0] == 'E')
 		errfmt(err, errlen, "sandbox setup: %s", msg + 1);
 	return (unsigned char)msg[0];
@@ -226,9 +234,13 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 		return -1;
 	if (write(sync_fd, "G", 1) != 1)
 		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
-	int m = read_child(sync_fd, err, errlen, 20000);
+	int64_t cm[SM_CHILD_LAST - SM_CHILD_FIRST + 1];
+	memset(cm, 0, sizeof cm);
+	int m = read_child(sync_fd, err, errlen, 20000, cm, sizeof cm);
 	if (m != 'U')
 		return m == 'E' ? -1 : errfmt(err, errlen, "sandbox setup died (%d)", m);
+	memcpy(sb->marks + SM_CHILD_FIRST, cm, sizeof cm);
+	sb->marks[SM_USERNS] = startmark_now();
 	char map[64];
 	snprintf(map, sizeof map, "%d %u 1\n", APP_UID, (unsigned)spec->uid);
 	if (write_map(sb->pid, "uid_map", map) < 0)
@@ -240,10 +252,37 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 		return errfmt(err, errlen, "writing gid_map: %s", strerror(errno));
 	if (write(sync_fd, "M", 1) != 1)
 		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
-	m = read_child(sync_fd, err, errlen, 20000);
+	m = read_child(sync_fd, err, errlen, 20000, NULL, 0);
 	if (m != 0)
 		return m == 'E' ? -1 : errfmt(err, errlen, "sandbox setup: unexpected '%c'", m);
 	return 0;
+}
+
+int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen)
+{
+	char data_dir[PATH_MAX], img[PATH_MAX], kept[PATH_MAX], lock[PATH_MAX + 16];
+	int fd, rc;
+
+	if (!spec->app_id || !cgroup_name_valid(spec->app_id) || !spec->data_dir || spec->lim.data_mb < 2 ||
+	    spec->lim.data_mb > 1L << 20)
+		return errfmt(err, errlen, "invalid app id, data dir or data size");
+	if (!realpath(spec->data_dir, data_dir))
+		return errfmt(err, errlen, "data dir %s: %s", spec->data_dir, strerror(errno));
+	snprintf(lock, sizeof lock, "%s/lock", data_dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errfmt(err, errlen, "open %s: %s", lock, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? 0 : errfmt(err, errlen, "lock %s: %s", lock,
+						      strerror(errno));
+		close(fd);
+		return rc;      /* running: its start made and mounted the image */
+	}
+	rc = sandbox_ensure_image(data_dir, spec, img, sizeof img, err, errlen);
+	if (rc == 0 && spec->keep_data_mount)
+		rc = datamount_keep_get(spec->app_id, img, kept, sizeof kept, err, errlen);
+	close(fd);
+	return rc;
 }
 
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
@@ -273,8 +312,14 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		return -1;
 	if (open_files(spec, data_dir, sb, err, errlen) < 0)
 		goto fail_files;
+	sb->marks[SM_PREPARED] = startmark_now();
 	if (sandbox_ensure_image(data_dir, spec, c.data_img, sizeof c.data_img, err, errlen) < 0)
 		goto fail_files;
+	if (spec->keep_data_mount &&
+	    datamount_keep_get(spec->app_id, c.data_img, c.data_kept, sizeof c.data_kept, err,
+			       errlen) < 0)
+		goto fail_files;
+	sb->marks[SM_IMAGE] = startmark_now();
 	if (mkdir(NEWROOT, 0700) < 0 && errno != EEXIST) {
 		errfmt(err, errlen, "mkdir %s: %s", NEWROOT, strerror(errno));
 		goto fail_files;
@@ -288,6 +333,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	int self_attached = cgroup_open_self_attach(&sb->cg, c.cg_fds, err, errlen);
 	if (self_attached < 0)
 		goto fail_cg;
+	sb->marks[SM_CGROUP] = startmark_now();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		errfmt(err, errlen, "socketpair/pipe: %s", strerror(errno));
@@ -311,6 +357,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		sandbox_child_main(&c);
 	}
 	sb->pid = pid;
+	sb->marks[SM_CLONED] = startmark_now();
 	cgroup_close_self_attach(c.cg_fds);
 	close_fd(&sync[1]);
 	close_fd(&outp[1]);
@@ -325,6 +372,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	if (drive_child(sb, sync[0], spec, self_attached > 0, err, errlen) < 0)
 		goto fail_child;
 	close_fd(&sync[0]);
+	sb->marks[SM_EXEC] = startmark_now();
 	sb->echo_fd = spec->echo_fd;
 	sb->started_ms = clock_mono_ms();
 	if (spec->lim.cpu_boost_ms > 0) {

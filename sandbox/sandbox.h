@@ -23,6 +23,7 @@
 
 #include "sandbox/applog.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/startmarks.h"
 
 struct sandbox_limits {
 	long memory_mb;         /* cgroup memory (no swap) */
@@ -52,6 +53,9 @@ struct sandbox_spec {
 	const char *image_cache;/* NULL, or a root-only directory for empty file system
 				 * images: a new data.img is then a sparse copy of one
 				 * instead of a run of mkfs.ext4 */
+	int keep_data_mount;    /* 1: data.img stays mounted between runs, in the caller's
+				 * own mount namespace (datamount.h: the supervisor's),
+				 * and the sandbox binds it; 0: mounted for this run only */
 	const char *log_path;   /* the run's log file (appended to) */
 	int listen_fd;          /* bound, listening TCP socket; becomes fd 3 inside */
 	int port;               /* for PORT= */
@@ -97,10 +101,17 @@ struct sandbox {
 	const char *reason;     /* exited crashed memory timeout stopped */
 	const char *forced;     /* reason decided by us (timeout, stopped), or NULL */
 	uint64_t cpu_usec, memory_peak;
+	int64_t marks[SM_COUNT];        /* the start's marks (startmarks.h) seen here, 0 others */
 };
 
 /* Default limits (the conf.h defaults). */
 void sandbox_limits_default(struct sandbox_limits *lim);
+
+/* Ahead of a first start: makes spec->data_dir's data.img (spec: app_id, data_dir,
+ * image_cache, lim.data_mb, uid/gid) and, with spec->keep_data_mount, mounts it
+ * (datamount.h), so that the start only binds it. A data directory locked by a run
+ * is left alone. 0, or -1 with err. */
+int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen);
 
 /* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. */
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,

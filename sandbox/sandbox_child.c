@@ -5,6 +5,7 @@
  * parent through the sync socket and the child exits. */
 #include "sandbox/sandbox_internal.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/datamount.h"
 #include "common/appenv.h"
 
 #include <errno.h>
@@ -50,6 +51,9 @@ static void child_die(int sync_fd, const char *fmt, ...)
 	(void)!write(sync_fd, msg, len);
 	_exit(127);
 }
+
+/* The child's start marks (startmarks.h), sent to the parent with 'U'. */
+#define MARK(c, m) ((c)->marks[(m) - SM_CHILD_FIRST] = startmark_now())
 
 #define CHECK(cond, ...) do { errno = 0; if (!(cond)) child_die(c->sync_fd, __VA_ARGS__); } while (0)
 
@@ -134,48 +138,19 @@ static int chown_one(const char *path, const struct stat *st, int type, struct F
 	return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
 }
 
-/* Attaches data.img to a free loop device (auto-cleared when its last mount goes away,
- * i.e. when this mount namespace dies) and mounts it at dst. */
+/* /data: the supervisor's kept mount of data.img bound here, or data.img mounted for
+ * this run only (its loop device clears itself when this mount namespace dies). */
 static void mount_data(struct child_ctx *c, const char *dst)
 {
-	int img = open(c->data_img, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	CHECK(img >= 0, "open %s", c->data_img);
-	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	CHECK(ctl >= 0, "open /dev/loop-control");
-	char dev[64];
-	int loopfd = -1;
-	for (int tries = 0; tries < 50 && loopfd < 0; tries++) {
-		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
-		CHECK(n >= 0, "LOOP_CTL_GET_FREE");
-		snprintf(dev, sizeof dev, "/dev/loop%d", n);
-		int fd = open(dev, O_RDWR | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT) {   /* no udev to create the node for us */
-			if (mknod(dev, S_IFBLK | 0600, makedev(7, (unsigned)n)) < 0 && errno != EEXIST)
-				child_die(c->sync_fd, "mknod %s", dev);
-			fd = open(dev, O_RDWR | O_CLOEXEC);
-		}
-		CHECK(fd >= 0, "open %s", dev);
-		struct loop_config cfg;
-		memset(&cfg, 0, sizeof cfg);
-		cfg.fd = (unsigned)img;
-		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-		if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) {
-			loopfd = fd;
-			break;
-		}
-		int e = errno;
-		close(fd);
-		if (e != EBUSY) {
-			errno = e;
-			child_die(c->sync_fd, "LOOP_CONFIGURE %s", dev);
-		}
+	char err[512];
+	if (c->data_kept[0]) {
+		CHECK(mount(c->data_kept, dst, NULL, MS_BIND, NULL) == 0, "bind the kept /data");
+		CHECK(mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV |
+			    MS_NOEXEC | MS_NOATIME, NULL) == 0, "remount /data");
+	} else if (datamount_loop_ext4(c->data_img, dst, err, sizeof err) < 0) {
+		errno = 0;      /* err says why already */
+		child_die(c->sync_fd, "/data: %s", err);
 	}
-	CHECK(loopfd >= 0, "no free loop device");
-	CHECK(mount(dev, dst, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
-		    "errors=remount-ro") == 0, "mount %s (ext4) on /data", c->data_img);
-	close(loopfd);
-	close(ctl);
-	close(img);
 	/* The uid may differ from the one the files were made with (the supervisor gives a
 	 * run the uid of its slot): hand the whole file system over. It is small and
 	 * bounded by its inode count. */
@@ -370,7 +345,9 @@ static void setup_root(struct child_ctx *c)
 	make_etc(c);
 	bind_node(c);
 	bind_ro(c, c->code, NEWROOT "/app", 0, 1);
+	MARK(c, SM_BINDS);
 	mount_data(c, NEWROOT "/data");
+	MARK(c, SM_DATA);
 	snprintf(opts, sizeof opts, "size=%ldm,nr_inodes=%ld,mode=1777",
 		 s->lim.tmp_mb, s->lim.tmp_mb * 256 + 64);
 	CHECK(mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0,
@@ -387,6 +364,7 @@ static void setup_root(struct child_ctx *c)
 	CHECK(rmdir("/.oldroot") == 0, "rmdir /.oldroot");
 	CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
 		    "size=1m,nr_inodes=512,mode=0755") == 0, "remount / read-only");
+	MARK(c, SM_ROOT);
 }
 
 static void loopback_up(struct child_ctx *c)
@@ -408,7 +386,10 @@ static void become_app(struct child_ctx *c)
 {
 	CHECK(setgroups(0, NULL) == 0, "setgroups");     /* before: the host's root groups */
 	CHECK(unshare(CLONE_NEWUSER) == 0, "unshare(CLONE_NEWUSER)");
-	CHECK(write(c->sync_fd, "U", 1) == 1, "sync");
+	char msg[1 + sizeof c->marks];
+	msg[0] = 'U';
+	memcpy(msg + 1, c->marks, sizeof c->marks);
+	CHECK(write(c->sync_fd, msg, sizeof msg) == (ssize_t)sizeof msg, "sync");
 	sync_wait(c, 'M');
 	for (int cap = 0; cap <= 63; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -479,6 +460,7 @@ void sandbox_child_main(struct child_ctx *c)
 {
 	const struct sandbox_spec *s = c->spec;
 	sigset_t all;
+	MARK(c, SM_CHILD);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -488,10 +470,12 @@ void sandbox_child_main(struct child_ctx *c)
 	 * the parent moves us while the root is built. Either way nothing of the app runs
 	 * before 'G', and the cgroup namespace is made only once we are inside. */
 	CHECK(cgroup_self_attach(c->cg_fds) == 0, "joining the cgroup");
+	MARK(c, SM_JOINED);
 	CHECK(sethostname("app", 3) == 0, "sethostname");
 	setup_root(c);
 	loopback_up(c);
 	CHECK(chdir("/app") == 0, "chdir /app");
+	MARK(c, SM_NET);
 	sync_wait(c, 'G');      /* in the cgroup now; EOF here means the parent died */
 	CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare(CLONE_NEWCGROUP)");
 	become_app(c);

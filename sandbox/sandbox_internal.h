@@ -31,6 +31,8 @@ struct child_ctx {
 	int sync_fd, out_wfd, err_wfd, listen_fd;
 	int cg_fds[CG_NCTRL];   /* cgroup v1 "tasks" files to join through, or -1 */
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
+	char data_kept[PATH_MAX];  /* "" or where data.img is kept mounted (datamount.h) */
+	int64_t marks[SM_CHILD_LAST - SM_CHILD_FIRST + 1];  /* the child's, sent with 'U' */
 };
 
 static inline void close_fd(int *fd)

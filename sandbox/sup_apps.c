@@ -134,6 +134,7 @@ static void probe_start(struct app *a)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)a->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->marks[SM_PROBE] = startmark_now();
 	if ((connect(a->probe_fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) ||
 	    ep_add(a->probe_fd, EPOLLOUT, &a->wprobe) < 0)
 		probe_retry(a);
@@ -142,12 +143,14 @@ static void probe_start(struct app *a)
 /* The app answered: the run is "running". */
 static void app_ready(struct app *a)
 {
+	a->marks[SM_READY] = startmark_now();
 	probe_close(a);
 	a->row.state = RUN_RUNNING;
 	a->row.pid = a->sb.pid;
 	row_write(a);
 	log_info("app %s answers on port %d (%lld ms after its start)", a->app_id, a->port,
 		 (long long)(clock_mono_ms() - a->sb.started_ms));
+	a->marks[SM_WOKEN] = startmark_now();
 	wake_waiters(a);
 }
 
@@ -401,6 +404,7 @@ void fill_spec(struct sandbox_spec *s, struct app *a, const char *code,
 	s->code_dir = code;
 	s->data_dir = data;
 	s->image_cache = image_cache;
+	s->keep_data_mount = keep_data;
 	s->log_path = a->log_path;
 	s->listen_fd = lfd;
 	s->port = a->port;

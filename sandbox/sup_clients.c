@@ -1,8 +1,9 @@
 /* sup_clients.c: the supervisor's clients: the replies it sends them, the operations of
- * the protocol (start, wait, stop, status, list, ping; snapshot and restore_data are
- * sup_snapshot.c's) and the reading of their lines
+ * the protocol (start, wait, stop, status, list, ping, prepare; snapshot and
+ * restore_data are sup_snapshot.c's) and the reading of their lines
  * (supproto.h has the wire format). */
 #include "sandbox/sup_internal.h"
+#include "sandbox/datamount.h"
 #include "sandbox/sup_snapshot.h"
 
 #include <errno.h>
@@ -113,6 +114,8 @@ static void row_to_run(const struct db_run *row, struct sup_run *s)
 static void describe(struct app *a, struct sup_run *s)
 {
 	row_to_run(&a->row, s);
+	for (int i = 0; i < SM_COUNT; i++)
+		s->timings[i] = a->marks[i];
 	if (a->gone) {
 		s->signal = a->sb.signal;   /* the result stays in sb after its destroy */
 		return;
@@ -175,6 +178,7 @@ static void env_list(const struct sup_request *q, char *out[APPENV_MAX_VARS + 1]
 
 static void op_start(struct client *c, const struct sup_request *q)
 {
+	int64_t received = startmark_now();
 	char err[1024], rcode[PATH_MAX], rdata[PATH_MAX];
 	char *env[APPENV_MAX_VARS + 1];
 	struct sandbox_spec s;
@@ -214,6 +218,8 @@ static void op_start(struct client *c, const struct sup_request *q)
 		free(a);
 		return;
 	}
+	a->marks[SM_RECEIVED] = received;
+	a->marks[SM_RECORDED] = startmark_now();
 	a->uid = (uid_t)(conf.sandbox_uid_base + (a->port - conf.port_min));
 	a->next = apps;
 	apps = a;
@@ -240,6 +246,9 @@ static void op_start(struct client *c, const struct sup_request *q)
 	row_write(a);
 	log_info("app %s starting: port %d, pid %d, uid %u", q->app_id, a->port, (int)a->sb.pid,
 		 (unsigned)a->uid);
+	for (int i = SM_PREPARED; i <= SM_EXEC; i++)
+		a->marks[i] = a->sb.marks[i];
+	a->marks[SM_REPLIED] = startmark_now();
 	reply_app(c, SUP_START, a, 0);
 }
 
@@ -262,6 +271,8 @@ static void op_stop(struct client *c, const struct sup_request *q)
 {
 	struct app *a = find_app(q->app_id);
 
+	if (q->deleted)
+		datamount_keep_drop(q->app_id);   /* its directory goes next */
 	if (!a)
 		return reply_not_running(c, SUP_STOP, q->app_id);
 	if (a->gone)
@@ -283,6 +294,43 @@ static void op_status(struct client *c, const struct sup_request *q)
 	if (!a)
 		return reply_not_running(c, SUP_STATUS, q->app_id);
 	reply_app(c, SUP_STATUS, a, 0);
+}
+
+/* Ahead of an app's first start (the daemon asks when it creates one): its data image
+ * made and kept mounted, so that the start only binds it. A live app, or one the
+ * database does not have, is left alone. Replies as status. */
+static void op_prepare(struct client *c, const struct sup_request *q)
+{
+	char err[1024], rdata[PATH_MAX];
+	struct sandbox_spec s;
+	struct db_app app;
+	struct app *a = find_app(q->app_id);
+	int rc;
+
+	if (shutting_down)
+		return reply_error(c, "shutting_down", "the supervisor is stopping");
+	if (a)
+		return reply_app(c, SUP_PREPARE, a, 0);
+	if (check_dir(q->data_dir, rdata, "data_dir", err, sizeof err) < 0)
+		return reply_error(c, "bad_request", "%s", err);
+	if (!db)
+		return reply_error(c, "db_unavailable", "no database: the app cannot be checked");
+	memset(&app, 0, sizeof app);
+	rc = db_app_get(db, q->app_id, NULL, &app, err, sizeof err);
+	db_app_clear(&app);
+	if (rc != DB_OK)
+		return rc == DB_NOTFOUND ? reply_error(c, "not_found", "no such app")
+			: reply_error(c, "db_unavailable", "%s", err);
+	static struct app none;      /* no run: only its id (fill_spec maps the rest) */
+	memset(&none, 0, sizeof none);
+	util_copy(none.app_id, sizeof none.app_id, q->app_id);
+	none.uid = (uid_t)conf.sandbox_uid_base;
+	fill_spec(&s, &none, "", rdata, -1);
+	if (sandbox_prepare_data(&s, err, sizeof err) < 0) {
+		log_warn("prepare of %s failed: %s", q->app_id, err);
+		return reply_error(c, "start_failed", "%s", err);
+	}
+	reply_not_running(c, SUP_PREPARE, q->app_id);
 }
 
 static void op_list(struct client *c)
@@ -366,6 +414,7 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	case SUP_LIST: return op_list(c);
 	case SUP_SNAPSHOT:
 	case SUP_RESTORE_DATA: return op_snapshot(c, &q);
+	case SUP_PREPARE: return op_prepare(c, &q);
 	case SUP_OP_COUNT: break;
 	}
 	reply_error(c, "unknown_op", "unknown op");

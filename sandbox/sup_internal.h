@@ -65,6 +65,7 @@ struct app {
 	long long start_deadline;     /* CLOCK_MONOTONIC ms */
 	int probe_fd, probe_sent;
 	long long probe_at;
+	int64_t marks[SM_COUNT];      /* this run's start marks (startmarks.h) */
 	long stop_waiters[MAX_STOP_WAITERS];
 	int nstop_waiters;
 	struct app *next;
@@ -75,6 +76,7 @@ extern struct conf conf;
 extern struct db *db;
 extern struct port_alloc ports;
 extern char image_cache[PATH_MAX];   /* <state_dir>/cache: empty data images */
+extern int keep_data;                /* data file systems stay mounted between runs */
 extern struct app *apps;
 extern struct client *clients;
 extern int nclients;

@@ -12,6 +12,7 @@
  * (bench/snapshots); the child holds the app's data lock meanwhile, as a run would. */
 #include "sandbox/sup_internal.h"
 #include "sandbox/sup_snapshot.h"
+#include "sandbox/datamount.h"
 #include "sandbox/snapshot.h"
 
 #include <errno.h>
@@ -175,6 +176,11 @@ int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id,
 	memset(r, 0, sizeof *r);
 	if (!precheck(q, live, r))
 		return 0;
+	/* The file system may be kept mounted between runs (datamount.h): unmounting it
+	 * writes back what the last run left in memory, so the copy sees all of it, and a
+	 * restore never replaces an image under a live mount. The next start mounts it
+	 * again. */
+	datamount_keep_drop(q->app_id);
 	if (!(j = calloc(1, sizeof *j))) {
 		sup_reply_error(r, "internal", "out of memory");
 		return 0;

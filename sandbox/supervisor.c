@@ -33,6 +33,7 @@
  * sandbox gracefully, then exit. */
 #include "sandbox/sup_internal.h"
 #include "sandbox/sup_snapshot.h"
+#include "sandbox/datamount.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,7 @@ struct db *db;
 static int ep = -1;
 struct port_alloc ports;
 char image_cache[PATH_MAX];   /* <state_dir>/cache: empty data images */
+int keep_data;                /* data file systems stay mounted between runs (datamount.h) */
 struct app *apps;
 struct client *clients;
 int nclients;
@@ -381,6 +383,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "appforge-supervisor: cannot create %s\n", conf.apps_dir);
 		return 1;
 	}
+	keep_data = datamount_keep_init(err, sizeof err) == 0;
+	if (!keep_data)
+		log_warn("data file systems are mounted at each start: %s", err);
 	if (port_alloc_init(&ports, conf.port_min, conf.port_max, err, sizeof err) < 0) {
 		fprintf(stderr, "appforge-supervisor: %s\n", err);
 		return 1;

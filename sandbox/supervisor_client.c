@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+
 #include "common/clock.h"
 
 /* Waits for fd to be ready for events before the deadline; 0 ready, -1 timeout/error. */
@@ -31,18 +32,15 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-/* Sends line (len bytes, ending in '\n') and reads one reply line into *reply
- * (malloc'ed, NUL instead of its '\n'). 0 or -1. */
-static int exchange(const char *sock, const char *line, size_t len, char **reply,
-		    size_t *rlen, int timeout_ms, char *err, size_t errlen)
+/* Connects to sock and sends line (len bytes, ending in '\n') by deadline: the
+ * connected descriptor (the caller closes it), or -1. */
+static int send_line(const char *sock, const char *line, size_t len, long long deadline,
+		     char *err, size_t errlen)
 {
 	struct sockaddr_un a;
-	long long deadline = clock_mono_ms() + timeout_ms;
-	size_t off = 0, cap = 4096, have = 0;
-	char *buf = NULL;
-	int fd, rc = -1;
+	size_t off = 0;
+	int fd;
 
-	*reply = NULL;
 	memset(&a, 0, sizeof a);
 	a.sun_family = AF_UNIX;
 	if (!sock || strlen(sock) >= sizeof a.sun_path) {
@@ -57,22 +55,42 @@ static int exchange(const char *sock, const char *line, size_t len, char **reply
 	}
 	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
 		snprintf(err, errlen, "supervisor at %s: %s", sock, strerror(errno));
-		goto out;
+		close(fd);
+		return -1;
 	}
 	while (off < len) {
 		if (wait_fd(fd, POLLOUT, deadline) < 0) {
 			snprintf(err, errlen, "supervisor: timeout sending the request");
-			goto out;
+			close(fd);
+			return -1;
 		}
 		ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (w < 0) {
 			snprintf(err, errlen, "supervisor: %s", strerror(errno));
-			goto out;
+			close(fd);
+			return -1;
 		}
 		off += (size_t)w;
 	}
+	return fd;
+}
+
+/* Sends line (len bytes, ending in '\n') and reads one reply line into *reply
+ * (malloc'ed, NUL instead of its '\n'). 0 or -1. */
+static int exchange(const char *sock, const char *line, size_t len, char **reply,
+		    size_t *rlen, int timeout_ms, char *err, size_t errlen)
+{
+	long long deadline = clock_mono_ms() + timeout_ms;
+	size_t cap = 4096, have = 0;
+	char *buf = NULL;
+	int fd, rc = -1;
+
+	*reply = NULL;
+	fd = send_line(sock, line, len, deadline, err, errlen);
+	if (fd < 0)
+		return -1;
 	if (!(buf = malloc(cap))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -113,6 +131,23 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int sup_send(const char *sock, const struct sup_request *req, int timeout_ms, char *err,
+	     size_t errlen)
+{
+	size_t len = 0;
+	char *line = sup_request_encode(req, &len, err, errlen);
+	int fd;
+
+	if (!line)
+		return -1;
+	fd = send_line(sock, line, len, clock_mono_ms() + timeout_ms, err, errlen);
+	free(line);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep,

@@ -6,6 +6,10 @@
  * came, whatever rep->ok says; -1 on a transport failure (no supervisor, timeout,
  * garbage) with a message in err.
  *
+ * sup_send only sends req (within timeout_ms) and closes the connection without reading
+ * a reply: for a request that is carried out whether or not its reply is read (the
+ * supervisor handles each line as it reads it), such as prepare. 0 once sent, or -1.
+ *
  * supervisor_call is the raw form for `appforge-sandbox call` (a debugging tool): any
  * JSON object out, the reply object back (*resp a new reference, put it). 0 or -1. */
 #ifndef AF_SUPERVISOR_CLIENT_H
@@ -19,6 +23,9 @@ struct json_object;
 
 int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep,
 	     int timeout_ms, char *err, size_t errlen);
+
+int sup_send(const char *sock, const struct sup_request *req, int timeout_ms, char *err,
+	     size_t errlen);
 
 int supervisor_call(const char *sock, struct json_object *req, struct json_object **resp,
 		    int timeout_ms, char *err, size_t errlen);

@@ -12,7 +12,7 @@
 static const char *const op_names[SUP_OP_COUNT] = {
 	[SUP_PING] = "ping", [SUP_START] = "start", [SUP_WAIT] = "wait",
 	[SUP_STOP] = "stop", [SUP_STATUS] = "status", [SUP_LIST] = "list",
-	[SUP_SNAPSHOT] = "snapshot", [SUP_RESTORE_DATA] = "restore_data",
+	[SUP_SNAPSHOT] = "snapshot", [SUP_RESTORE_DATA] = "restore_data", [SUP_PREPARE] = "prepare",
 };
 
 static bool takes_rev(enum sup_op op)
@@ -117,6 +117,8 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 		json_object_object_add(o, "data_dir", json_object_new_string(r->data_dir));
 		if (r->nenv > 0)
 			json_object_object_add(o, "env", env_to_json(r));
+	} else if (r->op == SUP_PREPARE) {
+		json_object_object_add(o, "data_dir", json_object_new_string(r->data_dir));
 	} else if (r->op == SUP_WAIT) {
 		json_object_object_add(o, "wait_ms", json_object_new_int(r->wait_ms));
 	} else if (r->op == SUP_STOP) {
@@ -175,9 +177,9 @@ struct field {
 static const struct field fields[] = {
 	{ "op", ~0u },
 	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) |
-		    OPBIT(SUP_SNAPSHOT) | OPBIT(SUP_RESTORE_DATA) },
+		    OPBIT(SUP_SNAPSHOT) | OPBIT(SUP_RESTORE_DATA) | OPBIT(SUP_PREPARE) },
 	{ "code_dir", OPBIT(SUP_START) },
-	{ "data_dir", OPBIT(SUP_START) },
+	{ "data_dir", OPBIT(SUP_START) | OPBIT(SUP_PREPARE) },
 	{ "env", OPBIT(SUP_START) },
 	{ "wait_ms", OPBIT(SUP_WAIT) },
 	{ "grace_ms", OPBIT(SUP_STOP) },
@@ -303,6 +305,8 @@ static int decode_fields(struct json_object *o, struct sup_request *r, char *err
 		return take_str(o, "code_dir", r->code_dir, sizeof r->code_dir, err, errlen) < 0 ||
 		       take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen) < 0 ||
 		       take_env(o, r, err, errlen) < 0 ? -1 : 0;
+	if (r->op == SUP_PREPARE)
+		return take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen);
 	if (r->op == SUP_WAIT)
 		return take_int(o, "wait_ms", 1, SUP_WAIT_MAX_MS, &r->wait_ms, true, err, errlen);
 	if (takes_rev(r->op))
@@ -363,6 +367,23 @@ out:
 
 /* ---- replies ---- */
 
+/* The known start marks as "timings":{name:us}; nothing when none is known. */
+static void add_timings(struct json_object *o, const long long *t)
+{
+	struct json_object *m = NULL;
+
+	for (int i = 0; i < SM_COUNT; i++) {
+		if (t[i] <= 0)
+			continue;
+		if (!m)
+			m = json_object_new_object();
+		json_object_object_add(m, startmark_name((enum startmark)i),
+				       json_object_new_int64(t[i]));
+	}
+	if (m)
+		json_object_object_add(o, "timings", m);
+}
+
 static struct json_object *run_to_json(const struct sup_run *s, struct json_object *o)
 {
 	bool live = run_state_live(s->state);
@@ -388,6 +409,7 @@ static struct json_object *run_to_json(const struct sup_run *s, struct json_obje
 	add_int(o, "memory_bytes", s->memory_bytes, live);
 	add_int(o, "memory_peak", s->memory_peak, live);
 	add_int(o, "pids", s->pids, live);
+	add_timings(o, s->timings);
 	return o;
 }
 
@@ -435,6 +457,19 @@ static bool get_bool(struct json_object *o, const char *k)
 	       json_object_get_boolean(v);
 }
 
+static void get_timings(struct json_object *o, long long *t)
+{
+	struct json_object *m;
+
+	if (!json_object_object_get_ex(o, "timings", &m) ||
+	    !json_object_is_type(m, json_type_object))
+		return;
+	for (int i = 0; i < SM_COUNT; i++) {
+		long long v = get_ll(m, startmark_name((enum startmark)i));
+		t[i] = v > 0 ? v : 0;
+	}
+}
+
 static int run_from_json(struct json_object *o, struct sup_run *s, char *err, size_t errlen)
 {
 	const char *id = get_str(o, "app_id"), *st = get_str(o, "state"), *rs = get_str(o, "reason");
@@ -468,6 +503,7 @@ static int run_from_json(struct json_object *o, struct sup_run *s, char *err, si
 	util_copy(s->cgroup, sizeof s->cgroup, get_str(o, "cgroup") ? get_str(o, "cgroup") : "");
 	util_copy(s->log_path, sizeof s->log_path,
 		  get_str(o, "log_path") ? get_str(o, "log_path") : "");
+	get_timings(o, s->timings);
 	return 0;
 }
 

@@ -23,8 +23,13 @@
  *   {"op":"restore_data","app_id":ID,"rev":N}
  *        replaces the stopped app's data image by the snapshot of revision N; error
  *        "running" while the app is live, "not_found" without that snapshot
+ *   {"op":"prepare","app_id":ID,"data_dir":DIR}
+ *        makes the app's data image and mounts it ahead of its first start (see
+ *        datamount.h); replies as status does; nothing happens for a live app. Done
+ *        also when the client closed without reading the reply (appforged's way)
  * Unknown members are refused. Replies: {"ok":true,...} with the members of struct
- * sup_run (start, wait, stop, status), "sandboxes":[...] (list), "pong","running",
+ * sup_run (start, wait, stop, status; "timings":{mark:us,...} has the marks of the
+ * run's start that are known, see startmarks.h), "sandboxes":[...] (list), "pong","running",
  * "held_ports","waiting" (ping) or "rev","bytes","kept" (snapshot, restore_data); or
  * {"ok":false,"error":{"code","message"}} with code bad_request,
  * unknown_op, too_long (the connection is then closed), not_found, quota_exceeded,
@@ -42,6 +47,7 @@
 #include "common/appenv.h"
 #include "common/states.h"
 #include "common/util.h"
+#include "sandbox/startmarks.h"
 
 /* A request line, its '\n' excluded: a start with the largest env (values of at most
  * twice their size in JSON, appenv.h) and two paths fits. */
@@ -53,7 +59,7 @@
 #define SUP_REV_MAX 999999999LL     /* a revision number (as the API's routes take it) */
 
 enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_SNAPSHOT,
-	      SUP_RESTORE_DATA, SUP_OP_COUNT };
+	      SUP_RESTORE_DATA, SUP_PREPARE, SUP_OP_COUNT };
 
 const char *sup_op_name(enum sup_op op);
 
@@ -61,7 +67,7 @@ struct sup_request {
 	enum sup_op op;
 	char app_id[ID_APP_BUFSZ];       /* every op but ping and list */
 	char code_dir[SUP_PATH_MAX];     /* start */
-	char data_dir[SUP_PATH_MAX];     /* start */
+	char data_dir[SUP_PATH_MAX];     /* start, prepare */
 	int grace_ms;                    /* stop: -1 is the configured grace */
 	int wait_ms;                     /* wait: 1..SUP_WAIT_MAX_MS */
 	bool deleted;                    /* stop: the app was deleted (reason "deleted") */
@@ -84,6 +90,7 @@ struct sup_run {
 	long long run_id, started_at, ended_at, expires_at;
 	long long cpu_usec, memory_bytes, memory_peak;
 	char cgroup[512], log_path[512];
+	long long timings[SM_COUNT];     /* the run's start marks (startmarks.h), 0 unknown */
 };
 
 struct sup_reply {

@@ -3,13 +3,18 @@
 of `make check`).
 
   python3 bench/sandbox/bench.py [--builddir DIR] [--runs 20] [--apps 20] [--max 200]
+  python3 bench/sandbox/bench.py --stages [--runs 20] [--vs OLD_BUILDDIR] [--bare-cgroup]
+                                  # the stage table only
 
 Prints: start latency of sandboxed vs plain `node server.js`, median of --runs each,
 interleaved, and the ratio, twice: through the CLI (a new appforge-sandbox process per
 start) and through appforge-supervisor (a request on its socket -> first HTTP 200, the
 product's path); stop latency (SIGTERM ->
 port closed and cgroup gone); memory of --apps idle sandboxed apps vs as many bare node
-processes (cgroup usage and the sum of Pss), and the extra per app; how many idle
+processes (cgroup usage and the sum of Pss), and the extra per app; the stages of a start
+through the supervisor (its reply's "timings", sandbox/startmarks.h, and the app's own
+marks of bench/sandbox/timed) next to bare node's, with each stage's share of the
+overhead; how many idle
 sandboxed apps start before the first failure, up to --max (through appforge-supervisor
 when it is built, else with the CLI). Ports: free ones from 40000 up.
 """
@@ -69,6 +74,16 @@ def wait_200(port, proc, timeout=30):
             return False
         time.sleep(0.002)
     return False
+
+
+def http_200_raw(port):
+    """One GET on a raw socket (urllib costs a millisecond itself): a 200?"""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+            return s.recv(12).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
 
 
 def cgroup_dirs(pid):
@@ -219,7 +234,7 @@ def mib(x):
 class Supervisor:
     """appforge-supervisor on a private state directory, spoken to over its socket."""
 
-    def __init__(self, sup, a, work):
+    def __init__(self, sup, a, work, uid_base=420000):
         import sqlite3
         self.state = os.path.join(work, "state")
         self.apps = os.path.join(self.state, "apps")
@@ -227,10 +242,10 @@ class Supervisor:
         pmin = free_port()
         conf = os.path.join(work, "appforge.conf")
         with open(conf, "w") as f:
-            f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = 420000\n"
-                    "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = 64\n"
+            f.write("state_dir = %s\nport_min = %d\nport_max = %d\nsandbox_uid_base = %d\n"
+                    "node_path = %s\nsandbox_data_mb = 8\nsandbox_memory_mb = %d\n"
                     "sandbox_stop_grace_ms = 500\nquota_running = 100000\n"  # one owner: the supervisor counts
-                    % (self.state, pmin, pmin + a.max + 10, a.node))
+                    % (self.state, pmin, pmin + a.max + 10, uid_base, a.node, a.memory_mb))
         self.errlog = open(os.path.join(work, "sup.log"), "w")
         self.proc = subprocess.Popen([sup, "--config", conf], stdout=subprocess.PIPE,
                                      stderr=self.errlog, text=True)
@@ -307,6 +322,180 @@ def start_latency_supervisor(sv, a):
               % (m1 * 1000, m2 * 1000, m1 / m2, len(sb), (first or 0) * 1000))
 
 
+TIMED = os.path.join(HERE, "timed")
+
+# (stage, sandboxed from -> to, bare from -> to or None): marks of the supervisor's
+# "timings", the client's "sent"/"answered"/"first200", the app's "script"/"listen".
+STAGES = [
+    ("request reaches the supervisor", ("sent", "received"), None),
+    ("checks, port, run row written", ("received", "recorded"), None),
+    ("spec, paths, lock, log", ("recorded", "prepared"), None),
+    ("data image", ("prepared", "image"), None),
+    ("cgroup", ("image", "cgroup"), None),
+    ("clone, namespaces", ("cgroup", "child"), None),
+    ("join the cgroup", ("child", "joined"), None),
+    ("root tmpfs, /usr, /etc, code binds", ("joined", "binds"), None),
+    ("/data loop mount", ("binds", "data"), None),
+    ("/tmp, /dev, /proc, pivot_root", ("data", "root"), None),
+    ("lo up", ("root", "net"), None),
+    ("user ns, maps, seccomp, exec init", ("net", "exec"), None),
+    ("init + node's boot to the script", ("exec", "script"), ("sent", "script")),
+    ("the script to listen()", ("script", "listen"), ("script", "listen")),
+    ("listen() to the probe's answer", ("listen", "ready"), None),
+    ("the answer back to the client", ("ready", "answered"), None),
+    ("first 200 (bare: listen() to it)", ("answered", "first200"), ("listen", "first200")),
+]
+
+
+def app_marks(text, marks):
+    """The last af-mark lines of an app's output or log, as client-clock seconds."""
+    for line in text.splitlines():
+        i = line.find("af-mark ")
+        if i >= 0:
+            parts = line[i:].split()
+            if len(parts) == 3 and parts[2].isdigit():
+                marks[parts[1]] = int(parts[2]) / 1e6
+
+
+class BareCgroup:
+    """A CPU cgroup of its own for bare node (--bare-cgroup). A sandboxed node is in a
+    cgroup, and under a loaded host a cgroup competes as one entity with every runnable
+    task of its parent, while bare node's threads compete one by one: this puts both on
+    the same footing, to tell the sandbox's cost from the scheduler's."""
+
+    def __init__(self):
+        v1 = "/sys/fs/cgroup/cpu"
+        self.dir = os.path.join(v1 if os.path.isdir(v1) else "/sys/fs/cgroup",
+                                "af-bench-bare-%d" % os.getpid())
+        os.mkdir(self.dir)
+
+    def enter(self):
+        with open(os.path.join(self.dir, "cgroup.procs"), "w") as f:
+            f.write("0")
+
+    def remove(self):
+        try:
+            os.rmdir(self.dir)
+        except OSError as e:
+            print("bench: cgroup %s not removed: %s" % (self.dir, e))
+
+
+def bare_timed(node, port, cg=None):
+    """Plain node on the timed app: its marks, on the same clock."""
+    env = {"PORT": str(port), "PATH": "/usr/bin:/bin", "NODE_ENV": "production"}
+    marks = {"sent": time.monotonic()}
+    p = subprocess.Popen([node, os.path.join(TIMED, "server.js")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         preexec_fn=cg.enter if cg else None)
+    end = time.monotonic() + 30
+    while not http_200_raw(port) and p.poll() is None and time.monotonic() < end:
+        time.sleep(0.002)
+    marks["first200"] = time.monotonic()
+    p.kill()
+    out = p.communicate()[0].decode(errors="replace")
+    app_marks(out, marks)
+    return marks
+
+
+def sandboxed_timed(sv, app):
+    """One start of the timed app through the supervisor (start, wait, first 200): the
+    marks of every side, or None."""
+    import json
+    marks = {"sent": time.monotonic()}
+    r = sv.call(op="start", **app)
+    if not r.get("ok"):
+        print("stages: start failed: %s" % json.dumps(r)[:300])
+        return None
+    w = sv.call(op="wait", app_id=app["app_id"], wait_ms=30000)
+    marks["answered"] = time.monotonic()
+    end = time.monotonic() + 30
+    while w.get("state") == "running" and not http_200_raw(r["port"]) and time.monotonic() < end:
+        time.sleep(0.002)
+    marks["first200"] = time.monotonic()
+    st = sv.call(op="status", app_id=app["app_id"])
+    sv.call(op="stop", app_id=app["app_id"])
+    if w.get("state") != "running":
+        print("stages: the app did not run: %s" % json.dumps(w)[:300])
+        return None
+    for k, v in (st.get("timings") or w.get("timings") or {}).items():
+        marks[k] = v / 1e6
+    try:
+        with open(r["log_path"], errors="replace") as f:
+            app_marks(f.read()[-65536:], marks)
+    except (OSError, KeyError):
+        pass
+    return marks
+
+
+def stage_table(sb_runs, bare_runs):
+    """Prints stage, median ms sandboxed and bare, and each stage's share of the overhead."""
+    def span(runs, pair):
+        a, b = pair
+        return [m[b] - m[a] for m in runs if a in m and b in m]
+
+    def med(xs):
+        return statistics.median(xs) * 1000 if xs else None
+
+    rows, extra_sum = [], 0.0
+    for name, sbp, barep in STAGES:
+        s = med(span(sb_runs, sbp))
+        b = med(span(bare_runs, barep)) if barep else 0.0
+        extra = (s - b) if s is not None and b is not None else None
+        if extra is not None and extra > 0:
+            extra_sum += extra
+        rows.append((name, s, b if barep else None, extra))
+    tot_s = med(span(sb_runs, ("sent", "first200")))
+    tot_b = med(span(bare_runs, ("sent", "first200")))
+    print("stages of a start through the supervisor (median of %d sandboxed, %d bare runs; "
+          "share: of the stages' positive extra over bare, %.1f ms)"
+          % (len(sb_runs), len(bare_runs), extra_sum))
+    print("  %-38s %10s %10s %9s %6s" % ("stage", "sandboxed", "bare", "extra", "share"))
+    f = lambda v: "-" if v is None else "%.2f" % v
+    for name, s, b, extra in rows:
+        share = "%.0f%%" % (100 * extra / extra_sum) if extra and extra > 0 and extra_sum else "-"
+        print("  %-38s %10s %10s %9s %6s" % (name, f(s), f(b), f(extra), share))
+    if tot_s and tot_b:
+        print("  %-38s %10s %10s %9s   ratio %.2f" % ("total: request to first 200", f(tot_s),
+                                                      f(tot_b), f(tot_s - tot_b), tot_s / tot_b))
+
+
+def timed_app(sv):
+    app = sv.add_app("astages000000000")
+    shutil.rmtree(app["code_dir"])
+    shutil.copytree(TIMED, app["code_dir"])
+    return app
+
+
+def stages_supervisor(sv, a, vs=None):
+    """The stage table; with vs (another build's supervisor) its starts alternate with
+    ours and bare node's, and its total is printed beside ours."""
+    app, vapp = timed_app(sv), vs and timed_app(vs)
+    sb_runs, bare_runs, vs_runs = [], [], []
+    cg = BareCgroup() if a.bare_cgroup else None
+    for i in range(a.runs + 1):
+        m = sandboxed_timed(sv, app)
+        v = sandboxed_timed(vs, vapp) if vs else None
+        b = bare_timed(a.node, free_port(), cg)
+        if i == 0 or m is None:
+            continue          # the first start makes the data image
+        sb_runs.append(m)
+        bare_runs.append(b)
+        if v:
+            vs_runs.append(v)
+    if cg:
+        cg.remove()
+    if sb_runs:
+        stage_table(sb_runs, bare_runs)
+        if cg:
+            print("  (bare node ran in a CPU cgroup of its own: --bare-cgroup)")
+    if vs_runs:
+        tot = lambda runs: statistics.median(m["first200"] - m["sent"] for m in runs) * 1000
+        tb = tot(bare_runs)
+        print("  %-38s %10.2f %10.2f %9.2f   ratio %.2f  (--vs %s, alternated)"
+              % ("total, the other build", tot(vs_runs), tb, tot(vs_runs) - tb, tot(vs_runs) / tb,
+                 a.vs))
+
+
 def capacity_supervisor(sv, a):
     """Starts idle apps through appforge-supervisor until the first failure (or --max)."""
     count, failure, t0 = 0, None, time.monotonic()
@@ -335,6 +524,15 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--apps", type=int, default=20)
     ap.add_argument("--max", type=int, default=200)
+    ap.add_argument("--stages", action="store_true",
+                    help="only the stage table of starts through the supervisor")
+    ap.add_argument("--vs", metavar="BUILDDIR",
+                    help="with --stages: alternate with this build's supervisor (before/after)")
+    ap.add_argument("--bare-cgroup", action="store_true",
+                    help="with --stages: bare node in a CPU cgroup of its own, as a sandbox is")
+    ap.add_argument("--memory-mb", type=int, default=256,
+                    help="the supervisor's sandbox_memory_mb (default: the product's 256; node "
+                    "sizes its heap from the cgroup's limit, and below about 128 starts slower)")
     ap.add_argument("--cli-capacity", action="store_true",
                     help="count capacity with the CLI even when the supervisor exists")
     a = ap.parse_args()
@@ -343,6 +541,22 @@ def main():
         sys.exit("bench: no sandbox at %s (build it first)" % tool)
     work = tempfile.mkdtemp(prefix="af-bench-")
     try:
+        if a.stages:
+            sv = Supervisor(os.path.join(a.builddir, "sandbox", "appforge-supervisor"), a, work)
+            if not sv.sock:
+                sys.exit("supervisor: did not start (see %s)" % sv.errlog.name)
+            vs = None
+            if a.vs:
+                os.makedirs(os.path.join(work, "vs"))
+                vs = Supervisor(os.path.join(a.vs, "sandbox", "appforge-supervisor"), a,
+                                os.path.join(work, "vs"), uid_base=430000)
+                if not vs.sock:
+                    sys.exit("--vs supervisor: did not start (see %s)" % vs.errlog.name)
+            stages_supervisor(sv, a, vs)
+            sv.close()
+            if vs:
+                vs.close()
+            return
         # 1. start and stop latency, interleaved with plain node. Run 0 of each app is a
         # first start (the tool makes the /data image); later runs reuse the data dir.
         sb_start, node_start, sb_stop, first = [], [], [], []
@@ -411,6 +625,7 @@ def main():
                 print("supervisor: did not start (see %s)" % sv.errlog.name)
                 return
             start_latency_supervisor(sv, a)
+            stages_supervisor(sv, a)
             capacity_supervisor(sv, a)
             return
         boxes = []

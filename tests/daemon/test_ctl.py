@@ -159,7 +159,8 @@ def run(t, d):
     t.ok(r.status == 200 and r.json()["username"] == "alice", "the CLI token authenticates against the daemon")
     r = d.req("POST", "/api/apps", {"files": app_files(), "name": "cli-listed"}, token=token)
     aid = r.json()["id"]
-    os.makedirs(os.path.join(d.state, "apps", aid))  # as the supervisor would leave it
+    # its directory, as a run leaves it (made already when the supervisor prepared its data)
+    os.makedirs(os.path.join(d.state, "apps", aid), exist_ok=True)
     # what else an app leaves outside the database: its logs and a (dead) job's lock
     leftovers = [os.path.join(d.state, "log", "apps", aid + ".log"),
                  os.path.join(d.state, "log", "apps", aid + ".log.1"),

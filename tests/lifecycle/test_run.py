@@ -9,7 +9,8 @@ concurrent runs of one app share one start (one sandbox, one run row); four apps
 never answer do not take the workers (GET /api/me still answers, at most one run request
 waits, the others answer 202), and each ends with reason start_timeout, visible when
 polling; a start stopped by another request answers the waiting run 409; a crash at
-start is visible when polling as exited/crashed."""
+start is visible when polling as exited/crashed. A new app's data image is made (and
+mounted by the supervisor) once it is created, before any run."""
 import os
 import sqlite3
 import sys
@@ -48,6 +49,9 @@ def main(t, inst):
 
     # ?wait=0: 202 starting at once, then GET shows it running
     a = lc.create(t, api, {"files": {"server.js": OK_APP}, "name": "ok"}).get("id")
+    img = os.path.join(inst.state_dir, "apps", a, "data", "data.img")
+    t.ok(lc.wait_until(lambda: os.path.isfile(img), 30),
+         "a new app's data image is prepared after its creation, before any run", img)
     r = api.post("/api/apps/%s/run?wait=0" % a)
     run = (r.json() or {}).get("run") or {}
     t.ok(r.status == 202 and run.get("state") == "starting" and

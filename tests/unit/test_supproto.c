@@ -47,6 +47,9 @@ static void test_request_round_trip(void)
 			   strcmp(d.data_dir, "/x/data") == 0, "start: app and directories kept");
 		if (op == SUP_WAIT)
 			ok(d.wait_ms == 1500, "wait: wait_ms kept");
+		if (op == SUP_PREPARE)
+			ok(strcmp(d.app_id, APP) == 0 && strcmp(d.data_dir, "/x/data") == 0 &&
+			   !d.code_dir[0], "prepare: app and data directory kept, no code directory");
 		if (op == SUP_STOP)
 			ok(d.grace_ms == 250 && d.deleted, "stop: grace and reason kept");
 		if (op == SUP_SNAPSHOT || op == SUP_RESTORE_DATA)
@@ -73,6 +76,11 @@ static void test_request_errors(void)
 	ok(strcmp(decode("{\"op\":\"ping\",\"app_id\":\"" APP "\"}", &r), "bad_request") == 0,
 	   "a member the op does not take: bad_request");
 	ok(strcmp(decode("{\"op\":\"status\"}", &r), "bad_request") == 0, "status without app_id");
+	ok(strcmp(decode("{\"op\":\"prepare\",\"app_id\":\"" APP "\"}", &r), "bad_request") == 0,
+	   "prepare without data_dir: bad_request");
+	ok(strcmp(decode("{\"op\":\"prepare\",\"app_id\":\"" APP "\",\"data_dir\":\"/d\","
+			 "\"code_dir\":\"/c\"}", &r), "bad_request") == 0,
+	   "prepare with a code_dir (a member it does not take): bad_request");
 	ok(strcmp(decode("{\"op\":\"status\",\"app_id\":\"../etc\"}", &r), "bad_request") == 0,
 	   "an app_id that is no app id");
 	ok(strcmp(decode("{\"op\":\"status\",\"app_id\":5}", &r), "bad_request") == 0,
@@ -172,6 +180,27 @@ static void test_reply_round_trip(void)
 	   d.run.has_exit_code && d.run.exit_code == 0 && d.run.run_id == 42 &&
 	   strcmp(d.run.app_id, APP) == 0, "wait reply: state, reason, exit code 0 kept");
 	free(line);
+
+	/* Start marks: the known ones travel as "timings", an unknown one (0) is left out. */
+	r.run.timings[SM_RECEIVED] = 1000001;
+	r.run.timings[SM_EXEC] = 1004500;
+	r.run.timings[SM_READY] = 1040000;
+	line = sup_reply_encode(SUP_STATUS, &r, &len);
+	ok(line && strstr(line, "\"timings\":{") && strstr(line, "\"exec\":1004500") &&
+	   !strstr(line, "\"probe\""), "status reply: known start marks as timings, no unknown one");
+	ok(line && sup_reply_decode(SUP_STATUS, line, len - 1, &d, err, sizeof err) == 0 &&
+	   d.run.timings[SM_RECEIVED] == 1000001 && d.run.timings[SM_EXEC] == 1004500 &&
+	   d.run.timings[SM_READY] == 1040000 && d.run.timings[SM_PROBE] == 0,
+	   "status reply: start marks kept");
+	free(line);
+	memset(r.run.timings, 0, sizeof r.run.timings);
+	line = sup_reply_encode(SUP_STATUS, &r, &len);
+	ok(line && !strstr(line, "timings"), "no start mark known: no timings member");
+	free(line);
+	ok(sup_reply_decode(SUP_STATUS, "{\"ok\":true,\"state\":\"running\",\"timings\":"
+			    "{\"exec\":-5,\"ready\":\"x\"}}", 63, &d, err, sizeof err) == 0 &&
+	   d.run.timings[SM_EXEC] == 0 && d.run.timings[SM_READY] == 0,
+	   "negative or non-integer marks are read as unknown");
 
 	r.list = calloc(2, sizeof *r.list);
 	r.nlist = 2;
