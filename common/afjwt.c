@@ -48,7 +48,8 @@ static int check_pem(enum afjwt_alg alg, const void *pem, size_t len, char *err,
 		snprintf(err, errlen, "JWT public key: not a PEM public key");
 		rc = -1;
 	} else if (EVP_PKEY_get_base_id(pk) != want) {
-		snprintf(err, errlen, "JWT public key: not an %s key", alg == AFJWT_RS256 ? "RSA" : "EC");
+		snprintf(err, errlen, "JWT public key: not an %s key",
+			 alg == AFJWT_RS256 ? "RSA" : "EC");
 		rc = -1;
 	}
 	EVP_PKEY_free(pk);
@@ -56,9 +57,9 @@ static int check_pem(enum afjwt_alg alg, const void *pem, size_t len, char *err,
 	return rc;
 }
 
-int afjwt_ctx_init(struct afjwt_ctx *ctx, enum afjwt_alg alg, const void *key,
-		   size_t keylen, const char *issuer, const char *audience, int leeway,
-		   int ttl, char *err, size_t errlen)
+int afjwt_ctx_init(struct afjwt_ctx *ctx, enum afjwt_alg alg, const void *key, size_t keylen,
+		   const char *issuer, const char *audience, int leeway, int ttl, char *err,
+		   size_t errlen)
 {
 	memset(ctx, 0, sizeof *ctx);
 	if (alg < AFJWT_HS256 || alg > AFJWT_ES256 || !key || keylen == 0 || keylen > KEYFILE_MAX) {
@@ -106,8 +107,8 @@ void afjwt_ctx_free(struct afjwt_ctx *ctx)
 
 /* Reads a whole key file (at most KEYFILE_MAX bytes). secret: refuse a file that
  * group or others can read. *out is malloc'ed; the caller wipes and frees it. */
-static int read_keyfile(const char *path, int secret, unsigned char **out, size_t *len,
-			char *err, size_t errlen)
+static int read_keyfile(const char *path, int secret, unsigned char **out, size_t *len, char *err,
+			size_t errlen)
 {
 	struct stat st;
 	unsigned char *buf = NULL;
@@ -171,8 +172,8 @@ int afjwt_ctx_load(struct afjwt_ctx *ctx, const struct conf *c, char *err, size_
 	return rc;
 }
 
-int afjwt_issue(const struct afjwt_ctx *ctx, const char *sub, const char *role,
-		long long now, char **out, long long *exp_out, char *err, size_t errlen)
+int afjwt_issue(const struct afjwt_ctx *ctx, const char *sub, const char *role, long long now,
+		char **out, long long *exp_out, char *err, size_t errlen)
 {
 	jwt_t *j = NULL;
 	char jti[23];
@@ -190,7 +191,8 @@ int afjwt_issue(const struct afjwt_ctx *ctx, const char *sub, const char *role,
 		return -1;
 	}
 	if (util_random_chars(jti, sizeof jti - 1,
-			      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") < 0 ||
+			      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") <
+		    0 ||
 	    jwt_new(&j) != 0) {
 		snprintf(err, errlen, "JWT: out of resources");
 		return -1;
@@ -232,8 +234,8 @@ static int token_shape_ok(const char *t, size_t len)
 	return dots == 2;
 }
 
-static int claim_int(struct json_object *g, const char *k, int required, long long *out,
-		     char *err, size_t errlen)
+static int claim_int(struct json_object *g, const char *k, int required, long long *out, char *err,
+		     size_t errlen)
 {
 	struct json_object *v;
 
@@ -263,7 +265,8 @@ static int claim_str(struct json_object *g, const char *k, int required, size_t 
 	}
 	if (!json_object_is_type(v, json_type_string) ||
 	    (n = (size_t)json_object_get_string_len(v)) == 0 || n > max) {
-		snprintf(err, errlen, "JWT: claim '%s' must be a non-empty string of at most %zu bytes", k, max);
+		snprintf(err, errlen,
+			 "JWT: claim '%s' must be a non-empty string of at most %zu bytes", k, max);
 		return -1;
 	}
 	*out = json_object_get_string(v);
@@ -387,7 +390,8 @@ int afjwt_verify(const struct afjwt_ctx *ctx, const char *token, long long now,
 		goto out;
 	}
 	grants = jwt_get_grants_json(j, NULL);
-	g = grants ? json_parse_object(grants, strlen(grants), AFJWT_MAX_TOKEN, 8, err, errlen) : NULL;
+	g = grants ? json_parse_object(grants, strlen(grants), AFJWT_MAX_TOKEN, 8, err, errlen)
+		   : NULL;
 	if (!g) {
 		snprintf(err, errlen, "JWT: claims are not a JSON object");
 		goto out;

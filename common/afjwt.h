@@ -24,7 +24,7 @@ struct conf;
 
 #define AFJWT_MAX_TOKEN 8192
 #define AFJWT_SUB_MAX 127
-#define AFJWT_MIN_SECRET 32      /* bytes of HS256 secret */
+#define AFJWT_MIN_SECRET 32 /* bytes of HS256 secret */
 
 enum afjwt_alg { AFJWT_HS256 = 1, AFJWT_RS256, AFJWT_ES256 };
 
@@ -32,22 +32,22 @@ enum afjwt_alg { AFJWT_HS256 = 1, AFJWT_RS256, AFJWT_ES256 };
  * afjwt_ctx_free() wipes and frees it. */
 struct afjwt_ctx {
 	enum afjwt_alg alg;
-	unsigned char *key;      /* HS256 secret bytes or public key PEM */
+	unsigned char *key; /* HS256 secret bytes or public key PEM */
 	size_t keylen;
 	char *issuer;
 	char *audience;
-	int leeway;              /* seconds, 0..60 */
-	int ttl;                 /* lifetime of tokens we issue, seconds */
+	int leeway; /* seconds, 0..60 */
+	int ttl;    /* lifetime of tokens we issue, seconds */
 };
 
 /* Claims of a verified token (copied; the struct owns nothing on the heap). */
 struct afjwt_claims {
 	char sub[AFJWT_SUB_MAX + 1];
-	char role[8];            /* "user" or "admin"; "user" when the claim is absent */
-	int role_present;        /* 1 if the token carried a role claim */
+	char role[8];     /* "user" or "admin"; "user" when the claim is absent */
+	int role_present; /* 1 if the token carried a role claim */
 	long long iat, exp;
-	long long nbf;           /* 0 when absent */
-	char jti[64];            /* "" when absent */
+	long long nbf; /* 0 when absent */
+	char jti[64];  /* "" when absent */
 };
 
 /* Parses "HS256"/"RS256"/"ES256". Returns the alg or -1. */
@@ -61,9 +61,9 @@ int afjwt_alg_parse(const char *s);
 int afjwt_ctx_load(struct afjwt_ctx *ctx, const struct conf *c, char *err, size_t errlen);
 
 /* Same from explicit values (tests, tools). key is copied. 0 or -1. */
-int afjwt_ctx_init(struct afjwt_ctx *ctx, enum afjwt_alg alg, const void *key,
-		   size_t keylen, const char *issuer, const char *audience, int leeway,
-		   int ttl, char *err, size_t errlen);
+int afjwt_ctx_init(struct afjwt_ctx *ctx, enum afjwt_alg alg, const void *key, size_t keylen,
+		   const char *issuer, const char *audience, int leeway, int ttl, char *err,
+		   size_t errlen);
 
 void afjwt_ctx_free(struct afjwt_ctx *ctx);
 
@@ -71,8 +71,8 @@ void afjwt_ctx_free(struct afjwt_ctx *ctx);
  * seconds, with iss, aud, iat, nbf, exp and a random jti. Only possible with an HS256
  * context (external IdPs issue RS/ES tokens). *out is malloc'ed: the caller frees it.
  * *exp_out (may be NULL) receives exp. 0 or -1. */
-int afjwt_issue(const struct afjwt_ctx *ctx, const char *sub, const char *role,
-		long long now, char **out, long long *exp_out, char *err, size_t errlen);
+int afjwt_issue(const struct afjwt_ctx *ctx, const char *sub, const char *role, long long now,
+		char **out, long long *exp_out, char *err, size_t errlen);
 
 /* Verifies token at time now; fills *claims on success. 0 or -1. */
 int afjwt_verify(const struct afjwt_ctx *ctx, const char *token, long long now,

@@ -14,8 +14,8 @@
 #define APITOKEN_RANDOM_CHARS 43
 #define APITOKEN_LEN (4 + APITOKEN_RANDOM_CHARS)
 #define APITOKEN_BUFSZ (APITOKEN_LEN + 1)
-#define APITOKEN_HASH_BUFSZ 65          /* 64 hex + NUL */
-#define APITOKEN_SHOWN_LEN 10           /* "afk_" + 6 */
+#define APITOKEN_HASH_BUFSZ 65 /* 64 hex + NUL */
+#define APITOKEN_SHOWN_LEN 10  /* "afk_" + 6 */
 #define APITOKEN_SHOWN_BUFSZ (APITOKEN_SHOWN_LEN + 1)
 
 /* Creates a new token: the secret into token, its hash into hash_hex, its listing

@@ -4,10 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const reserved[] = { "PORT", "APP_ID", "DATA_DIR", "HOME", "PATH",
-					"TMPDIR" };
-static const char *const reserved_prefix[] = { "NODE_", "LISTEN_", "LD_", "APPFORGE_",
-					       "AF_" };
+static const char *const reserved[] = { "PORT", "APP_ID", "DATA_DIR", "HOME", "PATH", "TMPDIR" };
+static const char *const reserved_prefix[] = { "NODE_", "LISTEN_", "LD_", "APPFORGE_", "AF_" };
 
 bool appenv_name_valid(const char *name, size_t len)
 {

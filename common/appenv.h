@@ -25,7 +25,8 @@
 /* Secrets shorter than this are not redacted from served logs (too many false hits). */
 #define APPENV_REDACT_MIN 4
 
-#define APPENV_NAME_RULE "a name is [A-Z_][A-Z0-9_]* of 1 to 64 bytes and not one the " \
+#define APPENV_NAME_RULE \
+	"a name is [A-Z_][A-Z0-9_]* of 1 to 64 bytes and not one the " \
 	"platform sets (PORT, APP_ID, DATA_DIR, HOME, PATH, TMPDIR, NODE_*, LISTEN_*, LD_*, " \
 	"APPFORGE_*, AF_*)"
 

@@ -45,7 +45,7 @@ static const char *path_problem(const char *path)
 	for (size_t i = 0; i < len; i++)
 		if (!path_char_ok(path[i]))
 			return "path may contain only A-Z a-z 0-9 . _ - /";
-	for (const char *seg = path; seg; ) {
+	for (const char *seg = path; seg;) {
 		const char *slash = strchr(seg, '/');
 		size_t sl = slash ? (size_t)(slash - seg) : strlen(seg);
 		if (sl == 0)
@@ -73,8 +73,8 @@ int appfiles_path_valid(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
-static int check_content(const char *path, struct json_object *v, size_t *total,
-			 char *err, size_t errlen)
+static int check_content(const char *path, struct json_object *v, size_t *total, char *err,
+			 size_t errlen)
 {
 	const char *s;
 	size_t n;
@@ -102,10 +102,11 @@ static int dir_conflict(struct json_object *files, const char *path, char *err, 
 {
 	size_t pl = strlen(path);
 
-	json_object_object_foreach(files, other, v) {
+	json_object_object_foreach (files, other, v) {
 		(void)v;
 		if (strncmp(other, path, pl) == 0 && other[pl] == '/') {
-			snprintf(err, errlen, "file '%s': also used as a directory by '%s'", path, other);
+			snprintf(err, errlen, "file '%s': also used as a directory by '%s'", path,
+				 other);
 			return -1;
 		}
 	}
@@ -124,14 +125,15 @@ int appfiles_validate(struct json_object *files, char *err, size_t errlen)
 		snprintf(err, errlen, "too many files (at most %d)", APPFILES_MAX_COUNT);
 		return -1;
 	}
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		if (appfiles_path_valid(path, err, errlen) < 0 ||
 		    check_content(path, v, &total, err, errlen) < 0 ||
 		    dir_conflict(files, path, err, errlen) < 0)
 			return -1;
 	}
 	if (total > APPFILES_MAX_TOTAL) {
-		snprintf(err, errlen, "files together are larger than %d bytes", APPFILES_MAX_TOTAL);
+		snprintf(err, errlen, "files together are larger than %d bytes",
+			 APPFILES_MAX_TOTAL);
 		return -1;
 	}
 	if (!json_object_object_get_ex(files, APPFILES_ENTRY, NULL)) {
@@ -187,14 +189,15 @@ static int write_one(int root, const char *path, struct json_object *v, char *er
 	int dfd = open_parent(root, path, &base), fd, rc = -1;
 
 	if (dfd < 0) {
-		snprintf(err, errlen, "file '%s': cannot create its directory: %s", path, strerror(errno));
+		snprintf(err, errlen, "file '%s': cannot create its directory: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "file '%s': %s", path, strerror(errno));
-	} else if (write_all(fd, json_object_get_string(v),
-			     (size_t)json_object_get_string_len(v)) < 0) {
+	} else if (write_all(fd, json_object_get_string(v), (size_t)json_object_get_string_len(v)) <
+		   0) {
 		snprintf(err, errlen, "file '%s': write: %s", path, strerror(errno));
 	} else {
 		rc = 0;
@@ -218,7 +221,7 @@ int appfiles_write(const char *dir, struct json_object *files, char *err, size_t
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		if ((rc = write_one(root, path, v, err, errlen)) < 0)
 			break;
 	}
@@ -251,11 +254,13 @@ static int empty_dir(int dfd, int depth, char *err, size_t errlen)
 			break;
 		}
 		if (depth >= REMOVE_MAX_DEPTH) {
-			snprintf(err, errlen, "directory tree deeper than %d levels", REMOVE_MAX_DEPTH);
+			snprintf(err, errlen, "directory tree deeper than %d levels",
+				 REMOVE_MAX_DEPTH);
 			rc = -1;
 			break;
 		}
-		int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub = openat(dirfd(d), e->d_name,
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
 			snprintf(err, errlen, "open %s: %s", e->d_name, strerror(errno));
 			rc = -1;

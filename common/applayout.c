@@ -28,10 +28,8 @@ int applayout_path(const struct conf *c, const char *app_id, enum app_path what,
 	case APP_PATH_START_LOCK:
 		return put(outlen, snprintf(out, outlen, "%s/%s/start.lock", a, id));
 	case APP_PATH_LOG: return put(outlen, snprintf(out, outlen, "%s/apps/%s.log", l, id));
-	case APP_PATH_LOG_OLD:
-		return put(outlen, snprintf(out, outlen, "%s/apps/%s.log.1", l, id));
-	case APP_PATH_JOB_LOCK:
-		return put(outlen, snprintf(out, outlen, "%s/jobs/%s.lock", s, id));
+	case APP_PATH_LOG_OLD: return put(outlen, snprintf(out, outlen, "%s/apps/%s.log.1", l, id));
+	case APP_PATH_JOB_LOCK: return put(outlen, snprintf(out, outlen, "%s/jobs/%s.lock", s, id));
 	}
 	return -1;
 }
@@ -46,8 +44,8 @@ int applayout_dir(const struct conf *c, enum app_shared_dir what, char *out, siz
 }
 
 /* Unlinks one file of the app; a missing one is fine. Records the first problem. */
-static void remove_file(const struct conf *c, const char *app_id, enum app_path what,
-			int *rc, char *err, size_t errlen)
+static void remove_file(const struct conf *c, const char *app_id, enum app_path what, int *rc,
+			char *err, size_t errlen)
 {
 	char path[4200];
 

@@ -28,19 +28,19 @@
 struct conf;
 
 enum app_path {
-	APP_PATH_DIR,         /* apps_dir/<id> */
-	APP_PATH_CODE,        /* apps_dir/<id>/code */
-	APP_PATH_DATA,        /* apps_dir/<id>/data */
-	APP_PATH_START_LOCK,  /* apps_dir/<id>/start.lock */
-	APP_PATH_LOG,         /* log_dir/apps/<id>.log */
-	APP_PATH_LOG_OLD,     /* log_dir/apps/<id>.log.1 */
-	APP_PATH_JOB_LOCK,    /* state_dir/jobs/<id>.lock */
+	APP_PATH_DIR,        /* apps_dir/<id> */
+	APP_PATH_CODE,       /* apps_dir/<id>/code */
+	APP_PATH_DATA,       /* apps_dir/<id>/data */
+	APP_PATH_START_LOCK, /* apps_dir/<id>/start.lock */
+	APP_PATH_LOG,        /* log_dir/apps/<id>.log */
+	APP_PATH_LOG_OLD,    /* log_dir/apps/<id>.log.1 */
+	APP_PATH_JOB_LOCK,   /* state_dir/jobs/<id>.lock */
 };
 
 /* The directories shared by every app. */
 enum app_shared_dir {
-	APP_DIR_LOGS,         /* log_dir/apps */
-	APP_DIR_JOBS,         /* state_dir/jobs */
+	APP_DIR_LOGS, /* log_dir/apps */
+	APP_DIR_JOBS, /* state_dir/jobs */
 };
 
 /* The path of one of app_id's files into out (outlen bytes). 0, or -1 when it does not

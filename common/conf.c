@@ -21,24 +21,24 @@
 #endif
 
 enum ctype {
-	C_INT,      /* int, min..max */
-	C_LONG,     /* long, min..max */
-	C_STR,      /* free text without control characters, length min..max */
-	C_PATH,     /* a path: no spaces, quotes or ;{}$\ (it ends up in nginx.conf) */
-	C_HOST,     /* [A-Za-z0-9.-] or an IPv4/IPv6 literal's characters */
-	C_ORIGINS,  /* space-separated origins "scheme://host[:port]" */
-	C_URL,      /* http(s)://... without spaces or quotes */
-	C_ENUM,     /* one of the '|'-separated words in choices */
-	C_NAME,     /* a user or group name: [a-z_][a-z0-9_-]*, as useradd takes it */
+	C_INT,     /* int, min..max */
+	C_LONG,    /* long, min..max */
+	C_STR,     /* free text without control characters, length min..max */
+	C_PATH,    /* a path: no spaces, quotes or ;{}$\ (it ends up in nginx.conf) */
+	C_HOST,    /* [A-Za-z0-9.-] or an IPv4/IPv6 literal's characters */
+	C_ORIGINS, /* space-separated origins "scheme://host[:port]" */
+	C_URL,     /* http(s)://... without spaces or quotes */
+	C_ENUM,    /* one of the '|'-separated words in choices */
+	C_NAME,    /* a user or group name: [a-z_][a-z0-9_-]*, as useradd takes it */
 };
 
 struct ckey {
 	const char *key;
 	enum ctype type;
 	size_t offset;
-	long long min, max;     /* numbers: bounds; strings: length bounds */
-	const char *def;        /* default, parsed like a file value */
-	const char *choices;    /* C_ENUM only */
+	long long min, max;  /* numbers: bounds; strings: length bounds */
+	const char *def;     /* default, parsed like a file value */
+	const char *choices; /* C_ENUM only */
 };
 
 #define O(f) offsetof(struct conf, f)
@@ -48,6 +48,7 @@ struct ckey {
 #define KB 1024LL
 #define MB (1024LL * 1024)
 
+/* clang-format off */
 static const struct ckey conf_table[] = {
 	{ "state_dir", C_PATH, O(state_dir), 1, 4000, "./state", NULL },
 	{ "socket_path", C_PATH, O(socket_path), 0, 100, "", NULL },
@@ -110,6 +111,7 @@ static const struct ckey conf_table[] = {
 	{ "quota_running", C_INT, O(quota_running), 0, 100000, "3", NULL },
 	{ "quota_generations_per_hour", C_INT, O(quota_generations_per_hour), 0, 1000000, "30", NULL },
 };
+/* clang-format on */
 
 #define NKEYS (sizeof conf_table / sizeof conf_table[0])
 
@@ -132,7 +134,8 @@ static int chars_ok(enum ctype t, const char *v)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
 		unsigned char c = *p;
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		int alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 		if (c < 0x20 || c == 0x7f)
 			return 0;
 		switch (t) {
@@ -151,11 +154,11 @@ static int chars_ok(enum ctype t, const char *v)
 			break;
 		case C_NAME:
 			if (!(c >= 'a' && c <= 'z') && c != '_' &&
-			    (p == (const unsigned char *)v || !((c >= '0' && c <= '9') || c == '-')))
+			    (p == (const unsigned char *)v ||
+			     !((c >= '0' && c <= '9') || c == '-')))
 				return 0;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	return 1;
@@ -190,7 +193,8 @@ static int set_value(struct conf *c, const struct ckey *k, const char *v, char *
 	case C_INT:
 	case C_LONG:
 		if (util_parse_ll(v, k->min, k->max, &n) < 0) {
-			snprintf(why, wl, "must be an integer between %lld and %lld", k->min, k->max);
+			snprintf(why, wl, "must be an integer between %lld and %lld", k->min,
+				 k->max);
 			return -1;
 		}
 		if (k->type == C_INT)
@@ -210,7 +214,8 @@ static int set_value(struct conf *c, const struct ckey *k, const char *v, char *
 			return -1;
 		}
 		if (!chars_ok(k->type, v) || (k->type == C_ORIGINS && !origins_ok(v)) ||
-		    (k->type == C_URL && len && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))) {
+		    (k->type == C_URL && len && strncmp(v, "http://", 7) &&
+		     strncmp(v, "https://", 8))) {
 			snprintf(why, wl, "contains characters or a form not allowed here");
 			return -1;
 		}
@@ -270,8 +275,8 @@ static char *trim(char *s)
 }
 
 /* Handles one line: blank, comment, or "key = value [# comment]". */
-static int parse_line(struct conf *c, char *line, unsigned char *seen, const char *file,
-		      int lineno, char *err, size_t errlen)
+static int parse_line(struct conf *c, char *line, unsigned char *seen, const char *file, int lineno,
+		      char *err, size_t errlen)
 {
 	char why[160], *eq, *key, *val, *hash;
 	const struct ckey *k;
@@ -378,10 +383,17 @@ static int derive(char **p, const char *dir, const char *name, char *err, size_t
 
 static int finish_paths(struct conf *c, char *err, size_t errlen)
 {
-	char **paths[] = { &c->state_dir, &c->socket_path, &c->resolve_socket_path,
-			   &c->supervisor_socket, &c->db_path,
-			   &c->apps_dir, &c->log_dir, &c->node_path, &c->jwt_secret_file,
-			   &c->jwt_public_key_file, &c->openai_key_file };
+	char **paths[] = { &c->state_dir,
+			   &c->socket_path,
+			   &c->resolve_socket_path,
+			   &c->supervisor_socket,
+			   &c->db_path,
+			   &c->apps_dir,
+			   &c->log_dir,
+			   &c->node_path,
+			   &c->jwt_secret_file,
+			   &c->jwt_public_key_file,
+			   &c->openai_key_file };
 
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
 		if (absolutize(paths[i], err, errlen) < 0)
@@ -398,7 +410,9 @@ static int finish_paths(struct conf *c, char *err, size_t errlen)
 	/* sockaddr_un.sun_path holds 108 bytes */
 	if (strlen(c->socket_path) > 107 || strlen(c->supervisor_socket) > 107 ||
 	    strlen(c->resolve_socket_path) > 107) {
-		snprintf(err, errlen, "socket path longer than 107 bytes: use a shorter state_dir or set socket_path");
+		snprintf(
+			err, errlen,
+			"socket path longer than 107 bytes: use a shorter state_dir or set socket_path");
 		return -1;
 	}
 	return 0;
@@ -451,7 +465,8 @@ void conf_dump(const struct conf *c, int fd)
 		else if (k->type == C_LONG)
 			dprintf(fd, "%s = %ld\n", k->key, *(const long *)base);
 		else
-			dprintf(fd, "%s = %s\n", k->key, *(char *const *)base ? *(char *const *)base : "");
+			dprintf(fd, "%s = %s\n", k->key,
+				*(char *const *)base ? *(char *const *)base : "");
 	}
 }
 

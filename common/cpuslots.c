@@ -10,8 +10,7 @@
 static int lock_fd = -1;
 static int limit[CPUSLOT__COUNT];
 
-int cpuslots_open(const char *path, const int limits[CPUSLOT__COUNT], char *err,
-		  size_t errlen)
+int cpuslots_open(const char *path, const int limits[CPUSLOT__COUNT], char *err, size_t errlen)
 {
 	for (int c = 0; c < CPUSLOT__COUNT; c++)
 		if (limits[c] < 1 || limits[c] > CPUSLOTS_MAX) {

@@ -24,8 +24,7 @@ enum cpuslot_class { CPUSLOT_LOGIN = 0, CPUSLOT_SCAN = 1, CPUSLOT__COUNT };
 
 /* Opens (creating, mode 0600) the lock file at path in this process, with limits[c]
  * slots for class c (1..CPUSLOTS_MAX). Call after fork, once per process. */
-int cpuslots_open(const char *path, const int limits[CPUSLOT__COUNT], char *err,
-		  size_t errlen);
+int cpuslots_open(const char *path, const int limits[CPUSLOT__COUNT], char *err, size_t errlen);
 
 /* Takes a free slot of class c. Returns its handle (>= 0), -1 when all are busy, or
  * -2 when the slots are not open in this process (nothing is limited then; the

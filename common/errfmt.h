@@ -9,8 +9,7 @@
  * long; nothing is written when err is NULL or errlen 0). Returns -1, so that a
  * failing function can end with `return errfmt(err, errlen, "...", ...);`. Calls only
  * vsnprintf: safe in a forked child before exec, not in a signal handler. */
-int errfmt(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int errfmt(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The same, followed by ": " and strerror(errno) when errno is set on entry (the
  * message itself cut at 255 bytes); errno is left as it was. Returns -1. */

@@ -18,8 +18,10 @@ static int prescan(const char *buf, size_t len, size_t *members, char *err, size
 		char c = buf[i];
 		if (in_str) {
 			if (c == '\\') {
-				if (i + 5 < len && buf[i + 1] == 'u' && memcmp(buf + i + 2, "0000", 4) == 0) {
-					snprintf(err, errlen, "invalid JSON: \\u0000 is not allowed in strings");
+				if (i + 5 < len && buf[i + 1] == 'u' &&
+				    memcmp(buf + i + 2, "0000", 4) == 0) {
+					snprintf(err, errlen,
+						 "invalid JSON: \\u0000 is not allowed in strings");
 					return -1;
 				}
 				i++;
@@ -29,7 +31,10 @@ static int prescan(const char *buf, size_t len, size_t *members, char *err, size
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c == '\'') {
-			snprintf(err, errlen, "invalid JSON at offset %zu: single-quoted strings are not allowed", i);
+			snprintf(
+				err, errlen,
+				"invalid JSON at offset %zu: single-quoted strings are not allowed",
+				i);
 			return -1;
 		} else if (c == ':') {
 			(*members)++;
@@ -58,7 +63,7 @@ static int walk(struct json_object *o, size_t *members, char *err, size_t errlen
 		return 0;
 	}
 	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
+		json_object_object_foreach (o, k, v) {
 			(void)k;
 			(*members)++;
 			if (walk(v, members, err, errlen) < 0)
@@ -71,13 +76,12 @@ static int walk(struct json_object *o, size_t *members, char *err, size_t errlen
 			if (walk(json_object_array_get_idx(o, i), members, err, errlen) < 0)
 				return -1;
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
-static struct json_object *tokenize(const char *buf, size_t len, int max_depth,
-				    char *err, size_t errlen)
+static struct json_object *tokenize(const char *buf, size_t len, int max_depth, char *err,
+				    size_t errlen)
 {
 	struct json_tokener *tok = json_tokener_new_ex(max_depth);
 	struct json_object *o;
@@ -96,7 +100,8 @@ static struct json_object *tokenize(const char *buf, size_t len, int max_depth,
 		json_object_put(o);
 		o = NULL;
 	} else if (e == json_tokener_continue) {
-		snprintf(err, errlen, "invalid JSON: incomplete document (a body must be an object or array)");
+		snprintf(err, errlen,
+			 "invalid JSON: incomplete document (a body must be an object or array)");
 	} else if (e != json_tokener_success) {
 		snprintf(err, errlen, "invalid JSON at offset %zu: %s",
 			 json_tokener_get_parse_end(tok), json_tokener_error_desc(e));
@@ -111,8 +116,8 @@ static struct json_object *tokenize(const char *buf, size_t len, int max_depth,
 	return o;
 }
 
-struct json_object *json_parse_strict(const char *buf, size_t len, size_t max_len,
-				      int max_depth, char *err, size_t errlen)
+struct json_object *json_parse_strict(const char *buf, size_t len, size_t max_len, int max_depth,
+				      char *err, size_t errlen)
 {
 	struct json_object *o;
 	size_t text_members, tree_members = 0;
@@ -147,8 +152,8 @@ fail:
 	return NULL;
 }
 
-struct json_object *json_parse_object(const char *buf, size_t len, size_t max_len,
-				      int max_depth, char *err, size_t errlen)
+struct json_object *json_parse_object(const char *buf, size_t len, size_t max_len, int max_depth,
+				      char *err, size_t errlen)
 {
 	struct json_object *o = json_parse_strict(buf, len, max_len, max_depth, err, errlen);
 
@@ -162,8 +167,8 @@ struct json_object *json_parse_object(const char *buf, size_t len, size_t max_le
 
 /* Looks key up. Returns 1 with *v when present (and not a null under NULLABLE), 0 when
  * absent and optional, -1 when absent and required or obj is not an object. */
-static int lookup(struct json_object *obj, const char *key, int flags,
-		  struct json_object **v, char *err, size_t errlen)
+static int lookup(struct json_object *obj, const char *key, int flags, struct json_object **v,
+		  char *err, size_t errlen)
 {
 	if (!json_object_is_type(obj, json_type_object)) {
 		snprintf(err, errlen, "expected a JSON object");
@@ -180,9 +185,8 @@ static int lookup(struct json_object *obj, const char *key, int flags,
 	return 1;
 }
 
-int json_get_string(struct json_object *obj, const char *key, int flags,
-		    size_t max_chars, const char **out, size_t *out_len,
-		    char *err, size_t errlen)
+int json_get_string(struct json_object *obj, const char *key, int flags, size_t max_chars,
+		    const char **out, size_t *out_len, char *err, size_t errlen)
 {
 	struct json_object *v;
 	const char *s;
@@ -207,15 +211,15 @@ int json_get_string(struct json_object *obj, const char *key, int flags,
 	return 1;
 bad:
 	if (max_chars)
-		snprintf(err, errlen, "field '%s' must be a string of at most %zu characters",
-			 key, max_chars);
+		snprintf(err, errlen, "field '%s' must be a string of at most %zu characters", key,
+			 max_chars);
 	else
 		snprintf(err, errlen, "field '%s' must be a string", key);
 	return -1;
 }
 
-int json_get_int(struct json_object *obj, const char *key, int flags,
-		 int64_t min, int64_t max, int64_t *out, char *err, size_t errlen)
+int json_get_int(struct json_object *obj, const char *key, int flags, int64_t min, int64_t max,
+		 int64_t *out, char *err, size_t errlen)
 {
 	struct json_object *v;
 	int64_t x;
@@ -236,8 +240,8 @@ bad:
 	return -1;
 }
 
-int json_get_bool(struct json_object *obj, const char *key, int flags, int *out,
-		  char *err, size_t errlen)
+int json_get_bool(struct json_object *obj, const char *key, int flags, int *out, char *err,
+		  size_t errlen)
 {
 	struct json_object *v;
 	int r = lookup(obj, key, flags, &v, err, errlen);
@@ -252,9 +256,8 @@ int json_get_bool(struct json_object *obj, const char *key, int flags, int *out,
 	return 1;
 }
 
-static int get_typed(struct json_object *obj, const char *key, int flags,
-		     enum json_type type, const char *what, struct json_object **out,
-		     char *err, size_t errlen)
+static int get_typed(struct json_object *obj, const char *key, int flags, enum json_type type,
+		     const char *what, struct json_object **out, char *err, size_t errlen)
 {
 	struct json_object *v;
 	int r = lookup(obj, key, flags, &v, err, errlen);
@@ -269,14 +272,14 @@ static int get_typed(struct json_object *obj, const char *key, int flags,
 	return 1;
 }
 
-int json_get_object(struct json_object *obj, const char *key, int flags,
-		    struct json_object **out, char *err, size_t errlen)
+int json_get_object(struct json_object *obj, const char *key, int flags, struct json_object **out,
+		    char *err, size_t errlen)
 {
 	return get_typed(obj, key, flags, json_type_object, "an object", out, err, errlen);
 }
 
-int json_get_array(struct json_object *obj, const char *key, int flags,
-		   struct json_object **out, char *err, size_t errlen)
+int json_get_array(struct json_object *obj, const char *key, int flags, struct json_object **out,
+		   char *err, size_t errlen)
 {
 	return get_typed(obj, key, flags, json_type_array, "an array", out, err, errlen);
 }
@@ -289,8 +292,8 @@ static int in_list(const char *s, const char *const *list)
 	return 0;
 }
 
-int json_get_enum(struct json_object *obj, const char *key, int flags,
-		  const char *const *allowed, const char **out, char *err, size_t errlen)
+int json_get_enum(struct json_object *obj, const char *key, int flags, const char *const *allowed,
+		  const char **out, char *err, size_t errlen)
 {
 	const char *s;
 	char opts[256] = "";
@@ -309,14 +312,13 @@ int json_get_enum(struct json_object *obj, const char *key, int flags,
 	return -1;
 }
 
-int json_check_keys(struct json_object *obj, const char *const *allowed,
-		    char *err, size_t errlen)
+int json_check_keys(struct json_object *obj, const char *const *allowed, char *err, size_t errlen)
 {
 	if (!json_object_is_type(obj, json_type_object)) {
 		snprintf(err, errlen, "expected a JSON object");
 		return -1;
 	}
-	json_object_object_foreach(obj, k, v) {
+	json_object_object_foreach (obj, k, v) {
 		(void)v;
 		if (!in_list(k, allowed)) {
 			char shown[64];
@@ -331,7 +333,7 @@ int json_check_keys(struct json_object *obj, const char *const *allowed,
 const char *json_to_string(struct json_object *obj)
 {
 	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 struct json_object *json_new_string_or_null(const char *s)

@@ -7,8 +7,8 @@
 #define KEYLEN 32
 
 struct entry {
-	unsigned char key[KEYLEN];        /* keyed hash of the token */
-	const struct afjwt_ctx *ctx;      /* NULL: empty */
+	unsigned char key[KEYLEN];   /* keyed hash of the token */
+	const struct afjwt_ctx *ctx; /* NULL: empty */
 	struct afjwt_claims claims;
 };
 

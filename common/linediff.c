@@ -9,17 +9,16 @@
 
 struct line {
 	const char *p;
-	size_t len;          /* without the '\n' */
-	int nl;              /* ends with '\n' */
+	size_t len; /* without the '\n' */
+	int nl;     /* ends with '\n' */
 };
 
 enum op_kind { OP_EQ, OP_DEL, OP_ADD };
 
 struct op {
 	enum op_kind kind;
-	size_t ai, bi;       /* the line of a and of b this op stands at */
+	size_t ai, bi; /* the line of a and of b this op stands at */
 };
-
 
 /* Splits s into lines (a missing s has none). *out is malloc'ed; -1 on out of memory. */
 static int split(const char *s, struct line **out, size_t *n)
@@ -69,8 +68,8 @@ static void op_push(struct op *ops, size_t *k, enum op_kind kind, size_t ai, siz
 
 /* The ops of the middle a[0..n) vs b[0..m) (offsets oa, ob), by an LCS table when it
  * fits the bound, else as a whole replacement. -1 on out of memory. */
-static int middle_ops(const struct line *a, size_t n, const struct line *b, size_t m,
-		      size_t oa, size_t ob, struct op *ops, size_t *k)
+static int middle_ops(const struct line *a, size_t n, const struct line *b, size_t m, size_t oa,
+		      size_t ob, struct op *ops, size_t *k)
 {
 	uint16_t *t;
 	size_t i = 0, j = 0, w = m + 1;
@@ -87,9 +86,11 @@ static int middle_ops(const struct line *a, size_t n, const struct line *b, size
 		return -1;
 	for (i = n; i-- > 0;)
 		for (j = m; j-- > 0;)
-			t[i * w + j] = line_eq(&a[i], &b[j]) ? (uint16_t)(t[(i + 1) * w + j + 1] + 1)
-				: (t[(i + 1) * w + j] >= t[i * w + j + 1] ? t[(i + 1) * w + j]
-									   : t[i * w + j + 1]);
+			t[i * w + j] = line_eq(&a[i], &b[j])
+					       ? (uint16_t)(t[(i + 1) * w + j + 1] + 1)
+					       : (t[(i + 1) * w + j] >= t[i * w + j + 1]
+							  ? t[(i + 1) * w + j]
+							  : t[i * w + j + 1]);
 	i = j = 0;
 	while (i < n || j < m) {
 		if (i < n && j < m && line_eq(&a[i], &b[j])) {
@@ -125,8 +126,9 @@ static void emit_hunk(struct strbuf *o, const struct op *ops, size_t from, size_
 		al += ops[x].kind != OP_ADD;
 		bl += ops[x].kind != OP_DEL;
 	}
-	snprintf(head, sizeof head, "@@ -%zu,%zu +%zu,%zu @@\n", al ? ops[from].ai + 1 : ops[from].ai,
-		 al, bl ? ops[from].bi + 1 : ops[from].bi, bl);
+	snprintf(head, sizeof head, "@@ -%zu,%zu +%zu,%zu @@\n",
+		 al ? ops[from].ai + 1 : ops[from].ai, al, bl ? ops[from].bi + 1 : ops[from].bi,
+		 bl);
 	strbuf_puts(o, head);
 	for (size_t x = from; x < to; x++) {
 		if (ops[x].kind == OP_EQ)

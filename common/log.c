@@ -77,8 +77,7 @@ static void escape(char *dst, size_t dstlen, const char *src)
 
 /* Formats one line (prefix, escaped message, newline) into line. Returns its length,
  * or -1. */
-static int format_line(char *line, size_t size, enum log_level level, const char *fmt,
-		       va_list ap)
+static int format_line(char *line, size_t size, enum log_level level, const char *fmt, va_list ap)
 {
 	char msg[2048], clean[4096];
 	int n;

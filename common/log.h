@@ -37,8 +37,7 @@ const char *log_request_id(void);
 
 /* Writes one line if level >= the minimum. A trailing newline in fmt is not needed.
  * Control characters in the formatted message are escaped, so one call is one line. */
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* An info line that may wait in a per-process buffer (at most LOG_BUFFER_BYTES) instead
  * of costing a write(2) per request: the access log of a worker under load. The buffer
@@ -64,8 +63,8 @@ void log_flush(void);
 void log_flush_on_crash(void);
 
 #define log_debug(...) log_msg(AF_LOG_DEBUG, __VA_ARGS__)
-#define log_info(...)  log_msg(AF_LOG_INFO, __VA_ARGS__)
-#define log_warn(...)  log_msg(AF_LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(AF_LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(AF_LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(AF_LOG_ERROR, __VA_ARGS__)
 
 #endif

@@ -38,8 +38,8 @@ int password_check_policy(const char *pw, char *err, size_t errlen)
 	size_t n = pw ? strnlen(pw, PASSWORD_MAX_LEN + 1) : 0;
 
 	if (n < PASSWORD_MIN_LEN || n > PASSWORD_MAX_LEN) {
-		snprintf(err, errlen, "password must be %d to %d characters long",
-			 PASSWORD_MIN_LEN, PASSWORD_MAX_LEN);
+		snprintf(err, errlen, "password must be %d to %d characters long", PASSWORD_MIN_LEN,
+			 PASSWORD_MAX_LEN);
 		return -1;
 	}
 	if (!util_utf8_valid(pw, n)) {

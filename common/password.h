@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define PASSWORD_HASH_BUFSZ 128  /* crypto_pwhash_STRBYTES */
+#define PASSWORD_HASH_BUFSZ 128 /* crypto_pwhash_STRBYTES */
 #define PASSWORD_MIN_LEN 8
 #define PASSWORD_MAX_LEN 1024
 

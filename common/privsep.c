@@ -28,10 +28,10 @@ int privsep_lookup(const struct conf *c, struct privsep_ids *ids, char *err, siz
 
 	if (!pw)
 		return errfmt(err, errlen, "user %s does not exist (appforgectl init creates it)",
-			    c->run_as_user);
+			      c->run_as_user);
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
 		return errfmt(err, errlen, "run_as_user %s is root: appforged must not run as root",
-			    c->run_as_user);
+			      c->run_as_user);
 	ids->uid = pw->pw_uid;
 	ids->gid = pw->pw_gid;
 	gr = getgrnam(c->socket_group);
@@ -68,8 +68,17 @@ static int add_user(char *name, char *err, size_t errlen)
 		if (run(ga, why, sizeof why) < 0 && !getgrnam(name))
 			return errfmt(err, errlen, "groupadd --system %s failed: %s", name, why);
 	}
-	char *ua[] = { "/usr/sbin/useradd", "--system", "--no-create-home", "--home-dir",
-		       "/nonexistent", "--shell", "/usr/sbin/nologin", "--gid", name, name, NULL };
+	char *ua[] = { "/usr/sbin/useradd",
+		       "--system",
+		       "--no-create-home",
+		       "--home-dir",
+		       "/nonexistent",
+		       "--shell",
+		       "/usr/sbin/nologin",
+		       "--gid",
+		       name,
+		       name,
+		       NULL };
 	if (run(ua, why, sizeof why) < 0 && !getpwnam(name))
 		return errfmt(err, errlen, "useradd --system %s failed: %s", name, why);
 	return 0;
@@ -83,9 +92,11 @@ int privsep_ensure_user(const struct conf *c, char *err, size_t errlen)
 		return 0;
 	/* Many `appforgectl init` may run at once (the test suite): one adds the user, the
 	 * others wait and find it. */
-	lock = open("/run/lock/appforge-useradd.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	lock = open("/run/lock/appforge-useradd.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 	if (lock < 0)
-		lock = open("/tmp/.appforge-useradd.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		lock = open("/tmp/.appforge-useradd.lock",
+			    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock >= 0)
 		while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
 			;
@@ -127,8 +138,8 @@ static int own(const char *path, uid_t uid, gid_t gid, mode_t mode, char *err, s
 	return 0;
 }
 
-static int own_sub(const char *dir, const char *name, uid_t uid, gid_t gid, mode_t mode,
-		   char *err, size_t errlen)
+static int own_sub(const char *dir, const char *name, uid_t uid, gid_t gid, mode_t mode, char *err,
+		   size_t errlen)
 {
 	char p[4200];
 	if ((size_t)snprintf(p, sizeof p, "%s%s", dir, name) >= sizeof p)
@@ -197,8 +208,7 @@ static void adopt(const char *dir, const char *sub, uid_t uid, gid_t gid, int gi
 	}
 }
 
-int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char *err,
-		      size_t errlen)
+int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char *err, size_t errlen)
 {
 	uid_t u = ids->uid;
 	gid_t g = ids->gid;
@@ -215,8 +225,7 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 	if (secretbox_key_path(c, key, sizeof key) < 0)
 		return errfmt(err, errlen, "state_dir too long");
 	if (own(c->state_dir, u, ids->socket_gid, state_mode, err, errlen) < 0 ||
-	    own(key, u, g, 0600, err, errlen) < 0 ||
-	    own(c->db_path, u, g, 0600, err, errlen) < 0 ||
+	    own(key, u, g, 0600, err, errlen) < 0 || own(c->db_path, u, g, 0600, err, errlen) < 0 ||
 	    own_sub(c->db_path, "-wal", u, g, 0600, err, errlen) < 0 ||
 	    own_sub(c->db_path, "-shm", u, g, 0600, err, errlen) < 0 ||
 	    own(c->jwt_secret_file, u, g, 0600, err, errlen) < 0 ||
@@ -234,8 +243,7 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 	return 0;
 }
 
-int privsep_own_socket(const char *path, const struct privsep_ids *ids, char *err,
-		       size_t errlen)
+int privsep_own_socket(const char *path, const struct privsep_ids *ids, char *err, size_t errlen)
 {
 	uid_t u = geteuid() == 0 ? ids->uid : (uid_t)-1;
 

@@ -32,9 +32,9 @@
 struct conf;
 
 struct privsep_ids {
-	uid_t uid;         /* run_as_user */
-	gid_t gid;         /* its primary group */
-	gid_t socket_gid;  /* socket_group, or gid when that group does not exist */
+	uid_t uid;        /* run_as_user */
+	gid_t gid;        /* its primary group */
+	gid_t socket_gid; /* socket_group, or gid when that group does not exist */
 	bool socket_group_found;
 };
 
@@ -55,8 +55,7 @@ int privsep_own_state(const struct conf *c, const struct privsep_ids *ids, char 
 
 /* Gives a socket file to user:socket_group, mode 0660 (the FastCGI socket). Works as
  * root, or unprivileged when the process is in socket_group. */
-int privsep_own_socket(const char *path, const struct privsep_ids *ids, char *err,
-		       size_t errlen);
+int privsep_own_socket(const char *path, const struct privsep_ids *ids, char *err, size_t errlen);
 
 /* For good, in this process and every child: supplementary groups = none, gid, uid;
  * every capability gone (effective, permitted, inheritable, ambient, bounding set);

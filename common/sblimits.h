@@ -24,16 +24,16 @@
 
 /*   name          kind  def     min  max         conf_def conf_min conf_max */
 #define SBLIM_TABLE(X) \
-	X(memory_mb,    LONG, 256,    16,  1L << 20,   256,     16,      65536) \
-	X(pids,         INT,  64,     4,   1 << 20,    128,     8,       32768) \
-	X(cpu_percent,  INT,  50,     1,   102400,     50,      1,       6400) \
-	X(cpu_boost_ms, INT,  0,      0,   600000,     1000,    0,       60000) \
-	X(wall_seconds, INT,  3600,   0,   INT_MAX,    3600,    5,       30 * 86400) \
-	X(cpu_seconds,  INT,  600,    0,   INT_MAX,    600,     1,       30 * 86400) \
-	X(data_mb,      LONG, 64,     2,   1L << 20,   64,      1,       65536) \
-	X(tmp_mb,       LONG, 32,     1,   1L << 20,   32,      1,       65536) \
-	X(nofile,       INT,  256,    16,  1 << 20,    256,     16,      65536) \
-	X(fsize_mb,     LONG, 32,     1,   1L << 30,   64,      1,       65536) \
-	X(log_bytes,    LONG, 1L << 20, 1024, 1L << 40, 1048576, 4096,  1024L << 20)
+	X(memory_mb, LONG, 256, 16, 1L << 20, 256, 16, 65536) \
+	X(pids, INT, 64, 4, 1 << 20, 128, 8, 32768) \
+	X(cpu_percent, INT, 50, 1, 102400, 50, 1, 6400) \
+	X(cpu_boost_ms, INT, 0, 0, 600000, 1000, 0, 60000) \
+	X(wall_seconds, INT, 3600, 0, INT_MAX, 3600, 5, 30 * 86400) \
+	X(cpu_seconds, INT, 600, 0, INT_MAX, 600, 1, 30 * 86400) \
+	X(data_mb, LONG, 64, 2, 1L << 20, 64, 1, 65536) \
+	X(tmp_mb, LONG, 32, 1, 1L << 20, 32, 1, 65536) \
+	X(nofile, INT, 256, 16, 1 << 20, 256, 16, 65536) \
+	X(fsize_mb, LONG, 32, 1, 1L << 30, 64, 1, 65536) \
+	X(log_bytes, LONG, 1L << 20, 1024, 1L << 40, 1048576, 4096, 1024L << 20)
 
 #endif

@@ -80,14 +80,14 @@ unsigned char *secretbox_seal(const unsigned char key[SECRETBOX_KEY_BYTES], cons
 		free(out);
 		return NULL;
 	}
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE, &clen, msg, len, ad, adlen,
-						   NULL, out, key);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE, &clen, msg, len, ad, adlen, NULL,
+						   out, key);
 	*outlen = NONCE + (size_t)clen;
 	return out;
 }
 
-char *secretbox_open(const unsigned char key[SECRETBOX_KEY_BYTES], const void *ad,
-		     size_t adlen, const unsigned char *in, size_t inlen, size_t *outlen)
+char *secretbox_open(const unsigned char key[SECRETBOX_KEY_BYTES], const void *ad, size_t adlen,
+		     const unsigned char *in, size_t inlen, size_t *outlen)
 {
 	unsigned long long mlen;
 	char *out;
@@ -95,8 +95,8 @@ char *secretbox_open(const unsigned char key[SECRETBOX_KEY_BYTES], const void *a
 	if (sodium_init() < 0 || inlen < NONCE + TAG || !(out = malloc(inlen - NONCE - TAG + 1)))
 		return NULL;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out, &mlen, NULL,
-						       in + NONCE, inlen - NONCE, ad, adlen,
-						       in, key) != 0) {
+						       in + NONCE, inlen - NONCE, ad, adlen, in,
+						       key) != 0) {
 		free(out);
 		return NULL;
 	}

@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #define SECRETBOX_KEY_BYTES 32
-#define SECRETBOX_OVERHEAD (24 + 16)   /* nonce + tag */
+#define SECRETBOX_OVERHEAD (24 + 16) /* nonce + tag */
 
 struct conf;
 
@@ -41,8 +41,8 @@ unsigned char *secretbox_seal(const unsigned char key[SECRETBOX_KEY_BYTES], cons
 /* Opens a sealed value: the plaintext (malloc'ed, NUL-terminated, *outlen bytes before
  * the NUL), or NULL when it is forged, truncated, sealed under another key or ad, or out
  * of memory. */
-char *secretbox_open(const unsigned char key[SECRETBOX_KEY_BYTES], const void *ad,
-		     size_t adlen, const unsigned char *in, size_t inlen, size_t *outlen);
+char *secretbox_open(const unsigned char key[SECRETBOX_KEY_BYTES], const void *ad, size_t adlen,
+		     const unsigned char *in, size_t inlen, size_t *outlen);
 
 /* Wipes and frees a plaintext of len bytes (NULL is fine). */
 void secretbox_free(char *p, size_t len);

@@ -19,14 +19,17 @@
 
 extern char **environ;
 
-#define FD_HIGH 10    /* descriptors are moved at least this high before the dup2s */
-#define FD_SCAN_MAX 4096  /* the close-on-exec fallback's bound without close_range */
+#define FD_HIGH 10       /* descriptors are moved at least this high before the dup2s */
+#define FD_SCAN_MAX 4096 /* the close-on-exec fallback's bound without close_range */
 
 /* What the child reports when a step fails: the step and its errno. */
 enum step { STEP_FORK, STEP_PDEATHSIG, STEP_SESSION, STEP_FDS, STEP_CWD, STEP_NNP, STEP_EXEC };
-static const char *const step_name[] = { "fork", "parent-death signal", "new session",
-					  "descriptors", "chdir", "no_new_privs", "exec" };
-struct report { int step, err; };
+static const char *const step_name[] = {
+	"fork", "parent-death signal", "new session", "descriptors", "chdir", "no_new_privs", "exec"
+};
+struct report {
+	int step, err;
+};
 
 void spawn_init(struct spawn *s, char *const argv[])
 {
@@ -40,8 +43,7 @@ void spawn_init(struct spawn *s, char *const argv[])
 
 /* ---- the child (async-signal-safe only) ---- */
 
-__attribute__((noreturn))
-static void child_fail(int rfd, enum step step)
+__attribute__((noreturn)) static void child_fail(int rfd, enum step step)
 {
 	struct report r = { (int)step, errno };
 
@@ -92,14 +94,14 @@ static void child_signals(void)
 		 * ignored across exec. The kernel's all-zero sigaction is SIG_DFL, whatever
 		 * its layout on this architecture. */
 		long zero[8] = { 0 };
-		syscall(SYS_rt_sigaction, sig, zero, NULL, sizeof(sigset_t) < 8 ? sizeof(sigset_t) : 8);
+		syscall(SYS_rt_sigaction, sig, zero, NULL,
+			sizeof(sigset_t) < 8 ? sizeof(sigset_t) : 8);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-__attribute__((noreturn))
-static void child_run(const struct spawn *s, int rfd, pid_t parent)
+__attribute__((noreturn)) static void child_run(const struct spawn *s, int rfd, pid_t parent)
 {
 	if (s->pdeathsig && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
 		child_fail(rfd, STEP_PDEATHSIG);
@@ -299,8 +301,8 @@ static void read_all(int fd, int64_t deadline, char *out, size_t outlen)
 		out[n] = 0;
 }
 
-int spawn_capture(const struct spawn *s, int timeout_ms, char *out, size_t outlen,
-		  char *err, size_t errlen)
+int spawn_capture(const struct spawn *s, int timeout_ms, char *out, size_t outlen, char *err,
+		  size_t errlen)
 {
 	struct spawn c = *s;
 	int p[2], st;

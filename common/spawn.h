@@ -20,20 +20,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SPAWN_DEVNULL (-1)   /* the child's descriptor is /dev/null */
-#define SPAWN_INHERIT (-2)   /* the child keeps the caller's descriptor of that number */
-#define SPAWN_NONE (-3)      /* fd3 only: the child has no descriptor 3 */
+#define SPAWN_DEVNULL (-1) /* the child's descriptor is /dev/null */
+#define SPAWN_INHERIT (-2) /* the child keeps the caller's descriptor of that number */
+#define SPAWN_NONE (-3)    /* fd3 only: the child has no descriptor 3 */
 
 struct spawn {
-	char *const *argv;     /* argv[0]: the program's full path */
-	char *const *envp;     /* the whole environment; NULL: the caller's (environ) */
-	int fd[4];             /* the child's 0..3: a descriptor or SPAWN_*; spawn_init
+	char *const *argv; /* argv[0]: the program's full path */
+	char *const *envp; /* the whole environment; NULL: the caller's (environ) */
+	int fd[4];         /* the child's 0..3: a descriptor or SPAWN_*; spawn_init
 				* sets stdin/stdout /dev/null, stderr inherited, no fd 3 */
-	bool pdeathsig;        /* SIGKILL the child when the calling thread exits */
-	bool new_pgroup;       /* setpgid(0, 0): spawn_kill reaches its descendants too */
-	bool new_session;      /* setsid() (implies a new process group) */
-	bool no_new_privs;     /* PR_SET_NO_NEW_PRIVS before the exec */
-	const char *cwd;       /* chdir before the exec; NULL: keep */
+	bool pdeathsig;    /* SIGKILL the child when the calling thread exits */
+	bool new_pgroup;   /* setpgid(0, 0): spawn_kill reaches its descendants too */
+	bool new_session;  /* setsid() (implies a new process group) */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS before the exec */
+	const char *cwd;   /* chdir before the exec; NULL: keep */
 	/* Last step before execve, in the child: only async-signal-safe calls. A
 	 * non-zero return ends the child with status 126. */
 	int (*pre_exec)(void *arg);
@@ -63,8 +63,8 @@ int spawn_run(const struct spawn *s, int timeout_ms, char *err, size_t errlen);
 /* spawn_run with the child's stdout and stderr captured (s->fd[1] and [2] are
  * replaced): up to outlen - 1 bytes into out (NUL-terminated; the rest is read and
  * dropped, so the child never blocks on a full pipe). */
-int spawn_capture(const struct spawn *s, int timeout_ms, char *out, size_t outlen,
-		  char *err, size_t errlen);
+int spawn_capture(const struct spawn *s, int timeout_ms, char *out, size_t outlen, char *err,
+		  size_t errlen);
 
 /* Starts the program detached: a new session, a grandchild of the caller (the middle
  * child is reaped here), so nothing is left for the caller to wait for and the program

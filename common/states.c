@@ -3,22 +3,28 @@
 
 #include <string.h>
 
+/* clang-format off */
 static const char *const app_status_names[APP_STATUS_COUNT] = {
 	[APP_GENERATING] = "generating", [APP_READY] = "ready",
 	[APP_BLOCKED] = "blocked", [APP_FAILED] = "failed",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const run_state_names[RUN_STATE_COUNT] = {
 	[RUN_STARTING] = "starting", [RUN_RUNNING] = "running",
 	[RUN_EXITED] = "exited", [RUN_STOPPED] = "stopped",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const run_reason_names[RUN_REASON_COUNT] = {
 	[RUN_REASON_NONE] = "", [RUN_REASON_STOPPED] = "stopped",
 	[RUN_REASON_TIMEOUT] = "timeout", [RUN_REASON_MEMORY] = "memory",
 	[RUN_REASON_CRASHED] = "crashed", [RUN_REASON_DELETED] = "deleted",
 	[RUN_REASON_START_TIMEOUT] = "start_timeout",
 };
+/* clang-format on */
 
 static int lookup(const char *const *names, int n, const char *s)
 {

@@ -17,8 +17,7 @@ struct strbuf {
 void strbuf_add(struct strbuf *b, const char *s, size_t n);
 void strbuf_puts(struct strbuf *b, const char *s);
 /* At most 1023 bytes per call: for short formatted pieces. */
-__attribute__((format(printf, 2, 3)))
-void strbuf_printf(struct strbuf *b, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void strbuf_printf(struct strbuf *b, const char *fmt, ...);
 /* The string (the caller's, to free; "" for an empty buffer), or NULL when out of
  * memory; the buffer is left empty either way. */
 char *strbuf_take(struct strbuf *b);

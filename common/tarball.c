@@ -14,7 +14,10 @@
 
 #define BLOCK 512
 
-struct buf { unsigned char *p; size_t len, cap; };
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
 
 static int buf_reserve(struct buf *b, size_t n)
 {
@@ -52,7 +55,8 @@ static int put_name(unsigned char *h, const char *path)
 		return 0;
 	}
 	for (slash = path + n - 1; slash > path; slash--)
-		if (*slash == '/' && (size_t)(slash - path) <= 155 && n - (size_t)(slash - path) - 1 <= 100)
+		if (*slash == '/' && (size_t)(slash - path) <= 155 &&
+		    n - (size_t)(slash - path) - 1 <= 100)
 			break;
 	if (slash == path)
 		return -1;
@@ -61,8 +65,7 @@ static int put_name(unsigned char *h, const char *path)
 	return 0;
 }
 
-static int put_entry(struct buf *b, const char *path, const char *data, size_t len,
-		     long long mtime)
+static int put_entry(struct buf *b, const char *path, const char *data, size_t len, long long mtime)
 {
 	unsigned char *h;
 	unsigned sum = 0;
@@ -87,7 +90,7 @@ static int put_entry(struct buf *b, const char *path, const char *data, size_t l
 	memset(h + 148, ' ', 8);
 	for (int i = 0; i < BLOCK; i++)
 		sum += h[i];
-	octal(h + 148, 7, sum);   /* six digits, NUL, then the space left there */
+	octal(h + 148, 7, sum); /* six digits, NUL, then the space left there */
 	b->len += BLOCK;
 	memcpy(b->p + b->len, data, len);
 	memset(b->p + b->len + len, 0, pad);
@@ -130,7 +133,7 @@ unsigned char *tarball_write(const char *manifest, struct json_object *files, lo
 	unsigned char *out = NULL;
 	int rc = put_entry(&b, TARBALL_MANIFEST, manifest, strlen(manifest), mtime);
 
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		if (rc < 0)
 			break;
 		rc = put_entry(&b, path, json_object_get_string(v),
@@ -169,7 +172,8 @@ static int gunzip(const void *data, size_t len, struct buf *raw, char *err, size
 			break;
 		z.next_out = raw->p + raw->len;
 		z.avail_out = (uInt)(raw->cap - raw->len < TARBALL_MAX_RAW + 1 - raw->len
-				     ? raw->cap - raw->len : TARBALL_MAX_RAW + 1 - raw->len);
+					     ? raw->cap - raw->len
+					     : TARBALL_MAX_RAW + 1 - raw->len);
 		zr = inflate(&z, Z_NO_FLUSH);
 		raw->len = z.total_out;
 	}
@@ -177,7 +181,8 @@ static int gunzip(const void *data, size_t len, struct buf *raw, char *err, size
 	if (zr == Z_STREAM_END && z.avail_in == 0 && raw->len <= TARBALL_MAX_RAW)
 		return 0;
 	if (raw->len > TARBALL_MAX_RAW || (zr == Z_OK && raw->len >= TARBALL_MAX_RAW))
-		snprintf(err, errlen, "archive larger than %d bytes once decompressed", TARBALL_MAX_RAW);
+		snprintf(err, errlen, "archive larger than %d bytes once decompressed",
+			 TARBALL_MAX_RAW);
 	else if (zr == Z_STREAM_END)
 		snprintf(err, errlen, "bytes after the end of the gzip stream");
 	else
@@ -227,7 +232,7 @@ static int entry_name(const unsigned char *h, char *out, size_t size)
 	name[100] = 0;
 	memcpy(prefix, h + 345, 155);
 	prefix[155] = 0;
-	if (memcmp(h + 257, "ustar\0", 6) != 0)   /* GNU: no prefix field */
+	if (memcmp(h + 257, "ustar\0", 6) != 0) /* GNU: no prefix field */
 		prefix[0] = 0;
 	if ((size_t)snprintf(out, size, "%s%s%s", prefix, *prefix ? "/" : "", name) >= size)
 		return -1;
@@ -275,14 +280,14 @@ static int take_file(const char *path, const unsigned char *data, long long size
 		snprintf(err, errlen, "file '%s': too large, or too many files", path);
 		return -1;
 	}
-	json_object_object_add(files, path, json_object_new_string_len((const char *)data,
-									(int)size));
+	json_object_object_add(files, path,
+			       json_object_new_string_len((const char *)data, (int)size));
 	return 0;
 }
 
 /* Walks the tar entries of raw into files. 0 or -1. */
-static int untar(const struct buf *raw, struct json_object *files,
-		 struct json_object **manifest, char *err, size_t errlen)
+static int untar(const struct buf *raw, struct json_object *files, struct json_object **manifest,
+		 char *err, size_t errlen)
 {
 	size_t off = 0;
 	char path[300];
@@ -291,8 +296,11 @@ static int untar(const struct buf *raw, struct json_object *files,
 		const unsigned char *h = raw->p + off;
 		long long size;
 		if (is_zero(h, BLOCK))
-			return is_zero(raw->p + off, raw->len - off) ? 0
-			       : (snprintf(err, errlen, "data after the end of the archive"), -1);
+			return is_zero(raw->p + off, raw->len - off)
+				       ? 0
+				       : (snprintf(err, errlen,
+						   "data after the end of the archive"),
+					  -1);
 		if (!header_ok(h) || (size = parse_octal(h + 124, 12)) < 0 ||
 		    entry_name(h, path, sizeof path) < 0) {
 			snprintf(err, errlen, "malformed tar header at byte %zu", off);
@@ -300,14 +308,17 @@ static int untar(const struct buf *raw, struct json_object *files,
 		}
 		off += BLOCK;
 		if ((unsigned long long)size > raw->len - off) {
-			snprintf(err, errlen, "entry '%.128s' runs past the end of the archive", path);
+			snprintf(err, errlen, "entry '%.128s' runs past the end of the archive",
+				 path);
 			return -1;
 		}
 		if (h[156] == '5' && size == 0) {
 			/* a directory: its files carry their own paths */
 		} else if (h[156] != '0' && h[156] != 0) {
-			snprintf(err, errlen, "entry '%.128s' is not a regular file (only regular "
-				 "files and directories are accepted)", path);
+			snprintf(err, errlen,
+				 "entry '%.128s' is not a regular file (only regular "
+				 "files and directories are accepted)",
+				 path);
 			return -1;
 		} else if (take_file(path, raw->p + off, size, files, manifest, err, errlen) < 0) {
 			return -1;

@@ -23,15 +23,14 @@ void throttle_fail(const struct throttle_policy *p, struct throttle_state *s, lo
 	s->last_failure = now;
 	if (s->failures < p->free_failures)
 		return;
-	k = s->failures - p->free_failures;     /* 0 for the first wait */
+	k = s->failures - p->free_failures; /* 0 for the first wait */
 	delay = k >= 30 ? p->max_delay : (long long)p->base_delay << k;
 	if (delay > p->max_delay)
 		delay = p->max_delay;
 	s->blocked_until = now + delay;
 }
 
-int throttle_expired(const struct throttle_policy *p, const struct throttle_state *s,
-		     long long now)
+int throttle_expired(const struct throttle_policy *p, const struct throttle_state *s, long long now)
 {
 	return now - s->last_failure >= p->window && s->blocked_until <= now;
 }

@@ -11,10 +11,10 @@
 #define AF_THROTTLE_H
 
 struct throttle_policy {
-	int free_failures;       /* failures allowed before the first wait (>= 1) */
-	int window;              /* seconds without a failure that reset the count */
-	int base_delay;          /* first wait, seconds (>= 1) */
-	int max_delay;           /* cap of the wait, seconds (>= base_delay) */
+	int free_failures; /* failures allowed before the first wait (>= 1) */
+	int window;        /* seconds without a failure that reset the count */
+	int base_delay;    /* first wait, seconds (>= 1) */
+	int max_delay;     /* cap of the wait, seconds (>= base_delay) */
 };
 
 struct throttle_state {

@@ -135,8 +135,8 @@ static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 	*y = (long long)yoe + era * 400 + (*m <= 2);
 }
 
-#define T_MIN (-62167219200LL)   /* 0000-01-01T00:00:00Z */
-#define T_MAX 253402300799LL     /* 9999-12-31T23:59:59Z */
+#define T_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define T_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 
 /* Writes v (0 <= v < 10^n) as exactly n decimal digits. */
 static void put_digits(char *out, int n, long long v)
@@ -236,13 +236,13 @@ int util_time_parse(const char *s, long long *out)
 	unsigned y, mo, d, h, mi, se;
 	long long off, t;
 
-	if (!s || digits(&p, 4, &y) < 0 || expect(&p, '-', '-') < 0 ||
-	    digits(&p, 2, &mo) < 0 || expect(&p, '-', '-') < 0 || digits(&p, 2, &d) < 0 ||
-	    expect(&p, 'T', 't') < 0 || digits(&p, 2, &h) < 0 || expect(&p, ':', ':') < 0 ||
-	    digits(&p, 2, &mi) < 0 || expect(&p, ':', ':') < 0 || digits(&p, 2, &se) < 0)
+	if (!s || digits(&p, 4, &y) < 0 || expect(&p, '-', '-') < 0 || digits(&p, 2, &mo) < 0 ||
+	    expect(&p, '-', '-') < 0 || digits(&p, 2, &d) < 0 || expect(&p, 'T', 't') < 0 ||
+	    digits(&p, 2, &h) < 0 || expect(&p, ':', ':') < 0 || digits(&p, 2, &mi) < 0 ||
+	    expect(&p, ':', ':') < 0 || digits(&p, 2, &se) < 0)
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || (int)d > days_in_month(y, mo) || h > 23 ||
-	    mi > 59 || se > 60)
+	if (mo < 1 || mo > 12 || d < 1 || (int)d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    se > 60)
 		return -1;
 	if (*p == '.') {
 		p++;
@@ -254,7 +254,7 @@ int util_time_parse(const char *s, long long *out)
 	if (parse_offset(&p, &off) < 0 || *p != '\0')
 		return -1;
 	if (se == 60)
-		se = 59;        /* a leap second reads as the second before it */
+		se = 59; /* a leap second reads as the second before it */
 	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 	*out = t;
 	return 0;
@@ -367,11 +367,17 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2; cp = c & 0x1f; min = 0x80;
+		len = 2;
+		cp = c & 0x1f;
+		min = 0x80;
 	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3; cp = c & 0x0f; min = 0x800;
+		len = 3;
+		cp = c & 0x0f;
+		min = 0x800;
 	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4; cp = c & 0x07; min = 0x10000;
+		len = 4;
+		cp = c & 0x07;
+		min = 0x10000;
 	} else {
 		return 0;
 	}

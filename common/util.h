@@ -12,15 +12,15 @@
 #include <time.h>
 
 /* Identifier shapes. Buffers of *_BUFSZ bytes hold the id and its NUL. */
-#define ID_APP_LEN 16            /* [a-z][a-z0-9]{15}: >= 80 random bits */
+#define ID_APP_LEN 16 /* [a-z][a-z0-9]{15}: >= 80 random bits */
 #define ID_APP_BUFSZ (ID_APP_LEN + 1)
 #define ID_USER_PREFIX "u_"
-#define ID_USER_LEN (2 + 16)     /* "u_" + [a-z0-9]{16} */
+#define ID_USER_LEN (2 + 16) /* "u_" + [a-z0-9]{16} */
 #define ID_USER_BUFSZ (ID_USER_LEN + 1)
 #define ID_TOKEN_PREFIX "tok_"
-#define ID_TOKEN_LEN (4 + 16)    /* "tok_" + [a-z0-9]{16} */
+#define ID_TOKEN_LEN (4 + 16) /* "tok_" + [a-z0-9]{16} */
 #define ID_TOKEN_BUFSZ (ID_TOKEN_LEN + 1)
-#define ID_MAX_BUFSZ 32          /* large enough for any id above */
+#define ID_MAX_BUFSZ 32 /* large enough for any id above */
 
 /* Fills buf with n bytes from getrandom(2) (retrying on EINTR and short reads).
  * Returns 0, or -1 if the kernel refuses (never falls back to a weak source). */

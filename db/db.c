@@ -19,6 +19,7 @@
 	" r.exit_code, r.reason FROM apps a LEFT JOIN runs r" \
 	" ON r.id = (SELECT max(id) FROM runs WHERE app_id = a.id)"
 
+/* clang-format off */
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_USER_INSERT] = "INSERT INTO users(id, username, password_hash, role, disabled, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -171,6 +172,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" WHERE (a.created_at, a.seq) < (?2, ?3)"
 		" ORDER BY a.created_at DESC, a.seq DESC LIMIT ?4",
 };
+/* clang-format on */
 
 long long db_now(void)
 {
@@ -314,8 +316,8 @@ int db_tx_leave(struct db *db, struct db_tx *tx, int rc, char *err, size_t errle
 /* Runs the write statement sid with the text arguments t[0..nt) bound to ?1.. and the
  * integers v[0..nv) bound after them, in its own transaction (or savepoint). *changes
  * (may be NULL) receives the number of rows changed. */
-int db_write_stmt(struct db *db, enum db_sid sid, const char *const *t, int nt,
-		      const long long *v, int nv, long long *changes, char *err, size_t errlen)
+int db_write_stmt(struct db *db, enum db_sid sid, const char *const *t, int nt, const long long *v,
+		  int nv, long long *changes, char *err, size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *s;
@@ -393,8 +395,8 @@ static int migrate(struct db *db, char *err, size_t errlen)
 		return DB_ERR;
 	v = db_schema_version(db);
 	if (v < 0 || v > latest) {
-		snprintf(err, errlen, "database schema version %d unknown to this build (latest %d)",
-			 v, latest);
+		snprintf(err, errlen,
+			 "database schema version %d unknown to this build (latest %d)", v, latest);
 		goto fail;
 	}
 	for (int i = v + 1; i <= latest; i++)
@@ -418,7 +420,8 @@ static int set_wal(struct db *db, char *err, size_t errlen)
 		sqlite3_stmt *s;
 		int ok = 0;
 
-		if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) == SQLITE_OK &&
+		if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &s, NULL) ==
+			    SQLITE_OK &&
 		    sqlite3_step(s) == SQLITE_ROW) {
 			const unsigned char *m = sqlite3_column_text(s, 0);
 			ok = m && strcmp((const char *)m, "wal") == 0;
@@ -461,7 +464,8 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	}
 	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		snprintf(err, errlen, "%s: %s", path,
+			 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
@@ -469,8 +473,7 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	if (set_wal(db, err, errlen) != DB_OK ||
 	    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err, errlen) != DB_OK ||
-	    db_register_functions(db, err, errlen) != DB_OK ||
-	    migrate(db, err, errlen) != DB_OK)
+	    db_register_functions(db, err, errlen) != DB_OK || migrate(db, err, errlen) != DB_OK)
 		goto fail;
 	*out = db;
 	return DB_OK;

@@ -39,18 +39,18 @@ struct db;
 #define DB_USERNAME_MAX 64
 #define DB_TOKEN_NAME_MAX 100
 #define DB_CURSOR_BUFSZ 64
-#define DB_LIST_MAX 1000        /* upper bound for every list limit */
+#define DB_LIST_MAX 1000 /* upper bound for every list limit */
 
 /* ---- connection and transactions ---- */
 
 /* Opens (creating if needed, mode 0600) the database at path and migrates it.
  * *out is owned by the caller: db_close(). DB_OK or DB_ERR. */
 int db_open(struct db **out, const char *path, char *err, size_t errlen);
-void db_close(struct db *db);           /* NULL is fine; rolls back an open transaction */
+void db_close(struct db *db); /* NULL is fine; rolls back an open transaction */
 
-int db_begin(struct db *db, char *err, size_t errlen);   /* BEGIN IMMEDIATE */
+int db_begin(struct db *db, char *err, size_t errlen); /* BEGIN IMMEDIATE */
 int db_commit(struct db *db, char *err, size_t errlen);
-void db_rollback(struct db *db);        /* harmless when no transaction is open */
+void db_rollback(struct db *db); /* harmless when no transaction is open */
 
 /* A read scope: the reads that follow share one read transaction (one snapshot, one
  * set of WAL read locks) instead of taking and dropping the locks per statement;
@@ -75,21 +75,21 @@ void *db_sqlite(struct db *db);
 /* ---- users ---- */
 
 struct db_user {
-	char id[ID_MAX_BUFSZ];                  /* "u_..." */
+	char id[ID_MAX_BUFSZ]; /* "u_..." */
 	char username[DB_USERNAME_MAX + 1];
 	char password_hash[128];
-	char role[8];                           /* "user" | "admin" */
+	char role[8]; /* "user" | "admin" */
 	int disabled;
 	long long created_at;
-	long long tokens_after;                 /* JWTs issued before are refused (0: none) */
+	long long tokens_after; /* JWTs issued before are refused (0: none) */
 };
 
 /* Inserts u (caller fills id, username, password_hash, role, disabled); sets
  * u->created_at. DB_CONFLICT if the username or id is taken. */
 int db_user_insert(struct db *db, struct db_user *u, char *err, size_t errlen);
 int db_user_get(struct db *db, const char *id, struct db_user *out, char *err, size_t errlen);
-int db_user_get_by_name(struct db *db, const char *username, struct db_user *out,
-			char *err, size_t errlen);
+int db_user_get_by_name(struct db *db, const char *username, struct db_user *out, char *err,
+			size_t errlen);
 /* All users, oldest first; *out freed with free(). */
 int db_user_list(struct db *db, struct db_user **out, size_t *n, char *err, size_t errlen);
 /* Deletes the user and, by cascade, their tokens, apps, files and runs. Audit rows stay.
@@ -102,49 +102,49 @@ int db_user_count(struct db *db, long long *n, char *err, size_t errlen);
 /* ---- API tokens ---- */
 
 struct db_token {
-	char id[ID_MAX_BUFSZ];                  /* "tok_..." */
+	char id[ID_MAX_BUFSZ]; /* "tok_..." */
 	char user_id[ID_MAX_BUFSZ];
-	char name[DB_TOKEN_NAME_MAX * 4 + 1];   /* UTF-8, up to 100 characters */
-	char prefix[16];                        /* non-secret "afk_xxxxxx" */
+	char name[DB_TOKEN_NAME_MAX * 4 + 1]; /* UTF-8, up to 100 characters */
+	char prefix[16];                      /* non-secret "afk_xxxxxx" */
 	long long created_at;
-	long long expires_at;                   /* 0: never */
-	long long revoked_at;                   /* 0: not revoked */
-	long long last_used_at;                 /* 0: never used */
+	long long expires_at;   /* 0: never */
+	long long revoked_at;   /* 0: not revoked */
+	long long last_used_at; /* 0: never used */
 };
 
 /* Inserts t (caller fills id, user_id, name, prefix, expires_at) with the token's
  * SHA-256 hex; sets t->created_at. */
-int db_token_insert(struct db *db, struct db_token *t, const char *token_hash,
-		    char *err, size_t errlen);
+int db_token_insert(struct db *db, struct db_token *t, const char *token_hash, char *err,
+		    size_t errlen);
 /* Finds the live token with this hash and its user: DB_NOTFOUND if there is none, or it
  * is revoked, expired at now, or its user is disabled. Read-only. */
-int db_token_lookup(struct db *db, const char *token_hash, long long now,
-		    struct db_token *tok, struct db_user *user, char *err, size_t errlen);
+int db_token_lookup(struct db *db, const char *token_hash, long long now, struct db_token *tok,
+		    struct db_user *user, char *err, size_t errlen);
 /* Records use at now, at most once a minute per token: a read decides, so the common
  * case takes no write lock. */
 int db_token_touch(struct db *db, const char *id, long long now, char *err, size_t errlen);
 /* The user's tokens (revoked ones included), newest first; *out freed with free(). */
-int db_token_list(struct db *db, const char *user_id, struct db_token **out, size_t *n,
-		  char *err, size_t errlen);
+int db_token_list(struct db *db, const char *user_id, struct db_token **out, size_t *n, char *err,
+		  size_t errlen);
 /* Revokes the token id of user_id at now. DB_NOTFOUND if it is not theirs or already
  * revoked. */
-int db_token_revoke(struct db *db, const char *id, const char *user_id, long long now,
-		    char *err, size_t errlen);
+int db_token_revoke(struct db *db, const char *id, const char *user_id, long long now, char *err,
+		    size_t errlen);
 
 /* ---- apps ---- */
 
 struct db_app {
 	char id[ID_APP_BUFSZ];
 	char owner[ID_MAX_BUFSZ];
-	char *name;                 /* heap, never NULL after a get */
-	char *prompt;               /* heap, "" for apps created from files */
-	enum app_status status;     /* common/states.h */
-	char *error;                /* heap or NULL */
-	char scan_verdict[8];       /* "" (not scanned) | pass | warn | block */
-	char *scan_findings;        /* heap JSON array text, "[]" when none */
+	char *name;             /* heap, never NULL after a get */
+	char *prompt;           /* heap, "" for apps created from files */
+	enum app_status status; /* common/states.h */
+	char *error;            /* heap or NULL */
+	char scan_verdict[8];   /* "" (not scanned) | pass | warn | block */
+	char *scan_findings;    /* heap JSON array text, "[]" when none */
 	long long created_at, updated_at;
-	long long seq;              /* insertion order (set by the db; pagination key) */
-	char visibility[8];         /* "private" | "public"; "" at insert means private */
+	long long seq;      /* insertion order (set by the db; pagination key) */
+	char visibility[8]; /* "private" | "public"; "" at insert means private */
 };
 
 /* Frees the heap strings of a and zeroes it. */
@@ -155,12 +155,12 @@ void db_app_list_free(struct db_app *apps, size_t n);
  * scan_verdict, scan_findings) and its files (object path -> string, may be NULL)
  * in one transaction; sets created_at and updated_at. The files are NOT validated
  * here: validate with appfiles_validate first. DB_CONFLICT if the id exists. */
-int db_app_insert(struct db *db, struct db_app *a, struct json_object *files,
-		  char *err, size_t errlen);
+int db_app_insert(struct db *db, struct db_app *a, struct json_object *files, char *err,
+		  size_t errlen);
 /* The app id if owner is NULL (admin) or owns it; DB_NOTFOUND otherwise. *out is
  * filled (caller db_app_clear()s it). */
-int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *out,
-	       char *err, size_t errlen);
+int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *out, char *err,
+	       size_t errlen);
 /* Apps of owner (NULL: every user's), newest first (created_at DESC, then insertion
  * order DESC), at most limit (1..DB_LIST_MAX) after the opaque cursor (NULL or "" for
  * the first page). next_cursor receives "" at the end, else the cursor for the next
@@ -168,30 +168,29 @@ int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *
  * between 1 and 1000" in err (safe to show a client); never DB_NOTFOUND.
  * *out freed with db_app_list_free(). */
 int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
-		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
-		char *err, size_t errlen);
-int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
-			  char *err, size_t errlen);
+		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ], char *err,
+		size_t errlen);
+int db_app_count_by_owner(struct db *db, const char *owner, long long *n, char *err, size_t errlen);
 /* Apps of every user whose status is status (APP_GENERATING, ...). */
-int db_app_count_by_status(struct db *db, enum app_status status, long long *n,
-			   char *err, size_t errlen);
+int db_app_count_by_status(struct db *db, enum app_status status, long long *n, char *err,
+			   size_t errlen);
 /* The files as a new object path -> content (caller json_object_put()s it). */
-int db_app_files_get(struct db *db, const char *id, struct json_object **files,
-		     char *err, size_t errlen);
+int db_app_files_get(struct db *db, const char *id, struct json_object **files, char *err,
+		     size_t errlen);
 /* Replaces all files of the app (and bumps updated_at). */
-int db_app_files_replace(struct db *db, const char *id, struct json_object *files,
-			 char *err, size_t errlen);
+int db_app_files_replace(struct db *db, const char *id, struct json_object *files, char *err,
+			 size_t errlen);
 /* Sets status and error (NULL clears it); bumps updated_at. */
-int db_app_set_status(struct db *db, const char *id, enum app_status status,
-		      const char *error, char *err, size_t errlen);
+int db_app_set_status(struct db *db, const char *id, enum app_status status, const char *error,
+		      char *err, size_t errlen);
 /* Sets scan verdict (pass|warn|block) and findings (JSON array text); bumps updated_at. */
-int db_app_set_scan(struct db *db, const char *id, const char *verdict,
-		    const char *findings_json, char *err, size_t errlen);
+int db_app_set_scan(struct db *db, const char *id, const char *verdict, const char *findings_json,
+		    char *err, size_t errlen);
 /* Sets the name; bumps updated_at. */
 int db_app_set_name(struct db *db, const char *id, const char *name, char *err, size_t errlen);
 /* Sets the visibility ("private" | "public", else DB_ERR); bumps updated_at. */
-int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
-			  char *err, size_t errlen);
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility, char *err,
+			  size_t errlen);
 bool db_visibility_valid(const char *v);
 /* Deletes the app (files and runs cascade) if owner is NULL or owns it. */
 int db_app_delete(struct db *db, const char *id, const char *owner, char *err, size_t errlen);
@@ -199,17 +198,17 @@ int db_app_delete(struct db *db, const char *id, const char *owner, char *err, s
 /* ---- runs ---- */
 
 struct db_run {
-	long long id;               /* set by db_run_insert */
+	long long id; /* set by db_run_insert */
 	char app_id[ID_APP_BUFSZ];
-	enum run_state state;       /* common/states.h */
-	int port;                   /* 0: none */
-	int pid;                    /* 0: none (host pid of the sandbox init) */
+	enum run_state state; /* common/states.h */
+	int port;             /* 0: none */
+	int pid;              /* 0: none (host pid of the sandbox init) */
 	long long started_at;
-	long long ended_at;         /* 0: not ended */
-	long long expires_at;       /* 0: no limit */
+	long long ended_at;   /* 0: not ended */
+	long long expires_at; /* 0: no limit */
 	int exit_code;
-	int has_exit_code;          /* 0: exit_code is NULL */
-	enum run_reason reason;     /* RUN_REASON_NONE is NULL in the table */
+	int has_exit_code;      /* 0: exit_code is NULL */
+	enum run_reason reason; /* RUN_REASON_NONE is NULL in the table */
 };
 
 /* Inserts r (caller fills everything but id; started_at 0 means now); sets r->id.
@@ -224,24 +223,24 @@ int db_run_current(struct db *db, const char *app_id, struct db_run *out, char *
 /* Every run in state starting or running, oldest first; *out freed with free(). */
 int db_run_list_active(struct db *db, struct db_run **out, size_t *n, char *err, size_t errlen);
 /* Number of the owner's apps with a run starting or running. */
-int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n,
-				 char *err, size_t errlen);
+int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n, char *err,
+				 size_t errlen);
 
 /* ---- an app as the API shows it (read only) ---- */
 
 /* The app, its generation and its newest run, read in one statement. */
 struct db_app_view {
-	struct db_app app;          /* first: a view is read as an app by the list's cursor */
-	char *generation;           /* heap JSON text, or NULL */
-	int has_run;                /* 0: it never ran (run is zeroed) */
-	struct db_run run;          /* the newest run */
+	struct db_app app; /* first: a view is read as an app by the list's cursor */
+	char *generation;  /* heap JSON text, or NULL */
+	int has_run;       /* 0: it never ran (run is zeroed) */
+	struct db_run run; /* the newest run */
 };
 
 void db_app_view_clear(struct db_app_view *v);
 void db_app_view_list_free(struct db_app_view *v, size_t n);
 /* As db_app_get (owner NULL: any owner's), with the generation and the newest run. */
-int db_app_view_get(struct db *db, const char *id, const char *owner,
-		    struct db_app_view *out, char *err, size_t errlen);
+int db_app_view_get(struct db *db, const char *id, const char *owner, struct db_app_view *out,
+		    char *err, size_t errlen);
 /* As db_app_list (same order, cursors and errors), with each app's generation and
  * newest run; *out freed with db_app_view_list_free(). */
 int db_app_view_list(struct db *db, const char *owner, const char *cursor, int limit,
@@ -254,27 +253,26 @@ struct db_audit {
 	long long id;
 	long long at;
 	char request_id[64];
-	char actor[ID_MAX_BUFSZ + 32];  /* a user id, "cli:<name>", "system"... ("" none) */
-	char action[48];                /* e.g. "app.create", "user.delete" */
+	char actor[ID_MAX_BUFSZ + 32]; /* a user id, "cli:<name>", "system"... ("" none) */
+	char action[48];               /* e.g. "app.create", "user.delete" */
 	char target[96];
-	char *detail;                   /* heap JSON object text, "{}" when none */
+	char *detail; /* heap JSON object text, "{}" when none */
 };
 
 /* Appends an event at now (time(NULL)); detail_json NULL means "{}". Inside the
  * caller's transaction if one is open. Strings longer than the fields are DB_ERR. */
-int db_audit_append(struct db *db, const char *request_id, const char *actor,
-		    const char *action, const char *target, const char *detail_json,
-		    char *err, size_t errlen);
+int db_audit_append(struct db *db, const char *request_id, const char *actor, const char *action,
+		    const char *target, const char *detail_json, char *err, size_t errlen);
 
 struct db_audit_filter {
-	long long since;            /* 0: no bound; else events with at >= since */
-	const char *actor;          /* NULL: any */
-	const char *action;         /* NULL: any */
-	int limit;                  /* 1..DB_LIST_MAX; 0 means 100 */
+	long long since;    /* 0: no bound; else events with at >= since */
+	const char *actor;  /* NULL: any */
+	const char *action; /* NULL: any */
+	int limit;          /* 1..DB_LIST_MAX; 0 means 100 */
 };
 /* Matching events, newest first; *out freed with db_audit_list_free(). */
-int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit **out,
-		  size_t *n, char *err, size_t errlen);
+int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit **out, size_t *n,
+		  char *err, size_t errlen);
 void db_audit_list_free(struct db_audit *ev, size_t n);
 /* Counts events of actor with action at >= since (e.g. generations in the last hour). */
 int db_audit_count(struct db *db, const char *actor, const char *action, long long since,
@@ -293,14 +291,14 @@ struct db_throttle {
 int db_throttle_get(struct db *db, const char *kind, const char *key, struct db_throttle *out,
 		    char *err, size_t errlen);
 /* Writes (inserts or replaces) the state of key. */
-int db_throttle_put(struct db *db, const char *kind, const char *key,
-		    const struct db_throttle *t, char *err, size_t errlen);
+int db_throttle_put(struct db *db, const char *kind, const char *key, const struct db_throttle *t,
+		    char *err, size_t errlen);
 /* Forgets key (after a successful login). DB_OK even when there was nothing. */
 int db_throttle_clear(struct db *db, const char *kind, const char *key, char *err, size_t errlen);
 /* Deletes every row whose last failure is before quiet_since and which waits for
  * nothing at now: the table holds only recent failures. */
-int db_throttle_prune(struct db *db, long long quiet_since, long long now,
-		      char *err, size_t errlen);
+int db_throttle_prune(struct db *db, long long quiet_since, long long now, char *err,
+		      size_t errlen);
 
 #define DB_SESSION_ID_BUFSZ 17
 
@@ -311,27 +309,26 @@ struct db_session {
 	char user_id[ID_MAX_BUFSZ];
 	char token_hash[65];
 	long long created_at;
-	long long refreshed_at;                 /* last rotation (creation at first) */
-	long long expires_at;                   /* absolute end of the family */
-	long long revoked_at;                   /* 0: live */
-	char revoke_reason[12];                 /* logout | reuse | password | limit */
+	long long refreshed_at; /* last rotation (creation at first) */
+	long long expires_at;   /* absolute end of the family */
+	long long revoked_at;   /* 0: live */
+	char revoke_reason[12]; /* logout | reuse | password | limit */
 };
 
 /* Inserts s (caller fills everything but revoked_at). DB_CONFLICT if the id exists. */
 int db_session_insert(struct db *db, const struct db_session *s, char *err, size_t errlen);
-int db_session_get(struct db *db, const char *id, struct db_session *out,
-		   char *err, size_t errlen);
+int db_session_get(struct db *db, const char *id, struct db_session *out, char *err, size_t errlen);
 /* Replaces the current token hash old_hash of the live session id by new_hash at now.
  * DB_NOTFOUND if the session is revoked or its hash is no longer old_hash. */
-int db_session_rotate(struct db *db, const char *id, const char *old_hash,
-		      const char *new_hash, long long now, char *err, size_t errlen);
+int db_session_rotate(struct db *db, const char *id, const char *old_hash, const char *new_hash,
+		      long long now, char *err, size_t errlen);
 /* Revokes the session id (DB_NOTFOUND if there is no live one). */
-int db_session_revoke(struct db *db, const char *id, const char *reason, long long now,
-		      char *err, size_t errlen);
+int db_session_revoke(struct db *db, const char *id, const char *reason, long long now, char *err,
+		      size_t errlen);
 /* Revokes every live session of user_id; *n (may be NULL) receives how many. The
  * user's grants of private app origins (db_grants.h) are deleted with them. */
-int db_session_revoke_user(struct db *db, const char *user_id, const char *reason,
-			   long long now, long long *n, char *err, size_t errlen);
+int db_session_revoke_user(struct db *db, const char *user_id, const char *reason, long long now,
+			   long long *n, char *err, size_t errlen);
 /* Keeps the table bounded: deletes sessions that ended (expired at now, idle since
  * before idle_since, or revoked before revoked_since), and revokes ("limit") the live
  * sessions of user_id beyond its keep most recently refreshed. */
@@ -341,16 +338,16 @@ int db_session_prune(struct db *db, const char *user_id, long long now, long lon
 /* ---- revisions of an app's code (db_revisions.c) ---- */
 
 #define DB_REV_SOURCE_BUFSZ 12
-#define DB_REV_KEEP 200         /* revisions kept per app: older ones are pruned */
+#define DB_REV_KEEP 200 /* revisions kept per app: older ones are pruned */
 
 /* One revision: who made it, how, and which files it changed against the one before. */
 struct db_revision {
-	long long n;                            /* 1, 2, ... per app */
+	long long n; /* 1, 2, ... per app */
 	long long created_at;
-	char author[ID_MAX_BUFSZ];              /* a user id ("" unknown) */
-	char source[DB_REV_SOURCE_BUFSZ];       /* generate|save|iterate|restore|upload */
-	char *message;                          /* heap, never NULL after a read */
-	char *changes;                          /* heap JSON array [{path, change}] text */
+	char author[ID_MAX_BUFSZ];        /* a user id ("" unknown) */
+	char source[DB_REV_SOURCE_BUFSZ]; /* generate|save|iterate|restore|upload */
+	char *message;                    /* heap, never NULL after a read */
+	char *changes;                    /* heap JSON array [{path, change}] text */
 };
 
 void db_revision_clear(struct db_revision *r);
@@ -363,12 +360,12 @@ void db_revision_list_free(struct db_revision *revs, size_t n);
  * the five above (DB_ERR otherwise). Only the newest DB_REV_KEEP revisions are kept:
  * older ones, and the contents no kept revision uses, are deleted here. */
 int db_rev_add(struct db *db, const char *app_id, const char *author, const char *source,
-	       const char *message, struct json_object *files, long long *n,
-	       char *err, size_t errlen);
+	       const char *message, struct json_object *files, long long *n, char *err,
+	       size_t errlen);
 /* Revision n of app_id; DB_NOTFOUND if there is none. Clear *out with
  * db_revision_clear. */
-int db_rev_get(struct db *db, const char *app_id, long long n, struct db_revision *out,
-	       char *err, size_t errlen);
+int db_rev_get(struct db *db, const char *app_id, long long n, struct db_revision *out, char *err,
+	       size_t errlen);
 /* The revisions of app_id older than before (0: from the newest), newest first, at
  * most limit (1..DB_LIST_MAX). *out freed with db_revision_list_free. */
 int db_rev_list(struct db *db, const char *app_id, long long before, int limit,
@@ -379,14 +376,14 @@ int db_rev_files(struct db *db, const char *app_id, long long n, struct json_obj
 		 char *err, size_t errlen);
 
 /* The generator's understanding of the app (JSON object text, or NULL to clear). */
-int db_app_set_generation(struct db *db, const char *id, const char *json_text,
-			  char *err, size_t errlen);
+int db_app_set_generation(struct db *db, const char *id, const char *json_text, char *err,
+			  size_t errlen);
 /* *out: heap JSON text, or NULL when the app has none. DB_NOTFOUND without the app. */
 int db_app_get_generation(struct db *db, const char *id, char **out, char *err, size_t errlen);
 
 /* Replaces the password hash of user id and sets its tokens_after to now. DB_NOTFOUND
  * if there is no such user. */
-int db_user_set_password(struct db *db, const char *id, const char *hash, long long now,
-			 char *err, size_t errlen);
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long now, char *err,
+			 size_t errlen);
 
 #endif

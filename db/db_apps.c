@@ -50,8 +50,8 @@ static int read_app(sqlite3_stmt *s, struct db_app *a)
 	return 0;
 }
 
-static int insert_files(struct db *db, const char *id, struct json_object *files,
-			char *err, size_t errlen)
+static int insert_files(struct db *db, const char *id, struct json_object *files, char *err,
+			size_t errlen)
 {
 	if (!files)
 		return DB_OK;
@@ -59,7 +59,7 @@ static int insert_files(struct db *db, const char *id, struct json_object *files
 		snprintf(err, errlen, "files must be an object");
 		return DB_ERR;
 	}
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		sqlite3_stmt *s = db_stmt(db, S_FILE_INSERT, err, errlen);
 		int rc;
 		if (!s)
@@ -97,8 +97,8 @@ static int insert_row(struct db *db, const struct db_app *a, char *err, size_t e
 	return db_step_done(db, s, err, errlen);
 }
 
-int db_app_insert(struct db *db, struct db_app *a, struct json_object *files,
-		  char *err, size_t errlen)
+int db_app_insert(struct db *db, struct db_app *a, struct json_object *files, char *err,
+		  size_t errlen)
 {
 	struct db_tx tx;
 	int rc;
@@ -116,8 +116,8 @@ int db_app_insert(struct db *db, struct db_app *a, struct json_object *files,
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *out,
-	       char *err, size_t errlen)
+int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *out, char *err,
+	       size_t errlen)
 {
 	sqlite3_stmt *s;
 	int rc, mem = 0;
@@ -163,7 +163,9 @@ static int cursor_parse(const char *c, long long *created, long long *seq)
 		return -1;
 	*colon = '\0';
 	return util_parse_ll(raw, 0, INT64_MAX, created) < 0 ||
-	       util_parse_ll(colon + 1, 1, INT64_MAX, seq) < 0 ? -1 : 0;
+			       util_parse_ll(colon + 1, 1, INT64_MAX, seq) < 0
+		       ? -1
+		       : 0;
 }
 
 static int row_app(sqlite3_stmt *s, void *elem)
@@ -185,7 +187,8 @@ static int row_view(sqlite3_stmt *s, void *elem)
 	memset(v, 0, sizeof *v);
 	if (read_app(s, &v->app) < 0)
 		return -1;
-	if (sqlite3_column_type(s, 12) != SQLITE_NULL && !(v->generation = db_col_dup(s, 12, NULL))) {
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL &&
+	    !(v->generation = db_col_dup(s, 12, NULL))) {
 		db_app_clear(&v->app);
 		return -1;
 	}
@@ -259,13 +262,14 @@ static void clear_view(void *elem)
 }
 
 int db_app_list(struct db *db, const char *owner, const char *cursor, int limit,
-		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ],
-		char *err, size_t errlen)
+		struct db_app **out, size_t *n, char next_cursor[DB_CURSOR_BUFSZ], char *err,
+		size_t errlen)
 {
 	static const struct list_kind k = { { sizeof **out, row_app, list_free_apps },
-					    clear_app, S_APP_LIST_OWNER, S_APP_LIST_ALL };
-	return list_page(db, &k, owner, cursor, limit, (void **)out, n, next_cursor, err,
-			 errlen);
+					    clear_app,
+					    S_APP_LIST_OWNER,
+					    S_APP_LIST_ALL };
+	return list_page(db, &k, owner, cursor, limit, (void **)out, n, next_cursor, err, errlen);
 }
 
 int db_app_view_list(struct db *db, const char *owner, const char *cursor, int limit,
@@ -273,13 +277,14 @@ int db_app_view_list(struct db *db, const char *owner, const char *cursor, int l
 		     char *err, size_t errlen)
 {
 	static const struct list_kind k = { { sizeof **out, row_view, list_free_views },
-					    clear_view, S_APP_VIEW_LIST_OWNER, S_APP_VIEW_LIST_ALL };
-	return list_page(db, &k, owner, cursor, limit, (void **)out, n, next_cursor, err,
-			 errlen);
+					    clear_view,
+					    S_APP_VIEW_LIST_OWNER,
+					    S_APP_VIEW_LIST_ALL };
+	return list_page(db, &k, owner, cursor, limit, (void **)out, n, next_cursor, err, errlen);
 }
 
-int db_app_view_get(struct db *db, const char *id, const char *owner,
-		    struct db_app_view *out, char *err, size_t errlen)
+int db_app_view_get(struct db *db, const char *id, const char *owner, struct db_app_view *out,
+		    char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
 	int rc, mem = 0;
@@ -316,20 +321,19 @@ void db_app_view_list_free(struct db_app_view *v, size_t n)
 	free(v);
 }
 
-int db_app_count_by_owner(struct db *db, const char *owner, long long *n,
-			  char *err, size_t errlen)
+int db_app_count_by_owner(struct db *db, const char *owner, long long *n, char *err, size_t errlen)
 {
 	return db_count(db, S_APP_COUNT_OWNER, owner, NULL, 0, n, err, errlen);
 }
 
-int db_app_count_by_status(struct db *db, enum app_status status, long long *n,
-			   char *err, size_t errlen)
+int db_app_count_by_status(struct db *db, enum app_status status, long long *n, char *err,
+			   size_t errlen)
 {
 	return db_count(db, S_APP_COUNT_STATUS, app_status_name(status), NULL, 0, n, err, errlen);
 }
 
-int db_app_files_get(struct db *db, const char *id, struct json_object **files,
-		     char *err, size_t errlen)
+int db_app_files_get(struct db *db, const char *id, struct json_object **files, char *err,
+		     size_t errlen)
 {
 	sqlite3_stmt *s = db_stmt(db, S_FILES_GET, err, errlen);
 	struct json_object *o;
@@ -342,9 +346,11 @@ int db_app_files_get(struct db *db, const char *id, struct json_object **files,
 	}
 	db_bind_text(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct json_object *v = json_object_new_string_len(
-			(const char *)sqlite3_column_text(s, 1), sqlite3_column_bytes(s, 1));
-		if (!v || json_object_object_add(o, (const char *)sqlite3_column_text(s, 0), v) < 0) {
+		struct json_object *v =
+			json_object_new_string_len((const char *)sqlite3_column_text(s, 1),
+						   sqlite3_column_bytes(s, 1));
+		if (!v ||
+		    json_object_object_add(o, (const char *)sqlite3_column_text(s, 0), v) < 0) {
 			json_object_put(v);
 			rc = SQLITE_NOMEM;
 			break;
@@ -373,8 +379,8 @@ static int touch(struct db *db, const char *id, char *err, size_t errlen)
 	return rc == DB_OK && sqlite3_changes(db->h) == 0 ? DB_NOTFOUND : rc;
 }
 
-int db_app_files_replace(struct db *db, const char *id, struct json_object *files,
-			 char *err, size_t errlen)
+int db_app_files_replace(struct db *db, const char *id, struct json_object *files, char *err,
+			 size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *s;
@@ -395,8 +401,8 @@ int db_app_files_replace(struct db *db, const char *id, struct json_object *file
 }
 
 /* One UPDATE of apps binding ?1 id, text ?2 and ?3 (NULL allowed) and ?4/?3 now. */
-static int app_update(struct db *db, enum db_sid sid, const char *id, const char *a,
-		      const char *b, int nargs, char *err, size_t errlen)
+static int app_update(struct db *db, enum db_sid sid, const char *id, const char *a, const char *b,
+		      int nargs, char *err, size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *s;
@@ -419,15 +425,15 @@ static int app_update(struct db *db, enum db_sid sid, const char *id, const char
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_app_set_status(struct db *db, const char *id, enum app_status status,
-		      const char *error, char *err, size_t errlen)
+int db_app_set_status(struct db *db, const char *id, enum app_status status, const char *error,
+		      char *err, size_t errlen)
 {
 	/* an out-of-range value names "?", which the schema's CHECK refuses */
 	return app_update(db, S_APP_SET_STATUS, id, app_status_name(status), error, 3, err, errlen);
 }
 
-int db_app_set_scan(struct db *db, const char *id, const char *verdict,
-		    const char *findings_json, char *err, size_t errlen)
+int db_app_set_scan(struct db *db, const char *id, const char *verdict, const char *findings_json,
+		    char *err, size_t errlen)
 {
 	return app_update(db, S_APP_SET_SCAN, id, verdict && *verdict ? verdict : NULL,
 			  findings_json ? findings_json : "[]", 3, err, errlen);
@@ -438,8 +444,8 @@ int db_app_set_name(struct db *db, const char *id, const char *name, char *err, 
 	return app_update(db, S_APP_SET_NAME, id, name, NULL, 2, err, errlen);
 }
 
-int db_app_set_visibility(struct db *db, const char *id, const char *visibility,
-			  char *err, size_t errlen)
+int db_app_set_visibility(struct db *db, const char *id, const char *visibility, char *err,
+			  size_t errlen)
 {
 	if (!db_visibility_valid(visibility)) {
 		snprintf(err, errlen, "invalid visibility");

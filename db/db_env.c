@@ -40,12 +40,14 @@ static void free_vars(void *arr, size_t n)
 	db_env_list_free(arr, n);
 }
 
-int db_env_list(struct db *db, const char *app_id, struct db_env_var **out, size_t *n,
-		char *err, size_t errlen)
+int db_env_list(struct db *db, const char *app_id, struct db_env_var **out, size_t *n, char *err,
+		size_t errlen)
 {
 	static const struct db_rows rows = { sizeof(struct db_env_var), read_var, free_vars };
-	sqlite3_stmt *st = prepare(db, "SELECT name, sealed, set_at FROM app_env "
-				   "WHERE app_id = ?1 ORDER BY name", err, errlen);
+	sqlite3_stmt *st = prepare(db,
+				   "SELECT name, sealed, set_at FROM app_env "
+				   "WHERE app_id = ?1 ORDER BY name",
+				   err, errlen);
 	void *v = NULL;
 	int rc;
 
@@ -68,11 +70,13 @@ void db_env_list_free(struct db_env_var *v, size_t n)
 	free(v);
 }
 
-static int insert_all(struct db *db, const char *app_id, const struct db_env_var *vars,
-		      size_t n, char *err, size_t errlen)
+static int insert_all(struct db *db, const char *app_id, const struct db_env_var *vars, size_t n,
+		      char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prepare(db, "INSERT INTO app_env (app_id, name, sealed, set_at) "
-				   "VALUES (?1, ?2, ?3, ?4)", err, errlen);
+	sqlite3_stmt *st = prepare(db,
+				   "INSERT INTO app_env (app_id, name, sealed, set_at) "
+				   "VALUES (?1, ?2, ?3, ?4)",
+				   err, errlen);
 	int rc = st ? DB_OK : DB_ERR;
 
 	for (size_t i = 0; rc == DB_OK && i < n; i++) {
@@ -90,8 +94,8 @@ static int insert_all(struct db *db, const char *app_id, const struct db_env_var
 	return rc;
 }
 
-int db_env_replace(struct db *db, const char *app_id, const struct db_env_var *vars,
-		   size_t n, char *err, size_t errlen)
+int db_env_replace(struct db *db, const char *app_id, const struct db_env_var *vars, size_t n,
+		   char *err, size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *st;

@@ -18,8 +18,7 @@ static sqlite3_stmt *prepare(struct db *db, const char *sql, char *err, size_t e
 }
 
 /* Runs a one-shot statement to its end: DB_OK, DB_CONFLICT or DB_ERR. Finalizes st. */
-static int run_done(struct db *db, sqlite3_stmt *st, const char *what, char *err,
-		    size_t errlen)
+static int run_done(struct db *db, sqlite3_stmt *st, const char *what, char *err, size_t errlen)
 {
 	int rc = sqlite3_step(st);
 
@@ -30,8 +29,8 @@ static int run_done(struct db *db, sqlite3_stmt *st, const char *what, char *err
 
 static int prune(struct db *db, long long now, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prepare(db, "DELETE FROM app_grants WHERE expires_at <= ?1",
-				   err, errlen);
+	sqlite3_stmt *st =
+		prepare(db, "DELETE FROM app_grants WHERE expires_at <= ?1", err, errlen);
 
 	if (!st)
 		return DB_ERR;
@@ -40,8 +39,8 @@ static int prune(struct db *db, long long now, char *err, size_t errlen)
 }
 
 int db_grant_insert(struct db *db, const char *kind, const char *hash, const char *app_id,
-		    const char *user_id, long long now, long long expires_at,
-		    char *err, size_t errlen)
+		    const char *user_id, long long now, long long expires_at, char *err,
+		    size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *st;
@@ -55,8 +54,10 @@ int db_grant_insert(struct db *db, const char *kind, const char *hash, const cha
 		return DB_ERR;
 	rc = prune(db, now, err, errlen);
 	if (rc == DB_OK) {
-		st = prepare(db, "INSERT INTO app_grants(hash, kind, app_id, user_id, created_at,"
-			     " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err, errlen);
+		st = prepare(db,
+			     "INSERT INTO app_grants(hash, kind, app_id, user_id, created_at,"
+			     " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			     err, errlen);
 		if (!st) {
 			rc = DB_ERR;
 		} else {
@@ -72,8 +73,8 @@ int db_grant_insert(struct db *db, const char *kind, const char *hash, const cha
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
-		       char *err, size_t errlen)
+int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out, char *err,
+		       size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *st;
@@ -82,8 +83,10 @@ int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
 	memset(out, 0, sizeof *out);
 	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
 		return DB_ERR;
-	st = prepare(db, "DELETE FROM app_grants WHERE hash = ?1 AND kind IN ('code', 'embed')"
-		     " RETURNING app_id, user_id, expires_at, kind", err, errlen);
+	st = prepare(db,
+		     "DELETE FROM app_grants WHERE hash = ?1 AND kind IN ('code', 'embed')"
+		     " RETURNING app_id, user_id, expires_at, kind",
+		     err, errlen);
 	if (!st)
 		return db_tx_leave(db, &tx, DB_ERR, err, errlen);
 	db_bind_text(st, 1, hash);
@@ -93,14 +96,14 @@ int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
 		db_col_copy(st, 1, out->user_id, sizeof out->user_id);
 		out->expires_at = sqlite3_column_int64(st, 2);
 		db_col_copy(st, 3, out->kind, sizeof out->kind);
-		rc = sqlite3_step(st);   /* runs the statement to its end: the delete is done */
+		rc = sqlite3_step(st); /* runs the statement to its end: the delete is done */
 		rc = rc == SQLITE_DONE ? DB_OK : db_fail(db, rc, "app_grants burn", err, errlen);
 	} else {
-		rc = rc == SQLITE_DONE ? DB_NOTFOUND : db_fail(db, rc, "app_grants burn", err,
-								errlen);
+		rc = rc == SQLITE_DONE ? DB_NOTFOUND
+				       : db_fail(db, rc, "app_grants burn", err, errlen);
 	}
 	sqlite3_finalize(st);
-	return db_tx_leave(db, &tx, rc, err, errlen);   /* DB_NOTFOUND changed nothing */
+	return db_tx_leave(db, &tx, rc, err, errlen); /* DB_NOTFOUND changed nothing */
 }
 
 int db_grant_revoke_user(struct db *db, const char *user_id, char *err, size_t errlen)
@@ -115,7 +118,8 @@ int db_grant_revoke_user(struct db *db, const char *user_id, char *err, size_t e
 		return DB_ERR;
 	}
 	db_bind_text(st, 1, user_id);
-	return db_tx_leave(db, &tx, run_done(db, st, "app_grants revoke", err, errlen), err, errlen);
+	return db_tx_leave(db, &tx, run_done(db, st, "app_grants revoke", err, errlen), err,
+			   errlen);
 }
 
 int db_grant_cookie_ok(struct db *db, const char *hash, const char *app_id, long long now,

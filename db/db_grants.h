@@ -14,21 +14,21 @@ struct db_grant {
 	char app_id[ID_APP_BUFSZ];
 	char user_id[ID_MAX_BUFSZ];
 	long long expires_at;
-	char kind[8];               /* of a burnt code: "code" | "embed" */
+	char kind[8]; /* of a burnt code: "code" | "embed" */
 };
 
 /* Stores a grant of kind ("code" | "embed" | "cookie") with the secret's hash (64 hex) for app and
  * user, made at now, valid until expires_at; grants that have expired at now are
  * pruned in the same transaction. DB_OK, DB_CONFLICT (hash taken) or DB_ERR. */
 int db_grant_insert(struct db *db, const char *kind, const char *hash, const char *app_id,
-		    const char *user_id, long long now, long long expires_at,
-		    char *err, size_t errlen);
+		    const char *user_id, long long now, long long expires_at, char *err,
+		    size_t errlen);
 
 /* Deletes the code (kind code or embed) with this hash, whatever its app or expiry (a
  * code is spent by any use), and fills *out with what it granted. DB_NOTFOUND when there is no such code
  * (never issued, or already used); the caller checks out->app_id and expires_at. */
-int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out,
-		       char *err, size_t errlen);
+int db_grant_burn_code(struct db *db, const char *hash, struct db_grant *out, char *err,
+		       size_t errlen);
 
 /* Deletes every code and cookie of user_id (its sessions are revoked:
  * db_session_revoke_user calls this in its transaction). DB_OK or DB_ERR. */

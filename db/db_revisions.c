@@ -119,7 +119,8 @@ static int hashes_of(struct db *db, const char *app_id, long long n, struct json
 	sqlite3_bind_int64(s, 2, n);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		json_object_object_add(o, (const char *)sqlite3_column_text(s, 0),
-				       json_object_new_string((const char *)sqlite3_column_text(s, 1)));
+				       json_object_new_string(
+					       (const char *)sqlite3_column_text(s, 1)));
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		json_object_put(o);
@@ -147,15 +148,16 @@ static struct json_object *changes_of(struct json_object *files, struct json_obj
 
 	if (!changes)
 		return NULL;
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		struct json_object *old = NULL;
-		db_sha256_hex(json_object_get_string(v), (size_t)json_object_get_string_len(v), hex);
+		db_sha256_hex(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+			      hex);
 		if (!json_object_object_get_ex(prev, path, &old))
 			change_add(changes, path, "added");
 		else if (strcmp(json_object_get_string(old), hex) != 0)
 			change_add(changes, path, "modified");
 	}
-	json_object_object_foreach(prev, opath, h) {
+	json_object_object_foreach (prev, opath, h) {
 		(void)h;
 		if (!json_object_object_get_ex(files, opath, NULL))
 			change_add(changes, opath, "deleted");
@@ -195,8 +197,9 @@ static int insert_rev(struct db *db, const char *app_id, long long n, const char
 		      char *err, size_t errlen)
 {
 	sqlite3_stmt *s = db_stmt(db, S_REV_INSERT, err, errlen);
-	const char *text = json_object_to_json_string_ext(changes, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text =
+		json_object_to_json_string_ext(changes, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (!s)
 		return DB_ERR;
@@ -216,7 +219,7 @@ static int files_valid(struct json_object *files, char *err, size_t errlen)
 		snprintf(err, errlen, "files must be an object");
 		return DB_ERR;
 	}
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		(void)path;
 		if (!json_object_is_type(v, json_type_string)) {
 			snprintf(err, errlen, "file content must be a string");
@@ -246,8 +249,8 @@ static int prune(struct db *db, const char *app_id, long long n, char *err, size
 
 /* The body of db_rev_add, inside its transaction. */
 static int rev_add(struct db *db, const char *app_id, const char *author, const char *source,
-		   const char *message, struct json_object *files, long long *out_n,
-		   char *err, size_t errlen)
+		   const char *message, struct json_object *files, long long *out_n, char *err,
+		   size_t errlen)
 {
 	struct json_object *prev = NULL, *changes = NULL;
 	long long n = 0;
@@ -265,7 +268,7 @@ static int rev_add(struct db *db, const char *app_id, const char *author, const 
 	if (rc == DB_OK)
 		rc = insert_rev(db, app_id, n, author, source, message, changes, err, errlen);
 	if (rc == DB_OK) {
-		json_object_object_foreach(files, path, v) {
+		json_object_object_foreach (files, path, v) {
 			rc = store_file(db, app_id, n, path, v, err, errlen);
 			if (rc != DB_OK)
 				break;
@@ -281,8 +284,8 @@ static int rev_add(struct db *db, const char *app_id, const char *author, const 
 }
 
 int db_rev_add(struct db *db, const char *app_id, const char *author, const char *source,
-	       const char *message, struct json_object *files, long long *n,
-	       char *err, size_t errlen)
+	       const char *message, struct json_object *files, long long *n, char *err,
+	       size_t errlen)
 {
 	struct db_tx tx;
 	int rc;
@@ -323,8 +326,8 @@ static void rev_list_free(void *arr, size_t n)
 	db_revision_list_free(arr, n);
 }
 
-int db_rev_get(struct db *db, const char *app_id, long long n, struct db_revision *out,
-	       char *err, size_t errlen)
+int db_rev_get(struct db *db, const char *app_id, long long n, struct db_revision *out, char *err,
+	       size_t errlen)
 {
 	static const struct db_rows rows = { sizeof(struct db_revision), read_rev, rev_list_free };
 	struct db_revision *arr = NULL;
@@ -390,10 +393,10 @@ int db_rev_files(struct db *db, const char *app_id, long long n, struct json_obj
 	db_bind_text(s, 1, app_id);
 	sqlite3_bind_int64(s, 2, n);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_object_object_add(o, (const char *)sqlite3_column_text(s, 0),
-				       json_object_new_string_len(
-					       (const char *)sqlite3_column_text(s, 1),
-					       sqlite3_column_bytes(s, 1)));
+		json_object_object_add(
+			o, (const char *)sqlite3_column_text(s, 0),
+			json_object_new_string_len((const char *)sqlite3_column_text(s, 1),
+						   sqlite3_column_bytes(s, 1)));
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		json_object_put(o);
@@ -403,8 +406,8 @@ int db_rev_files(struct db *db, const char *app_id, long long n, struct json_obj
 	return DB_OK;
 }
 
-int db_app_set_generation(struct db *db, const char *id, const char *json_text,
-			  char *err, size_t errlen)
+int db_app_set_generation(struct db *db, const char *id, const char *json_text, char *err,
+			  size_t errlen)
 {
 	const char *t[] = { id, json_text };
 	long long n = 0;
@@ -424,8 +427,7 @@ int db_app_get_generation(struct db *db, const char *id, char **out, char *err, 
 	db_bind_text(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL &&
-		    !(*out = db_col_dup(s, 0, NULL))) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL && !(*out = db_col_dup(s, 0, NULL))) {
 			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 		} else {

@@ -120,17 +120,16 @@ int db_run_list_active(struct db *db, struct db_run **out, size_t *n, char *err,
 	return db_collect(db, s, &rows, "run list", (void **)out, n, err, errlen);
 }
 
-int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n,
-				 char *err, size_t errlen)
+int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n, char *err,
+				 size_t errlen)
 {
 	return db_count(db, S_RUN_COUNT_OWNER, owner, NULL, 0, n, err, errlen);
 }
 
-int db_audit_append(struct db *db, const char *request_id, const char *actor,
-		    const char *action, const char *target, const char *detail_json,
-		    char *err, size_t errlen)
+int db_audit_append(struct db *db, const char *request_id, const char *actor, const char *action,
+		    const char *target, const char *detail_json, char *err, size_t errlen)
 {
-	struct db_audit *ev = NULL;   /* only for the field sizes */
+	struct db_audit *ev = NULL; /* only for the field sizes */
 	struct db_tx tx;
 	sqlite3_stmt *s;
 	int rc;
@@ -194,8 +193,8 @@ static void audit_list_free(void *arr, size_t n)
  * finds them all at once; otherwise the index of the actor and/or action filter (or
  * the table itself) is walked newest first until the limit, so the cost follows the
  * page size, not the size of the log. */
-static enum db_sid audit_statement(struct db *db, const struct db_audit_filter *f,
-				   char *err, size_t errlen)
+static enum db_sid audit_statement(struct db *db, const struct db_audit_filter *f, char *err,
+				   size_t errlen)
 {
 	sqlite3_stmt *s;
 	int few = 0;
@@ -214,8 +213,8 @@ static enum db_sid audit_statement(struct db *db, const struct db_audit_filter *
 	return f->action ? S_AUDIT_LIST_ACTION : S_AUDIT_LIST;
 }
 
-int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit **out,
-		  size_t *n, char *err, size_t errlen)
+int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit **out, size_t *n,
+		  char *err, size_t errlen)
 {
 	static const struct db_rows rows = { sizeof **out, row_audit, audit_list_free };
 	sqlite3_stmt *s;

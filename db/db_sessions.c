@@ -41,8 +41,8 @@ int db_throttle_get(struct db *db, const char *kind, const char *key, struct db_
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_fail(db, rc, "throttle", err, errlen);
 }
 
-int db_throttle_put(struct db *db, const char *kind, const char *key,
-		    const struct db_throttle *t, char *err, size_t errlen)
+int db_throttle_put(struct db *db, const char *kind, const char *key, const struct db_throttle *t,
+		    char *err, size_t errlen)
 {
 	const char *txt[] = { kind, key };
 	const long long v[] = { t->failures, t->last_failure, t->blocked_until };
@@ -61,8 +61,7 @@ int db_throttle_clear(struct db *db, const char *kind, const char *key, char *er
 	return db_write_stmt(db, S_THROTTLE_CLEAR, txt, 2, NULL, 0, NULL, err, errlen);
 }
 
-int db_throttle_prune(struct db *db, long long quiet_since, long long now,
-		      char *err, size_t errlen)
+int db_throttle_prune(struct db *db, long long quiet_since, long long now, char *err, size_t errlen)
 {
 	const long long v[] = { quiet_since, now };
 
@@ -81,8 +80,7 @@ int db_session_insert(struct db *db, const struct db_session *se, char *err, siz
 	return db_write_stmt(db, S_SESSION_INSERT, txt, 3, v, 3, NULL, err, errlen);
 }
 
-int db_session_get(struct db *db, const char *id, struct db_session *out,
-		   char *err, size_t errlen)
+int db_session_get(struct db *db, const char *id, struct db_session *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = db_stmt(db, S_SESSION_GET, err, errlen);
 	int rc;
@@ -108,8 +106,8 @@ int db_session_get(struct db *db, const char *id, struct db_session *out,
 	return rc == SQLITE_DONE ? DB_NOTFOUND : db_fail(db, rc, "session", err, errlen);
 }
 
-int db_session_rotate(struct db *db, const char *id, const char *old_hash,
-		      const char *new_hash, long long now, char *err, size_t errlen)
+int db_session_rotate(struct db *db, const char *id, const char *old_hash, const char *new_hash,
+		      long long now, char *err, size_t errlen)
 {
 	const char *txt[] = { id, old_hash, new_hash };
 	const long long v[] = { now };
@@ -119,8 +117,8 @@ int db_session_rotate(struct db *db, const char *id, const char *old_hash,
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
-int db_session_revoke(struct db *db, const char *id, const char *reason, long long now,
-		      char *err, size_t errlen)
+int db_session_revoke(struct db *db, const char *id, const char *reason, long long now, char *err,
+		      size_t errlen)
 {
 	const char *txt[] = { id, reason };
 	const long long v[] = { now };
@@ -130,8 +128,8 @@ int db_session_revoke(struct db *db, const char *id, const char *reason, long lo
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
-int db_session_revoke_user(struct db *db, const char *user_id, const char *reason,
-			   long long now, long long *n, char *err, size_t errlen)
+int db_session_revoke_user(struct db *db, const char *user_id, const char *reason, long long now,
+			   long long *n, char *err, size_t errlen)
 {
 	const char *txt[] = { user_id, reason };
 	const long long v[] = { now };
@@ -141,7 +139,7 @@ int db_session_revoke_user(struct db *db, const char *user_id, const char *reaso
 	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
 		return DB_ERR;
 	rc = db_write_stmt(db, S_SESSION_REVOKE_USER, txt, 2, v, 1, n, err, errlen);
-	if (rc == DB_OK)   /* the cookies and codes of private app origins go with them */
+	if (rc == DB_OK) /* the cookies and codes of private app origins go with them */
 		rc = db_grant_revoke_user(db, user_id, err, errlen);
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
@@ -163,15 +161,15 @@ int db_session_prune(struct db *db, const char *user_id, long long now, long lon
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_user_set_password(struct db *db, const char *id, const char *hash, long long now,
-			 char *err, size_t errlen)
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long now, char *err,
+			 size_t errlen)
 {
 	const char *txt[] = { id, hash };
 	const long long v[] = { now };
 	long long n = 0;
 	int rc;
 
-	if (!hash || strlen(hash) >= sizeof ((struct db_user *)0)->password_hash) {
+	if (!hash || strlen(hash) >= sizeof((struct db_user *)0)->password_hash) {
 		snprintf(err, errlen, "password hash too long");
 		return DB_ERR;
 	}

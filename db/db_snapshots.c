@@ -17,11 +17,13 @@ static sqlite3_stmt *prepare(struct db *db, const char *sql, char *err, size_t e
 	return st;
 }
 
-int db_snap_list(struct db *db, const char *app_id, struct db_snapshot *out, size_t max,
-		 size_t *n, char *err, size_t errlen)
+int db_snap_list(struct db *db, const char *app_id, struct db_snapshot *out, size_t max, size_t *n,
+		 char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT n, bytes, created_at FROM snapshots"
-				   " WHERE app_id = ?1 ORDER BY n DESC LIMIT ?2", err, errlen);
+	sqlite3_stmt *st = prepare(db,
+				   "SELECT n, bytes, created_at FROM snapshots"
+				   " WHERE app_id = ?1 ORDER BY n DESC LIMIT ?2",
+				   err, errlen);
 	int rc;
 
 	*n = 0;
@@ -47,8 +49,10 @@ int db_snap_list(struct db *db, const char *app_id, struct db_snapshot *out, siz
 int db_snap_get(struct db *db, const char *app_id, long long rev, struct db_snapshot *out,
 		char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT n, bytes, created_at FROM snapshots"
-				   " WHERE app_id = ?1 AND n = ?2", err, errlen);
+	sqlite3_stmt *st = prepare(db,
+				   "SELECT n, bytes, created_at FROM snapshots"
+				   " WHERE app_id = ?1 AND n = ?2",
+				   err, errlen);
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -81,8 +85,8 @@ int db_snap_exists(struct db *db, const char *app_id, long long rev, char *err, 
 }
 
 /* Runs one write of app_id (?1) and the integers v[0..nv) (?2..). DB_OK or DB_ERR. */
-static int write_row(struct db *db, const char *sql, const char *app_id, const long long *v,
-		     int nv, char *err, size_t errlen)
+static int write_row(struct db *db, const char *sql, const char *app_id, const long long *v, int nv,
+		     char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prepare(db, sql, err, errlen);
 	int rc = DB_ERR;
@@ -114,9 +118,8 @@ static void choose_pruned(const struct db_snapshot *rows, size_t n, int keep, lo
 	}
 }
 
-int db_snap_record(struct db *db, const char *app_id, long long rev, long long bytes,
-		   int keep, long long budget, long long *pruned, size_t *npruned,
-		   char *err, size_t errlen)
+int db_snap_record(struct db *db, const char *app_id, long long rev, long long bytes, int keep,
+		   long long budget, long long *pruned, size_t *npruned, char *err, size_t errlen)
 {
 	struct db_snapshot rows[DB_SNAP_KEEP_MAX + 2];
 	struct db_tx tx;
@@ -130,9 +133,10 @@ int db_snap_record(struct db *db, const char *app_id, long long rev, long long b
 	}
 	if (db_tx_enter(db, &tx, err, errlen) != DB_OK)
 		return DB_ERR;
-	rc = write_row(db, "INSERT OR REPLACE INTO snapshots(app_id, n, bytes, created_at)"
-		       " VALUES (?1, ?2, ?3, ?4)", app_id, (long long[]){ rev, bytes, db_now() }, 3,
-		       err, errlen);
+	rc = write_row(db,
+		       "INSERT OR REPLACE INTO snapshots(app_id, n, bytes, created_at)"
+		       " VALUES (?1, ?2, ?3, ?4)",
+		       app_id, (long long[]){ rev, bytes, db_now() }, 3, err, errlen);
 	if (rc == DB_OK)
 		rc = db_snap_list(db, app_id, rows, sizeof rows / sizeof rows[0], &n, err, errlen);
 	if (rc == DB_OK)

@@ -10,18 +10,18 @@
 
 struct db;
 
-#define DB_SNAP_KEEP_MAX 100    /* the most snapshots an app may keep (conf bound) */
+#define DB_SNAP_KEEP_MAX 100 /* the most snapshots an app may keep (conf bound) */
 
 struct db_snapshot {
-	long long n;            /* the revision */
-	long long bytes;        /* the space its copy takes on disk */
+	long long n;     /* the revision */
+	long long bytes; /* the space its copy takes on disk */
 	long long created_at;
 };
 
 /* The app's snapshots, newest first: at most max (1..DB_SNAP_KEEP_MAX + 1) in out[].
  * *n receives how many. DB_OK or DB_ERR. */
-int db_snap_list(struct db *db, const char *app_id, struct db_snapshot *out, size_t max,
-		 size_t *n, char *err, size_t errlen);
+int db_snap_list(struct db *db, const char *app_id, struct db_snapshot *out, size_t max, size_t *n,
+		 char *err, size_t errlen);
 
 /* The snapshot of revision rev; DB_NOTFOUND when it has none. */
 int db_snap_get(struct db *db, const char *app_id, long long rev, struct db_snapshot *out,
@@ -33,9 +33,8 @@ int db_snap_get(struct db *db, const char *app_id, long long rev, struct db_snap
  * numbers of the deleted rows go to pruned[0..*npruned) (room for DB_SNAP_KEEP_MAX + 1:
  * an app never has more rows than keep + 1). rev itself may be among them (it alone is
  * over the budget). DB_ERR also when revision rev does not exist. */
-int db_snap_record(struct db *db, const char *app_id, long long rev, long long bytes,
-		   int keep, long long budget, long long *pruned, size_t *npruned,
-		   char *err, size_t errlen);
+int db_snap_record(struct db *db, const char *app_id, long long rev, long long bytes, int keep,
+		   long long budget, long long *pruned, size_t *npruned, char *err, size_t errlen);
 
 /* Whether revision rev's snapshot is recorded: 1, 0, or -1 on a database error. */
 int db_snap_exists(struct db *db, const char *app_id, long long rev, char *err, size_t errlen);

@@ -53,8 +53,8 @@ int db_user_insert(struct db *db, struct db_user *u, char *err, size_t errlen)
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-static int user_get(struct db *db, enum db_sid sid, const char *key, struct db_user *out,
-		    char *err, size_t errlen)
+static int user_get(struct db *db, enum db_sid sid, const char *key, struct db_user *out, char *err,
+		    size_t errlen)
 {
 	sqlite3_stmt *s = db_stmt(db, sid, err, errlen);
 	int rc;
@@ -78,8 +78,8 @@ int db_user_get(struct db *db, const char *id, struct db_user *out, char *err, s
 	return user_get(db, S_USER_GET, id, out, err, errlen);
 }
 
-int db_user_get_by_name(struct db *db, const char *username, struct db_user *out,
-			char *err, size_t errlen)
+int db_user_get_by_name(struct db *db, const char *username, struct db_user *out, char *err,
+			size_t errlen)
 {
 	return user_get(db, S_USER_GET_NAME, username, out, err, errlen);
 }
@@ -220,8 +220,8 @@ static int row_token(sqlite3_stmt *s, void *elem)
 	return 0;
 }
 
-int db_token_insert(struct db *db, struct db_token *t, const char *token_hash,
-		    char *err, size_t errlen)
+int db_token_insert(struct db *db, struct db_token *t, const char *token_hash, char *err,
+		    size_t errlen)
 {
 	struct db_tx tx;
 	sqlite3_stmt *s;
@@ -251,8 +251,8 @@ int db_token_insert(struct db *db, struct db_token *t, const char *token_hash,
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_token_lookup(struct db *db, const char *token_hash, long long now,
-		    struct db_token *tok, struct db_user *user, char *err, size_t errlen)
+int db_token_lookup(struct db *db, const char *token_hash, long long now, struct db_token *tok,
+		    struct db_user *user, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = db_stmt(db, S_TOKEN_LOOKUP, err, errlen);
 	int rc;
@@ -285,11 +285,11 @@ int db_token_touch(struct db *db, const char *id, long long now, char *err, size
 		return DB_OK;
 	rc = write_one(db, S_TOKEN_TOUCH, &id, 1, &now, 1, err, errlen);
 
-	return rc == DB_NOTFOUND ? DB_OK : rc;   /* touched recently: nothing to do */
+	return rc == DB_NOTFOUND ? DB_OK : rc; /* touched recently: nothing to do */
 }
 
-int db_token_list(struct db *db, const char *user_id, struct db_token **out, size_t *n,
-		  char *err, size_t errlen)
+int db_token_list(struct db *db, const char *user_id, struct db_token **out, size_t *n, char *err,
+		  size_t errlen)
 {
 	static const struct db_rows rows = { sizeof **out, row_token, NULL };
 	sqlite3_stmt *s = db_stmt(db, S_TOKEN_LIST, err, errlen);
@@ -302,8 +302,8 @@ int db_token_list(struct db *db, const char *user_id, struct db_token **out, siz
 	return db_collect(db, s, &rows, "token list", (void **)out, n, err, errlen);
 }
 
-int db_token_revoke(struct db *db, const char *id, const char *user_id, long long now,
-		    char *err, size_t errlen)
+int db_token_revoke(struct db *db, const char *id, const char *user_id, long long now, char *err,
+		    size_t errlen)
 {
 	const char *t[] = { id, user_id };
 

@@ -4,6 +4,7 @@
  * that has shipped: append a new one. */
 #include "db_internal.h"
 
+/* clang-format off */
 static const char *const migrations[] = {
 	/* 1: the initial schema */
 	"CREATE TABLE users ("
@@ -224,6 +225,7 @@ static const char *const migrations[] = {
 	"  FOREIGN KEY (app_id, n) REFERENCES revisions(app_id, n) ON DELETE CASCADE"
 	") STRICT, WITHOUT ROWID;",
 };
+/* clang-format on */
 
 int db_schema_latest(void)
 {

@@ -46,8 +46,9 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 	 * must not pile workers up behind it: bounded, never a blocking flock. */
 	for (int ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; ms += LC_START_LOCK_STEP_MS) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) || ms >= LC_START_LOCK_WAIT_MS) {
-			snprintf(err, errlen, "lock %s: %s", path, errno == EWOULDBLOCK ?
-				 "held too long by another start" : strerror(errno));
+			snprintf(err, errlen, "lock %s: %s", path,
+				 errno == EWOULDBLOCK ? "held too long by another start"
+						      : strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -61,8 +62,8 @@ static int mkdir_ok(const char *path, mode_t mode)
 	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files,
-		   char *err, size_t errlen)
+int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files, char *err,
+		   size_t errlen)
 {
 	char base[4096], code[4096], data[4096], tmp[4200];
 
@@ -161,8 +162,8 @@ static int read_tail_file(const char *path, char **buf, size_t *len, char *err, 
 	return 0;
 }
 
-int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
-		size_t *outlen, char *err, size_t errlen)
+int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out, size_t *outlen,
+		char *err, size_t errlen)
 {
 	char path[4096], rotated[4200];
 	char *buf = NULL;

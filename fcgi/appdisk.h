@@ -20,12 +20,12 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 /* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
  * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
  * an app that is not running (its sandbox would otherwise see the old tree vanish). */
-int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files,
-		   char *err, size_t errlen);
+int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files, char *err,
+		   size_t errlen);
 
 /* The last `lines` lines of the app's log (the rotated file first), as a malloc'ed
  * string in *out with its length; an app that never logged gives "". 0 or -1. */
-int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
-		size_t *outlen, char *err, size_t errlen);
+int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out, size_t *outlen,
+		char *err, size_t errlen);
 
 #endif

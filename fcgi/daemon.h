@@ -22,10 +22,13 @@ extern const struct afjwt_ctx *worker_jwt;
 /* The two pools. The resolve pool answers only nginx's app-origin lookups
  * (/internal/resolve) on a socket of its own, so an app's origin never waits behind
  * API work, however busy the API workers are. */
-enum worker_pool { WORKER_POOL_API, WORKER_POOL_RESOLVE,
+enum worker_pool {
+	WORKER_POOL_API,
+	WORKER_POOL_RESOLVE,
 	/* one process, no FastCGI socket: serves the live log streams the API workers
 	 * hand to it (logstream.h) */
-	WORKER_POOL_STREAM };
+	WORKER_POOL_STREAM
+};
 
 /* Runs the master until a stop signal. api_fd (conf workers) and resolve_fd (conf
  * resolve_workers) are inherited by the workers of each pool; FCGX_Init has been

@@ -7,6 +7,7 @@
 
 typedef void (*handler_fn)(struct hctx *);
 
+/* clang-format off */
 static const handler_fn handlers[H__COUNT] = {
 	[H_HEALTH] = h_health,
 	[H_LOGIN] = h_login,
@@ -49,10 +50,12 @@ static const handler_fn handlers[H__COUNT] = {
 	[H_APP_SESSION] = h_app_session,
 	[H_APP_LOGS_STREAM] = h_app_logs_stream,
 };
+/* clang-format on */
 
 /* Handlers that only read the database and wait for nobody: their reads share one read
  * transaction (db_read_begin). A handler that waits for another process's writes (a
  * run's start, the supervisor) must not be listed: its snapshot would not move. */
+/* clang-format off */
 static const bool reads_only[H__COUNT] = {
 	[H_HEALTH] = true,
 	[H_ME] = true,
@@ -70,6 +73,7 @@ static const bool reads_only[H__COUNT] = {
 	[H_REV_FILES] = true,
 	[H_REV_DIFF] = true,
 };
+/* clang-format on */
 
 /* Authenticates and authorises a routed request, then runs its handler. */
 static void dispatch_routed(struct hctx *ctx, const struct route *route)
@@ -99,15 +103,13 @@ void handle_request(const struct worker_state *ws, struct request *req, struct r
 	ctx.now = (long long)time(NULL);
 
 	switch (route_match(route_table, req->method, req->path, &m)) {
-	case ROUTE_NOT_FOUND:
-		response_error(resp, 404, "not_found", "no such resource");
-		return;
+	case ROUTE_NOT_FOUND: response_error(resp, 404, "not_found", "no such resource"); return;
 	case ROUTE_METHOD_NOT_ALLOWED:
-		response_error(resp, 405, "method_not_allowed", "method not allowed on this resource");
+		response_error(resp, 405, "method_not_allowed",
+			       "method not allowed on this resource");
 		response_header(resp, "Allow", m.allow);
 		return;
-	case ROUTE_FOUND:
-		break;
+	case ROUTE_FOUND: break;
 	}
 	if (ws->internal_only && m.route->handler != H_INTERNAL_RESOLVE) {
 		response_error(resp, 404, "not_found", "no such resource");

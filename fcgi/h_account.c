@@ -52,8 +52,8 @@ void h_login(struct hctx *ctx)
 	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "username", JSON_REQUIRED | JSON_NONEMPTY, DB_USERNAME_MAX,
 			    &username, NULL, err, sizeof err) < 0 ||
-	    json_get_string(body, "password", JSON_REQUIRED | JSON_NONEMPTY, PASSWORD_MAX_LEN,
-			    &pw, NULL, err, sizeof err) < 0) {
+	    json_get_string(body, "password", JSON_REQUIRED | JSON_NONEMPTY, PASSWORD_MAX_LEN, &pw,
+			    NULL, err, sizeof err) < 0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}
@@ -155,8 +155,8 @@ void h_token_create(struct hctx *ctx)
 	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
 	    json_get_string(body, "name", JSON_NONEMPTY, DB_TOKEN_NAME_MAX, &name, NULL, err,
 			    sizeof err) < 0 ||
-	    json_get_int(body, "days", 0, 1, ctx->conf->token_max_days, &days, err,
-			 sizeof err) < 0) {
+	    json_get_int(body, "days", 0, 1, ctx->conf->token_max_days, &days, err, sizeof err) <
+		    0) {
 		h_bad_request(ctx, err);
 		goto out;
 	}

@@ -148,7 +148,7 @@ static int collect_app_ids(struct hctx *ctx, const char *owner, char (**ids)[ID_
 void h_admin_user_delete(struct hctx *ctx)
 {
 	char err[256];
-	char (*ids)[ID_APP_BUFSZ] = NULL;
+	char(*ids)[ID_APP_BUFSZ] = NULL;
 	size_t n = 0;
 	struct json_object *d;
 	int rc;
@@ -244,7 +244,8 @@ void h_admin_audit(struct hctx *ctx)
 		json_object_object_add(e, "id", json_object_new_int64(ev[i].id));
 		h_add_time(e, "at", ev[i].at);
 		json_object_object_add(e, "request_id",
-				       json_new_string_or_null(ev[i].request_id[0] ? ev[i].request_id : NULL));
+				       json_new_string_or_null(
+					       ev[i].request_id[0] ? ev[i].request_id : NULL));
 		json_object_object_add(e, "actor", json_object_new_string(ev[i].actor));
 		json_object_object_add(e, "action", json_object_new_string(ev[i].action));
 		json_object_object_add(e, "target", json_object_new_string(ev[i].target));

@@ -88,12 +88,14 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	if (rc == DB_OK && count >= ctx->conf->quota_apps) {
 		db_rollback(ctx->db);
 		free(findings);
-		response_error(ctx->resp, 403, "quota_exceeded", "app quota reached: delete an app first");
+		response_error(ctx->resp, 403, "quota_exceeded",
+			       "app quota reached: delete an app first");
 		return;
 	}
 	d = json_object_new_object();
 	json_object_object_add(d, "name", json_object_new_string(name));
-	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
+	json_object_object_add(d, "files",
+			       json_object_new_int((int)json_object_object_length(files)));
 	json_object_object_add(d, "verdict", json_object_new_string(verdict));
 	if (rc != DB_OK || db_app_insert(ctx->db, &a, files, err, sizeof err) != DB_OK ||
 	    db_rev_add(ctx->db, a.id, a.owner, "upload", "created from files", files, NULL, err,
@@ -125,15 +127,15 @@ void h_app_create(struct hctx *ctx)
 	int has_files, start = -1;
 	bool name_given;
 
-	if (h_import_wanted(ctx)) {   /* an exported .tar.gz (h_export.c) */
+	if (h_import_wanted(ctx)) { /* an exported .tar.gz (h_export.c) */
 		h_app_import(ctx);
 		return;
 	}
 	if (!(body = h_body_object(ctx)))
 		return;
 	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
-	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name,
-			    NULL, err, sizeof err) < 0 ||
+	    json_get_string(body, "name", JSON_NONEMPTY | JSON_NULLABLE, APP_NAME_MAX, &name, NULL,
+			    err, sizeof err) < 0 ||
 	    json_get_string(body, "prompt", JSON_NONEMPTY, APP_PROMPT_MAX, &prompt, NULL, err,
 			    sizeof(err)) < 0 ||
 	    json_get_bool(body, "start", 0, &start, err, sizeof(err)) < 0) {
@@ -224,7 +226,7 @@ void h_admin_apps_list(struct hctx *ctx)
 
 void h_app_get(struct hctx *ctx)
 {
-	h_answer_app(ctx, 200, ctx->param);   /* the router checked the id */
+	h_answer_app(ctx, 200, ctx->param); /* the router checked the id */
 }
 
 static void delete_app(struct hctx *ctx, bool admin)
@@ -235,8 +237,8 @@ static void delete_app(struct hctx *ctx, bool admin)
 	rc = db_begin(ctx->db, err, sizeof err);
 	if (rc == DB_OK)
 		rc = db_app_delete(ctx->db, ctx->param, owner_of(ctx, admin), err, sizeof err);
-	rc = h_audit_commit(ctx, rc, admin ? "admin.app.delete" : "app.delete", ctx->param,
-			    NULL, err, sizeof err);
+	rc = h_audit_commit(ctx, rc, admin ? "admin.app.delete" : "app.delete", ctx->param, NULL,
+			    err, sizeof err);
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
 		return;

@@ -61,8 +61,8 @@ static size_t env_ad(const char *app_id, const char *name, char *ad, size_t size
 }
 
 /* Opens one sealed variable of app_id: its value (secretbox_free it) or NULL. */
-static char *env_open(const unsigned char *key, const char *app_id,
-		      const struct db_env_var *v, size_t *len)
+static char *env_open(const unsigned char *key, const char *app_id, const struct db_env_var *v,
+		      size_t *len)
 {
 	char ad[ID_APP_BUFSZ + APPENV_NAME_MAX + 2];
 	size_t adlen = env_ad(app_id, v->name, ad, sizeof ad);
@@ -100,10 +100,11 @@ int h_env_for_start(struct hctx *ctx, const char *app_id, struct sup_request *q)
 	for (i = 0; i < n && rc == 0; i++) {
 		size_t len;
 		char *value = env_open(key, app_id, &vars[i], &len);
-		if (!value || sup_request_env_add(q, vars[i].name, value, len, err,
-						  sizeof err) < 0) {
+		if (!value ||
+		    sup_request_env_add(q, vars[i].name, value, len, err, sizeof err) < 0) {
 			if (!value)
-				snprintf(err, sizeof err, "variable %s does not open", vars[i].name);
+				snprintf(err, sizeof err, "variable %s does not open",
+					 vars[i].name);
 			rc = -1;
 		}
 		secretbox_free(value, len);
@@ -123,14 +124,15 @@ static int redact_one(char **text, size_t *len, const char *needle, size_t nlen)
 	char *out, *hit;
 
 	while ((hit = memmem(*text + i, *len - i, needle, nlen))) {
-		cap += sizeof mark;   /* a bound: the mark may be longer than the needle */
+		cap += sizeof mark; /* a bound: the mark may be longer than the needle */
 		i = (size_t)(hit - *text) + nlen;
 	}
 	if (i == 0)
 		return 0;
 	if (!(out = malloc(cap)))
 		return -1;
-	for (i = 0; (hit = memmem(*text + i, *len - i, needle, nlen)); i = (size_t)(hit - *text) + nlen) {
+	for (i = 0; (hit = memmem(*text + i, *len - i, needle, nlen));
+	     i = (size_t)(hit - *text) + nlen) {
 		memcpy(out + o, *text + i, (size_t)(hit - *text) - i);
 		o += (size_t)(hit - *text) - i;
 		memcpy(out + o, mark, sizeof mark - 1);
@@ -147,7 +149,10 @@ static int redact_one(char **text, size_t *len, const char *needle, size_t nlen)
 }
 
 /* Longest value first, so that a secret holding a shorter one is redacted whole. */
-struct opened { char *v; size_t len; };
+struct opened {
+	char *v;
+	size_t len;
+};
 
 static int by_len_desc(const void *a, const void *b)
 {
@@ -211,7 +216,7 @@ static void answer_names(struct hctx *ctx, int status)
 	}
 	db_env_list_free(vars, n);
 	json_object_object_add(o, "vars", arr);
-	response_json(ctx->resp, status, o);   /* takes o */
+	response_json(ctx->resp, status, o); /* takes o */
 }
 
 void h_app_env_get(struct hctx *ctx)
@@ -250,8 +255,8 @@ static int put_keep(struct env_put *p, const char *name, char *msg, size_t msgle
 }
 
 /* Seals a new value for name. 0, 1 (message in msg: a bad value) or -1 (internal). */
-static int put_seal(struct hctx *ctx, struct env_put *p, const char *name,
-		    struct json_object *v, char *msg, size_t msglen)
+static int put_seal(struct hctx *ctx, struct env_put *p, const char *name, struct json_object *v,
+		    char *msg, size_t msglen)
 {
 	char ad[ID_APP_BUFSZ + APPENV_NAME_MAX + 2];
 	const char *s = json_object_get_string(v);
@@ -259,8 +264,10 @@ static int put_seal(struct hctx *ctx, struct env_put *p, const char *name,
 	const unsigned char *key;
 
 	if (!appenv_value_valid(s, len) || memchr(s, 0, len)) {
-		snprintf(msg, msglen, "vars.%s: a value is UTF-8 text of at most %d bytes "
-			 "without control characters but tab and newlines", name, APPENV_VALUE_MAX);
+		snprintf(msg, msglen,
+			 "vars.%s: a value is UTF-8 text of at most %d bytes "
+			 "without control characters but tab and newlines",
+			 name, APPENV_VALUE_MAX);
 		return 1;
 	}
 	if (!(key = env_key(ctx, msg, msglen)) ||
@@ -286,7 +293,7 @@ static int put_parse(struct hctx *ctx, struct json_object *vars, struct env_put 
 		h_bad_request(ctx, "at most 64 variables");
 		return -1;
 	}
-	json_object_object_foreach(vars, name, v) {
+	json_object_object_foreach (vars, name, v) {
 		int rc;
 		if (!appenv_name_valid(name, strlen(name))) {
 			h_bad_request(ctx, "bad variable name: " APPENV_NAME_RULE);
@@ -299,7 +306,8 @@ static int put_parse(struct hctx *ctx, struct json_object *vars, struct env_put 
 		else if (json_object_is_type(v, json_type_string))
 			rc = put_seal(ctx, p, name, v, msg, sizeof msg);
 		else
-			rc = snprintf(msg, sizeof msg, "vars.%s must be a string or null", name) > 0;
+			rc = snprintf(msg, sizeof msg, "vars.%s must be a string or null", name) >
+			     0;
 		if (rc > 0)
 			h_bad_request(ctx, msg);
 		else if (rc < 0)
@@ -323,7 +331,7 @@ static int put_store(struct hctx *ctx, struct env_put *p, char *err, size_t errl
 
 	for (size_t i = 0; i < p->n; i++)
 		json_object_array_add(names, json_object_new_string(p->cur[i].name));
-	json_object_object_add(d, "names", names);   /* names only: never a value */
+	json_object_object_add(d, "names", names); /* names only: never a value */
 	rc = db_begin(ctx->db, err, errlen);
 	if (rc == DB_OK)
 		rc = db_env_replace(ctx->db, ctx->param, p->cur, p->n, err, errlen);
@@ -371,14 +379,14 @@ void h_app_env_put(struct hctx *ctx)
 
 /* Reads PATCH's fields: name and visibility, each optional, at least one. 0, or -1
  * with a message for the client in err. */
-static int patch_fields(struct json_object *body, const char **name, const char **vis,
-			char *err, size_t errlen)
+static int patch_fields(struct json_object *body, const char **name, const char **vis, char *err,
+			size_t errlen)
 {
 	static const char *const keys[] = { "name", "visibility", NULL };
 
 	if (json_check_keys(body, keys, err, errlen) < 0 ||
-	    json_get_string(body, "name", JSON_NONEMPTY, APP_NAME_MAX, name, NULL,
-			    err, errlen) < 0 ||
+	    json_get_string(body, "name", JSON_NONEMPTY, APP_NAME_MAX, name, NULL, err, errlen) <
+		    0 ||
 	    json_get_string(body, "visibility", JSON_NONEMPTY, 16, vis, NULL, err, errlen) < 0)
 		return -1;
 	if (*name && !names_display_valid(*name))
@@ -439,7 +447,7 @@ void h_app_patch(struct hctx *ctx)
 	rc = patch_store(ctx, name, vis, err, sizeof err);
 	json_object_put(body);
 	if (rc == DB_NOTFOUND)
-		return h_not_found(ctx);   /* deleted meanwhile */
+		return h_not_found(ctx); /* deleted meanwhile */
 	if (rc != DB_OK)
 		return h_internal(ctx, "app patch", err);
 	h_answer_app(ctx, 200, ctx->param);
@@ -459,21 +467,21 @@ static void copy_name(const char *name, char *out, size_t size)
 
 /* Inserts the copy c with files under the quota, audited. DB_OK, DB_CONFLICT when the
  * quota is reached (nothing written), or DB_ERR. */
-static int dup_store(struct hctx *ctx, struct db_app *c, struct json_object *files,
-		     char *err, size_t errlen)
+static int dup_store(struct hctx *ctx, struct db_app *c, struct json_object *files, char *err,
+		     size_t errlen)
 {
 	struct json_object *d = json_object_new_object();
 	long long count = 0;
 	int rc = db_begin(ctx->db, err, errlen);
 
 	json_object_object_add(d, "from", json_object_new_string(ctx->param));
-	if (rc == DB_OK)   /* counted inside BEGIN IMMEDIATE: the quota holds across workers */
+	if (rc == DB_OK) /* counted inside BEGIN IMMEDIATE: the quota holds across workers */
 		rc = db_app_count_by_owner(ctx->db, c->owner, &count, err, errlen);
 	if (rc == DB_OK && count >= ctx->conf->quota_apps)
 		rc = DB_CONFLICT;
 	if (rc == DB_OK)
 		rc = db_app_insert(ctx->db, c, files, err, errlen);
-	if (rc == DB_OK)   /* its history starts with the copy, as an upload's does */
+	if (rc == DB_OK) /* its history starts with the copy, as an upload's does */
 		rc = db_rev_add(ctx->db, c->id, c->owner, "upload", "duplicated from another app",
 				files, NULL, err, errlen);
 	rc = h_audit_commit(ctx, rc, "app.duplicate", c->id, d, err, errlen);
@@ -496,14 +504,15 @@ void h_app_duplicate(struct hctx *ctx)
 		return h_internal(ctx, "app get", err);
 	if (a.status == APP_GENERATING || a.status == APP_FAILED || !a.scan_verdict[0]) {
 		db_app_clear(&a);
-		return response_error(ctx->resp, 409, "conflict",
-				      "only an app with files (ready or blocked) can be duplicated");
+		return response_error(
+			ctx->resp, 409, "conflict",
+			"only an app with files (ready or blocked) can be duplicated");
 	}
-	c = a;   /* borrows a's strings; only id, name and owner change */
+	c = a; /* borrows a's strings; only id, name and owner change */
 	copy_name(a.name, name, sizeof name);
 	c.name = name;
 	c.error = NULL;
-	util_copy(c.visibility, sizeof c.visibility, "private");   /* a new app */
+	util_copy(c.visibility, sizeof c.visibility, "private"); /* a new app */
 	if (id_new_app(c.id) < 0 ||
 	    db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
 		db_app_clear(&a);

@@ -46,7 +46,7 @@ static struct json_object *manifest_of(const struct db_app *a, struct json_objec
 	json_object_object_add(m, "name", json_object_new_string(a->name));
 	json_object_object_add(m, "prompt", json_object_new_string(a->prompt));
 	h_add_time(m, "created_at", a->created_at);
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		struct json_object *e = json_object_new_object();
 		size_t len = (size_t)json_object_get_string_len(v);
 		sha256_hex(json_object_get_string(v), len, hex);
@@ -72,12 +72,14 @@ void h_app_export(struct hctx *ctx)
 	rc = db_app_get(ctx->db, ctx->param, ctx->who.user_id, &a, err, sizeof err);
 	if (rc == DB_NOTFOUND)
 		return h_not_found(ctx);
-	if (rc != DB_OK || db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
+	if (rc != DB_OK ||
+	    db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
 		db_app_clear(&a);
 		return h_internal(ctx, "export", err);
 	}
 	m = manifest_of(&a, files);
-	gz = m ? tarball_write(json_to_string(m), files, a.created_at, &len, err, sizeof err) : NULL;
+	gz = m ? tarball_write(json_to_string(m), files, a.created_at, &len, err, sizeof err)
+	       : NULL;
 	if (gz) {
 		snprintf(disp, sizeof disp, "attachment; filename=\"appforge-%s.tar.gz\"", a.id);
 		response_header(ctx->resp, "Content-Disposition", disp);
@@ -107,7 +109,8 @@ static struct json_object *manifest_entry(struct json_object *list, const char *
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(list, i), *p;
 		if (json_object_is_type(e, json_type_object) &&
-		    json_object_object_get_ex(e, "path", &p) && json_object_is_type(p, json_type_string) &&
+		    json_object_object_get_ex(e, "path", &p) &&
+		    json_object_is_type(p, json_type_string) &&
 		    strcmp(json_object_get_string(p), path) == 0)
 			return e;
 	}
@@ -128,9 +131,10 @@ static int manifest_check(struct json_object *m, struct json_object *files, cons
 	    json_get_string(m, "name", JSON_NONEMPTY, APP_NAME_MAX, name, NULL, err, errlen) < 0 ||
 	    json_get_string(m, "prompt", 0, APP_PROMPT_MAX, prompt, NULL, err, errlen) < 0 ||
 	    !names_display_valid(*name)) {
-		snprintf(err, errlen, "appforge.json: format must be \"%s\", name a display name "
-			 "of at most %d characters, prompt at most %d", EXPORT_FORMAT, APP_NAME_MAX,
-			 APP_PROMPT_MAX);
+		snprintf(err, errlen,
+			 "appforge.json: format must be \"%s\", name a display name "
+			 "of at most %d characters, prompt at most %d",
+			 EXPORT_FORMAT, APP_NAME_MAX, APP_PROMPT_MAX);
 		return -1;
 	}
 	if (!json_object_object_get_ex(m, "files", &list) ||
@@ -139,13 +143,16 @@ static int manifest_check(struct json_object *m, struct json_object *files, cons
 		snprintf(err, errlen, "appforge.json: files must list every file of the archive");
 		return -1;
 	}
-	json_object_object_foreach(files, path, v) {
+	json_object_object_foreach (files, path, v) {
 		sha256_hex(json_object_get_string(v), (size_t)json_object_get_string_len(v), hex);
-		if (!(e = manifest_entry(list, path)) || !json_object_object_get_ex(e, "sha256", &h) ||
+		if (!(e = manifest_entry(list, path)) ||
+		    !json_object_object_get_ex(e, "sha256", &h) ||
 		    !json_object_is_type(h, json_type_string) ||
 		    strcasecmp(json_object_get_string(h), hex) != 0) {
-			snprintf(err, errlen, "appforge.json: file '%s' is missing or its sha256 "
-				 "differs", path);
+			snprintf(err, errlen,
+				 "appforge.json: file '%s' is missing or its sha256 "
+				 "differs",
+				 path);
 			return -1;
 		}
 	}
@@ -174,7 +181,7 @@ void h_app_import(struct hctx *ctx)
 	if (!*prompt)
 		prompt = "";
 	body = json_object_new_object();
-	json_object_object_add(body, "files", files);   /* takes files */
+	json_object_object_add(body, "files", files); /* takes files */
 	h_app_create_files(ctx, body, name, prompt, false);
 	json_object_put(body);
 	json_object_put(m);

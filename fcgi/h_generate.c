@@ -33,8 +33,8 @@ static int generation_quotas(struct hctx *ctx)
 	const struct conf *c = ctx->conf;
 
 	if (db_app_count_by_owner(ctx->db, ctx->who.user_id, &apps, err, sizeof err) != DB_OK ||
-	    db_audit_count(ctx->db, ctx->who.user_id, GEN_ACTION, since, &gens, err,
-			   sizeof err) != DB_OK) {
+	    db_audit_count(ctx->db, ctx->who.user_id, GEN_ACTION, since, &gens, err, sizeof err) !=
+		    DB_OK) {
 		h_internal(ctx, "generation quotas", err);
 		return -1;
 	}
@@ -66,7 +66,8 @@ static int generation_quotas(struct hctx *ctx)
 		return 0;
 	if (c->quota_generations_per_hour > 0) {
 		/* The window frees a slot when the quota-th newest generation leaves it. */
-		struct db_audit_filter f = { .since = since, .actor = ctx->who.user_id,
+		struct db_audit_filter f = { .since = since,
+					     .actor = ctx->who.user_id,
 					     .action = GEN_ACTION,
 					     .limit = c->quota_generations_per_hour };
 		struct db_audit *ev = NULL;
@@ -114,8 +115,8 @@ static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_obje
 	if (db_app_insert(ctx->db, a, files, err, sizeof err) != DB_OK ||
 	    (files && db_rev_add(ctx->db, a->id, a->owner, "generate", explanation, files, NULL,
 				 err, sizeof err) != DB_OK) ||
-	    (generation && db_app_set_generation(ctx->db, a->id, generation, err,
-						 sizeof err) != DB_OK) ||
+	    (generation &&
+	     db_app_set_generation(ctx->db, a->id, generation, err, sizeof err) != DB_OK) ||
 	    h_audit(ctx, GEN_ACTION, a->id, d, err, sizeof err) != DB_OK ||
 	    db_commit(ctx->db, err, sizeof err) != DB_OK) {
 		db_rollback(ctx->db);
@@ -128,8 +129,8 @@ static int insert_generated(struct hctx *ctx, struct db_app *a, struct json_obje
 }
 
 /* The template provider is fast and offline: generate, scan and store in the request. */
-static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
-			 const char *name, bool start)
+static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt, const char *name,
+			 bool start)
 {
 	char err[512], verdict[8], *gname = NULL, *assumption = NULL, *findings = NULL;
 	char *generation = NULL;
@@ -186,11 +187,12 @@ static void generate_later(struct hctx *ctx, struct db_app *a, const char *name,
 		close(lockfd);
 		return;
 	}
-	if (jobs_generation_start(ctx->conf, a->id, name != NULL, start, lockfd, err,
-				  sizeof(err)) < 0) {
+	if (jobs_generation_start(ctx->conf, a->id, name != NULL, start, lockfd, err, sizeof(err)) <
+	    0) {
 		log_error("app %s: generation job not started: %s", a->id, err);
 		db_app_set_status(ctx->db, a->id, APP_FAILED,
-				  "the generation could not be started; try again", err, sizeof err);
+				  "the generation could not be started; try again", err,
+				  sizeof err);
 		jobs_lock_remove(ctx->conf, a->id);
 	} else {
 		log_info("app %s: generation started for %s (openai)", a->id, a->owner);

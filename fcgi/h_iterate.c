@@ -15,7 +15,7 @@
 #include "generator/generator.h"
 
 #define ITERATE_PROMPT_MAX 2000
-#define ITERATE_MODEL_ACTION "app.iterate.model"  /* audited; counted by model_quota */
+#define ITERATE_MODEL_ACTION "app.iterate.model" /* audited; counted by model_quota */
 
 /* The app's generation object and current files, for the caller's app that is not
  * generating. 0, or -1 after answering (404, 409, 422, 500). */
@@ -38,7 +38,8 @@ static int load_state(struct hctx *ctx, struct json_object **gen, struct json_ob
 		return -1;
 	}
 	db_app_clear(&a);
-	if (rc != DB_OK || db_app_get_generation(ctx->db, ctx->param, &text, err, sizeof err) != DB_OK ||
+	if (rc != DB_OK ||
+	    db_app_get_generation(ctx->db, ctx->param, &text, err, sizeof err) != DB_OK ||
 	    db_app_files_get(ctx->db, ctx->param, files, err, sizeof err) != DB_OK) {
 		free(text);
 		h_internal(ctx, "iterate", err);
@@ -78,8 +79,9 @@ static int model_quota(struct hctx *ctx)
 	if (gens + its < q)
 		return 0;
 	response_header(ctx->resp, "Retry-After", "60");
-	response_error(ctx->resp, 429, "rate_limited",
-		       "too many generations and changes by the model in the last hour: try again later");
+	response_error(
+		ctx->resp, 429, "rate_limited",
+		"too many generations and changes by the model in the last hour: try again later");
 	return -1;
 }
 
@@ -120,13 +122,14 @@ static void iterate(struct hctx *ctx, const char *prompt)
 		return;
 	}
 	{
-		struct h_change ch = { "iterate", summary, model ? ITERATE_MODEL_ACTION : "app.iterate",
-				       gen_text };
+		struct h_change ch = { "iterate", summary,
+				       model ? ITERATE_MODEL_ACTION : "app.iterate", gen_text };
 		if (h_scan_files(ctx, files, verdict, &findings) == 0 &&
 		    h_files_commit(ctx, files, verdict, findings, &ch, &rev) == 0) {
 			log_info("app %s iterated as revision %lld", ctx->param, rev);
 			extra = json_object_new_object();
-			json_object_object_add(extra, "explanation", json_object_new_string(summary));
+			json_object_object_add(extra, "explanation",
+					       json_object_new_string(summary));
 			h_answer_change(ctx, 200, rev, extra);
 		}
 	}

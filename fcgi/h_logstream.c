@@ -67,9 +67,9 @@ static void refused(struct hctx *ctx, int answer, const char *err)
 	if (answer == LOGSTREAM_FULL_USER || answer == LOGSTREAM_FULL) {
 		response_header(ctx->resp, "Retry-After", "5");
 		response_error(ctx->resp, 429, "rate_limited",
-			       answer == LOGSTREAM_FULL_USER ?
-			       "too many open log streams for this user: close one first" :
-			       "too many open log streams: try again later");
+			       answer == LOGSTREAM_FULL_USER
+				       ? "too many open log streams for this user: close one first"
+				       : "too many open log streams: try again later");
 		return;
 	}
 	log_error("log stream of %s: %s", ctx->param, err[0] ? err : "refused by the streamer");

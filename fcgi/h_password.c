@@ -27,13 +27,14 @@ static int current_password_ok(struct hctx *ctx, const char *pw, struct db_user 
 	if (password_verify(u->password_hash, pw))
 		return 1;
 	if (login_throttle_failed(ctx, ctx->who.username, "password.failed") == 0)
-		response_error(ctx->resp, 403, "invalid_credentials", "the current password is wrong");
+		response_error(ctx->resp, 403, "invalid_credentials",
+			       "the current password is wrong");
 	return 0;
 }
 
 /* Sets the new hash and revokes every session of the user, in one transaction. */
-static int replace_password(struct hctx *ctx, const char *hash, long long *revoked,
-			    char *err, size_t errlen)
+static int replace_password(struct hctx *ctx, const char *hash, long long *revoked, char *err,
+			    size_t errlen)
 {
 	struct json_object *d = json_object_new_object();
 	int rc = db_begin(ctx->db, err, errlen);
@@ -63,8 +64,8 @@ void h_me_password(struct hctx *ctx)
 	if (!body)
 		return;
 	if (json_check_keys(body, keys, err, sizeof err) < 0 ||
-	    json_get_string(body, "current", JSON_REQUIRED | JSON_NONEMPTY, PASSWORD_MAX_LEN,
-			    &cur, NULL, err, sizeof err) < 0 ||
+	    json_get_string(body, "current", JSON_REQUIRED | JSON_NONEMPTY, PASSWORD_MAX_LEN, &cur,
+			    NULL, err, sizeof err) < 0 ||
 	    json_get_string(body, "new", JSON_REQUIRED, PASSWORD_MAX_LEN, &pw, NULL, err,
 			    sizeof err) < 0 ||
 	    password_check_policy(pw, err, sizeof err) < 0) {
@@ -80,7 +81,7 @@ void h_me_password(struct hctx *ctx)
 	}
 	log_info("password changed; %lld sessions revoked", revoked);
 	if (strcmp(ctx->who.via, "jwt") != 0) {
-		response_empty(ctx->resp, 204);  /* an API token caller has no browser session */
+		response_empty(ctx->resp, 204); /* an API token caller has no browser session */
 		goto wipe;
 	}
 	o = json_object_new_object();

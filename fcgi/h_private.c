@@ -54,7 +54,9 @@ static int open_body(struct hctx *ctx, int *embed)
 	if (!(body = h_body_object(ctx)))
 		return -1;
 	rc = json_check_keys(body, keys, err, sizeof err) < 0 ||
-	     json_get_bool(body, "embed", JSON_OPTIONAL, embed, err, sizeof err) < 0 ? -1 : 0;
+			     json_get_bool(body, "embed", JSON_OPTIONAL, embed, err, sizeof err) < 0
+		     ? -1
+		     : 0;
 	json_object_put(body);
 	if (rc < 0)
 		h_bad_request(ctx, err);
@@ -80,9 +82,9 @@ void h_app_open(struct hctx *ctx)
 		return h_internal(ctx, "open: app", err);
 	if (apisecret_new(APPCODE_PREFIX, code, hash) < 0)
 		return h_internal(ctx, "open", "no randomness");
-	rc = db_grant_insert(ctx->db, embed ? "embed" : "code", hash, ctx->param, ctx->who.user_id, ctx->now,
-			     ctx->now + APP_CODE_SECONDS, err, sizeof err);
-	if (rc == DB_NOTFOUND)   /* the app went meanwhile (foreign key) */
+	rc = db_grant_insert(ctx->db, embed ? "embed" : "code", hash, ctx->param, ctx->who.user_id,
+			     ctx->now, ctx->now + APP_CODE_SECONDS, err, sizeof err);
+	if (rc == DB_NOTFOUND) /* the app went meanwhile (foreign key) */
 		rc = DB_ERR;
 	if (rc != DB_OK) {
 		explicit_bzero(code, sizeof code);
@@ -107,7 +109,8 @@ static bool next_valid(const char *p)
 		return false;
 	for (; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			    "-._~!$&'()*+,;=:@/?%", *p))
+			    "-._~!$&'()*+,;=:@/?%",
+			    *p))
 			return false;
 	return true;
 }
@@ -148,14 +151,14 @@ static const char *grant_usable(struct hctx *ctx, const struct db_grant *g,
 		return "the user is disabled";
 	if (strcmp(u.id, owner) != 0 && strcmp(u.role, "admin") != 0)
 		return "the user may no longer open this app";
-	util_copy(ctx->who.user_id, sizeof ctx->who.user_id, u.id);   /* the audit's actor */
+	util_copy(ctx->who.user_id, sizeof ctx->who.user_id, u.id); /* the audit's actor */
 	ctx->who.present = true;
 	return NULL;
 }
 
 /* Inside the caller's transaction: stores the cookie's hash and audits the opening. */
-static int grant_cookie(struct hctx *ctx, const char *owner, const char *hash,
-			char *err, size_t errlen)
+static int grant_cookie(struct hctx *ctx, const char *owner, const char *hash, char *err,
+			size_t errlen)
 {
 	bool admin = strcmp(owner, ctx->who.user_id) != 0;
 	struct json_object *d = json_object_new_object();
@@ -193,7 +196,7 @@ static const char *exchange(struct hctx *ctx, const char *hash, const char *chas
 			*rc = grant_cookie(ctx, owner, chash, err, errlen);
 	}
 	if (*rc == DB_OK)
-		*rc = db_commit(ctx->db, err, errlen);   /* a refused code stays burnt */
+		*rc = db_commit(ctx->db, err, errlen); /* a refused code stays burnt */
 	if (*rc != DB_OK)
 		db_rollback(ctx->db);
 	return why;
@@ -212,8 +215,7 @@ static void cookie_line(char *line, size_t size, const char *tok, bool embed)
 }
 
 /* Reads code and next from the query. 0, or -1 after answering 400. */
-static int session_query(struct hctx *ctx, char *code, size_t codelen, char *next,
-			 size_t nextlen)
+static int session_query(struct hctx *ctx, char *code, size_t codelen, char *next, size_t nextlen)
 {
 	int rc = query_get(ctx->req->query, "code", code, codelen);
 
@@ -240,7 +242,7 @@ void h_app_session(struct hctx *ctx)
 	int rc;
 
 	if (!ctx->req->internal_app || !id_valid_app(ctx->req->internal_app))
-		return h_not_found(ctx);   /* only nginx's app-origin location sets APP_ID */
+		return h_not_found(ctx); /* only nginx's app-origin location sets APP_ID */
 	if (session_query(ctx, code, sizeof code, next, sizeof next) < 0)
 		return;
 	if (apisecret_hash(APPCODE_PREFIX, code, hash) < 0) {

@@ -39,7 +39,8 @@ static struct json_object *rev_to_json(const struct db_revision *r, bool snapsho
 
 	json_object_object_add(o, "n", json_object_new_int64(r->n));
 	h_add_time(o, "created_at", r->created_at);
-	json_object_object_add(o, "author", json_new_string_or_null(r->author[0] ? r->author : NULL));
+	json_object_object_add(o, "author",
+			       json_new_string_or_null(r->author[0] ? r->author : NULL));
 	json_object_object_add(o, "source", json_object_new_string(r->source));
 	json_object_object_add(o, "message", json_object_new_string(r->message));
 	if (!json_object_is_type(ch, json_type_array)) {
@@ -185,8 +186,10 @@ static int diff_path(struct json_object *out, const char *path, struct json_obje
 	if (*d) {
 		f = json_object_new_object();
 		json_object_object_add(f, "path", json_object_new_string(path));
-		json_object_object_add(f, "change", json_object_new_string(
-						   !old ? "added" : !new_ ? "deleted" : "modified"));
+		json_object_object_add(f, "change",
+				       json_object_new_string(!old    ? "added"
+							      : !new_ ? "deleted"
+								      : "modified"));
 		json_object_object_add(f, "diff", json_object_new_string(d));
 		json_object_array_add(out, f);
 	}
@@ -207,12 +210,12 @@ static struct json_object *diff_files(struct json_object *a, struct json_object 
 	size_t np = 0;
 	struct json_object *out = json_object_new_array();
 
-	json_object_object_foreach(b, pb, vb) {
+	json_object_object_foreach (b, pb, vb) {
 		(void)vb;
 		if (np < 2 * APPFILES_MAX_COUNT)
 			paths[np++] = pb;
 	}
-	json_object_object_foreach(a, pa, va) {
+	json_object_object_foreach (a, pa, va) {
 		(void)va;
 		if (!json_object_object_get_ex(b, pa, NULL) && np < 2 * APPFILES_MAX_COUNT)
 			paths[np++] = pa;
@@ -280,22 +283,24 @@ void h_rev_diff(struct hctx *ctx)
 
 /* The rows of h_files_commit, inside its transaction. */
 static int commit_rows(struct hctx *ctx, struct json_object *files, const char *verdict,
-		       const char *findings, const struct h_change *ch, long long *rev,
-		       char *err, size_t errlen)
+		       const char *findings, const struct h_change *ch, long long *rev, char *err,
+		       size_t errlen)
 {
 	struct json_object *d = json_object_new_object();
 	int rc;
 
-	json_object_object_add(d, "files", json_object_new_int((int)json_object_object_length(files)));
+	json_object_object_add(d, "files",
+			       json_object_new_int((int)json_object_object_length(files)));
 	json_object_object_add(d, "verdict", json_object_new_string(verdict));
 	rc = db_app_files_replace(ctx->db, ctx->param, files, err, errlen);
 	if (rc == DB_OK)
 		rc = db_app_set_scan(ctx->db, ctx->param, verdict, findings, err, errlen);
 	if (rc == DB_OK)
-		rc = db_app_set_status(ctx->db, ctx->param, h_status_for(verdict), NULL, err, errlen);
+		rc = db_app_set_status(ctx->db, ctx->param, h_status_for(verdict), NULL, err,
+				       errlen);
 	if (rc == DB_OK)
-		rc = db_rev_add(ctx->db, ctx->param, ctx->who.user_id, ch->source, ch->message, files,
-				rev, err, errlen);
+		rc = db_rev_add(ctx->db, ctx->param, ctx->who.user_id, ch->source, ch->message,
+				files, rev, err, errlen);
 	if (rc == DB_OK && ch->generation)
 		rc = db_app_set_generation(ctx->db, ctx->param, ch->generation, err, errlen);
 	if (rc == DB_OK) {
@@ -387,7 +392,8 @@ static int restore_data_locked(struct hctx *ctx, long long n, int *lockfd)
 	*lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof(err));
 	if (*lockfd < 0) {
 		log_warn("app %s: restore: %s", ctx->param, err);
-		response_error(ctx->resp, 503, "unavailable", "the app is busy starting; try again");
+		response_error(ctx->resp, 503, "unavailable",
+			       "the app is busy starting; try again");
 		return -1;
 	}
 	if (h_snap_restore_data(ctx, n) < 0) {

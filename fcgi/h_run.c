@@ -27,8 +27,8 @@
 #define LOG_TAIL_MAX 5000
 #define CRASH_LOG_LINES 30
 #define SUP_TIMEOUT_MS 5000
-#define SUP_START_TIMEOUT_MS 30000  /* the supervisor builds the sandbox, then answers */
-#define SUP_WAIT_SLACK_MS 2000      /* the supervisor ends a start first: then we answer */
+#define SUP_START_TIMEOUT_MS 30000 /* the supervisor builds the sandbox, then answers */
+#define SUP_WAIT_SLACK_MS 2000     /* the supervisor ends a start first: then we answer */
 
 static void sup_unavailable(struct hctx *ctx, const char *err)
 {
@@ -81,7 +81,7 @@ static struct json_object *log_excerpt(struct hctx *ctx)
 		log_warn("log of %s: %s", ctx->param, err);
 		return json_object_new_string("");
 	}
-	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {   /* never serve it unredacted */
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) { /* never serve it unredacted */
 		free(text);
 		return json_object_new_string("");
 	}
@@ -111,11 +111,12 @@ static void start_refused(struct hctx *ctx, const struct sup_reply *rep)
 		/* Deleted meanwhile: its purge may have come before our code was written. */
 		lc_app_purge(ctx->conf, ctx->param);
 		h_not_found(ctx);
-	}
-	else if (strcmp(rep->code, "start_failed") == 0 || strcmp(rep->code, "bad_request") == 0)
-		response_error(ctx->resp, 500, "start_failed", "the app's sandbox could not be started");
+	} else if (strcmp(rep->code, "start_failed") == 0 || strcmp(rep->code, "bad_request") == 0)
+		response_error(ctx->resp, 500, "start_failed",
+			       "the app's sandbox could not be started");
 	else if (strcmp(rep->code, "too_many_running") == 0)
-		response_error(ctx->resp, 503, "unavailable", "the platform runs as many apps as "
+		response_error(ctx->resp, 503, "unavailable",
+			       "the platform runs as many apps as "
 			       "it may at once; try again later");
 	else
 		response_error(ctx->resp, 503, "unavailable",
@@ -183,7 +184,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 		*run = rep.run;
 	rc = rc == LC_SUP_OK ? 0 : -1;
 out:
-	explicit_bzero(q.env, q.env_len);   /* the app's secrets, in clear */
+	explicit_bzero(q.env, q.env_len); /* the app's secrets, in clear */
 	sup_reply_clear(&rep);
 	json_object_put(files);
 	close(lockfd);
@@ -226,7 +227,8 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 		log_info("app %s running on port %d", ctx->param, run->port);
 		h_answer_app(ctx, 200, ctx->param);
 	} else if (run->reason == RUN_REASON_START_TIMEOUT) {
-		snprintf(msg, sizeof msg, "the app did not answer HTTP within %d ms; it was stopped",
+		snprintf(msg, sizeof msg,
+			 "the app did not answer HTTP within %d ms; it was stopped",
 			 ctx->conf->sandbox_start_timeout_ms);
 		error_with(ctx, 504, "start_timeout", msg, "log", log_excerpt(ctx));
 	} else if (run->state == RUN_STOPPED) {
@@ -237,7 +239,8 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 		if (db_app_get(ctx->db, ctx->param, NULL, &b, err, sizeof err) == DB_NOTFOUND)
 			h_not_found(ctx);
 		else
-			response_error(ctx->resp, 409, "conflict", "the app was stopped during its start");
+			response_error(ctx->resp, 409, "conflict",
+				       "the app was stopped during its start");
 		db_app_clear(&b);
 	} else {
 		if (run->has_exit_code)
@@ -279,7 +282,8 @@ static int runnable(struct hctx *ctx, const struct db_app *a)
 		return -1;
 	}
 	if (a->status == APP_BLOCKED || strcmp(a->scan_verdict, "block") == 0) {
-		struct json_object *f = json_tokener_parse(a->scan_findings ? a->scan_findings : "[]");
+		struct json_object *f =
+			json_tokener_parse(a->scan_findings ? a->scan_findings : "[]");
 		if (!json_object_is_type(f, json_type_array)) {
 			json_object_put(f);
 			f = json_object_new_array();
@@ -468,9 +472,11 @@ static int logs_render(const char *text, size_t len, bool json, char **out, size
 			goto out;
 		if (json) {
 			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "at", l.at ? json_object_new_string_len(l.at, 24) : NULL);
+			json_object_object_add(o, "at",
+					       l.at ? json_object_new_string_len(l.at, 24) : NULL);
 			json_object_object_add(o, "stream", json_object_new_string(l.stream));
-			json_object_object_add(o, "text", json_object_new_string_len(esc, (int)elen));
+			json_object_object_add(o, "text",
+					       json_object_new_string_len(esc, (int)elen));
 			json_object_array_add(lines, o);
 		} else {
 			char *nb = realloc(acc, acclen + elen + 32);
@@ -533,7 +539,7 @@ void h_app_logs(struct hctx *ctx)
 		h_internal(ctx, "logs", err);
 		return;
 	}
-	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) {   /* never serve it unredacted */
+	if (h_env_redact(ctx, ctx->param, &text, &len) < 0) { /* never serve it unredacted */
 		free(text);
 		h_internal(ctx, "logs", "redaction failed");
 		return;
@@ -544,8 +550,9 @@ void h_app_logs(struct hctx *ctx)
 		return;
 	}
 	free(text);
-	response_text(ctx->resp, 200, json ? "application/json; charset=utf-8" :
-		      "text/plain; charset=utf-8", body, blen);
+	response_text(ctx->resp, 200,
+		      json ? "application/json; charset=utf-8" : "text/plain; charset=utf-8", body,
+		      blen);
 	free(body);
 }
 
@@ -580,14 +587,17 @@ void h_admin_sandboxes(struct hctx *ctx)
 			json_object_object_add(e, "name", NULL);
 		}
 		db_app_clear(&a);
-		json_object_object_add(e, "state", json_object_new_string(run_state_name(s->state)));
+		json_object_object_add(e, "state",
+				       json_object_new_string(run_state_name(s->state)));
 		json_object_object_add(e, "port", s->port ? json_object_new_int(s->port) : NULL);
 		json_object_object_add(e, "pid", s->pid ? json_object_new_int(s->pid) : NULL);
 		h_add_time(e, "started_at", s->started_at);
 		h_add_time(e, "expires_at", s->expires_at);
-		json_object_object_add(e, "cpu_seconds", json_object_new_double((double)s->cpu_usec / 1e6));
+		json_object_object_add(e, "cpu_seconds",
+				       json_object_new_double((double)s->cpu_usec / 1e6));
 		json_object_object_add(e, "memory_bytes", json_object_new_int64(s->memory_bytes));
-		json_object_object_add(e, "memory_peak_bytes", json_object_new_int64(s->memory_peak));
+		json_object_object_add(e, "memory_peak_bytes",
+				       json_object_new_int64(s->memory_peak));
 		json_object_object_add(e, "pids", json_object_new_int(s->pids));
 		json_object_array_add(out, e);
 	}

@@ -16,8 +16,7 @@
  * if it had been. */
 #define SCAN_SLOT_WAIT_MS 2000
 
-int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
-		 char **findings)
+int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8], char **findings)
 {
 	char err[256];
 	struct json_object *res = NULL, *v = NULL, *f = NULL;
@@ -43,7 +42,8 @@ int h_scan_files(struct hctx *ctx, struct json_object *files, char verdict[8],
 	json_object_object_get_ex(res, "verdict", &v);
 	json_object_object_get_ex(res, "findings", &f);
 	util_copy(verdict, 8, json_object_get_string(v));
-	fs = json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	fs = json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	*findings = strdup(fs ? fs : "[]");
 	json_object_put(res);
 	if (!*findings) {

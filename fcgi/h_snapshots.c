@@ -60,7 +60,7 @@ int h_snap_want_data(struct hctx *ctx, bool *data)
 
 	*data = false;
 	if (!ctx->req->body || ctx->req->content_length == 0)
-		return 0;            /* no body: code only, as before snapshots */
+		return 0; /* no body: code only, as before snapshots */
 	if (!(body = h_body_object(ctx)))
 		return -1;
 	if (json_check_keys(body, keys, err, sizeof(err)) < 0) {
@@ -134,7 +134,8 @@ int h_snap_restore_data(struct hctx *ctx, long long n)
 	else if (rc == LC_SUP_REFUSED && strcmp(code, "not_found") == 0)
 		no_snapshot(ctx, n);
 	else if (rc == LC_SUP_DOWN)
-		response_error(ctx->resp, 503, "unavailable", "the sandbox supervisor is unavailable");
+		response_error(ctx->resp, 503, "unavailable",
+			       "the sandbox supervisor is unavailable");
 	else
 		h_internal(ctx, "data restore", err);
 	return -1;

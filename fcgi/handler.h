@@ -39,10 +39,10 @@ struct hctx {
 	struct db *db;
 	struct request *req;
 	struct response *resp;
-	const char *param;           /* the route placeholder value, "" when none */
-	const char *param2;          /* a second placeholder's value ("{n}"), "" when none */
+	const char *param;  /* the route placeholder value, "" when none */
+	const char *param2; /* a second placeholder's value ("{n}"), "" when none */
 	struct principal who;
-	long long now;               /* time(NULL) at the start of the request */
+	long long now; /* time(NULL) at the start of the request */
 };
 
 /* Process-wide state of a worker, set once after fork. */
@@ -50,7 +50,7 @@ struct worker_state {
 	const struct conf *conf;
 	const struct afjwt_ctx *jwt;
 	struct db *db;
-	bool internal_only;          /* resolve pool: only /internal/ routes, 404 else */
+	bool internal_only; /* resolve pool: only /internal/ routes, 404 else */
 };
 
 /* Routes, authenticates and answers one parsed request (body already read). */
@@ -88,8 +88,8 @@ void h_answer_app(struct hctx *ctx, int status, const char *id);
 /* Adds the header "Location: /api/apps/<id>". */
 void h_location(struct hctx *ctx, const char *id);
 /* Appends an audit event inside the caller's open transaction. */
-int h_audit(struct hctx *ctx, const char *action, const char *target,
-	    struct json_object *detail, char *err, size_t errlen);
+int h_audit(struct hctx *ctx, const char *action, const char *target, struct json_object *detail,
+	    char *err, size_t errlen);
 /* Ends the write transaction the handler opened with db_begin, rc being how its writes
  * went: when DB_OK, appends the audit event (h_audit) and commits; when anything
  * failed, rolls back. Returns the final code (the writes' own, e.g. DB_NOTFOUND, when
@@ -125,7 +125,7 @@ void h_app_files_put(struct hctx *ctx);
 void h_app_run(struct hctx *ctx);
 void h_app_stop(struct hctx *ctx);
 void h_app_logs(struct hctx *ctx);
-void h_app_logs_stream(struct hctx *ctx);   /* h_logstream.c */
+void h_app_logs_stream(struct hctx *ctx); /* h_logstream.c */
 void h_admin_users_list(struct hctx *ctx);
 void h_admin_user_create(struct hctx *ctx);
 void h_admin_user_delete(struct hctx *ctx);
@@ -151,10 +151,10 @@ int h_env_redact(struct hctx *ctx, const char *app_id, char **text, size_t *len)
 /* h_revisions.c */
 /* A change of an app's files made by a request, and how it is recorded. */
 struct h_change {
-	const char *source;          /* the revision's source: save|restore|iterate */
-	const char *message;         /* the revision's message */
-	const char *action;          /* the audit action */
-	const char *generation;      /* new JSON text of the app's generation; NULL: keep */
+	const char *source;     /* the revision's source: save|restore|iterate */
+	const char *message;    /* the revision's message */
+	const char *action;     /* the audit action */
+	const char *generation; /* new JSON text of the app's generation; NULL: keep */
 };
 /* Stores files (validated and scanned: verdict, findings) as the route's app's files,
  * with its scan and status, revision and audit event, in one transaction; *rev gets
@@ -219,7 +219,7 @@ void h_answer_started(struct hctx *ctx, int status, const char *app_id, bool sta
  * app that does not run. Never answers; a failure is logged and shows in the run. */
 void h_run_restart_if_live(struct hctx *ctx, const char *app_id);
 
-#define APP_NAME_MAX 100      /* characters of an app's name */
+#define APP_NAME_MAX 100 /* characters of an app's name */
 #define APP_PROMPT_MAX 4000
 
 /* h_apps.c: creates an app of body's "files" (validated, scanned, counted against the
@@ -240,7 +240,6 @@ void h_app_session(struct hctx *ctx);
  * __Host-af_app cookie of app_id for its owner or an admin, else -1 after answering
  * 403 (private) or 500. */
 int h_private_admit(struct hctx *ctx, const char *app_id);
-
 
 /* app_json.c: the app object of API.md. Neither writes to the database: a caller
  * that shows an app lets jobs_settle (jobs.h) fail a dead generation first.

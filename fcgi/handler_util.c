@@ -27,8 +27,9 @@ int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms)
 	if (h == -1) {
 		log_info("all %s slots busy: 429", c == CPUSLOT_LOGIN ? "login" : "scan");
 		response_header(ctx->resp, "Retry-After", "1");
-		response_error(ctx->resp, 429, "rate_limited",
-			       "the server is busy with other requests of this kind; retry in a second");
+		response_error(
+			ctx->resp, 429, "rate_limited",
+			"the server is busy with other requests of this kind; retry in a second");
 	}
 	return h;
 }
@@ -77,9 +78,8 @@ struct json_object *h_body_object(struct hctx *ctx)
 		h_bad_request(ctx, "request body must be a JSON object");
 		return NULL;
 	}
-	o = json_parse_object(r->body, (size_t)r->content_length,
-			      (size_t)ctx->conf->max_body_bytes, JSON_DEFAULT_MAX_DEPTH,
-			      err, sizeof err);
+	o = json_parse_object(r->body, (size_t)r->content_length, (size_t)ctx->conf->max_body_bytes,
+			      JSON_DEFAULT_MAX_DEPTH, err, sizeof err);
 	if (!o)
 		h_bad_request(ctx, err);
 	return o;
@@ -94,8 +94,8 @@ void h_add_time(struct json_object *obj, const char *key, long long t)
 		json_object_object_add(obj, key, json_object_new_string(buf));
 }
 
-int h_audit(struct hctx *ctx, const char *action, const char *target,
-	    struct json_object *detail, char *err, size_t errlen)
+int h_audit(struct hctx *ctx, const char *action, const char *target, struct json_object *detail,
+	    char *err, size_t errlen)
 {
 	const char *d = detail ? json_to_string(detail) : NULL;
 	return db_audit_append(ctx->db, ctx->req->request_id,

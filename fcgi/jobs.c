@@ -89,8 +89,8 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 	} else {
 		rc = db_app_files_replace(db, app_id, files, err, sizeof err);
 		if (rc == DB_OK)
-			rc = db_rev_add(db, app_id, owner, "generate", explanation, files, NULL, err,
-					sizeof err);
+			rc = db_rev_add(db, app_id, owner, "generate", explanation, files, NULL,
+					err, sizeof err);
 		if (rc == DB_OK && generation)
 			rc = db_app_set_generation(db, app_id, generation, err, sizeof err);
 		if (rc == DB_OK && name)
@@ -99,12 +99,14 @@ static void store_result(struct db *db, const char *app_id, struct json_object *
 			rc = db_app_set_scan(db, app_id, verdict, findings, err, sizeof err);
 		if (rc == DB_OK)
 			rc = db_app_set_status(db, app_id,
-					       strcmp(verdict, "block") == 0 ? APP_BLOCKED : APP_READY,
+					       strcmp(verdict, "block") == 0 ? APP_BLOCKED
+									     : APP_READY,
 					       NULL, err, sizeof err);
 	}
-	if (rc != DB_OK || db_audit_append(db, NULL, "system",
-					   failure ? "app.generate.failed" : "app.generate.done",
-					   app_id, NULL, err, sizeof err) != DB_OK ||
+	if (rc != DB_OK ||
+	    db_audit_append(db, NULL, "system",
+			    failure ? "app.generate.failed" : "app.generate.done", app_id, NULL,
+			    err, sizeof err) != DB_OK ||
 	    db_commit(db, err, sizeof err) != DB_OK)
 		goto fail;
 	log_info("generation of %s: %s", app_id, failure ? "failed" : verdict);
@@ -170,7 +172,8 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool star
 	memset(&a, 0, sizeof a);
 	rc = db_app_get(db, app_id, NULL, &a, err, sizeof err);
 	if (rc != DB_OK || a.status != APP_GENERATING) {
-		log_info("generation of %s: nothing to do (the app is gone or not generating)", app_id);
+		log_info("generation of %s: nothing to do (the app is gone or not generating)",
+			 app_id);
 		db_app_clear(&a);
 		db_close(db);
 		return 0;
@@ -185,8 +188,9 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool star
 		json_object_object_get_ex(res, "verdict", &v);
 		json_object_object_get_ex(res, "findings", &f);
 		util_copy(verdict, sizeof verdict, json_object_get_string(v));
-		findings = strdup(json_object_to_json_string_ext(
-			f, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		findings = strdup(
+			json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 		if (!findings)
 			failure = "out of memory";
 	}
@@ -208,8 +212,8 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool star
 	return 0;
 }
 
-int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name,
-			  bool start, int lockfd, char *err, size_t errlen)
+int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name, bool start,
+			  int lockfd, char *err, size_t errlen)
 {
 	char self[4096];
 	const char *argv[8];
@@ -321,7 +325,8 @@ int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen)
 	do {
 		struct db_app *apps = NULL;
 		size_t n = 0;
-		if (db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, errlen) != DB_OK)
+		if (db_app_list(db, NULL, cursor, DB_LIST_MAX, &apps, &n, next, err, errlen) !=
+		    DB_OK)
 			return -1;
 		for (size_t i = 0; i < n; i++)
 			if (apps[i].status == APP_GENERATING)

@@ -24,8 +24,8 @@ void jobs_lock_remove(const struct conf *c, const char *app_id);
  * keep_name: the user named the app; else the generator's name replaces the
  * placeholder. start: the app is started once generated (h_run_start). Closes lockfd in
  * the caller. 0 or -1. */
-int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name,
-			  bool start, int lockfd, char *err, size_t errlen);
+int jobs_generation_start(const struct conf *c, const char *app_id, bool keep_name, bool start,
+			  int lockfd, char *err, size_t errlen);
 
 /* The job itself (appforged --generation-job): reads the app's prompt, generates,
  * scans, stores files + scan + status ready/blocked, or status failed with the
@@ -39,7 +39,8 @@ int jobs_run(const struct conf *c, const char *app_id, bool keep_name, bool star
 int jobs_sweep(const struct conf *c, struct db *db, char *err, size_t errlen);
 
 /* The message a failed generation carries when its job died. */
-#define JOBS_INTERRUPTED "the generation was interrupted (the server stopped or the job died); try again"
+#define JOBS_INTERRUPTED \
+	"the generation was interrupted (the server stopped or the job died); try again"
 
 /* For one app seen "generating": 1 when its job is gone and it is now marked failed
  * (with JOBS_INTERRUPTED), 0 when its job lives (or it changed meanwhile). */

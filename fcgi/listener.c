@@ -67,7 +67,8 @@ static int take_lock(struct listener *l, const char *socket_path, char *err, siz
 	}
 	if (flock(l->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
-			snprintf(err, errlen, "another appforged is running (lock %s is held)", lock);
+			snprintf(err, errlen, "another appforged is running (lock %s is held)",
+				 lock);
 		else
 			snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
 		close(l->lock_fd);
@@ -149,8 +150,7 @@ static int set_nonblocking(int fd, char *err, size_t errlen)
 	return 0;
 }
 
-int listener_open_extra(struct listener *l, const char *socket_path, char *err,
-			size_t errlen)
+int listener_open_extra(struct listener *l, const char *socket_path, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
 	l->fd = -1;

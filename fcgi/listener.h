@@ -15,10 +15,10 @@
 #include <stddef.h>
 
 struct listener {
-	int fd;              /* listening socket, non-blocking (see worker.c) */
-	int lock_fd;         /* held flock on <socket>.lock */
-	bool activated;      /* the socket came from systemd; we must not unlink it */
-	char path[108];      /* the socket path when we created it */
+	int fd;         /* listening socket, non-blocking (see worker.c) */
+	int lock_fd;    /* held flock on <socket>.lock */
+	bool activated; /* the socket came from systemd; we must not unlink it */
+	char path[108]; /* the socket path when we created it */
 };
 
 /* socket_path: where to create the socket (ignored when activated). */
@@ -27,8 +27,7 @@ int listener_open(struct listener *l, const char *socket_path, char *err, size_t
 /* A second socket of the same instance (the resolve pool's): created by us, mode 0660,
  * non-blocking, with the same stale-socket check but no lock of its own (the main
  * socket's lock, taken first, guards the instance). */
-int listener_open_extra(struct listener *l, const char *socket_path, char *err,
-			size_t errlen);
+int listener_open_extra(struct listener *l, const char *socket_path, char *err, size_t errlen);
 
 /* Closes the socket and removes the path if we created it; releases the lock.
  * Only the master calls this, at the very end. */

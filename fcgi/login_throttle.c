@@ -150,7 +150,7 @@ int login_throttle_failed(struct hctx *ctx, const char *username, const char *ac
 	const char *ra = ctx->req->remote_addr;
 	struct json_object *d = json_object_new_object();
 	int quiet = throttle_user.window > throttle_addr.window ? throttle_user.window
-								 : throttle_addr.window;
+								: throttle_addr.window;
 
 	addr_key(ctx, addr);
 	given_name(username, name);

@@ -36,7 +36,7 @@
 #include "common/applayout.h"
 #include "fcgi/logstream_events.h"
 
-#define READ_CHUNK (64 * 1024)      /* bytes of log read per pass (a record is < 17 KiB) */
+#define READ_CHUNK (64 * 1024) /* bytes of log read per pass (a record is < 17 KiB) */
 #define FCGI_STDOUT 6
 #define FCGI_END_REQUEST 3
 #define TAG_LISTEN 0xffff0001u
@@ -44,27 +44,30 @@
 #define TAG_SIGNAL 0xffff0003u
 
 struct stream {
-	int fd;                     /* the FastCGI connection; -1: a free slot */
+	int fd; /* the FastCGI connection; -1: a free slot */
 	int fcgi_id;
 	char app_id[ID_MAX_BUFSZ], user_id[ID_MAX_BUFSZ], token_id[ID_MAX_BUFSZ];
 	long long expires_at, issued_at, opened_at, last_write;
-	int logfd;                  /* the file followed; -1 until it exists */
+	int logfd; /* the file followed; -1 until it exists */
 	uint64_t ino, off;
-	struct strbuf out;          /* framed output not yet written, from out_off */
+	struct strbuf out; /* framed output not yet written, from out_off */
 	size_t out_off;
 	bool want_out, ending;
 };
 
 static struct stream streams[LOGSTREAM_TOTAL];
-static int total_cap = LOGSTREAM_TOTAL;   /* $APPFORGED_LOGSTREAM_TOTAL lowers it (tests) */
+static int total_cap = LOGSTREAM_TOTAL; /* $APPFORGED_LOGSTREAM_TOTAL lowers it (tests) */
 static int epfd = -1;
 static int inotify_fd = -1, watch_wd = -1;
-static struct hctx rctx;        /* configuration and database for the redaction */
+static struct hctx rctx; /* configuration and database for the redaction */
 
 int logstream_socket_path(const struct conf *c, char *out, size_t outlen)
 {
 	int n = snprintf(out, outlen, "%s/logstream.sock", c->state_dir);
-	return n < 0 || (size_t)n >= outlen || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path) ? -1 : 0;
+	return n < 0 || (size_t)n >= outlen ||
+			       (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)
+		       ? -1
+		       : 0;
 }
 
 int logstream_resume_parse(const char *s, uint64_t *ino, uint64_t *off)
@@ -94,8 +97,9 @@ int logstream_handoff(const struct conf *c, const struct logstream_handoff *h, i
 	struct timeval tv = { 2, 0 };
 	char cbuf[CMSG_SPACE(sizeof(int))], answer = 0;
 	struct iovec iov = { (void *)h, sizeof *h };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof cbuf };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf
+	};
 	struct cmsghdr *cm;
 	int s = -1, rc = -1;
 
@@ -113,8 +117,7 @@ int logstream_handoff(const struct conf *c, const struct logstream_handoff *h, i
 	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
 	    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 ||
 	    connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    sendmsg(s, &m, MSG_NOSIGNAL) != (ssize_t)sizeof *h ||
-	    read(s, &answer, 1) != 1) {
+	    sendmsg(s, &m, MSG_NOSIGNAL) != (ssize_t)sizeof *h || read(s, &answer, 1) != 1) {
 		snprintf(err, errlen, "log streamer %s: %s", sa.sun_path,
 			 errno ? strerror(errno) : "no answer");
 		goto out;
@@ -140,9 +143,14 @@ static void frame(struct stream *s, int type, const char *data, size_t len)
 
 	do {
 		size_t n = len > 32768 ? 32768 : len, p = (8 - n % 8) % 8;
-		unsigned char h[8] = { 1, (unsigned char)type, (unsigned char)(s->fcgi_id >> 8),
-				       (unsigned char)s->fcgi_id, (unsigned char)(n >> 8),
-				       (unsigned char)n, (unsigned char)p, 0 };
+		unsigned char h[8] = { 1,
+				       (unsigned char)type,
+				       (unsigned char)(s->fcgi_id >> 8),
+				       (unsigned char)s->fcgi_id,
+				       (unsigned char)(n >> 8),
+				       (unsigned char)n,
+				       (unsigned char)p,
+				       0 };
 		strbuf_add(&s->out, (const char *)h, sizeof h);
 		strbuf_add(&s->out, data, n);
 		strbuf_add(&s->out, pad, p);
@@ -250,7 +258,8 @@ static int rotated(const struct stream *s)
 	char path[4096];
 	struct stat st;
 
-	if (applayout_path(rctx.conf, s->app_id, APP_PATH_LOG, path, sizeof path) < 0 || stat(path, &st) < 0)
+	if (applayout_path(rctx.conf, s->app_id, APP_PATH_LOG, path, sizeof path) < 0 ||
+	    stat(path, &st) < 0)
 		return 0;
 	return (uint64_t)st.st_ino != s->ino;
 }
@@ -265,7 +274,7 @@ static int pump(struct stream *s)
 	if (!buf)
 		return flush(s);
 	if (s->logfd < 0 && open_current(s) < 0)
-		goto out;   /* no log yet: its creation (inotify) brings us back */
+		goto out; /* no log yet: its creation (inotify) brings us back */
 	while (!s->ending && s->out.len - s->out_off < LOGSTREAM_PENDING_MAX / 2) {
 		ssize_t r = pread(s->logfd, buf, READ_CHUNK, (off_t)s->off);
 		char *last = r > 0 ? memrchr(buf, '\n', (size_t)r) : NULL;
@@ -303,7 +312,7 @@ static void stream_position(struct stream *s, const struct logstream_handoff *h)
 	int fd;
 
 	if (open_current(s) < 0) {
-		s->logfd = -1;    /* no log yet: starts at 0 of the file to come */
+		s->logfd = -1; /* no log yet: starts at 0 of the file to come */
 		return;
 	}
 	fstat(s->logfd, &st);
@@ -376,9 +385,9 @@ static bool handoff_valid(const struct logstream_handoff *h)
 	return h->magic == LOGSTREAM_MAGIC && memchr(h->app_id, 0, sizeof h->app_id) &&
 	       id_valid_app(h->app_id) && memchr(h->user_id, 0, sizeof h->user_id) &&
 	       id_valid_user(h->user_id) && memchr(h->resume, 0, sizeof h->resume) &&
-	       memchr(h->token_id, 0, sizeof h->token_id) &&
-	       h->tail >= 1 && h->tail <= LOGSTREAM_TAIL_MAX && h->head_len > 0 &&
-	       h->head_len <= sizeof h->head && h->fcgi_id >= 0 && h->fcgi_id <= 0xffff;
+	       memchr(h->token_id, 0, sizeof h->token_id) && h->tail >= 1 &&
+	       h->tail <= LOGSTREAM_TAIL_MAX && h->head_len > 0 && h->head_len <= sizeof h->head &&
+	       h->fcgi_id >= 0 && h->fcgi_id <= 0xffff;
 }
 
 /* Receives one hand-off and answers it. */
@@ -387,8 +396,9 @@ static void accept_handoff(int lfd)
 	struct logstream_handoff h;
 	char cbuf[CMSG_SPACE(sizeof(int))], answer = LOGSTREAM_ERROR;
 	struct iovec iov = { &h, sizeof h };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof cbuf };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf
+	};
 	struct timeval tv = { 1, 0 };
 	struct cmsghdr *cm;
 	int c, fd = -1;
@@ -470,7 +480,7 @@ static bool token_live(const struct stream *s)
 	bool live = true;
 
 	if (db_token_list(rctx.db, s->user_id, &t, &n, err, sizeof err) != DB_OK)
-		return true;   /* unknown: the next check decides */
+		return true; /* unknown: the next check decides */
 	live = false;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(t[i].id, s->token_id) == 0)
@@ -511,7 +521,8 @@ static void watch_logs(void)
 	if (watch_wd >= 0)
 		return;
 	snprintf(dir, sizeof dir, "%s/apps", rctx.conf->log_dir);
-	watch_wd = inotify_add_watch(inotify_fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE);
+	watch_wd =
+		inotify_add_watch(inotify_fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE);
 	if (watch_wd >= 0) {
 		for (int i = 0; i < LOGSTREAM_TOTAL; i++)
 			if (streams[i].fd >= 0)
@@ -553,7 +564,7 @@ static int listen_handoff(const struct conf *c)
 
 	if (logstream_socket_path(c, sa.sun_path, sizeof sa.sun_path) < 0)
 		return -1;
-	unlink(sa.sun_path);   /* the master runs one streamer: a left-over is stale */
+	unlink(sa.sun_path); /* the master runs one streamer: a left-over is stale */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	mode_t old = umask(0177);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {

@@ -35,35 +35,36 @@
 #include "common/conf.h"
 #include "common/util.h"
 
-#define LOGSTREAM_PER_USER 8          /* open streams per user */
-#define LOGSTREAM_TOTAL 256           /* open streams in all ($APPFORGED_LOGSTREAM_TOTAL,
+#define LOGSTREAM_PER_USER 8 /* open streams per user */
+#define LOGSTREAM_TOTAL \
+	256 /* open streams in all ($APPFORGED_LOGSTREAM_TOTAL,
                                          1..256, lowers it so a test reaches it) */
 #define LOGSTREAM_KEEPALIVE_S 15
-#define LOGSTREAM_LIFETIME_S 3600     /* then the client reconnects with Last-Event-ID */
+#define LOGSTREAM_LIFETIME_S 3600 /* then the client reconnects with Last-Event-ID */
 #define LOGSTREAM_PENDING_MAX (1024 * 1024)
 #define LOGSTREAM_TAIL_DEFAULT 200
 #define LOGSTREAM_TAIL_MAX 5000
-#define LOGSTREAM_RESUME_MAX 48       /* "<inode>.<offset>" */
+#define LOGSTREAM_RESUME_MAX 48 /* "<inode>.<offset>" */
 #define LOGSTREAM_HEAD_MAX 2048
 
 /* The streamer's one-byte answers. */
 #define LOGSTREAM_OK 'O'
-#define LOGSTREAM_FULL_USER 'U'       /* the user has LOGSTREAM_PER_USER open: 429 */
-#define LOGSTREAM_FULL 'T'            /* LOGSTREAM_TOTAL open: 429 */
-#define LOGSTREAM_ERROR 'E'           /* 503 */
+#define LOGSTREAM_FULL_USER 'U' /* the user has LOGSTREAM_PER_USER open: 429 */
+#define LOGSTREAM_FULL 'T'      /* LOGSTREAM_TOTAL open: 429 */
+#define LOGSTREAM_ERROR 'E'     /* 503 */
 
 struct logstream_handoff {
-	uint32_t magic;                       /* LOGSTREAM_MAGIC */
+	uint32_t magic; /* LOGSTREAM_MAGIC */
 	char app_id[ID_MAX_BUFSZ];
 	char user_id[ID_MAX_BUFSZ];
-	int64_t expires_at;                   /* unix s of the credential's end, 0: none */
-	int64_t issued_at;                    /* a JWT's iat (0 for an API token) */
-	char token_id[ID_MAX_BUFSZ];          /* an API token's id, "" for a JWT */
-	int32_t fcgi_id;                      /* the FastCGI request id */
-	int32_t tail;                         /* 1..LOGSTREAM_TAIL_MAX */
-	char resume[LOGSTREAM_RESUME_MAX + 1];/* Last-Event-ID, "" for none */
+	int64_t expires_at;                    /* unix s of the credential's end, 0: none */
+	int64_t issued_at;                     /* a JWT's iat (0 for an API token) */
+	char token_id[ID_MAX_BUFSZ];           /* an API token's id, "" for a JWT */
+	int32_t fcgi_id;                       /* the FastCGI request id */
+	int32_t tail;                          /* 1..LOGSTREAM_TAIL_MAX */
+	char resume[LOGSTREAM_RESUME_MAX + 1]; /* Last-Event-ID, "" for none */
 	uint32_t head_len;
-	char head[LOGSTREAM_HEAD_MAX];        /* the response head, "Status: 200..\r\n\r\n" */
+	char head[LOGSTREAM_HEAD_MAX]; /* the response head, "Status: 200..\r\n\r\n" */
 };
 #define LOGSTREAM_MAGIC 0x4c534831u
 

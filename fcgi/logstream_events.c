@@ -16,7 +16,7 @@
 
 #include "sandbox/applog.h"
 
-#define TAIL_WINDOW (1024 * 1024)   /* bytes looked back for the last N records */
+#define TAIL_WINDOW (1024 * 1024) /* bytes looked back for the last N records */
 
 int64_t lsev_tail_offset(int fd, int64_t size, int lines)
 {
@@ -89,8 +89,8 @@ static size_t count_lines(const char *s, size_t len)
 	return n;
 }
 
-int lsev_render(struct hctx *ctx, const char *app_id, const char *raw, size_t len,
-		uint64_t ino, uint64_t base, struct strbuf *out)
+int lsev_render(struct hctx *ctx, const char *app_id, const char *raw, size_t len, uint64_t ino,
+		uint64_t base, struct strbuf *out)
 {
 	size_t rlen = len, nraw = count_lines(raw, len), i = 0, k = 0, r = 0;
 	char *red = malloc(len + 1), id[LOGSTREAM_RESUME_MAX + 1];
@@ -100,7 +100,7 @@ int lsev_render(struct hctx *ctx, const char *app_id, const char *raw, size_t le
 		return -1;
 	memcpy(red, raw, len);
 	red[len] = 0;
-	if (h_env_redact(ctx, app_id, &red, &rlen) < 0) {   /* never serve it unredacted */
+	if (h_env_redact(ctx, app_id, &red, &rlen) < 0) { /* never serve it unredacted */
 		free(red);
 		return -1;
 	}

@@ -18,7 +18,7 @@ int64_t lsev_tail_offset(int fd, int64_t size, int lines);
  * (len ends with a newline), as events to out: redacted (h_env_redact with ctx's
  * configuration and database), escaped, each with the id "<ino>.<offset after it>".
  * 0, or -1 (out of memory, or the redaction failed: nothing may be served then). */
-int lsev_render(struct hctx *ctx, const char *app_id, const char *raw, size_t len,
-		uint64_t ino, uint64_t base, struct strbuf *out);
+int lsev_render(struct hctx *ctx, const char *app_id, const char *raw, size_t len, uint64_t ino,
+		uint64_t base, struct strbuf *out);
 
 #endif

@@ -70,7 +70,8 @@ static void malloc_tune(char **argv)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: appforged [--config FILE] [--foreground] [--print-config] [--log FILE]\n");
+	fprintf(f,
+		"usage: appforged [--config FILE] [--foreground] [--print-config] [--log FILE]\n");
 }
 
 static int redirect_stderr(const char *path)
@@ -261,7 +262,8 @@ static int serve(const struct conf *cp, int foreground, const char *logfile)
 	/* The generation jobs read it as this user; say so now rather than per generation. */
 	if (strcmp(cp->generator, "openai") == 0 && access(cp->openai_key_file, R_OK) != 0)
 		log_warn("openai_key_file %s: %s: generations will fail (it must be readable by "
-			 "uid %d)", cp->openai_key_file, strerror(errno), (int)geteuid());
+			 "uid %d)",
+			 cp->openai_key_file, strerror(errno), (int)geteuid());
 	/* Migrations run once here, before any worker opens its own connection. */
 	if (db_open(&db, cp->db_path, err, sizeof err) != DB_OK) {
 		log_error("database: %s", err);
@@ -323,8 +325,14 @@ int main(int argc, char **argv)
 		case 'p': print = 1; break;
 		case 'l': logfile = optarg; break;
 		case 'h': usage(stdout); return 0;
-		case 'g': job = optarg; job_keep_name = false; break;
-		case 'G': job = optarg; job_keep_name = true; break;
+		case 'g':
+			job = optarg;
+			job_keep_name = false;
+			break;
+		case 'G':
+			job = optarg;
+			job_keep_name = true;
+			break;
 		case 'S': job_start = true; break;
 		default: usage(stderr); return 2;
 		}

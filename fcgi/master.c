@@ -33,12 +33,12 @@
 #define BACKOFF_MAX_MS 5000
 
 struct slot {
-	pid_t pid;          /* 0: empty */
-	long long started;  /* ms, monotonic */
-	long long due;      /* empty slot: when to start the next worker */
-	long long backoff;  /* ms; grows while this slot's workers die young */
-	int listen_fd;      /* the socket of this slot's pool */
-	int other_fd;       /* the other pool's socket: closed in the worker */
+	pid_t pid;         /* 0: empty */
+	long long started; /* ms, monotonic */
+	long long due;     /* empty slot: when to start the next worker */
+	long long backoff; /* ms; grows while this slot's workers die young */
+	int listen_fd;     /* the socket of this slot's pool */
+	int other_fd;      /* the other pool's socket: closed in the worker */
 	enum worker_pool pool;
 };
 
@@ -85,8 +85,8 @@ static void reap(struct slot *s, int n, bool stopping)
 			long long t = clock_mono_ms(), lived = t - s[i].started;
 			if (!stopping) {
 				if (WIFSIGNALED(st))
-					log_warn("worker %d killed by signal %d after %lld ms", (int)pid,
-						 WTERMSIG(st), lived);
+					log_warn("worker %d killed by signal %d after %lld ms",
+						 (int)pid, WTERMSIG(st), lived);
 				else
 					log_warn("worker %d exited with status %d after %lld ms",
 						 (int)pid, WEXITSTATUS(st), lived);
@@ -147,8 +147,8 @@ static void stop_workers(struct slot *s, int n)
 			for (int i = 0; i < n; i++) {
 				if (s[i].pid <= 0)
 					continue;
-				log_warn("worker %d did not stop in %d s: killing it", (int)s[i].pid,
-					 DAEMON_STOP_TIMEOUT_S);
+				log_warn("worker %d did not stop in %d s: killing it",
+					 (int)s[i].pid, DAEMON_STOP_TIMEOUT_S);
 				kill(s[i].pid, SIGKILL);
 				waitpid(s[i].pid, NULL, 0);
 				s[i].pid = 0;
@@ -189,7 +189,8 @@ static int assign_slots(struct slot *s, int api, int api_fd, int resolve, int re
 int master_run(const struct conf *c, int api_fd, int resolve_fd)
 {
 	struct slot slots[WORKERS_MAX];
-	int api = c->workers < 1 ? 1 : c->workers, resolve = c->resolve_workers < 1 ? 1 : c->resolve_workers;
+	int api = c->workers < 1 ? 1 : c->workers,
+	    resolve = c->resolve_workers < 1 ? 1 : c->resolve_workers;
 	int n = assign_slots(slots, api, api_fd, resolve, resolve_fd);
 	sigset_t set, oldmask;
 
@@ -215,7 +216,8 @@ int master_run(const struct conf *c, int api_fd, int resolve_fd)
 		if (sig == SIGCHLD) {
 			reap(slots, n, false);
 		} else if (sig == SIGHUP) {
-			log_info("SIGHUP: nothing to reload (restart to apply a new configuration)");
+			log_info(
+				"SIGHUP: nothing to reload (restart to apply a new configuration)");
 		} else {
 			log_info("signal %d: stopping; workers finish their current request", sig);
 			break;

@@ -81,8 +81,8 @@ static int dup_checked(char **dst, const char *s)
 	return *dst ? 0 : -1;
 }
 
-int request_parse(struct request *r, request_getter get, void *ctx, long max_body,
-		  char *err, size_t errlen)
+int request_parse(struct request *r, request_getter get, void *ctx, long max_body, char *err,
+		  size_t errlen)
 {
 	const char *method = get(ctx, "REQUEST_METHOD");
 	const char *uri = get(ctx, "REQUEST_URI");
@@ -229,7 +229,8 @@ int query_get(const char *query, const char *key, char *out, size_t outlen)
 				if (found)
 					return -1;
 				found = 1;
-				if (decode(eq ? eq + 1 : p + len, eq ? len - kl - 1 : 0, out, outlen) < 0)
+				if (decode(eq ? eq + 1 : p + len, eq ? len - kl - 1 : 0, out,
+					   outlen) < 0)
 					return -1;
 			}
 		}
@@ -275,7 +276,7 @@ int request_cookie(const char *header, const char *name, char *out, size_t outle
 			len--;
 		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
 			if (found || len - nl - 1 >= outlen)
-				return -1;  /* twice, or longer than any value we set */
+				return -1; /* twice, or longer than any value we set */
 			memcpy(out, p + nl + 1, len - nl - 1);
 			out[len - nl - 1] = 0;
 			found = 1;

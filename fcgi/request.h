@@ -9,27 +9,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define REQUEST_ID_MAX 64        /* longest X-Request-Id we accept or make */
-#define REQUEST_URI_MAX 8192     /* longer: 414 */
+#define REQUEST_ID_MAX 64    /* longest X-Request-Id we accept or make */
+#define REQUEST_URI_MAX 8192 /* longer: 414 */
 
 struct request {
 	char method[16];
-	char *path;              /* without the query string, never NULL after parse */
-	char *query;             /* after '?', "" when none */
-	char *host;              /* may be NULL */
-	char *authorization;     /* may be NULL */
-	char *origin;            /* may be NULL */
-	char *content_type;      /* may be NULL */
-	char *remote_addr;       /* may be NULL */
-	char *internal_app;      /* APP_ID: set only by nginx's internal resolve location */
-	char *cookie;            /* the Cookie header, may be NULL */
-	char *requested_with;    /* X-Requested-With, may be NULL */
-	char *last_event_id;     /* Last-Event-ID (server-sent events), may be NULL */
-	int conn_fd;             /* the FastCGI connection (set by the worker; -1 else) */
-	int fcgi_id;             /* its FastCGI request id (set by the worker) */
+	char *path;           /* without the query string, never NULL after parse */
+	char *query;          /* after '?', "" when none */
+	char *host;           /* may be NULL */
+	char *authorization;  /* may be NULL */
+	char *origin;         /* may be NULL */
+	char *content_type;   /* may be NULL */
+	char *remote_addr;    /* may be NULL */
+	char *internal_app;   /* APP_ID: set only by nginx's internal resolve location */
+	char *cookie;         /* the Cookie header, may be NULL */
+	char *requested_with; /* X-Requested-With, may be NULL */
+	char *last_event_id;  /* Last-Event-ID (server-sent events), may be NULL */
+	int conn_fd;          /* the FastCGI connection (set by the worker; -1 else) */
+	int fcgi_id;          /* its FastCGI request id (set by the worker) */
 	char request_id[REQUEST_ID_MAX + 1];
-	long content_length;     /* 0 when absent */
-	char *body;              /* content_length bytes + a NUL, or NULL when 0 */
+	long content_length; /* 0 when absent */
+	char *body;          /* content_length bytes + a NUL, or NULL when 0 */
 };
 
 typedef const char *(*request_getter)(void *ctx, const char *name);
@@ -40,8 +40,8 @@ typedef const char *(*request_getter)(void *ctx, const char *name);
  * HTTP status to answer with (400, 413, 414)
  * with a message in err; r is then still safe to free. The request id is taken from
  * REQUEST_ID when valid, else generated. The body is NOT read here. */
-int request_parse(struct request *r, request_getter get, void *ctx, long max_body,
-		  char *err, size_t errlen);
+int request_parse(struct request *r, request_getter get, void *ctx, long max_body, char *err,
+		  size_t errlen);
 void request_free(struct request *r);
 
 /* "123" -> 123. Returns 0; -1 for anything that is not a plain decimal (400);

@@ -64,7 +64,10 @@ void response_json(struct response *r, int status, struct json_object *obj)
 {
 	size_t len = 0;
 	const char *s = obj ? json_object_to_json_string_length(obj,
-			JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PLAIN, &len) : NULL;
+								JSON_C_TO_STRING_NOSLASHESCAPE |
+									JSON_C_TO_STRING_PLAIN,
+								&len)
+			    : NULL;
 	if (!s)
 		set_body(r, 503, "application/json", oom_body, strlen(oom_body));
 	else
@@ -102,8 +105,8 @@ void response_error(struct response *r, int status, const char *code, const char
 		response_header(r, "WWW-Authenticate", "Bearer");
 }
 
-void response_text(struct response *r, int status, const char *content_type,
-		   const char *data, size_t len)
+void response_text(struct response *r, int status, const char *content_type, const char *data,
+		   size_t len)
 {
 	set_body(r, status, content_type, data ? data : "", data ? len : 0);
 }
@@ -139,10 +142,8 @@ char *response_serialize(const struct response *r, const char *request_id, size_
 		      "X-Content-Type-Options: nosniff\r\n"
 		      "%s"
 		      "\r\n",
-		      status, response_reason(status),
-		      r->content_type ? "Content-Type: " : "",
-		      r->content_type ? r->content_type : "",
-		      r->content_type ? "\r\n" : "",
+		      status, response_reason(status), r->content_type ? "Content-Type: " : "",
+		      r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "",
 		      request_id, r->headers);
 	if (hl < 0 || (size_t)hl >= sizeof head)
 		return NULL;

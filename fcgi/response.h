@@ -15,13 +15,13 @@ struct json_object;
 #define RESPONSE_HEADERS_MAX 1024
 
 struct response {
-	int status;                       /* 0 until a handler answers */
-	const char *content_type;         /* static string */
-	char *body;                       /* owned, may be NULL */
+	int status;               /* 0 until a handler answers */
+	const char *content_type; /* static string */
+	char *body;               /* owned, may be NULL */
 	size_t body_len;
-	char headers[RESPONSE_HEADERS_MAX];/* extra "Name: value\r\n" lines */
-	char error_code[48];              /* for the access log: the error code, if any */
-	bool handed_off;                  /* the connection went to another process (a log
+	char headers[RESPONSE_HEADERS_MAX]; /* extra "Name: value\r\n" lines */
+	char error_code[48];                /* for the access log: the error code, if any */
+	bool handed_off;                    /* the connection went to another process (a log
 	                                     stream): the worker writes nothing */
 };
 
@@ -41,8 +41,8 @@ void response_json_text(struct response *r, int status, struct strbuf *b);
 void response_error(struct response *r, int status, const char *code, const char *message);
 
 /* A body of another type (copied). */
-void response_text(struct response *r, int status, const char *content_type,
-		   const char *data, size_t len);
+void response_text(struct response *r, int status, const char *content_type, const char *data,
+		   size_t len);
 
 /* No body (204). */
 void response_empty(struct response *r, int status);

@@ -34,8 +34,7 @@ static bool number_valid(const char *s, size_t n)
 	return true;
 }
 
-static bool placeholder_valid(const char *p, size_t pl, const char *s, size_t sl,
-			      const char *copy)
+static bool placeholder_valid(const char *p, size_t pl, const char *s, size_t sl, const char *copy)
 {
 	if (pl == 5 && memcmp(p, "{app}", 5) == 0)
 		return sl < ROUTE_PARAM_MAX && id_valid_app(copy);
@@ -49,8 +48,7 @@ static bool placeholder_valid(const char *p, size_t pl, const char *s, size_t sl
  * valid. */
 enum shape { SHAPE_NO, SHAPE_BAD_PARAM, SHAPE_OK };
 
-static enum shape match_shape(const char *pattern, const char *path, char *param,
-			      char *param2)
+static enum shape match_shape(const char *pattern, const char *path, char *param, char *param2)
 {
 	const char *p = pattern, *s = path;
 	bool bad = false;
@@ -98,8 +96,8 @@ static void allow_add(char *allow, const char *method)
 	memcpy(allow + n, method, m + 1);
 }
 
-enum route_result route_match(const struct route *table, const char *method,
-			      const char *path, struct route_match *m)
+enum route_result route_match(const struct route *table, const char *method, const char *path,
+			      struct route_match *m)
 {
 	char param[ROUTE_PARAM_MAX], param2[ROUTE_PARAM_MAX];
 	bool shape_ok = false;

@@ -19,20 +19,42 @@ enum route_handler {
 	H_HEALTH,
 	H_LOGIN,
 	H_ME,
-	H_TOKEN_CREATE, H_TOKEN_LIST, H_TOKEN_DELETE,
-	H_APP_CREATE, H_APP_LIST, H_APP_GET, H_APP_DELETE,
-	H_APP_FILES_GET, H_APP_FILES_PUT,
-	H_APP_RUN, H_APP_STOP, H_APP_LOGS,
-	H_ADMIN_USERS_LIST, H_ADMIN_USER_CREATE, H_ADMIN_USER_DELETE,
-	H_ADMIN_APPS_LIST, H_ADMIN_APP_DELETE,
+	H_TOKEN_CREATE,
+	H_TOKEN_LIST,
+	H_TOKEN_DELETE,
+	H_APP_CREATE,
+	H_APP_LIST,
+	H_APP_GET,
+	H_APP_DELETE,
+	H_APP_FILES_GET,
+	H_APP_FILES_PUT,
+	H_APP_RUN,
+	H_APP_STOP,
+	H_APP_LOGS,
+	H_ADMIN_USERS_LIST,
+	H_ADMIN_USER_CREATE,
+	H_ADMIN_USER_DELETE,
+	H_ADMIN_APPS_LIST,
+	H_ADMIN_APP_DELETE,
 	H_ADMIN_SANDBOXES,
 	H_ADMIN_AUDIT,
 	H_INTERNAL_RESOLVE,
-	H_AUTH_REFRESH, H_AUTH_LOGOUT, H_ME_PASSWORD,
-	H_APP_ENV_GET, H_APP_ENV_PUT, H_APP_EXPORT, H_APP_PATCH, H_APP_DUPLICATE,
+	H_AUTH_REFRESH,
+	H_AUTH_LOGOUT,
+	H_ME_PASSWORD,
+	H_APP_ENV_GET,
+	H_APP_ENV_PUT,
+	H_APP_EXPORT,
+	H_APP_PATCH,
+	H_APP_DUPLICATE,
 	H_TEMPLATES,
-	H_REV_LIST, H_REV_FILES, H_REV_DIFF, H_REV_RESTORE, H_APP_ITERATE,
-	H_APP_OPEN, H_APP_SESSION,
+	H_REV_LIST,
+	H_REV_FILES,
+	H_REV_DIFF,
+	H_REV_RESTORE,
+	H_APP_ITERATE,
+	H_APP_OPEN,
+	H_APP_SESSION,
 	H_APP_LOGS_STREAM,
 	H__COUNT
 };
@@ -44,16 +66,16 @@ struct route {
 	enum route_auth auth;
 };
 
-#define ROUTE_PARAM_MAX 65   /* longest placeholder value + NUL */
-#define ROUTE_ALLOW_MAX 64   /* "GET, POST, PUT, DELETE" fits easily */
+#define ROUTE_PARAM_MAX 65 /* longest placeholder value + NUL */
+#define ROUTE_ALLOW_MAX 64 /* "GET, POST, PUT, DELETE" fits easily */
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
 
 struct route_match {
-	const struct route *route;       /* ROUTE_FOUND: the matched route */
-	char param[ROUTE_PARAM_MAX];     /* the placeholder's value ("" when none) */
-	char param2[ROUTE_PARAM_MAX];    /* a second placeholder's value ("" when none) */
-	char allow[ROUTE_ALLOW_MAX];     /* ROUTE_METHOD_NOT_ALLOWED: "GET, DELETE" */
+	const struct route *route;    /* ROUTE_FOUND: the matched route */
+	char param[ROUTE_PARAM_MAX];  /* the placeholder's value ("" when none) */
+	char param2[ROUTE_PARAM_MAX]; /* a second placeholder's value ("" when none) */
+	char allow[ROUTE_ALLOW_MAX];  /* ROUTE_METHOD_NOT_ALLOWED: "GET, DELETE" */
 };
 
 /* The API's table (route_table.c), terminated by a NULL method. */
@@ -61,7 +83,7 @@ extern const struct route route_table[];
 
 /* Matches method+path (the path only, no query string) against table. Never fails
  * otherwise; m is filled as described above. */
-enum route_result route_match(const struct route *table, const char *method,
-			      const char *path, struct route_match *m);
+enum route_result route_match(const struct route *table, const char *method, const char *path,
+			      struct route_match *m);
 
 #endif

@@ -2,6 +2,7 @@
  * Handlers are ids here so that the router and its table test without the handlers. */
 #include "fcgi/route.h"
 
+/* clang-format off */
 const struct route route_table[] = {
 	{ "GET",    "/api/health",               H_HEALTH,            ROUTE_AUTH_NONE },
 	{ "POST",   "/api/auth/login",           H_LOGIN,             ROUTE_AUTH_NONE },
@@ -47,3 +48,4 @@ const struct route route_table[] = {
 	{ "GET",    "/internal/app-session",     H_APP_SESSION,       ROUTE_AUTH_NONE },
 	{ 0, 0, 0, 0 },
 };
+/* clang-format on */

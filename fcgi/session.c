@@ -26,8 +26,9 @@ static void set_cookie(struct hctx *ctx, const char *value, long long max_age)
 {
 	char line[256];
 
-	snprintf(line, sizeof line, "%s=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; SameSite=Strict",
-		 SESSION_COOKIE, value, max_age);
+	snprintf(line, sizeof line,
+		 "%s=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; SameSite=Strict", SESSION_COOKIE,
+		 value, max_age);
 	response_header(ctx->resp, "Set-Cookie", line);
 	explicit_bzero(line, sizeof line);
 }
@@ -96,8 +97,8 @@ static int issue_access(struct hctx *ctx, const struct db_user *u, struct json_o
 	char err[256], *tok = NULL;
 	long long exp = 0;
 
-	if (!ctx->jwt || afjwt_issue(ctx->jwt, u->id, u->role, ctx->now, &tok, &exp, err,
-				     sizeof err) < 0) {
+	if (!ctx->jwt ||
+	    afjwt_issue(ctx->jwt, u->id, u->role, ctx->now, &tok, &exp, err, sizeof err) < 0) {
 		h_internal(ctx, "issue token", ctx->jwt ? err : "no JWT context");
 		return -1;
 	}
@@ -175,8 +176,7 @@ static int session_cookie(const struct hctx *ctx, char sid[REFRESH_SID_BUFSZ],
 /* A replayed token: the family is revoked, in the caller's transaction. The session id
  * is only shown cut to 6 characters: whoever knows a whole one can end that session
  * (by presenting it with any secret). */
-static int revoke_replayed(struct hctx *ctx, const struct db_session *s, char *err,
-			   size_t errlen)
+static int revoke_replayed(struct hctx *ctx, const struct db_session *s, char *err, size_t errlen)
 {
 	struct json_object *d = json_object_new_object();
 	char shown[7];
@@ -198,9 +198,9 @@ static int revoke_replayed(struct hctx *ctx, const struct db_session *s, char *e
  * when it is the current one of a live session of an active user, rotates it. Returns
  * NULL with *u and newtok filled, or why the refresh is refused (a replay has then
  * revoked the family: commit). DB_ERR in *rc on a database error (err). */
-static const char *rotate(struct hctx *ctx, const char *sid, const char *hash,
-			  struct db_user *u, char newtok[REFRESH_BUFSZ], struct db_session *s,
-			  int *rc, char *err, size_t errlen)
+static const char *rotate(struct hctx *ctx, const char *sid, const char *hash, struct db_user *u,
+			  char newtok[REFRESH_BUFSZ], struct db_session *s, int *rc, char *err,
+			  size_t errlen)
 {
 	char nsid[REFRESH_SID_BUFSZ], nhash[APITOKEN_HASH_BUFSZ];
 

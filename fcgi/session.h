@@ -7,9 +7,9 @@
 #include "fcgi/handler.h"
 
 #define SESSION_COOKIE "__Host-af_refresh"
-#define SESSION_MAX_SECONDS (30LL * 86400)  /* a family ends 30 days after the login */
-#define SESSION_IDLE_SECONDS (7LL * 86400)  /* ... or after 7 days without a refresh */
-#define SESSION_KEEP 20                     /* live sessions per user; older: revoked */
+#define SESSION_MAX_SECONDS (30LL * 86400) /* a family ends 30 days after the login */
+#define SESSION_IDLE_SECONDS (7LL * 86400) /* ... or after 7 days without a refresh */
+#define SESSION_KEEP 20                    /* live sessions per user; older: revoked */
 
 /* login_throttle.c. Call before any password hash is computed: 0 if username (the name
  * as given) and the client's address may try now (the attempt is then counted on the

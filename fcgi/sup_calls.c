@@ -16,10 +16,10 @@
 #include "sandbox/supervisor_client.h"
 
 #define LC_PING_TIMEOUT_MS 2000
-#define LC_PREPARE_TIMEOUT_MS 1000   /* to send it: the supervisor reads as it goes */
+#define LC_PREPARE_TIMEOUT_MS 1000 /* to send it: the supervisor reads as it goes */
 
-int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
-	   int timeout_ms, char *err, size_t errlen)
+int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep, int timeout_ms,
+	   char *err, size_t errlen)
 {
 	if (sup_call(c->supervisor_socket, q, rep, timeout_ms, err, errlen) < 0)
 		return LC_SUP_DOWN;
@@ -41,8 +41,8 @@ int lc_sup_ping(const struct conf *c, char *err, size_t errlen)
 	return rc == LC_SUP_OK ? 0 : -1;
 }
 
-int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
-		char *err, size_t errlen)
+int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms, char *err,
+		size_t errlen)
 {
 	struct sup_request q;
 	struct sup_reply rep;
@@ -67,7 +67,8 @@ void lc_sup_prepare(const struct conf *c, const char *app_id)
 	    applayout_path(c, app_id, APP_PATH_DATA, data, sizeof data) < 0)
 		return;
 	/* as lc_materialise makes them: the app's directory only traversable */
-	if ((mkdir(base, 0711) < 0 && errno != EEXIST) || (mkdir(data, 0700) < 0 && errno != EEXIST)) {
+	if ((mkdir(base, 0711) < 0 && errno != EEXIST) ||
+	    (mkdir(data, 0700) < 0 && errno != EEXIST)) {
 		log_warn("app %s: mkdir for its data: %s", app_id, strerror(errno));
 		return;
 	}
@@ -82,8 +83,7 @@ void lc_sup_prepare(const struct conf *c, const char *app_id)
 /* A copy of a 64 MiB image takes milliseconds; the bound is for a slow disk. */
 #define LC_SNAPSHOT_TIMEOUT_MS 60000
 
-int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *err,
-		size_t errlen)
+int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *err, size_t errlen)
 {
 	struct sup_request q;
 	struct sup_reply rep;
@@ -101,9 +101,9 @@ int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *e
 		snprintf(err, errlen, "over the snapshot budget (snapshots_app_mb)");
 	if (rc == LC_SUP_OK)
 		rc = rep.kept ? 1 : 0;
-	else if (rc == LC_SUP_REFUSED && (strcmp(rep.code, "running") == 0 ||
-					  strcmp(rep.code, "no_data") == 0 ||
-					  strcmp(rep.code, "too_large") == 0))
+	else if (rc == LC_SUP_REFUSED &&
+		 (strcmp(rep.code, "running") == 0 || strcmp(rep.code, "no_data") == 0 ||
+		  strcmp(rep.code, "too_large") == 0))
 		rc = 0;
 	else
 		rc = -1;

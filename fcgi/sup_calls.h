@@ -20,8 +20,8 @@ enum { LC_SUP_OK = 0, LC_SUP_REFUSED = 1, LC_SUP_DOWN = -1 };
 /* Sends q to the supervisor and waits up to timeout_ms. LC_SUP_OK: rep is its reply.
  * LC_SUP_REFUSED: it answered ok:false, rep->code and rep->message say why (also
  * copied to err). LC_SUP_DOWN: no answer (err says why). Clear rep in every case. */
-int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep,
-	   int timeout_ms, char *err, size_t errlen);
+int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep, int timeout_ms,
+	   char *err, size_t errlen);
 
 /* {"op":"ping"}: 0 when the supervisor answers. */
 int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
@@ -29,8 +29,8 @@ int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
 /* Stops every process of the app (deleted: reason "deleted", else "stopped"), waiting
  * until they are gone and the run's end is recorded. 0 also when it was not running;
  * -1 when the supervisor did not answer. */
-int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms,
-		char *err, size_t errlen);
+int lc_sup_stop(const struct conf *c, const char *app_id, bool deleted, int grace_ms, char *err,
+		size_t errlen);
 
 /* Asks the supervisor to make the new app's data image and mount it, so that its first
  * start only binds it (sandbox/datamount.h). Sends the request without waiting for the
@@ -42,8 +42,7 @@ void lc_sup_prepare(const struct conf *c, const char *app_id);
  * after the revision is committed). 1: taken and kept; 0: none for this revision (the
  * app runs, has no data yet, or snapshots are off or over their budget), with the
  * reason in err; -1: failed (err says why; the revision stands without one). */
-int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *err,
-		size_t errlen);
+int lc_snapshot(const struct conf *c, const char *app_id, long long rev, char *err, size_t errlen);
 
 /* Asks the supervisor to replace the app's data image by the snapshot of revision rev.
  * LC_SUP_OK, LC_SUP_REFUSED (code "running": the app runs; "not_found": no such

@@ -127,7 +127,8 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	else if (st)
 		response_error(&resp, st, st == 503 ? "unavailable" : "invalid_request", err);
 	else {
-		log_debug("%s %s: reading %ld body bytes", req.method, req.path, req.content_length);
+		log_debug("%s %s: reading %ld body bytes", req.method, req.path,
+			  req.content_length);
 		if (read_body(fr, &req) < 0)
 			response_error(&resp, 400, "invalid_request",
 				       "request body shorter than its Content-Length");
@@ -146,8 +147,8 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	if (resp.body)
 		explicit_bzero(resp.body, resp.body_len);
 	log_access("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",
-		 req.path ? req.path : "-", resp.status, clock_mono_ms() - t0,
-		 resp.error_code[0] ? " " : "", resp.error_code);
+		   req.path ? req.path : "-", resp.status, clock_mono_ms() - t0,
+		   resp.error_code[0] ? " " : "", resp.error_code);
 	response_free(&resp);
 	if (req.body)
 		explicit_bzero(req.body, (size_t)req.content_length); /* may hold a password */
@@ -178,7 +179,7 @@ struct conns {
 	unsigned long clock;
 	struct timeval io_timeout;
 	int open;
-	int max;           /* slots in use at most: WORKER_CONNS_MAX, or less for tests */
+	int max; /* slots in use at most: WORKER_CONNS_MAX, or less for tests */
 };
 
 /* $APPFORGED_MAX_CONNS (1..WORKER_CONNS_MAX) lets a test reach the limit with a few
@@ -383,8 +384,7 @@ static int poll_round(const struct worker_state *ws, struct conns *cs, int liste
 
 /* Between requests, with a stop pending: answers what already waits on the kept
  * connections (no new connection is accepted), then closes them. */
-static void conns_finish(const struct worker_state *ws, struct conns *cs,
-			 const sigset_t *waitmask)
+static void conns_finish(const struct worker_state *ws, struct conns *cs, const sigset_t *waitmask)
 {
 	const struct timespec zero = { 0, 0 };
 

@@ -10,7 +10,7 @@
 #include "generator/tmpl.h"
 
 static const struct {
-	const char *kind, *example, *description;   /* description: when the kind has none */
+	const char *kind, *example, *description; /* description: when the kind has none */
 } EXAMPLES[] = {
 	{ "todo", "a todo list with due dates and priorities", NULL },
 	{ "notes", "a place to keep my notes with tags", NULL },
@@ -56,11 +56,12 @@ struct json_object *generator_gallery(void)
 		const char *kind = tmpl_kind_name(i), *title, *sub, *ex;
 		struct json_object *o;
 		if (tmpl_kind_info(i, &title, &sub) < 0 || !(ex = generator_gallery_example(kind)))
-			continue;   /* a kind without an example is not shown */
+			continue; /* a kind without an example is not shown */
 		o = json_object_new_object();
 		json_object_object_add(o, "kind", json_object_new_string(kind));
 		json_object_object_add(o, "title", json_object_new_string(title));
-		json_object_object_add(o, "description", json_object_new_string(describe(kind, sub)));
+		json_object_object_add(o, "description",
+				       json_object_new_string(describe(kind, sub)));
 		json_object_object_add(o, "example_prompt", json_object_new_string(ex));
 		json_object_array_add(arr, o);
 	}

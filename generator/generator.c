@@ -20,7 +20,8 @@ int generator_check_input(const char *prompt, const char *name_hint, char *err, 
 	}
 	size_t n = strlen(prompt);
 	if (n > GENERATOR_PROMPT_MAX) {
-		snprintf(err, errlen, "prompt is too long (at most %d bytes)", GENERATOR_PROMPT_MAX);
+		snprintf(err, errlen, "prompt is too long (at most %d bytes)",
+			 GENERATOR_PROMPT_MAX);
 		return -1;
 	}
 	if (!util_utf8_valid(prompt, n)) {
@@ -41,7 +42,8 @@ int generator_check_input(const char *prompt, const char *name_hint, char *err, 
 			return -1;
 		}
 		if (util_utf8_chars(name_hint, m) > GENERATOR_NAME_MAX) {
-			snprintf(err, errlen, "name is too long (at most %d characters)", GENERATOR_NAME_MAX);
+			snprintf(err, errlen, "name is too long (at most %d characters)",
+				 GENERATOR_NAME_MAX);
 			return -1;
 		}
 		for (const unsigned char *p = (const unsigned char *)name_hint; *p; p++)
@@ -91,14 +93,15 @@ static char *name_from_prompt(const char *prompt)
  * the template keeps frame-ancestors 'none' and this fills it in (the template provider
  * itself stays a pure function of the prompt). A host name with anything but
  * [A-Za-z0-9.-] in it is left out rather than written into a header. */
-static int allow_frontend_framing(const struct conf *c, struct json_object *files,
-				  char *err, size_t errlen)
+static int allow_frontend_framing(const struct conf *c, struct json_object *files, char *err,
+				  size_t errlen)
 {
 	static const char mark[] = "frame-ancestors 'none'";
 	struct json_object *v;
 	if (!c || !c->public_host || !*c->public_host ||
-	    c->public_host[strspn(c->public_host,
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] ||
+	    c->public_host[strspn(
+		    c->public_host,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] ||
 	    !json_object_object_get_ex(files, "server.js", &v))
 		return 0;
 	const char *code = json_object_get_string(v);
@@ -126,8 +129,8 @@ static int allow_frontend_framing(const struct conf *c, struct json_object *file
 }
 
 int generator_generate(const struct conf *c, const char *prompt, const char *name_hint,
-		       struct json_object **files_out, char **name_out,
-		       char **assumption_out, char *err, size_t errlen)
+		       struct json_object **files_out, char **name_out, char **assumption_out,
+		       char *err, size_t errlen)
 {
 	*files_out = NULL;
 	*name_out = *assumption_out = NULL;
@@ -141,8 +144,7 @@ int generator_generate(const struct conf *c, const char *prompt, const char *nam
 		rc = tmpl_generate(prompt, name_hint, &files, &name, &assumption, err, errlen);
 		if (rc == 0 && allow_frontend_framing(c, files, err, errlen) < 0)
 			goto fail;
-	}
-	else if (!strcmp(provider, "openai"))
+	} else if (!strcmp(provider, "openai"))
 		rc = openai_generate(c, prompt, name_hint, &files, &name, &assumption, err, errlen);
 	else {
 		snprintf(err, errlen, "unknown generator '%s'", provider);
@@ -194,7 +196,7 @@ static struct json_object *spec_fields(struct json_object *spec)
 	if (!json_object_object_get_ex(spec, "config", &cfg) ||
 	    !json_object_object_get_ex(cfg, "collections", &cols))
 		return out;
-	json_object_object_foreach(cols, cname, col) {
+	json_object_object_foreach (cols, cname, col) {
 		struct json_object *fs = NULL;
 		if (!json_object_object_get_ex(col, "fields", &fs) ||
 		    !json_object_is_type(fs, json_type_array))
@@ -231,11 +233,12 @@ static char *generation_text(const char *provider, struct json_object *spec,
 	json_object_object_add(g, "provider", json_object_new_string(provider));
 	json_object_object_add(g, "kind", kind ? json_object_get(kind) : NULL);
 	json_object_object_add(g, "fields", spec ? spec_fields(spec) : json_object_new_array());
-	json_object_object_add(g, "explanation", json_object_new_string(explanation ? explanation : ""));
+	json_object_object_add(g, "explanation",
+			       json_object_new_string(explanation ? explanation : ""));
 	if (spec)
 		json_object_object_add(g, "spec", spec);
 	out = strdup(json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(g);
 	return out;
 }
@@ -261,8 +264,7 @@ char *generator_describe(const struct conf *c, const char *prompt, const char *n
 
 /* Whether current are the files spec renders to: otherwise a save or a restore changed
  * them since, and rendering an edited spec would undo that. */
-static int spec_matches(const struct conf *c, struct json_object *spec,
-			struct json_object *current)
+static int spec_matches(const struct conf *c, struct json_object *spec, struct json_object *current)
 {
 	char err[256];
 	struct json_object *files = NULL;
@@ -324,12 +326,14 @@ int generator_iterate(const struct conf *c, struct json_object *generation,
 				      generation_out, summary_out, err, errlen);
 	if (!prov || strcmp(json_object_get_string(prov), "template") != 0 ||
 	    !json_object_object_get_ex(generation, "spec", &spec)) {
-		snprintf(err, errlen, "this app was not made from a template: the template "
+		snprintf(err, errlen,
+			 "this app was not made from a template: the template "
 			 "generator cannot change it by asking");
 		return -1;
 	}
 	if (!spec_matches(c, spec, current)) {
-		snprintf(err, errlen, "the app's files were changed by hand (a save or a restore) "
+		snprintf(err, errlen,
+			 "the app's files were changed by hand (a save or a restore) "
 			 "since it was generated or last changed by asking: changing it by asking "
 			 "now would undo that");
 		return -2;

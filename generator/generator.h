@@ -32,7 +32,7 @@ struct json_object;
 
 /* Bounds on the inputs, in bytes of UTF-8. */
 #define GENERATOR_PROMPT_MAX 16384
-#define GENERATOR_NAME_MAX 100      /* name_hint and the returned name, in characters */
+#define GENERATOR_NAME_MAX 100 /* name_hint and the returned name, in characters */
 #define GENERATOR_GUARD_FILE "appforge_guard.js"
 
 /* Checks a prompt and an optional name hint without generating anything (so a request
@@ -54,8 +54,8 @@ int generator_check_input(const char *prompt, const char *name_hint, char *err, 
  *                    caller frees).
  * On error returns -1, fills err and sets the three outputs to NULL. */
 int generator_generate(const struct conf *c, const char *prompt, const char *name_hint,
-		       struct json_object **files_out, char **name_out,
-		       char **assumption_out, char *err, size_t errlen);
+		       struct json_object **files_out, char **name_out, char **assumption_out,
+		       char *err, size_t errlen);
 
 /* The template gallery (gallery.c): a new JSON array, one object per kind of the
  * template provider, in its order: {"kind","title","description","example_prompt"}

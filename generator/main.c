@@ -39,7 +39,8 @@ static int fail(const char *msg)
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "error", json_object_new_string(msg));
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 	write_all(STDOUT_FILENO, s, strlen(s));
 	write_all(STDOUT_FILENO, "\n", 1);
 	json_object_put(o);
@@ -86,16 +87,20 @@ static char *read_stdin(size_t max, int *too_long)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: appforge-generate [--config FILE] [--generator template|openai] [--name NAME] [--prompt TEXT]\n"
-		   "Generates an app from a prompt (stdin unless --prompt) and prints it as JSON.\n");
+	fprintf(f,
+		"usage: appforge-generate [--config FILE] [--generator template|openai] [--name NAME] [--prompt TEXT]\n"
+		"Generates an app from a prompt (stdin unless --prompt) and prints it as JSON.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"generator", required_argument, NULL, 'g'},
-		{"name", required_argument, NULL, 'n'}, {"prompt", required_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "generator", required_argument, NULL, 'g' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "prompt", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *gen = NULL, *name = NULL, *prompt_arg = NULL;
 	int ch;
@@ -139,7 +144,8 @@ int main(int argc, char **argv)
 		if (!prompt) {
 			conf_free(&c);
 			if (too_long) {
-				snprintf(err, sizeof err, "prompt is too long (at most %d bytes)", GENERATOR_PROMPT_MAX);
+				snprintf(err, sizeof err, "prompt is too long (at most %d bytes)",
+					 GENERATOR_PROMPT_MAX);
 				return fail(err);
 			}
 			return fail("prompt could not be read (or contains a NUL byte)");
@@ -148,7 +154,8 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct json_object *files = NULL;
 	char *out_name = NULL, *assumption = NULL;
-	int rc = generator_generate(&c, prompt ? prompt : "", name, &files, &out_name, &assumption, err, sizeof err);
+	int rc = generator_generate(&c, prompt ? prompt : "", name, &files, &out_name, &assumption,
+				    err, sizeof err);
 	free(prompt);
 	conf_free(&c);
 	if (rc < 0) {
@@ -159,7 +166,8 @@ int main(int argc, char **argv)
 	json_object_object_add(o, "name", json_object_new_string(out_name));
 	json_object_object_add(o, "assumption", json_object_new_string(assumption));
 	json_object_object_add(o, "files", files);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 	int wr = write_all(STDOUT_FILENO, s, strlen(s)) || write_all(STDOUT_FILENO, "\n", 1);
 	json_object_put(o);
 	free(out_name);

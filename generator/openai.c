@@ -20,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RULES "Rules for the app:\n" \
+#define RULES \
+	"Rules for the app:\n" \
 	"- server.js is the entry point; use only Node's standard library (no npm packages, " \
 	"no child_process, no eval, no network connections out).\n" \
 	"- Listen with server.listen(process.env.PORT). Serve the HTML UI at / and a JSON API " \
@@ -67,7 +68,9 @@ static int read_key(const char *path, char *key, char *err, size_t errlen)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "the model API key file could not be read (check the server configuration)");
+		snprintf(
+			err, errlen,
+			"the model API key file could not be read (check the server configuration)");
 		return -1;
 	}
 	size_t n = 0;
@@ -78,7 +81,9 @@ static int read_key(const char *path, char *key, char *err, size_t errlen)
 		if (r < 0) {
 			close(fd);
 			explicit_bzero(key, OPENAI_KEY_MAX);
-			snprintf(err, errlen, "the model API key file could not be read (check the server configuration)");
+			snprintf(
+				err, errlen,
+				"the model API key file could not be read (check the server configuration)");
 			return -1;
 		}
 		if (r == 0)
@@ -97,7 +102,8 @@ static int read_key(const char *path, char *key, char *err, size_t errlen)
 		}
 	}
 	close(fd);
-	while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' || key[n - 1] == ' ' || key[n - 1] == '\t'))
+	while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' || key[n - 1] == ' ' ||
+			 key[n - 1] == '\t'))
 		n--;
 	key[n] = '\0';
 	size_t lead = strspn(key, " \t\r\n");
@@ -106,7 +112,8 @@ static int read_key(const char *path, char *key, char *err, size_t errlen)
 	for (const char *p = key; *p; p++)
 		if (*p <= 0x20 || *p >= 0x7f) {
 			explicit_bzero(key, OPENAI_KEY_MAX);
-			snprintf(err, errlen, "the model API key file holds characters not allowed in a key");
+			snprintf(err, errlen,
+				 "the model API key file holds characters not allowed in a key");
 			return -1;
 		}
 	return key[0] ? 1 : 0;
@@ -116,7 +123,7 @@ static int read_key(const char *path, char *key, char *err, size_t errlen)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -128,7 +135,8 @@ static int slot_acquire(const struct conf *c, int wait_s, char *err, size_t errl
 	char dir[4200], path[4300];
 	snprintf(dir, sizeof dir, "%s/generator", c->state_dir);
 	/* the state directory normally exists (appforgectl init); a bare one is fine too */
-	if ((mkdir(c->state_dir, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+	if ((mkdir(c->state_dir, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
 		snprintf(err, errlen, "generator state directory could not be created");
 		return -1;
 	}
@@ -267,7 +275,8 @@ static int post(const struct conf *c, const char *url, const char *key, const ch
 	if (rc == CURLE_OK)
 		return 0;
 	if (b->too_big)
-		snprintf(err, errlen, "model response is larger than %d MiB", OPENAI_RESPONSE_MAX >> 20);
+		snprintf(err, errlen, "model response is larger than %d MiB",
+			 OPENAI_RESPONSE_MAX >> 20);
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(err, errlen, "model endpoint timed out after %ld s", timeout);
 	else if (rc == CURLE_COULDNT_RESOLVE_HOST)
@@ -326,7 +335,8 @@ static int is_commonjs(struct json_object *files, char *err, size_t errlen)
 		return 1;
 	char perr[128];
 	const char *s = json_object_get_string(pkg);
-	struct json_object *p = json_parse_object(s, strlen(s), APPFILES_MAX_FILE, 16, perr, sizeof perr);
+	struct json_object *p =
+		json_parse_object(s, strlen(s), APPFILES_MAX_FILE, 16, perr, sizeof perr);
 	if (!p) {
 		snprintf(err, errlen, "package.json is not a JSON object");
 		return 0;
@@ -336,7 +346,8 @@ static int is_commonjs(struct json_object *files, char *err, size_t errlen)
 		   !strcmp(json_object_get_string(type), "commonjs"));
 	json_object_put(p);
 	if (!cjs)
-		snprintf(err, errlen, "server.js must be a CommonJS module (package.json \"type\")");
+		snprintf(err, errlen,
+			 "server.js must be a CommonJS module (package.json \"type\")");
 	return cjs;
 }
 
@@ -362,9 +373,11 @@ static int add_guard(struct json_object *files, char *err, size_t errlen)
 	}
 	memcpy(s, json_object_get_string(srv), len);
 	memcpy(s + len, tail, sizeof tail);
-	json_object_object_add(files, APPFILES_ENTRY, json_object_new_string_len(s, (int)(len + sizeof tail - 1)));
+	json_object_object_add(files, APPFILES_ENTRY,
+			       json_object_new_string_len(s, (int)(len + sizeof tail - 1)));
 	free(s);
-	json_object_object_add(files, GENERATOR_GUARD_FILE, json_object_new_string_len(g->data, (int)g->len));
+	json_object_object_add(files, GENERATOR_GUARD_FILE,
+			       json_object_new_string_len(g->data, (int)g->len));
 	return 0;
 }
 
@@ -398,7 +411,8 @@ int openai_parse_answer(const char *content, size_t len, struct json_object **fi
 	*name_out = *assumption_out = NULL;
 	unfence(&content, &len);
 	char perr[256];
-	struct json_object *o = json_parse_object(content, len, OPENAI_RESPONSE_MAX, 8, perr, sizeof perr);
+	struct json_object *o =
+		json_parse_object(content, len, OPENAI_RESPONSE_MAX, 8, perr, sizeof perr);
 	if (!o) {
 		snprintf(err, errlen, "model output was not valid JSON");
 		return -1;
@@ -412,10 +426,12 @@ int openai_parse_answer(const char *content, size_t len, struct json_object **fi
 	}
 	if (json_get_string(o, "name", JSON_NULLABLE, 0, &name, NULL, perr, sizeof perr) < 0)
 		name = NULL;
-	if (json_get_string(o, "assumption", JSON_NULLABLE, 0, &assumption, NULL, perr, sizeof perr) < 0)
+	if (json_get_string(o, "assumption", JSON_NULLABLE, 0, &assumption, NULL, perr,
+			    sizeof perr) < 0)
 		assumption = NULL;
 	char verr[256];
-	if (appfiles_validate(files, verr, sizeof verr) < 0 || add_guard(files, verr, sizeof verr) < 0 ||
+	if (appfiles_validate(files, verr, sizeof verr) < 0 ||
+	    add_guard(files, verr, sizeof verr) < 0 ||
 	    appfiles_validate(files, verr, sizeof verr) < 0) {
 		snprintf(err, errlen, "model output rejected: %s", verr);
 		json_object_put(o);
@@ -442,14 +458,16 @@ static int extract_content(const struct body *b, struct json_object **resp, cons
 			   size_t *clen, char *err, size_t errlen)
 {
 	char perr[256];
-	*resp = json_parse_object(b->p ? b->p : "", b->len, OPENAI_RESPONSE_MAX, 32, perr, sizeof perr);
+	*resp = json_parse_object(b->p ? b->p : "", b->len, OPENAI_RESPONSE_MAX, 32, perr,
+				  sizeof perr);
 	if (!*resp) {
 		snprintf(err, errlen, "model endpoint answer was not valid JSON");
 		return -1;
 	}
 	struct json_object *choices, *first, *msg, *fin, *ct;
 	if (!json_object_object_get_ex(*resp, "choices", &choices) ||
-	    !json_object_is_type(choices, json_type_array) || json_object_array_length(choices) < 1 ||
+	    !json_object_is_type(choices, json_type_array) ||
+	    json_object_array_length(choices) < 1 ||
 	    !(first = json_object_array_get_idx(choices, 0)) ||
 	    !json_object_is_type(first, json_type_object) ||
 	    !json_object_object_get_ex(first, "message", &msg) ||
@@ -473,11 +491,15 @@ static int extract_content(const struct body *b, struct json_object **resp, cons
 static int http_error(long status, int have_key, char *err, size_t errlen)
 {
 	if (status == 401 || status == 403)
-		snprintf(err, errlen, have_key ? "model endpoint refused the API key (HTTP %ld)"
-					       : "model endpoint requires an API key and none is configured (HTTP %ld)",
-			 status);
+		snprintf(
+			err, errlen,
+			have_key
+				? "model endpoint refused the API key (HTTP %ld)"
+				: "model endpoint requires an API key and none is configured (HTTP %ld)",
+			status);
 	else if (status == 429)
-		snprintf(err, errlen, "model endpoint is rate limiting (HTTP 429); try again later");
+		snprintf(err, errlen,
+			 "model endpoint is rate limiting (HTTP 429); try again later");
 	else if (status == 404)
 		snprintf(err, errlen, "model endpoint or model not found (HTTP 404)");
 	else
@@ -518,12 +540,13 @@ static int chat(const struct conf *c, const char *system, const char *user, cons
 		return -1;
 	}
 	int rc = -1;
-	struct body b = {0};
+	struct body b = { 0 };
 	long status = 0;
 	for (int json_mode = 1; json_mode >= 0; json_mode--) {
 		struct json_object *req = request_json(c, system, user, name_hint, json_mode);
-		const char *payload = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+		const char *payload =
+			json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
 		free(b.p);
 		memset(&b, 0, sizeof b);
 		status = 0;
@@ -566,7 +589,8 @@ int openai_generate(const struct conf *c, const char *prompt, const char *name_h
 	*name_out = *assumption_out = NULL;
 	rc = chat(c, SYSTEM_PROMPT, prompt, name_hint, &resp, &content, &clen, err, errlen);
 	if (rc == 0)
-		rc = openai_parse_answer(content, clen, files_out, name_out, assumption_out, err, errlen);
+		rc = openai_parse_answer(content, clen, files_out, name_out, assumption_out, err,
+					 errlen);
 	json_object_put(resp);
 	return rc;
 }
@@ -599,8 +623,9 @@ static int apply_patch(struct json_object *base, struct json_object *files,
 {
 	size_t changes = 0;
 
-	json_object_object_foreach(files, path, v) {
-		if (!strcmp(path, GENERATOR_GUARD_FILE) || !json_object_is_type(v, json_type_string)) {
+	json_object_object_foreach (files, path, v) {
+		if (!strcmp(path, GENERATOR_GUARD_FILE) ||
+		    !json_object_is_type(v, json_type_string)) {
 			snprintf(err, errlen, "model output rejected: bad file '%.100s'", path);
 			return -1;
 		}
@@ -641,7 +666,8 @@ int openai_parse_patch(const char *content, size_t len, struct json_object *curr
 		snprintf(err, errlen, "model output was not valid JSON");
 		return -1;
 	}
-	if (json_get_string(o, "error", JSON_NULLABLE, 0, &why, NULL, perr, sizeof perr) >= 0 && why) {
+	if (json_get_string(o, "error", JSON_NULLABLE, 0, &why, NULL, perr, sizeof perr) >= 0 &&
+	    why) {
 		char *w = clean_name(why, 300);
 		snprintf(err, errlen, "the model could not make the change: %s", w ? w : "");
 		free(w);
@@ -660,12 +686,14 @@ int openai_parse_patch(const char *content, size_t len, struct json_object *curr
 	}
 	if (apply_patch(base, files, deleted, err, errlen) < 0)
 		goto fail;
-	if (appfiles_validate(base, verr, sizeof verr) < 0 || add_guard(base, verr, sizeof verr) < 0 ||
+	if (appfiles_validate(base, verr, sizeof verr) < 0 ||
+	    add_guard(base, verr, sizeof verr) < 0 ||
 	    appfiles_validate(base, verr, sizeof verr) < 0) {
 		snprintf(err, errlen, "model output rejected: %s", verr);
 		goto fail;
 	}
-	if (!(*explanation_out = clean_name(expl && *expl ? expl : "The model changed the app.", 1000))) {
+	if (!(*explanation_out =
+		      clean_name(expl && *expl ? expl : "The model changed the app.", 1000))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -693,20 +721,23 @@ int openai_iterate(const struct conf *c, struct json_object *current, const char
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	const char *fj = json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *fj =
+		json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(fj) + strlen(instruction) + 128;
 	if (!(user = malloc(n))) {
 		json_object_put(shown);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(user, n, "The app's current files:\n%s\n\nThe change wanted:\n%s", fj, instruction);
+	snprintf(user, n, "The app's current files:\n%s\n\nThe change wanted:\n%s", fj,
+		 instruction);
 	json_object_put(shown);
 	rc = chat(c, ITERATE_PROMPT, user, NULL, &resp, &content, &clen, err, errlen);
 	free(user);
 	if (rc == 0)
-		rc = openai_parse_patch(content, clen, current, files_out, explanation_out, err, errlen);
+		rc = openai_parse_patch(content, clen, current, files_out, explanation_out, err,
+					errlen);
 	json_object_put(resp);
 	return rc;
 }

@@ -21,7 +21,7 @@
 struct conf;
 struct json_object;
 
-#define OPENAI_RESPONSE_MAX (4 * 1024 * 1024)   /* bytes of HTTP response body */
+#define OPENAI_RESPONSE_MAX (4 * 1024 * 1024) /* bytes of HTTP response body */
 #define OPENAI_KEY_MAX 1024
 
 /* Same contract as generator_generate(). */
@@ -43,7 +43,8 @@ int openai_parse_answer(const char *content, size_t len, struct json_object **fi
  * may neither write the guard nor delete server.js). On 0, *files_out (the app's new
  * files) and *explanation_out are the caller's. */
 int openai_iterate(const struct conf *c, struct json_object *current, const char *instruction,
-		   struct json_object **files_out, char **explanation_out, char *err, size_t errlen);
+		   struct json_object **files_out, char **explanation_out, char *err,
+		   size_t errlen);
 /* The answer-checking half of openai_iterate, exposed for unit tests. */
 int openai_parse_patch(const char *content, size_t len, struct json_object *current,
 		       struct json_object **files_out, char **explanation_out, char *err,

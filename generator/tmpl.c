@@ -19,7 +19,8 @@ int tmpl_generate(const char *prompt, const char *name_hint, struct json_object 
 		return -1;
 	struct json_object *files = tmpl_render_files(c);
 	if (!files) {
-		snprintf(err, errlen, "template rendering failed (out of memory or missing template)");
+		snprintf(err, errlen,
+			 "template rendering failed (out of memory or missing template)");
 		tmpl_ctx_free(c);
 		return -1;
 	}
@@ -77,7 +78,9 @@ int tmpl_render_spec(struct json_object *spec, struct json_object **files_out, c
 		snprintf(err, errlen, "the app's template spec is incomplete");
 		return -1;
 	}
-	for (k = 0; k < tmpl_kind_count() && strcmp(tmpl_kind_name(k), json_object_get_string(kind)) != 0; k++)
+	for (k = 0;
+	     k < tmpl_kind_count() && strcmp(tmpl_kind_name(k), json_object_get_string(kind)) != 0;
+	     k++)
 		;
 	if (k == tmpl_kind_count()) {
 		snprintf(err, errlen, "the app's template kind is unknown");
@@ -95,7 +98,8 @@ int tmpl_render_spec(struct json_object *spec, struct json_object **files_out, c
 	struct json_object *files = tmpl_render_files(c);
 	tmpl_ctx_free(c);
 	if (!files) {
-		snprintf(err, errlen, "template rendering failed (out of memory or missing template)");
+		snprintf(err, errlen,
+			 "template rendering failed (out of memory or missing template)");
 		return -1;
 	}
 	if (appfiles_validate(files, err, errlen) < 0) {

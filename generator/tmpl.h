@@ -18,7 +18,7 @@ struct json_object;
 
 /* One embedded template file (templates_data.c, generated). */
 struct tmpl_file {
-	const char *path;      /* relative to generator/templates/, e.g. "base/server.js" */
+	const char *path; /* relative to generator/templates/, e.g. "base/server.js" */
 	size_t len;
 	const char *data;
 };
@@ -28,7 +28,7 @@ extern const size_t tmpl_files_count;
 /* Only the first TMPL_SCAN_MAX bytes of a prompt are read for classification and
  * extraction; the rest is ignored (the assumption says so). */
 #define TMPL_SCAN_MAX 4096
-#define TMPL_TITLE_MAX 60      /* characters of an extracted title */
+#define TMPL_TITLE_MAX 60 /* characters of an extracted title */
 
 /* Kind names, in the order that breaks ties: "todo", "notes", ... */
 size_t tmpl_kind_count(void);
@@ -44,8 +44,8 @@ int tmpl_classify(const char *prompt, int *score);
  * {"kind": "...", "recognised": true|false, "title": "...", "assumption": "...",
  *  "config": {...}} where config is the CONFIG object embedded in server.js
  * ({"meta": {...}, "collections": {...}}). Caller releases it. 0 or -1. */
-int tmpl_plan(const char *prompt, const char *name_hint, struct json_object **plan_out,
-	      char *err, size_t errlen);
+int tmpl_plan(const char *prompt, const char *name_hint, struct json_object **plan_out, char *err,
+	      size_t errlen);
 
 /* The whole provider: plan, then render the files. Outputs as generator_generate(). */
 int tmpl_generate(const char *prompt, const char *name_hint, struct json_object **files_out,

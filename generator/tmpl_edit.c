@@ -22,9 +22,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define EDIT_MAX 2000          /* bytes of instruction read */
+#define EDIT_MAX 2000 /* bytes of instruction read */
 #define CLAUSES_MAX 8
-#define FIELDS_MAX 24          /* fields per collection */
+#define FIELDS_MAX 24 /* fields per collection */
 
 void tmpl_edit_said(struct edit *e, const char *fmt, ...)
 {
@@ -69,10 +69,10 @@ static struct json_object *coll_named(struct edit *e, const char *words, const c
 	char s[64];
 
 	tmpl_slug(s, sizeof s, words);
-	json_object_object_foreach(e->cols, cname, col) {
+	json_object_object_foreach (e->cols, cname, col) {
 		const char *l = tmpl_edit_str(col, "label"), *sg = tmpl_edit_str(col, "singular");
-		if (!strcmp(cname, s) || (l && !strcasecmp(l, words)) || (sg && !strcasecmp(sg, words)) ||
-		    (sg && !strcmp(sg, s))) {
+		if (!strcmp(cname, s) || (l && !strcasecmp(l, words)) ||
+		    (sg && !strcasecmp(sg, words)) || (sg && !strcmp(sg, s))) {
 			*name = cname;
 			return col;
 		}
@@ -90,7 +90,7 @@ static struct json_object *coll_primary(struct edit *e, const char **name)
 		*name = p;
 		return col;
 	}
-	json_object_object_foreach(e->cols, cname, c) {
+	json_object_object_foreach (e->cols, cname, c) {
 		*name = cname;
 		return c;
 	}
@@ -107,13 +107,14 @@ static int field_find(struct edit *e, const char *words, struct json_object **co
 
 	tmpl_slug(s, sizeof s, words);
 	for (int pass = 0; pass < 2; pass++) {
-		json_object_object_foreach(e->cols, cname, col) {
+		json_object_object_foreach (e->cols, cname, col) {
 			struct json_object *fs = fields_of(col);
 			if ((pass == 0) != (col == primary) || !fs)
 				continue;
 			for (size_t i = 0; i < json_object_array_length(fs); i++) {
 				struct json_object *f = json_object_array_get_idx(fs, i);
-				const char *n = tmpl_edit_str(f, "name"), *l = tmpl_edit_str(f, "label");
+				const char *n = tmpl_edit_str(f, "name"),
+					   *l = tmpl_edit_str(f, "label");
 				if ((n && (!strcmp(n, s) || !strcasecmp(n, words))) ||
 				    (l && !strcasecmp(l, words))) {
 					*col_out = col;
@@ -149,10 +150,14 @@ static int add_field(struct edit *e, char *rest)
 		return tmpl_edit_fail(e, "this app has no list called '%s'", to);
 	if (!col || !(fs = fields_of(col)))
 		return tmpl_edit_fail(e, "this app has no list to add a field to");
-	if ((t = tmpl_edit_cut(rest, "of type")) || (t = tmpl_edit_cut(rest, "as")) || (t = tmpl_edit_cut(rest, "with type"))) {
+	if ((t = tmpl_edit_cut(rest, "of type")) || (t = tmpl_edit_cut(rest, "as")) ||
+	    (t = tmpl_edit_cut(rest, "with type"))) {
 		if (!(type = tmpl_edit_type_named(t)))
-			return tmpl_edit_fail(e, "unknown field type '%s' (text, long text, number, integer, "
-				    "boolean, date, email, url or list)", t);
+			return tmpl_edit_fail(
+				e,
+				"unknown field type '%s' (text, long text, number, integer, "
+				"boolean, date, email, url or list)",
+				t);
 	}
 	rest = tmpl_edit_drop_articles(rest);
 	if ((called = tmpl_edit_cut(rest, "called")) || (called = tmpl_edit_cut(rest, "named"))) {
@@ -165,10 +170,12 @@ static int add_field(struct edit *e, char *rest)
 	if (!type)
 		type = tmpl_edit_type_prefix(&rest);
 	if (tmpl_edit_label(label, sizeof label, rest) < 0)
-		return tmpl_edit_fail(e, "a field needs a name of 1 to %d plain characters", LABEL_MAX);
+		return tmpl_edit_fail(e, "a field needs a name of 1 to %d plain characters",
+				      LABEL_MAX);
 	tmpl_slug(name, sizeof name, label);
 	if (!name[0])
-		return tmpl_edit_fail(e, "'%s' cannot be a field name: it must start with a letter", label);
+		return tmpl_edit_fail(e, "'%s' cannot be a field name: it must start with a letter",
+				      label);
 	if (field_find(e, name, &tmpc, &cname) >= 0 || field_find(e, label, &tmpc, &cname) >= 0)
 		return tmpl_edit_fail(e, "the app already has a field '%s'", label);
 	if (json_object_array_length(fs) >= FIELDS_MAX)
@@ -182,7 +189,8 @@ static int add_field(struct edit *e, char *rest)
 	if (!strcmp(type, "text"))
 		json_object_object_add(f, "max", json_object_new_int(200));
 	json_object_array_add(fs, f);
-	tmpl_edit_said(e, "Added the field '%s' (%s) to %s.", label, type, tmpl_edit_str(col, "label") ? tmpl_edit_str(col, "label") : cname);
+	tmpl_edit_said(e, "Added the field '%s' (%s) to %s.", label, type,
+		       tmpl_edit_str(col, "label") ? tmpl_edit_str(col, "label") : cname);
 	return 0;
 }
 
@@ -202,7 +210,8 @@ static int remove_field(struct edit *e, char *rest)
 	f = json_object_array_get_idx(fs, (size_t)i);
 	util_copy(label, sizeof label, tmpl_edit_str(f, "label"));
 	if (field_locked(e, f))
-		return tmpl_edit_fail(e, "the field '%s' cannot be removed: the app needs it", label);
+		return tmpl_edit_fail(e, "the field '%s' cannot be removed: the app needs it",
+				      label);
 	json_object_array_del_idx(fs, (size_t)i, 1);
 	tmpl_edit_said(e, "Removed the field '%s'.", label);
 	return 0;
@@ -222,17 +231,21 @@ static int rename_field(struct edit *e, char *rest, char *to)
 	if ((i = field_find(e, rest, &col, &cname)) < 0)
 		return tmpl_edit_fail(e, "the app has no field '%s'", rest);
 	if (tmpl_edit_label(label, sizeof label, to) < 0)
-		return tmpl_edit_fail(e, "a field needs a name of 1 to %d plain characters", LABEL_MAX);
+		return tmpl_edit_fail(e, "a field needs a name of 1 to %d plain characters",
+				      LABEL_MAX);
 	f = json_object_array_get_idx(fields_of(col), (size_t)i);
 	util_copy(old, sizeof old, tmpl_edit_str(f, "label"));
 	tmpl_slug(name, sizeof name, label);
 	if (field_find(e, label, &tmpc, &cn2) >= 0 && tmpc == col &&
-	    json_object_array_get_idx(fields_of(col), (size_t)field_find(e, label, &tmpc, &cn2)) != f)
+	    json_object_array_get_idx(fields_of(col), (size_t)field_find(e, label, &tmpc, &cn2)) !=
+		    f)
 		return tmpl_edit_fail(e, "the app already has a field '%s'", label);
 	json_object_object_add(f, "label", json_object_new_string(label));
 	if (field_locked(e, f) || !name[0]) {
-		tmpl_edit_said(e, "Renamed the field '%s' to '%s' (its label: the app's code keeps its name).",
-		     old, label);
+		tmpl_edit_said(
+			e,
+			"Renamed the field '%s' to '%s' (its label: the app's code keeps its name).",
+			old, label);
 		return 0;
 	}
 	json_object_object_add(f, "name", json_object_new_string(name));
@@ -252,8 +265,9 @@ static int retype_field(struct edit *e, char *fieldw, const char *type)
 		return tmpl_edit_fail(e, "the app has no field '%s'", fieldw);
 	f = json_object_array_get_idx(fields_of(col), (size_t)i);
 	if (field_locked(e, f))
-		return tmpl_edit_fail(e, "the type of '%s' cannot change: the app needs it as it is",
-			    tmpl_edit_str(f, "label"));
+		return tmpl_edit_fail(e,
+				      "the type of '%s' cannot change: the app needs it as it is",
+				      tmpl_edit_str(f, "label"));
 	json_object_object_add(f, "type", json_object_new_string(type));
 	json_object_object_del(f, "options");
 	json_object_object_del(f, "max");
@@ -275,7 +289,8 @@ int tmpl_edit_set_text(struct edit *e, const char *key, char *v, size_t maxlen, 
 		return tmpl_edit_fail(e, "the %s must be 1 to %zu characters", what, maxlen);
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return tmpl_edit_fail(e, "the %s must not contain control characters", what);
+			return tmpl_edit_fail(e, "the %s must not contain control characters",
+					      what);
 	json_object_object_add(e->meta, key, json_object_new_string(v));
 	if (!strcmp(key, "title"))
 		json_object_object_add(e->spec, "title", json_object_new_string(v));
@@ -285,8 +300,8 @@ int tmpl_edit_set_text(struct edit *e, const char *key, char *v, size_t maxlen, 
 
 static int set_theme(struct edit *e, const char *lc)
 {
-	static const char *const names[] = { "light", "dark", "green", "purple", "orange", "red",
-					     "pink", NULL };
+	static const char *const names[] = { "light",  "dark", "green", "purple",
+					     "orange", "red",  "pink",  NULL };
 
 	for (size_t i = 0; names[i]; i++)
 		if (strstr(lc, names[i]) && tmpl_theme_valid(names[i])) {
@@ -294,7 +309,9 @@ static int set_theme(struct edit *e, const char *lc)
 			tmpl_edit_said(e, "The theme is now %s.", names[i]);
 			return 0;
 		}
-	return tmpl_edit_fail(e, "unknown theme: the themes are light, dark, green, purple, orange, red and pink");
+	return tmpl_edit_fail(
+		e,
+		"unknown theme: the themes are light, dark, green, purple, orange, red and pink");
 }
 
 static int set_currency(struct edit *e, const char *lc)
@@ -311,7 +328,8 @@ static int set_currency(struct edit *e, const char *lc)
 	norm[o++] = ' ';
 	norm[o] = 0;
 	if (!(code = tmpl_currency_code(norm)))
-		return tmpl_edit_fail(e, "unknown currency (for example: euros, dollars, pounds, yen, EUR, USD)");
+		return tmpl_edit_fail(
+			e, "unknown currency (for example: euros, dollars, pounds, yen, EUR, USD)");
 	json_object_object_add(e->meta, "currency", json_object_new_string(code));
 	tmpl_edit_said(e, "The currency is now %s.", code);
 	return 0;
@@ -339,14 +357,17 @@ static int retype_clause(struct edit *e, char *c, int *done)
 	const char *type;
 
 	*done = 1;
-	if ((r = tmpl_edit_after(c, "change the type of")) && (t = tmpl_edit_cut(r, "to")) && (type = tmpl_edit_type_named(t)))
+	if ((r = tmpl_edit_after(c, "change the type of")) && (t = tmpl_edit_cut(r, "to")) &&
+	    (type = tmpl_edit_type_named(t)))
 		return retype_field(e, r, type);
-	if ((r = tmpl_edit_after(c, "make")) || (r = tmpl_edit_after(c, "change")) || (r = tmpl_edit_after(c, "turn"))) {
+	if ((r = tmpl_edit_after(c, "make")) || (r = tmpl_edit_after(c, "change")) ||
+	    (r = tmpl_edit_after(c, "turn"))) {
 		/* the type is the last words */
 		for (char *p = r; (p = strchr(p, ' ')); p++) {
 			if ((type = tmpl_edit_type_named(p + 1))) {
 				*p = 0;
-				while (drop_tail(r, "to") || drop_tail(r, "into") || drop_tail(r, "be"))
+				while (drop_tail(r, "to") || drop_tail(r, "into") ||
+				       drop_tail(r, "be"))
 					;
 				return retype_field(e, r, type);
 			}
@@ -381,10 +402,13 @@ static int add_clause(struct edit *e, char *r)
 	return 0;
 }
 
-static const char *title_prefixes[] = { "rename the app to", "rename it to", "rename app to",
-	"call it", "call the app", "name it", "change the title to", "set the title to",
-	"make the title", "title:", "the title should be", "change the name to",
-	"set the name to", NULL };
+static const char *title_prefixes[] = { "rename the app to",   "rename it to",
+					"rename app to",       "call it",
+					"call the app",        "name it",
+					"change the title to", "set the title to",
+					"make the title",      "title:",
+					"the title should be", "change the name to",
+					"set the name to",     NULL };
 
 static int text_clause(struct edit *e, char *c, const char *lc, int *done)
 {
@@ -392,9 +416,12 @@ static int text_clause(struct edit *e, char *c, const char *lc, int *done)
 
 	*done = 1;
 	if (strstr(lc, "subtitle")) {
-		if ((r = strstr(c, ":")) || (r = tmpl_edit_cut(c, "to")) || (r = tmpl_edit_cut(c, "should be")))
-			return tmpl_edit_set_text(e, "subtitle", r[0] == ':' ? r + 1 : r, 120, "subtitle");
-		return tmpl_edit_fail(e, "say what the subtitle should be, for example: set the subtitle to ...");
+		if ((r = strstr(c, ":")) || (r = tmpl_edit_cut(c, "to")) ||
+		    (r = tmpl_edit_cut(c, "should be")))
+			return tmpl_edit_set_text(e, "subtitle", r[0] == ':' ? r + 1 : r, 120,
+						  "subtitle");
+		return tmpl_edit_fail(
+			e, "say what the subtitle should be, for example: set the subtitle to ...");
 	}
 	for (size_t i = 0; title_prefixes[i]; i++)
 		if ((r = tmpl_edit_after(c, title_prefixes[i])))
@@ -403,11 +430,13 @@ static int text_clause(struct edit *e, char *c, const char *lc, int *done)
 	    !strcmp(lc, "make it dark") || !strcmp(lc, "make it light"))
 		return set_theme(e, lc);
 	if (strstr(lc, "currency") ||
-	    (tmpl_edit_str(e->meta, "currency") && (tmpl_edit_after(c, "use") || tmpl_edit_after(c, "switch to") ||
-					     tmpl_edit_after(c, "show amounts in"))))
+	    (tmpl_edit_str(e->meta, "currency") &&
+	     (tmpl_edit_after(c, "use") || tmpl_edit_after(c, "switch to") ||
+	      tmpl_edit_after(c, "show amounts in"))))
 		return set_currency(e, lc);
-	if (!strcmp(e->kind, "quiz") && ((r = tmpl_edit_after(c, "change the topic to")) ||
-					 (r = tmpl_edit_after(c, "set the topic to")) || (r = tmpl_edit_after(c, "topic:"))))
+	if (!strcmp(e->kind, "quiz") &&
+	    ((r = tmpl_edit_after(c, "change the topic to")) ||
+	     (r = tmpl_edit_after(c, "set the topic to")) || (r = tmpl_edit_after(c, "topic:"))))
 		return tmpl_edit_set_text(e, "topic", r, 60, "topic");
 	return (*done = 0);
 }
@@ -418,14 +447,16 @@ static int field_clause(struct edit *e, char *c)
 
 	if ((r = tmpl_edit_after(c, "rename")) || (r = tmpl_edit_after(c, "call"))) {
 		if (!(to = tmpl_edit_cut(r, "to")) && !(to = tmpl_edit_cut(r, "as")))
-			return tmpl_edit_fail(e, "say what to rename it to, for example: rename notes to comments");
+			return tmpl_edit_fail(
+				e,
+				"say what to rename it to, for example: rename notes to comments");
 		return rename_field(e, r, to);
 	}
-	if ((r = tmpl_edit_after(c, "add")) || (r = tmpl_edit_after(c, "include")) || (r = tmpl_edit_after(c, "i want")) ||
-	    (r = tmpl_edit_after(c, "i need")))
+	if ((r = tmpl_edit_after(c, "add")) || (r = tmpl_edit_after(c, "include")) ||
+	    (r = tmpl_edit_after(c, "i want")) || (r = tmpl_edit_after(c, "i need")))
 		return add_clause(e, r);
-	if ((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) || (r = tmpl_edit_after(c, "drop")) ||
-	    (r = tmpl_edit_after(c, "get rid of")))
+	if ((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) ||
+	    (r = tmpl_edit_after(c, "drop")) || (r = tmpl_edit_after(c, "get rid of")))
 		return remove_field(e, r);
 	return 1;
 }
@@ -449,13 +480,17 @@ static int clause(struct edit *e, char *c)
 		return rc;
 	if ((rc = field_clause(e, c)) <= 0)
 		return rc;
-	return tmpl_edit_fail(e, "could not understand '%s'. I can add, remove, rename or retype a field; "
-		    "change the title, subtitle, theme or currency; a poll's options or question; "
-		    "a quiz's topic or questions", shown);
+	return tmpl_edit_fail(
+		e,
+		"could not understand '%s'. I can add, remove, rename or retype a field; "
+		"change the title, subtitle, theme or currency; a poll's options or question; "
+		"a quiz's topic or questions",
+		shown);
 }
 
-static const char *const VERBS[] = { "add", "remove", "delete", "drop", "rename", "change", "set",
-	"make", "use", "call", "switch", "include", "turn", NULL };
+static const char *const VERBS[] = { "add",    "remove",  "delete", "drop", "rename",
+				     "change", "set",     "make",   "use",  "call",
+				     "switch", "include", "turn",   NULL };
 
 /* Splits buf into clauses (in place): ';', new lines, ". ", and " and " or ", " before
  * a verb. Returns how many (at most CLAUSES_MAX + 1: too many). */
@@ -473,7 +508,8 @@ static size_t split_clauses(char *buf, char *out[CLAUSES_MAX + 1])
 		} else if ((!strncasecmp(p, " and ", 5) && (skip = 5)) ||
 			   (!strncasecmp(p, ", ", 2) && (skip = 2))) {
 			for (size_t v = 0; VERBS[v]; v++)
-				if (tmpl_edit_after(p + skip, VERBS[v]) || !strncasecmp(p + skip, "then ", 5))
+				if (tmpl_edit_after(p + skip, VERBS[v]) ||
+				    !strncasecmp(p + skip, "then ", 5))
 					cut_here = true;
 			if (!cut_here)
 				skip = 0;

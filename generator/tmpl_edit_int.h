@@ -21,11 +21,9 @@ struct edit {
 };
 
 /* Appends a sentence to e's summary (truncated when full). */
-__attribute__((format(printf, 2, 3)))
-void tmpl_edit_said(struct edit *e, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void tmpl_edit_said(struct edit *e, const char *fmt, ...);
 /* Sets e's error message; returns -1. */
-__attribute__((format(printf, 2, 3)))
-int tmpl_edit_fail(struct edit *e, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) int tmpl_edit_fail(struct edit *e, const char *fmt, ...);
 /* The string member key of o, or NULL. */
 const char *tmpl_edit_str(struct json_object *o, const char *key);
 /* Sets meta.key (and the spec's title for "title") to v, 1 to maxlen characters. */

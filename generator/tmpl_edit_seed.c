@@ -81,13 +81,15 @@ int tmpl_edit_poll_clause(struct edit *e, char *c, int *done)
 	*done = 1;
 	if (!seed)
 		return (*done = 0);
-	if ((r = tmpl_edit_after(c, "add")) && (r = tmpl_edit_drop_articles(r)) && ((to = tmpl_edit_after(r, "option")) ||
-								  (to = tmpl_edit_after(r, "choice"))))
+	if ((r = tmpl_edit_after(c, "add")) && (r = tmpl_edit_drop_articles(r)) &&
+	    ((to = tmpl_edit_after(r, "option")) || (to = tmpl_edit_after(r, "choice"))))
 		return option_add(e, seed, to);
 	if ((r = tmpl_edit_after(c, "add")) && (to = tmpl_edit_cut(r, "as an option")))
 		return option_add(e, seed, r);
-	if (((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) || (r = tmpl_edit_after(c, "drop"))) &&
-	    (r = tmpl_edit_drop_articles(r)) && ((to = tmpl_edit_after(r, "option")) || (to = tmpl_edit_after(r, "choice")))) {
+	if (((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) ||
+	     (r = tmpl_edit_after(c, "drop"))) &&
+	    (r = tmpl_edit_drop_articles(r)) &&
+	    ((to = tmpl_edit_after(r, "option")) || (to = tmpl_edit_after(r, "choice")))) {
 		if ((i = option_find(seed, tmpl_edit_trim(to))) < 0)
 			return tmpl_edit_fail(e, "the poll has no option '%s'", to);
 		if (json_object_array_length(seed) <= 2)
@@ -96,11 +98,13 @@ int tmpl_edit_poll_clause(struct edit *e, char *c, int *done)
 		tmpl_edit_said(e, "Removed the option '%s'.", to);
 		return 0;
 	}
-	if ((r = tmpl_edit_after(c, "options:")) || (r = tmpl_edit_after(c, "set the options to")) ||
-	    (r = tmpl_edit_after(c, "change the options to")) || (r = tmpl_edit_after(c, "the options are")))
+	if ((r = tmpl_edit_after(c, "options:")) ||
+	    (r = tmpl_edit_after(c, "set the options to")) ||
+	    (r = tmpl_edit_after(c, "change the options to")) ||
+	    (r = tmpl_edit_after(c, "the options are")))
 		return options_set(e, seed, r);
-	if ((r = tmpl_edit_after(c, "change the question to")) || (r = tmpl_edit_after(c, "set the question to")) ||
-	    (r = tmpl_edit_after(c, "ask")))
+	if ((r = tmpl_edit_after(c, "change the question to")) ||
+	    (r = tmpl_edit_after(c, "set the question to")) || (r = tmpl_edit_after(c, "ask")))
 		return tmpl_edit_set_text(e, "question", r, 120, "question");
 	return (*done = 0);
 }
@@ -116,11 +120,15 @@ static int question_add(struct edit *e, struct json_object *seed, char *r)
 	struct json_object *item, *arr;
 	int found = -1;
 
-	if (!(choices = tmpl_edit_cut(r, "with choices")) && !(choices = tmpl_edit_cut(r, "choices")))
-		return tmpl_edit_fail(e, "say the choices, for example: add the question What is 2+2? with "
-			    "choices 3, 4, 5 and answer 4");
-	if (!(answer = tmpl_edit_cut(choices, "and answer")) && !(answer = tmpl_edit_cut(choices, "answer")))
-		return tmpl_edit_fail(e, "say which choice is the answer, for example: ... and answer 4");
+	if (!(choices = tmpl_edit_cut(r, "with choices")) &&
+	    !(choices = tmpl_edit_cut(r, "choices")))
+		return tmpl_edit_fail(
+			e, "say the choices, for example: add the question What is 2+2? with "
+			   "choices 3, 4, 5 and answer 4");
+	if (!(answer = tmpl_edit_cut(choices, "and answer")) &&
+	    !(answer = tmpl_edit_cut(choices, "answer")))
+		return tmpl_edit_fail(
+			e, "say which choice is the answer, for example: ... and answer 4");
 	r = tmpl_edit_trim(r);
 	if (!*r || strlen(r) > 300 || !util_utf8_valid(r, strlen(r)) || strpbrk(r, "<>"))
 		return tmpl_edit_fail(e, "a question needs a text of 1 to 300 plain characters");
@@ -131,7 +139,8 @@ static int question_add(struct edit *e, struct json_object *seed, char *r)
 		x = o ? o : x;
 		if (!*x || strlen(x) > 60 || json_object_array_length(arr) >= 6) {
 			json_object_put(arr);
-			return tmpl_edit_fail(e, "a question has 2 to 6 choices of 1 to 60 characters");
+			return tmpl_edit_fail(
+				e, "a question has 2 to 6 choices of 1 to 60 characters");
 		}
 		if (!strcasecmp(x, tmpl_edit_trim(answer)))
 			found = (int)json_object_array_length(arr);
@@ -140,7 +149,8 @@ static int question_add(struct edit *e, struct json_object *seed, char *r)
 	if (json_object_array_length(arr) < 2 || found < 0) {
 		bool few = json_object_array_length(arr) < 2;
 		json_object_put(arr);
-		return tmpl_edit_fail(e, few ? "a question has 2 to 6 choices" : "the answer must be one of the choices");
+		return tmpl_edit_fail(e, few ? "a question has 2 to 6 choices"
+					     : "the answer must be one of the choices");
 	}
 	if (json_object_array_length(seed) >= QUIZ_MAX) {
 		json_object_put(arr);
@@ -191,8 +201,10 @@ int tmpl_edit_quiz_clause(struct edit *e, char *c, int *done)
 	if ((r = tmpl_edit_after(c, "add")) && (r = tmpl_edit_drop_articles(r)) &&
 	    ((q = tmpl_edit_after(r, "question:")) || (q = tmpl_edit_after(r, "question"))))
 		return question_add(e, seed, q);
-	if (((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) || (r = tmpl_edit_after(c, "drop"))) &&
-	    (r = tmpl_edit_drop_articles(r)) && ((q = tmpl_edit_after(r, "question:")) || (q = tmpl_edit_after(r, "question"))))
+	if (((r = tmpl_edit_after(c, "remove")) || (r = tmpl_edit_after(c, "delete")) ||
+	     (r = tmpl_edit_after(c, "drop"))) &&
+	    (r = tmpl_edit_drop_articles(r)) &&
+	    ((q = tmpl_edit_after(r, "question:")) || (q = tmpl_edit_after(r, "question"))))
 		return question_remove(e, seed, q);
 	return (*done = 0);
 }

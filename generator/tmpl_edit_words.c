@@ -76,7 +76,8 @@ void tmpl_edit_drop_field_words(char *s)
 		for (char *p = s; (p = strcasestr(p, w[i]));) {
 			bool start = p == s || p[-1] == ' ', end = !p[n] || p[n] == ' ';
 			if (start && end)
-				memmove(p, p + n + (p[n] == ' '), strlen(p + n + (p[n] == ' ')) + 1);
+				memmove(p, p + n + (p[n] == ' '),
+					strlen(p + n + (p[n] == ' ')) + 1);
 			else
 				p++;
 		}
@@ -89,12 +90,27 @@ void tmpl_edit_drop_field_words(char *s)
 static const struct {
 	const char *word, *type;
 } TYPES[] = {
-	{ "long text", "longtext" }, { "longtext", "longtext" }, { "paragraph", "longtext" },
-	{ "multiline text", "longtext" }, { "text", "text" }, { "string", "text" },
-	{ "whole number", "int" }, { "integer", "int" }, { "int", "int" }, { "number", "number" },
-	{ "decimal", "number" }, { "float", "number" }, { "boolean", "bool" }, { "bool", "bool" },
-	{ "checkbox", "bool" }, { "yes/no", "bool" }, { "date", "date" }, { "email", "email" },
-	{ "url", "url" }, { "link", "url" }, { "list", "list" },
+	{ "long text", "longtext" },
+	{ "longtext", "longtext" },
+	{ "paragraph", "longtext" },
+	{ "multiline text", "longtext" },
+	{ "text", "text" },
+	{ "string", "text" },
+	{ "whole number", "int" },
+	{ "integer", "int" },
+	{ "int", "int" },
+	{ "number", "number" },
+	{ "decimal", "number" },
+	{ "float", "number" },
+	{ "boolean", "bool" },
+	{ "bool", "bool" },
+	{ "checkbox", "bool" },
+	{ "yes/no", "bool" },
+	{ "date", "date" },
+	{ "email", "email" },
+	{ "url", "url" },
+	{ "link", "url" },
+	{ "list", "list" },
 };
 
 /* The field type that s names exactly ("a number" too), or NULL. */
@@ -111,7 +127,6 @@ const char *tmpl_edit_type_named(const char *s)
 			return TYPES[i].type;
 	return NULL;
 }
-
 
 /* A label from words: printable, at most LABEL_MAX bytes, first letter capital. */
 int tmpl_edit_label(char *dst, size_t dstsz, const char *words)
@@ -136,8 +151,8 @@ const char *tmpl_edit_type_prefix(char **s)
 
 	for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++) {
 		size_t n = strlen(TYPES[i].word);
-		if (!strncasecmp(rest, TYPES[i].word, n) && rest[n] == ' ' && strlen(rest + n + 1) > 1 &&
-		    strcasecmp(rest, "due date") != 0) {
+		if (!strncasecmp(rest, TYPES[i].word, n) && rest[n] == ' ' &&
+		    strlen(rest + n + 1) > 1 && strcasecmp(rest, "due date") != 0) {
 			*s = tmpl_edit_trim(rest + n + 1);
 			return TYPES[i].type;
 		}

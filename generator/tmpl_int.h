@@ -13,17 +13,17 @@
 
 /* What a prompt is turned into, step by step: its normalised text, then the plan. */
 struct ctx {
-	char raw[TMPL_SCAN_MAX + 1];   /* bounded prompt, controls -> spaces, trimmed */
-	char lower[TMPL_SCAN_MAX + 1]; /* raw with ASCII lowercased: same offsets */
+	char raw[TMPL_SCAN_MAX + 1];      /* bounded prompt, controls -> spaces, trimmed */
+	char lower[TMPL_SCAN_MAX + 1];    /* raw with ASCII lowercased: same offsets */
 	char norm[2 * TMPL_SCAN_MAX + 3]; /* " word word ... " */
 	int truncated;
 	size_t kind;
 	int recognised;
 	char title[512];
-	char subject[256];   /* phrase after "for"/"about"/... */
-	char named[256];     /* "called X", "named X" or a quoted name */
+	char subject[256]; /* phrase after "for"/"about"/... */
+	char named[256];   /* "called X", "named X" or a quoted name */
 	struct json_object *meta, *cols;
-	struct strbuf notes;   /* the assumption, built up */
+	struct strbuf notes; /* the assumption, built up */
 };
 
 struct kw {
@@ -34,9 +34,9 @@ struct kw {
 /* One kind of app (tmpl_kinds.c). */
 struct kind {
 	const char *name;
-	const char *label;      /* default title */
-	const char *ui;         /* templates/<ui>/app.js */
-	const char *routes;     /* templates/<routes>/routes.js or NULL */
+	const char *label;  /* default title */
+	const char *ui;     /* templates/<ui>/app.js */
+	const char *routes; /* templates/<routes>/routes.js or NULL */
 	const char *subtitle;
 	const struct kw *kws;
 	void (*build)(struct ctx *c);

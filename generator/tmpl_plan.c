@@ -12,7 +12,7 @@
 /* ------------------------------------------------------------------ JSON builders */
 
 struct json_object *tmpl_fld(const char *name, const char *label, const char *type, int flags,
-			       long max)
+			     long max)
 {
 	struct json_object *f = json_object_new_object();
 	json_object_object_add(f, "name", json_object_new_string(name));
@@ -43,7 +43,7 @@ struct json_object *tmpl_str_array(const char *const *v, size_t n)
 }
 
 struct json_object *tmpl_fld_enum(const char *name, const char *label, const char *const *opts,
-				    size_t n)
+				  size_t n)
 {
 	struct json_object *f = tmpl_fld(name, label, "enum", 0, 0);
 	json_object_object_add(f, "options", tmpl_str_array(opts, n));
@@ -53,7 +53,7 @@ struct json_object *tmpl_fld_enum(const char *name, const char *label, const cha
 /* Adds collection name to the plan; fields is taken; ops NULL means every operation.
  * Returns the collection (borrowed) for seeding. */
 struct json_object *tmpl_coll(struct ctx *c, const char *name, const char *label,
-				const char *singular, struct json_object *fields, const char *ops)
+			      const char *singular, struct json_object *fields, const char *ops)
 {
 	struct json_object *col = json_object_new_object();
 	json_object_object_add(col, "label", json_object_new_string(label));
@@ -161,29 +161,34 @@ struct ctx *tmpl_plan_ctx(const char *prompt, const char *name_hint, char *err, 
 	c->meta = json_object_new_object();
 	c->cols = json_object_new_object();
 	if (name_hint && *name_hint)
-		tmpl_clean_copy(c->title, sizeof c->title, name_hint, strlen(name_hint), GENERATOR_NAME_MAX, 1);
+		tmpl_clean_copy(c->title, sizeof c->title, name_hint, strlen(name_hint),
+				GENERATOR_NAME_MAX, 1);
 
-	struct strbuf why = {0};
+	struct strbuf why = { 0 };
 	int score = 0;
 	int k = tmpl_classify_norm(c->norm, &score, &why);
 	c->recognised = k >= 0;
 	c->kind = c->recognised ? (size_t)k : 1; /* notes */
 	tmpl_find_names(c);
 	if (c->recognised)
-		strbuf_printf(&c->notes, "Made an app of kind '%s' (%s), matched %s.", tmpl_kind(c->kind)->name,
-			  tmpl_kind(c->kind)->label, why.p ? why.p : "");
+		strbuf_printf(&c->notes, "Made an app of kind '%s' (%s), matched %s.",
+			      tmpl_kind(c->kind)->name, tmpl_kind(c->kind)->label,
+			      why.p ? why.p : "");
 	free(strbuf_take(&why));
 	if (!c->recognised && !c->title[0])
 		title_from_prompt(c);
 	tmpl_kind(c->kind)->build(c);
 	if (!c->recognised) {
-		struct strbuf s = {0};
-		strbuf_printf(&s, "No specific kind recognised; made a simple notes app titled '%s'.", c->title);
+		struct strbuf s = { 0 };
+		strbuf_printf(&s,
+			      "No specific kind recognised; made a simple notes app titled '%s'.",
+			      c->title);
 		free(strbuf_take(&c->notes));
 		c->notes = s;
 	}
 	if (c->truncated)
-		strbuf_printf(&c->notes, " Only the first %d bytes of the prompt were read.", TMPL_SCAN_MAX);
+		strbuf_printf(&c->notes, " Only the first %d bytes of the prompt were read.",
+			      TMPL_SCAN_MAX);
 	tmpl_meta_str(c, "kind", tmpl_kind(c->kind)->name);
 	tmpl_meta_str(c, "title", c->title);
 	tmpl_meta_str(c, "subtitle", tmpl_kind(c->kind)->subtitle);
@@ -203,8 +208,8 @@ struct json_object *tmpl_config_json(struct ctx *c)
 	return cfg;
 }
 
-int tmpl_plan(const char *prompt, const char *name_hint, struct json_object **plan_out,
-	      char *err, size_t errlen)
+int tmpl_plan(const char *prompt, const char *name_hint, struct json_object **plan_out, char *err,
+	      size_t errlen)
 {
 	*plan_out = NULL;
 	struct ctx *c = tmpl_plan_ctx(prompt, name_hint, err, errlen);

@@ -33,7 +33,7 @@ static size_t utf8_cut(const char *s, size_t n)
  * spaces, quotes and trailing punctuation (keep_q keeps a final '?'), collapsing runs
  * of white space. Cuts at a word boundary when it has to cut. */
 void tmpl_clean_copy(char *dst, size_t dstsz, const char *src, size_t n, size_t maxchars,
-		       int keep_q)
+		     int keep_q)
 {
 	size_t o = 0, chars = 0;
 	int space = 0, cut = 0;
@@ -75,14 +75,14 @@ void tmpl_clean_copy(char *dst, size_t dstsz, const char *src, size_t n, size_t 
 	dst[o] = '\0';
 }
 
-
 /* A multi-byte UTF-8 punctuation sequence (quotes, dashes, ellipsis, guillemets,
  * no-break space) that separates words: its length, or 0. */
 static size_t utf8_punct(const unsigned char *s, size_t n)
 {
 	if (n >= 3 && s[0] == 0xE2 && s[1] == 0x80)
-		return 3;                           /* U+2000..U+203F */
-	if (n >= 2 && s[0] == 0xC2 && (s[1] == 0xA0 || s[1] == 0xAB || s[1] == 0xBB || s[1] == 0xB7))
+		return 3; /* U+2000..U+203F */
+	if (n >= 2 && s[0] == 0xC2 &&
+	    (s[1] == 0xA0 || s[1] == 0xAB || s[1] == 0xBB || s[1] == 0xB7))
 		return 2;
 	return 0;
 }
@@ -136,7 +136,7 @@ void tmpl_normalise(struct ctx *c, const char *prompt)
  * as whole words, also in its plural forms "-s" and "-es". */
 int tmpl_has_in(const char *norm, const char *phrase)
 {
-	static const char *const suffixes[] = {"", "s", "es"};
+	static const char *const suffixes[] = { "", "s", "es" };
 	char pat[96];
 	for (size_t i = 0; i < 3; i++) {
 		int n = snprintf(pat, sizeof pat, " %s%s ", phrase, suffixes[i]);
@@ -182,11 +182,13 @@ long tmpl_find_any_marker(const struct ctx *c, const char *const *markers)
 	return at;
 }
 
+/* clang-format off */
 static const char *const STOP_WORDS[] = {
 	" with ", " in ", " that ", " which ", " where ", " using ", " so ", " where ",
 	" including ", " showing ", " to track ", " to keep ", " to manage ", " to store ",
 	" to vote ", " to count ", " to save ", " who ", " whose ", " having ", " by ", NULL,
 };
+/* clang-format on */
 
 /* The length of the phrase starting at offset start: up to punctuation, a stop word,
  * or maxwords words. */
@@ -214,7 +216,8 @@ size_t tmpl_phrase_len(const struct ctx *c, size_t start, int maxwords)
 /* Drops a leading article or possessive ("the", "my", "our", "a", "an"). */
 void tmpl_drop_article(char *s)
 {
-	static const char *const arts[] = {"the ", "my ", "our ", "a ", "an ", "your ", "some ", NULL};
+	static const char *const arts[] = { "the ", "my ",   "our ",  "a ",
+					    "an ",  "your ", "some ", NULL };
 	for (size_t i = 0; arts[i]; i++) {
 		size_t n = strlen(arts[i]);
 		if (!strncasecmp(s, arts[i], n)) {
@@ -228,7 +231,7 @@ void tmpl_drop_article(char *s)
  * and c->subject from "for X" / "about X" / "on X" (quizzes). */
 void tmpl_find_names(struct ctx *c)
 {
-	static const char *const name_markers[] = {"called", "named", "titled", "entitled", NULL};
+	static const char *const name_markers[] = { "called", "named", "titled", "entitled", NULL };
 	for (size_t i = 0; name_markers[i] && !c->named[0]; i++) {
 		long at = tmpl_find_marker(c, name_markers[i], 0);
 		if (at < 0)
@@ -237,19 +240,23 @@ void tmpl_find_names(struct ctx *c)
 		if (*s == '"' || *s == '\'') {
 			const char *q = strchr(s + 1, *s);
 			if (q) {
-				tmpl_clean_copy(c->named, sizeof c->named, s + 1, (size_t)(q - s - 1), TMPL_TITLE_MAX, 1);
+				tmpl_clean_copy(c->named, sizeof c->named, s + 1,
+						(size_t)(q - s - 1), TMPL_TITLE_MAX, 1);
 				continue;
 			}
 		}
-		tmpl_clean_copy(c->named, sizeof c->named, s, tmpl_phrase_len(c, (size_t)at, 6), TMPL_TITLE_MAX, 0);
+		tmpl_clean_copy(c->named, sizeof c->named, s, tmpl_phrase_len(c, (size_t)at, 6),
+				TMPL_TITLE_MAX, 0);
 	}
 	if (!c->named[0]) {
 		const char *q1 = strchr(c->raw, '"');
 		const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
 		if (q2 && q2 - q1 > 1)
-			tmpl_clean_copy(c->named, sizeof c->named, q1 + 1, (size_t)(q2 - q1 - 1), TMPL_TITLE_MAX, 1);
+			tmpl_clean_copy(c->named, sizeof c->named, q1 + 1, (size_t)(q2 - q1 - 1),
+					TMPL_TITLE_MAX, 1);
 	}
-	static const char *const subj_markers[] = {"for", "about", "on the topic of", "on", "of", NULL};
+	static const char *const subj_markers[] = { "for", "about", "on the topic of",
+						    "on",  "of",    NULL };
 	for (size_t i = 0; subj_markers[i] && !c->subject[0]; i++) {
 		/* "of"/"on" only make sense for a quiz ("quiz on capitals") */
 		if ((!strcmp(subj_markers[i], "on") || !strcmp(subj_markers[i], "of")) &&
@@ -258,16 +265,19 @@ void tmpl_find_names(struct ctx *c)
 		long at = tmpl_find_marker(c, subj_markers[i], 0);
 		if (at < 0)
 			continue;
-		tmpl_clean_copy(c->subject, sizeof c->subject, c->raw + at, tmpl_phrase_len(c, (size_t)at, 6),
-			   TMPL_TITLE_MAX, 0);
+		tmpl_clean_copy(c->subject, sizeof c->subject, c->raw + at,
+				tmpl_phrase_len(c, (size_t)at, 6), TMPL_TITLE_MAX, 0);
 		tmpl_drop_article(c->subject);
 		/* "for me", "for keeping ..." say nothing about the subject */
-		static const char *const vague[] = {"me", "us", "myself", "everyone", "people",
-			"the team", "team", "my team", "friends", "my friends", "work", "fun", NULL};
+		static const char *const vague[] = { "me",      "us",         "myself", "everyone",
+						     "people",  "the team",   "team",   "my team",
+						     "friends", "my friends", "work",   "fun",
+						     NULL };
 		for (size_t v = 0; vague[v]; v++)
 			if (!strcasecmp(c->subject, vague[v]))
 				c->subject[0] = '\0';
-		if (!strncasecmp(c->subject, "keeping", 7) || !strncasecmp(c->subject, "tracking", 8) ||
+		if (!strncasecmp(c->subject, "keeping", 7) ||
+		    !strncasecmp(c->subject, "tracking", 8) ||
 		    !strncasecmp(c->subject, "managing", 8))
 			c->subject[0] = '\0';
 	}
@@ -276,7 +286,8 @@ void tmpl_find_names(struct ctx *c)
 /* Splits the list at offset start (up to '.', '?', '!' or the end) on ',', ';', '/',
  * " or " and " and " into at most max entries of at most maxchars, capitalised,
  * without duplicates. Returns the number stored. */
-size_t tmpl_split_list(const struct ctx *c, size_t start, char out[][64], size_t max, size_t maxchars)
+size_t tmpl_split_list(const struct ctx *c, size_t start, char out[][64], size_t max,
+		       size_t maxchars)
 {
 	size_t n = 0;
 	const char *s = c->raw + start;
@@ -286,7 +297,10 @@ size_t tmpl_split_list(const struct ctx *c, size_t start, char out[][64], size_t
 	while (i < end && n < max) {
 		size_t j = i, sep = 0;
 		while (j < end) {
-			if (strchr(",;/", s[j])) { sep = 1; break; }
+			if (strchr(",;/", s[j])) {
+				sep = 1;
+				break;
+			}
 			if (!strncmp(l + j, " or ", 4) || !strncmp(l + j, " and ", 5)) {
 				sep = l[j + 1] == 'o' ? 4 : 5;
 				break;
@@ -336,15 +350,17 @@ const char *tmpl_field_type(const char *name)
 	static const struct {
 		const char *word, *type;
 	} rules[] = {
-		{"email", "email"}, {"url", "url"}, {"link", "url"}, {"website", "url"},
-		{"date", "date"}, {"birthday", "date"}, {"due", "date"}, {"deadline", "date"},
-		{"price", "number"}, {"amount", "number"}, {"cost", "number"}, {"rating", "number"},
-		{"year", "int"}, {"age", "int"}, {"count", "int"}, {"quantity", "int"}, {"qty", "int"},
-		{"pages", "int"}, {"stock", "int"}, {"number", "int"},
-		{"done", "bool"}, {"completed", "bool"}, {"active", "bool"}, {"available", "bool"},
-		{"read", "bool"}, {"published", "bool"},
-		{"description", "longtext"}, {"notes", "longtext"}, {"body", "longtext"},
-		{"content", "longtext"}, {"bio", "longtext"}, {"summary", "longtext"},
+		{ "email", "email" },    { "url", "url" },          { "link", "url" },
+		{ "website", "url" },    { "date", "date" },        { "birthday", "date" },
+		{ "due", "date" },       { "deadline", "date" },    { "price", "number" },
+		{ "amount", "number" },  { "cost", "number" },      { "rating", "number" },
+		{ "year", "int" },       { "age", "int" },          { "count", "int" },
+		{ "quantity", "int" },   { "qty", "int" },          { "pages", "int" },
+		{ "stock", "int" },      { "number", "int" },       { "done", "bool" },
+		{ "completed", "bool" }, { "active", "bool" },      { "available", "bool" },
+		{ "read", "bool" },      { "published", "bool" },   { "description", "longtext" },
+		{ "notes", "longtext" }, { "body", "longtext" },    { "content", "longtext" },
+		{ "bio", "longtext" },   { "summary", "longtext" },
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
 		size_t n = strlen(rules[i].word);

@@ -63,11 +63,17 @@ static size_t utf8_len(const unsigned char *p, size_t left)
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2; cp = c & 0x1f; min = 0x80;
+		n = 2;
+		cp = c & 0x1f;
+		min = 0x80;
 	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3; cp = c & 0x0f; min = 0x800;
+		n = 3;
+		cp = c & 0x0f;
+		min = 0x800;
 	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4; cp = c & 0x07; min = 0x10000;
+		n = 4;
+		cp = c & 0x07;
+		min = 0x10000;
 	} else {
 		return 0;
 	}
@@ -80,7 +86,7 @@ static size_t utf8_len(const unsigned char *p, size_t left)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
-	if (cp >= 0x80 && cp <= 0x9f)   /* C1 controls (CSI is one): escaped too */
+	if (cp >= 0x80 && cp <= 0x9f) /* C1 controls (CSI is one): escaped too */
 		return 0;
 	return n;
 }

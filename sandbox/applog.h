@@ -25,10 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define APPLOG_LINE_MAX 16384         /* bytes of text per record */
-#define APPLOG_PREFIX_LEN 29          /* "2026-12-07T03:16:23.123Z out " */
-#define APPLOG_RATE_DEFAULT 65536L    /* bytes per second */
-#define APPLOG_BURST_DEFAULT 262144L  /* bytes */
+#define APPLOG_LINE_MAX 16384        /* bytes of text per record */
+#define APPLOG_PREFIX_LEN 29         /* "2026-12-07T03:16:23.123Z out " */
+#define APPLOG_RATE_DEFAULT 65536L   /* bytes per second */
+#define APPLOG_BURST_DEFAULT 262144L /* bytes */
 
 enum applog_stream { APPLOG_OUT, APPLOG_ERR, APPLOG_SYS };
 
@@ -38,8 +38,8 @@ size_t applog_prefix(char *buf, enum applog_stream s, int64_t unix_ms);
 
 /* One parsed record; pointers into the line given to applog_parse. */
 struct applog_line {
-	const char *at;         /* 24 characters, or NULL for a line that is no record */
-	const char *stream;     /* "out", "err", "sys" (NUL-terminated, static) */
+	const char *at;     /* 24 characters, or NULL for a line that is no record */
+	const char *stream; /* "out", "err", "sys" (NUL-terminated, static) */
 	const char *text;
 	size_t textlen;
 };
@@ -55,9 +55,9 @@ int applog_parse(const char *line, size_t len, struct applog_line *out);
 char *applog_escape(const char *text, size_t len, size_t *outlen);
 
 struct applog_bucket {
-	long rate, burst;       /* bytes per second, bytes */
+	long rate, burst; /* bytes per second, bytes */
 	long tokens;
-	int64_t last_ms;        /* CLOCK_MONOTONIC of the last refill */
+	int64_t last_ms; /* CLOCK_MONOTONIC of the last refill */
 };
 
 void applog_bucket_init(struct applog_bucket *b, long rate, long burst, int64_t now_ms);

@@ -63,7 +63,7 @@ static int read_key(const char *path, const char *key, uint64_t *v)
 	if (cg_read_text(path, b, sizeof b) < 0)
 		return -1;
 	size_t kl = strlen(key);
-	for (char *line = b; line && *line; ) {
+	for (char *line = b; line && *line;) {
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = 0;
@@ -109,8 +109,8 @@ static int v1_mount(const char *c, char *mnt, size_t mntlen, char *mroot, size_t
 	return found;
 }
 
-int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
-		      char *err, size_t errlen)
+int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen, char *err,
+		      size_t errlen)
 {
 	char self[PATH_MAX];
 	if (version == 2) {
@@ -134,7 +134,7 @@ int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
 		return errfmt(err, errlen, "cgroup v1 controller %s is not mounted", ctrl_name[c]);
 	if (cg_self_path(ctrl_name[c], self, sizeof self) < 0)
 		return errfmt(err, errlen, "cannot find our %s cgroup in /proc/self/cgroup",
-			    ctrl_name[c]);
+			      ctrl_name[c]);
 	/* The mount may show only a subtree (a cgroup namespace or a bind): strip its root. */
 	const char *rel = self;
 	size_t rl = strlen(mroot);
@@ -178,7 +178,7 @@ static int fill_paths(struct cgroup *cg, const char *name, char *err, size_t err
 				      sizeof e2) < 0) {
 			if (c == CG_MEMORY || c == CG_PIDS)
 				return errfmt(err, errlen, "%s", e2);
-			continue;       /* cpu, cpuacct, freezer are optional on v1 */
+			continue; /* cpu, cpuacct, freezer are optional on v1 */
 		}
 		if ((size_t)snprintf(cg->dir[c], sizeof cg->dir[c], "%s/%s", parent, name) >=
 		    sizeof cg->dir[c])
@@ -242,8 +242,7 @@ static int v2_no_hugetlb(const char *dir, char *err, size_t errlen)
 	return rc;
 }
 
-int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
-		  size_t errlen)
+int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err, size_t errlen)
 {
 	char p[PATH_MAX + 64], v[64];
 	if (cg->version == 2) {
@@ -298,7 +297,7 @@ int cgroup_set_cpu(const struct cgroup *cg, int cpu_percent, char *err, size_t e
 	if (cg->version == 2) {
 		snprintf(p, sizeof p, "%s/cpu.max", d);
 		if (access(p, F_OK) < 0)
-			return 0;       /* cpu not enabled here: no quota, as on v1 without it */
+			return 0; /* cpu not enabled here: no quota, as on v1 without it */
 		if (cpu_percent)
 			snprintf(v, sizeof v, "%d 100000", cpu_percent * 1000);
 		else
@@ -319,31 +318,33 @@ int cgroup_set_cpu(const struct cgroup *cg, int cpu_percent, char *err, size_t e
 
 /* v2: a limit needs its controller enabled for appforge/'s children (cgroup_setup
  * enables every one the parent offers); say which is missing, and why. */
-static int v2_check_controllers(const struct cgroup *cg, const struct cgroup_limits *lim,
-				char *err, size_t errlen)
+static int v2_check_controllers(const struct cgroup *cg, const struct cgroup_limits *lim, char *err,
+				size_t errlen)
 {
 	char parent[PATH_MAX], p[PATH_MAX + 32];
 	snprintf(parent, sizeof parent, "%s", cg->dir[CG_MEMORY]);
 	*strrchr(parent, '/') = 0;
 	snprintf(p, sizeof p, "%s/cgroup.subtree_control", parent);
 	if (lim->memory_bytes && !cg_file_has_word(p, "memory"))
-		return errfmt(err, errlen, "the cgroup v2 memory controller is not available "
-			       "in %s: a memory limit cannot be set (see `appforge-sandbox doctor`)",
-			       parent);
+		return errfmt(err, errlen,
+			      "the cgroup v2 memory controller is not available "
+			      "in %s: a memory limit cannot be set (see `appforge-sandbox doctor`)",
+			      parent);
 	if (lim->pids && !cg_file_has_word(p, "pids"))
-		return errfmt(err, errlen, "the cgroup v2 pids controller is not available in "
-			       "%s: a process limit cannot be set (see `appforge-sandbox doctor`)",
-			       parent);
+		return errfmt(err, errlen,
+			      "the cgroup v2 pids controller is not available in "
+			      "%s: a process limit cannot be set (see `appforge-sandbox doctor`)",
+			      parent);
 	return 0;
 }
 
-int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim,
-		  char *err, size_t errlen)
+int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim, char *err,
+		  size_t errlen)
 {
 	if (fill_paths(cg, name, err, errlen) < 0)
 		return -1;
-	if (cg->version == 2 && (cg_v2_ensure(err, errlen) < 0 ||
-				 fill_paths(cg, name, err, errlen) < 0))
+	if (cg->version == 2 &&
+	    (cg_v2_ensure(err, errlen) < 0 || fill_paths(cg, name, err, errlen) < 0))
 		return -1;
 	if (cg->version == 2 && v2_check_controllers(cg, lim, err, errlen) < 0)
 		return -1;
@@ -352,7 +353,8 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limit
 		/* A live sandbox of that name is never touched; an empty leftover of a run
 		 * that died with its parent is cleared first. */
 		if (cgroup_nprocs(cg) > 0)
-			return errfmt(err, errlen, "cgroup %s is in use by a running sandbox", name);
+			return errfmt(err, errlen, "cgroup %s is in use by a running sandbox",
+				      name);
 		char e2[256];
 		struct cgroup old = *cg;
 		if (cgroup_destroy(&old, e2, sizeof e2) < 0)
@@ -391,13 +393,12 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 		snprintf(p, sizeof p, "%s/cgroup.procs", cg->dir[c]);
 		if (cg_write_str(p, v) < 0)
 			return errfmt(err, errlen, "attaching %d to %s: %s", (int)pid, p,
-				    strerror(errno));
+				      strerror(errno));
 	}
 	return 0;
 }
 
-int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err,
-			    size_t errlen)
+int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err, size_t errlen)
 {
 	char p[PATH_MAX + 16];
 	int n = 0;
@@ -513,7 +514,7 @@ void cgroup_freeze(const struct cgroup *cg, int frozen)
 		if (cg_write_str(p, frozen ? "1" : "0") < 0 || !frozen)
 			return;
 		snprintf(p, sizeof p, "%s/cgroup.events", cg->dir[CG_MEMORY]);
-		for (int i = 0; i < 100; i++) {       /* at most ~1 s */
+		for (int i = 0; i < 100; i++) { /* at most ~1 s */
 			char ev[256];
 			if (cg_read_text(p, ev, sizeof ev) < 0 || strstr(ev, "frozen 1"))
 				return;
@@ -526,7 +527,7 @@ void cgroup_freeze(const struct cgroup *cg, int frozen)
 	snprintf(p, sizeof p, "%s/freezer.state", cg->dir[CG_FREEZER]);
 	if (cg_write_str(p, frozen ? "FROZEN" : "THAWED") < 0 || !frozen)
 		return;
-	for (int i = 0; i < 100; i++) {       /* FREEZING -> FROZEN, at most ~1 s */
+	for (int i = 0; i < 100; i++) { /* FREEZING -> FROZEN, at most ~1 s */
 		char st[32];
 		if (cg_read_text(p, st, sizeof st) < 0 || strncmp(st, "FROZEN", 6) == 0)
 			return;
@@ -581,7 +582,7 @@ int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
 				break;
 			if (errno != EBUSY)
 				return errfmt(err, errlen, "rmdir %s: %s", cg->dir[c],
-					    strerror(errno));
+					      strerror(errno));
 			(void)cgroup_kill(cg, err, errlen);
 			cg_sleep_ms(20);
 		}
@@ -591,8 +592,7 @@ int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen)
 	return 0;
 }
 
-int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
-		size_t errlen)
+int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err, size_t errlen)
 {
 	int v = cgroup_detect(cgroup_root());
 	if (v < 0)

@@ -21,18 +21,18 @@
 enum cgroup_ctrl { CG_MEMORY, CG_PIDS, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_NCTRL };
 
 struct cgroup {
-	int version;                    /* 1 or 2 */
+	int version; /* 1 or 2 */
 	char name[64];
-	char dir[CG_NCTRL][PATH_MAX];   /* v1: per controller ("" when missing); v2: all equal */
-	int has_memsw;                  /* v1: memory.memsw.* exists (swap accounting) */
-	uint64_t peak_seen;             /* largest memory usage sampled (when no peak file) */
+	char dir[CG_NCTRL][PATH_MAX]; /* v1: per controller ("" when missing); v2: all equal */
+	int has_memsw;                /* v1: memory.memsw.* exists (swap accounting) */
+	uint64_t peak_seen;           /* largest memory usage sampled (when no peak file) */
 };
 
 struct cgroup_limits {
-	uint64_t memory_bytes;          /* 0: no limit */
-	int pids;                       /* 0: no limit */
-	int cpu_percent;                /* of one CPU; 0: no limit */
-	int no_hugetlb;                 /* v2: hugetlb.*.max = 0 (set for every sandbox) */
+	uint64_t memory_bytes; /* 0: no limit */
+	int pids;              /* 0: no limit */
+	int cpu_percent;       /* of one CPU; 0: no limit */
+	int no_hugetlb;        /* v2: hugetlb.*.max = 0 (set for every sandbox) */
 };
 
 struct cgroup_stats {
@@ -40,7 +40,7 @@ struct cgroup_stats {
 	uint64_t memory_bytes;
 	uint64_t memory_peak;
 	int pids;
-	uint64_t oom_kills;             /* processes killed by the OOM killer in this cgroup */
+	uint64_t oom_kills; /* processes killed by the OOM killer in this cgroup */
 };
 
 /* The cgroup file system root, "/sys/fs/cgroup" unless $AF_CGROUP_ROOT says otherwise
@@ -71,8 +71,8 @@ int cgroup_doctor(char *out, size_t outlen);
 
 /* The directory that holds our sandboxes' cgroups for controller c (v2: any c), written
  * to out. -1 when the controller is unavailable. */
-int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen,
-		      char *err, size_t errlen);
+int cgroup_parent_dir(int version, enum cgroup_ctrl c, char *out, size_t outlen, char *err,
+		      size_t errlen);
 
 /* 1 when name may name a cgroup (and so a sandbox: sandbox_spec.app_id): 1 to 63 of
  * [A-Za-z0-9_.-], not starting with '.'. The one rule for sandbox names; app ids have
@@ -82,8 +82,8 @@ int cgroup_name_valid(const char *name);
 /* Creates the cgroup "name" and applies the limits. An empty leftover of that name is
  * removed first; one that still holds processes is an error (never killed here: use
  * cgroup_destroy for that). On error nothing is left behind. */
-int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim,
-		  char *err, size_t errlen);
+int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim, char *err,
+		  size_t errlen);
 
 /* Fills cg for an existing cgroup "name" without touching the kernel state; -1 when it
  * does not exist. */
@@ -101,8 +101,7 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen);
  * threadgroup lock a cgroup.procs write takes (that lock waits for an RCU grace
  * period: 5-15 ms per start on this kind of host). Returns 0 with every fd -1 on v2,
  * where the parent uses cgroup_attach instead. */
-int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err,
-			    size_t errlen);
+int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err, size_t errlen);
 /* In the forked child: writes "0" to each open fd and closes it. Async-signal-safe.
  * 0, or -1 with errno set. */
 int cgroup_self_attach(int fds[CG_NCTRL]);
@@ -129,7 +128,6 @@ int cgroup_destroy(struct cgroup *cg, char *err, size_t errlen);
 
 /* Calls fn for every cgroup name under our parent (for reconciliation). Returns the
  * number of names, or -1. */
-int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err,
-		size_t errlen);
+int cgroup_list(void (*fn)(const char *name, void *arg), void *arg, char *err, size_t errlen);
 
 #endif

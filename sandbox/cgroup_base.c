@@ -70,8 +70,7 @@ static int is_root_cgroup(const char *dir)
 }
 
 /* Moves pid into dir/leaf (created when missing). */
-static int move_to_leaf(const char *dir, const char *leaf, pid_t pid, char *err,
-			size_t errlen)
+static int move_to_leaf(const char *dir, const char *leaf, pid_t pid, char *err, size_t errlen)
 {
 	char d[PATH_MAX + 32], p[PATH_MAX + 64], v[32];
 	snprintf(d, sizeof d, "%s/%s", dir, leaf);
@@ -81,7 +80,7 @@ static int move_to_leaf(const char *dir, const char *leaf, pid_t pid, char *err,
 	snprintf(v, sizeof v, "%d", (int)pid);
 	if (cg_write_str(p, v) < 0 && errno != ESRCH)
 		return errfmt(err, errlen, "moving pid %d into %s: %s", (int)pid, d,
-			       strerror(errno));
+			      strerror(errno));
 	return 0;
 }
 
@@ -98,12 +97,14 @@ static int empty_subtree_root(const char *dir, int at_ns_root, char *err, size_t
 		if (n == 0)
 			return 0;
 		if (!at_ns_root)
-			return errfmt(err, errlen,
-				       "cgroup %s also holds other processes (pid %d), and cgroup v2 "
-				       "lets such a cgroup give no controllers to its children: start "
-				       "appforge-supervisor as a systemd service with Delegate=yes "
-				       "(etc/appforge-supervisor.service), under `systemd-run --scope "
-				       "-p Delegate=yes`, or in a cgroup of its own", dir, (int)pids[0]);
+			return errfmt(
+				err, errlen,
+				"cgroup %s also holds other processes (pid %d), and cgroup v2 "
+				"lets such a cgroup give no controllers to its children: start "
+				"appforge-supervisor as a systemd service with Delegate=yes "
+				"(etc/appforge-supervisor.service), under `systemd-run --scope "
+				"-p Delegate=yes`, or in a cgroup of its own",
+				dir, (int)pids[0]);
 		for (int i = 0; i < n; i++)
 			if (move_to_leaf(dir, INIT_LEAF, pids[i], err, errlen) < 0)
 				return -1;
@@ -123,9 +124,12 @@ static int enable_controllers(const char *dir, char *err, size_t errlen)
 			continue;
 		snprintf(w, sizeof w, "+%s", want[i]);
 		if (cg_write_str(ctl, w) < 0)
-			return errfmt(err, errlen, "enabling %s in %s: %s%s", want[i], ctl,
-				       strerror(errno), errno == EBUSY ?
-				       " (the cgroup holds processes: see `appforge-sandbox doctor`)" : "");
+			return errfmt(
+				err, errlen, "enabling %s in %s: %s%s", want[i], ctl,
+				strerror(errno),
+				errno == EBUSY
+					? " (the cgroup holds processes: see `appforge-sandbox doctor`)"
+					: "");
 	}
 	return 0;
 }
@@ -146,9 +150,11 @@ static int v2_setup(const char *scope_name, const struct cgroup_limits *total, c
 		else
 			snprintf(name, sizeof name, "appforge-sandbox-%d", (int)getpid());
 		if (systemd_enter_delegated_scope(name, e2, sizeof e2) < 0)
-			return errfmt(err, errlen, "%s is systemd's, not delegated to us, and %s; "
-				       "start appforge-supervisor as a systemd service with "
-				       "Delegate=yes", dir, e2);
+			return errfmt(err, errlen,
+				      "%s is systemd's, not delegated to us, and %s; "
+				      "start appforge-supervisor as a systemd service with "
+				      "Delegate=yes",
+				      dir, e2);
 		if (cg_v2_own_dir(dir, sizeof dir, &at_ns_root, err, errlen) < 0)
 			return -1;
 		at_ns_root = 0;
@@ -258,11 +264,13 @@ static void doctor_child(int fd)
 		snprintf(p, sizeof p, v == 2 ? "%s/memory.max" : "%s/memory.limit_in_bytes",
 			 cg.dir[CG_MEMORY]);
 		if (cg_read_text(p, got, sizeof got) < 0 || strtoull(got, NULL, 10) != 64ull << 20)
-			snprintf(err, sizeof err, "a memory limit written to %.900s did not hold", p);
+			snprintf(err, sizeof err, "a memory limit written to %.900s did not hold",
+				 p);
 		else if (cgroup_destroy(&cg, err, sizeof err) == 0) {
 			*strrchr(cg.dir[CG_MEMORY], '/') = 0;
-			snprintf(msg, sizeof msg, "ok v%d: created, limited and removed a cgroup in %s",
-				 v, cg.dir[CG_MEMORY]);
+			snprintf(msg, sizeof msg,
+				 "ok v%d: created, limited and removed a cgroup in %s", v,
+				 cg.dir[CG_MEMORY]);
 		}
 		if (err[0])
 			cgroup_destroy(&cg, NULL, 0);
@@ -308,6 +316,6 @@ int cgroup_doctor(char *out, size_t outlen)
 		snprintf(out, outlen, "%s", buf + 3);
 		return 0;
 	}
-	return errfmt(out, outlen, "%s", strncmp(buf, "FAIL ", 5) == 0 ? buf + 5 :
-		       "the trial died");
+	return errfmt(out, outlen, "%s",
+		      strncmp(buf, "FAIL ", 5) == 0 ? buf + 5 : "the trial died");
 }

@@ -23,8 +23,7 @@ void cg_sleep_ms(int ms);
 /* Writes the limits of lim into cg's directories (cg->version decides the files). */
 struct cgroup;
 struct cgroup_limits;
-int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err,
-		  size_t errlen);
+int cg_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, char *err, size_t errlen);
 
 /* v2: the directory (absolute) whose appforge/ child holds our sandboxes, once
  * cgroup_setup found it; NULL before. */

@@ -47,7 +47,8 @@ static int parse_long(const char *opt, const char *s, long min, long max, long *
 	errno = 0;
 	long v = s ? strtol(s, &end, 10) : 0;
 	if (!s || errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "appforge-sandbox: %s needs an integer in %ld..%ld\n", opt, min, max);
+		fprintf(stderr, "appforge-sandbox: %s needs an integer in %ld..%ld\n", opt, min,
+			max);
 		return -1;
 	}
 	*out = v;
@@ -113,42 +114,55 @@ static int parse(int argc, char **argv, struct opts *o, int exec_mode)
 			return -1;
 		}
 		i++;
-		if (strcmp(a, "--app-id") == 0) s->app_id = val;
-		else if (strcmp(a, "--code") == 0) s->code_dir = val;
-		else if (strcmp(a, "--data") == 0) s->data_dir = val;
-		else if (strcmp(a, "--log") == 0) s->log_path = val;
-		else if (strcmp(a, "--image-cache") == 0) s->image_cache = val;
-		else if (strcmp(a, "--node") == 0) s->node_path = val;
-		else if (strcmp(a, "--init") == 0) s->init_path = val;
+		if (strcmp(a, "--app-id") == 0)
+			s->app_id = val;
+		else if (strcmp(a, "--code") == 0)
+			s->code_dir = val;
+		else if (strcmp(a, "--data") == 0)
+			s->data_dir = val;
+		else if (strcmp(a, "--log") == 0)
+			s->log_path = val;
+		else if (strcmp(a, "--image-cache") == 0)
+			s->image_cache = val;
+		else if (strcmp(a, "--node") == 0)
+			s->node_path = val;
+		else if (strcmp(a, "--init") == 0)
+			s->init_path = val;
 		else if (strcmp(a, "--port") == 0) {
-			if (parse_long(a, val, 1, 65535, &v) < 0) return -1;
+			if (parse_long(a, val, 1, 65535, &v) < 0)
+				return -1;
 			s->port = (int)v;
 		}
 #define LIM(name, field, lo, hi) \
-		else if (strcmp(a, name) == 0) { \
-			if (parse_long(a, val, lo, hi, &v) < 0) return -1; \
-			field = v; \
-		}
+	else if (strcmp(a, name) == 0) \
+	{ \
+		if (parse_long(a, val, lo, hi, &v) < 0) \
+			return -1; \
+		field = v; \
+	}
 #define SBLIM_OPT(name, kind, def, min, max, conf_def, conf_min, conf_max) \
-		else if (option_is(a, #name)) { \
-			if (parse_long(a, val, min, max, &v) < 0) return -1; \
-			l->name = v; \
-		}
-		SBLIM_TABLE(SBLIM_OPT)   /* --memory-mb .. --log-bytes: common/sblimits.h */
+	else if (option_is(a, #name)) \
+	{ \
+		if (parse_long(a, val, min, max, &v) < 0) \
+			return -1; \
+		l->name = v; \
+	}
+		SBLIM_TABLE(SBLIM_OPT) /* --memory-mb .. --log-bytes: common/sblimits.h */
 #undef SBLIM_OPT
 		LIM("--log-rate", l->log_rate, 1, 1L << 40)
 		LIM("--log-burst", l->log_burst, 1, 1L << 40)
 		LIM("--uid", o->uid, 1000, 0x7fffffffL)
 		LIM("--grace-ms", o->grace_ms, 0, 600000)
 #undef LIM
-		else {
+		else
+		{
 			fprintf(stderr, "appforge-sandbox: unknown option '%s'\n", a);
 			return -1;
 		}
 	}
 	if (!s->app_id || !s->code_dir || !s->data_dir || !s->log_path || !s->port) {
 		fprintf(stderr, "appforge-sandbox: --app-id, --code, --data, --port and --log "
-			"are required\n");
+				"are required\n");
 		return -1;
 	}
 	if (!cgroup_name_valid(s->app_id)) {
@@ -202,7 +216,7 @@ static int run(int argc, char **argv, int exec_mode)
 		close(lfd);
 		return 1;
 	}
-	close(lfd);     /* the sandbox holds the only copy: the port closes with it */
+	close(lfd); /* the sandbox holds the only copy: the port closes with it */
 	printf("{\"event\":\"started\",\"pid\":%d,\"port\":%d,\"cgroup\":", (int)sb.pid,
 	       o.spec.port);
 	json_str(stdout, sb.cg.dir[CG_MEMORY]);

@@ -23,8 +23,7 @@
 
 /* A free loop device bound to img (LO_FLAGS_AUTOCLEAR), opened in *loopfd; its path in
  * dev. Retries when another process takes the device we were offered. */
-static int loop_attach(int img, char *dev, size_t devlen, int *loopfd, char *err,
-		       size_t errlen)
+static int loop_attach(int img, char *dev, size_t devlen, int *loopfd, char *err, size_t errlen)
 {
 	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 
@@ -38,7 +37,7 @@ static int loop_attach(int img, char *dev, size_t devlen, int *loopfd, char *err
 		}
 		snprintf(dev, devlen, "/dev/loop%d", n);
 		int fd = open(dev, O_RDWR | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT) {   /* no udev to create the node for us */
+		if (fd < 0 && errno == ENOENT) { /* no udev to create the node for us */
 			if (mknod(dev, S_IFBLK | 0600, makedev(7, (unsigned)n)) < 0 &&
 			    errno != EEXIST) {
 				errfmt_errno(err, errlen, "mknod %s", dev);
@@ -88,8 +87,10 @@ static int lock_image(int fd, const char *img, char *err, size_t errlen)
 			return errfmt_errno(err, errlen, "lock %s", img);
 		if (waited >= DATAMOUNT_LOCK_WAIT_MS) {
 			errno = EBUSY;
-			return errfmt_errno(err, errlen, "%s is mounted already (by another sandbox "
-				    "or process)", img);
+			return errfmt_errno(err, errlen,
+					    "%s is mounted already (by another sandbox "
+					    "or process)",
+					    img);
 		}
 		nanosleep(&step, NULL);
 	}
@@ -126,9 +127,9 @@ int datamount_loop_ext4(const char *img, const char *dst, char *err, size_t errl
 
 struct kept {
 	char app_id[64];
-	dev_t dev;              /* data.img's identity when it was mounted */
+	dev_t dev; /* data.img's identity when it was mounted */
 	ino_t ino;
-	int64_t used;           /* startmark_now() of the last get: the LRU order */
+	int64_t used; /* startmark_now() of the last get: the LRU order */
 };
 
 static struct kept kept[DATAMOUNT_KEEP_MAX];
@@ -191,8 +192,8 @@ static void make_room(void)
 	unkeep(lru);
 }
 
-int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen,
-		       char *err, size_t errlen)
+int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
+		       size_t errlen)
 {
 	struct stat st;
 
@@ -200,8 +201,8 @@ int datamount_keep_get(const char *app_id, const char *img, char *path, size_t p
 		errno = EINVAL;
 		return errfmt_errno(err, errlen, "kept data mounts are not set up");
 	}
-	if (strlen(app_id) >= sizeof kept[0].app_id || strchr(app_id, '/') ||
-	    app_id[0] == '.' || pathlen < sizeof DATAMOUNT_KEEP_ROOT + 72) {
+	if (strlen(app_id) >= sizeof kept[0].app_id || strchr(app_id, '/') || app_id[0] == '.' ||
+	    pathlen < sizeof DATAMOUNT_KEEP_ROOT + 72) {
 		errno = EINVAL;
 		return errfmt_errno(err, errlen, "bad app id or path buffer for a kept data mount");
 	}
@@ -214,7 +215,7 @@ int datamount_keep_get(const char *app_id, const char *img, char *path, size_t p
 		return 0;
 	}
 	if (i >= 0)
-		unkeep(i);              /* data.img was replaced: mount the new one */
+		unkeep(i); /* data.img was replaced: mount the new one */
 	make_room();
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return errfmt_errno(err, errlen, "mkdir %s", path);

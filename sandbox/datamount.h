@@ -19,8 +19,8 @@
 #include <stddef.h>
 
 #define DATAMOUNT_KEEP_MAX 64
-#define DATAMOUNT_KEEP_ROOT "/run/appforge-data"   /* in the supervisor's namespace */
-#define DATAMOUNT_LOCK_WAIT_MS 2000  /* for the previous mount's loop device to clear */
+#define DATAMOUNT_KEEP_ROOT "/run/appforge-data" /* in the supervisor's namespace */
+#define DATAMOUNT_LOCK_WAIT_MS 2000              /* for the previous mount's loop device to clear */
 
 /* Attaches img to a free loop device (cleared automatically with its last mount) and
  * mounts it as ext4 on dst, nosuid, nodev, noexec, noatime, errors=remount-ro. An image
@@ -35,8 +35,8 @@ int datamount_keep_init(char *err, size_t errlen);
 
 /* Where img's file system is kept mounted for app_id (a valid app id): in path, after
  * mounting it there if it is not yet (or if img is no longer the file mounted). */
-int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen,
-		       char *err, size_t errlen);
+int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
+		       size_t errlen);
 
 /* Unmounts app_id's kept file system, if any (lazily: a sandbox still running keeps its
  * own bind until it ends). Never fails; nothing happens without datamount_keep_init. */

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		pid_t p;
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (p != child)
-				continue;       /* an orphan the app left behind: just reaped */
+				continue; /* an orphan the app left behind: just reaped */
 			if (WIFEXITED(status))
 				return WEXITSTATUS(status);
 			if (WIFSIGNALED(status))

@@ -15,9 +15,9 @@
 
 struct port_alloc {
 	int min, max;
-	int next;                  /* where the round-robin search starts */
+	int next; /* where the round-robin search starts */
 	int nused;
-	unsigned char *used;       /* one byte per port in min..max */
+	unsigned char *used; /* one byte per port in min..max */
 };
 
 int port_alloc_init(struct port_alloc *pa, int min, int max, char *err, size_t errlen);

@@ -67,12 +67,11 @@ void sandbox_limits_default(struct sandbox_limits *lim)
 	lim->log_burst = APPLOG_BURST_DEFAULT;
 }
 
-
 /* ---------------------------------------------------------------------------------
  * The parent side. */
 
 int sandbox_find_init(const struct sandbox_spec *spec, char *out, size_t outlen, char *err,
-		     size_t errlen)
+		      size_t errlen)
 {
 	if (spec->init_path) {
 		if (!realpath(spec->init_path, out))
@@ -103,7 +102,7 @@ int sandbox_find_init(const struct sandbox_spec *spec, char *out, size_t outlen,
 		return 0;
 	(void)outlen;
 	return errfmt(err, errlen, "appforge-init not found (beside %s or in %s)", self,
-		    AF_PKGLIBEXECDIR);
+		      AF_PKGLIBEXECDIR);
 }
 
 static int write_map(pid_t pid, const char *file, const char *text)
@@ -182,8 +181,8 @@ static void sb_init(struct sandbox *sb)
 }
 
 /* Takes the per-app lock and opens the log. */
-static int open_files(const struct sandbox_spec *spec, const char *data_dir,
-		      struct sandbox *sb, char *err, size_t errlen)
+static int open_files(const struct sandbox_spec *spec, const char *data_dir, struct sandbox *sb,
+		      char *err, size_t errlen)
 {
 	char p[PATH_MAX + 16];
 	snprintf(p, sizeof p, "%s/lock", data_dir);
@@ -191,13 +190,14 @@ static int open_files(const struct sandbox_spec *spec, const char *data_dir,
 	if (sb->lock_fd < 0)
 		return errfmt(err, errlen, "open %s: %s", p, strerror(errno));
 	if (flock(sb->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return errfmt(err, errlen, errno == EWOULDBLOCK ? "app %s is already running"
-			    : "lock %s failed", spec->app_id);
+		return errfmt(err, errlen,
+			      errno == EWOULDBLOCK ? "app %s is already running" : "lock %s failed",
+			      spec->app_id);
 	if ((size_t)snprintf(sb->log_path, sizeof sb->log_path, "%s", spec->log_path) >=
 	    sizeof sb->log_path)
 		return errfmt(err, errlen, "log path too long");
-	sb->log_fd = open(spec->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			  0640);
+	sb->log_fd =
+		open(spec->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (sb->log_fd < 0)
 		return errfmt(err, errlen, "open log %s: %s", spec->log_path, strerror(errno));
 	struct stat st;
@@ -208,8 +208,8 @@ static int open_files(const struct sandbox_spec *spec, const char *data_dir,
 
 /* Takes the read ends of the app's stdout and stderr pipes (outp[0], errp[0]) into sb,
  * behind one epoll descriptor (log_rfd) that the caller's event loop watches. */
-static int watch_output(struct sandbox *sb, int *outp, int *errp,
-			const struct sandbox_limits *lim, char *err, size_t errlen)
+static int watch_output(struct sandbox *sb, int *outp, int *errp, const struct sandbox_limits *lim,
+			char *err, size_t errlen)
 {
 	sb->out_fd = outp[0];
 	sb->err_fd = errp[0];
@@ -263,8 +263,8 @@ int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errl
 	char data_dir[PATH_MAX], img[PATH_MAX], kept[PATH_MAX], lock[PATH_MAX + 16];
 	int fd, rc;
 
-	if (!spec->app_id || !cgroup_name_valid(spec->app_id) || !spec->data_dir || spec->lim.data_mb < 2 ||
-	    spec->lim.data_mb > 1L << 20)
+	if (!spec->app_id || !cgroup_name_valid(spec->app_id) || !spec->data_dir ||
+	    spec->lim.data_mb < 2 || spec->lim.data_mb > 1L << 20)
 		return errfmt(err, errlen, "invalid app id, data dir or data size");
 	if (!realpath(spec->data_dir, data_dir))
 		return errfmt(err, errlen, "data dir %s: %s", spec->data_dir, strerror(errno));
@@ -273,10 +273,11 @@ int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errl
 	if (fd < 0)
 		return errfmt(err, errlen, "open %s: %s", lock, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		rc = errno == EWOULDBLOCK ? 0 : errfmt(err, errlen, "lock %s: %s", lock,
-						      strerror(errno));
+		rc = errno == EWOULDBLOCK
+			     ? 0
+			     : errfmt(err, errlen, "lock %s: %s", lock, strerror(errno));
 		close(fd);
-		return rc;      /* running: its start made and mounted the image */
+		return rc; /* running: its start made and mounted the image */
 	}
 	rc = sandbox_ensure_image(data_dir, spec, img, sizeof img, err, errlen);
 	if (rc == 0 && spec->keep_data_mount)
@@ -285,8 +286,7 @@ int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errl
 	return rc;
 }
 
-int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
-		  size_t errlen)
+int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err, size_t errlen)
 {
 	struct child_ctx c;
 	char data_dir[PATH_MAX];
@@ -315,9 +315,8 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	sb->marks[SM_PREPARED] = startmark_now();
 	if (sandbox_ensure_image(data_dir, spec, c.data_img, sizeof c.data_img, err, errlen) < 0)
 		goto fail_files;
-	if (spec->keep_data_mount &&
-	    datamount_keep_get(spec->app_id, c.data_img, c.data_kept, sizeof c.data_kept, err,
-			       errlen) < 0)
+	if (spec->keep_data_mount && datamount_keep_get(spec->app_id, c.data_img, c.data_kept,
+							sizeof c.data_kept, err, errlen) < 0)
 		goto fail_files;
 	sb->marks[SM_IMAGE] = startmark_now();
 	if (mkdir(NEWROOT, 0700) < 0 && errno != EEXIST) {
@@ -327,8 +326,8 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	/* With a boost the quota comes later (sandbox_tick): node starts unthrottled. */
 	struct cgroup_limits cl = { (uint64_t)spec->lim.memory_mb << 20, spec->lim.pids,
 				    spec->lim.cpu_boost_ms > 0 ? 0 : spec->lim.cpu_percent, 0 };
-	if (cgroup_create(&sb->cg, spec->cgroup_name ? spec->cgroup_name : spec->app_id, &cl,
-			  err, errlen) < 0)
+	if (cgroup_create(&sb->cg, spec->cgroup_name ? spec->cgroup_name : spec->app_id, &cl, err,
+			  errlen) < 0)
 		goto fail_files;
 	int self_attached = cgroup_open_self_attach(&sb->cg, c.cg_fds, err, errlen);
 	if (self_attached < 0)
@@ -344,8 +343,10 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	c.err_wfd = errp[1];
 	c.listen_fd = spec->listen_fd;
 	fflush(NULL);
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
-				   CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, NULL, NULL, NULL, 0);
+	pid_t pid = (pid_t)syscall(SYS_clone,
+				   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
+					   CLONE_NEWUTS | SIGCHLD,
+				   NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		errfmt(err, errlen, "clone: %s", strerror(errno));
 		goto fail_cg;
@@ -420,7 +421,7 @@ static void kill_all(struct sandbox *sb)
 	char e[256];
 	(void)cgroup_kill(&sb->cg, e, sizeof e);
 	if (sb->pid > 0 && sb->state == SB_RUNNING)
-		kill(sb->pid, SIGKILL);   /* pid 1 dying takes its whole pid namespace along */
+		kill(sb->pid, SIGKILL); /* pid 1 dying takes its whole pid namespace along */
 }
 
 void sandbox_tick(struct sandbox *sb)
@@ -606,8 +607,9 @@ int sandbox_destroy(struct sandbox *sb, char *err, size_t errlen)
 		sandbox_pump_log(sb);
 	sandbox_log_end(sb);
 	sandbox_log_sys(sb, "run ended: %s%s%d, cpu %llu ms", sb->reason ? sb->reason : "stopped",
-		sb->signal ? ", signal " : ", exit code ", sb->signal ? sb->signal : sb->exit_code,
-		(unsigned long long)(sb->cpu_usec / 1000));
+			sb->signal ? ", signal " : ", exit code ",
+			sb->signal ? sb->signal : sb->exit_code,
+			(unsigned long long)(sb->cpu_usec / 1000));
 	close_fd(&sb->pidfd);
 	close_fd(&sb->log_rfd);
 	close_fd(&sb->out_fd);

@@ -26,82 +26,82 @@
 #include "sandbox/startmarks.h"
 
 struct sandbox_limits {
-	long memory_mb;         /* cgroup memory (no swap) */
-	int pids;               /* cgroup pids.max, also RLIMIT_NPROC */
-	int cpu_percent;        /* of one CPU */
-	int cpu_boost_ms;       /* the CPU quota applies this long after the start (0: at
+	long memory_mb;   /* cgroup memory (no swap) */
+	int pids;         /* cgroup pids.max, also RLIMIT_NPROC */
+	int cpu_percent;  /* of one CPU */
+	int cpu_boost_ms; /* the CPU quota applies this long after the start (0: at
 				 * once), so node's start-up is not throttled; CPU time
 				 * still counts against cpu_seconds */
-	int wall_seconds;       /* 0: none */
-	int cpu_seconds;        /* CPU time of the whole cgroup; 0: none */
-	long data_mb;           /* size of the /data file system */
-	long tmp_mb;            /* size of /tmp */
-	int nofile;             /* RLIMIT_NOFILE */
-	long fsize_mb;          /* RLIMIT_FSIZE */
-	long log_bytes;         /* log file cap; the file is rotated to <log>.1 beyond it */
-	long log_rate;          /* log rate limit, bytes/s of app output (0: the default,
+	int wall_seconds; /* 0: none */
+	int cpu_seconds;  /* CPU time of the whole cgroup; 0: none */
+	long data_mb;     /* size of the /data file system */
+	long tmp_mb;      /* size of /tmp */
+	int nofile;       /* RLIMIT_NOFILE */
+	long fsize_mb;    /* RLIMIT_FSIZE */
+	long log_bytes;   /* log file cap; the file is rotated to <log>.1 beyond it */
+	long log_rate;    /* log rate limit, bytes/s of app output (0: the default,
 				 * APPLOG_RATE_DEFAULT); beyond it output is dropped and a
 				 * "sys" record says how much */
-	long log_burst;         /* bytes the app may log at once (0: APPLOG_BURST_DEFAULT) */
+	long log_burst;   /* bytes the app may log at once (0: APPLOG_BURST_DEFAULT) */
 };
 
 struct sandbox_spec {
-	const char *app_id;     /* names the sandbox and its cgroup: cgroup_name_valid */
-	const char *cgroup_name;/* NULL: app_id (the supervisor prefixes its instance tag) */
-	const char *code_dir;   /* mounted read-only at /app */
-	const char *data_dir;   /* holds data.img (the quota'd /data) and a lock file */
-	const char *image_cache;/* NULL, or a root-only directory for empty file system
+	const char *app_id;      /* names the sandbox and its cgroup: cgroup_name_valid */
+	const char *cgroup_name; /* NULL: app_id (the supervisor prefixes its instance tag) */
+	const char *code_dir;    /* mounted read-only at /app */
+	const char *data_dir;    /* holds data.img (the quota'd /data) and a lock file */
+	const char *image_cache; /* NULL, or a root-only directory for empty file system
 				 * images: a new data.img is then a sparse copy of one
 				 * instead of a run of mkfs.ext4 */
-	int keep_data_mount;    /* 1: data.img stays mounted between runs, in the caller's
+	int keep_data_mount;     /* 1: data.img stays mounted between runs, in the caller's
 				 * own mount namespace (datamount.h: the supervisor's),
 				 * and the sandbox binds it; 0: mounted for this run only */
-	const char *log_path;   /* the run's log file (appended to) */
-	int listen_fd;          /* bound, listening TCP socket; becomes fd 3 inside */
-	int port;               /* for PORT= */
-	uid_t uid;              /* host uid/gid of the app's processes */
+	const char *log_path;    /* the run's log file (appended to) */
+	int listen_fd;           /* bound, listening TCP socket; becomes fd 3 inside */
+	int port;                /* for PORT= */
+	uid_t uid;               /* host uid/gid of the app's processes */
 	gid_t gid;
-	const char *node_path;  /* NULL: AF_NODE */
-	const char *init_path;  /* NULL: found beside the program, else AF_PKGLIBEXECDIR */
-	char *const *argv;      /* NULL: node server.js; else the command run by init */
-	char *const *env;       /* NULL, or the app's own NAME=value entries (NULL-ended,
+	const char *node_path; /* NULL: AF_NODE */
+	const char *init_path; /* NULL: found beside the program, else AF_PKGLIBEXECDIR */
+	char *const *argv;     /* NULL: node server.js; else the command run by init */
+	char *const *env;      /* NULL, or the app's own NAME=value entries (NULL-ended,
 				 * at most APPENV_MAX_VARS, checked against common/appenv.h
 				 * by the caller), put after the platform's variables */
-	int echo_fd;            /* -1, or also copy the app's output here (exec mode) */
+	int echo_fd;           /* -1, or also copy the app's output here (exec mode) */
 	struct sandbox_limits lim;
 };
 
 enum sandbox_state { SB_RUNNING, SB_EXITED };
 
 struct sandbox {
-	pid_t pid;              /* host pid of the sandbox's init */
-	int pidfd;              /* readable when init exits */
-	int log_rfd;            /* readable when the app has output (an epoll descriptor
+	pid_t pid;          /* host pid of the sandbox's init */
+	int pidfd;          /* readable when init exits */
+	int log_rfd;        /* readable when the app has output (an epoll descriptor
 				 * over out_fd and err_fd); -1 once both are at EOF */
-	int out_fd, err_fd;     /* read ends of the app's stdout and stderr pipes */
-	int log_fd;             /* the log file: records, see applog.h */
-	int lock_fd;            /* flock on data_dir/lock: one run of an app at a time */
+	int out_fd, err_fd; /* read ends of the app's stdout and stderr pipes */
+	int log_fd;         /* the log file: records, see applog.h */
+	int lock_fd;        /* flock on data_dir/lock: one run of an app at a time */
 	int echo_fd;
 	char log_path[4096];
 	long log_bytes, log_written;
-	char line[2][APPLOG_LINE_MAX];  /* a partial line of stdout, stderr */
+	char line[2][APPLOG_LINE_MAX]; /* a partial line of stdout, stderr */
 	size_t linelen[2];
 	struct applog_bucket bucket;
-	unsigned long long dropped;     /* bytes dropped and not reported yet */
+	unsigned long long dropped; /* bytes dropped and not reported yet */
 	struct cgroup cg;
-	int64_t started_ms;     /* CLOCK_MONOTONIC */
+	int64_t started_ms; /* CLOCK_MONOTONIC */
 	int wall_seconds, cpu_seconds;
-	int64_t kill_at_ms;     /* stop requested: kill the cgroup at this time; 0: no */
-	int64_t cpu_quota_at_ms;/* apply cpu_percent_later at this time; 0: done */
+	int64_t kill_at_ms;      /* stop requested: kill the cgroup at this time; 0: no */
+	int64_t cpu_quota_at_ms; /* apply cpu_percent_later at this time; 0: done */
 	int cpu_percent_later;
 	enum sandbox_state state;
 	/* the result, once state == SB_EXITED */
-	int exit_code;          /* -1 when killed by a signal */
-	int signal;             /* 0 when it exited */
-	const char *reason;     /* exited crashed memory timeout stopped */
-	const char *forced;     /* reason decided by us (timeout, stopped), or NULL */
+	int exit_code;      /* -1 when killed by a signal */
+	int signal;         /* 0 when it exited */
+	const char *reason; /* exited crashed memory timeout stopped */
+	const char *forced; /* reason decided by us (timeout, stopped), or NULL */
 	uint64_t cpu_usec, memory_peak;
-	int64_t marks[SM_COUNT];        /* the start's marks (startmarks.h) seen here, 0 others */
+	int64_t marks[SM_COUNT]; /* the start's marks (startmarks.h) seen here, 0 others */
 };
 
 /* Default limits (the conf.h defaults). */
@@ -114,8 +114,7 @@ void sandbox_limits_default(struct sandbox_limits *lim);
 int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen);
 
 /* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. */
-int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err,
-		  size_t errlen);
+int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err, size_t errlen);
 
 /* Moves the app's pending output to the log as records (call when log_rfd is
  * readable), within the log rate limit. Returns 1 at end of output (log_rfd is then
@@ -165,7 +164,6 @@ int sandbox_listen_loopback(int port);
  * requests), ignores SIGPIPE, and returns a non-blocking signalfd that reads the three,
  * or -1 with errno set. */
 int sandbox_stop_signalfd(void);
-
 
 /* Copies the regular file open as in (from its start) into out, an empty regular file
  * open for writing: a reflink (FICLONE) where the file system shares extents, else a

@@ -29,10 +29,10 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
-extern const char sandbox_preload_js[];  /* preload.js, embedded at build time */
+extern const char sandbox_preload_js[]; /* preload.js, embedded at build time */
 
-__attribute__((noreturn, format(printf, 2, 3)))
-static void child_die(int sync_fd, const char *fmt, ...)
+__attribute__((noreturn, format(printf, 2, 3))) static void child_die(int sync_fd, const char *fmt,
+								      ...)
 {
 	char msg[512];
 	int e = errno;
@@ -53,9 +53,14 @@ static void child_die(int sync_fd, const char *fmt, ...)
 }
 
 /* The child's start marks (startmarks.h), sent to the parent with 'U'. */
-#define MARK(c, m) ((c)->marks[(m) - SM_CHILD_FIRST] = startmark_now())
+#define MARK(c, m) ((c)->marks[(m)-SM_CHILD_FIRST] = startmark_now())
 
-#define CHECK(cond, ...) do { errno = 0; if (!(cond)) child_die(c->sync_fd, __VA_ARGS__); } while (0)
+#define CHECK(cond, ...) \
+	do { \
+		errno = 0; \
+		if (!(cond)) \
+			child_die(c->sync_fd, __VA_ARGS__); \
+	} while (0)
 
 static void sync_wait(struct child_ctx *c, char want)
 {
@@ -64,7 +69,7 @@ static void sync_wait(struct child_ctx *c, char want)
 	do
 		r = read(c->sync_fd, &b, 1);
 	while (r < 0 && errno == EINTR);
-	if (r != 1)           /* the parent is gone: nothing to set up for */
+	if (r != 1) /* the parent is gone: nothing to set up for */
 		_exit(127);
 	if (b != want)
 		child_die(c->sync_fd, "protocol error: got '%c', wanted '%c'", b, want);
@@ -97,7 +102,7 @@ static void bind_path(struct child_ctx *c, const char *src, const char *dst, int
 {
 	struct stat st;
 	if (lstat(src, &st) < 0)
-		return;                 /* optional pieces (e.g. /lib64 on some arches) */
+		return; /* optional pieces (e.g. /lib64 on some arches) */
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
 		ssize_t n = readlink(src, target, sizeof target - 1);
@@ -145,10 +150,12 @@ static void mount_data(struct child_ctx *c, const char *dst)
 	char err[512];
 	if (c->data_kept[0]) {
 		CHECK(mount(c->data_kept, dst, NULL, MS_BIND, NULL) == 0, "bind the kept /data");
-		CHECK(mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV |
-			    MS_NOEXEC | MS_NOATIME, NULL) == 0, "remount /data");
+		CHECK(mount(NULL, dst, NULL,
+			    MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
+			    NULL) == 0,
+		      "remount /data");
 	} else if (datamount_loop_ext4(c->data_img, dst, err, sizeof err) < 0) {
-		errno = 0;      /* err says why already */
+		errno = 0; /* err says why already */
 		child_die(c->sync_fd, "/data: %s", err);
 	}
 	/* The uid may differ from the one the files were made with (the supervisor gives a
@@ -183,7 +190,8 @@ static void neutral_proc(struct child_ctx *c)
 		if (CPU_ISSET(cpu, &set))
 			n += (size_t)snprintf(text + n, sizeof text - n,
 					      "cpu%d 0 0 0 0 0 0 0 0 0 0\n", cpu);
-	snprintf(text + n, sizeof text - n, "intr 0\nctxt 0\nbtime %lld\nprocesses 0\n"
+	snprintf(text + n, sizeof text - n,
+		 "intr 0\nctxt 0\nbtime %lld\nprocesses 0\n"
 		 "procs_running 1\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
 		 (long long)(rt.tv_sec - up.tv_sec));
 	write_file(c, NEWROOT "/sandbox/proc-stat", text, 0444);
@@ -195,15 +203,17 @@ static void neutral_proc(struct child_ctx *c)
 static void mount_proc(struct child_ctx *c)
 {
 	/* No hidepid: every process in this pid namespace is the app's own. */
-	CHECK(mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		    NULL) == 0, "mount /proc");
+	CHECK(mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0,
+	      "mount /proc");
 	/* Kernel-wide knobs and information: read-only or hidden, as container engines do. */
 	static const char *const ro[] = { "sys", "irq", "bus", "fs", "sysrq-trigger" };
 	/* Masked too: the host's disks and their live I/O (every app's loop device), its
 	 * kernel configuration, interrupts, file locks and scheduler statistics. */
-	static const char *const masked[] = { "kcore", "keys", "timer_list", "sched_debug",
-		"kallsyms", "kmsg", "kpagecount", "kpageflags", "kpagecgroup", "diskstats",
-		"partitions", "config.gz", "interrupts", "softirqs", "locks", "schedstat" };
+	static const char *const masked[] = {
+		"kcore",      "keys",       "timer_list",  "sched_debug", "kallsyms",   "kmsg",
+		"kpagecount", "kpageflags", "kpagecgroup", "diskstats",   "partitions", "config.gz",
+		"interrupts", "softirqs",   "locks",       "schedstat"
+	};
 	static const char *const masked_dirs[] = { "acpi", "scsi", "driver", "pressure" };
 	char p[PATH_MAX];
 	/* No executable memfds in this pid namespace (kernel 6.3+; a child namespace can
@@ -214,7 +224,7 @@ static void mount_proc(struct child_ctx *c)
 		CHECK(write(fd, "2", 1) == 1, "vm.memfd_noexec");
 		close(fd);
 	} else {
-		int e = errno;          /* CHECK clears errno before it tests */
+		int e = errno; /* CHECK clears errno before it tests */
 		CHECK(e == ENOENT, "open vm.memfd_noexec: %s", strerror(e));
 	}
 	for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
@@ -232,8 +242,10 @@ static void mount_proc(struct child_ctx *c)
 	for (size_t i = 0; i < sizeof masked_dirs / sizeof masked_dirs[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/proc/%s", masked_dirs[i]);
 		if (access(p, F_OK) == 0)
-			CHECK(mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				    "size=0,mode=0555") == 0, "mask %s", p);
+			CHECK(mount("tmpfs", p, "tmpfs",
+				    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				    "size=0,mode=0555") == 0,
+			      "mask %s", p);
 	}
 	neutral_proc(c);
 }
@@ -241,7 +253,8 @@ static void mount_proc(struct child_ctx *c)
 static void mount_dev(struct child_ctx *c)
 {
 	CHECK(mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-		    "size=64k,nr_inodes=64,mode=0755") == 0, "mount /dev");
+		    "size=64k,nr_inodes=64,mode=0755") == 0,
+	      "mount /dev");
 	static const char *const devs[] = { "null", "zero", "full", "random", "urandom" };
 	char src[64], dst[PATH_MAX];
 	for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
@@ -255,7 +268,8 @@ static void mount_dev(struct child_ctx *c)
 	CHECK(symlink("/proc/self/fd/1", NEWROOT "/dev/stdout") == 0, "symlink /dev/stdout");
 	CHECK(symlink("/proc/self/fd/2", NEWROOT "/dev/stderr") == 0, "symlink /dev/stderr");
 	CHECK(mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
-		    "size=64k,nr_inodes=64,mode=0755") == 0, "remount /dev read-only");
+		    "size=64k,nr_inodes=64,mode=0755") == 0,
+	      "remount /dev read-only");
 }
 
 static void make_etc(struct child_ctx *c)
@@ -264,7 +278,8 @@ static void make_etc(struct child_ctx *c)
 	write_file(c, NEWROOT "/etc/passwd",
 		   "root:x:0:0:root:/:/usr/sbin/nologin\n"
 		   "app:x:1000:1000:app:/tmp:/usr/sbin/nologin\n"
-		   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", 0644);
+		   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		   0644);
 	write_file(c, NEWROOT "/etc/group", "root:x:0:\napp:x:1000:\nnogroup:x:65534:\n", 0644);
 	write_file(c, NEWROOT "/etc/nsswitch.conf",
 		   "passwd: files\ngroup: files\nhosts: files\nnetworks: files\n", 0644);
@@ -326,9 +341,10 @@ static void setup_root(struct child_ctx *c)
 	char opts[128];
 	CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "make / private");
 	CHECK(mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
-		    "size=1m,nr_inodes=512,mode=0755") == 0, "mount root tmpfs");
-	static const char *const dirs[] = { "usr", "app", "data", "tmp", "proc", "dev",
-		"sandbox", ".oldroot" };
+		    "size=1m,nr_inodes=512,mode=0755") == 0,
+	      "mount root tmpfs");
+	static const char *const dirs[] = { "usr",  "app", "data",    "tmp",
+					    "proc", "dev", "sandbox", ".oldroot" };
 	char p[PATH_MAX];
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		snprintf(p, sizeof p, NEWROOT "/%s", dirs[i]);
@@ -348,8 +364,8 @@ static void setup_root(struct child_ctx *c)
 	MARK(c, SM_BINDS);
 	mount_data(c, NEWROOT "/data");
 	MARK(c, SM_DATA);
-	snprintf(opts, sizeof opts, "size=%ldm,nr_inodes=%ld,mode=1777",
-		 s->lim.tmp_mb, s->lim.tmp_mb * 256 + 64);
+	snprintf(opts, sizeof opts, "size=%ldm,nr_inodes=%ld,mode=1777", s->lim.tmp_mb,
+		 s->lim.tmp_mb * 256 + 64);
 	CHECK(mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0,
 	      "mount /tmp");
 	mount_dev(c);
@@ -363,7 +379,8 @@ static void setup_root(struct child_ctx *c)
 	CHECK(umount2("/.oldroot", MNT_DETACH) == 0, "detach the old root");
 	CHECK(rmdir("/.oldroot") == 0, "rmdir /.oldroot");
 	CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-		    "size=1m,nr_inodes=512,mode=0755") == 0, "remount / read-only");
+		    "size=1m,nr_inodes=512,mode=0755") == 0,
+	      "remount / read-only");
 	MARK(c, SM_ROOT);
 }
 
@@ -384,7 +401,7 @@ static void loopback_up(struct child_ctx *c)
  * gives up every capability. */
 static void become_app(struct child_ctx *c)
 {
-	CHECK(setgroups(0, NULL) == 0, "setgroups");     /* before: the host's root groups */
+	CHECK(setgroups(0, NULL) == 0, "setgroups"); /* before: the host's root groups */
 	CHECK(unshare(CLONE_NEWUSER) == 0, "unshare(CLONE_NEWUSER)");
 	char msg[1 + sizeof c->marks];
 	msg[0] = 'U';
@@ -427,7 +444,7 @@ static void set_rlimits(struct child_ctx *c)
 	/* Our uid is this app's own, so a per-uid process cap is meaningful. */
 	if (l->pids)
 		set_limit(c, RLIMIT_NPROC, (rlim_t)l->pids + 8, "NPROC");
-	if (l->cpu_seconds) {     /* per process and only a backstop: the cgroup is counted */
+	if (l->cpu_seconds) { /* per process and only a backstop: the cgroup is counted */
 		struct rlimit rl = { (rlim_t)l->cpu_seconds + 2, (rlim_t)l->cpu_seconds + 4 };
 		CHECK(setrlimit(RLIMIT_CPU, &rl) == 0, "setrlimit CPU");
 	}
@@ -447,7 +464,8 @@ static void arrange_fds(struct child_ctx *c)
 	CHECK(hi_out >= 0 && hi_err >= 0 && hi_lis >= 0 && hi_sync >= 0 && hi_nul >= 0, "dup");
 	c->sync_fd = hi_sync;
 	CHECK(dup2(hi_nul, 0) == 0 && dup2(hi_out, 1) == 1 && dup2(hi_err, 2) == 2 &&
-	      dup2(hi_lis, 3) == 3, "dup2");
+		      dup2(hi_lis, 3) == 3,
+	      "dup2");
 	CHECK(dup3(hi_sync, 4, O_CLOEXEC) == 4, "dup3");
 	c->sync_fd = 4;
 	if (syscall(SYS_close_range, 5U, ~0U, 0U) < 0)
@@ -455,8 +473,7 @@ static void arrange_fds(struct child_ctx *c)
 			close(fd);
 }
 
-__attribute__((noreturn))
-void sandbox_child_main(struct child_ctx *c)
+__attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c)
 {
 	const struct sandbox_spec *s = c->spec;
 	sigset_t all;
@@ -476,7 +493,7 @@ void sandbox_child_main(struct child_ctx *c)
 	loopback_up(c);
 	CHECK(chdir("/app") == 0, "chdir /app");
 	MARK(c, SM_NET);
-	sync_wait(c, 'G');      /* in the cgroup now; EOF here means the parent died */
+	sync_wait(c, 'G'); /* in the cgroup now; EOF here means the parent died */
 	CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare(CLONE_NEWCGROUP)");
 	become_app(c);
 	CHECK(setsid() >= 0, "setsid");
@@ -486,9 +503,10 @@ void sandbox_child_main(struct child_ctx *c)
 	char e_port[32], e_app[96];
 	snprintf(e_port, sizeof e_port, "PORT=%d", s->port);
 	snprintf(e_app, sizeof e_app, "APP_ID=%s", s->app_id);
-	char *envp[8 + APPENV_MAX_VARS] = { e_port, e_app, "DATA_DIR=/data",
-		"NODE_ENV=production", "HOME=/tmp", "PATH=/usr/local/bin:/usr/bin:/bin",
-		"LISTEN_FDS=1", NULL };
+	char *envp[8 + APPENV_MAX_VARS] = { e_port,           e_app,
+					    "DATA_DIR=/data", "NODE_ENV=production",
+					    "HOME=/tmp",      "PATH=/usr/local/bin:/usr/bin:/bin",
+					    "LISTEN_FDS=1",   NULL };
 	for (int i = 0, k = 7; s->env && s->env[i] && i < APPENV_MAX_VARS; i++)
 		envp[k++] = s->env[i], envp[k] = NULL;
 	char *argv[256];

@@ -19,8 +19,10 @@ static void say(int fd, int okay, const char *what, const char *detail)
 
 static int try_userns(void)
 {
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
-				   CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, 0);
+	pid_t pid =
+		(pid_t)syscall(SYS_clone,
+			       CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD,
+			       NULL, NULL, NULL, 0);
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
@@ -66,8 +68,9 @@ int sandbox_doctor(int fd)
 	bad |= !in;
 	/* Optional: without it (kernels before 6.3) an app can still execute a memfd. */
 	int mx = access("/proc/sys/vm/memfd_noexec", F_OK) == 0;
-	say(fd, 1, "memfd_noexec", mx ? "executable memfds refused in sandboxes"
-				       : "not in this kernel (6.3+): an app could execute a memfd");
+	say(fd, 1, "memfd_noexec",
+	    mx ? "executable memfds refused in sandboxes"
+	       : "not in this kernel (6.3+): an app could execute a memfd");
 	int pfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	say(fd, pfd >= 0, "pidfd", pfd >= 0 ? NULL : "kernel >= 5.3 needed");
 	bad |= pfd < 0;

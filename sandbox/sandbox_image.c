@@ -33,8 +33,7 @@ static int run_tool(char *const argv[], char *err, size_t errlen)
 }
 
 /* mkfs.ext4 of data_mb on path (a new file); owner as "root_owner=U:G". */
-static int make_ext4(const char *path, long data_mb, const char *owner, char *err,
-		     size_t errlen)
+static int make_ext4(const char *path, long data_mb, const char *owner, char *err, size_t errlen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -47,9 +46,9 @@ static int make_ext4(const char *path, long data_mb, const char *owner, char *er
 	}
 	close(fd);
 	const char *mkfs = access("/usr/sbin/mkfs.ext4", X_OK) == 0 ? "/usr/sbin/mkfs.ext4"
-			 : "/sbin/mkfs.ext4";
-	char *argv[] = { (char *)mkfs, "-q", "-F", "-m", "0", "-E", (char *)owner,
-			 (char *)path, NULL };
+								    : "/sbin/mkfs.ext4";
+	char *argv[] = { (char *)mkfs, "-q",          "-F",         "-m", "0",
+			 "-E",         (char *)owner, (char *)path, NULL };
 	if (run_tool(argv, err, errlen) < 0) {
 		unlink(path);
 		return -1;
@@ -73,7 +72,7 @@ int sandbox_image_copy(int in, int out, char *err, size_t errlen)
 	while (pos < st.st_size) {
 		off_t data = lseek(in, pos, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
-			break;                  /* only a hole is left */
+			break; /* only a hole is left */
 		off_t hole = data < 0 ? -1 : lseek(in, data, SEEK_HOLE);
 		if (data < 0 || hole < 0)
 			return errfmt(err, errlen, "copy: seek: %s", strerror(errno));
@@ -81,8 +80,8 @@ int sandbox_image_copy(int in, int out, char *err, size_t errlen)
 		while (a < hole) {
 			ssize_t n = copy_file_range(in, &a, out, &b, (size_t)(hole - a), 0);
 			if (n <= 0)
-				return errfmt(err, errlen, "copy: %s", n < 0 ? strerror(errno) :
-					    "unexpected end");
+				return errfmt(err, errlen, "copy: %s",
+					      n < 0 ? strerror(errno) : "unexpected end");
 		}
 		pos = hole;
 	}
@@ -116,8 +115,8 @@ done:
 /* The empty image of data_mb in the cache, made once (mkfs to a unique name, then a
  * rename, so concurrent makers never see half of one). Its root belongs to root: the
  * first mount hands the file system to the app's uid (mount_data). */
-static int cached_image(const char *cache, long data_mb, char *out, size_t outlen,
-			char *err, size_t errlen)
+static int cached_image(const char *cache, long data_mb, char *out, size_t outlen, char *err,
+			size_t errlen)
 {
 	struct stat st;
 	if ((size_t)snprintf(out, outlen, "%s/data-ext4-v1-%ldm.img", cache, data_mb) >= outlen)
@@ -143,7 +142,7 @@ static int cached_image(const char *cache, long data_mb, char *out, size_t outle
  * image cache it is a sparse copy of the cached empty image (about 1 ms instead of a
  * 10-60 ms mkfs.ext4); the copies share the file system UUID, which ext4 ignores. */
 int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, char *img,
-			size_t imglen, char *err, size_t errlen)
+			 size_t imglen, char *err, size_t errlen)
 {
 	if ((size_t)snprintf(img, imglen, "%s/data.img", data_dir) >= imglen)
 		return errfmt(err, errlen, "data dir path too long");

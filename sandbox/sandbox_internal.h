@@ -22,17 +22,17 @@
 #define AF_NODE "/usr/bin/node"
 #endif
 
-#define APP_UID 1000                   /* the app's uid and gid inside its namespace */
-#define NEWROOT "/run/appforge-sandbox"  /* mount point of the new root (in the child ns) */
+#define APP_UID 1000                    /* the app's uid and gid inside its namespace */
+#define NEWROOT "/run/appforge-sandbox" /* mount point of the new root (in the child ns) */
 
 /* What the child needs for its setup, filled by sandbox_start before the clone. */
 struct child_ctx {
 	const struct sandbox_spec *spec;
 	int sync_fd, out_wfd, err_wfd, listen_fd;
-	int cg_fds[CG_NCTRL];   /* cgroup v1 "tasks" files to join through, or -1 */
+	int cg_fds[CG_NCTRL]; /* cgroup v1 "tasks" files to join through, or -1 */
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
-	char data_kept[PATH_MAX];  /* "" or where data.img is kept mounted (datamount.h) */
-	int64_t marks[SM_CHILD_LAST - SM_CHILD_FIRST + 1];  /* the child's, sent with 'U' */
+	char data_kept[PATH_MAX]; /* "" or where data.img is kept mounted (datamount.h) */
+	int64_t marks[SM_CHILD_LAST - SM_CHILD_FIRST + 1]; /* the child's, sent with 'U' */
 };
 
 static inline void close_fd(int *fd)
@@ -44,8 +44,7 @@ static inline void close_fd(int *fd)
 
 /* sandbox_child.c: pid 1 of the new namespaces, from the clone to the execve of init;
  * on error it reports through c->sync_fd and exits. */
-__attribute__((noreturn))
-void sandbox_child_main(struct child_ctx *c);
+__attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c);
 
 /* sandbox.c: the real path of appforge-init into out (spec->init_path, $AF_SANDBOX_INIT,
  * beside the executable, or the installed one). */
@@ -58,8 +57,8 @@ int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, 
 
 /* sandbox_log.c: a "sys" record, e.g. "run started"; and the end of the output (partial
  * lines and the count of dropped bytes). */
-__attribute__((format(printf, 2, 3)))
-void sandbox_log_sys(struct sandbox *sb, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void sandbox_log_sys(struct sandbox *sb, const char *fmt,
+							   ...);
 void sandbox_log_end(struct sandbox *sb);
 
 #endif

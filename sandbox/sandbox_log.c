@@ -22,15 +22,15 @@ static void log_rotate(struct sandbox *sb)
 	snprintf(old, sizeof old, "%s.1", sb->log_path);
 	close_fd(&sb->log_fd);
 	(void)rename(sb->log_path, old);
-	sb->log_fd = open(sb->log_path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC |
-			  O_NOFOLLOW, 0640);
+	sb->log_fd = open(sb->log_path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	sb->log_written = 0;
 }
 
 /* Records queued for one write of the log file. */
 struct recbuf {
 	struct sandbox *sb;
-	int64_t at;             /* the time they get (unix ms) */
+	int64_t at; /* the time they get (unix ms) */
 	size_t len;
 	char buf[65536];
 };
@@ -44,7 +44,7 @@ static void rec_flush(struct recbuf *w)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;          /* a full disk loses log lines, never the app */
+			break; /* a full disk loses log lines, never the app */
 		off += (size_t)r;
 	}
 	sb->log_written += (long)w->len;
@@ -79,8 +79,7 @@ static void flush_partial(struct recbuf *w, int s)
 	}
 }
 
-__attribute__((format(printf, 2, 3)))
-static void rec_sys(struct recbuf *w, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void rec_sys(struct recbuf *w, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -96,8 +95,8 @@ static void report_drops(struct recbuf *w)
 	struct sandbox *sb = w->sb;
 	if (!sb->dropped)
 		return;
-	rec_sys(w, "%llu bytes dropped (log rate limit: %ld bytes/s, bursts of %ld)",
-		sb->dropped, sb->bucket.rate, sb->bucket.burst);
+	rec_sys(w, "%llu bytes dropped (log rate limit: %ld bytes/s, bursts of %ld)", sb->dropped,
+		sb->bucket.rate, sb->bucket.burst);
 	sb->dropped = 0;
 }
 
@@ -156,7 +155,7 @@ static void pump_stream(struct sandbox *sb, struct recbuf *w, int s, char *buf, 
 		if (allow == 0) {
 			r = drop_output(*fd, buf, bufsz);
 			if (r > 0) {
-				flush_partial(w, s);    /* its line is cut here */
+				flush_partial(w, s); /* its line is cut here */
 				sb->dropped += (unsigned long long)r;
 				continue;
 			}
@@ -174,7 +173,7 @@ static void pump_stream(struct sandbox *sb, struct recbuf *w, int s, char *buf, 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return;         /* EAGAIN: nothing more for now */
+			return; /* EAGAIN: nothing more for now */
 		flush_partial(w, s);
 		epoll_ctl(sb->log_rfd, EPOLL_CTL_DEL, *fd, NULL);
 		close_fd(fd);
@@ -200,8 +199,7 @@ int sandbox_pump_log(struct sandbox *sb)
 }
 
 /* A "sys" record, e.g. "run started". */
-__attribute__((format(printf, 2, 3)))
-void sandbox_log_sys(struct sandbox *sb, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void sandbox_log_sys(struct sandbox *sb, const char *fmt, ...)
 {
 	static struct recbuf w;
 	char msg[256];

@@ -24,6 +24,7 @@
 
 /* What Node.js (libuv, V8, OpenSSL), glibc and /bin/sh use. Names unknown to this
  * architecture are skipped. */
+/* clang-format off */
 static const char *const allowed[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
 	"preadv2", "pwritev2", "open", "openat", "close", "close_range", "creat",
@@ -67,8 +68,10 @@ static const char *const allowed[] = {
 	"shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semctl", "semtimedop",
 	"msgget", "msgsnd", "msgrcv", "msgctl",
 };
+/* clang-format on */
 
 /* Refused with EPERM by name, so that the error is explicit (not the default ENOSYS). */
+/* clang-format off */
 static const char *const refused[] = {
 	"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
 	"fsconfig", "fsmount", "fspick", "mount_setattr",
@@ -85,6 +88,7 @@ static const char *const refused[] = {
 	"fanotify_init", "pidfd_getfd", "mbind", "set_mempolicy", "migrate_pages",
 	"move_pages", "landlock_create_ruleset",
 };
+/* clang-format on */
 
 /* ioctl requests an app may make: what Node, libuv, glibc (isatty), Python and a shell
  * use on pipes, sockets, files and (never present here) terminals. Everything else,
@@ -206,8 +210,8 @@ int sandbox_seccomp_prepare(char *err, size_t errlen)
 	}
 	/* clone: threads and plain forks only; any namespace flag is refused. clone3 passes
 	 * its flags in memory a filter cannot read, so it gets ENOSYS and glibc falls back. */
-	const unsigned long nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-		CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | 0x00000080UL
+	const unsigned long nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+				      CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | 0x00000080UL
 		/* CLONE_NEWTIME */;
 	what = "clone";
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
@@ -238,18 +242,21 @@ int sandbox_seccomp_prepare(char *err, size_t errlen)
 	 * else (MPTCP, UDP-Lite, SCTP, ICMP "ping" sockets...): each is more kernel code
 	 * an app could reach for no need of its own. */
 	static const int fams[] = { AF_INET, AF_INET6 };
-	static const struct { int type, proto; } kinds[] = {
-		{ SOCK_STREAM, 0 }, { SOCK_STREAM, IPPROTO_TCP },
-		{ SOCK_DGRAM, 0 }, { SOCK_DGRAM, IPPROTO_UDP },
+	static const struct {
+		int type, proto;
+	} kinds[] = {
+		{ SOCK_STREAM, 0 },
+		{ SOCK_STREAM, IPPROTO_TCP },
+		{ SOCK_DGRAM, 0 },
+		{ SOCK_DGRAM, IPPROTO_UDP },
 	};
 	for (int f = 0; f < 2; f++)
 		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-			if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
-						  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
-						  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff,
-							  (scmp_datum_t)kinds[k].type),
-						  SCMP_A2(SCMP_CMP_EQ,
-							  (scmp_datum_t)kinds[k].proto))) < 0)
+			if ((r = seccomp_rule_add(
+				     ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff, (scmp_datum_t)kinds[k].type),
+				     SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)kinds[k].proto))) < 0)
 				goto out;
 	what = "export";
 	if ((r = export_prog(ctx)) < 0)

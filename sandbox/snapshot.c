@@ -41,7 +41,7 @@ static int open_app(const char *apps_dir, const char *app_id)
 
 	if (base < 0)
 		return -1;
-	if (!id_valid_app(app_id)) {   /* the one rule; checked at the edge (supproto.c) too */
+	if (!id_valid_app(app_id)) { /* the one rule; checked at the edge (supproto.c) too */
 		errno = EINVAL;
 		return -1;
 	}
@@ -88,12 +88,13 @@ static int lock_data(int datafd)
  * fsync'ed, renamed, directory fsync'ed. *bytes (may be NULL): the copy's blocks.
  * SNAP_NONE when sname does not exist, SNAP_TOO_BIG when it takes more than max_bytes
  * (< 0: no bound). */
-static int copy_file(int sdir, const char *sname, int ddir, const char *dname,
-		     long long max_bytes, long long *bytes, char *err, size_t errlen)
+static int copy_file(int sdir, const char *sname, int ddir, const char *dname, long long max_bytes,
+		     long long *bytes, char *err, size_t errlen)
 {
 	char tmp[64];
 	struct stat st;
-	int in cleanup_fd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out cleanup_fd = -1;
+	int in cleanup_fd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
+	       out cleanup_fd = -1;
 
 	if (in < 0 && errno == ENOENT)
 		return SNAP_NONE;
@@ -151,7 +152,8 @@ int snapshot_take(const char *apps_dir, const char *app_id, long long rev, long 
 	if ((lock = lock_data(data)) == -2)
 		return SNAP_BUSY;
 	if (lock < 0 || (snaps = open_snapdir(app, true)) < 0)
-		return errfmt(err, errlen, "app %s: lock or snapshots/: %s", app_id, strerror(errno));
+		return errfmt(err, errlen, "app %s: lock or snapshots/: %s", app_id,
+			      strerror(errno));
 	/* a restore's copy that a crash left behind (never read: only renamed when whole) */
 	unlinkat(data, IMG ".tmp", 0);
 	snap_name(name, sizeof name, rev);
@@ -202,8 +204,8 @@ static bool kept(long long n, const long long *keep, size_t nkeep)
 	return false;
 }
 
-int snapshot_sweep(const char *apps_dir, const char *app_id, const long long *keep,
-		   size_t nkeep, char *err, size_t errlen)
+int snapshot_sweep(const char *apps_dir, const char *app_id, const long long *keep, size_t nkeep,
+		   char *err, size_t errlen)
 {
 	int app cleanup_fd = open_app(apps_dir, app_id), snaps = -1, removed = 0;
 	struct dirent *e;
@@ -212,8 +214,9 @@ int snapshot_sweep(const char *apps_dir, const char *app_id, const long long *ke
 	if (app >= 0)
 		snaps = open_snapdir(app, false);
 	if (snaps < 0)
-		return errno == ENOENT ? 0 : errfmt(err, errlen, "app %s: snapshots/: %s", app_id,
-						  strerror(errno));
+		return errno == ENOENT ? 0
+				       : errfmt(err, errlen, "app %s: snapshots/: %s", app_id,
+						strerror(errno));
 	if (!(d = fdopendir(snaps))) {
 		close(snaps);
 		return errfmt(err, errlen, "app %s: snapshots/: %s", app_id, strerror(errno));

@@ -40,7 +40,7 @@ int snapshot_restore(const char *apps_dir, const char *app_id, long long rev, ch
 /* Removes from snapshots/ every file but the images of the revisions keep[0..nkeep):
  * leftover .tmp copies, pruned images, anything else. How many were removed (0 when the
  * app has no snapshots/), or -1 with err. */
-int snapshot_sweep(const char *apps_dir, const char *app_id, const long long *keep,
-		   size_t nkeep, char *err, size_t errlen);
+int snapshot_sweep(const char *apps_dir, const char *app_id, const long long *keep, size_t nkeep,
+		   char *err, size_t errlen);
 
 #endif

@@ -15,24 +15,24 @@
 #include "common/clock.h"
 
 enum startmark {
-	SM_RECEIVED,     /* supervisor: the start request read from its socket */
-	SM_RECORDED,     /* supervisor: checked, port taken, run recorded "starting" */
-	SM_PREPARED,     /* sandbox_start: spec checked, paths resolved, lock and log open */
-	SM_IMAGE,        /* the app's data image exists */
-	SM_CGROUP,       /* its cgroup exists, limits written */
-	SM_CLONED,       /* clone() returned in the parent */
-	SM_CHILD,        /* the child's first instruction (new namespaces made) */
-	SM_JOINED,       /* the child is in its cgroup */
-	SM_BINDS,        /* root tmpfs, /usr, /etc and the code bound */
-	SM_DATA,         /* /data loop-mounted (and handed to the app's uid) */
-	SM_ROOT,         /* /tmp, /dev, /proc, init, pivot_root, / read-only */
-	SM_NET,          /* lo up, in /app */
-	SM_USERNS,       /* parent: the child entered its user namespace */
-	SM_EXEC,         /* parent: init exec'ed (the sync socket closed) */
-	SM_REPLIED,      /* supervisor: the start reply queued */
-	SM_PROBE,        /* supervisor: the readiness check that succeeded began */
-	SM_READY,        /* supervisor: the app answered; the run is "running" */
-	SM_WOKEN,        /* supervisor: the wait requests for it answered */
+	SM_RECEIVED, /* supervisor: the start request read from its socket */
+	SM_RECORDED, /* supervisor: checked, port taken, run recorded "starting" */
+	SM_PREPARED, /* sandbox_start: spec checked, paths resolved, lock and log open */
+	SM_IMAGE,    /* the app's data image exists */
+	SM_CGROUP,   /* its cgroup exists, limits written */
+	SM_CLONED,   /* clone() returned in the parent */
+	SM_CHILD,    /* the child's first instruction (new namespaces made) */
+	SM_JOINED,   /* the child is in its cgroup */
+	SM_BINDS,    /* root tmpfs, /usr, /etc and the code bound */
+	SM_DATA,     /* /data loop-mounted (and handed to the app's uid) */
+	SM_ROOT,     /* /tmp, /dev, /proc, init, pivot_root, / read-only */
+	SM_NET,      /* lo up, in /app */
+	SM_USERNS,   /* parent: the child entered its user namespace */
+	SM_EXEC,     /* parent: init exec'ed (the sync socket closed) */
+	SM_REPLIED,  /* supervisor: the start reply queued */
+	SM_PROBE,    /* supervisor: the readiness check that succeeded began */
+	SM_READY,    /* supervisor: the app answered; the run is "running" */
+	SM_WOKEN,    /* supervisor: the wait requests for it answered */
 	SM_COUNT
 };
 
@@ -43,9 +43,9 @@ enum startmark {
 static inline const char *startmark_name(enum startmark m)
 {
 	static const char *const names[SM_COUNT] = {
-		"received", "recorded", "prepared", "image", "cgroup", "cloned", "child",
-		"joined", "binds", "data", "root", "net", "userns", "exec", "replied",
-		"probe", "ready", "woken",
+		"received", "recorded", "prepared", "image", "cgroup", "cloned",
+		"child",    "joined",   "binds",    "data",  "root",   "net",
+		"userns",   "exec",     "replied",  "probe", "ready",  "woken",
 	};
 	return (unsigned)m < SM_COUNT ? names[m] : "?";
 }

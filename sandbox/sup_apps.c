@@ -167,8 +167,10 @@ void probe_event(struct app *a, uint32_t events)
 		if (getsockopt(a->probe_fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e ||
 		    (events & (EPOLLERR | EPOLLHUP)))
 			return probe_retry(a);
-		n = snprintf(buf, sizeof buf, "GET / HTTP/1.0\r\nHost: %s.%s\r\n"
-			     "User-Agent: appforge-start\r\n\r\n", a->app_id, conf.apps_domain);
+		n = snprintf(buf, sizeof buf,
+			     "GET / HTTP/1.0\r\nHost: %s.%s\r\n"
+			     "User-Agent: appforge-start\r\n\r\n",
+			     a->app_id, conf.apps_domain);
 		if (n <= 0 || n >= (int)sizeof buf ||
 		    send(a->probe_fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
 			return probe_retry(a);
@@ -181,7 +183,7 @@ void probe_event(struct app *a, uint32_t events)
 		return app_ready(a);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	probe_retry(a);   /* closed without an answer: not there yet, or dying */
+	probe_retry(a); /* closed without an answer: not there yet, or dying */
 }
 
 /* Start deadlines and probe timers; returns the ms until the next one (at most cap). */
@@ -249,7 +251,8 @@ static void classify_end(struct app *a)
 	else if (was_starting && a->row.reason == RUN_REASON_NONE)
 		a->row.reason = RUN_REASON_CRASHED;
 	a->row.state = a->row.reason == RUN_REASON_STOPPED || a->row.reason == RUN_REASON_DELETED
-		? RUN_STOPPED : RUN_EXITED;
+			       ? RUN_STOPPED
+			       : RUN_EXITED;
 	a->row.ended_at = time(NULL);
 	a->row.has_exit_code = a->sb.exit_code >= 0;
 	a->row.exit_code = a->sb.exit_code;
@@ -376,7 +379,8 @@ int record_start(struct client *c, const char *id, int port, struct db_run *row)
 	if (rc == DB_OK && n >= conf.quota_running) {
 		db_rollback(db);
 		return reply_error(c, "quota_exceeded",
-				   "running apps quota reached: stop an app first"), -1;
+				   "running apps quota reached: stop an app first"),
+		       -1;
 	}
 	memset(row, 0, sizeof *row);
 	util_copy(row->app_id, sizeof row->app_id, id);
@@ -390,13 +394,13 @@ int record_start(struct client *c, const char *id, int port, struct db_run *row)
 	if (rc != DB_OK) {
 		db_rollback(db);
 		return reply_error(c, "db_unavailable", "the run cannot be recorded: %s",
-				   rc == DB_CONFLICT ? "a live run holds its port" : err), -1;
+				   rc == DB_CONFLICT ? "a live run holds its port" : err),
+		       -1;
 	}
 	return 0;
 }
 
-void fill_spec(struct sandbox_spec *s, struct app *a, const char *code,
-		      const char *data, int lfd)
+void fill_spec(struct sandbox_spec *s, struct app *a, const char *code, const char *data, int lfd)
 {
 	memset(s, 0, sizeof *s);
 	s->app_id = a->app_id;
@@ -414,9 +418,9 @@ void fill_spec(struct sandbox_spec *s, struct app *a, const char *code,
 	s->echo_fd = -1;
 #define SBLIM_COPY(name, kind, def, min, max, conf_def, conf_min, conf_max) \
 	s->lim.name = conf.sandbox_##name;
-	SBLIM_TABLE(SBLIM_COPY)   /* common/sblimits.h */
+	SBLIM_TABLE(SBLIM_COPY) /* common/sblimits.h */
 #undef SBLIM_COPY
-	if (s->lim.data_mb < 2)   /* the configuration allows 1; an image needs 2 */
+	if (s->lim.data_mb < 2) /* the configuration allows 1; an image needs 2 */
 		s->lim.data_mb = 2;
 }
 
@@ -438,7 +442,8 @@ struct app *new_app(struct client *c, const char *id)
 	    mkdir_p(logdir, 0750) < 0 ||
 	    applayout_path(&conf, id, APP_PATH_LOG, a->log_path, sizeof a->log_path) < 0) {
 		free(a);
-		return reply_error(c, "start_failed", "cannot create the log under %s", logdir), NULL;
+		return reply_error(c, "start_failed", "cannot create the log under %s", logdir),
+		       NULL;
 	}
 	return a;
 }

@@ -117,7 +117,7 @@ static void describe(struct app *a, struct sup_run *s)
 	for (int i = 0; i < SM_COUNT; i++)
 		s->timings[i] = a->marks[i];
 	if (a->gone) {
-		s->signal = a->sb.signal;   /* the result stays in sb after its destroy */
+		s->signal = a->sb.signal; /* the result stays in sb after its destroy */
 		return;
 	}
 	struct cgroup_stats st;
@@ -186,21 +186,24 @@ static void op_start(struct client *c, const struct sup_request *q)
 
 	if (shutting_down)
 		return reply_error(c, "shutting_down", "the supervisor is stopping");
-	if (sup_snapshot_busy(q->app_id))   /* its job holds the data lock */
+	if (sup_snapshot_busy(q->app_id)) /* its job holds the data lock */
 		return reply_error(c, "busy", "a snapshot or data restore of the app is under way");
 	if (a && a->gone)
-		settle(a);   /* its end not recorded yet: once more, now */
+		settle(a); /* its end not recorded yet: once more, now */
 	if ((a = find_app(q->app_id)) && a->gone)
-		return reply_error(c, "db_unavailable", "the end of the previous run is not "
+		return reply_error(c, "db_unavailable",
+				   "the end of the previous run is not "
 				   "recorded yet");
 	if (a)
-		return reply_app(c, SUP_START, a, 1);   /* single flight: join the run */
+		return reply_app(c, SUP_START, a, 1); /* single flight: join the run */
 	int nrunning = 0;
 	for (struct app *b = apps; b; b = b->next)
 		nrunning += !b->gone;
 	if (nrunning >= conf.sandbox_max_running)
-		return reply_error(c, "too_many_running", "%d apps are running, the most this "
-				   "host allows (sandbox_max_running)", nrunning);
+		return reply_error(c, "too_many_running",
+				   "%d apps are running, the most this "
+				   "host allows (sandbox_max_running)",
+				   nrunning);
 	if (check_dir(q->code_dir, rcode, "code_dir", err, sizeof err) < 0 ||
 	    check_dir(q->data_dir, rdata, "data_dir", err, sizeof err) < 0)
 		return reply_error(c, "bad_request", "%s", err);
@@ -272,7 +275,7 @@ static void op_stop(struct client *c, const struct sup_request *q)
 	struct app *a = find_app(q->app_id);
 
 	if (q->deleted)
-		datamount_keep_drop(q->app_id);   /* its directory goes next */
+		datamount_keep_drop(q->app_id); /* its directory goes next */
 	if (!a)
 		return reply_not_running(c, SUP_STOP, q->app_id);
 	if (a->gone)
@@ -320,8 +323,8 @@ static void op_prepare(struct client *c, const struct sup_request *q)
 	db_app_clear(&app);
 	if (rc != DB_OK)
 		return rc == DB_NOTFOUND ? reply_error(c, "not_found", "no such app")
-			: reply_error(c, "db_unavailable", "%s", err);
-	static struct app none;      /* no run: only its id (fill_spec maps the rest) */
+					 : reply_error(c, "db_unavailable", "%s", err);
+	static struct app none; /* no run: only its id (fill_spec maps the rest) */
 	memset(&none, 0, sizeof none);
 	util_copy(none.app_id, sizeof none.app_id, q->app_id);
 	none.uid = (uid_t)conf.sandbox_uid_base;
@@ -388,7 +391,7 @@ void snapshot_done(struct watch *w)
 
 	sup_snapshot_end(w, &r, &id, &op);
 	if (!(c = find_client(id)))
-		return;              /* gone meanwhile */
+		return; /* gone meanwhile */
 	reply(c, op, &r);
 	c->deferred = 0;
 }
@@ -406,7 +409,7 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	case SUP_PING: return op_ping(c);
 	case SUP_START:
 		op_start(c, &q);
-		explicit_bzero(q.env, q.env_len);   /* the app's secrets, in clear */
+		explicit_bzero(q.env, q.env_len); /* the app's secrets, in clear */
 		return;
 	case SUP_WAIT: return op_wait(c, &q);
 	case SUP_STOP: return op_stop(c, &q);
@@ -430,14 +433,15 @@ void client_process(struct client *c)
 		handle_line(c, c->in, n);
 		memmove(c->in, nl + 1, c->inlen - n - 1);
 		c->inlen -= n + 1;
-		explicit_bzero(c->in + c->inlen, n + 1);   /* a start line held secrets */
+		explicit_bzero(c->in + c->inlen, n + 1); /* a start line held secrets */
 	}
 }
 
 void client_read(struct client *c)
 {
 	while (!c->closing && c->inlen <= SUP_LINE_MAX) {
-		ssize_t r = recv(c->fd, c->in + c->inlen, SUP_LINE_MAX + 1 - c->inlen, MSG_DONTWAIT);
+		ssize_t r =
+			recv(c->fd, c->in + c->inlen, SUP_LINE_MAX + 1 - c->inlen, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)

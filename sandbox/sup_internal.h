@@ -25,8 +25,15 @@
 #define PROBE_RETRY_MS 50
 #define ROW_RETRY_MS 1000
 
-enum wkind { W_LISTEN, W_SIGNAL, W_CLIENT, W_PIDFD, W_LOG, W_PROBE,
-	     W_SNAP /* a snapshot job's report (sup_snapshot.h) */ };
+enum wkind {
+	W_LISTEN,
+	W_SIGNAL,
+	W_CLIENT,
+	W_PIDFD,
+	W_LOG,
+	W_PROBE,
+	W_SNAP /* a snapshot job's report (sup_snapshot.h) */
+};
 
 struct watch {
 	enum wkind kind;
@@ -42,8 +49,8 @@ struct client {
 	char *out;
 	size_t outlen;
 	int closing;
-	int deferred;                 /* a stop or wait whose reply comes later */
-	char wait_app[ID_APP_BUFSZ];  /* wait: the app, until the deadline */
+	int deferred;                /* a stop or wait whose reply comes later */
+	char wait_app[ID_APP_BUFSZ]; /* wait: the app, until the deadline */
 	long long wait_deadline;
 	struct client *next;
 };
@@ -56,16 +63,16 @@ struct app {
 	struct sandbox sb;
 	int port;
 	uid_t uid;
-	struct db_run row;            /* what the database is to say about the run */
-	int row_dirty;                /* row not written yet: retried at row_retry_at */
+	struct db_run row; /* what the database is to say about the run */
+	int row_dirty;     /* row not written yet: retried at row_retry_at */
 	long long row_retry_at;
-	int gone;                     /* the sandbox is gone; only the row may be pending */
-	enum run_reason stop_reason;  /* RUN_REASON_STOPPED/DELETED once a stop came */
+	int gone;                    /* the sandbox is gone; only the row may be pending */
+	enum run_reason stop_reason; /* RUN_REASON_STOPPED/DELETED once a stop came */
 	int start_timed_out;
-	long long start_deadline;     /* CLOCK_MONOTONIC ms */
+	long long start_deadline; /* CLOCK_MONOTONIC ms */
 	int probe_fd, probe_sent;
 	long long probe_at;
-	int64_t marks[SM_COUNT];      /* this run's start marks (startmarks.h) */
+	int64_t marks[SM_COUNT]; /* this run's start marks (startmarks.h) */
 	long stop_waiters[MAX_STOP_WAITERS];
 	int nstop_waiters;
 	struct app *next;
@@ -75,8 +82,8 @@ struct app {
 extern struct conf conf;
 extern struct db *db;
 extern struct port_alloc ports;
-extern char image_cache[PATH_MAX];   /* <state_dir>/cache: empty data images */
-extern int keep_data;                /* data file systems stay mounted between runs */
+extern char image_cache[PATH_MAX]; /* <state_dir>/cache: empty data images */
+extern int keep_data;              /* data file systems stay mounted between runs */
 extern struct app *apps;
 extern struct client *clients;
 extern int nclients;
@@ -102,8 +109,8 @@ void client_read(struct client *c);
 void accept_clients(int lfd);
 /* A snapshot job has reported: its deferred reply goes to its client. */
 void snapshot_done(struct watch *w);
-__attribute__((format(printf, 3, 4)))
-void reply_error(struct client *c, const char *code, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void reply_error(struct client *c, const char *code,
+						       const char *fmt, ...);
 
 /* sup_apps.c */
 int row_write(struct app *a);
@@ -117,8 +124,7 @@ void finish_app(struct app *a);
 int grab_port(int *port_out);
 int check_dir(const char *path, char *real, const char *what, char *err, size_t errlen);
 int record_start(struct client *c, const char *id, int port, struct db_run *row);
-void fill_spec(struct sandbox_spec *s, struct app *a, const char *code,
-	       const char *data, int lfd);
+void fill_spec(struct sandbox_spec *s, struct app *a, const char *code, const char *data, int lfd);
 struct app *new_app(struct client *c, const char *id);
 
 #endif

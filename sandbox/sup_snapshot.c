@@ -31,14 +31,14 @@
 
 /* What a job's child reports (one write on its pipe, then it exits). */
 struct snapres {
-	int rc;                      /* snapshot_take / snapshot_restore's */
+	int rc; /* snapshot_take / snapshot_restore's */
 	long long bytes;
 	char err[256];
 };
 
 /* A copy under way in a child process. */
 struct snapjob {
-	struct watch w;              /* W_SNAP on rfd */
+	struct watch w; /* W_SNAP on rfd */
 	enum sup_op op;
 	char app_id[ID_APP_BUFSZ];
 	long long rev;
@@ -67,8 +67,8 @@ static void sweep(const char *app_id)
 	size_t n = 0;
 	int removed;
 
-	if (db_snap_list(db, app_id, rows, sizeof rows / sizeof rows[0], &n, err,
-			 sizeof err) != DB_OK) {
+	if (db_snap_list(db, app_id, rows, sizeof rows / sizeof rows[0], &n, err, sizeof err) !=
+	    DB_OK) {
 		log_warn("app %s: snapshots not swept: %s", app_id, err);
 		return;
 	}
@@ -90,8 +90,7 @@ static bool in_list(long long n, const long long *list, size_t len)
 }
 
 /* The child's work: the copy, reported on wfd. Never returns. */
-__attribute__((noreturn))
-static void child_copy(const struct snapjob *j, int wfd)
+__attribute__((noreturn)) static void child_copy(const struct snapjob *j, int wfd)
 {
 	struct snapres res;
 	ssize_t w;
@@ -103,7 +102,8 @@ static void child_copy(const struct snapjob *j, int wfd)
 				       (long long)conf.snapshots_app_mb << 20, &res.bytes, res.err,
 				       sizeof res.err);
 	else
-		res.rc = snapshot_restore(conf.apps_dir, j->app_id, j->rev, res.err, sizeof res.err);
+		res.rc =
+			snapshot_restore(conf.apps_dir, j->app_id, j->rev, res.err, sizeof res.err);
 	do
 		w = write(wfd, &res, sizeof res);
 	while (w < 0 && errno == EINTR);
@@ -148,12 +148,15 @@ static int precheck(const struct sup_request *q, bool live, struct sup_reply *r)
 	if (live)
 		return sup_reply_error(r, "running", "the app is running"), 0;
 	if (!db)
-		return sup_reply_error(r, "db_unavailable", "no database: snapshots cannot be "
-				       "recorded"), 0;
+		return sup_reply_error(r, "db_unavailable",
+				       "no database: snapshots cannot be "
+				       "recorded"),
+		       0;
 	if (sup_snapshot_busy(q->app_id))
-		return sup_reply_error(r, "busy", "a snapshot or restore of the app is under way"), 0;
+		return sup_reply_error(r, "busy", "a snapshot or restore of the app is under way"),
+		       0;
 	if (q->op == SUP_SNAPSHOT && conf.snapshots_per_app == 0) {
-		sweep(q->app_id);        /* off: what earlier snapshots left goes */
+		sweep(q->app_id); /* off: what earlier snapshots left goes */
 		r->ok = true;
 		r->rev = q->rev;
 		return 0;
@@ -168,8 +171,7 @@ static int precheck(const struct sup_request *q, bool live, struct sup_reply *r)
 	return 1;
 }
 
-int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id,
-		       struct sup_reply *r)
+int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, struct sup_reply *r)
 {
 	struct snapjob *j;
 
@@ -211,10 +213,13 @@ static void end_take(const struct snapjob *j, const struct snapres *res, struct 
 	if (res->rc == SNAP_NONE)
 		return sup_reply_error(r, "no_data", "the app has no data image yet");
 	if (res->rc == SNAP_TOO_BIG)
-		return sup_reply_error(r, "too_large", "the data image takes %lld bytes, more than "
-				       "snapshots_app_mb allows", res->bytes);
+		return sup_reply_error(r, "too_large",
+				       "the data image takes %lld bytes, more than "
+				       "snapshots_app_mb allows",
+				       res->bytes);
 	if (res->rc < 0) {
-		log_error("app %s: snapshot of revision %lld failed: %s", j->app_id, j->rev, res->err);
+		log_error("app %s: snapshot of revision %lld failed: %s", j->app_id, j->rev,
+			  res->err);
 		sweep(j->app_id);
 		return sup_reply_error(r, "internal", "the snapshot failed");
 	}
@@ -276,7 +281,7 @@ void sup_snapshot_end(struct watch *w, struct sup_reply *r, long *client_id, enu
 
 	memset(r, 0, sizeof *r);
 	read_report(j, &res);
-	close(j->rfd);              /* also leaves the epoll set */
+	close(j->rfd); /* also leaves the epoll set */
 	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	for (pp = &jobs; *pp && *pp != j; pp = &(*pp)->next)

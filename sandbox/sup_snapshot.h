@@ -17,13 +17,11 @@ struct watch;
  * live run. 1: a job runs, the reply comes from sup_snapshot_end (defer the client);
  * 0: r holds the reply now (ok, or an error with code running, busy, no_data,
  * too_large, not_found, db_unavailable or internal). */
-int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id,
-		       struct sup_reply *r);
+int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, struct sup_reply *r);
 
 /* The job of watch w has reported (or died): ends it (records the snapshot's row and
  * sweeps, for a snapshot) and fills r, *client_id and *op for the deferred reply. */
-void sup_snapshot_end(struct watch *w, struct sup_reply *r, long *client_id,
-		      enum sup_op *op);
+void sup_snapshot_end(struct watch *w, struct sup_reply *r, long *client_id, enum sup_op *op);
 
 /* Whether a job of app_id runs (app_id NULL: any job). */
 bool sup_snapshot_busy(const char *app_id);

@@ -65,8 +65,8 @@ struct conf conf;
 struct db *db;
 static int ep = -1;
 struct port_alloc ports;
-char image_cache[PATH_MAX];   /* <state_dir>/cache: empty data images */
-int keep_data;                /* data file systems stay mounted between runs (datamount.h) */
+char image_cache[PATH_MAX]; /* <state_dir>/cache: empty data images */
+int keep_data;              /* data file systems stay mounted between runs (datamount.h) */
 struct app *apps;
 struct client *clients;
 int nclients;
@@ -145,7 +145,8 @@ static void reap_cgroup(const char *name, void *arg)
 	if (cgroup_destroy(&cg, err, sizeof err) < 0)
 		log_error("reconcile: cgroup %s: %s", name, err);
 	else
-		log_info("reconcile: removed leftover cgroup %s (%d processes killed)", name, procs);
+		log_info("reconcile: removed leftover cgroup %s (%d processes killed)", name,
+			 procs);
 }
 
 /* Our cgroup subtree (under systemd: a delegated scope named after this instance, so a
@@ -339,7 +340,7 @@ static void loop(int lfd, int sfd)
 		expire_waiters(clock_mono_ms());
 		for (struct client *c = clients, *next; c; c = next) {
 			next = c->next;
-			client_process(c);   /* lines held back behind a deferred reply */
+			client_process(c); /* lines held back behind a deferred reply */
 			if (c->closing)
 				client_close(c);
 		}
@@ -347,7 +348,7 @@ static void loop(int lfd, int sfd)
 		for (struct app *a = apps; a; a = a->next)
 			live += !a->gone;
 		if (shutting_down && !live && !sup_snapshot_busy(NULL))
-			break;   /* a snapshot job's copy is answered first */
+			break; /* a snapshot job's copy is answered first */
 	}
 }
 
@@ -378,7 +379,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if ((size_t)snprintf(image_cache, sizeof image_cache, "%s/cache", conf.state_dir) >=
-	    sizeof image_cache ||
+		    sizeof image_cache ||
 	    mkdir_p(conf.state_dir, 0750) < 0 || mkdir_p(conf.apps_dir, 0750) < 0) {
 		fprintf(stderr, "appforge-supervisor: cannot create %s\n", conf.apps_dir);
 		return 1;

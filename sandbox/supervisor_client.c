@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "common/clock.h"
 
 /* Waits for fd to be ready for events before the deadline; 0 ready, -1 timeout/error. */
@@ -34,8 +33,8 @@ static int wait_fd(int fd, short events, long long deadline)
 
 /* Connects to sock and sends line (len bytes, ending in '\n') by deadline: the
  * connected descriptor (the caller closes it), or -1. */
-static int send_line(const char *sock, const char *line, size_t len, long long deadline,
-		     char *err, size_t errlen)
+static int send_line(const char *sock, const char *line, size_t len, long long deadline, char *err,
+		     size_t errlen)
 {
 	struct sockaddr_un a;
 	size_t off = 0;
@@ -79,8 +78,8 @@ static int send_line(const char *sock, const char *line, size_t len, long long d
 
 /* Sends line (len bytes, ending in '\n') and reads one reply line into *reply
  * (malloc'ed, NUL instead of its '\n'). 0 or -1. */
-static int exchange(const char *sock, const char *line, size_t len, char **reply,
-		    size_t *rlen, int timeout_ms, char *err, size_t errlen)
+static int exchange(const char *sock, const char *line, size_t len, char **reply, size_t *rlen,
+		    int timeout_ms, char *err, size_t errlen)
 {
 	long long deadline = clock_mono_ms() + timeout_ms;
 	size_t cap = 4096, have = 0;
@@ -150,8 +149,8 @@ int sup_send(const char *sock, const struct sup_request *req, int timeout_ms, ch
 	return 0;
 }
 
-int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep,
-	     int timeout_ms, char *err, size_t errlen)
+int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep, int timeout_ms,
+	     char *err, size_t errlen)
 {
 	size_t len = 0, rlen = 0;
 	char *line, *reply = NULL;
@@ -161,7 +160,7 @@ int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *
 	if (!(line = sup_request_encode(req, &len, err, errlen)))
 		return -1;
 	rc = exchange(sock, line, len, &reply, &rlen, timeout_ms, err, errlen);
-	explicit_bzero(line, len);   /* a start carries the app's secrets in clear */
+	explicit_bzero(line, len); /* a start carries the app's secrets in clear */
 	free(line);
 	if (rc == 0)
 		rc = sup_reply_decode(req->op, reply, rlen, rep, err, errlen);

@@ -21,8 +21,8 @@
 
 struct json_object;
 
-int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep,
-	     int timeout_ms, char *err, size_t errlen);
+int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep, int timeout_ms,
+	     char *err, size_t errlen);
 
 int sup_send(const char *sock, const struct sup_request *req, int timeout_ms, char *err,
 	     size_t errlen);

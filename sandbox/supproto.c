@@ -9,11 +9,13 @@
 
 #define JSON_DEPTH 8
 
+/* clang-format off */
 static const char *const op_names[SUP_OP_COUNT] = {
 	[SUP_PING] = "ping", [SUP_START] = "start", [SUP_WAIT] = "wait",
 	[SUP_STOP] = "stop", [SUP_STATUS] = "status", [SUP_LIST] = "list",
 	[SUP_SNAPSHOT] = "snapshot", [SUP_RESTORE_DATA] = "restore_data", [SUP_PREPARE] = "prepare",
 };
+/* clang-format on */
 
 static bool takes_rev(enum sup_op op)
 {
@@ -124,8 +126,8 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 	} else if (r->op == SUP_STOP) {
 		if (r->grace_ms >= 0)
 			json_object_object_add(o, "grace_ms", json_object_new_int(r->grace_ms));
-		json_object_object_add(o, "reason", json_object_new_string(r->deleted ? "deleted"
-									    : "stopped"));
+		json_object_object_add(o, "reason",
+				       json_object_new_string(r->deleted ? "deleted" : "stopped"));
 	} else if (takes_rev(r->op)) {
 		if (r->rev < 1 || r->rev > SUP_REV_MAX) {
 			json_object_put(o);
@@ -145,8 +147,8 @@ char *sup_request_encode(const struct sup_request *r, size_t *len, char *err, si
 	return line;
 }
 
-int sup_request_env_add(struct sup_request *r, const char *name, const char *value,
-			size_t vlen, char *err, size_t errlen)
+int sup_request_env_add(struct sup_request *r, const char *name, const char *value, size_t vlen,
+			char *err, size_t errlen)
 {
 	size_t nlen = strlen(name);
 
@@ -170,10 +172,11 @@ int sup_request_env_add(struct sup_request *r, const char *name, const char *val
 
 struct field {
 	const char *name;
-	unsigned ops;             /* bit per enum sup_op that takes it */
+	unsigned ops; /* bit per enum sup_op that takes it */
 };
 
 #define OPBIT(x) (1u << (x))
+/* clang-format off */
 static const struct field fields[] = {
 	{ "op", ~0u },
 	{ "app_id", OPBIT(SUP_START) | OPBIT(SUP_WAIT) | OPBIT(SUP_STOP) | OPBIT(SUP_STATUS) |
@@ -186,11 +189,12 @@ static const struct field fields[] = {
 	{ "reason", OPBIT(SUP_STOP) },
 	{ "rev", OPBIT(SUP_SNAPSHOT) | OPBIT(SUP_RESTORE_DATA) },
 };
+/* clang-format on */
 
 /* Every member of o must be one the op takes. */
 static int check_members(struct json_object *o, enum sup_op op, char *err, size_t errlen)
 {
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach (o, key, val) {
 		size_t i;
 		(void)val;
 		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -231,8 +235,8 @@ static int take_str(struct json_object *o, const char *k, char *out, size_t cap,
 }
 
 /* An optional integer member in lo..hi; absent leaves *out alone. */
-static int take_int(struct json_object *o, const char *k, int lo, int hi, int *out,
-		    bool required, char *err, size_t errlen)
+static int take_int(struct json_object *o, const char *k, int lo, int hi, int *out, bool required,
+		    char *err, size_t errlen)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(o, k, &v)) {
@@ -272,14 +276,16 @@ static int take_env(struct json_object *o, struct sup_request *r, char *err, siz
 		return 0;
 	if (!json_object_is_type(a, json_type_array) ||
 	    (n = json_object_array_length(a)) > APPENV_MAX_VARS) {
-		snprintf(err, errlen, "env must be an array of at most %d strings", APPENV_MAX_VARS);
+		snprintf(err, errlen, "env must be an array of at most %d strings",
+			 APPENV_MAX_VARS);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(a, i);
 		size_t len;
 		if (!json_object_is_type(v, json_type_string) ||
-		    (len = (size_t)json_object_get_string_len(v)) + 1 > sizeof r->env - r->env_len ||
+		    (len = (size_t)json_object_get_string_len(v)) + 1 >
+			    sizeof r->env - r->env_len ||
 		    memchr(json_object_get_string(v), 0, len)) {
 			snprintf(err, errlen, "env[%zu] must be a NAME=value string", i);
 			return -1;
@@ -303,8 +309,11 @@ static int decode_fields(struct json_object *o, struct sup_request *r, char *err
 	}
 	if (r->op == SUP_START)
 		return take_str(o, "code_dir", r->code_dir, sizeof r->code_dir, err, errlen) < 0 ||
-		       take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen) < 0 ||
-		       take_env(o, r, err, errlen) < 0 ? -1 : 0;
+				       take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err,
+						errlen) < 0 ||
+				       take_env(o, r, err, errlen) < 0
+			       ? -1
+			       : 0;
 	if (r->op == SUP_PREPARE)
 		return take_str(o, "data_dir", r->data_dir, sizeof r->data_dir, err, errlen);
 	if (r->op == SUP_WAIT)
@@ -313,8 +322,8 @@ static int decode_fields(struct json_object *o, struct sup_request *r, char *err
 		return take_rev(o, &r->rev, err, errlen);
 	if (r->op == SUP_STOP) {
 		struct json_object *v;
-		if (take_int(o, "grace_ms", 0, SUP_GRACE_MAX_MS, &r->grace_ms, false, err,
-			     errlen) < 0)
+		if (take_int(o, "grace_ms", 0, SUP_GRACE_MAX_MS, &r->grace_ms, false, err, errlen) <
+		    0)
 			return -1;
 		if (json_object_object_get_ex(o, "reason", &v)) {
 			const char *s = get_str(o, "reason");
@@ -352,7 +361,8 @@ int sup_request_decode(const char *line, size_t len, struct sup_request *r, char
 			break;
 	if (!op || i == SUP_OP_COUNT) {
 		util_copy(code, codelen, "unknown_op");
-		snprintf(err, errlen, "op must be ping, start, wait, stop, status, list, snapshot "
+		snprintf(err, errlen,
+			 "op must be ping, start, wait, stop, status, list, snapshot "
 			 "or restore_data");
 		goto out;
 	}
@@ -435,7 +445,8 @@ char *sup_reply_encode(enum sup_op op, const struct sup_reply *r, size_t *len)
 	} else if (op == SUP_LIST) {
 		arr = json_object_new_array();
 		for (size_t i = 0; i < r->nlist; i++)
-			json_object_array_add(arr, run_to_json(&r->list[i], json_object_new_object()));
+			json_object_array_add(arr,
+					      run_to_json(&r->list[i], json_object_new_object()));
 		json_object_object_add(o, "sandboxes", arr);
 	} else {
 		run_to_json(&r->run, o);
@@ -447,7 +458,8 @@ static long long get_ll(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_int)
-		? json_object_get_int64(v) : 0;
+		       ? json_object_get_int64(v)
+		       : 0;
 }
 
 static bool get_bool(struct json_object *o, const char *k)
@@ -472,7 +484,8 @@ static void get_timings(struct json_object *o, long long *t)
 
 static int run_from_json(struct json_object *o, struct sup_run *s, char *err, size_t errlen)
 {
-	const char *id = get_str(o, "app_id"), *st = get_str(o, "state"), *rs = get_str(o, "reason");
+	const char *id = get_str(o, "app_id"), *st = get_str(o, "state"),
+		   *rs = get_str(o, "reason");
 	int state = run_state_parse(st), reason = rs ? run_reason_parse(rs) : RUN_REASON_NONE;
 	struct json_object *v;
 
@@ -533,8 +546,8 @@ static int list_from_json(struct json_object *o, struct sup_reply *r, char *err,
 	return 0;
 }
 
-int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_reply *r,
-		     char *err, size_t errlen)
+int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_reply *r, char *err,
+		     size_t errlen)
 {
 	struct json_object *o = parse_object(line, len), *e;
 	int rc = -1;

@@ -52,26 +52,36 @@
 /* A request line, its '\n' excluded: a start with the largest env (values of at most
  * twice their size in JSON, appenv.h) and two paths fits. */
 #define SUP_LINE_MAX 131072
-#define SUP_REPLY_MAX (4 << 20)     /* a reply line */
+#define SUP_REPLY_MAX (4 << 20) /* a reply line */
 #define SUP_PATH_MAX 4096
 #define SUP_WAIT_MAX_MS 600000
 #define SUP_GRACE_MAX_MS 600000
-#define SUP_REV_MAX 999999999LL     /* a revision number (as the API's routes take it) */
+#define SUP_REV_MAX 999999999LL /* a revision number (as the API's routes take it) */
 
-enum sup_op { SUP_PING, SUP_START, SUP_WAIT, SUP_STOP, SUP_STATUS, SUP_LIST, SUP_SNAPSHOT,
-	      SUP_RESTORE_DATA, SUP_PREPARE, SUP_OP_COUNT };
+enum sup_op {
+	SUP_PING,
+	SUP_START,
+	SUP_WAIT,
+	SUP_STOP,
+	SUP_STATUS,
+	SUP_LIST,
+	SUP_SNAPSHOT,
+	SUP_RESTORE_DATA,
+	SUP_PREPARE,
+	SUP_OP_COUNT
+};
 
 const char *sup_op_name(enum sup_op op);
 
 struct sup_request {
 	enum sup_op op;
-	char app_id[ID_APP_BUFSZ];       /* every op but ping and list */
-	char code_dir[SUP_PATH_MAX];     /* start */
-	char data_dir[SUP_PATH_MAX];     /* start, prepare */
-	int grace_ms;                    /* stop: -1 is the configured grace */
-	int wait_ms;                     /* wait: 1..SUP_WAIT_MAX_MS */
-	bool deleted;                    /* stop: the app was deleted (reason "deleted") */
-	long long rev;                   /* snapshot, restore_data: 1..SUP_REV_MAX */
+	char app_id[ID_APP_BUFSZ];   /* every op but ping and list */
+	char code_dir[SUP_PATH_MAX]; /* start */
+	char data_dir[SUP_PATH_MAX]; /* start, prepare */
+	int grace_ms;                /* stop: -1 is the configured grace */
+	int wait_ms;                 /* wait: 1..SUP_WAIT_MAX_MS */
+	bool deleted;                /* stop: the app was deleted (reason "deleted") */
+	long long rev;               /* snapshot, restore_data: 1..SUP_REV_MAX */
 	/* start: the app's variables, packed "NAME=value\0..." (appenv.h) */
 	char env[APPENV_PACKED_MAX];
 	size_t env_len;
@@ -83,27 +93,27 @@ struct sup_run {
 	char app_id[ID_APP_BUFSZ];
 	enum run_state state;
 	enum run_reason reason;
-	bool already;                    /* start: the app was live already */
+	bool already; /* start: the app was live already */
 	int port, pid, uid, pids, signal;
 	bool has_exit_code;
 	int exit_code;
 	long long run_id, started_at, ended_at, expires_at;
 	long long cpu_usec, memory_bytes, memory_peak;
 	char cgroup[512], log_path[512];
-	long long timings[SM_COUNT];     /* the run's start marks (startmarks.h), 0 unknown */
+	long long timings[SM_COUNT]; /* the run's start marks (startmarks.h), 0 unknown */
 };
 
 struct sup_reply {
 	bool ok;
-	char code[32], message[512];     /* when !ok */
-	struct sup_run run;              /* start, wait, stop, status */
-	int nrunning;                    /* ping: live sandboxes */
-	int nheld;                       /* ping: ports held until their run's end is recorded */
-	int nwaiting;                    /* ping: wait requests pending */
-	struct sup_run *list;            /* list (malloc'ed) */
+	char code[32], message[512]; /* when !ok */
+	struct sup_run run;          /* start, wait, stop, status */
+	int nrunning;                /* ping: live sandboxes */
+	int nheld;                   /* ping: ports held until their run's end is recorded */
+	int nwaiting;                /* ping: wait requests pending */
+	struct sup_run *list;        /* list (malloc'ed) */
 	size_t nlist;
-	long long rev, bytes;            /* snapshot, restore_data: the revision, its bytes */
-	bool kept;                       /* snapshot: still kept after the pruning */
+	long long rev, bytes; /* snapshot, restore_data: the revision, its bytes */
+	bool kept;            /* snapshot: still kept after the pruning */
 };
 
 /* A fresh request for op (grace_ms -1, everything else empty). */
@@ -111,8 +121,8 @@ void sup_request_init(struct sup_request *r, enum sup_op op);
 
 /* Appends NAME=value (vlen bytes) to a start request's env. 0, or -1 with err when the
  * variable breaks a rule of appenv.h (nothing is appended then). */
-int sup_request_env_add(struct sup_request *r, const char *name, const char *value,
-			size_t vlen, char *err, size_t errlen);
+int sup_request_env_add(struct sup_request *r, const char *name, const char *value, size_t vlen,
+			char *err, size_t errlen);
 
 /* The request as one line ending in '\n' (malloc'ed, *len without the NUL), or NULL
  * (out of memory or a field out of bounds, err says which). */
@@ -126,8 +136,8 @@ int sup_request_decode(const char *line, size_t len, struct sup_request *r, char
 char *sup_reply_encode(enum sup_op op, const struct sup_reply *r, size_t *len);
 
 /* Parses the reply line to op. 0 (r->ok says which kind), or -1 when it is malformed. */
-int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_reply *r,
-		     char *err, size_t errlen);
+int sup_reply_decode(enum sup_op op, const char *line, size_t len, struct sup_reply *r, char *err,
+		     size_t errlen);
 
 /* Turns r into an error reply (the list, if any, is freed). */
 void sup_reply_error(struct sup_reply *r, const char *code, const char *fmt, ...)

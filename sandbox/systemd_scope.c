@@ -50,7 +50,8 @@ static int bus_open(sd_bus **bus)
 {
 	if (geteuid() == 0 && access(PRIVATE_SOCKET, F_OK) == 0) {
 		sd_bus *b = NULL;
-		if (sd_bus_new(&b) >= 0 && sd_bus_set_address(b, "unix:path=" PRIVATE_SOCKET) >= 0 &&
+		if (sd_bus_new(&b) >= 0 &&
+		    sd_bus_set_address(b, "unix:path=" PRIVATE_SOCKET) >= 0 &&
 		    sd_bus_start(b) >= 0) {
 			*bus = b;
 			return 0;
@@ -84,18 +85,16 @@ static int start_scope(sd_bus *bus, const char *unit, sd_bus_error *e)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	uint32_t pid = (uint32_t)getpid();
-	int r = sd_bus_message_new_method_call(bus, &m, MANAGER_DEST, MANAGER_PATH,
-					       MANAGER_IFACE, "StartTransientUnit");
+	int r = sd_bus_message_new_method_call(bus, &m, MANAGER_DEST, MANAGER_PATH, MANAGER_IFACE,
+					       "StartTransientUnit");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", unit, "fail");
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)",
-					  "Description", "s", "appforge sandboxes",
-					  "Delegate", "b", 1,
-					  "CollectMode", "s", "inactive-or-failed",
-					  "PIDs", "au", 1, pid);
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "Description", "s",
+					  "appforge sandboxes", "Delegate", "b", 1, "CollectMode",
+					  "s", "inactive-or-failed", "PIDs", "au", 1, pid);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -110,8 +109,8 @@ static int start_scope(sd_bus *bus, const char *unit, sd_bus_error *e)
 static int stop_unit(sd_bus *bus, const char *unit, sd_bus_error *e)
 {
 	sd_bus_message *reply = NULL;
-	int r = sd_bus_call_method(bus, MANAGER_DEST, MANAGER_PATH, MANAGER_IFACE, "StopUnit",
-				   e, &reply, "ss", unit, "replace");
+	int r = sd_bus_call_method(bus, MANAGER_DEST, MANAGER_PATH, MANAGER_IFACE, "StopUnit", e,
+				   &reply, "ss", unit, "replace");
 	sd_bus_message_unref(reply);
 	return r;
 }
@@ -125,11 +124,12 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 	int r = bus_open(&bus);
 	if (r < 0)
 		return errfmt(err, errlen, "cannot reach systemd (%s nor the system bus): %s",
-			    PRIVATE_SOCKET, strerror(-r));
+			      PRIVATE_SOCKET, strerror(-r));
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	r = start_scope(bus, unit, &e);
-	for (int i = 0; r < 0 && i < 100 &&
-	     sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists"); i++) {
+	for (int i = 0;
+	     r < 0 && i < 100 && sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists");
+	     i++) {
 		/* A leftover of an earlier process of ours: stop it (which kills what it
 		 * holds), and try again once it is gone. */
 		if (i == 0) {
@@ -143,7 +143,7 @@ int systemd_enter_delegated_scope(const char *name, char *err, size_t errlen)
 	}
 	if (r < 0) {
 		errfmt(err, errlen, "systemd refused the scope %s: %s", unit,
-		     e.message ? e.message : strerror(-r));
+		       e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
 		sd_bus_unref(bus);
 		return -1;

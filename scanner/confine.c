@@ -29,6 +29,7 @@
 #define OWN_PID_PLACEHOLDER 0x7ead5a1dU
 
 /* Refused with EPERM: what a parser never needs and an attacker would. */
+/* clang-format off */
 static const char *const denied[] = {
 	"socket", "fork", "vfork", "ptrace", "process_vm_readv", "process_vm_writev",
 	"mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "bpf",
@@ -39,11 +40,15 @@ static const char *const denied[] = {
 	"pidfd_open", "pidfd_getfd", "pidfd_send_signal", "tkill", "syslog",
 	"personality", "uselib", "vhangup", "iopl", "ioperm", "lookup_dcookie",
 };
+/* clang-format on */
 
 /* Answered ENOSYS, so the caller falls back: clone3 (glibc then uses clone, filtered
  * below) and io_uring (libuv then uses threads; io_uring could open sockets). */
 static const char *const absent[] = {
-	"clone3", "io_uring_setup", "io_uring_enter", "io_uring_register",
+	"clone3",
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
 };
 
 static int add_rules(scmp_filter_ctx ctx)

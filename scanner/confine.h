@@ -29,8 +29,8 @@
 #include <stddef.h>
 
 struct scan_jail {
-	struct sock_fprog prog;  /* the seccomp filter, compiled */
-	int ruleset_fd;          /* Landlock ruleset, or -1 where the kernel has none */
+	struct sock_fprog prog; /* the seccomp filter, compiled */
+	int ruleset_fd;         /* Landlock ruleset, or -1 where the kernel has none */
 };
 
 /* script: the scan.js that Node will read (its directory becomes readable). */

@@ -57,7 +57,7 @@ static int check_keys(struct json_object *o, const char *const *keys, size_t nke
 {
 	size_t seen = 0;
 
-	json_object_object_foreach(o, k, v) {
+	json_object_object_foreach (o, k, v) {
 		size_t i;
 
 		(void)v;
@@ -97,12 +97,14 @@ static int get_count(struct json_object *o, const char *key)
 int scanner_validate_result(struct json_object *obj, char *err, size_t errlen)
 {
 	static const char *const top_keys[] = { "verdict", "findings" };
-	static const char *const f_keys[] = { "rule", "severity", "file", "line", "column", "message" };
+	static const char *const f_keys[] = { "rule", "severity", "file",
+					      "line", "column",   "message" };
 	struct json_object *list;
 	const char *verdict, *want = "pass";
 	size_t i, n;
 
-	if (!obj || !json_object_is_type(obj, json_type_object) || check_keys(obj, top_keys, 2) < 0) {
+	if (!obj || !json_object_is_type(obj, json_type_object) ||
+	    check_keys(obj, top_keys, 2) < 0) {
 		errfmt(err, errlen, "result is not an object with exactly verdict and findings");
 		return -1;
 	}
@@ -130,8 +132,8 @@ int scanner_validate_result(struct json_object *obj, char *err, size_t errlen)
 		    get_string(f, "severity", 8, &sev) < 0 ||
 		    (strcmp(sev, "block") && strcmp(sev, "warn")) ||
 		    get_string(f, "file", 4096, &file) < 0 ||
-		    get_string(f, "message", 2000, &msg) < 0 || !*msg ||
-		    get_count(f, "line") < 0 || get_count(f, "column") < 0) {
+		    get_string(f, "message", 2000, &msg) < 0 || !*msg || get_count(f, "line") < 0 ||
+		    get_count(f, "column") < 0) {
 			errfmt(err, errlen, "finding %zu is malformed", i);
 			return -1;
 		}
@@ -151,7 +153,7 @@ int scanner_validate_result(struct json_object *obj, char *err, size_t errlen)
 
 struct child_io {
 	pid_t pid;
-	int in_fd;   /* socket: our end of its stdin (send with MSG_NOSIGNAL, no SIGPIPE) */
+	int in_fd; /* socket: our end of its stdin (send with MSG_NOSIGNAL, no SIGPIPE) */
 	int out_fd;
 	int err_fd;
 };
@@ -192,10 +194,16 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 			 size_t input_len, struct child_io *io, char *err, size_t errlen)
 {
 	char heap[48], semi[48], maxb[64];
-	char *argv[] = { (char *)node, heap, semi, "--disallow-code-generation-from-strings",
-			 "--no-addons", (char *)script, NULL };
-	char *envp[] = { "PATH=/usr/bin:/bin", "NODE_PATH=/usr/share/nodejs", "LANG=C.UTF-8",
-			 "HOME=/", maxb, NULL };
+	char *argv[] = { (char *)node,  heap,
+			 semi,          "--disallow-code-generation-from-strings",
+			 "--no-addons", (char *)script,
+			 NULL };
+	char *envp[] = { "PATH=/usr/bin:/bin",
+			 "NODE_PATH=/usr/share/nodejs",
+			 "LANG=C.UTF-8",
+			 "HOME=/",
+			 maxb,
+			 NULL };
 	int sv[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	struct scan_jail jail;
 	struct child_setup cs = { lim, &jail };
@@ -248,9 +256,12 @@ static int spawn_scanner(const char *node, const char *script, const struct scan
 fail:
 	scan_jail_release(&jail);
 	for (int i = 0; i < 2; i++) {
-		if (sv[i] >= 0) close(sv[i]);
-		if (op[i] >= 0) close(op[i]);
-		if (ep[i] >= 0) close(ep[i]);
+		if (sv[i] >= 0)
+			close(sv[i]);
+		if (op[i] >= 0)
+			close(op[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
 	}
 	return -1;
 }
@@ -260,10 +271,10 @@ enum run_outcome { RUN_EXITED, RUN_TIMEOUT, RUN_OUTPUT_TOO_BIG };
 
 struct run_result {
 	enum run_outcome outcome;
-	int status;           /* waitpid status when RUN_EXITED */
-	char *out;            /* stdout, NUL-terminated, malloc'd */
+	int status; /* waitpid status when RUN_EXITED */
+	char *out;  /* stdout, NUL-terminated, malloc'd */
 	size_t out_len;
-	char errtxt[512];     /* start of stderr */
+	char errtxt[512]; /* start of stderr */
 	size_t err_len;
 };
 
@@ -311,11 +322,13 @@ static int pump(struct child_io *io, const char *input, size_t input_len,
 			if (!pf[i].revents)
 				continue;
 			if (pf[i].fd == io->in_fd) {
-				ssize_t w = send(io->in_fd, input + sent, input_len - sent, MSG_NOSIGNAL);
+				ssize_t w = send(io->in_fd, input + sent, input_len - sent,
+						 MSG_NOSIGNAL);
 
 				if (w > 0)
 					sent += (size_t)w;
-				if ((w < 0 && errno != EAGAIN && errno != EINTR) || sent == input_len) {
+				if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
+				    sent == input_len) {
 					close(io->in_fd);
 					io->in_fd = -1;
 				}
@@ -393,9 +406,12 @@ done:
 	r->errtxt[r->err_len] = 0;
 	if (r->out)
 		r->out[r->out_len] = 0;
-	if (io->in_fd >= 0) close(io->in_fd);
-	if (io->out_fd >= 0) close(io->out_fd);
-	if (io->err_fd >= 0) close(io->err_fd);
+	if (io->in_fd >= 0)
+		close(io->in_fd);
+	if (io->out_fd >= 0)
+		close(io->out_fd);
+	if (io->err_fd >= 0)
+		close(io->err_fd);
 	io->in_fd = io->out_fd = io->err_fd = -1;
 	return rc;
 }
@@ -477,7 +493,7 @@ static int check_files(struct json_object *files, char *err, size_t errlen)
 		errfmt(err, errlen, "files must be an object of path to content");
 		return -1;
 	}
-	json_object_object_foreach(files, k, v) {
+	json_object_object_foreach (files, k, v) {
 		if (!json_object_is_type(v, json_type_string)) {
 			errfmt(err, errlen, "file %.200s: content must be a string", k);
 			return -1;
@@ -500,7 +516,8 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 		return *res ? 0 : -1;
 	}
 	if (r->outcome == RUN_OUTPUT_TOO_BIG) {
-		errfmt(err, errlen, "malformed scanner output: larger than %zu bytes", lim->max_output);
+		errfmt(err, errlen, "malformed scanner output: larger than %zu bytes",
+		       lim->max_output);
 		return -1;
 	}
 	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0) {
@@ -517,22 +534,25 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 		*res = obj;
 		return 0;
 	}
-	if (WIFEXITED(r->status) && (WEXITSTATUS(r->status) == 2 || WEXITSTATUS(r->status) >= 126)) {
+	if (WIFEXITED(r->status) &&
+	    (WEXITSTATUS(r->status) == 2 || WEXITSTATUS(r->status) >= 126)) {
 		char *nl = strchr(r->errtxt, '\n');
 
 		if (nl)
 			*nl = 0;
 		errfmt(err, errlen, "scanner failed (exit %d): %s", WEXITSTATUS(r->status),
-			r->err_len ? r->errtxt : "no message");
+		       r->err_len ? r->errtxt : "no message");
 		return -1;
 	}
 	/* A crash, an abort (V8 out of memory), SIGXCPU or an uncaught exception on these
 	 * files: fail closed. */
 	if (WIFSIGNALED(r->status))
-		snprintf(why, sizeof why, WTERMSIG(r->status) == SIGXCPU ?
-			 "the scanner used more than %d s of CPU time on these files" :
-			 "the scanner was stopped by signal %d on these files (memory or CPU limit)",
-			 WTERMSIG(r->status) == SIGXCPU ? lim->cpu_seconds : WTERMSIG(r->status));
+		snprintf(
+			why, sizeof why,
+			WTERMSIG(r->status) == SIGXCPU
+				? "the scanner used more than %d s of CPU time on these files"
+				: "the scanner was stopped by signal %d on these files (memory or CPU limit)",
+			WTERMSIG(r->status) == SIGXCPU ? lim->cpu_seconds : WTERMSIG(r->status));
 	else
 		snprintf(why, sizeof why, "the scanner failed on these files (exit status %d)",
 			 WEXITSTATUS(r->status));
@@ -541,13 +561,12 @@ static int interpret(struct run_result *r, const struct scanner_limits *lim,
 }
 
 int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
-		    struct json_object *files, struct json_object **result_out,
-		    char *err, size_t errlen)
+		    struct json_object *files, struct json_object **result_out, char *err,
+		    size_t errlen)
 {
-	static const struct scanner_limits defaults = {
-		SCANNER_TIMEOUT_MS, SCANNER_CPU_SECONDS, SCANNER_MAX_INPUT, SCANNER_MAX_OUTPUT,
-		SCANNER_HEAP_MB, SCANNER_AS_MB
-	};
+	static const struct scanner_limits defaults = { SCANNER_TIMEOUT_MS, SCANNER_CPU_SECONDS,
+							SCANNER_MAX_INPUT,  SCANNER_MAX_OUTPUT,
+							SCANNER_HEAP_MB,    SCANNER_AS_MB };
 	const char *policy = c && c->scan_policy ? c->scan_policy : "block";
 	const char *node = c && c->node_path && *c->node_path ? c->node_path : AF_NODE;
 	struct json_object *wrap = NULL, *res = NULL;
@@ -579,8 +598,8 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 		errfmt(err, errlen, "out of memory");
 		goto out;
 	}
-	input = json_object_to_json_string_length(wrap, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-						  &input_len);
+	input = json_object_to_json_string_length(
+		wrap, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &input_len);
 	if (!input) {
 		errfmt(err, errlen, "out of memory");
 		goto out;
@@ -588,11 +607,13 @@ int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
 	if (input_len > lim->max_input) {
 		char why[160];
 
-		snprintf(why, sizeof why, "the app's files are too large to scan (%zu bytes, at most %zu)",
+		snprintf(why, sizeof why,
+			 "the app's files are too large to scan (%zu bytes, at most %zu)",
 			 input_len, lim->max_input);
 		res = failed_result(why);
 	} else {
-		if (spawn_scanner(node, scanner_script_path(), lim, input_len, &io, err, errlen) < 0)
+		if (spawn_scanner(node, scanner_script_path(), lim, input_len, &io, err, errlen) <
+		    0)
 			goto out;
 		if (pump(&io, input, input_len, lim, &r) < 0) {
 			errfmt(err, errlen, "out of memory");
@@ -616,8 +637,8 @@ out:
 	return rc;
 }
 
-int scanner_scan(const struct conf *c, struct json_object *files,
-		 struct json_object **result_out, char *err, size_t errlen)
+int scanner_scan(const struct conf *c, struct json_object *files, struct json_object **result_out,
+		 char *err, size_t errlen)
 {
 	return scanner_scan_ex(c, NULL, files, result_out, err, errlen);
 }

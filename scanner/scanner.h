@@ -40,12 +40,12 @@
 struct conf;
 
 struct scanner_limits {
-	int timeout_ms;        /* wall clock for the whole scan; then SIGKILL */
-	int cpu_seconds;       /* RLIMIT_CPU of the scanner: the bound on a hostile file */
-	size_t max_input;      /* bytes of the serialized files sent to the scanner */
-	size_t max_output;     /* bytes of scanner output accepted */
-	int heap_mb;           /* V8 --max-old-space-size */
-	int as_mb;             /* RLIMIT_AS of the scanner process */
+	int timeout_ms;    /* wall clock for the whole scan; then SIGKILL */
+	int cpu_seconds;   /* RLIMIT_CPU of the scanner: the bound on a hostile file */
+	size_t max_input;  /* bytes of the serialized files sent to the scanner */
+	size_t max_output; /* bytes of scanner output accepted */
+	int heap_mb;       /* V8 --max-old-space-size */
+	int as_mb;         /* RLIMIT_AS of the scanner process */
 };
 
 /* CPU time bounds what a pathological file can cost; the wall clock is longer so that
@@ -59,13 +59,13 @@ struct scanner_limits {
 #define SCANNER_MAX_FINDINGS 1000
 
 /* Scans with the default limits above. */
-int scanner_scan(const struct conf *c, struct json_object *files,
-		 struct json_object **result_out, char *err, size_t errlen);
+int scanner_scan(const struct conf *c, struct json_object *files, struct json_object **result_out,
+		 char *err, size_t errlen);
 
 /* Same with explicit limits (NULL: the defaults). */
 int scanner_scan_ex(const struct conf *c, const struct scanner_limits *lim,
-		    struct json_object *files, struct json_object **result_out,
-		    char *err, size_t errlen);
+		    struct json_object *files, struct json_object **result_out, char *err,
+		    size_t errlen);
 
 /* The scan.js path that scanner_scan would run (never NULL). */
 const char *scanner_script_path(void);

@@ -13,8 +13,8 @@
 
 static int tap_n, tap_failed;
 
-__attribute__((format(printf, 4, 5), unused))
-static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5), unused)) static int tap_ok(int cond, const char *file,
+								int line, const char *fmt, ...)
 {
 	va_list ap;
 	tap_n++;
@@ -33,16 +33,14 @@ static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-__attribute__((unused))
-static void skip(const char *reason)
+__attribute__((unused)) static void skip(const char *reason)
 {
 	tap_n++;
 	printf("ok %d # SKIP %s\n", tap_n, reason);
 	fflush(stdout);
 }
 
-__attribute__((unused))
-static int tap_done(void)
+__attribute__((unused)) static int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	fflush(stdout);

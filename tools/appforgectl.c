@@ -48,7 +48,8 @@ static void usage(FILE *f)
 	      "  token create NAME [--days N] [--name LABEL]   print a new API token for NAME\n"
 	      "  apps [--all]                           running apps (--all: every app)\n"
 	      "  config                                 print the effective configuration\n"
-	      "  doctor [--nginx-pid FILE]              check the host and the processes' users\n", f);
+	      "  doctor [--nginx-pid FILE]              check the host and the processes' users\n",
+	      f);
 }
 
 static int fail(const char *fmt, const char *a, const char *b)
@@ -77,7 +78,8 @@ static int ensure_dir(const char *path, mode_t mode)
 		return 0;
 	}
 	if (errno != EEXIST || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return fail("cannot create directory %s: %s", path, strerror(errno ? errno : ENOTDIR));
+		return fail("cannot create directory %s: %s", path,
+			    strerror(errno ? errno : ENOTDIR));
 	if ((st.st_mode & 07777) != mode && chmod(path, mode) < 0)
 		return fail("cannot chmod %s: %s", path, strerror(errno));
 	return 0;
@@ -125,9 +127,25 @@ static int make_dev_cert(void)
 	if (strcmp(cf.apps_domain, "localhost") != 0 && strcmp(cf.apps_domain, cf.public_host) != 0)
 		n += snprintf(san + n, sizeof san - n, ",DNS:%s", cf.apps_domain);
 	snprintf(san + n, sizeof san - n, ",DNS:*.%s,IP:127.0.0.1", cf.apps_domain);
-	char *argv[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-			 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "825", "-subj", subj,
-			 "-addext", san, "-keyout", tmpkey, "-out", crt, NULL };
+	char *argv[] = { "/usr/bin/openssl",
+			 "req",
+			 "-x509",
+			 "-newkey",
+			 "ec",
+			 "-pkeyopt",
+			 "ec_paramgen_curve:prime256v1",
+			 "-nodes",
+			 "-days",
+			 "825",
+			 "-subj",
+			 subj,
+			 "-addext",
+			 san,
+			 "-keyout",
+			 tmpkey,
+			 "-out",
+			 crt,
+			 NULL };
 	mode_t old = umask(077);
 	char why[256];
 	int rc = run_quiet(argv, why, sizeof why);
@@ -171,7 +189,8 @@ static int init_owners(void)
 	char err[512];
 
 	if (geteuid() != 0) {
-		printf("not root: %s keeps its owner (appforged runs as this user)\n", cf.state_dir);
+		printf("not root: %s keeps its owner (appforged runs as this user)\n",
+		       cf.state_dir);
 		return 0;
 	}
 	if (privsep_ensure_user(&cf, err, sizeof err) < 0 ||
@@ -257,7 +276,8 @@ static int user_add(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1 || !pwstdin || (strcmp(role, "user") && strcmp(role, "admin"))) {
-		fprintf(stderr, "usage: appforgectl user add NAME [--role admin|user] --password-stdin\n");
+		fprintf(stderr,
+			"usage: appforgectl user add NAME [--role admin|user] --password-stdin\n");
 		return EXIT_USAGE;
 	}
 	name = argv[optind];
@@ -320,7 +340,7 @@ static int user_del(int argc, char **argv)
 	char err[512], cursor[DB_CURSOR_BUFSZ] = "", next[DB_CURSOR_BUFSZ];
 	struct db *db = NULL;
 	struct db_user u;
-	char (*ids)[ID_APP_BUFSZ] = NULL;
+	char(*ids)[ID_APP_BUFSZ] = NULL;
 	size_t nids = 0;
 	int rc;
 
@@ -396,7 +416,8 @@ static int token_create(int argc, char **argv)
 	const char *label = "cli token";
 	long long days = cf.token_max_days, now = (long long)time(NULL);
 	int opt, rc;
-	char err[512], secret[APITOKEN_BUFSZ], hash[APITOKEN_HASH_BUFSZ], shown[APITOKEN_SHOWN_BUFSZ];
+	char err[512], secret[APITOKEN_BUFSZ], hash[APITOKEN_HASH_BUFSZ],
+		shown[APITOKEN_SHOWN_BUFSZ];
 	struct db *db = NULL;
 	struct db_user u;
 	struct db_token t;
@@ -405,7 +426,8 @@ static int token_create(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'd') {
 			if (util_parse_ll(optarg, 1, cf.token_max_days, &days) < 0) {
-				fprintf(stderr, "appforgectl: --days must be 1..%d\n", cf.token_max_days);
+				fprintf(stderr, "appforgectl: --days must be 1..%d\n",
+					cf.token_max_days);
 				return EXIT_USAGE;
 			}
 		} else if (opt == 'n') {
@@ -507,7 +529,8 @@ static int cmd_apps(int argc, char **argv)
 				snprintf(port, sizeof port, "%d", r.port);
 			util_time_format(apps[i].created_at, t, sizeof t);
 			printf("%-16s  %-18s  %-10s  %-8s  %-5s  %-20s  %s\n", apps[i].id,
-			       username_of(users, nusers, apps[i].owner), app_status_name(apps[i].status),
+			       username_of(users, nusers, apps[i].owner),
+			       app_status_name(apps[i].status),
 			       has ? run_state_name(r.state) : "stopped", port, t, apps[i].name);
 		}
 		db_app_list_free(apps, n);

@@ -29,8 +29,7 @@
 
 static int failures;
 
-__attribute__((format(printf, 2, 3)))
-static void report(int good, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void report(int good, const char *fmt, ...)
 {
 	va_list ap;
 	printf("%s ", good ? "ok  " : "FAIL");
@@ -43,8 +42,7 @@ static void report(int good, const char *fmt, ...)
 }
 
 /* What works but is weak: a "warn" line, not a failure. */
-__attribute__((format(printf, 1, 2)))
-static void warn(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
 {
 	va_list ap;
 	printf("warn ");
@@ -64,31 +62,41 @@ static void check_apps_domain(const struct conf *c)
 	psl_ctx_t *own = psl_latest(NULL);
 	const psl_ctx_t *psl = own ? own : psl_builtin();
 	if (!psl) {
-		report(0, "apps_domain %s: no Public Suffix List to check it against", c->apps_domain);
+		report(0, "apps_domain %s: no Public Suffix List to check it against",
+		       c->apps_domain);
 		return;
 	}
 	if (strcmp(c->apps_domain, "localhost") == 0)
 		report(1, "apps_domain localhost: each app is a site of its own (development)");
 	else if (psl_is_public_suffix2(psl, c->apps_domain, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
-		report(1, "apps_domain %s: on the Public Suffix List, each app is a site of its own",
+		report(1,
+		       "apps_domain %s: on the Public Suffix List, each app is a site of its own",
 		       c->apps_domain);
 	else
-		report(0, "apps_domain %s: not on the Public Suffix List, so apps can set cookies for "
-		       "each other (have it added, as hosting sites do for user content)", c->apps_domain);
+		report(0,
+		       "apps_domain %s: not on the Public Suffix List, so apps can set cookies for "
+		       "each other (have it added, as hosting sites do for user content)",
+		       c->apps_domain);
 	const char *pub = psl_registrable_domain(psl, c->public_host);
 	const char *apps = psl_registrable_domain(psl, c->apps_domain);
 	if (pub && apps && strcmp(pub, apps) == 0)
 		warn("apps_domain %s and public_host %s share the registrable domain %s: apps are "
-		     "same-site with the frontend", c->apps_domain, c->public_host, pub);
+		     "same-site with the frontend",
+		     c->apps_domain, c->public_host, pub);
 	psl_free(own);
 }
 
 /* Can a child create a user, pid, net and mount namespace? */
 static void check_namespaces(void)
 {
-	static const struct { int flag; const char *name; } ns[] = {
-		{ CLONE_NEWUSER, "user" }, { CLONE_NEWPID, "pid" },
-		{ CLONE_NEWNET, "net" }, { CLONE_NEWNS, "mount" },
+	static const struct {
+		int flag;
+		const char *name;
+	} ns[] = {
+		{ CLONE_NEWUSER, "user" },
+		{ CLONE_NEWPID, "pid" },
+		{ CLONE_NEWNET, "net" },
+		{ CLONE_NEWNS, "mount" },
 	};
 	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
 		int st = -1;
@@ -97,8 +105,8 @@ static void check_namespaces(void)
 			_exit(unshare(ns[i].flag) == 0 ? 0 : 1);
 		if (pid > 0)
 			waitpid(pid, &st, 0);
-		report(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		       "kernel: %s namespaces", ns[i].name);
+		report(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "kernel: %s namespaces",
+		       ns[i].name);
 	}
 }
 
@@ -139,14 +147,14 @@ static void check_node(const struct conf *c)
 	out[strcspn(out, "\n")] = 0;
 	if (rc == 0 && out[0] == 'v')
 		major = atoi(out + 1);
-	report(rc == 0 && major >= 18, "node: %s %s%s", c->node_path, rc == 0 ? out : "not runnable",
-	       rc == 0 && major < 18 ? " (need >= 18)" : "");
+	report(rc == 0 && major >= 18, "node: %s %s%s", c->node_path,
+	       rc == 0 ? out : "not runnable", rc == 0 && major < 18 ? " (need >= 18)" : "");
 }
 
 static const char *find_nginx(void)
 {
-	static const char *const cands[] = { AF_NGINX_PATH, "/usr/sbin/nginx", "/usr/local/sbin/nginx",
-					     "/usr/bin/nginx", NULL };
+	static const char *const cands[] = { AF_NGINX_PATH, "/usr/sbin/nginx",
+					     "/usr/local/sbin/nginx", "/usr/bin/nginx", NULL };
 	const char *env = getenv("AF_NGINX");
 	if (env && access(env, X_OK) == 0)
 		return env;
@@ -171,7 +179,8 @@ static void check_nginx(void)
 	report(rc == 0, "nginx: %s runs", ng);
 	if (rc != 0)
 		return;
-	report(strstr(out, "--with-http_auth_request_module") != NULL, "nginx: auth_request module");
+	report(strstr(out, "--with-http_auth_request_module") != NULL,
+	       "nginx: auth_request module");
 	report(strstr(out, "--with-http_v2_module") != NULL, "nginx: http_v2 module");
 	report(strstr(out, "--with-http_ssl_module") != NULL, "nginx: ssl module");
 }
@@ -202,7 +211,7 @@ static void check_mode(const char *what, const char *path, int must_exist, uid_t
 /* ---- processes: who runs as whom ---- */
 
 struct proc_ids {
-	long uid;               /* effective */
+	long uid; /* effective */
 	unsigned long long capeff;
 	char name[64];
 };
@@ -281,7 +290,8 @@ static void report_proc(const char *what, pid_t pid, int needs_root)
 	pw = getpwuid((uid_t)p.uid);
 	if (needs_root)
 		report(p.uid == 0, "%s pid %d (%s): uid %ld (%s)%s", what, (int)pid, p.name, p.uid,
-		       pw ? pw->pw_name : "?", p.uid == 0 ? ", root as it needs" : ", it needs root");
+		       pw ? pw->pw_name : "?",
+		       p.uid == 0 ? ", root as it needs" : ", it needs root");
 	else if (p.uid == 0 || p.capeff)
 		warn("%s pid %d (%s): uid %ld (%s) with capabilities %llx: it needs no root", what,
 		     (int)pid, p.name, p.uid, pw ? pw->pw_name : "?", p.capeff);
@@ -342,13 +352,14 @@ static void check_privsep(const struct conf *c)
 	if (privsep_lookup(c, &ids, err, sizeof err) < 0)
 		report(0, "user: %s", err);
 	else
-		report(1, "user: appforged runs as %s (uid %d gid %d)", c->run_as_user, (int)ids.uid,
-		       (int)ids.gid);
+		report(1, "user: appforged runs as %s (uid %d gid %d)", c->run_as_user,
+		       (int)ids.uid, (int)ids.gid);
 	if (scan_jail_has_landlock())
 		report(1, "kernel: Landlock (the scanner reads nothing of the state directory)");
 	else
 		warn("kernel: no Landlock: the scanner is confined by seccomp only and could read "
-		     "what %s may read", c->run_as_user);
+		     "what %s may read",
+		     c->run_as_user);
 }
 
 static void check_db(const struct conf *c)

@@ -22,17 +22,21 @@ static void test_prefix_parse(void)
 	char buf[APPLOG_PREFIX_LEN + 1], line[128];
 	struct applog_line l;
 	ok(applog_prefix(buf, APPLOG_ERR, 1796613383123LL) == APPLOG_PREFIX_LEN &&
-	   strcmp(buf, "2026-12-07T03:16:23.123Z err ") == 0, "prefix: UTC time to the ms, stream");
+		   strcmp(buf, "2026-12-07T03:16:23.123Z err ") == 0,
+	   "prefix: UTC time to the ms, stream");
 	snprintf(line, sizeof line, "%shello world", buf);
 	ok(applog_parse(line, strlen(line), &l) == 1 && l.at == line &&
-	   strcmp(l.stream, "err") == 0 && l.textlen == 11 && memcmp(l.text, "hello world", 11) == 0,
+		   strcmp(l.stream, "err") == 0 && l.textlen == 11 &&
+		   memcmp(l.text, "hello world", 11) == 0,
 	   "parse: a record gives its time, stream and text");
 	applog_prefix(buf, APPLOG_SYS, 0);
 	ok(applog_parse(buf, APPLOG_PREFIX_LEN, &l) == 1 && strcmp(l.stream, "sys") == 0 &&
-	   l.textlen == 0, "parse: an empty sys record");
+		   l.textlen == 0,
+	   "parse: an empty sys record");
 	const char *legacy = "plain old output";
 	ok(applog_parse(legacy, strlen(legacy), &l) == 0 && l.at == NULL &&
-	   strcmp(l.stream, "out") == 0 && l.text == legacy, "parse: a line that is no record is out text");
+		   strcmp(l.stream, "out") == 0 && l.text == legacy,
+	   "parse: a line that is no record is out text");
 	const char *bad = "2026-12-07T03:16:23.123Z xyz text";
 	ok(applog_parse(bad, strlen(bad), &l) == 0, "parse: an unknown stream is no record");
 	const char *shortl = "2026-12-07T03:16:23.123Z ou";
@@ -42,17 +46,23 @@ static void test_prefix_parse(void)
 static void test_escape(void)
 {
 	ok(escaped_is("plain text", 10, "plain text"), "escape: plain ASCII unchanged");
-	ok(escaped_is("\x1b[31mred\x1b[0m", 12, "\\x1b[31mred\\x1b[0m"), "escape: terminal escapes");
+	ok(escaped_is("\x1b[31mred\x1b[0m", 12, "\\x1b[31mred\\x1b[0m"),
+	   "escape: terminal escapes");
 	ok(escaped_is("a\tb\rc\0d", 7, "a\tb\\x0dc\\x00d"), "escape: tab kept, CR and NUL escaped");
 	ok(escaped_is("\xff\xfe ok", 5, "\\xff\\xfe ok"), "escape: invalid UTF-8 bytes");
 	ok(escaped_is("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
-		      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "escape: valid UTF-8 kept");
+		      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+	   "escape: valid UTF-8 kept");
 	ok(escaped_is("\xc0\xaf", 2, "\\xc0\\xaf"), "escape: an overlong encoding");
 	ok(escaped_is("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"), "escape: a surrogate");
 	ok(escaped_is("\xe2\x82", 2, "\\xe2\\x82"), "escape: a cut sequence at the end");
-	ok(escaped_is("\xc2\x9b" "2J", 4, "\\xc2\\x9b2J"), "escape: a C1 control (CSI)");
+	ok(escaped_is("\xc2\x9b"
+		      "2J",
+		      4, "\\xc2\\x9b2J"),
+	   "escape: a C1 control (CSI)");
 	ok(escaped_is("\x7f", 1, "\\x7f"), "escape: DEL");
-	ok(escaped_is("\\x1b", 4, "\\\\x1b"), "escape: a backslash, so app text cannot fake an escape");
+	ok(escaped_is("\\x1b", 4, "\\\\x1b"),
+	   "escape: a backslash, so app text cannot fake an escape");
 }
 
 static void test_bucket(void)
@@ -65,7 +75,8 @@ static void test_bucket(void)
 	ok(applog_bucket_take(&b, 1000, 500) == 500, "bucket: half a second gives half the rate");
 	ok(applog_bucket_take(&b, 100000, 100000) == 5000, "bucket: refill stops at the burst");
 	applog_bucket_init(&b, 0, 0, 0);
-	ok(b.rate == APPLOG_RATE_DEFAULT && b.burst == APPLOG_BURST_DEFAULT, "bucket: 0 means the defaults");
+	ok(b.rate == APPLOG_RATE_DEFAULT && b.burst == APPLOG_BURST_DEFAULT,
+	   "bucket: 0 means the defaults");
 }
 
 int main(void)

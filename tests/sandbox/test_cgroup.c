@@ -85,7 +85,7 @@ static void cycle(int v, const struct cgroup_limits *lim)
 	if (child == 0) {
 		char b;
 		close(go[1]);
-		if (read(go[0], &b, 1) != 1)    /* forks only once it is in the cgroup */
+		if (read(go[0], &b, 1) != 1) /* forks only once it is in the cgroup */
 			_exit(1);
 		if (fork() == 0) {
 			raise(SIGSTOP);
@@ -113,7 +113,8 @@ static void cycle(int v, const struct cgroup_limits *lim)
 	ok(cgroup_list(count_name, name, err, sizeof err) >= 1 && listed == 1,
 	   "list names it once");
 	ok(cgroup_open(&again, name, err, sizeof err) == 0 &&
-	   strcmp(again.dir[CG_MEMORY], cg.dir[CG_MEMORY]) == 0, "open finds the same cgroup");
+		   strcmp(again.dir[CG_MEMORY], cg.dir[CG_MEMORY]) == 0,
+	   "open finds the same cgroup");
 	if (v == 2 || cg.dir[CG_FREEZER][0]) {
 		char ev[256] = "";
 		cgroup_freeze(&cg, 1);
@@ -125,14 +126,15 @@ static void cycle(int v, const struct cgroup_limits *lim)
 		if (f)
 			fclose(f);
 		ok(strstr(ev, v == 2 ? "frozen 1" : "FROZEN") != NULL, "freeze: the kernel says "
-		   "frozen");
+								       "frozen");
 		cgroup_freeze(&cg, 0);
 	}
 	err[0] = 0;
 	ok(cgroup_kill(&cg, err, sizeof err) == 0, "kill: %s", err);
 	int status;
 	ok(waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
-	   WTERMSIG(status) == SIGKILL, "the attached process died of SIGKILL");
+		   WTERMSIG(status) == SIGKILL,
+	   "the attached process died of SIGKILL");
 	ok(cgroup_nprocs(&cg) == 0, "the cgroup is empty (stopped grandchild too)");
 	err[0] = 0;
 	ok(cgroup_destroy(&cg, err, sizeof err) == 0, "destroy: %s", err);
@@ -201,7 +203,7 @@ static pid_t sleeper(void)
 static void rm_tree(const char *dir)
 {
 	static const char *const subs[] = { "appforge/afunit-sb", "appforge", "appforge-self",
-					     "appforge-init", "" };
+					    "appforge-init", "" };
 	char p[PATH_MAX + 32];
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		snprintf(p, sizeof p, "%s/%s", dir, subs[i]);
@@ -307,8 +309,10 @@ static void v2_rules(const char *mnt)
 	kill(s, SIGKILL);
 	waitpid(s, NULL, 0);
 	run_setup_child(t, 0, res, sizeof res);
-	ok(strcmp(res, "ok") == 0, "a process started in that cgroup sets up and creates a "
-	   "sandbox cgroup: %s", res);
+	ok(strcmp(res, "ok") == 0,
+	   "a process started in that cgroup sets up and creates a "
+	   "sandbox cgroup: %s",
+	   res);
 	ok(cg_has(t, "cgroup.subtree_control", "hugetlb"), "its subtree has hugetlb");
 	snprintf(p, sizeof p, "%s/appforge", t);
 	ok(cg_has(p, "cgroup.subtree_control", "hugetlb"), "so does appforge/");
@@ -345,7 +349,7 @@ static void v2_rules(const char *mnt)
 	ok(strcmp(res, "ok") == 0, "at a cgroup namespace's root with another process: %s", res);
 	ok(proc_in(s, "/appforge-init"), "the other process moved into appforge-init");
 	ok(cg_has(t, "cgroup.subtree_control", "hugetlb"), "the container's cgroup hands "
-	   "hugetlb down");
+							   "hugetlb down");
 	kill(s, SIGKILL);
 	waitpid(s, NULL, 0);
 	rm_tree(t);
@@ -389,8 +393,10 @@ static void v2_on_v1_host(void)
 	}
 	if (!strstr(ctl, "memory")) {
 		ok(cgroup_create(&cg, "afunit-v2-nomem", &mem, err, sizeof err) < 0 &&
-		   strstr(err, "memory"), "v2 without a memory controller: a memory limit is an "
-		   "error naming it: %s", err);
+			   strstr(err, "memory"),
+		   "v2 without a memory controller: a memory limit is an "
+		   "error naming it: %s",
+		   err);
 	}
 	v2_rules(d);
 	/* appforge/ (and a leaf we may have moved into) go with the mount's last user. */

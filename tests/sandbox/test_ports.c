@@ -15,7 +15,8 @@ int main(void)
 	ok(port_alloc_get(&pa) == -1, "full range: -1");
 	ok(port_alloc_put(&pa, 9001) == 0, "put 9001 back");
 	ok(port_alloc_put(&pa, 9001) < 0, "a second put of the same port is refused");
-	ok(port_alloc_put(&pa, 8999) < 0 && port_alloc_put(&pa, 9003) < 0, "out of range puts refused");
+	ok(port_alloc_put(&pa, 8999) < 0 && port_alloc_put(&pa, 9003) < 0,
+	   "out of range puts refused");
 	ok(!port_alloc_in_use(&pa, 9001) && port_alloc_in_use(&pa, 9000), "in_use tracks state");
 	ok(port_alloc_get(&pa) == 9001, "the only free port is reused once it was put back");
 	ok(port_alloc_put(&pa, 9000) == 0 && port_alloc_put(&pa, 9002) == 0, "put two back");
@@ -25,7 +26,8 @@ int main(void)
 	port_alloc_free(&pa);
 
 	ok(port_alloc_init(&pa, 100, 199, err, sizeof err) == 0, "init 100..199");
-	ok(port_alloc_take(&pa, 150) == 0 && port_alloc_take(&pa, 150) < 0, "take marks a port once");
+	ok(port_alloc_take(&pa, 150) == 0 && port_alloc_take(&pa, 150) < 0,
+	   "take marks a port once");
 	ok(port_alloc_take(&pa, 99) < 0, "take outside the range refused");
 	int seen150 = 0, count = 0, p;
 	while ((p = port_alloc_get(&pa)) >= 0) {
@@ -37,7 +39,8 @@ int main(void)
 	/* freed ports come back last: free 120 then 130, the next gets start after 199 */
 	port_alloc_put(&pa, 130);
 	port_alloc_put(&pa, 120);
-	ok(port_alloc_get(&pa) == 120 && port_alloc_get(&pa) == 130, "after a full wrap the freed ports return in order");
+	ok(port_alloc_get(&pa) == 120 && port_alloc_get(&pa) == 130,
+	   "after a full wrap the freed ports return in order");
 	port_alloc_free(&pa);
 	return tap_done();
 }

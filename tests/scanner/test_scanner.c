@@ -57,7 +57,8 @@ static int nfindings(struct json_object *r)
 {
 	struct json_object *v;
 
-	return r && json_object_object_get_ex(r, "findings", &v) ? (int)json_object_array_length(v) : -1;
+	return r && json_object_object_get_ex(r, "findings", &v) ? (int)json_object_array_length(v)
+								 : -1;
 }
 
 static const char *finding_field(struct json_object *r, int i, const char *key)
@@ -89,8 +90,12 @@ static int scan(const char *policy, const char *script, const struct scanner_lim
 
 static void test_real(void)
 {
-	struct json_object *bad = files_of("server.js", "// child_process\nconst cp = require('child' + '_process');\n");
-	struct json_object *good = files_of("server.js", "require('http').createServer((q, s) => s.end('eval is evil')).listen(process.env.PORT);\n");
+	struct json_object *bad =
+		files_of("server.js",
+			 "// child_process\nconst cp = require('child' + '_process');\n");
+	struct json_object *good = files_of(
+		"server.js",
+		"require('http').createServer((q, s) => s.end('eval is evil')).listen(process.env.PORT);\n");
 	struct json_object *warn = files_of("server.js", "fetch('https://example.com/');\n");
 	struct json_object *res;
 	char err[256];
@@ -100,7 +105,8 @@ static void test_real(void)
 	ok(rc == 0 && strcmp(verdict_of(res), "block") == 0 && nfindings(res) == 1,
 	   "policy block: child_process blocks (%s)", err);
 	ok(strcmp(finding_field(res, 0, "rule"), "child-process") == 0 &&
-	   strcmp(finding_field(res, 0, "line"), "2") == 0, "the finding names the rule and line 2");
+		   strcmp(finding_field(res, 0, "line"), "2") == 0,
+	   "the finding names the rule and line 2");
 	ok(scanner_validate_result(res, err, sizeof err) == 0, "result passes its own validation");
 	json_object_put(res);
 
@@ -110,12 +116,13 @@ static void test_real(void)
 
 	rc = scan("warn", real_js, NULL, bad, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(verdict_of(res), "warn") == 0 && nfindings(res) == 1 &&
-	   strcmp(finding_field(res, 0, "severity"), "block") == 0,
+		   strcmp(finding_field(res, 0, "severity"), "block") == 0,
 	   "policy warn: verdict warn, the block finding still listed");
 	json_object_put(res);
 
 	rc = scan("block", real_js, NULL, good, &res, err, sizeof err);
-	ok(rc == 0 && strcmp(verdict_of(res), "pass") == 0 && nfindings(res) == 0, "a clean app passes");
+	ok(rc == 0 && strcmp(verdict_of(res), "pass") == 0 && nfindings(res) == 0,
+	   "a clean app passes");
 	json_object_put(res);
 
 	rc = scan("block", real_js, NULL, warn, &res, err, sizeof err);
@@ -128,32 +135,37 @@ static void test_real(void)
 	json_object_put(res);
 
 	rc = scan("strict", real_js, NULL, bad, &res, err, sizeof err);
-	ok(rc == -1 && strstr(err, "scan_policy") && !res, "an unknown policy is an error (%s)", err);
+	ok(rc == -1 && strstr(err, "scan_policy") && !res, "an unknown policy is an error (%s)",
+	   err);
 
 	{
 		struct json_object *arr = json_object_new_array();
 		struct json_object *num = json_object_new_object();
 
 		json_object_object_add(num, "a.js", json_object_new_int(1));
-		ok(scan("block", real_js, NULL, arr, &res, err, sizeof err) == -1 && strstr(err, "object"),
+		ok(scan("block", real_js, NULL, arr, &res, err, sizeof err) == -1 &&
+			   strstr(err, "object"),
 		   "files that are not an object are refused");
-		ok(scan("block", real_js, NULL, num, &res, err, sizeof err) == -1 && strstr(err, "string"),
+		ok(scan("block", real_js, NULL, num, &res, err, sizeof err) == -1 &&
+			   strstr(err, "string"),
 		   "a file that is not a string is refused");
 		json_object_put(arr);
 		json_object_put(num);
 	}
 	{
-		struct scanner_limits lim = { 10000, 10, 64, SCANNER_MAX_OUTPUT, SCANNER_HEAP_MB, SCANNER_AS_MB };
+		struct scanner_limits lim = { 10000,           10,           64, SCANNER_MAX_OUTPUT,
+					      SCANNER_HEAP_MB, SCANNER_AS_MB };
 
 		rc = scan("block", real_js, &lim, good, &res, err, sizeof err);
 		ok(rc == 0 && strcmp(verdict_of(res), "block") == 0 &&
-		   strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
-		   strstr(finding_field(res, 0, "message"), "too large"),
+			   strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
+			   strstr(finding_field(res, 0, "message"), "too large"),
 		   "files over the input cap fail closed without running node");
 		json_object_put(res);
 	}
 	rc = scan("block", "/nonexistent/scan.js", NULL, good, &res, err, sizeof err);
-	ok(rc == -1 && strstr(err, "/nonexistent/scan.js"), "a missing scan.js is an error naming it (%s)", err);
+	ok(rc == -1 && strstr(err, "/nonexistent/scan.js"),
+	   "a missing scan.js is an error naming it (%s)", err);
 
 	json_object_put(bad);
 	json_object_put(good);
@@ -190,13 +202,15 @@ static void test_jail(const char *src)
 	snprintf(msg, sizeof msg, "%s ", finding_field(res, 0, "message"));
 	ok(rc == 0 && n > 0 && strcmp(verdict_of(res), "warn") == 0,
 	   "the probe runs in the jail and answers (%s) %s", err, msg);
-	ok(strstr(msg, "tcp=EPERM ") && strstr(msg, "udp=EPERM "), "no network socket: TCP and UDP refused");
+	ok(strstr(msg, "tcp=EPERM ") && strstr(msg, "udp=EPERM "),
+	   "no network socket: TCP and UDP refused");
 	ok(strstr(msg, "unix=EPERM "), "no unix socket either (the supervisor's, appforged's)");
 	ok(strstr(msg, "spawn=EPERM "), "no new process");
 	ok(strstr(msg, "kill=EPERM "), "no signal to its parent (same uid as the workers)");
 	ok(strstr(msg, "nnp=1 ") && strstr(msg, "seccomp=2 "), "no_new_privs and a seccomp filter");
 	if (landlock) {
-		ok(strstr(msg, "read0=EACCES "), "Landlock: a file outside its directory is out of reach");
+		ok(strstr(msg, "read0=EACCES "),
+		   "Landlock: a file outside its directory is out of reach");
 		ok(strstr(msg, "write=EACCES "), "Landlock: nothing writable");
 	} else {
 		skip("this kernel has no Landlock: the jail is seccomp only (read)");
@@ -223,12 +237,13 @@ static void test_fakes(void)
 	js = write_script("sleep.js", "process.stdin.resume(); setTimeout(() => {}, 600000);\n");
 	rc = scan("block", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(verdict_of(res), "block") == 0 &&
-	   strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
-	   strstr(finding_field(res, 0, "message"), "did not finish"),
+		   strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
+		   strstr(finding_field(res, 0, "message"), "did not finish"),
 	   "a scanner that hangs is killed at the timeout and the scan fails closed");
 	json_object_put(res);
 	rc = scan("warn", js, &hang, files, &res, err, sizeof err);
-	ok(rc == 0 && strcmp(verdict_of(res), "warn") == 0, "a timeout under policy warn gives warn");
+	ok(rc == 0 && strcmp(verdict_of(res), "warn") == 0,
+	   "a timeout under policy warn gives warn");
 	json_object_put(res);
 
 	js = write_script("busy.js", "for (;;) {}\n");
@@ -239,48 +254,63 @@ static void test_fakes(void)
 
 	rc = scan("block", js, &cpu, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
-	   strstr(finding_field(res, 0, "message"), "CPU time"),
-	   "a scanner spinning past its CPU limit is stopped (%s)", finding_field(res, 0, "message"));
+		   strstr(finding_field(res, 0, "message"), "CPU time"),
+	   "a scanner spinning past its CPU limit is stopped (%s)",
+	   finding_field(res, 0, "message"));
 	json_object_put(res);
 
-	js = write_script("closed.js", "process.stdout.end(); process.stderr.end(); setTimeout(() => {}, 600000);\n");
+	js = write_script(
+		"closed.js",
+		"process.stdout.end(); process.stderr.end(); setTimeout(() => {}, 600000);\n");
 	rc = scan("block", js, &hang, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0,
 	   "a scanner that closes its output but never exits is killed");
 	json_object_put(res);
 
-	static const struct { const char *out; const char *what; } bad[] = {
+	static const struct {
+		const char *out;
+		const char *what;
+	} bad[] = {
 		{ "not json", "not JSON" },
 		{ "", "empty output" },
 		{ "{\"verdict\":\"pass\"}", "no findings" },
 		{ "{\"verdict\":\"ok\",\"findings\":[]}", "an unknown verdict" },
 		{ "{\"verdict\":\"pass\",\"findings\":[]} {}", "trailing data" },
 		{ "{\"verdict\":\"pass\",\"findings\":[],\"extra\":1}", "an extra key" },
-		{ "{\"verdict\":\"pass\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":1,\"column\":1,\"message\":\"m\"}]}", "a verdict that hides a block finding" },
-		{ "{\"verdict\":\"block\",\"findings\":[{\"rule\":\"Eval!\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":1,\"column\":1,\"message\":\"m\"}]}", "a bad rule id" },
-		{ "{\"verdict\":\"block\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":\"1\",\"column\":1,\"message\":\"m\"}]}", "a line that is a string" },
-		{ "{\"verdict\":\"block\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":-3,\"column\":1,\"message\":\"m\"}]}", "a negative line" },
-		{ "{\"verdict\":\"warn\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"fatal\",\"file\":\"a.js\",\"line\":1,\"column\":1,\"message\":\"m\"}]}", "an unknown severity" },
-		{ "{\"verdict\":\"warn\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"warn\",\"file\":\"a.js\",\"line\":1,\"column\":1}]}", "a finding without message" },
+		{ "{\"verdict\":\"pass\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":1,\"column\":1,\"message\":\"m\"}]}",
+		  "a verdict that hides a block finding" },
+		{ "{\"verdict\":\"block\",\"findings\":[{\"rule\":\"Eval!\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":1,\"column\":1,\"message\":\"m\"}]}",
+		  "a bad rule id" },
+		{ "{\"verdict\":\"block\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":\"1\",\"column\":1,\"message\":\"m\"}]}",
+		  "a line that is a string" },
+		{ "{\"verdict\":\"block\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"block\",\"file\":\"a.js\",\"line\":-3,\"column\":1,\"message\":\"m\"}]}",
+		  "a negative line" },
+		{ "{\"verdict\":\"warn\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"fatal\",\"file\":\"a.js\",\"line\":1,\"column\":1,\"message\":\"m\"}]}",
+		  "an unknown severity" },
+		{ "{\"verdict\":\"warn\",\"findings\":[{\"rule\":\"eval\",\"severity\":\"warn\",\"file\":\"a.js\",\"line\":1,\"column\":1}]}",
+		  "a finding without message" },
 		{ "{\"verdict\":\"pass\",\"findings\":{}}", "findings not an array" },
 		{ "[\"pass\"]", "an array" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char body[1024];
 
-		snprintf(body, sizeof body,
-			 "process.stdin.resume(); process.stdin.on('end', () => process.stdout.write(%s",
-			 "Buffer.from('");
+		snprintf(
+			body, sizeof body,
+			"process.stdin.resume(); process.stdin.on('end', () => process.stdout.write(%s",
+			"Buffer.from('");
 		/* The output goes through hex so no quoting can go wrong. */
 		{
 			size_t n = strlen(body);
 			for (const char *s = bad[i].out; *s && n + 3 < sizeof body; s++)
-				n += (size_t)snprintf(body + n, sizeof body - n, "%02x", (unsigned char)*s);
+				n += (size_t)snprintf(body + n, sizeof body - n, "%02x",
+						      (unsigned char)*s);
 			snprintf(body + n, sizeof body - n, "', 'hex')));\n");
 		}
 		js = write_script("bad.js", body);
 		rc = scan("block", js, &fast, files, &res, err, sizeof err);
-		ok(rc == -1 && !res && strstr(err, "malformed"), "rejects %s (rc %d, %s, %s)", bad[i].what, rc, err, res ? json_object_to_json_string(res) : "-");
+		ok(rc == -1 && !res && strstr(err, "malformed"), "rejects %s (rc %d, %s, %s)",
+		   bad[i].what, rc, err, res ? json_object_to_json_string(res) : "-");
 		json_object_put(res);
 	}
 
@@ -288,9 +318,12 @@ static void test_fakes(void)
 	rc = scan("block", js, &fast, files, &res, err, sizeof err);
 	ok(rc == -1 && strstr(err, "larger than"), "rejects output over the cap (%s)", err);
 
-	js = write_script("refuse.js", "process.stderr.write('scan.js: acorn not found\\n'); process.exit(2);\n");
+	js = write_script(
+		"refuse.js",
+		"process.stderr.write('scan.js: acorn not found\\n'); process.exit(2);\n");
 	rc = scan("block", js, &fast, files, &res, err, sizeof err);
-	ok(rc == -1 && strstr(err, "acorn not found"), "a refusal (exit 2) is an error with its message (%s)", err);
+	ok(rc == -1 && strstr(err, "acorn not found"),
+	   "a refusal (exit 2) is an error with its message (%s)", err);
 	{
 		char *big = malloc(1 << 19);
 		struct json_object *bigfiles;
@@ -300,7 +333,8 @@ static void test_fakes(void)
 		bigfiles = files_of("server.js", big);
 		rc = scan("block", js, &fast, bigfiles, &res, err, sizeof err);
 		ok(rc == -1 && strstr(err, "acorn not found"),
-		   "a scanner exiting before reading 512 KB of input: no SIGPIPE, its message kept (rc %d, %s, %s)", rc, err, res ? json_object_to_json_string(res) : "-");
+		   "a scanner exiting before reading 512 KB of input: no SIGPIPE, its message kept (rc %d, %s, %s)",
+		   rc, err, res ? json_object_to_json_string(res) : "-");
 		json_object_put(bigfiles);
 		free(big);
 	}
@@ -308,16 +342,19 @@ static void test_fakes(void)
 	js = write_script("abort.js", "process.abort();\n");
 	rc = scan("block", js, &fast, files, &res, err, sizeof err);
 	ok(rc == 0 && strcmp(finding_field(res, 0, "rule"), "scan-failed") == 0 &&
-	   strstr(finding_field(res, 0, "message"), "signal"), "a crash fails closed");
+		   strstr(finding_field(res, 0, "message"), "signal"),
+	   "a crash fails closed");
 	json_object_put(res);
 
-	js = write_script("env.js",
+	js = write_script(
+		"env.js",
 		"process.stdin.resume(); process.stdin.on('end', () => { const bad = process.env.NODE_OPTIONS || process.env.AF_SECRET;"
 		" process.stdout.write(JSON.stringify({verdict: bad ? 'warn' : 'pass', findings: bad ? [{rule: 'leak', severity: 'warn', file: '', line: 0, column: 0, message: 'env'}] : []})); });\n");
 	setenv("NODE_OPTIONS", "--require /nonexistent-preload.js", 1);
 	setenv("AF_SECRET", "s3cret", 1);
 	rc = scan("block", js, &fast, files, &res, err, sizeof err);
-	ok(rc == 0 && strcmp(verdict_of(res), "pass") == 0, "the scanner gets a clean environment (%s)", err);
+	ok(rc == 0 && strcmp(verdict_of(res), "pass") == 0,
+	   "the scanner gets a clean environment (%s)", err);
 	json_object_put(res);
 	unsetenv("NODE_OPTIONS");
 	unsetenv("AF_SECRET");

@@ -22,9 +22,10 @@ static void names(void)
 	memset(big, 'A', sizeof big);
 	ok(appenv_name_valid(big, 64), "64 bytes accepted");
 	ok(!appenv_name_valid(big, 65), "65 bytes refused");
-	const char *res[] = { "PORT", "APP_ID", "DATA_DIR", "HOME", "PATH", "TMPDIR",
-			      "NODE_OPTIONS", "NODE_ENV", "LISTEN_FDS", "LISTEN_PID", "LD_PRELOAD",
-			      "APPFORGE_X", "AF_SANDBOX_INIT" };
+	const char *res[] = { "PORT",           "APP_ID",     "DATA_DIR",     "HOME",
+			      "PATH",           "TMPDIR",     "NODE_OPTIONS", "NODE_ENV",
+			      "LISTEN_FDS",     "LISTEN_PID", "LD_PRELOAD",   "APPFORGE_X",
+			      "AF_SANDBOX_INIT" };
 	for (size_t i = 0; i < sizeof res / sizeof res[0]; i++)
 		ok(!appenv_name_valid(res[i], strlen(res[i])), "%s is the platform's", res[i]);
 	ok(appenv_name_valid("PORTS", 5) && appenv_name_valid("NODEX", 5), "PORTS, NODEX are free");
@@ -59,8 +60,7 @@ static void packed(void)
 	ok(appenv_packed_check("A=1\0B=2\0", 8, 1, err, sizeof err) < 0, "trailing entry");
 	ok(appenv_packed_check("A=1\0", 4, 2, err, sizeof err) < 0, "count past the end");
 	ok(appenv_packed_check("A=1", 3, 1, err, sizeof err) < 0, "unterminated");
-	ok(appenv_packed_check("A=1\0", 4, APPENV_MAX_VARS + 1, err, sizeof err) < 0,
-	   "too many");
+	ok(appenv_packed_check("A=1\0", 4, APPENV_MAX_VARS + 1, err, sizeof err) < 0, "too many");
 }
 
 static void seal(void)
@@ -73,7 +73,8 @@ static void seal(void)
 	ok(mkdtemp(dir) != NULL, "temp dir");
 	snprintf(path, sizeof path, "%s/secrets.key", dir);
 	ok(secretbox_key_create(path, err, sizeof err) == 0, "key created");
-	ok(stat(path, &st) == 0 && st.st_size == 32 && (st.st_mode & 0777) == 0600, "32 bytes, 0600");
+	ok(stat(path, &st) == 0 && st.st_size == 32 && (st.st_mode & 0777) == 0600,
+	   "32 bytes, 0600");
 	ok(secretbox_key_create(path, err, sizeof err) < 0, "never overwritten");
 	ok(secretbox_key_load(path, key, err, sizeof err) == 0, "key loaded");
 	chmod(path, 0644);

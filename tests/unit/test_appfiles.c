@@ -54,7 +54,8 @@ static void test_paths(void)
 	memset(name, 'a', 129);
 	name[129] = '\0';
 	bad_path(name, "longer than 128 bytes");
-	ok(appfiles_path_valid("..hidden.js", err, sizeof err) == 0 && appfiles_path_valid(".env", err, sizeof err) == 0,
+	ok(appfiles_path_valid("..hidden.js", err, sizeof err) == 0 &&
+		   appfiles_path_valid(".env", err, sizeof err) == 0,
 	   "names that merely start with dots are fine");
 	f = map1("public", "x");
 	json_object_object_add(f, "public/index.html", json_object_new_string("x"));
@@ -69,20 +70,24 @@ static void test_limits(void)
 	char *big = malloc(APPFILES_MAX_FILE + 2), name[32];
 
 	json_object_object_add(f, "index.js", json_object_new_string("x"));
-	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "server.js"), "server.js required");
+	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "server.js"),
+	   "server.js required");
 	json_object_put(f);
 	f = map1(NULL, NULL);
 	json_object_object_add(f, "n.js", json_object_new_int(3));
-	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "'n.js'"), "non-string content names the file");
+	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "'n.js'"),
+	   "non-string content names the file");
 	json_object_put(f);
 	f = map1(NULL, NULL);
 	json_object_object_add(f, "nul.js", json_object_new_string_len("a\0b", 3));
-	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "'nul.js'"), "NUL in content refused");
+	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "'nul.js'"),
+	   "NUL in content refused");
 	json_object_put(f);
 	memset(big, 'x', APPFILES_MAX_FILE + 1);
 	big[APPFILES_MAX_FILE + 1] = '\0';
 	f = map1("big.js", big);
-	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "'big.js'"), "file over 256 KiB refused");
+	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "'big.js'"),
+	   "file over 256 KiB refused");
 	json_object_put(f);
 	big[APPFILES_MAX_FILE] = '\0';
 	f = map1(NULL, NULL);
@@ -90,14 +95,16 @@ static void test_limits(void)
 		snprintf(name, sizeof name, "f%d.js", i);
 		json_object_object_add(f, name, json_object_new_string(big));
 	}
-	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "together"), "total over 1 MiB refused");
+	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "together"),
+	   "total over 1 MiB refused");
 	json_object_put(f);
 	f = map1(NULL, NULL);
 	for (int i = 0; i < APPFILES_MAX_COUNT; i++) {
 		snprintf(name, sizeof name, "f%d.js", i);
 		json_object_object_add(f, name, json_object_new_string("x"));
 	}
-	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "too many"), "65 files refused");
+	ok(appfiles_validate(f, err, sizeof err) < 0 && strstr(err, "too many"),
+	   "65 files refused");
 	json_object_put(f);
 	free(big);
 	ok(appfiles_validate(NULL, err, sizeof err) < 0, "NULL map refused");
@@ -121,7 +128,8 @@ static void test_write(void)
 	n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
 	if (fd >= 0)
 		close(fd);
-	ok(n == 6 && memcmp(buf, "body{}", 6) == 0 && stat(p, &st) == 0 && (st.st_mode & 0777) == 0644,
+	ok(n == 6 && memcmp(buf, "body{}", 6) == 0 && stat(p, &st) == 0 &&
+		   (st.st_mode & 0777) == 0644,
 	   "nested file written with mode 0644");
 	ok(appfiles_write(dir, f, err, sizeof err) < 0, "never overwrites an existing file");
 	json_object_put(f);
@@ -139,7 +147,8 @@ static void test_write(void)
 		json_object_put(f);
 	}
 	ok(appfiles_remove_tree(dir, err, sizeof err) == 0 && access(dir, F_OK) != 0 &&
-	   access("/tmp", F_OK) == 0, "remove the tree (symlinks removed, not followed)");
+		   access("/tmp", F_OK) == 0,
+	   "remove the tree (symlinks removed, not followed)");
 	ok(appfiles_remove_tree(dir, err, sizeof err) == 0, "removing a missing tree succeeds");
 }
 

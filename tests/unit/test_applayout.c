@@ -39,16 +39,22 @@ int main(void)
 	c.log_dir = logs;
 
 	ok(applayout_path(&c, ID, APP_PATH_CODE, p, sizeof p) == 0 &&
-	   strcmp(p + strlen(base), "/apps/" ID "/code") == 0, "code path (%s)", p);
+		   strcmp(p + strlen(base), "/apps/" ID "/code") == 0,
+	   "code path (%s)", p);
 	ok(applayout_path(&c, ID, APP_PATH_DATA, p, sizeof p) == 0 &&
-	   strcmp(p + strlen(base), "/apps/" ID "/data") == 0, "data path");
+		   strcmp(p + strlen(base), "/apps/" ID "/data") == 0,
+	   "data path");
 	ok(applayout_path(&c, ID, APP_PATH_LOG_OLD, p, sizeof p) == 0 &&
-	   strcmp(p + strlen(base), "/log/apps/" ID ".log.1") == 0, "rotated log path");
+		   strcmp(p + strlen(base), "/log/apps/" ID ".log.1") == 0,
+	   "rotated log path");
 	ok(applayout_path(&c, ID, APP_PATH_JOB_LOCK, p, sizeof p) == 0 &&
-	   strcmp(p + strlen(base), "/jobs/" ID ".lock") == 0, "job lock path");
+		   strcmp(p + strlen(base), "/jobs/" ID ".lock") == 0,
+	   "job lock path");
 	ok(applayout_dir(&c, APP_DIR_LOGS, p, sizeof p) == 0 &&
-	   strcmp(p + strlen(base), "/log/apps") == 0, "shared logs dir");
-	ok(applayout_path(&c, ID, APP_PATH_DIR, small, sizeof small) == -1, "a path that does not fit");
+		   strcmp(p + strlen(base), "/log/apps") == 0,
+	   "shared logs dir");
+	ok(applayout_path(&c, ID, APP_PATH_DIR, small, sizeof small) == -1,
+	   "a path that does not fit");
 
 	ok(applayout_purge(&c, ID, err, sizeof err) == 0, "purge of an app that left nothing");
 	mkdir(apps, 0700);

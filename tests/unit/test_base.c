@@ -54,7 +54,7 @@ static void test_mkdir_p(void)
 	char err[256], buf[16] = "";
 	snprintf(path, sizeof path, "%s/secret", base);
 	ok(secretfile_create(path, "0123456789", 10, err, sizeof err) == 0 &&
-	   stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 10,
+		   stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 10,
 	   "secretfile_create: 0600, the bytes written");
 	int fd = open(path, O_RDONLY);
 	ok(fd >= 0 && read(fd, buf, sizeof buf) == 10 && memcmp(buf, "0123456789", 10) == 0,
@@ -62,8 +62,8 @@ static void test_mkdir_p(void)
 	if (fd >= 0)
 		close(fd);
 	ok(secretfile_create(path, "x", 1, err, sizeof err) == -1 && strstr(err, "exists") &&
-	   stat(path, &st) == 0 && st.st_size == 10, "an existing secret is never replaced (%s)",
-	   err);
+		   stat(path, &st) == 0 && st.st_size == 10,
+	   "an existing secret is never replaced (%s)", err);
 	snprintf(path, sizeof path, "%s/nodir/secret", base);
 	ok(secretfile_create(path, "x", 1, err, sizeof err) == -1, "missing directory fails");
 	char cmd[PATH_MAX + 16];
@@ -108,15 +108,19 @@ static void test_spawn_basics(void)
 
 	ok(run_sh("exit 7", 5000, out, sizeof out, err, sizeof err) == 7, "exit status");
 	ok(run_sh("echo out; echo err >&2", 5000, out, sizeof out, err, sizeof err) == 0 &&
-	   strcmp(out, "out\nerr\n") == 0, "stdout and stderr captured (%s)", out);
+		   strcmp(out, "out\nerr\n") == 0,
+	   "stdout and stderr captured (%s)", out);
 	ok(run_sh("head -c 100000 /dev/zero; exit 3", 5000, out, 16, err, sizeof err) == 3 &&
-	   strlen(out) == 0, "output beyond the buffer dropped, child not blocked");
+		   strlen(out) == 0,
+	   "output beyond the buffer dropped, child not blocked");
 	spawn_init(&s, missing);
 	ok(spawn_run(&s, 5000, err, sizeof err) == -1 && strstr(err, "exec") &&
-	   strstr(err, "No such file"), "a failed exec is reported (%s)", err);
+		   strstr(err, "No such file"),
+	   "a failed exec is reported (%s)", err);
 	int64_t t0 = clock_mono_ms();
 	ok(run_sh("sleep 30", 300, out, sizeof out, err, sizeof err) == -1 &&
-	   strstr(err, "timed out"), "timeout kills (%s)", err);
+		   strstr(err, "timed out"),
+	   "timeout kills (%s)", err);
 	ok(clock_mono_ms() - t0 < 10000, "the timeout ended the wait");
 	spawn_init(&s, sh_argv("kill -9 $$"));
 	ok(spawn_run(&s, 5000, err, sizeof err) == -1 && strstr(err, "signal 9"),
@@ -125,7 +129,8 @@ static void test_spawn_basics(void)
 	spawn_init(&s, sh_argv("echo \"$ONLY:$HOME\""));
 	s.envp = envp;
 	ok(spawn_capture(&s, 5000, out, sizeof out, err, sizeof err) == 0 &&
-	   strcmp(out, "this:\n") == 0, "envp is the whole environment (%s)", out);
+		   strcmp(out, "this:\n") == 0,
+	   "envp is the whole environment (%s)", out);
 }
 
 static int hook_fails(void *arg)
@@ -140,7 +145,7 @@ static void test_spawn_hardening(void)
 	char *const cat[] = { "/bin/cat", "/proc/self/status", NULL };
 	struct spawn s;
 	sigset_t term, old;
-	int leak = open("/dev/null", O_RDONLY);   /* not close-on-exec */
+	int leak = open("/dev/null", O_RDONLY); /* not close-on-exec */
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -160,7 +165,8 @@ static void test_spawn_hardening(void)
 	char script[64];
 	snprintf(script, sizeof script, "test -e /proc/self/fd/%d && echo leaked", leak);
 	ok(run_sh(script, 5000, out, sizeof out, err, sizeof err) != -1 &&
-	   strstr(out, "leaked") == NULL, "descriptors beyond 0-2 closed (fd %d)", leak);
+		   strstr(out, "leaked") == NULL,
+	   "descriptors beyond 0-2 closed (fd %d)", leak);
 	close(leak);
 
 	int p[2];
@@ -183,7 +189,8 @@ static void test_spawn_hardening(void)
 	spawn_init(&s, sh_argv("pwd"));
 	s.cwd = "/";
 	ok(spawn_capture(&s, 5000, out, sizeof out, err, sizeof err) == 0 &&
-	   strcmp(out, "/\n") == 0, "cwd");
+		   strcmp(out, "/\n") == 0,
+	   "cwd");
 }
 
 static void test_spawn_detached(void)
@@ -207,10 +214,10 @@ static void test_spawn_detached(void)
 	out[got] = 0;
 	close(p[0]);
 	const char *rp = strrchr(out, ')');
-	int parsed = sscanf(out, "%d", &pid) == 1 && rp &&
-		     sscanf(rp + 2, "%*c %*d %*d %d", &sid) == 1;
-	ok(parsed && sid == pid, "the detached program leads its own session (pid %d sid %d)",
-	   pid, sid);
+	int parsed =
+		sscanf(out, "%d", &pid) == 1 && rp && sscanf(rp + 2, "%*c %*d %*d %d", &sid) == 1;
+	ok(parsed && sid == pid, "the detached program leads its own session (pid %d sid %d)", pid,
+	   sid);
 	char *const missing[] = { "/nonexistent/program", NULL };
 	spawn_init(&s, missing);
 	ok(spawn_detached(&s, err, sizeof err) == -1 && strstr(err, "exec"),

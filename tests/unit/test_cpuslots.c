@@ -78,7 +78,8 @@ int main(void)
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
 	ok(cpuslots_default_limit(4) == 2 && cpuslots_default_limit(1) == 1 &&
-	   cpuslots_default_limit(64) == 32, "default share: half the workers, at least 1");
+		   cpuslots_default_limit(64) == 32,
+	   "default share: half the workers, at least 1");
 	unlink(path);
 	return tap_done();
 }

@@ -73,7 +73,8 @@ static void test_migrations(void)
 	   "schema at latest version %d", db_schema_latest());
 	ok(db_ping(db, err, sizeof err) == DB_OK, "ping");
 	db_close(db);
-	ok(db_open(&db, path, err, sizeof err) == DB_OK && db_schema_version(db) == db_schema_latest(),
+	ok(db_open(&db, path, err, sizeof err) == DB_OK &&
+		   db_schema_version(db) == db_schema_latest(),
 	   "reopen is idempotent");
 	ok(count_rows(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
@@ -110,36 +111,49 @@ static void test_migration_revisions(void)
 	ok(okay, "a version 4 database with three apps");
 	ok(db_open(&db, p, err, sizeof err) == DB_OK, "it migrates (%s)", err);
 	ok(count_rows(db, "SELECT count(*) FROM revisions") == 2 &&
-	   count_rows(db, "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fa' AND n = 1"
-			  " AND source = 'upload' AND created_at = 7 AND author = 'u_0000000000000001'") == 1 &&
-	   count_rows(db, "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fb'"
-			  " AND source = 'generate' AND json_array_length(changes) = 1") == 1,
+		   count_rows(
+			   db,
+			   "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fa' AND n = 1"
+			   " AND source = 'upload' AND created_at = 7 AND author = 'u_0000000000000001'") ==
+			   1 &&
+		   count_rows(db,
+			      "SELECT count(*) FROM revisions WHERE app_id = 'k3v9q2m8x1c7d4fb'"
+			      " AND source = 'generate' AND json_array_length(changes) = 1") == 1,
 	   "apps with files get revision 1 (upload or generate); a generating app none");
 	db_sha256_hex("abc", 3, hex);
 	ok(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0 &&
-	   count_rows(db, "SELECT count(*) FROM revision_files f JOIN blobs b USING (app_id, hash)"
-			  " WHERE f.app_id = 'k3v9q2m8x1c7d4fb' AND b.hash ="
-			  " 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'") == 1,
+		   count_rows(
+			   db,
+			   "SELECT count(*) FROM revision_files f JOIN blobs b USING (app_id, hash)"
+			   " WHERE f.app_id = 'k3v9q2m8x1c7d4fb' AND b.hash ="
+			   " 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'") ==
+			   1,
 	   "blobs are keyed by the SHA-256 of their content");
 	ok(count_rows(db, "SELECT count(*) FROM blobs WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 1 &&
-	   count_rows(db, "SELECT count(*) FROM revision_files WHERE app_id = 'k3v9q2m8x1c7d4fa'") == 2,
+		   count_rows(
+			   db,
+			   "SELECT count(*) FROM revision_files WHERE app_id = 'k3v9q2m8x1c7d4fa'") ==
+			   2,
 	   "two files of one content: one blob, two revision files");
 	ok(count_rows(db, "SELECT count(*) FROM apps WHERE visibility = 'public'") == 3,
 	   "migration 7: the apps that existed stay public (open to anyone, as they were)");
 	{
-		struct db_app a = { .id = "k3v9q2m8x1c7d4fd", .owner = "u_0000000000000001",
-				    .name = "new", .status = APP_READY };
+		struct db_app a = { .id = "k3v9q2m8x1c7d4fd",
+				    .owner = "u_0000000000000001",
+				    .name = "new",
+				    .status = APP_READY };
 		struct db_app got;
 
 		memset(&got, 0, sizeof got);
 		ok(db_app_insert(db, &a, NULL, err, sizeof err) == DB_OK &&
-		   db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK &&
-		   strcmp(got.visibility, "private") == 0, "a new app is private (%s)", err);
+			   db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK &&
+			   strcmp(got.visibility, "private") == 0,
+		   "a new app is private (%s)", err);
 		db_app_clear(&got);
 		ok(db_app_set_visibility(db, a.id, "public", err, sizeof err) == DB_OK &&
-		   db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK &&
-		   strcmp(got.visibility, "public") == 0 &&
-		   db_app_set_visibility(db, a.id, "hidden", err, sizeof err) == DB_ERR,
+			   db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK &&
+			   strcmp(got.visibility, "public") == 0 &&
+			   db_app_set_visibility(db, a.id, "hidden", err, sizeof err) == DB_ERR,
 		   "visibility: public or private, nothing else");
 		db_app_clear(&got);
 	}
@@ -168,18 +182,21 @@ static void test_revision_pruning(struct db *db)
 	for (int i = 1; good && i <= DB_REV_KEEP + 5; i++) {
 		files = json_object_new_object();
 		snprintf(text, sizeof text, "version %d", i);
-		json_object_object_add(files, "server.js", json_object_new_string("always the same"));
+		json_object_object_add(files, "server.js",
+				       json_object_new_string("always the same"));
 		json_object_object_add(files, "v.txt", json_object_new_string(text));
 		good = db_rev_add(db, a.id, u.id, "save", "", files, &n, err, sizeof err) == DB_OK;
 		json_object_put(files);
 	}
-	ok(good && n == DB_REV_KEEP + 5, "%d revisions added (%s)", DB_REV_KEEP + 5, good ? "" : err);
+	ok(good && n == DB_REV_KEEP + 5, "%d revisions added (%s)", DB_REV_KEEP + 5,
+	   good ? "" : err);
 	snprintf(text, sizeof text, "SELECT min(n) FROM revisions WHERE app_id = '%s'", a.id);
 	ok(count_rows(db, text) == 6, "the oldest five are pruned: history starts at 6");
 	snprintf(text, sizeof text, "SELECT count(*) FROM blobs WHERE app_id = '%s'", a.id);
 	ok(count_rows(db, text) == DB_REV_KEEP + 1,
-	   "their contents went with them; the shared one stayed (%lld blobs)", count_rows(db, text));
-	ok(db_rev_get(db, a.id, 5, &(struct db_revision){0}, err, sizeof err) == DB_NOTFOUND,
+	   "their contents went with them; the shared one stayed (%lld blobs)",
+	   count_rows(db, text));
+	ok(db_rev_get(db, a.id, 5, &(struct db_revision){ 0 }, err, sizeof err) == DB_NOTFOUND,
 	   "a pruned revision is not found");
 	ok(db_app_delete(db, a.id, NULL, err, sizeof err) == DB_OK && count_rows(db, text) == 0,
 	   "deleting the app deletes every blob");
@@ -193,13 +210,15 @@ static void test_open_errors(void)
 	struct stat st;
 
 	ok(db_open(&db, "/nonexistent-dir/x.db", err, sizeof err) == DB_ERR && db == NULL &&
-	   strstr(err, "/nonexistent-dir/x.db"), "open in a missing directory fails with the path");
+		   strstr(err, "/nonexistent-dir/x.db"),
+	   "open in a missing directory fails with the path");
 	snprintf(p, sizeof p, "%s/garbage.db", dir);
 	f = fopen(p, "w");
 	for (int i = 0; i < 200; i++)
 		fputs("this is not an sqlite database ", f);
 	fclose(f);
-	ok(db_open(&db, p, err, sizeof err) == DB_ERR && db == NULL, "a file that is not a database is refused");
+	ok(db_open(&db, p, err, sizeof err) == DB_ERR && db == NULL,
+	   "a file that is not a database is refused");
 	snprintf(p, sizeof p, "%s/newer.db", dir);
 	if (db_open(&db, p, err, sizeof err) == DB_OK) {
 		sqlite3_exec(db_sqlite(db), "PRAGMA user_version = 999", NULL, NULL, NULL);
@@ -223,16 +242,18 @@ static void test_users_tokens(struct db *db)
 	strcpy(v.username, "alice");
 	strcpy(v.password_hash, "x");
 	strcpy(v.role, "user");
-	ok(db_user_insert(db, &v, err, sizeof err) == DB_CONFLICT, "duplicate username is DB_CONFLICT");
+	ok(db_user_insert(db, &v, err, sizeof err) == DB_CONFLICT,
+	   "duplicate username is DB_CONFLICT");
 	strcpy(v.username, "mallory");
 	strcpy(v.role, "root");
 	ok(db_user_insert(db, &v, err, sizeof err) == DB_ERR, "role outside the CHECK is refused");
 	ok(db_user_get_by_name(db, "alice", &got, err, sizeof err) == DB_OK &&
-	   strcmp(got.id, u.id) == 0 && strcmp(got.role, "user") == 0 && got.created_at > 0,
+		   strcmp(got.id, u.id) == 0 && strcmp(got.role, "user") == 0 && got.created_at > 0,
 	   "user by name");
 	ok(db_user_get(db, "u_nobody", &got, err, sizeof err) == DB_NOTFOUND, "missing user");
 	ok(db_user_set_role(db, u.id, "admin", err, sizeof err) == DB_OK &&
-	   db_user_get(db, u.id, &got, err, sizeof err) == DB_OK && strcmp(got.role, "admin") == 0,
+		   db_user_get(db, u.id, &got, err, sizeof err) == DB_OK &&
+		   strcmp(got.role, "admin") == 0,
 	   "set role");
 	ok(db_user_list(db, &list, &n, err, sizeof err) == DB_OK && n == 1, "list users");
 	free(list);
@@ -245,37 +266,41 @@ static void test_users_tokens(struct db *db)
 	strcpy(t.prefix, "afk_abcdef");
 	ok(db_token_insert(db, &t, "aa11", err, sizeof err) == DB_OK, "insert token");
 	ok(db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_OK &&
-	   strcmp(tt.id, t.id) == 0 && strcmp(got.username, "alice") == 0, "lookup token with user");
+		   strcmp(tt.id, t.id) == 0 && strcmp(got.username, "alice") == 0,
+	   "lookup token with user");
 	ok(db_token_touch(db, t.id, now, err, sizeof err) == DB_OK &&
-	   db_token_touch(db, t.id, now + 30, err, sizeof err) == DB_OK &&
-	   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
-	   toks[0].last_used_at == now, "touch records use at most once a minute");
+		   db_token_touch(db, t.id, now + 30, err, sizeof err) == DB_OK &&
+		   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
+		   toks[0].last_used_at == now,
+	   "touch records use at most once a minute");
 	free(toks);
 	ok(db_token_touch(db, t.id, now + 61, err, sizeof err) == DB_OK &&
-	   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
-	   toks[0].last_used_at == now + 61, "touch after a minute updates last_used_at");
+		   db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 1 &&
+		   toks[0].last_used_at == now + 61,
+	   "touch after a minute updates last_used_at");
 	free(toks);
-	ok(db_token_lookup(db, "bb22", now, &tt, &got, err, sizeof err) == DB_NOTFOUND, "unknown hash");
+	ok(db_token_lookup(db, "bb22", now, &tt, &got, err, sizeof err) == DB_NOTFOUND,
+	   "unknown hash");
 	ok(db_user_set_disabled(db, u.id, 1, err, sizeof err) == DB_OK &&
-	   db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_NOTFOUND,
+		   db_token_lookup(db, "aa11", now, &tt, &got, err, sizeof err) == DB_NOTFOUND,
 	   "token of a disabled user is not found");
 	db_user_set_disabled(db, u.id, 0, err, sizeof err);
 
 	id_new_token(t.id);
 	t.expires_at = now + 10;
 	ok(db_token_insert(db, &t, "cc33", err, sizeof err) == DB_OK &&
-	   db_token_lookup(db, "cc33", now, &tt, &got, err, sizeof err) == DB_OK &&
-	   db_token_lookup(db, "cc33", now + 10, &tt, &got, err, sizeof err) == DB_NOTFOUND,
+		   db_token_lookup(db, "cc33", now, &tt, &got, err, sizeof err) == DB_OK &&
+		   db_token_lookup(db, "cc33", now + 10, &tt, &got, err, sizeof err) == DB_NOTFOUND,
 	   "token expires at expires_at");
 	ok(db_token_insert(db, &t, "dd44", err, sizeof err) == DB_CONFLICT, "duplicate token id");
 	ok(db_token_revoke(db, t.id, "u_other", now, err, sizeof err) == DB_NOTFOUND,
 	   "another user cannot revoke");
 	ok(db_token_revoke(db, t.id, u.id, now, err, sizeof err) == DB_OK &&
-	   db_token_lookup(db, "cc33", now, &tt, &got, err, sizeof err) == DB_NOTFOUND &&
-	   db_token_revoke(db, t.id, u.id, now, err, sizeof err) == DB_NOTFOUND,
+		   db_token_lookup(db, "cc33", now, &tt, &got, err, sizeof err) == DB_NOTFOUND &&
+		   db_token_revoke(db, t.id, u.id, now, err, sizeof err) == DB_NOTFOUND,
 	   "revoked token stops working, revoking twice is not found");
 	ok(db_token_list(db, u.id, &toks, &n, err, sizeof err) == DB_OK && n == 2 &&
-	   (toks[0].revoked_at == now) + (toks[1].revoked_at == now) == 1,
+		   (toks[0].revoked_at == now) + (toks[1].revoked_at == now) == 1,
 	   "list tokens, the revoked one with revoked_at");
 	free(toks);
 }
@@ -294,38 +319,45 @@ static void test_apps_runs(struct db *db)
 	make_user(db, &w, "eve", "user");
 	make_app(db, &a, u.id, "Todo");
 	ok(db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK &&
-	   strcmp(got.name, "Todo") == 0 && strcmp(got.scan_findings, "[]") == 0 &&
-	   got.error == NULL && got.scan_verdict[0] == '\0', "get own app");
+		   strcmp(got.name, "Todo") == 0 && strcmp(got.scan_findings, "[]") == 0 &&
+		   got.error == NULL && got.scan_verdict[0] == '\0',
+	   "get own app");
 	db_app_clear(&got);
 	ok(db_app_get(db, a.id, w.id, &got, err, sizeof err) == DB_NOTFOUND,
 	   "another user's app is not found");
-	ok(db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK, "admin (owner NULL) sees it");
+	ok(db_app_get(db, a.id, NULL, &got, err, sizeof err) == DB_OK,
+	   "admin (owner NULL) sees it");
 	db_app_clear(&got);
 	ok(db_app_get(db, "../../etc/passwd", NULL, &got, err, sizeof err) == DB_NOTFOUND,
 	   "malformed id is not found");
 	ok(db_app_files_get(db, a.id, &files, err, sizeof err) == DB_OK &&
-	   json_object_object_length(files) == 2, "files stored with the app");
+		   json_object_object_length(files) == 2,
+	   "files stored with the app");
 	json_object_put(files);
 	nf = json_object_new_object();
 	json_object_object_add(nf, "server.js", json_object_new_string("v2"));
 	ok(db_app_files_replace(db, a.id, nf, err, sizeof err) == DB_OK &&
-	   db_app_files_get(db, a.id, &files, err, sizeof err) == DB_OK &&
-	   json_object_object_length(files) == 1, "files replaced");
+		   db_app_files_get(db, a.id, &files, err, sizeof err) == DB_OK &&
+		   json_object_object_length(files) == 1,
+	   "files replaced");
 	json_object_put(files);
 	ok(db_app_files_replace(db, "bbbbbbbbbbbbbbbb", nf, err, sizeof err) == DB_NOTFOUND,
 	   "replace files of a missing app");
 	json_object_put(nf);
 	ok(db_app_set_status(db, a.id, APP_FAILED, "model timed out", err, sizeof err) == DB_OK &&
-	   db_app_set_scan(db, a.id, "block", "[{\"rule\":\"eval\"}]", err, sizeof err) == DB_OK &&
-	   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK &&
-	   got.status == APP_FAILED && strcmp(got.error, "model timed out") == 0 &&
-	   strcmp(got.scan_verdict, "block") == 0, "status and scan set");
+		   db_app_set_scan(db, a.id, "block", "[{\"rule\":\"eval\"}]", err, sizeof err) ==
+			   DB_OK &&
+		   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK &&
+		   got.status == APP_FAILED && strcmp(got.error, "model timed out") == 0 &&
+		   strcmp(got.scan_verdict, "block") == 0,
+	   "status and scan set");
 	db_app_clear(&got);
 	ok(db_app_set_status(db, a.id, (enum app_status)99, NULL, err, sizeof err) == DB_ERR,
 	   "unknown status refused by CHECK");
 	ok(db_app_set_scan(db, a.id, "pass", "not json", err, sizeof err) == DB_ERR,
 	   "findings must be JSON");
-	ok(db_app_count_by_owner(db, u.id, &cnt, err, sizeof err) == DB_OK && cnt == 1, "count apps");
+	ok(db_app_count_by_owner(db, u.id, &cnt, err, sizeof err) == DB_OK && cnt == 1,
+	   "count apps");
 
 	memset(&r, 0, sizeof r);
 	strcpy(r.app_id, a.id);
@@ -335,14 +367,18 @@ static void test_apps_runs(struct db *db)
 	ok(db_run_insert(db, &r, err, sizeof err) == DB_OK && r.id > 0, "insert run");
 	cur = r;
 	cur.id = 0;
-	ok(db_run_insert(db, &cur, err, sizeof err) == DB_CONFLICT, "a second live run of one app conflicts");
+	ok(db_run_insert(db, &cur, err, sizeof err) == DB_CONFLICT,
+	   "a second live run of one app conflicts");
 	ok(db_run_count_active_by_owner(db, u.id, &cnt, err, sizeof err) == DB_OK && cnt == 1,
 	   "one running app for the owner");
-	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 1 && runs[0].id == r.id &&
-	   runs[0].port == 9001 && runs[0].pid == 4242 && !runs[0].has_exit_code, "the live run is listed");
+	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 1 &&
+		   runs[0].id == r.id && runs[0].port == 9001 && runs[0].pid == 4242 &&
+		   !runs[0].has_exit_code,
+	   "the live run is listed");
 	free(runs);
 	ok(db_app_set_name(db, a.id, "Renamed", err, sizeof err) == DB_OK &&
-	   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK && strcmp(got.name, "Renamed") == 0,
+		   db_app_get(db, a.id, u.id, &got, err, sizeof err) == DB_OK &&
+		   strcmp(got.name, "Renamed") == 0,
 	   "rename");
 	db_app_clear(&got);
 	r.has_exit_code = 1;
@@ -351,12 +387,13 @@ static void test_apps_runs(struct db *db)
 	r.reason = RUN_REASON_MEMORY;
 	r.ended_at = time(NULL);
 	ok(db_run_update(db, &r, err, sizeof err) == DB_OK &&
-	   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK && cur.exit_code == 137 &&
-	   cur.has_exit_code && cur.reason == RUN_REASON_MEMORY, "run exited with code and reason");
+		   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK &&
+		   cur.exit_code == 137 && cur.has_exit_code && cur.reason == RUN_REASON_MEMORY,
+	   "run exited with code and reason");
 	r.reason = RUN_REASON_START_TIMEOUT;
 	ok(db_run_update(db, &r, err, sizeof err) == DB_OK &&
-	   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK &&
-	   cur.reason == RUN_REASON_START_TIMEOUT && cur.state == RUN_EXITED,
+		   db_run_current(db, a.id, &cur, err, sizeof err) == DB_OK &&
+		   cur.reason == RUN_REASON_START_TIMEOUT && cur.state == RUN_EXITED,
 	   "migration 2: a run may end with reason start_timeout");
 	ok(db_run_list_active(db, &runs, &n, err, sizeof err) == DB_OK && n == 0, "no active runs");
 	free(runs);
@@ -364,18 +401,23 @@ static void test_apps_runs(struct db *db)
 	/* cascade: deleting the app removes files and runs */
 	ok(db_app_delete(db, a.id, w.id, err, sizeof err) == DB_NOTFOUND, "others cannot delete");
 	ok(db_app_delete(db, a.id, u.id, err, sizeof err) == DB_OK, "owner deletes");
-	snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM app_files WHERE app_id='%s')"
-		 " + (SELECT count(*) FROM runs WHERE app_id='%s')", a.id, a.id);
+	snprintf(sql, sizeof sql,
+		 "SELECT (SELECT count(*) FROM app_files WHERE app_id='%s')"
+		 " + (SELECT count(*) FROM runs WHERE app_id='%s')",
+		 a.id, a.id);
 	ok(count_rows(db, sql) == 0, "files and runs cascade with the app");
 
 	/* cascade from the user; audit rows stay */
 	make_app(db, &a, u.id, "Second");
-	ok(db_audit_append(db, "rid1", u.id, "app.create", a.id, "{\"x\":1}", err, sizeof err) == DB_OK,
+	ok(db_audit_append(db, "rid1", u.id, "app.create", a.id, "{\"x\":1}", err, sizeof err) ==
+		   DB_OK,
 	   "audit append");
 	ok(db_user_delete(db, u.id, err, sizeof err) == DB_OK, "delete user");
-	snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM apps WHERE owner='%s')"
+	snprintf(sql, sizeof sql,
+		 "SELECT (SELECT count(*) FROM apps WHERE owner='%s')"
 		 " + (SELECT count(*) FROM app_files WHERE app_id='%s')"
-		 " + (SELECT count(*) FROM api_tokens WHERE user_id='%s')", u.id, a.id, u.id);
+		 " + (SELECT count(*) FROM api_tokens WHERE user_id='%s')",
+		 u.id, a.id, u.id);
 	ok(count_rows(db, sql) == 0, "apps, files and tokens cascade with the user");
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE actor='%s'", u.id);
 	ok(count_rows(db, sql) == 1, "audit rows outlive the user");
@@ -398,13 +440,15 @@ static void test_audit(struct db *db)
 	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "audit DELETE refused by trigger");
 	sqlite3_free(msg);
 	ok(db_audit_append(db, "r2", "u_x", "user.login", "", NULL, err, sizeof err) == DB_OK &&
-	   db_audit_append(db, "r3", "u_y", "user.login", "", NULL, err, sizeof err) == DB_OK,
+		   db_audit_append(db, "r3", "u_y", "user.login", "", NULL, err, sizeof err) ==
+			   DB_OK,
 	   "two more events");
-	ok(db_audit_append(db, "r4", "u_y", "app.create", "", "not json", err, sizeof err) == DB_ERR,
+	ok(db_audit_append(db, "r4", "u_y", "app.create", "", "not json", err, sizeof err) ==
+		   DB_ERR,
 	   "detail must be JSON");
 	f.action = "user.login";
 	ok(db_audit_list(db, &f, &ev, &n, err, sizeof err) == DB_OK && n == 2 &&
-	   strcmp(ev[0].request_id, "r3") == 0 && strcmp(ev[0].detail, "{}") == 0,
+		   strcmp(ev[0].request_id, "r3") == 0 && strcmp(ev[0].detail, "{}") == 0,
 	   "filter by action, newest first");
 	db_audit_list_free(ev, n);
 	f.actor = "u_x";
@@ -428,25 +472,26 @@ static void test_throttle_sessions(struct db *db)
 	char h1[65], h2[65];
 
 	ok(db_throttle_get(db, "user", "nobody", &got, err, sizeof err) == DB_NOTFOUND &&
-	   got.failures == 0, "throttle: an unknown key has no state");
+		   got.failures == 0,
+	   "throttle: an unknown key has no state");
 	ok(db_throttle_put(db, "user", "tom", &th, err, sizeof err) == DB_OK &&
-	   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_OK &&
-	   got.failures == 3 && got.last_failure == 1000 && got.blocked_until == 1004,
+		   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_OK &&
+		   got.failures == 3 && got.last_failure == 1000 && got.blocked_until == 1004,
 	   "throttle: put then get");
 	ok(db_throttle_get(db, "addr", "tom", &got, err, sizeof err) == DB_NOTFOUND,
 	   "throttle: kinds are separate");
 	ok(db_throttle_put(db, "other", "tom", &th, err, sizeof err) == DB_ERR,
 	   "throttle: an unknown kind is refused");
 	ok(db_throttle_prune(db, 1001, 1003, err, sizeof err) == DB_OK &&
-	   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_OK,
+		   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_OK,
 	   "throttle: a key still waiting is not pruned");
 	ok(db_throttle_prune(db, 1001, 1004, err, sizeof err) == DB_OK &&
-	   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_NOTFOUND,
+		   db_throttle_get(db, "user", "tom", &got, err, sizeof err) == DB_NOTFOUND,
 	   "throttle: a quiet key that waits for nothing is pruned");
 	ok(db_throttle_put(db, "addr", "::1", &th, err, sizeof err) == DB_OK &&
-	   db_throttle_clear(db, "addr", "::1", err, sizeof err) == DB_OK &&
-	   db_throttle_clear(db, "addr", "::1", err, sizeof err) == DB_OK &&
-	   db_throttle_get(db, "addr", "::1", &got, err, sizeof err) == DB_NOTFOUND,
+		   db_throttle_clear(db, "addr", "::1", err, sizeof err) == DB_OK &&
+		   db_throttle_clear(db, "addr", "::1", err, sizeof err) == DB_OK &&
+		   db_throttle_get(db, "addr", "::1", &got, err, sizeof err) == DB_NOTFOUND,
 	   "throttle: clear, twice");
 
 	make_user(db, &u, "sessy", "user");
@@ -460,26 +505,29 @@ static void test_throttle_sessions(struct db *db)
 	se.created_at = se.refreshed_at = 5000;
 	se.expires_at = 9000;
 	ok(db_session_insert(db, &se, err, sizeof err) == DB_OK &&
-	   db_session_get(db, se.id, &back, err, sizeof err) == DB_OK &&
-	   strcmp(back.token_hash, h1) == 0 && back.expires_at == 9000 && back.revoked_at == 0,
+		   db_session_get(db, se.id, &back, err, sizeof err) == DB_OK &&
+		   strcmp(back.token_hash, h1) == 0 && back.expires_at == 9000 &&
+		   back.revoked_at == 0,
 	   "session: insert then get");
 	ok(db_session_rotate(db, se.id, h2, h1, 5001, err, sizeof err) == DB_NOTFOUND,
 	   "session: a rotation from a hash that is not the current one changes nothing");
 	ok(db_session_rotate(db, se.id, h1, h2, 5002, err, sizeof err) == DB_OK &&
-	   db_session_get(db, se.id, &back, err, sizeof err) == DB_OK &&
-	   strcmp(back.token_hash, h2) == 0 && back.refreshed_at == 5002,
+		   db_session_get(db, se.id, &back, err, sizeof err) == DB_OK &&
+		   strcmp(back.token_hash, h2) == 0 && back.refreshed_at == 5002,
 	   "session: rotation replaces the hash");
 	strcpy(se.id, "BBBBBBBBBBBBBBBB");
 	ok(db_session_insert(db, &se, err, sizeof err) == DB_OK &&
-	   db_session_revoke_user(db, u.id, "password", 5003, &n, err, sizeof err) == DB_OK && n == 2,
+		   db_session_revoke_user(db, u.id, "password", 5003, &n, err, sizeof err) ==
+			   DB_OK &&
+		   n == 2,
 	   "session: revoking a user's sessions revokes all of them");
 	ok(db_session_get(db, se.id, &back, err, sizeof err) == DB_OK && back.revoked_at == 5003 &&
-	   strcmp(back.revoke_reason, "password") == 0 &&
-	   db_session_rotate(db, se.id, h1, h2, 5004, err, sizeof err) == DB_NOTFOUND &&
-	   db_session_revoke(db, se.id, "logout", 5004, err, sizeof err) == DB_NOTFOUND,
+		   strcmp(back.revoke_reason, "password") == 0 &&
+		   db_session_rotate(db, se.id, h1, h2, 5004, err, sizeof err) == DB_NOTFOUND &&
+		   db_session_revoke(db, se.id, "logout", 5004, err, sizeof err) == DB_NOTFOUND,
 	   "session: a revoked session neither rotates nor is revoked again");
 	ok(db_session_prune(db, u.id, 5005, 0, 5004, 20, err, sizeof err) == DB_OK &&
-	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
+		   count_rows(db, "SELECT count(*) FROM sessions") == 0,
 	   "session: prune deletes revoked sessions");
 	for (int i = 0; i < 4; i++) {
 		snprintf(se.id, sizeof se.id, "CCCCCCCCCCCCCCC%d", i);
@@ -487,21 +535,23 @@ static void test_throttle_sessions(struct db *db)
 		db_session_insert(db, &se, err, sizeof err);
 	}
 	ok(db_session_prune(db, u.id, 6010, 0, 0, 2, err, sizeof err) == DB_OK &&
-	   count_rows(db, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL") == 2 &&
-	   count_rows(db, "SELECT count(*) FROM sessions WHERE revoke_reason = 'limit'"
-		      " AND refreshed_at < 6002") == 2,
+		   count_rows(db, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL") == 2 &&
+		   count_rows(db, "SELECT count(*) FROM sessions WHERE revoke_reason = 'limit'"
+				  " AND refreshed_at < 6002") == 2,
 	   "session: beyond the limit, the least recently refreshed are revoked");
 	ok(db_session_prune(db, u.id, 9000, 0, 0, 20, err, sizeof err) == DB_OK &&
-	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
+		   count_rows(db, "SELECT count(*) FROM sessions") == 0,
 	   "session: prune deletes expired sessions");
-	ok(u.tokens_after == 0 && db_user_set_password(db, u.id, "$argon2id$new", 7000, err, sizeof err) == DB_OK &&
-	   db_user_get(db, u.id, &u, err, sizeof err) == DB_OK &&
-	   strcmp(u.password_hash, "$argon2id$new") == 0 && u.tokens_after == 7000 &&
-	   db_user_set_password(db, "u_nobody", "x", 7000, err, sizeof err) == DB_NOTFOUND,
+	ok(u.tokens_after == 0 &&
+		   db_user_set_password(db, u.id, "$argon2id$new", 7000, err, sizeof err) ==
+			   DB_OK &&
+		   db_user_get(db, u.id, &u, err, sizeof err) == DB_OK &&
+		   strcmp(u.password_hash, "$argon2id$new") == 0 && u.tokens_after == 7000 &&
+		   db_user_set_password(db, "u_nobody", "x", 7000, err, sizeof err) == DB_NOTFOUND,
 	   "user: set password, and the time before which its access tokens are refused");
 	db_session_insert(db, &se, err, sizeof err);
 	ok(db_user_delete(db, u.id, err, sizeof err) == DB_OK &&
-	   count_rows(db, "SELECT count(*) FROM sessions") == 0,
+		   count_rows(db, "SELECT count(*) FROM sessions") == 0,
 	   "session: deleting the user deletes their sessions");
 }
 
@@ -511,9 +561,11 @@ static int audit_expected(struct db *db, const struct db_audit_filter *f, long l
 	sqlite3_stmt *s;
 	int n = 0;
 
-	if (sqlite3_prepare_v2(db_sqlite(db), "SELECT id FROM audit NOT INDEXED WHERE at >= ?1"
+	if (sqlite3_prepare_v2(db_sqlite(db),
+			       "SELECT id FROM audit NOT INDEXED WHERE at >= ?1"
 			       " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)"
-			       " ORDER BY id DESC LIMIT ?4", -1, &s, NULL) != SQLITE_OK)
+			       " ORDER BY id DESC LIMIT ?4",
+			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(s, 1, f->since);
 	if (f->actor)
@@ -539,9 +591,15 @@ static void test_audit_plans(struct db *db)
 
 	for (int i = 0; i < 1500; i++) {
 		int old = i < 1400;
-		snprintf(sql, sizeof sql, "INSERT INTO audit(at, actor, action) VALUES (%lld, '%s', '%s')",
-			 old ? 1000 + i : now, i % 300 == 7 ? "u_rare" : i % 2 ? "u_a" : "u_b",
-			 i % 500 == 3 ? "app.rare" : i % 3 ? "app.run" : "app.stop");
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO audit(at, actor, action) VALUES (%lld, '%s', '%s')",
+			 old ? 1000 + i : now,
+			 i % 300 == 7 ? "u_rare"
+			 : i % 2      ? "u_a"
+				      : "u_b",
+			 i % 500 == 3 ? "app.rare"
+			 : i % 3      ? "app.run"
+				      : "app.stop");
 		if (sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL) != SQLITE_OK)
 			bad++;
 	}
@@ -554,8 +612,8 @@ static void test_audit_plans(struct db *db)
 				int m = audit_expected(db, &f, want, 200);
 
 				cases++;
-				if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK || m < 0 ||
-				    (size_t)m != n) {
+				if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK ||
+				    m < 0 || (size_t)m != n) {
 					bad++;
 					continue;
 				}
@@ -585,7 +643,8 @@ static void test_read_scope(struct db *db)
 	   "read scope: another connection writes");
 	db_audit_count(db, "scope", "w", 0, &during, err, sizeof err);
 	err[0] = 0;
-	ok(during == before, "read scope: its reads keep their snapshot (%lld, %lld)", before, during);
+	ok(during == before, "read scope: its reads keep their snapshot (%lld, %lld)", before,
+	   during);
 	ok(db_audit_append(db, "", "scope", "w", "", NULL, err, sizeof err) == DB_OK,
 	   "read scope: a write inside it succeeds %s", err);
 	db_audit_count(db, "scope", "w", 0, &after, err, sizeof err);
@@ -633,10 +692,13 @@ static void test_pagination(struct db *db)
 	ok(pages == 3 && total == 25, "25 apps in 3 pages of 10");
 	ok(order_ok && !dup, "newest first, each app exactly once, in insertion order");
 	ok(db_app_list(db, u.id, "zz", 10, &page, &n, cursor, err, sizeof err) == DB_ERR &&
-	   strstr(err, "cursor"), "garbage cursor refused");
-	ok(db_app_list(db, u.id, NULL, 0, &page, &n, cursor, err, sizeof err) == DB_ERR, "limit 0 refused");
-	ok(db_app_list(db, NULL, NULL, 1000, &page, &n, cursor, err, sizeof err) == DB_OK && n == 25 &&
-	   cursor[0] == '\0', "admin list of everything, last page has no cursor");
+		   strstr(err, "cursor"),
+	   "garbage cursor refused");
+	ok(db_app_list(db, u.id, NULL, 0, &page, &n, cursor, err, sizeof err) == DB_ERR,
+	   "limit 0 refused");
+	ok(db_app_list(db, NULL, NULL, 1000, &page, &n, cursor, err, sizeof err) == DB_OK &&
+		   n == 25 && cursor[0] == '\0',
+	   "admin list of everything, last page has no cursor");
 	db_app_list_free(page, n);
 }
 
@@ -687,17 +749,19 @@ static void test_concurrency(void)
 		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			all_ok = 0;
 	}
-	ok(all_ok, "4 forked processes created one database and ran 200 BEGIN IMMEDIATE transactions each");
+	ok(all_ok,
+	   "4 forked processes created one database and ran 200 BEGIN IMMEDIATE transactions each");
 	if (db_open(&db, race_path, err, sizeof err) != DB_OK)
 		return;
-	ok(db_schema_version(db) == db_schema_latest(), "the raced database was migrated once, correctly");
+	ok(db_schema_version(db) == db_schema_latest(),
+	   "the raced database was migrated once, correctly");
 	n = 0;
 	if (db_audit_list(db, &f, &ev, &n, err, sizeof err) != DB_OK)
 		n = 0;
 	ok(n == 800, "all 800 increments committed (%zu)", n);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_parse_object(ev[i].detail, strlen(ev[i].detail), 100, 4,
-							  err, sizeof err);
+		struct json_object *o = json_parse_object(ev[i].detail, strlen(ev[i].detail), 100,
+							  4, err, sizeof err);
 		int64_t v = 0;
 		if (!o || json_get_int(o, "n", JSON_REQUIRED, 1, 800, &v, err, sizeof err) != 1 ||
 		    seen[v]++)
@@ -731,17 +795,23 @@ static void test_snapshots(struct db *db)
 	ok(good && n == 7, "seven revisions (%s)", good ? "" : err);
 	for (long long r = 1; good && r <= 6; r++)
 		good = db_snap_record(db, a.id, r, 1000, 5, 1 << 20, pruned, &np, err,
-				      sizeof err) == DB_OK && np == (r == 6 ? 1u : 0u);
-	ok(good && pruned[0] == 1, "six snapshots with keep 5: the sixth prunes revision 1 (%s)", err);
+				      sizeof err) == DB_OK &&
+		       np == (r == 6 ? 1u : 0u);
+	ok(good && pruned[0] == 1, "six snapshots with keep 5: the sixth prunes revision 1 (%s)",
+	   err);
 	ok(db_snap_list(db, a.id, rows, 10, &nr, err, sizeof err) == DB_OK && nr == 5 &&
-	   rows[0].n == 6 && rows[4].n == 2 && rows[0].bytes == 1000, "the newest five remain, newest first");
-	ok(db_snap_exists(db, a.id, 1, err, sizeof err) == 0 && db_snap_exists(db, a.id, 4, err, sizeof err) == 1,
+		   rows[0].n == 6 && rows[4].n == 2 && rows[0].bytes == 1000,
+	   "the newest five remain, newest first");
+	ok(db_snap_exists(db, a.id, 1, err, sizeof err) == 0 &&
+		   db_snap_exists(db, a.id, 4, err, sizeof err) == 1,
 	   "exists: 1 pruned, 4 kept");
 	good = db_snap_record(db, a.id, 7, 2500, 5, 5000, pruned, &np, err, sizeof err) == DB_OK;
 	ok(good && np == 3 && pruned[0] == 4 && pruned[1] == 3 && pruned[2] == 2,
-	   "2500 bytes more under a budget of 5000: 7, 6 and 5 (4500) stay, 4, 3 and 2 go (%zu)", np);
+	   "2500 bytes more under a budget of 5000: 7, 6 and 5 (4500) stay, 4, 3 and 2 go (%zu)",
+	   np);
 	ok(db_snap_record(db, a.id, 7, 9000, 5, 5000, pruned, &np, err, sizeof err) == DB_OK &&
-	   np == 3 && pruned[0] == 7, "one alone over the budget is pruned itself");
+		   np == 3 && pruned[0] == 7,
+	   "one alone over the budget is pruned itself");
 	ok(db_snap_record(db, a.id, 99, 1, 5, 5000, pruned, &np, err, sizeof err) == DB_ERR,
 	   "a snapshot of a revision that does not exist is refused");
 	ok(db_snap_record(db, a.id, 3, 1, 5, 5000, pruned, &np, err, sizeof err) == DB_OK,

@@ -13,7 +13,8 @@ int main(void)
 	struct json_object *g = generator_gallery();
 	size_t n = g ? json_object_array_length(g) : 0;
 
-	ok(n == tmpl_kind_count() && n >= 13, "one entry per kind (%zu of %zu)", n, tmpl_kind_count());
+	ok(n == tmpl_kind_count() && n >= 13, "one entry per kind (%zu of %zu)", n,
+	   tmpl_kind_count());
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(g, i), *k, *t, *d, *x;
 		int ok_shape = json_object_object_get_ex(e, "kind", &k) &&
@@ -22,8 +23,8 @@ int main(void)
 			       json_object_object_get_ex(e, "example_prompt", &x) &&
 			       json_object_object_length(e) == 4;
 		const char *kind = ok_shape ? json_object_get_string(k) : "?";
-		ok(ok_shape && strcmp(kind, tmpl_kind_name(i)) == 0 &&
-		   *json_object_get_string(t) && *json_object_get_string(d),
+		ok(ok_shape && strcmp(kind, tmpl_kind_name(i)) == 0 && *json_object_get_string(t) &&
+			   *json_object_get_string(d),
 		   "%s: kind, title and description, in the provider's order", kind);
 		int c = ok_shape ? tmpl_classify(json_object_get_string(x), NULL) : -1;
 		ok(c >= 0 && strcmp(tmpl_kind_name((size_t)c), kind) == 0,

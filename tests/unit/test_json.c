@@ -31,7 +31,8 @@ static void test_parse(void)
 {
 	char *deep, *big;
 
-	accepts("{\"a\":1,\"b\":[true,null,\"x\\u00e9\"],\"c\":{\"d\":-2.5e3}}", "a normal document");
+	accepts("{\"a\":1,\"b\":[true,null,\"x\\u00e9\"],\"c\":{\"d\":-2.5e3}}",
+		"a normal document");
 	accepts("  [1, 2]  \n", "an array with surrounding whitespace");
 	accepts("{\"k\":\"it's fine: 'quotes' inside strings\"}", "single quotes inside a string");
 	accepts("{\"a\":{\"x\":1},\"b\":{\"x\":2}}", "the same key in different objects");
@@ -80,9 +81,11 @@ static void test_parse(void)
 
 static void test_getters(void)
 {
-	const char *body = "{\"name\":\"h\xc3\xa9llo\",\"n\":5,\"f\":2.9,\"s\":\"123abc\",\"b\":true,"
-			   "\"z\":null,\"o\":{},\"a\":[],\"e\":\"\",\"role\":\"admin\"}";
-	struct json_object *o = json_parse_object(body, strlen(body), 4096, 8, err, sizeof err), *sub;
+	const char *body =
+		"{\"name\":\"h\xc3\xa9llo\",\"n\":5,\"f\":2.9,\"s\":\"123abc\",\"b\":true,"
+		"\"z\":null,\"o\":{},\"a\":[],\"e\":\"\",\"role\":\"admin\"}";
+	struct json_object *o = json_parse_object(body, strlen(body), 4096, 8, err, sizeof err),
+			   *sub;
 	const char *s;
 	size_t len;
 	int64_t n;
@@ -94,41 +97,56 @@ static void test_getters(void)
 	if (!o)
 		return;
 	ok(json_get_string(o, "name", JSON_REQUIRED, 5, &s, &len, err, sizeof err) == 1 &&
-	   len == 6 && strcmp(s, "h\xc3\xa9llo") == 0, "string of 5 characters (6 bytes) fits a 5-character limit");
+		   len == 6 && strcmp(s, "h\xc3\xa9llo") == 0,
+	   "string of 5 characters (6 bytes) fits a 5-character limit");
 	ok(json_get_string(o, "name", JSON_REQUIRED, 4, &s, &len, err, sizeof err) == -1 &&
-	   strcmp(err, "field 'name' must be a string of at most 4 characters") == 0,
+		   strcmp(err, "field 'name' must be a string of at most 4 characters") == 0,
 	   "too long: \"%s\"", err);
 	ok(json_get_string(o, "n", JSON_REQUIRED, 0, &s, NULL, err, sizeof err) == -1 &&
-	   strcmp(err, "field 'n' must be a string") == 0, "number is not a string");
+		   strcmp(err, "field 'n' must be a string") == 0,
+	   "number is not a string");
 	ok(json_get_string(o, "missing", JSON_OPTIONAL, 10, &s, NULL, err, sizeof err) == 0,
 	   "optional absent returns 0");
 	ok(json_get_string(o, "missing", JSON_REQUIRED, 10, &s, NULL, err, sizeof err) == -1 &&
-	   strcmp(err, "field 'missing' is required") == 0, "required absent");
-	ok(json_get_string(o, "e", JSON_REQUIRED | JSON_NONEMPTY, 10, &s, NULL, err, sizeof err) == -1 &&
-	   strstr(err, "must not be empty"), "empty string refused when NONEMPTY");
+		   strcmp(err, "field 'missing' is required") == 0,
+	   "required absent");
+	ok(json_get_string(o, "e", JSON_REQUIRED | JSON_NONEMPTY, 10, &s, NULL, err, sizeof err) ==
+			   -1 &&
+		   strstr(err, "must not be empty"),
+	   "empty string refused when NONEMPTY");
 	ok(json_get_string(o, "z", JSON_NULLABLE, 10, &s, NULL, err, sizeof err) == 0 &&
-	   json_get_string(o, "z", JSON_OPTIONAL, 10, &s, NULL, err, sizeof err) == -1,
+		   json_get_string(o, "z", JSON_OPTIONAL, 10, &s, NULL, err, sizeof err) == -1,
 	   "null counts as absent only when NULLABLE");
-	ok(json_get_int(o, "n", JSON_REQUIRED, 1, 10, &n, err, sizeof err) == 1 && n == 5, "integer in bounds");
+	ok(json_get_int(o, "n", JSON_REQUIRED, 1, 10, &n, err, sizeof err) == 1 && n == 5,
+	   "integer in bounds");
 	ok(json_get_int(o, "n", JSON_REQUIRED, 6, 10, &n, err, sizeof err) == -1 &&
-	   strcmp(err, "field 'n' must be an integer between 6 and 10") == 0, "integer out of bounds");
-	ok(json_get_int(o, "f", JSON_REQUIRED, 0, 10, &n, err, sizeof err) == -1, "2.9 is not an integer");
-	ok(json_get_int(o, "s", JSON_REQUIRED, 0, 1000, &n, err, sizeof err) == -1, "\"123abc\" is not an integer");
+		   strcmp(err, "field 'n' must be an integer between 6 and 10") == 0,
+	   "integer out of bounds");
+	ok(json_get_int(o, "f", JSON_REQUIRED, 0, 10, &n, err, sizeof err) == -1,
+	   "2.9 is not an integer");
+	ok(json_get_int(o, "s", JSON_REQUIRED, 0, 1000, &n, err, sizeof err) == -1,
+	   "\"123abc\" is not an integer");
 	ok(json_get_bool(o, "b", JSON_REQUIRED, &b, err, sizeof err) == 1 && b == 1, "bool");
 	ok(json_get_bool(o, "n", JSON_REQUIRED, &b, err, sizeof err) == -1, "5 is not a bool");
 	ok(json_get_object(o, "o", JSON_REQUIRED, &sub, err, sizeof err) == 1 &&
-	   json_get_object(o, "a", JSON_REQUIRED, &sub, err, sizeof err) == -1 &&
-	   json_get_array(o, "a", JSON_REQUIRED, &sub, err, sizeof err) == 1, "object and array types");
-	ok(json_get_enum(o, "role", JSON_REQUIRED, roles, &s, err, sizeof err) == 1 && strcmp(s, "admin") == 0,
+		   json_get_object(o, "a", JSON_REQUIRED, &sub, err, sizeof err) == -1 &&
+		   json_get_array(o, "a", JSON_REQUIRED, &sub, err, sizeof err) == 1,
+	   "object and array types");
+	ok(json_get_enum(o, "role", JSON_REQUIRED, roles, &s, err, sizeof err) == 1 &&
+		   strcmp(s, "admin") == 0,
 	   "enum value");
 	ok(json_get_enum(o, "name", JSON_REQUIRED, roles, &s, err, sizeof err) == -1 &&
-	   strcmp(err, "field 'name' must be one of 'user', 'admin'") == 0, "enum refusal lists choices");
-	ok(json_check_keys(o, keys, err, sizeof err) == -1 && strstr(err, "unknown field"), "unknown keys refused");
+		   strcmp(err, "field 'name' must be one of 'user', 'admin'") == 0,
+	   "enum refusal lists choices");
+	ok(json_check_keys(o, keys, err, sizeof err) == -1 && strstr(err, "unknown field"),
+	   "unknown keys refused");
 	ok(strcmp(json_to_string(sub), "[]") == 0, "serialize");
 	json_object_put(o);
 	{
-		struct json_object *p = json_parse_object("{\"u\":\"a/b\"}", 11, 100, 4, err, sizeof err);
-		ok(p && strcmp(json_to_string(p), "{\"u\":\"a/b\"}") == 0, "slashes are not escaped");
+		struct json_object *p =
+			json_parse_object("{\"u\":\"a/b\"}", 11, 100, 4, err, sizeof err);
+		ok(p && strcmp(json_to_string(p), "{\"u\":\"a/b\"}") == 0,
+		   "slashes are not escaped");
 		json_object_put(p);
 	}
 }
@@ -148,7 +166,9 @@ static void test_mutations(void)
 		size_t len = sizeof seed - 1;
 		memcpy(buf, seed, len);
 		for (int m = 0; m < 1 + i % 3; m++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
 			buf[x % len] = alphabet[(x >> 32) % (sizeof alphabet - 1)];
 		}
 		if (i % 5 == 0)
@@ -158,13 +178,15 @@ static void test_mutations(void)
 			continue;
 		accepted++;
 		const char *out = json_to_string(o);
-		struct json_object *back = json_parse_strict(out, strlen(out), 1 << 20, 16, err, sizeof err);
+		struct json_object *back =
+			json_parse_strict(out, strlen(out), 1 << 20, 16, err, sizeof err);
 		if (!back)
 			roundtrip_ok = 0;
 		json_object_put(back);
 		json_object_put(o);
 	}
-	ok(accepted > 0 && roundtrip_ok, "20000 mutated bodies: no crash, %d accepted, all round-trip", accepted);
+	ok(accepted > 0 && roundtrip_ok,
+	   "20000 mutated bodies: no crash, %d accepted, all round-trip", accepted);
 }
 
 int main(void)

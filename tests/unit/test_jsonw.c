@@ -56,7 +56,8 @@ static void test_escapes(void)
 	   "quote, backslash, slash kept, controls as \\u00xx lower case, DEL raw: %s", got);
 	free(got);
 	ok(same_as_jsonc("", 0), "the empty string");
-	ok(same_as_jsonc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), "UTF-8 passes unchanged");
+	ok(same_as_jsonc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+	   "UTF-8 passes unchanged");
 	ok(same_as_jsonc("\xc3\x28 \xa0\xa1 \xc0\xaf \xed\xa0\x80 \xff", 14),
 	   "invalid UTF-8 (bad continuation, lone, overlong, surrogate, 0xff) passes as json-c passes it");
 	ok(same_as_jsonc("a\0b", 3), "an embedded NUL in a counted string");
@@ -84,7 +85,9 @@ static void test_random(void)
 
 static void test_values(void)
 {
-	static const long long ints[] = { 0, 1, -1, 42, 65535, -2147483648LL, INT64_MAX, INT64_MIN };
+	static const long long ints[] = {
+		0, 1, -1, 42, 65535, -2147483648LL, INT64_MAX, INT64_MIN
+	};
 	struct strbuf b = { 0 };
 	char *got;
 	int all = 1;
@@ -108,7 +111,8 @@ static void test_values(void)
 	ok(got && strcmp(got, "null") == 0, "a NULL string is null");
 	free(got);
 	{
-		struct json_object *o = json_tokener_parse("{\"a\":[1,\"x/y\",null],\"b\":{\"c\":true}}");
+		struct json_object *o =
+			json_tokener_parse("{\"a\":[1,\"x/y\",null],\"b\":{\"c\":true}}");
 		jsonw_object(&b, o);
 		got = strbuf_take(&b);
 		ok(got && strcmp(got, "{\"a\":[1,\"x/y\",null],\"b\":{\"c\":true}}") == 0,

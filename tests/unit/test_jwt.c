@@ -48,9 +48,16 @@ static char *claims(const char *sub, const char *exp, const char *iat, const cha
 	size_t o = 0;
 
 	o += (size_t)snprintf(buf + o, sizeof buf - o, "{\"_\":0");
-#define ADD(k, v) if (v) o += (size_t)snprintf(buf + o, sizeof buf - o, ",\"%s\":%s", k, v)
-	ADD("sub", sub); ADD("exp", exp); ADD("iat", iat); ADD("nbf", nbf);
-	ADD("iss", iss); ADD("aud", aud); ADD("role", role);
+#define ADD(k, v) \
+	if (v) \
+	o += (size_t)snprintf(buf + o, sizeof buf - o, ",\"%s\":%s", k, v)
+	ADD("sub", sub);
+	ADD("exp", exp);
+	ADD("iat", iat);
+	ADD("nbf", nbf);
+	ADD("iss", iss);
+	ADD("aud", aud);
+	ADD("role", role);
 #undef ADD
 	snprintf(buf + o, sizeof buf - o, "}");
 	return buf;
@@ -77,10 +84,12 @@ static void test_hs256(const struct afjwt_ctx *ctx)
 	long long exp;
 
 	ok(afjwt_issue(ctx, "u_abcdefghijklmnop", "admin", now, &tok, &exp, err, sizeof err) == 0 &&
-	   exp == now + 3600, "issue HS256");
+		   exp == now + 3600,
+	   "issue HS256");
 	ok(tok && afjwt_verify(ctx, tok, now, &cl, err, sizeof err) == 0 &&
-	   strcmp(cl.sub, "u_abcdefghijklmnop") == 0 && strcmp(cl.role, "admin") == 0 &&
-	   cl.role_present && cl.exp == exp && cl.jti[0], "valid HS256 verifies with its claims");
+		   strcmp(cl.sub, "u_abcdefghijklmnop") == 0 && strcmp(cl.role, "admin") == 0 &&
+		   cl.role_present && cl.exp == exp && cl.jti[0],
+	   "valid HS256 verifies with its claims");
 	/* bad signature: change one character of the signature */
 	t = strdup(tok);
 	t[strlen(t) - 2] = t[strlen(t) - 2] == 'A' ? 'B' : 'A';
@@ -88,13 +97,15 @@ static void test_hs256(const struct afjwt_ctx *ctx)
 	free(t);
 	t = sign(JWT_ALG_HS256, "another-secret-another-secret-xx", 32,
 		 claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL));
-	ok(afjwt_verify(ctx, t, now, &cl, err, sizeof err) < 0, "token signed with another secret rejected");
+	ok(afjwt_verify(ctx, t, now, &cl, err, sizeof err) < 0,
+	   "token signed with another secret rejected");
 	free(t);
 	ok(afjwt_verify(ctx, tok, now + 3600 + 31, &cl, err, sizeof err) < 0 &&
-	   afjwt_verify(ctx, tok, now + 3600 + 29, &cl, err, sizeof err) == 0,
+		   afjwt_verify(ctx, tok, now + 3600 + 29, &cl, err, sizeof err) == 0,
 	   "own token expires after exp + leeway");
 	free(tok);
-	ok(afjwt_issue(ctx, "u_x", "root", now, &tok, NULL, err, sizeof err) < 0, "cannot issue role root");
+	ok(afjwt_issue(ctx, "u_x", "root", now, &tok, NULL, err, sizeof err) < 0,
+	   "cannot issue role root");
 }
 
 static void test_claims(const struct afjwt_ctx *ctx)
@@ -104,11 +115,14 @@ static void test_claims(const struct afjwt_ctx *ctx)
 
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) == 0,
 	   "minimal valid claims accepted");
-	t = sign(JWT_ALG_HS256, secret, strlen(secret), claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL));
-	ok(t && afjwt_verify(ctx, t, now, &cl, err, sizeof err) == 0 && strcmp(cl.role, "user") == 0 &&
-	   !cl.role_present, "role defaults to user");
+	t = sign(JWT_ALG_HS256, secret, strlen(secret),
+		 claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL));
+	ok(t && afjwt_verify(ctx, t, now, &cl, err, sizeof err) == 0 &&
+		   strcmp(cl.role, "user") == 0 && !cl.role_present,
+	   "role defaults to user");
 	free(t);
-	ok(verify_hs(ctx, claims(SUB, T_PAST, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0, "expired rejected");
+	ok(verify_hs(ctx, claims(SUB, T_PAST, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
+	   "expired rejected");
 	ok(verify_hs(ctx, claims(SUB, T_SOON_PAST, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) == 0,
 	   "expired 10 s ago accepted within 30 s leeway");
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, T_FUTURE, GOOD_ISS, GOOD_AUD, NULL)) < 0,
@@ -117,26 +131,35 @@ static void test_claims(const struct afjwt_ctx *ctx)
 	   "nbf 10 s ahead accepted within leeway");
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_FUTURE, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
 	   "iat in the future rejected");
-	ok(verify_hs(ctx, claims(SUB, T_EXP, NULL, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0, "iat missing rejected");
-	ok(verify_hs(ctx, claims(SUB, NULL, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0, "exp missing rejected");
-	ok(verify_hs(ctx, claims(NULL, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0, "sub missing rejected");
-	ok(verify_hs(ctx, claims("\"\"", T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0, "empty sub rejected");
-	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, "\"evil\"", GOOD_AUD, NULL)) < 0, "wrong iss rejected");
-	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, NULL, GOOD_AUD, NULL)) < 0, "iss missing rejected");
-	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "[\"x\",\"appforge-api\"]", NULL)) == 0,
+	ok(verify_hs(ctx, claims(SUB, T_EXP, NULL, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
+	   "iat missing rejected");
+	ok(verify_hs(ctx, claims(SUB, NULL, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
+	   "exp missing rejected");
+	ok(verify_hs(ctx, claims(NULL, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
+	   "sub missing rejected");
+	ok(verify_hs(ctx, claims("\"\"", T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
+	   "empty sub rejected");
+	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, "\"evil\"", GOOD_AUD, NULL)) < 0,
+	   "wrong iss rejected");
+	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, NULL, GOOD_AUD, NULL)) < 0,
+	   "iss missing rejected");
+	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "[\"x\",\"appforge-api\"]",
+				 NULL)) == 0,
 	   "aud array containing the audience accepted");
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "[\"x\",\"y\"]", NULL)) < 0,
 	   "aud array not containing the audience rejected");
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "\"other-api\"", NULL)) < 0,
 	   "aud string of another audience rejected");
-	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, NULL, NULL)) < 0, "aud missing rejected");
+	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, NULL, NULL)) < 0,
+	   "aud missing rejected");
 	ok(verify_hs(ctx, claims(SUB, "\"9999999999\"", T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
 	   "exp as string rejected");
 	ok(verify_hs(ctx, claims(SUB, "9999999999.5", T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
 	   "exp as fraction rejected");
 	ok(verify_hs(ctx, claims("12345", T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL)) < 0,
 	   "sub as number rejected");
-	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "42", NULL)) < 0, "aud as number rejected");
+	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "42", NULL)) < 0,
+	   "aud as number rejected");
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, "[42]", NULL)) < 0,
 	   "aud array of numbers rejected");
 	ok(verify_hs(ctx, claims(SUB, T_EXP, T_NOW, NULL, GOOD_ISS, GOOD_AUD, "\"root\"")) < 0,
@@ -160,7 +183,8 @@ static void test_attacks(const struct afjwt_ctx *ctx)
 	if (t) {
 		char *t2 = malloc(strlen(t) + 8);
 		sprintf(t2, "%sAAAA", t);
-		ok(afjwt_verify(ctx, t2, now, &cl, err, sizeof err) < 0, "alg none with a signature rejected");
+		ok(afjwt_verify(ctx, t2, now, &cl, err, sizeof err) < 0,
+		   "alg none with a signature rejected");
 		free(t2);
 	}
 	memset(&zero, 0, sizeof zero);
@@ -171,14 +195,16 @@ static void test_attacks(const struct afjwt_ctx *ctx)
 	   "NULL key: unsigned token rejected, not verified without a key");
 	free(t);
 	t = sign(JWT_ALG_HS256, secret, strlen(secret), c);
-	ok(afjwt_verify(&zero, t, now, &cl, err, sizeof err) < 0, "NULL key: even a well-signed token rejected");
+	ok(afjwt_verify(&zero, t, now, &cl, err, sizeof err) < 0,
+	   "NULL key: even a well-signed token rejected");
 	free(t);
 	ok(afjwt_ctx_init(&zero, AFJWT_HS256, NULL, 0, "a", "b", 0, 60, err, sizeof err) < 0 &&
-	   afjwt_ctx_init(&zero, AFJWT_HS256, "", 0, "a", "b", 0, 60, err, sizeof err) < 0,
+		   afjwt_ctx_init(&zero, AFJWT_HS256, "", 0, "a", "b", 0, 60, err, sizeof err) < 0,
 	   "a context with a NULL or empty key cannot be built");
 	ok(afjwt_ctx_init(&zero, AFJWT_HS256, "short", 5, "a", "b", 0, 60, err, sizeof err) < 0,
 	   "HS256 secret shorter than 32 bytes refused");
-	ok(afjwt_ctx_init(&zero, AFJWT_HS256, secret, strlen(secret), "a", "b", 61, 60, err, sizeof err) < 0,
+	ok(afjwt_ctx_init(&zero, AFJWT_HS256, secret, strlen(secret), "a", "b", 61, 60, err,
+			  sizeof err) < 0,
 	   "leeway over 60 s refused");
 	memset(big, 'A', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
@@ -187,10 +213,10 @@ static void test_attacks(const struct afjwt_ctx *ctx)
 	ok(afjwt_verify(ctx, big, now, &cl, err, sizeof err) < 0 && strstr(err, "oversized"),
 	   "oversized token rejected before decoding");
 	ok(afjwt_verify(ctx, "", now, &cl, err, sizeof err) < 0 &&
-	   afjwt_verify(ctx, NULL, now, &cl, err, sizeof err) < 0 &&
-	   afjwt_verify(ctx, "a.b", now, &cl, err, sizeof err) < 0 &&
-	   afjwt_verify(ctx, "a.b.c d", now, &cl, err, sizeof err) < 0 &&
-	   afjwt_verify(ctx, "not-a-jwt..", now, &cl, err, sizeof err) < 0,
+		   afjwt_verify(ctx, NULL, now, &cl, err, sizeof err) < 0 &&
+		   afjwt_verify(ctx, "a.b", now, &cl, err, sizeof err) < 0 &&
+		   afjwt_verify(ctx, "a.b.c d", now, &cl, err, sizeof err) < 0 &&
+		   afjwt_verify(ctx, "not-a-jwt..", now, &cl, err, sizeof err) < 0,
 	   "malformed tokens rejected");
 }
 
@@ -229,37 +255,48 @@ static void test_asymmetric(void)
 		skip("cannot generate keys with libcrypto");
 		return;
 	}
-	ok(afjwt_ctx_init(&rs, AFJWT_RS256, rpub, strlen(rpub), "appforge", "appforge-api", 30, 3600,
-			  err, sizeof err) == 0, "RS256 context from a public key");
-	ok(afjwt_ctx_init(&es, AFJWT_ES256, epub, strlen(epub), "appforge", "appforge-api", 30, 3600,
-			  err, sizeof err) == 0, "ES256 context from a public key");
+	ok(afjwt_ctx_init(&rs, AFJWT_RS256, rpub, strlen(rpub), "appforge", "appforge-api", 30,
+			  3600, err, sizeof err) == 0,
+	   "RS256 context from a public key");
+	ok(afjwt_ctx_init(&es, AFJWT_ES256, epub, strlen(epub), "appforge", "appforge-api", 30,
+			  3600, err, sizeof err) == 0,
+	   "ES256 context from a public key");
 	t = sign(JWT_ALG_RS256, rpriv, strlen(rpriv), c);
 	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) == 0, "valid RS256 token accepted");
-	ok(t && afjwt_verify(&es, t, now, &cl, err, sizeof err) < 0, "RS256 token rejected by an ES256 verifier");
+	ok(t && afjwt_verify(&es, t, now, &cl, err, sizeof err) < 0,
+	   "RS256 token rejected by an ES256 verifier");
 	free(t);
 	t = sign(JWT_ALG_ES256, epriv, strlen(epriv), c);
 	ok(t && afjwt_verify(&es, t, now, &cl, err, sizeof err) == 0, "valid ES256 token accepted");
-	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) < 0, "ES256 token rejected by an RS256 verifier");
+	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) < 0,
+	   "ES256 token rejected by an RS256 verifier");
 	free(t);
 	/* algorithm confusion: HS256 keyed with the RSA public key PEM */
 	t = sign(JWT_ALG_HS256, rpub, strlen(rpub), c);
 	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) < 0,
 	   "HS256 token signed with the RS public key PEM rejected by the RS256 verifier");
 	free(t);
-	t = sign(JWT_ALG_RS256, rpriv, strlen(rpriv), claims(SUB, T_PAST, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL));
-	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) < 0, "expired RS256 token rejected");
+	t = sign(JWT_ALG_RS256, rpriv, strlen(rpriv),
+		 claims(SUB, T_PAST, T_NOW, NULL, GOOD_ISS, GOOD_AUD, NULL));
+	ok(t && afjwt_verify(&rs, t, now, &cl, err, sizeof err) < 0,
+	   "expired RS256 token rejected");
 	free(t);
 	ok(afjwt_issue(&rs, "u_x", "user", now, &t, NULL, err, sizeof err) < 0,
 	   "cannot issue with a public-key context");
 	{
 		struct afjwt_ctx bad;
-		ok(afjwt_ctx_init(&bad, AFJWT_ES256, rpub, strlen(rpub), "a", "b", 0, 60, err, sizeof err) < 0 &&
-		   afjwt_ctx_init(&bad, AFJWT_RS256, "not a pem key", 13, "a", "b", 0, 60, err, sizeof err) < 0,
+		ok(afjwt_ctx_init(&bad, AFJWT_ES256, rpub, strlen(rpub), "a", "b", 0, 60, err,
+				  sizeof err) < 0 &&
+			   afjwt_ctx_init(&bad, AFJWT_RS256, "not a pem key", 13, "a", "b", 0, 60,
+					  err, sizeof err) < 0,
 		   "an RSA key configured as ES256, or garbage as a key, is refused");
 	}
 	afjwt_ctx_free(&rs);
 	afjwt_ctx_free(&es);
-	free(rpriv); free(rpub); free(epriv); free(epub);
+	free(rpriv);
+	free(rpub);
+	free(epriv);
+	free(epub);
 }
 
 static void test_load(void)
@@ -281,12 +318,15 @@ static void test_load(void)
 	fprintf(f, "state_dir = %s\njwt_secret_file = %s\n", dir, path);
 	fclose(f);
 	ok(afjwt_secret_create(path, err, sizeof err) == 0, "secret file created");
-	ok(afjwt_secret_create(path, err, sizeof err) < 0, "an existing secret is never overwritten");
+	ok(afjwt_secret_create(path, err, sizeof err) < 0,
+	   "an existing secret is never overwritten");
 	ok(conf_load(&c, cpath, err, sizeof err) == 0, "configuration loads");
-	ok(afjwt_ctx_load(&ctx, &c, err, sizeof err) == 0 && ctx.keylen == 64 && ctx.alg == AFJWT_HS256,
+	ok(afjwt_ctx_load(&ctx, &c, err, sizeof err) == 0 && ctx.keylen == 64 &&
+		   ctx.alg == AFJWT_HS256,
 	   "context loaded from the configuration");
 	ok(afjwt_issue(&ctx, "u_load", "user", now, &tok, NULL, err, sizeof err) == 0 &&
-	   afjwt_verify(&ctx, tok, now, &cl, err, sizeof err) == 0, "round trip through the loaded secret");
+		   afjwt_verify(&ctx, tok, now, &cl, err, sizeof err) == 0,
+	   "round trip through the loaded secret");
 	free(tok);
 	afjwt_ctx_free(&ctx);
 	chmod(path, 0644);
@@ -313,7 +353,8 @@ static void test_cache(const struct afjwt_ctx *ctx)
 	   "cache: first verification is a miss");
 	memset(&cl, 0, sizeof cl);
 	ok(jwtcache_verify(ctx, tok, now + 1, &cl, err, sizeof err) == 0 &&
-	   jwtcache_hits() == h0 + 1 && strcmp(cl.sub, "u_cachecachecache") == 0 && cl.exp == exp,
+		   jwtcache_hits() == h0 + 1 && strcmp(cl.sub, "u_cachecachecache") == 0 &&
+		   cl.exp == exp,
 	   "cache: second verification is a hit with the same claims");
 	t = strdup(tok);
 	t[strlen(t) - 2] = t[strlen(t) - 2] == 'A' ? 'B' : 'A';
@@ -321,14 +362,16 @@ static void test_cache(const struct afjwt_ctx *ctx)
 	   "cache: a token with a changed signature is verified, and rejected");
 	free(t);
 	ok(jwtcache_verify(ctx, tok, exp + 31, &cl, err, sizeof err) < 0 &&
-	   jwtcache_hits() == h0 + 1, "cache: never serves a token past exp + leeway");
+		   jwtcache_hits() == h0 + 1,
+	   "cache: never serves a token past exp + leeway");
 	ok(jwtcache_verify(ctx, tok, exp + 29, &cl, err, sizeof err) == 0,
 	   "cache: ... and still accepts it within the leeway, as afjwt_verify does");
 	if (afjwt_ctx_init(&other, AFJWT_HS256, "another-secret-another-secret-xx", 32, "appforge",
 			   "appforge-api", 30, 3600, err, sizeof err) == 0) {
 		h0 = jwtcache_hits();
 		ok(jwtcache_verify(&other, tok, now, &cl, err, sizeof err) < 0 &&
-		   jwtcache_hits() == h0, "cache: a token cached for one key is checked again with another");
+			   jwtcache_hits() == h0,
+		   "cache: a token cached for one key is checked again with another");
 		afjwt_ctx_free(&other);
 	} else {
 		ok(0, "cache: second context: %s", err);

@@ -20,8 +20,8 @@ static char *apply(const char *a, const char *d)
 		strcpy(out, a);
 		return out;
 	}
-	p = strchr(p, '\n') + 1;       /* --- */
-	p = strchr(p, '\n') + 1;       /* +++ */
+	p = strchr(p, '\n') + 1; /* --- */
+	p = strchr(p, '\n') + 1; /* +++ */
 	while (*p) {
 		size_t as, al, bs, bl;
 		if (sscanf(p, "@@ -%zu,%zu +%zu,%zu @@", &as, &al, &bs, &bl) != 4)
@@ -29,7 +29,7 @@ static char *apply(const char *a, const char *d)
 		if (al == 0)
 			as++;
 		p = strchr(p, '\n') + 1;
-		while (aline + 1 < as) {       /* copy untouched lines */
+		while (aline + 1 < as) { /* copy untouched lines */
 			const char *e = strchr(a + apos, '\n');
 			size_t n = e ? (size_t)(e - (a + apos)) + 1 : strlen(a + apos);
 			memcpy(out + len, a + apos, n);
@@ -37,7 +37,7 @@ static char *apply(const char *a, const char *d)
 		}
 		while (*p == ' ' || *p == '-' || *p == '+') {
 			const char *e = strchr(p, '\n');
-			size_t n = (size_t)(e - p);    /* without '\n' */
+			size_t n = (size_t)(e - p); /* without '\n' */
 			int nonl = strncmp(e + 1, "\\ No newline", 12) == 0;
 			if (*p != '+') {
 				if (strncmp(a + apos, p + 1, n - 1) != 0)
@@ -68,7 +68,7 @@ static char *random_text(unsigned *seed, int lines, int alphabet)
 	for (int i = 0; i < lines; i++)
 		q += sprintf(q, "l%d\n", rand_r(seed) % alphabet);
 	if (lines && rand_r(seed) % 3 == 0)
-		q[-1] = 0, q--;        /* no newline at the end */
+		q[-1] = 0, q--; /* no newline at the end */
 	*q = 0;
 	return s;
 }
@@ -83,8 +83,7 @@ static void test_known(void)
 	ok(d && strcmp(d, "") == 0, "equal texts: an empty diff");
 	free(d);
 	d = linediff_unified(NULL, "x\ny\n", "a/f", "b/f");
-	ok(d && strcmp(d, "--- /dev/null\n+++ b/f\n@@ -0,0 +1,2 @@\n+x\n+y\n") == 0,
-	   "a new file");
+	ok(d && strcmp(d, "--- /dev/null\n+++ b/f\n@@ -0,0 +1,2 @@\n+x\n+y\n") == 0, "a new file");
 	free(d);
 	d = linediff_unified("x", "y", "a", "b");
 	ok(d && strstr(d, "-x\n\\ No newline at end of file\n+y\n\\ No newline"),

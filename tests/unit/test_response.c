@@ -25,7 +25,8 @@ int main(void)
 	ok(out && strstr(out, "Content-Type: application/json\r\n"), "JSON content type");
 	ok(out && strstr(out, "X-Request-Id: rid-1\r\n"), "X-Request-Id on every response");
 	ok(out && strstr(out, "Cache-Control: no-store\r\n"), "Cache-Control: no-store");
-	ok(out && strstr(out, "\r\n\r\n{\"error\":{\"code\":\"not_found\",\"message\":\"no such \\\"thing\\\"\"}}"),
+	ok(out && strstr(out,
+			 "\r\n\r\n{\"error\":{\"code\":\"not_found\",\"message\":\"no such \\\"thing\\\"\"}}"),
 	   "error body shape, message escaped");
 	ok(out && len == strlen(out), "length matches");
 	ok(strcmp(r.error_code, "not_found") == 0, "error code kept for the access log");
@@ -35,7 +36,8 @@ int main(void)
 
 	response_error(&r, 401, "unauthorized", "x");
 	out = ser(&r, &len);
-	ok(out && strstr(out, "WWW-Authenticate: Bearer\r\n"), "401 carries WWW-Authenticate: Bearer");
+	ok(out && strstr(out, "WWW-Authenticate: Bearer\r\n"),
+	   "401 carries WWW-Authenticate: Bearer");
 	free(out);
 	response_free(&r);
 
@@ -49,7 +51,8 @@ int main(void)
 	ok(out && !strstr(out, "Set-Cookie") && !strstr(out, "X-Evil") && !strstr(out, "Bad:Name"),
 	   "headers with CR/LF or ':' in the name are dropped");
 	ok(out && strstr(out, "Allow: GET, DELETE\r\n"), "a normal header is kept");
-	ok(out && len >= 4 && strcmp(out + len - 4, "\r\n\r\n") == 0, "no body after the blank line");
+	ok(out && len >= 4 && strcmp(out + len - 4, "\r\n\r\n") == 0,
+	   "no body after the blank line");
 	free(out);
 	response_free(&r);
 
@@ -69,8 +72,8 @@ int main(void)
 		response_json_text(&r, 200, &b);
 		out = ser(&r, &len);
 		ok(out && b.p == NULL && r.body_len == 11 &&
-		   strstr(out, "Content-Type: application/json\r\n") &&
-		   len > 11 && strcmp(out + len - 11, "{\"apps\":[]}") == 0,
+			   strstr(out, "Content-Type: application/json\r\n") && len > 11 &&
+			   strcmp(out + len - 11, "{\"apps\":[]}") == 0,
 		   "a body written as text is taken over as it is");
 		free(out);
 		response_free(&r);
@@ -95,7 +98,8 @@ int main(void)
 	ok(out && strncmp(out, "Status: 500", 11) == 0, "a response nobody filled is a 500");
 	free(out);
 	response_free(&r);
-	ok(strcmp(response_reason(413), "Content Too Large") == 0 && strcmp(response_reason(799), "Unknown") == 0,
+	ok(strcmp(response_reason(413), "Content Too Large") == 0 &&
+		   strcmp(response_reason(799), "Unknown") == 0,
 	   "reason phrases");
 	return tap_done();
 }

@@ -46,9 +46,11 @@ static void test_router(void)
 	ok(found("GET", "/api/apps/" APP "/logs", H_APP_LOGS, APP), "logs");
 	ok(found("GET", "/api/apps/" APP "/logs/stream", H_APP_LOGS_STREAM, APP), "logs stream");
 	ok(found("DELETE", "/api/tokens/tok_abcdefghij012345", H_TOKEN_DELETE,
-		 "tok_abcdefghij012345"), "DELETE token");
+		 "tok_abcdefghij012345"),
+	   "DELETE token");
 	ok(found("DELETE", "/api/admin/users/u_0123456789abcdef", H_ADMIN_USER_DELETE,
-		 "u_0123456789abcdef"), "DELETE admin user");
+		 "u_0123456789abcdef"),
+	   "DELETE admin user");
 	ok(found("DELETE", "/api/admin/apps/" APP, H_ADMIN_APP_DELETE, APP), "DELETE admin app");
 	ok(found("GET", "/api/admin/audit", H_ADMIN_AUDIT, ""), "admin audit");
 	ok(found("GET", "/internal/resolve", H_INTERNAL_RESOLVE, ""), "nginx's resolve");
@@ -63,7 +65,8 @@ static void test_router(void)
 	{
 		int all_admin = 1;
 		for (const struct route *r = route_table; r->method; r++)
-			if (strncmp(r->pattern, "/api/admin/", 11) == 0 && r->auth != ROUTE_AUTH_ADMIN)
+			if (strncmp(r->pattern, "/api/admin/", 11) == 0 &&
+			    r->auth != ROUTE_AUTH_ADMIN)
 				all_admin = 0;
 		ok(all_admin, "every /api/admin/ route is admin-only");
 	}
@@ -99,18 +102,24 @@ static void test_router(void)
 
 	/* 405 with Allow */
 	ok(rm("DELETE", "/api/health", &m) == ROUTE_METHOD_NOT_ALLOWED &&
-	   strcmp(m.allow, "GET") == 0, "DELETE /api/health is 405, Allow: GET");
+		   strcmp(m.allow, "GET") == 0,
+	   "DELETE /api/health is 405, Allow: GET");
 	ok(rm("PATCH", "/api/apps", &m) == ROUTE_METHOD_NOT_ALLOWED &&
-	   strcmp(m.allow, "POST, GET") == 0, "PATCH /api/apps: Allow: POST, GET (got '%s')", m.allow);
+		   strcmp(m.allow, "POST, GET") == 0,
+	   "PATCH /api/apps: Allow: POST, GET (got '%s')", m.allow);
 	ok(rm("POST", "/api/apps/" APP, &m) == ROUTE_METHOD_NOT_ALLOWED &&
-	   strcmp(m.allow, "GET, DELETE, PATCH") == 0, "POST on one app: Allow: GET, DELETE, PATCH (got '%s')", m.allow);
+		   strcmp(m.allow, "GET, DELETE, PATCH") == 0,
+	   "POST on one app: Allow: GET, DELETE, PATCH (got '%s')", m.allow);
 	ok(rm("GET", "/api/apps/" APP "/run", &m) == ROUTE_METHOD_NOT_ALLOWED &&
-	   strcmp(m.allow, "POST") == 0, "GET run is 405");
+		   strcmp(m.allow, "POST") == 0,
+	   "GET run is 405");
 	ok(rm("get", "/api/health", &m) == ROUTE_METHOD_NOT_ALLOWED, "methods are case-sensitive");
 }
 
 /* A fake FastCGI parameter set. */
-struct fake { const char *const *kv; };
+struct fake {
+	const char *const *kv;
+};
 
 static const char *fake_get(void *ctx, const char *name)
 {
@@ -135,9 +144,17 @@ static void test_request(void)
 	char buf[32];
 
 	{
-		const char *kv[] = { "REQUEST_METHOD", "GET", "REQUEST_URI", "/api/apps?limit=5&cursor=ab",
-				     "HTTP_HOST", "localhost:8443", "HTTP_AUTHORIZATION", "Bearer x.y.z",
-				     "REQUEST_ID", "0123456789abcdef0123456789abcdef", NULL };
+		const char *kv[] = { "REQUEST_METHOD",
+				     "GET",
+				     "REQUEST_URI",
+				     "/api/apps?limit=5&cursor=ab",
+				     "HTTP_HOST",
+				     "localhost:8443",
+				     "HTTP_AUTHORIZATION",
+				     "Bearer x.y.z",
+				     "REQUEST_ID",
+				     "0123456789abcdef0123456789abcdef",
+				     NULL };
 		ok(parse(kv, 1024, &r) == 0, "plain GET parses");
 		ok(strcmp(r.path, "/api/apps") == 0 && strcmp(r.query, "limit=5&cursor=ab") == 0,
 		   "path and query split at '?'");
@@ -148,11 +165,13 @@ static void test_request(void)
 		request_free(&r);
 	}
 	{
-		const char *kv[] = { "REQUEST_METHOD", "POST", "REQUEST_URI", "/api/apps",
-				     "REQUEST_ID", "bad id\r\nX-Evil: 1", "CONTENT_LENGTH", "10", NULL };
+		const char *kv[] = { "REQUEST_METHOD", "POST",       "REQUEST_URI",
+				     "/api/apps",      "REQUEST_ID", "bad id\r\nX-Evil: 1",
+				     "CONTENT_LENGTH", "10",         NULL };
 		ok(parse(kv, 1024, &r) == 0, "POST with a body length parses");
 		ok(request_id_valid(r.request_id) && strlen(r.request_id) == 32 &&
-		   !strchr(r.request_id, ' '), "invalid REQUEST_ID replaced by a generated one");
+			   !strchr(r.request_id, ' '),
+		   "invalid REQUEST_ID replaced by a generated one");
 		ok(r.content_length == 10, "Content-Length read");
 		request_free(&r);
 	}
@@ -164,7 +183,7 @@ static void test_request(void)
 	}
 	{
 		const char *kv[] = { "REQUEST_METHOD", "POST", "REQUEST_URI", "/api/apps",
-				     "CONTENT_LENGTH", "-1", NULL };
+				     "CONTENT_LENGTH", "-1",   NULL };
 		ok(parse(kv, 1024, &r) == 400, "negative Content-Length is 400");
 		request_free(&r);
 	}
@@ -174,10 +193,12 @@ static void test_request(void)
 		request_free(&r);
 	}
 	{
-		const char *kv[] = { "REQUEST_METHOD", "GET", "SCRIPT_NAME", "/api", "PATH_INFO",
-				     "/health", "QUERY_STRING", "a=1", NULL };
+		const char *kv[] = { "REQUEST_METHOD", "GET",       "SCRIPT_NAME",
+				     "/api",           "PATH_INFO", "/health",
+				     "QUERY_STRING",   "a=1",       NULL };
 		ok(parse(kv, 1024, &r) == 0 && strcmp(r.path, "/api/health") == 0 &&
-		   strcmp(r.query, "a=1") == 0, "SCRIPT_NAME+PATH_INFO without REQUEST_URI");
+			   strcmp(r.query, "a=1") == 0,
+		   "SCRIPT_NAME+PATH_INFO without REQUEST_URI");
 		request_free(&r);
 	}
 	{
@@ -193,8 +214,10 @@ static void test_request(void)
 	ok(request_content_length("", 10, &v) == 0 && v == 0, "empty length is 0");
 	ok(request_content_length("12a", 100, &v) == -1, "garbage length rejected");
 	ok(request_content_length("+5", 100, &v) == -1, "signed length rejected");
-	ok(request_content_length("99999999999999999999999", 100, &v) == -2, "huge length is too large");
-	ok(request_content_length("1048576", 1048576, &v) == 0 && v == 1048576, "length at the cap");
+	ok(request_content_length("99999999999999999999999", 100, &v) == -2,
+	   "huge length is too large");
+	ok(request_content_length("1048576", 1048576, &v) == 0 && v == 1048576,
+	   "length at the cap");
 
 	ok(request_id_valid("abc-DEF_1.2"), "request id charset");
 	ok(!request_id_valid(""), "empty request id rejected");
@@ -222,7 +245,8 @@ static void test_request(void)
 	ok(query_get("a", "a", buf, sizeof(buf)) == 1 && buf[0] == 0, "key without value is empty");
 	ok(query_get("", "a", buf, sizeof(buf)) == 0, "empty query");
 
-	ok(request_bearer("Bearer abc.def") && strcmp(request_bearer("Bearer abc.def"), "abc.def") == 0,
+	ok(request_bearer("Bearer abc.def") &&
+		   strcmp(request_bearer("Bearer abc.def"), "abc.def") == 0,
 	   "Bearer token extracted");
 	ok(request_bearer("bearer   afk_x") != NULL, "scheme is case-insensitive");
 	ok(request_bearer("Basic dXNlcjpw") == NULL, "Basic is not bearer");
@@ -231,15 +255,21 @@ static void test_request(void)
 	ok(request_bearer("Bearerabc") == NULL, "no separator rejected");
 
 	ok(request_cookie("a=1; __Host-af_refresh=afr_x; b=2", "__Host-af_refresh", buf,
-			  sizeof(buf)) == 1 && strcmp(buf, "afr_x") == 0, "request_cookie finds a cookie");
+			  sizeof(buf)) == 1 &&
+		   strcmp(buf, "afr_x") == 0,
+	   "request_cookie finds a cookie");
 	ok(request_cookie("x__Host-af_refresh=1;af_refresh=2", "__Host-af_refresh", buf,
-			  sizeof(buf)) == 0, "request_cookie matches whole names only");
+			  sizeof(buf)) == 0,
+	   "request_cookie matches whole names only");
 	ok(request_cookie("  __Host-af_refresh=v  ;", "__Host-af_refresh", buf, sizeof(buf)) == 1 &&
-	   strcmp(buf, "v") == 0, "request_cookie trims spaces");
+		   strcmp(buf, "v") == 0,
+	   "request_cookie trims spaces");
 	ok(request_cookie("__Host-af_refresh=1; __Host-af_refresh=2", "__Host-af_refresh", buf,
-			  sizeof(buf)) == -1, "a cookie given twice is refused");
+			  sizeof(buf)) == -1,
+	   "a cookie given twice is refused");
 	ok(request_cookie("n=0123456789012345678901234567890123456789012345678901234567890123", "n",
-			  buf, sizeof(buf)) == -1, "a value too long for the buffer is refused");
+			  buf, sizeof(buf)) == -1,
+	   "a value too long for the buffer is refused");
 	ok(request_cookie(NULL, "n", buf, sizeof(buf)) == 0 && request_cookie("", "n", buf, 8) == 0,
 	   "no Cookie header: absent");
 	ok(request_cookie("n=", "n", buf, sizeof(buf)) == 1 && buf[0] == 0, "an empty value");
@@ -252,13 +282,15 @@ static void test_revision_routes(void)
 	static const char *const bad[] = { "0", "01", "-1", "1x", "abc", "1234567890", "%31" };
 
 	ok(rm("GET", "/api/apps/" APP "/revisions/12/files", &m) == ROUTE_FOUND &&
-	   m.route->handler == H_REV_FILES && strcmp(m.param, APP) == 0 &&
-	   strcmp(m.param2, "12") == 0, "revision files: app and number captured");
+		   m.route->handler == H_REV_FILES && strcmp(m.param, APP) == 0 &&
+		   strcmp(m.param2, "12") == 0,
+	   "revision files: app and number captured");
 	ok(rm("GET", "/api/apps/" APP "/revisions/999999999/diff", &m) == ROUTE_FOUND &&
-	   m.route->handler == H_REV_DIFF && strcmp(m.param2, "999999999") == 0,
+		   m.route->handler == H_REV_DIFF && strcmp(m.param2, "999999999") == 0,
 	   "revision diff: the largest number");
 	ok(rm("POST", "/api/apps/" APP "/revisions/1/restore", &m) == ROUTE_FOUND &&
-	   m.route->handler == H_REV_RESTORE && m.route->auth == ROUTE_AUTH_USER, "restore");
+		   m.route->handler == H_REV_RESTORE && m.route->auth == ROUTE_AUTH_USER,
+	   "restore");
 	ok(found("GET", "/api/apps/" APP "/revisions", H_REV_LIST, APP), "revision list");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char path[128];

@@ -32,7 +32,7 @@ int main(void)
 
 	ok(tarball_read("", 0, &back, &m, err, sizeof err) < 0 && back == NULL && m == NULL,
 	   "empty input refused");
-	gz[len - 5] ^= 0xff;   /* the gzip trailer's CRC/size */
+	gz[len - 5] ^= 0xff; /* the gzip trailer's CRC/size */
 	ok(tarball_read(gz, len, &back, &m, err, sizeof err) < 0, "a bad CRC refused: %s", err);
 	free(gz);
 	json_object_put(files);

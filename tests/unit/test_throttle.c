@@ -19,7 +19,8 @@ int main(void)
 	}
 	ok(free_ok && s.failures == 2, "the free failures cost no wait");
 	throttle_fail(&p, &s, t);
-	ok(throttle_wait(&s, t) == 2 && throttle_wait(&s, t + 1) == 1 && throttle_wait(&s, t + 2) == 0,
+	ok(throttle_wait(&s, t) == 2 && throttle_wait(&s, t + 1) == 1 &&
+		   throttle_wait(&s, t + 2) == 0,
 	   "the third failure waits base_delay");
 	throttle_fail(&p, &s, t + 2);
 	ok(throttle_wait(&s, t + 2) == 4, "the next waits twice as long");
@@ -29,14 +30,15 @@ int main(void)
 	ok(throttle_wait(&s, t + 14) == 10, "up to max_delay");
 	for (int i = 0; i < 100; i++)
 		throttle_fail(&p, &s, t + 24 + i);
-	ok(throttle_wait(&s, t + 123) == 10, "a hundred more failures stay at max_delay (no overflow)");
+	ok(throttle_wait(&s, t + 123) == 10,
+	   "a hundred more failures stay at max_delay (no overflow)");
 	ok(!throttle_expired(&p, &s, t + 150), "a key with recent failures is kept");
 	ok(throttle_expired(&p, &s, t + 123 + 100), "a quiet window makes the key prunable");
 	throttle_fail(&p, &s, t + 123 + 100);
 	ok(s.failures == 1 && throttle_wait(&s, t + 223) == 0,
 	   "a failure after a quiet window starts the count again");
 	ok(throttle_user.free_failures >= 3 && throttle_user.max_delay <= 900 &&
-	   throttle_addr.free_failures > throttle_user.free_failures,
+		   throttle_addr.free_failures > throttle_user.free_failures,
 	   "the account and address policies are sane");
 	return tap_done();
 }
