@@ -33,3 +33,7 @@ EXTRA_DIST += tests/daemon/test_appview.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk
+
+# the house style (.clang-format)
+TESTS += tests/test_format.sh
+EXTRA_DIST += tests/test_format.sh scripts/check-format .clang-format
