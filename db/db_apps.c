@@ -116,29 +116,6 @@ int db_app_insert(struct db *db, struct db_app *a, struct json_object *files, ch
 	return db_tx_leave(db, &tx, rc, err, errlen);
 }
 
-int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *out, char *err,
-	       size_t errlen)
-{
-	sqlite3_stmt *s;
-	int rc, mem = 0;
-
-	if (!id_valid_app(id))
-		return DB_NOTFOUND;
-	if (!(s = db_stmt(db, S_APP_GET, err, errlen)))
-		return DB_ERR;
-	db_bind_text(s, 1, id);
-	db_bind_text(s, 2, owner);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		mem = read_app(s, out);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW && mem == 0)
-		return DB_OK;
-	if (rc == SQLITE_DONE)
-		return DB_NOTFOUND;
-	return db_fail(db, mem ? SQLITE_NOMEM : rc, "app", err, errlen);
-}
-
 /* The cursor is the hex of "created_at:seq" of the last app of a page: opaque to
  * clients, strictly parsed here. */
 static void cursor_make(char out[DB_CURSOR_BUFSZ], long long created, long long seq)
@@ -196,6 +173,36 @@ static int row_view(sqlite3_stmt *s, void *elem)
 	if (v->has_run)
 		db_read_run(s, 13, &v->run);
 	return 0;
+}
+
+/* One app (row reads it into out) by id, of owner unless owner is NULL. */
+static int get_one(struct db *db, enum db_sid sid, const char *id, const char *owner,
+		   int (*row)(sqlite3_stmt *, void *), void *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc, mem = 0;
+
+	if (!id_valid_app(id))
+		return DB_NOTFOUND;
+	if (!(s = db_stmt(db, sid, err, errlen)))
+		return DB_ERR;
+	db_bind_text(s, 1, id);
+	db_bind_text(s, 2, owner);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		mem = row(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW && mem == 0)
+		return DB_OK;
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	return db_fail(db, mem ? SQLITE_NOMEM : rc, "app", err, errlen);
+}
+
+int db_app_get(struct db *db, const char *id, const char *owner, struct db_app *out, char *err,
+	       size_t errlen)
+{
+	return get_one(db, S_APP_GET, id, owner, row_app, out, err, errlen);
 }
 
 static void list_free_views(void *arr, size_t n)
@@ -286,25 +293,8 @@ int db_app_view_list(struct db *db, const char *owner, const char *cursor, int l
 int db_app_view_get(struct db *db, const char *id, const char *owner, struct db_app_view *out,
 		    char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
-	int rc, mem = 0;
-
 	memset(out, 0, sizeof *out);
-	if (!id_valid_app(id))
-		return DB_NOTFOUND;
-	if (!(s = db_stmt(db, S_APP_VIEW_GET, err, errlen)))
-		return DB_ERR;
-	db_bind_text(s, 1, id);
-	db_bind_text(s, 2, owner);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		mem = row_view(s, out);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW && mem == 0)
-		return DB_OK;
-	if (rc == SQLITE_DONE)
-		return DB_NOTFOUND;
-	return db_fail(db, mem ? SQLITE_NOMEM : rc, "app", err, errlen);
+	return get_one(db, S_APP_VIEW_GET, id, owner, row_view, out, err, errlen);
 }
 
 void db_app_view_clear(struct db_app_view *v)

@@ -16,6 +16,7 @@
 
 #include "common/appfiles.h"
 #include "common/applayout.h"
+#include "sandbox/applog.h"
 #include "common/conf.h"
 #include "common/log.h"
 
@@ -168,7 +169,6 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 	char path[4096], rotated[4200];
 	char *buf = NULL;
 	size_t len = 0, from;
-	int seen = 0;
 
 	*out = NULL;
 	*outlen = 0;
@@ -186,15 +186,7 @@ int lc_log_tail(const struct conf *c, const char *app_id, int lines, char **out,
 		*out = strdup("");
 		return *out ? 0 : -1;
 	}
-	/* Walk back over `lines` line ends (a final unterminated line counts as one). */
-	from = len;
-	if (from > 0 && buf[from - 1] == '\n')
-		from--;
-	while (from > 0) {
-		if (buf[from - 1] == '\n' && ++seen >= lines)
-			break;
-		from--;
-	}
+	from = applog_tail_start(buf, len, lines);
 	memmove(buf, buf + from, len - from);
 	len -= from;
 	buf[len] = 0;

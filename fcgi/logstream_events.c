@@ -23,7 +23,6 @@ int64_t lsev_tail_offset(int fd, int64_t size, int lines)
 	int64_t start = size > TAIL_WINDOW ? size - TAIL_WINDOW : 0, from;
 	size_t len = (size_t)(size - start), got = 0;
 	char *buf = malloc(len + 1);
-	int seen = 0;
 
 	if (!buf)
 		return size;
@@ -35,16 +34,13 @@ int64_t lsev_tail_offset(int fd, int64_t size, int lines)
 			break;
 		got += (size_t)r;
 	}
-	/* Walk back over `lines` line ends; a window cut mid-file starts after its first
-	 * newline (a cut line could begin inside an app's text and pass for a record). */
-	from = (int64_t)got;
-	if (from > 0 && buf[from - 1] == '\n')
-		from--;
-	while (from > 0) {
-		if (buf[from - 1] == '\n' && ++seen >= lines)
-			break;
-		from--;
+	if (got == 0) {
+		free(buf);
+		return start;
 	}
+	/* The last `lines` records; a window cut mid-file starts after its first newline
+	 * (a cut line could begin inside an app's text and pass for a record). */
+	from = (int64_t)applog_tail_start(buf, got, lines);
 	if (from == 0 && start > 0) {
 		char *nl = memchr(buf, '\n', got);
 		from = nl ? (int64_t)(nl + 1 - buf) : (int64_t)got;

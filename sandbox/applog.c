@@ -143,3 +143,18 @@ size_t applog_bucket_take(struct applog_bucket *b, size_t n, int64_t now_ms)
 	b->tokens -= (long)k;
 	return k;
 }
+
+size_t applog_tail_start(const char *buf, size_t len, int lines)
+{
+	size_t from = len;
+	int seen = 0;
+
+	if (from > 0 && buf[from - 1] == '\n')
+		from--;
+	while (from > 0) {
+		if (buf[from - 1] == '\n' && ++seen >= lines)
+			break;
+		from--;
+	}
+	return from;
+}

@@ -54,6 +54,11 @@ int applog_parse(const char *line, size_t len, struct applog_line *out);
  * NUL-terminated string, its length in *outlen; NULL when out of memory. */
 char *applog_escape(const char *text, size_t len, size_t *outlen);
 
+/* Where the last `lines` records of buf (len bytes of a log) begin: the offset after the
+ * line end that precedes them, walking back (a final unterminated line counts as one);
+ * 0 when buf holds no more than that many. */
+size_t applog_tail_start(const char *buf, size_t len, int lines);
+
 struct applog_bucket {
 	long rate, burst; /* bytes per second, bytes */
 	long tokens;

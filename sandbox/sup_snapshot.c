@@ -161,8 +161,17 @@ static int precheck(const struct sup_request *q, bool live, struct sup_reply *r)
 		r->rev = q->rev;
 		return 0;
 	}
-	if (q->op != SUP_RESTORE_DATA)
+	if (q->op == SUP_SNAPSHOT) {
+		/* An app that never ran has at most the empty image prepared at its creation
+		 * (datamount.h): nothing worth a copy. */
+		struct db_run run;
+		rc = db_run_current(db, q->app_id, &run, err, sizeof err);
+		if (rc == DB_NOTFOUND)
+			return sup_reply_error(r, "no_data", "the app has not run yet"), 0;
+		if (rc != DB_OK)
+			return sup_reply_error(r, "db_unavailable", "runs cannot be read"), 0;
 		return 1;
+	}
 	rc = db_snap_get(db, q->app_id, q->rev, &s, err, sizeof err);
 	if (rc == DB_NOTFOUND)
 		return sup_reply_error(r, "not_found", "revision %lld has no snapshot", q->rev), 0;

@@ -79,10 +79,23 @@ static void test_bucket(void)
 	   "bucket: 0 means the defaults");
 }
 
+static void test_tail(void)
+{
+	const char *b = "a\nbb\nccc\n";
+
+	ok(applog_tail_start(b, strlen(b), 1) == 5, "tail: the last record of three");
+	ok(applog_tail_start(b, strlen(b), 2) == 2, "tail: the last two");
+	ok(applog_tail_start(b, strlen(b), 3) == 0, "tail: all three");
+	ok(applog_tail_start(b, strlen(b), 9) == 0, "tail: more than there are: all");
+	ok(applog_tail_start("a\nbb", 4, 1) == 2, "tail: an unterminated last line counts as one");
+	ok(applog_tail_start("", 0, 5) == 0, "tail: an empty log");
+}
+
 int main(void)
 {
 	test_prefix_parse();
 	test_escape();
 	test_bucket();
+	test_tail();
 	return tap_done();
 }
