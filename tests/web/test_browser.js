@@ -897,6 +897,26 @@ async function run(context, stack, otherContext) {
 			return /guestbook/i.test(expl) && /iterate/.test(row) && /Quantity/.test(row) && /"quantity"/.test(code)
 				|| {fail: 'explanation ' + JSON.stringify(expl) + ', row ' + JSON.stringify(row) + ', code has quantity: ' + /"quantity"/.test(code)};
 		});
+		if (runs)
+			await step('run after the change: the preview shows the new Quantity field', async () => {
+				await page.locator('#run').click();
+				await page.waitForFunction(() => /running/.test(document.getElementById('app-run').textContent),
+					null, {timeout: 60000});
+				const field = page.frameLocator('#preview-frame').locator('body').getByText(/quantity/i).first();
+				let seen = await field.waitFor({timeout: 60000}).then(() => true, () => false);
+				if (seen) {
+					await page.locator('#preview-frame').screenshot({path: path.join(OUT, 'app-iterated-preview.png')})
+						.catch(() => {});
+				} else {
+					// the app's own CSP may forbid framing: its own tab shows it then
+					const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-tab').click()]);
+					seen = await tab.getByText(/quantity/i).first().waitFor({timeout: 60000}).then(() => true, () => false);
+					await tab.close();
+				}
+				await page.locator('#stop').click();
+				await page.waitForFunction(() => /stopped|exited/.test(document.getElementById('app-run').textContent));
+				return seen || {fail: 'no Quantity in the running app'};
+			});
 		await step('the history shows a diff of the change, and restore makes a new revision', async () => {
 			await page.locator('#revisions li[data-n="2"] button', {hasText: 'Diff'}).click();
 			await page.locator('#diff pre.diff').first().waitFor();
