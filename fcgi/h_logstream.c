@@ -49,6 +49,7 @@ static int stream_head(struct hctx *ctx, struct logstream_handoff *h)
 	memset(&r, 0, sizeof r);
 	r.status = 200;
 	r.content_type = "text/event-stream; charset=utf-8";
+	r.stream = true;
 	/* nginx must pass each event on at once, whatever the location says */
 	response_header(&r, "X-Accel-Buffering", "no");
 	head = response_serialize(&r, ctx->req->request_id, &len);

@@ -129,21 +129,24 @@ void response_header(struct response *r, const char *name, const char *value)
 
 char *response_serialize(const struct response *r, const char *request_id, size_t *len)
 {
-	char head[RESPONSE_HEADERS_MAX + 512];
+	char head[RESPONSE_HEADERS_MAX + 512], length[40] = "";
 	int status = r->status ? r->status : 500;
 	int hl;
 	char *out;
 
+	/* With its length, nginx passes the body on as it is instead of in chunks. */
+	if (!r->stream && status != 204 && status != 304)
+		snprintf(length, sizeof length, "Content-Length: %zu\r\n", r->body_len);
 	hl = snprintf(head, sizeof head,
 		      "Status: %d %s\r\n"
-		      "%s%s%s"
+		      "%s%s%s%s"
 		      "X-Request-Id: %s\r\n"
 		      "Cache-Control: no-store\r\n"
 		      "X-Content-Type-Options: nosniff\r\n"
 		      "%s"
 		      "\r\n",
 		      status, response_reason(status), r->content_type ? "Content-Type: " : "",
-		      r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "",
+		      r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "", length,
 		      request_id, r->headers);
 	if (hl < 0 || (size_t)hl >= sizeof head)
 		return NULL;

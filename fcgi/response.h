@@ -23,6 +23,8 @@ struct response {
 	char error_code[48];                /* for the access log: the error code, if any */
 	bool handed_off;                    /* the connection went to another process (a log
 	                                     stream): the worker writes nothing */
+	bool stream;                        /* only the head: an unbounded body follows, so
+	                                     no Content-Length (else it is always sent) */
 };
 
 /* The reason phrase of a status ("Not Found"); "Unknown" for others. */

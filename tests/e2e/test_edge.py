@@ -58,6 +58,13 @@ def main(t, inst):
              "frame-src https://*.%s:%d" % (inst.apps_domain, inst.https_port) in csp,
              "%s: strict CSP framing only app origins" % path, csp)
         t.eq(r.header("server"), "nginx", "%s: no version in Server" % path)
+        names = [k.lower() for k, _ in r.headers]
+        twice = sorted(set(n for n in names if names.count(n) > 1 and n != "vary"))
+        t.ok(not twice, "%s: each header once (nginx owns the security headers)" % path, twice)
+    r = req("GET", "/api/health")
+    t.ok(r.header("content-length") == str(len(r.body)) and not r.header("transfer-encoding"),
+         "an API answer carries its Content-Length through nginx, not chunks",
+         repr(r.headers))
     has_index = os.path.exists(os.path.join(harness.SRCDIR, "web", "index.html"))
     r = req("GET", "/")
     if has_index:

@@ -1,5 +1,6 @@
 /* test_response.c: building and serialising responses (fcgi/response.c). */
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,11 @@ int main(void)
 			 "\r\n\r\n{\"error\":{\"code\":\"not_found\",\"message\":\"no such \\\"thing\\\"\"}}"),
 	   "error body shape, message escaped");
 	ok(out && len == strlen(out), "length matches");
+	{
+		char want[48];
+		snprintf(want, sizeof want, "Content-Length: %zu\r\n", r.body_len);
+		ok(out && r.body_len > 0 && strstr(out, want), "Content-Length of the body");
+	}
 	ok(strcmp(r.error_code, "not_found") == 0, "error code kept for the access log");
 	ok(out && !strstr(out, "WWW-Authenticate"), "no WWW-Authenticate on a 404");
 	free(out);
@@ -48,6 +54,7 @@ int main(void)
 	out = ser(&r, &len);
 	ok(out && strncmp(out, "Status: 204 No Content\r\n", 24) == 0, "204");
 	ok(out && !strstr(out, "\r\nContent-Type:"), "204 has no Content-Type");
+	ok(out && !strstr(out, "Content-Length"), "204 has no Content-Length");
 	ok(out && !strstr(out, "Set-Cookie") && !strstr(out, "X-Evil") && !strstr(out, "Bad:Name"),
 	   "headers with CR/LF or ':' in the name are dropped");
 	ok(out && strstr(out, "Allow: GET, DELETE\r\n"), "a normal header is kept");
@@ -84,6 +91,13 @@ int main(void)
 		   "a body whose writing ran out of memory is the 503, never half a body");
 		response_free(&r);
 	}
+	response_empty(&r, 200);
+	r.content_type = "text/event-stream; charset=utf-8";
+	r.stream = true;
+	out = ser(&r, &len);
+	ok(out && !strstr(out, "Content-Length"), "a stream's head has no Content-Length");
+	free(out);
+	response_free(&r);
 	for (int i = 0; i < 200; i++)
 		response_header(&r, "X-Filler", "0123456789012345678901234567890123456789");
 	ok(strlen(r.headers) < RESPONSE_HEADERS_MAX, "header area never overflows");
