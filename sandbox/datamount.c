@@ -192,11 +192,9 @@ static void make_room(void)
 	unkeep(lru);
 }
 
-int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
-		       size_t errlen)
+/* The checks every keep function makes: set up, a plain app id, room for the path. */
+static int keep_args(const char *app_id, size_t pathlen, char *err, size_t errlen)
 {
-	struct stat st;
-
 	if (!keep_ready) {
 		errno = EINVAL;
 		return errfmt_errno(err, errlen, "kept data mounts are not set up");
@@ -206,6 +204,44 @@ int datamount_keep_get(const char *app_id, const char *img, char *path, size_t p
 		errno = EINVAL;
 		return errfmt_errno(err, errlen, "bad app id or path buffer for a kept data mount");
 	}
+	return 0;
+}
+
+/* Records app_id's kept mount of the image st describes; room is made first. */
+static void record(const char *app_id, const struct stat *st)
+{
+	make_room();
+	struct kept *k = &kept[nkept++];
+	snprintf(k->app_id, sizeof k->app_id, "%s", app_id);
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	k->used = startmark_now();
+}
+
+int datamount_keep_mount(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
+			 size_t errlen)
+{
+	if (keep_args(app_id, pathlen, err, errlen) < 0)
+		return -1;
+	keep_path(app_id, path, pathlen);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return errfmt_errno(err, errlen, "mkdir %s", path);
+	if (datamount_loop_ext4(img, path, err, errlen) < 0) {
+		int e = errno;
+		rmdir(path);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
+		       size_t errlen)
+{
+	struct stat st;
+
+	if (keep_args(app_id, pathlen, err, errlen) < 0)
+		return -1;
 	if (stat(img, &st) < 0)
 		return errfmt_errno(err, errlen, "stat %s", img);
 	keep_path(app_id, path, pathlen);
@@ -217,20 +253,37 @@ int datamount_keep_get(const char *app_id, const char *img, char *path, size_t p
 	if (i >= 0)
 		unkeep(i); /* data.img was replaced: mount the new one */
 	make_room();
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return errfmt_errno(err, errlen, "mkdir %s", path);
-	if (datamount_loop_ext4(img, path, err, errlen) < 0) {
-		int e = errno;
-		rmdir(path);
-		errno = e;
+	if (datamount_keep_mount(app_id, img, path, pathlen, err, errlen) < 0)
 		return -1;
-	}
-	struct kept *k = &kept[nkept++];
-	snprintf(k->app_id, sizeof k->app_id, "%s", app_id);
-	k->dev = st.st_dev;
-	k->ino = st.st_ino;
-	k->used = startmark_now();
+	record(app_id, &st);
 	return 0;
+}
+
+int datamount_keep_adopt(const char *app_id, const char *img, char *err, size_t errlen)
+{
+	char path[sizeof DATAMOUNT_KEEP_ROOT + 72];
+	struct stat st;
+
+	if (keep_args(app_id, sizeof path, err, errlen) < 0)
+		return -1;
+	if (stat(img, &st) < 0) {
+		int e = errno;
+		keep_path(app_id, path, sizeof path);
+		(void)umount2(path, MNT_DETACH);
+		(void)rmdir(path);
+		errno = e;
+		return errfmt_errno(err, errlen, "stat %s", img);
+	}
+	int i = find_kept(app_id);
+	if (i >= 0)
+		kept[i] = kept[--nkept]; /* the mount at its path is the new one now */
+	record(app_id, &st);
+	return 0;
+}
+
+bool datamount_keep_has(const char *app_id)
+{
+	return keep_ready && app_id && find_kept(app_id) >= 0;
 }
 
 void datamount_keep_drop(const char *app_id)

@@ -16,6 +16,7 @@
 #ifndef AF_DATAMOUNT_H
 #define AF_DATAMOUNT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DATAMOUNT_KEEP_MAX 64
@@ -37,6 +38,21 @@ int datamount_keep_init(char *err, size_t errlen);
  * mounting it there if it is not yet (or if img is no longer the file mounted). */
 int datamount_keep_get(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
 		       size_t errlen);
+
+/* Mounts img's file system at app_id's kept path (returned in path) without recording
+ * it: for a process of the supervisor's (a prepare job, sup_prepare.h), which shares its
+ * mount namespace but not its table; the supervisor then records it with
+ * datamount_keep_adopt. The path must not hold a mount already. */
+int datamount_keep_mount(const char *app_id, const char *img, char *path, size_t pathlen, char *err,
+			 size_t errlen);
+
+/* Records the mount another process made with datamount_keep_mount (of img, for app_id)
+ * as kept, dropping the least recently used one when full. When img is gone meanwhile,
+ * the mount is undone and -1 returned. */
+int datamount_keep_adopt(const char *app_id, const char *img, char *err, size_t errlen);
+
+/* Whether app_id's file system is kept mounted. */
+bool datamount_keep_has(const char *app_id);
 
 /* Unmounts app_id's kept file system, if any (lazily: a sandbox still running keeps its
  * own bind until it ends). Never fails; nothing happens without datamount_keep_init. */

@@ -258,9 +258,10 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 	return 0;
 }
 
-int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen)
+int sandbox_prepare_data(const struct sandbox_spec *spec, char *img, size_t imglen, char *err,
+			 size_t errlen)
 {
-	char data_dir[PATH_MAX], img[PATH_MAX], kept[PATH_MAX], lock[PATH_MAX + 16];
+	char data_dir[PATH_MAX], kept[PATH_MAX], lock[PATH_MAX + 16];
 	int fd, rc;
 
 	if (!spec->app_id || !cgroup_name_valid(spec->app_id) || !spec->data_dir ||
@@ -279,9 +280,11 @@ int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errl
 		close(fd);
 		return rc; /* running: its start made and mounted the image */
 	}
-	rc = sandbox_ensure_image(data_dir, spec, img, sizeof img, err, errlen);
+	rc = sandbox_ensure_image(data_dir, spec, img, imglen, err, errlen);
 	if (rc == 0 && spec->keep_data_mount)
-		rc = datamount_keep_get(spec->app_id, img, kept, sizeof kept, err, errlen);
+		rc = datamount_keep_mount(spec->app_id, img, kept, sizeof kept, err, errlen) < 0
+			     ? -1
+			     : 1;
 	close(fd);
 	return rc;
 }

@@ -108,10 +108,14 @@ struct sandbox {
 void sandbox_limits_default(struct sandbox_limits *lim);
 
 /* Ahead of a first start: makes spec->data_dir's data.img (spec: app_id, data_dir,
- * image_cache, lim.data_mb, uid/gid) and, with spec->keep_data_mount, mounts it
- * (datamount.h), so that the start only binds it. A data directory locked by a run
- * is left alone. 0, or -1 with err. */
-int sandbox_prepare_data(const struct sandbox_spec *spec, char *err, size_t errlen);
+ * image_cache, lim.data_mb, uid/gid; its path in img) and, with spec->keep_data_mount,
+ * mounts it at its kept path (datamount_keep_mount), so that the start only binds it.
+ * Runs in a job of the supervisor's (sup_prepare.h): 1 when it mounted the image (the
+ * supervisor then records it, datamount_keep_adopt), 0 when there is nothing to record
+ * (no keeping, or a run holds the data directory: its start made and mounted the
+ * image), -1 with err. */
+int sandbox_prepare_data(const struct sandbox_spec *spec, char *img, size_t imglen, char *err,
+			 size_t errlen);
 
 /* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. */
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err, size_t errlen);

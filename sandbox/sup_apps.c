@@ -111,8 +111,10 @@ void expire_waiters(long long now)
 
 static void probe_close(struct app *a)
 {
-	if (a->probe_fd >= 0)
+	if (a->probe_fd >= 0) {
+		ep_del(a->probe_fd);
 		close(a->probe_fd);
+	}
 	a->probe_fd = -1;
 	a->probe_sent = 0;
 }
@@ -270,6 +272,8 @@ void finish_app(struct app *a)
 	}
 	probe_close(a);
 	classify_end(a);
+	ep_del(a->sb.pidfd); /* sandbox_destroy closes them */
+	ep_del(a->sb.log_rfd);
 	if (sandbox_destroy(&a->sb, err, sizeof err) < 0)
 		log_error("cleanup of %s: %s", a->app_id, err);
 	a->gone = 1;

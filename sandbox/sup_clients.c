@@ -5,6 +5,7 @@
 #include "sandbox/sup_internal.h"
 #include "sandbox/datamount.h"
 #include "sandbox/sup_snapshot.h"
+#include "sandbox/sup_prepare.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ void client_close(struct client *c)
 			*pp = c->next;
 			break;
 		}
+	ep_del(c->fd);
 	close(c->fd);
 	free(c->out);
 	free(c);
@@ -188,6 +190,7 @@ static void op_start(struct client *c, const struct sup_request *q)
 		return reply_error(c, "shutting_down", "the supervisor is stopping");
 	if (sup_snapshot_busy(q->app_id)) /* its job holds the data lock */
 		return reply_error(c, "busy", "a snapshot or data restore of the app is under way");
+	sup_prepare_settle(q->app_id); /* its lock released, its mount recorded */
 	if (a && a->gone)
 		settle(a); /* its end not recorded yet: once more, now */
 	if ((a = find_app(q->app_id)) && a->gone)
@@ -274,8 +277,10 @@ static void op_stop(struct client *c, const struct sup_request *q)
 {
 	struct app *a = find_app(q->app_id);
 
-	if (q->deleted)
+	if (q->deleted) {
+		sup_prepare_settle(q->app_id);
 		datamount_keep_drop(q->app_id); /* its directory goes next */
+	}
 	if (!a)
 		return reply_not_running(c, SUP_STOP, q->app_id);
 	if (a->gone)
@@ -300,8 +305,9 @@ static void op_status(struct client *c, const struct sup_request *q)
 }
 
 /* Ahead of an app's first start (the daemon asks when it creates one): its data image
- * made and kept mounted, so that the start only binds it. A live app, or one the
- * database does not have, is left alone. Replies as status. */
+ * made and kept mounted, so that the start only binds it, by a job (sup_prepare.h). A
+ * live app, or one the database does not have, is left alone. Replies as status, at
+ * once: the job goes on. */
 static void op_prepare(struct client *c, const struct sup_request *q)
 {
 	char err[1024], rdata[PATH_MAX];
@@ -329,7 +335,7 @@ static void op_prepare(struct client *c, const struct sup_request *q)
 	util_copy(none.app_id, sizeof none.app_id, q->app_id);
 	none.uid = (uid_t)conf.sandbox_uid_base;
 	fill_spec(&s, &none, "", rdata, -1);
-	if (sandbox_prepare_data(&s, err, sizeof err) < 0) {
+	if (sup_prepare_begin(&s, err, sizeof err) < 0) {
 		log_warn("prepare of %s failed: %s", q->app_id, err);
 		return reply_error(c, "start_failed", "%s", err);
 	}

@@ -32,7 +32,8 @@ enum wkind {
 	W_PIDFD,
 	W_LOG,
 	W_PROBE,
-	W_SNAP /* a snapshot job's report (sup_snapshot.h) */
+	W_SNAP, /* a snapshot job's report (sup_snapshot.h) */
+	W_PREP  /* a prepare job's report (sup_prepare.h) */
 };
 
 struct watch {
@@ -94,6 +95,15 @@ extern int shutting_down;
 /* supervisor.c */
 int ep_add(int fd, uint32_t events, struct watch *w);
 int ep_mod(int fd, uint32_t events, struct watch *w);
+/* Takes fd out of the epoll set; call it before closing a watched fd. close() alone
+ * leaves the registration while a copy of the descriptor lives in another process (a
+ * job's child), and its events would then name a freed watch. */
+void ep_del(int fd);
+/* In a job's child (a fork that does not exec): closes every descriptor inherited from
+ * the supervisor (client sockets, pidfds, probes, the epoll set) but stdio and keep,
+ * which becomes fd 3. Returns 3, or -1. A child holding a client's socket would also
+ * keep that client from seeing its connection close. */
+int job_child_fds(int keep);
 struct app *find_app(const char *id);
 struct client *find_client(long id);
 int wait_slots(void);

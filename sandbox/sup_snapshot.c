@@ -12,6 +12,7 @@
  * (bench/snapshots); the child holds the app's data lock meanwhile, as a run would. */
 #include "sandbox/sup_internal.h"
 #include "sandbox/sup_snapshot.h"
+#include "sandbox/sup_prepare.h"
 #include "sandbox/datamount.h"
 #include "sandbox/snapshot.h"
 
@@ -97,6 +98,8 @@ __attribute__((noreturn)) static void child_copy(const struct snapjob *j, int wf
 
 	memset(&res, 0, sizeof res);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if ((wfd = job_child_fds(wfd)) < 0)
+		_exit(1);
 	if (j->op == SUP_SNAPSHOT)
 		res.rc = snapshot_take(conf.apps_dir, j->app_id, j->rev,
 				       (long long)conf.snapshots_app_mb << 20, &res.bytes, res.err,
@@ -191,6 +194,7 @@ int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, s
 	 * writes back what the last run left in memory, so the copy sees all of it, and a
 	 * restore never replaces an image under a live mount. The next start mounts it
 	 * again. */
+	sup_prepare_settle(q->app_id);
 	datamount_keep_drop(q->app_id);
 	if (!(j = calloc(1, sizeof *j))) {
 		sup_reply_error(r, "internal", "out of memory");
@@ -290,7 +294,8 @@ void sup_snapshot_end(struct watch *w, struct sup_reply *r, long *client_id, enu
 
 	memset(r, 0, sizeof *r);
 	read_report(j, &res);
-	close(j->rfd); /* also leaves the epoll set */
+	ep_del(j->rfd);
+	close(j->rfd);
 	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	for (pp = &jobs; *pp && *pp != j; pp = &(*pp)->next)

@@ -33,6 +33,7 @@
  * sandbox gracefully, then exit. */
 #include "sandbox/sup_internal.h"
 #include "sandbox/sup_snapshot.h"
+#include "sandbox/sup_prepare.h"
 #include "sandbox/datamount.h"
 
 #include <errno.h>
@@ -86,6 +87,23 @@ int ep_mod(int fd, uint32_t events, struct watch *w)
 {
 	struct epoll_event e = { .events = events, .data.ptr = w };
 	return epoll_ctl(ep, EPOLL_CTL_MOD, fd, &e);
+}
+
+void ep_del(int fd)
+{
+	if (fd >= 0)
+		(void)epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int job_child_fds(int keep)
+{
+	/* stdio stays (the log); keep becomes 3, and everything above goes */
+	if (keep != 3 && dup2(keep, 3) < 0)
+		return -1;
+	if (close_range(4, ~0U, 0) < 0)
+		for (int fd = 4; fd < 65536; fd++)
+			(void)close(fd);
+	return 3;
 }
 
 struct app *find_app(const char *id)
@@ -323,14 +341,17 @@ static void loop(int lfd, int sfd)
 				sandbox_pump_log(&((struct app *)w->p)->sb);
 			else if (w->kind == W_PROBE)
 				probe_event(w->p, evs[i].events);
-			/* W_PIDFD and W_SNAP are handled below, after the other events of
-			 * this round (a W_SNAP watch is freed when handled) */
+			/* W_PIDFD, W_SNAP and W_PREP are handled below, after the other
+			 * events of this round (a W_SNAP or W_PREP watch is freed when
+			 * handled) */
 		}
 		for (int i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 			struct app *a = w->p;
 			if (w->kind == W_SNAP)
 				snapshot_done(w);
+			else if (w->kind == W_PREP)
+				sup_prepare_end(w);
 			else if (w->kind == W_PIDFD && !a->gone && sandbox_reap(&a->sb))
 				finish_app(a);
 		}
@@ -347,8 +368,8 @@ static void loop(int lfd, int sfd)
 		int live = 0;
 		for (struct app *a = apps; a; a = a->next)
 			live += !a->gone;
-		if (shutting_down && !live && !sup_snapshot_busy(NULL))
-			break; /* a snapshot job's copy is answered first */
+		if (shutting_down && !live && !sup_snapshot_busy(NULL) && !sup_prepare_busy(NULL))
+			break; /* a snapshot job's copy is answered first, a prepare recorded */
 	}
 }
 

@@ -7,10 +7,11 @@ a sandbox's, its own or another app's); an image kept mounted is never mounted a
 time (the CLI on the same data directory fails after a short wait); a data.img replaced while the app is stopped is
 mounted afresh, not the old file system; a stop with reason "deleted" unmounts it, and
 the image is a clean ext4 file system afterwards; "prepare" makes and mounts a new app's
-image before its first start (an unknown app is not_found, a running one left alone);
+image before its first start, in a job that never holds up the supervisor's loop (an
+unknown app is not_found, a running one left alone; a delete waits for the job);
 the start marks ("timings") of a run
 are in the supervisor's replies, in order."""
-import json, os, socket, sqlite3, subprocess, sys, time
+import fcntl, json, os, socket, sqlite3, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sbtest import *  # noqa: F401,F403
 
@@ -163,9 +164,10 @@ ok(res.returncode == 0, "A's image is a clean ext4 file system after its unmount
 p = make_app(P, 3, A)
 r = c.call(op='prepare', app_id=P, data_dir=p['data_dir'])
 ok(r.get('ok') and r.get('running') is False, 'prepare of a new app: ok, not running', r)
+ok(wait_for_true(lambda: kept_id(sup.pid, P), 10) and
+   os.path.isfile(os.path.join(p['data_dir'], 'data.img')),
+   'its data.img exists and is kept mounted (by a job of the supervisor), before any start')
 mid = kept_id(sup.pid, P)
-ok(os.path.isfile(os.path.join(p['data_dir'], 'data.img')) and mid,
-   'its data.img exists and is kept mounted, before any start')
 body, w = run_once(c, p)
 ok(body and body.get('count') == 1 and body.get('data'), 'its first run uses it', (body, w))
 ok(mid and kept_id(sup.pid, P) == mid, 'the very mount prepare made (same mount id): the start '
@@ -179,6 +181,45 @@ c.call(op='wait', app_id=P, wait_ms=scaled(20000))
 r = c.call(op='prepare', app_id=P, data_dir=p['data_dir'])
 ok(r.get('ok') and r.get('state') == 'running', 'prepare of a running app: left as it is', r)
 c.call(op='stop', app_id=P)
+
+# prepare runs off the supervisor's loop: while its job waits for the image (here held
+# by a lock the test takes, as the loop device of a mount on its way out would hold
+# it), the supervisor answers others at once, and the mount is kept once the job ends.
+Q = 'akeptmount000004'
+q = make_app(Q, 4, A)
+r = c.call(op='prepare', app_id=Q, data_dir=q['data_dir'])
+ok(wait_for_true(lambda: kept_id(sup.pid, Q), 10), 'Q prepared and kept', r)
+c.call(op='stop', app_id=Q, reason='deleted')  # drops the kept mount; the files stay
+qimg = os.path.join(q['data_dir'], 'data.img')
+holder = open(qimg, 'rb')
+
+
+def lock_img():
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+ok(wait_for_true(lock_img, 10), "Q's image free of its old mount, and locked by the test")
+r = c.call(op='prepare', app_id=Q, data_dir=q['data_dir'])
+t0 = time.monotonic()
+pongs = [Conn().call(op='ping') for _ in range(3)]
+took = time.monotonic() - t0
+ok(r.get('ok') and all(x.get('pong') for x in pongs) and took < 0.5 and not kept_id(sup.pid, Q),
+   'while a prepare waits for its image, the supervisor answers at once (%.0f ms)' % (took * 1000),
+   (r, pongs))
+fcntl.flock(holder, fcntl.LOCK_UN)
+holder.close()
+ok(wait_for_true(lambda: kept_id(sup.pid, Q), 10), 'once the image is free, the job mounts it and '
+   'the supervisor keeps it')
+body, w = run_once(c, q)
+ok(body and body.get('data') and body.get('count') == 1, 'and the first run uses it', (body, w))
+r = c.call(op='prepare', app_id=Q, data_dir=q['data_dir'])
+r2 = c.call(op='stop', app_id=Q, reason='deleted')
+ok(r.get('ok') and r2.get('ok') and wait_for_true(lambda: not kept_id(sup.pid, Q), 10),
+   'a delete right after a prepare: the job is waited for, and its mount dropped', (r, r2))
 
 sup.terminate()
 ok(sup.wait(timeout=60) == 0, 'supervisor exits 0 on SIGTERM')
