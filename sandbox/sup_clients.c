@@ -190,7 +190,6 @@ static void op_start(struct client *c, const struct sup_request *q)
 		return reply_error(c, "shutting_down", "the supervisor is stopping");
 	if (sup_snapshot_busy(q->app_id)) /* its job holds the data lock */
 		return reply_error(c, "busy", "a snapshot or data restore of the app is under way");
-	sup_prepare_settle(q->app_id); /* its lock released, its mount recorded */
 	if (a && a->gone)
 		settle(a); /* its end not recorded yet: once more, now */
 	if ((a = find_app(q->app_id)) && a->gone)
@@ -277,10 +276,8 @@ static void op_stop(struct client *c, const struct sup_request *q)
 {
 	struct app *a = find_app(q->app_id);
 
-	if (q->deleted) {
-		sup_prepare_settle(q->app_id);
+	if (q->deleted)
 		datamount_keep_drop(q->app_id); /* its directory goes next */
-	}
 	if (!a)
 		return reply_not_running(c, SUP_STOP, q->app_id);
 	if (a->gone)
@@ -402,41 +399,66 @@ void snapshot_done(struct watch *w)
 	c->deferred = 0;
 }
 
-static void handle_line(struct client *c, const char *line, size_t len)
+static void dispatch(struct client *c, struct sup_request *q)
 {
-	struct sup_request q;
-	char code[32], err[256];
-
-	if (len == 0)
-		return;
-	if (sup_request_decode(line, len, &q, code, sizeof code, err, sizeof err) < 0)
-		return reply_error(c, code, "%s", err);
-	switch (q.op) {
+	switch (q->op) {
 	case SUP_PING: return op_ping(c);
 	case SUP_START:
-		op_start(c, &q);
-		explicit_bzero(q.env, q.env_len); /* the app's secrets, in clear */
+		op_start(c, q);
+		explicit_bzero(q->env, q->env_len); /* the app's secrets, in clear */
 		return;
-	case SUP_WAIT: return op_wait(c, &q);
-	case SUP_STOP: return op_stop(c, &q);
-	case SUP_STATUS: return op_status(c, &q);
+	case SUP_WAIT: return op_wait(c, q);
+	case SUP_STOP: return op_stop(c, q);
+	case SUP_STATUS: return op_status(c, q);
 	case SUP_LIST: return op_list(c);
 	case SUP_SNAPSHOT:
-	case SUP_RESTORE_DATA: return op_snapshot(c, &q);
-	case SUP_PREPARE: return op_prepare(c, &q);
+	case SUP_RESTORE_DATA: return op_snapshot(c, q);
+	case SUP_PREPARE: return op_prepare(c, q);
 	case SUP_OP_COUNT: break;
 	}
 	reply_error(c, "unknown_op", "unknown op");
 }
 
+/* Whether q must wait for the app's prepare job: what touches its data image or kept
+ * mount (a start, a delete, a snapshot, a restore). */
+static bool waits_for_prepare(const struct sup_request *q)
+{
+	bool touches = q->op == SUP_START || q->op == SUP_SNAPSHOT || q->op == SUP_RESTORE_DATA ||
+		       (q->op == SUP_STOP && q->deleted);
+	return touches && sup_prepare_busy(q->app_id);
+}
+
+/* Handles one request line. false: the line is held (its app's prepare job runs) and
+ * handled again once the job has ended (sup_prepare_end clears held_app). */
+static bool handle_line(struct client *c, const char *line, size_t len)
+{
+	struct sup_request q;
+	char code[32], err[256];
+
+	if (len == 0)
+		return true;
+	if (sup_request_decode(line, len, &q, code, sizeof code, err, sizeof err) < 0)
+		return reply_error(c, code, "%s", err), true;
+	if (waits_for_prepare(&q)) {
+		util_copy(c->held_app, sizeof c->held_app, q.app_id);
+		explicit_bzero(q.env, q.env_len);
+		return false;
+	}
+	dispatch(c, &q);
+	return true;
+}
+
 /* Handles the complete lines buffered, one at a time: a deferred reply (stop, wait)
- * holds the next line back, so replies keep the order of the requests. */
+ * or a line held for a prepare job holds the next line back, so replies keep the order
+ * of the requests. */
 void client_process(struct client *c)
 {
 	char *nl;
-	while (!c->deferred && !c->closing && (nl = memchr(c->in, '\n', c->inlen))) {
+	while (!c->deferred && !c->held_app[0] && !c->closing &&
+	       (nl = memchr(c->in, '\n', c->inlen))) {
 		size_t n = (size_t)(nl - c->in);
-		handle_line(c, c->in, n);
+		if (!handle_line(c, c->in, n))
+			break;
 		memmove(c->in, nl + 1, c->inlen - n - 1);
 		c->inlen -= n + 1;
 		explicit_bzero(c->in + c->inlen, n + 1); /* a start line held secrets */

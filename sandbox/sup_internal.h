@@ -52,6 +52,7 @@ struct client {
 	int closing;
 	int deferred;                /* a stop or wait whose reply comes later */
 	char wait_app[ID_APP_BUFSZ]; /* wait: the app, until the deadline */
+	char held_app[ID_APP_BUFSZ]; /* the next line waits for this app's prepare job */
 	long long wait_deadline;
 	struct client *next;
 };

@@ -105,8 +105,8 @@ int sup_prepare_begin(const struct sandbox_spec *spec, char *err, size_t errlen)
 	return 0;
 }
 
-/* Reads the report (blocking: the child writes it just before it exits), reaps the child,
- * takes the job off the list, records its mount, frees it. */
+/* Reads the report (the pipe is readable: the child wrote it, or died), reaps the child,
+ * takes the job off the list, records its mount, lets the lines held for it go on. */
 static void end(struct prepjob *j)
 {
 	struct prepres res;
@@ -137,18 +137,14 @@ static void end(struct prepjob *j)
 		log_warn("prepare of %s: its mount not kept: %s", j->app_id, err);
 	else
 		log_debug("app %s prepared in %lld ms", j->app_id, clock_mono_ms() - j->began);
+	/* the lines held for it go on (client_process, later in this round of the loop) */
+	for (struct client *c = clients; c; c = c->next)
+		if (strcmp(c->held_app, j->app_id) == 0)
+			c->held_app[0] = 0;
 	free(j);
 }
 
 void sup_prepare_end(struct watch *w)
 {
 	end(w->p);
-}
-
-void sup_prepare_settle(const char *app_id)
-{
-	struct prepjob *j = app_id ? find_job(app_id) : NULL;
-
-	if (j)
-		end(j);
 }

@@ -7,8 +7,10 @@
  * The client is answered at once: prepare is advice (the daemon does not wait for it),
  * and a start does all of it anyway.
  *
- * Whatever touches the app's data image or kept mount first settles the app's job
- * (sup_prepare_settle): a start, a stop of a deleted app, a snapshot or a restore. */
+ * A request that touches the app's data image or kept mount (a start, a stop of a
+ * deleted app, a snapshot, a restore) waits for the app's job without holding up the
+ * loop: its line stays in its client's buffer (client.held_app) until the job has
+ * ended, then it is handled as if it came then. */
 #ifndef AF_SUP_PREPARE_H
 #define AF_SUP_PREPARE_H
 
@@ -23,12 +25,9 @@ struct watch;
  * job of the app runs), -1 with err when no job could be started. */
 int sup_prepare_begin(const struct sandbox_spec *spec, char *err, size_t errlen);
 
-/* The job of watch w has reported (or died): records its mount, logs its failure. */
+/* The job of watch w has reported (or died): records its mount, logs its failure, and
+ * releases the request lines held for the app. */
 void sup_prepare_end(struct watch *w);
-
-/* Waits for app_id's job, if one runs, and ends it (a start needs its lock released and
- * its mount recorded). Waits at most as long as the job takes. */
-void sup_prepare_settle(const char *app_id);
 
 /* Whether a job of app_id runs (app_id NULL: any job). */
 bool sup_prepare_busy(const char *app_id);

@@ -12,7 +12,6 @@
  * (bench/snapshots); the child holds the app's data lock meanwhile, as a run would. */
 #include "sandbox/sup_internal.h"
 #include "sandbox/sup_snapshot.h"
-#include "sandbox/sup_prepare.h"
 #include "sandbox/datamount.h"
 #include "sandbox/snapshot.h"
 
@@ -194,7 +193,6 @@ int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, s
 	 * writes back what the last run left in memory, so the copy sees all of it, and a
 	 * restore never replaces an image under a live mount. The next start mounts it
 	 * again. */
-	sup_prepare_settle(q->app_id);
 	datamount_keep_drop(q->app_id);
 	if (!(j = calloc(1, sizeof *j))) {
 		sup_reply_error(r, "internal", "out of memory");
