@@ -100,11 +100,22 @@ int ep_mod(int fd, uint32_t events, struct watch *w);
  * leaves the registration while a copy of the descriptor lives in another process (a
  * job's child), and its events would then name a freed watch. */
 void ep_del(int fd);
-/* In a job's child (a fork that does not exec): closes every descriptor inherited from
- * the supervisor (client sockets, pidfds, probes, the epoll set) but stdio and keep,
- * which becomes fd 3. Returns 3, or -1. A child holding a client's socket would also
- * keep that client from seeing its connection close. */
-int job_child_fds(int keep);
+
+/* A job: a child process that does one slow thing off the loop (a copy, a mount) and
+ * reports once through a pipe, which the loop watches (w, whose kind and owner the
+ * caller sets). The child keeps no descriptor of the supervisor's but stdio. */
+struct job {
+	struct watch w;
+	pid_t pid;
+	int rfd;
+};
+/* Forks the child, which runs work(arg, report) (report zeroed, len bytes, at most
+ * PIPE_BUF), writes report and exits; watches its pipe. 0, or -1 with err. */
+int job_spawn(struct job *j, void (*work)(void *arg, void *report), void *arg, void *report,
+	      size_t len, char *err, size_t errlen);
+/* Once its pipe is readable: reads the report, stops watching, reaps the child. 0, or
+ * -1 when the child died without a whole report. */
+int job_reap(struct job *j, void *report, size_t len);
 struct app *find_app(const char *id);
 struct client *find_client(long id);
 int wait_slots(void);

@@ -15,16 +15,9 @@
 #include "sandbox/datamount.h"
 #include "sandbox/snapshot.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "db/db_snapshots.h"
@@ -38,13 +31,11 @@ struct snapres {
 
 /* A copy under way in a child process. */
 struct snapjob {
-	struct watch w; /* W_SNAP on rfd */
+	struct job job; /* W_SNAP */
 	enum sup_op op;
 	char app_id[ID_APP_BUFSZ];
 	long long rev;
 	long client_id;
-	pid_t pid;
-	int rfd;
 	struct snapjob *next;
 };
 
@@ -89,55 +80,19 @@ static bool in_list(long long n, const long long *list, size_t len)
 	return false;
 }
 
-/* The child's work: the copy, reported on wfd. Never returns. */
-__attribute__((noreturn)) static void child_copy(const struct snapjob *j, int wfd)
+/* The child's work (job_spawn): arg the job, report a struct snapres. */
+static void copy(void *arg, void *report)
 {
-	struct snapres res;
-	ssize_t w;
+	const struct snapjob *j = arg;
+	struct snapres *res = report;
 
-	memset(&res, 0, sizeof res);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if ((wfd = job_child_fds(wfd)) < 0)
-		_exit(1);
 	if (j->op == SUP_SNAPSHOT)
-		res.rc = snapshot_take(conf.apps_dir, j->app_id, j->rev,
-				       (long long)conf.snapshots_app_mb << 20, &res.bytes, res.err,
-				       sizeof res.err);
+		res->rc = snapshot_take(conf.apps_dir, j->app_id, j->rev,
+					(long long)conf.snapshots_app_mb << 20, &res->bytes,
+					res->err, sizeof res->err);
 	else
-		res.rc =
-			snapshot_restore(conf.apps_dir, j->app_id, j->rev, res.err, sizeof res.err);
-	do
-		w = write(wfd, &res, sizeof res);
-	while (w < 0 && errno == EINTR);
-	_exit(0);
-}
-
-/* Forks the job's child and watches its pipe. 0, or -1 with r filled. */
-static int spawn(struct snapjob *j, struct sup_reply *r)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		sup_reply_error(r, "internal", "pipe: %s", strerror(errno));
-		return -1;
-	}
-	j->pid = fork();
-	if (j->pid == 0) {
-		close(p[0]);
-		child_copy(j, p[1]);
-	}
-	close(p[1]);
-	if (j->pid < 0 || ep_add(p[0], EPOLLIN, &j->w) < 0) {
-		sup_reply_error(r, "internal", "fork or epoll: %s", strerror(errno));
-		close(p[0]);
-		if (j->pid > 0) {
-			kill(j->pid, SIGKILL);
-			waitpid(j->pid, NULL, 0);
-		}
-		return -1;
-	}
-	j->rfd = p[0];
-	return 0;
+		res->rc = snapshot_restore(conf.apps_dir, j->app_id, j->rev, res->err,
+					   sizeof res->err);
 }
 
 /* What can be answered before any copy: 1 to go on, 0 with r filled. */
@@ -184,7 +139,9 @@ static int precheck(const struct sup_request *q, bool live, struct sup_reply *r)
 
 int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, struct sup_reply *r)
 {
+	struct snapres res;
 	struct snapjob *j;
+	char err[256];
 
 	memset(r, 0, sizeof *r);
 	if (!precheck(q, live, r))
@@ -198,12 +155,13 @@ int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, s
 		sup_reply_error(r, "internal", "out of memory");
 		return 0;
 	}
-	j->w = (struct watch){ W_SNAP, j };
+	j->job.w = (struct watch){ W_SNAP, j };
 	j->op = q->op;
 	util_copy(j->app_id, sizeof j->app_id, q->app_id);
 	j->rev = q->rev;
 	j->client_id = client_id;
-	if (spawn(j, r) < 0) {
+	if (job_spawn(&j->job, copy, j, &res, sizeof res, err, sizeof err) < 0) {
+		sup_reply_error(r, "internal", "%s", err);
 		free(j);
 		return 0;
 	}
@@ -269,33 +227,18 @@ static void end_restore(const struct snapjob *j, const struct snapres *res, stru
 	r->rev = j->rev;
 }
 
-/* Reads the child's report: a whole one, or an internal error in res. */
-static void read_report(struct snapjob *j, struct snapres *res)
-{
-	ssize_t n;
-
-	do
-		n = read(j->rfd, res, sizeof *res);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof *res) {
-		memset(res, 0, sizeof *res);
-		res->rc = -1;
-		snprintf(res->err, sizeof res->err, "the copying process died");
-	}
-	res->err[sizeof res->err - 1] = 0;
-}
-
 void sup_snapshot_end(struct watch *w, struct sup_reply *r, long *client_id, enum sup_op *op)
 {
 	struct snapjob *j = w->p, **pp;
 	struct snapres res;
 
 	memset(r, 0, sizeof *r);
-	read_report(j, &res);
-	ep_del(j->rfd);
-	close(j->rfd);
-	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (job_reap(&j->job, &res, sizeof res) < 0) {
+		memset(&res, 0, sizeof res);
+		res.rc = -1;
+		snprintf(res.err, sizeof res.err, "the copying process died");
+	}
+	res.err[sizeof res.err - 1] = 0;
 	for (pp = &jobs; *pp && *pp != j; pp = &(*pp)->next)
 		;
 	if (*pp)

@@ -47,10 +47,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <pwd.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,15 +97,69 @@ void ep_del(int fd)
 		(void)epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 }
 
-int job_child_fds(int keep)
+/* In a job's child: every descriptor inherited from the supervisor (client sockets,
+ * pidfds, probes, the epoll set) closed but stdio (the log) and keep, which becomes 3.
+ * A child holding a client's socket would keep the client's watch in the epoll set after
+ * the loop closed and freed it, and keep the client from seeing its connection close. */
+static int child_fds(int keep)
 {
-	/* stdio stays (the log); keep becomes 3, and everything above goes */
 	if (keep != 3 && dup2(keep, 3) < 0)
 		return -1;
 	if (close_range(4, ~0U, 0) < 0)
 		for (int fd = 4; fd < 65536; fd++)
 			(void)close(fd);
 	return 3;
+}
+
+int job_spawn(struct job *j, void (*work)(void *arg, void *report), void *arg, void *report,
+	      size_t len, char *err, size_t errlen)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+	j->pid = fork();
+	if (j->pid == 0) {
+		ssize_t w;
+		int wfd;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		if ((wfd = child_fds(p[1])) < 0)
+			_exit(1);
+		memset(report, 0, len);
+		work(arg, report);
+		do
+			w = write(wfd, report, len);
+		while (w < 0 && errno == EINTR);
+		_exit(0);
+	}
+	close(p[1]);
+	if (j->pid < 0 || ep_add(p[0], EPOLLIN, &j->w) < 0) {
+		snprintf(err, errlen, "fork or epoll: %s", strerror(errno));
+		close(p[0]);
+		if (j->pid > 0) {
+			kill(j->pid, SIGKILL);
+			while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		return -1;
+	}
+	j->rfd = p[0];
+	return 0;
+}
+
+int job_reap(struct job *j, void *report, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(j->rfd, report, len);
+	while (n < 0 && errno == EINTR);
+	ep_del(j->rfd);
+	close(j->rfd);
+	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 struct app *find_app(const char *id)
