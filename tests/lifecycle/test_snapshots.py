@@ -86,6 +86,7 @@ def stop(t, api, aid, what="stop"):
 def save(t, api, aid, version, want_snapshot, what):
     r = api.put("/api/apps/%s/files" % aid, {"files": files(version)})
     t.ok(r.status == 200, "%s: save 200" % what, r)
+    lc.poll_run(api, aid)  # a save restarts a running app: until its new run answers
     revs = revisions(api, aid)
     n = max(revs) if revs else 0
     t.ok(revs.get(n, {}).get("data_snapshot") is want_snapshot,

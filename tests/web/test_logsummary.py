@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -65,8 +66,19 @@ def main():
     if not node:
         print("1..0 # SKIP node is not installed")
         return 0
-    p = subprocess.run([node, "--input-type=module", "-e", SCRIPT % (SRCDIR, SRCDIR), json.dumps(CASES)],
-                       capture_output=True, text=True, timeout=60)
+    # web/app holds ES modules for the browser; Node before 20.19 (Debian 12 has 18)
+    # reads a .js file without a package.json saying "type": "module" as CommonJS, so
+    # the modules are imported from a copy that has one.
+    tmp = tempfile.mkdtemp(prefix="af-logsummary-")
+    try:
+        app = os.path.join(tmp, "web", "app")
+        shutil.copytree(os.path.join(SRCDIR, "web", "app"), app)
+        with open(os.path.join(tmp, "web", "package.json"), "w") as f:
+            f.write('{"type": "module"}\n')
+        p = subprocess.run([node, "--input-type=module", "-e", SCRIPT % (tmp, tmp), json.dumps(CASES)],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     if not t.ok(p.returncode == 0, "node runs the modules", p.stderr):
         return t.done()
     r = json.loads(p.stdout)
