@@ -26,7 +26,6 @@
 #define LOG_TAIL_DEFAULT 200
 #define LOG_TAIL_MAX 5000
 #define CRASH_LOG_LINES 30
-#define SUP_TIMEOUT_MS 5000
 #define SUP_START_TIMEOUT_MS 30000 /* the supervisor builds the sandbox, then answers */
 #define SUP_WAIT_SLACK_MS 2000     /* the supervisor ends a start first: then we answer */
 
@@ -52,23 +51,6 @@ static void error_with(struct hctx *ctx, int status, const char *code, const cha
 }
 
 /* ----------------------------------------------------------------------- run ---- */
-
-/* The run of an app, as the supervisor holds it: LC_SUP_OK with run filled, or
- * LC_SUP_DOWN (err says why). */
-static int sup_status(const struct conf *c, const char *id, struct sup_run *run, char *err,
-		      size_t errlen)
-{
-	struct sup_request q;
-	struct sup_reply rep;
-	int rc;
-
-	sup_request_init(&q, SUP_STATUS);
-	util_copy(q.app_id, sizeof q.app_id, id);
-	rc = lc_sup(c, &q, &rep, SUP_TIMEOUT_MS, err, errlen);
-	*run = rep.run;
-	sup_reply_clear(&rep);
-	return rc == LC_SUP_OK ? LC_SUP_OK : LC_SUP_DOWN;
-}
 
 /* The last lines of the app's log as a JSON string (for start failures). */
 static struct json_object *log_excerpt(struct hctx *ctx)
@@ -158,7 +140,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 			       "the app cannot be started right now; try again shortly");
 		return -1;
 	}
-	if (sup_status(ctx->conf, ctx->param, run, err, sizeof err) != LC_SUP_OK) {
+	if (lc_sup_status(ctx->conf, ctx->param, run, err, sizeof err) != LC_SUP_OK) {
 		sup_unavailable(ctx, err);
 		goto out;
 	}
@@ -207,7 +189,7 @@ static int wait_start(struct hctx *ctx, struct sup_run *run)
 	util_copy(q.app_id, sizeof q.app_id, ctx->param);
 	q.wait_ms = ctx->conf->sandbox_start_timeout_ms + SUP_WAIT_SLACK_MS;
 	worker_release_idle();
-	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + SUP_TIMEOUT_MS, err, sizeof err);
+	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + LC_SUP_TIMEOUT_MS, err, sizeof err);
 	if (rc == LC_SUP_DOWN) {
 		sup_unavailable(ctx, err);
 		return -1;
@@ -311,7 +293,7 @@ void h_app_run(struct hctx *ctx)
 		return;
 	if (want_wait(ctx, &wait) < 0 || runnable(ctx, &a) < 0)
 		goto out;
-	if (sup_status(ctx->conf, ctx->param, &run, err, sizeof err) != LC_SUP_OK) {
+	if (lc_sup_status(ctx->conf, ctx->param, &run, err, sizeof err) != LC_SUP_OK) {
 		sup_unavailable(ctx, err);
 		goto out;
 	}
@@ -370,7 +352,7 @@ int h_run_start(struct hctx *ctx, const char *app_id, char *code, size_t codelen
 		rc = runnable(&c, &a);
 		db_app_clear(&a);
 	}
-	if (rc == 0 && sup_status(c.conf, app_id, &run, err, sizeof(err)) != LC_SUP_OK) {
+	if (rc == 0 && lc_sup_status(c.conf, app_id, &run, err, sizeof(err)) != LC_SUP_OK) {
 		sup_unavailable(&c, err);
 		rc = -1;
 	}
@@ -415,7 +397,7 @@ void h_run_restart_if_live(struct hctx *ctx, const char *app_id)
 	char err[512], code[48], msg[256];
 	struct sup_run run;
 
-	if (sup_status(ctx->conf, app_id, &run, err, sizeof(err)) != LC_SUP_OK) {
+	if (lc_sup_status(ctx->conf, app_id, &run, err, sizeof(err)) != LC_SUP_OK) {
 		log_warn("restart of %s: %s", app_id, err);
 		return;
 	}
@@ -566,7 +548,7 @@ void h_admin_sandboxes(struct hctx *ctx)
 	struct json_object *out, *resp;
 
 	sup_request_init(&q, SUP_LIST);
-	if (lc_sup(ctx->conf, &q, &rep, SUP_TIMEOUT_MS, err, sizeof err) != LC_SUP_OK) {
+	if (lc_sup(ctx->conf, &q, &rep, LC_SUP_TIMEOUT_MS, err, sizeof err) != LC_SUP_OK) {
 		sup_reply_clear(&rep);
 		sup_unavailable(ctx, err);
 		return;

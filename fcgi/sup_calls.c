@@ -29,6 +29,21 @@ int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *
 	return LC_SUP_REFUSED;
 }
 
+int lc_sup_status(const struct conf *c, const char *app_id, struct sup_run *run, char *err,
+		  size_t errlen)
+{
+	struct sup_request q;
+	struct sup_reply rep;
+	int rc;
+
+	sup_request_init(&q, SUP_STATUS);
+	util_copy(q.app_id, sizeof q.app_id, app_id);
+	rc = lc_sup(c, &q, &rep, LC_SUP_TIMEOUT_MS, err, errlen);
+	*run = rep.run;
+	sup_reply_clear(&rep);
+	return rc == LC_SUP_OK ? LC_SUP_OK : LC_SUP_DOWN;
+}
+
 int lc_sup_ping(const struct conf *c, char *err, size_t errlen)
 {
 	struct sup_request q;

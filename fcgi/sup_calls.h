@@ -14,14 +14,23 @@
 struct conf;
 struct sup_reply;
 struct sup_request;
+struct sup_run;
 
 enum { LC_SUP_OK = 0, LC_SUP_REFUSED = 1, LC_SUP_DOWN = -1 };
+
+/* What a quick request (status, list) may take: the supervisor answers from memory. */
+#define LC_SUP_TIMEOUT_MS 5000
 
 /* Sends q to the supervisor and waits up to timeout_ms. LC_SUP_OK: rep is its reply.
  * LC_SUP_REFUSED: it answered ok:false, rep->code and rep->message say why (also
  * copied to err). LC_SUP_DOWN: no answer (err says why). Clear rep in every case. */
 int lc_sup(const struct conf *c, const struct sup_request *q, struct sup_reply *rep, int timeout_ms,
 	   char *err, size_t errlen);
+
+/* The run of an app, as the supervisor holds it: LC_SUP_OK with run filled, or
+ * LC_SUP_DOWN (err says why). */
+int lc_sup_status(const struct conf *c, const char *app_id, struct sup_run *run, char *err,
+		  size_t errlen);
 
 /* {"op":"ping"}: 0 when the supervisor answers. */
 int lc_sup_ping(const struct conf *c, char *err, size_t errlen);
