@@ -63,7 +63,14 @@ class Run:
             self.started = json.loads(line)
 
     def finish(self, timeout=30):
-        out, err = self.p.communicate(timeout=timeout)
+        try:
+            out, err = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # still running past its time (e.g. a start that was to fail did not): killed,
+            # so that no sandbox outlives the test and holds its port
+            self.p.kill()
+            out, err = self.p.communicate()
+            err += '\n(killed: still running after %ss)' % timeout
         self.stderr = err
         lines = [json.loads(l) for l in out.splitlines() if l.strip()]
         self.exited = lines[-1] if lines else None
