@@ -207,10 +207,9 @@ static int keep_args(const char *app_id, size_t pathlen, char *err, size_t errle
 	return 0;
 }
 
-/* Records app_id's kept mount of the image st describes; room is made first. */
+/* Records app_id's kept mount of the image st describes (make_room first). */
 static void record(const char *app_id, const struct stat *st)
 {
-	make_room();
 	struct kept *k = &kept[nkept++];
 	snprintf(k->app_id, sizeof k->app_id, "%s", app_id);
 	k->dev = st->st_dev;
@@ -277,6 +276,7 @@ int datamount_keep_adopt(const char *app_id, const char *img, char *err, size_t 
 	int i = find_kept(app_id);
 	if (i >= 0)
 		kept[i] = kept[--nkept]; /* the mount at its path is the new one now */
+	make_room();
 	record(app_id, &st);
 	return 0;
 }

@@ -109,10 +109,10 @@ struct job {
 	pid_t pid;
 	int rfd;
 };
-/* Forks the child, which runs work(arg, report) (report zeroed, len bytes, at most
- * PIPE_BUF), writes report and exits; watches its pipe. 0, or -1 with err. */
-int job_spawn(struct job *j, void (*work)(void *arg, void *report), void *arg, void *report,
-	      size_t len, char *err, size_t errlen);
+/* Forks the child, which runs work(arg, report) on a zeroed report of len bytes (at
+ * most PIPE_BUF), writes it and exits; watches its pipe. 0, or -1 with err. */
+int job_spawn(struct job *j, void (*work)(void *arg, void *report), void *arg, size_t len,
+	      char *err, size_t errlen);
 /* Once its pipe is readable: reads the report, stops watching, reaps the child. 0, or
  * -1 when the child died without a whole report. */
 int job_reap(struct job *j, void *report, size_t len);

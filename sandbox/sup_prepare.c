@@ -50,7 +50,6 @@ static void prepare(void *arg, void *report)
 
 int sup_prepare_begin(const struct sandbox_spec *spec, char *err, size_t errlen)
 {
-	struct prepres res;
 	struct prepjob *j;
 
 	if (sup_prepare_busy(spec->app_id) || datamount_keep_has(spec->app_id))
@@ -60,7 +59,7 @@ int sup_prepare_begin(const struct sandbox_spec *spec, char *err, size_t errlen)
 	j->job.w = (struct watch){ W_PREP, j };
 	util_copy(j->app_id, sizeof j->app_id, spec->app_id);
 	j->began = clock_mono_ms();
-	if (job_spawn(&j->job, prepare, (void *)spec, &res, sizeof res, err, errlen) < 0) {
+	if (job_spawn(&j->job, prepare, (void *)spec, sizeof(struct prepres), err, errlen) < 0) {
 		free(j);
 		return -1;
 	}

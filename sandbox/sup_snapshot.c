@@ -139,7 +139,6 @@ static int precheck(const struct sup_request *q, bool live, struct sup_reply *r)
 
 int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, struct sup_reply *r)
 {
-	struct snapres res;
 	struct snapjob *j;
 	char err[256];
 
@@ -160,7 +159,7 @@ int sup_snapshot_begin(const struct sup_request *q, bool live, long client_id, s
 	util_copy(j->app_id, sizeof j->app_id, q->app_id);
 	j->rev = q->rev;
 	j->client_id = client_id;
-	if (job_spawn(&j->job, copy, j, &res, sizeof res, err, sizeof err) < 0) {
+	if (job_spawn(&j->job, copy, j, sizeof(struct snapres), err, sizeof err) < 0) {
 		sup_reply_error(r, "internal", "%s", err);
 		free(j);
 		return 0;

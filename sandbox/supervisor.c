@@ -43,6 +43,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,25 +112,32 @@ static int child_fds(int keep)
 	return 3;
 }
 
-int job_spawn(struct job *j, void (*work)(void *arg, void *report), void *arg, void *report,
-	      size_t len, char *err, size_t errlen)
+int job_spawn(struct job *j, void (*work)(void *arg, void *report), void *arg, size_t len,
+	      char *err, size_t errlen)
 {
 	int p[2];
 
+	if (len > PIPE_BUF)
+		return snprintf(err, errlen, "a job's report exceeds PIPE_BUF"), -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
 	j->pid = fork();
 	if (j->pid == 0) {
+		/* aligned for any report struct */
+		static union {
+			max_align_t align;
+			char b[PIPE_BUF];
+		} report;
 		ssize_t w;
 		int wfd;
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(p[0]);
 		if ((wfd = child_fds(p[1])) < 0)
 			_exit(1);
-		memset(report, 0, len);
-		work(arg, report);
+		memset(&report, 0, sizeof report);
+		work(arg, report.b);
 		do
-			w = write(wfd, report, len);
+			w = write(wfd, report.b, len);
 		while (w < 0 && errno == EINTR);
 		_exit(0);
 	}

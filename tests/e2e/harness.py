@@ -532,6 +532,22 @@ class Instance:
             self.tokens[user] = r.json()["token"]
         return self.tokens[user]
 
+    def sup_call(self, req, timeout=30):
+        """One request (a dict) on the sandbox supervisor's control socket, as root: its
+        reply as a dict (one JSON line each way, sandbox/supproto.h)."""
+        path = self.values.get("supervisor_socket") or os.path.join(self.state_dir, "supervisor.sock")
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            s.sendall(json.dumps(req).encode() + b"\n")
+            buf = b""
+            while not buf.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+        return json.loads(buf or b"{}")
+
     def sql(self, query, args=()):
         """Runs a read-only query on the instance's database."""
         import sqlite3

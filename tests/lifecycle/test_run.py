@@ -11,9 +11,7 @@ waits, the others answer 202), and each ends with reason start_timeout, visible 
 polling; a start stopped by another request answers the waiting run 409; a crash at
 start is visible when polling as exited/crashed. A new app's data image is made (and
 mounted by the supervisor) once it is created, before any run."""
-import json
 import os
-import socket
 import sqlite3
 import sys
 import threading
@@ -28,19 +26,8 @@ CRASH = "console.error('crash-marker'); process.exit(4);\n"
 
 def sup_waiting(inst):
     """The supervisor's count of requests waiting for a start now (its ping), or None."""
-    path = inst.values.get("supervisor_socket") or os.path.join(inst.state_dir, "supervisor.sock")
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(5)
-            s.connect(path)
-            s.sendall(b'{"op":"ping"}\n')
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                buf += chunk
-        return json.loads(buf).get("waiting")
+        return inst.sup_call({"op": "ping"}, timeout=5).get("waiting")
     except (OSError, ValueError):
         return None
 
