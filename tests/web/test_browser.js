@@ -717,9 +717,11 @@ async function run(context, stack, otherContext) {
 		await step('the preview iframe shows the app\'s page from its own origin', async () => {
 			const frameEl = page.locator('#preview-frame');
 			await frameEl.waitFor();
-			const src = await frameEl.getAttribute('src');
 			const frame = page.frameLocator('#preview-frame');
 			await frame.locator('#hello').waitFor({timeout: 60000});
+			// read once the app shows: a private app's frame gets its src only after
+			// the frontend has asked the API for a one-time URL
+			const src = await frameEl.getAttribute('src');
 			const txt = await frame.locator('#hello').textContent();
 			await shot(page, 'app-running');
 			return new URL(src).hostname === appId + '.' + new URL(src).hostname.split('.').slice(1).join('.')
