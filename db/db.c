@@ -105,6 +105,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 	/* db_read_begin/db_read_end, prepared once instead of parsed per request */
 	[S_READ_BEGIN] = "BEGIN DEFERRED",
 	[S_READ_COMMIT] = "COMMIT",
+	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_AUDIT_LIST_BOTH] = "SELECT id, at, request_id, actor, action, target, detail"
 		" FROM audit INDEXED BY audit_actor_action_id WHERE actor = ?2 AND action = ?3"
 		" AND at >= ?1 ORDER BY id DESC LIMIT ?4",
@@ -267,6 +268,28 @@ void db_read_end(struct db *db)
 	/* Nothing was written: COMMIT only drops the read locks. */
 	if (!sqlite3_get_autocommit(db->h) && run_cached(db, S_READ_COMMIT) != SQLITE_DONE)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_snapshot_version(struct db *db, struct db_version *v)
+{
+	char err[128];
+	sqlite3_stmt *s;
+	int rc;
+
+	/* Outside a read scope there is no snapshot for the number to describe: a later
+	 * statement may see a newer state than the one it names. */
+	if (!db->read_scope || sqlite3_get_autocommit(db->h))
+		return -1;
+	s = db_stmt(db, S_DATA_VERSION, err, sizeof(err));
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		v->others = sqlite3_column_int64(s, 0);
+		v->own = db->own_commits;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int db_begin(struct db *db, char *err, size_t errlen)
@@ -449,6 +472,14 @@ static int create_private(const char *path, char *err, size_t errlen)
 	return DB_OK;
 }
 
+/* Counts this connection's commits for db_snapshot_version. A commit that then fails
+ * counts too: a false "changed", never a false "same". */
+static int count_commit(void *arg)
+{
+	((struct db *)arg)->own_commits++;
+	return 0; /* let it commit */
+}
+
 int db_open(struct db **out, const char *path, char *err, size_t errlen)
 {
 	struct db *db;
@@ -471,6 +502,7 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_commit_hook(db->h, count_commit, db);
 	if (set_wal(db, err, errlen) != DB_OK ||
 	    exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err, errlen) != DB_OK ||
 	    db_register_functions(db, err, errlen) != DB_OK || migrate(db, err, errlen) != DB_OK)

@@ -62,6 +62,18 @@ void db_rollback(struct db *db); /* harmless when no transaction is open */
 void db_read_begin(struct db *db);
 void db_read_end(struct db *db);
 
+/* Which state of the database a read scope sees: two scopes with equal versions saw
+ * the same data. "others" is PRAGMA data_version (it moves when another connection,
+ * in this process or another, commits; the statement also takes the scope's snapshot
+ * if no read has yet), "own" the commits of this connection (which data_version
+ * ignores), counted by a commit hook. A commit that fails after its hook moves "own"
+ * too: a false "changed", never a false "same".
+ * Returns 0, or -1 outside a read scope (no snapshot to describe) or on error. */
+struct db_version {
+	long long others, own;
+};
+int db_snapshot_version(struct db *db, struct db_version *v);
+
 /* The schema version (PRAGMA user_version) and the newest this build knows. */
 int db_schema_version(struct db *db);
 int db_schema_latest(void);

@@ -70,6 +70,7 @@ enum db_sid {
 	S_AUDIT_LIST_BOTH,
 	S_READ_BEGIN,
 	S_READ_COMMIT,
+	S_DATA_VERSION,
 	S_REV_LAST,
 	S_BLOB_PUT,
 	S_REV_INSERT,
@@ -93,7 +94,8 @@ enum db_sid {
 struct db {
 	sqlite3 *h;
 	sqlite3_stmt *stmt[S_COUNT_];
-	int read_scope; /* inside db_read_begin's transaction */
+	int read_scope;        /* inside db_read_begin's transaction */
+	long long own_commits; /* this connection's, for db_snapshot_version */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL with err on error. */

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "fcgi/handler.h"
 #include "fcgi/jobs.h"
+#include "fcgi/readcache.h"
 #include "fcgi/sup_calls.h"
 
 #define APP_DEFAULT_NAME "Untitled app"
@@ -20,23 +21,33 @@ static const char *owner_of(struct hctx *ctx, bool admin)
 	return admin ? NULL : ctx->who.user_id;
 }
 
-void h_answer_app(struct hctx *ctx, int status, const char *id)
+/* Answers the app; returns whether the answer may be kept in the read cache (the app
+ * was there and not generating: see answer_list). */
+static bool answer_app(struct hctx *ctx, int status, const char *id)
 {
 	char err[256];
 	struct db_app_view v;
 	struct strbuf b = { 0 };
 	int rc = db_app_view_get(ctx->db, id, ctx->who.user_id, &v, err, sizeof(err));
+	bool keep = false;
 
 	if (rc == DB_NOTFOUND) {
 		h_not_found(ctx);
 	} else if (rc != DB_OK) {
 		h_internal(ctx, "app reload", err);
 	} else {
+		keep = v.app.status != APP_GENERATING;
 		jobs_settle(ctx->conf, ctx->db, &v.app);
 		app_json_write(&b, ctx->conf, &v);
 		response_json_text(ctx->resp, status, &b);
 	}
 	db_app_view_clear(&v);
+	return keep;
+}
+
+void h_answer_app(struct hctx *ctx, int status, const char *id)
+{
+	answer_app(ctx, status, id);
 }
 
 /* Validates {"files": {...}} present in body; 0, or -1 after answering 400. */
@@ -163,13 +174,18 @@ out:
 	json_object_put(body);
 }
 
-/* {"apps":[...],"next_cursor":...}: the page in one query, settled, written as text. */
-static void answer_list(struct hctx *ctx, struct db_app_view *v, size_t n, const char *next)
+/* {"apps":[...],"next_cursor":...}: the page in one query, settled, written as text.
+ * Returns whether the answer may be kept (no app was generating: its state comes from
+ * its job's lock file as well as from the database). */
+static bool answer_list(struct hctx *ctx, struct db_app_view *v, size_t n, const char *next)
 {
 	struct strbuf b = { 0 };
+	bool keep = true;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		keep = keep && v[i].app.status != APP_GENERATING;
 		jobs_settle(ctx->conf, ctx->db, &v[i].app);
+	}
 	strbuf_add(&b, "{\"apps\":[", 9);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -180,11 +196,13 @@ static void answer_list(struct hctx *ctx, struct db_app_view *v, size_t n, const
 	jsonw_string(&b, next[0] ? next : NULL);
 	strbuf_add(&b, "}", 1);
 	response_json_text(ctx->resp, 200, &b);
+	return keep;
 }
 
 static void list_apps(struct hctx *ctx, bool admin)
 {
 	char err[256], cursor[DB_CURSOR_BUFSZ], next[DB_CURSOR_BUFSZ];
+	char key[READCACHE_KEY_MAX + 1];
 	struct db_app_view *v = NULL;
 	size_t n = 0;
 	int limit, rc;
@@ -198,6 +216,10 @@ static void list_apps(struct hctx *ctx, bool admin)
 	}
 	if (rc == 0)
 		cursor[0] = 0;
+	/* the page of this owner (or of all, for an admin), this long, from this cursor */
+	snprintf(key, sizeof key, "apps %s %d %s", admin ? "*" : ctx->who.user_id, limit, cursor);
+	if (h_cached(ctx, key))
+		return;
 	rc = db_app_view_list(ctx->db, owner_of(ctx, admin), cursor, limit, &v, &n, next, err,
 			      sizeof(err));
 	if (rc != DB_OK) {
@@ -210,7 +232,8 @@ static void list_apps(struct hctx *ctx, bool admin)
 		h_internal(ctx, "app list", err);
 		return;
 	}
-	answer_list(ctx, v, n, next);
+	if (answer_list(ctx, v, n, next))
+		h_cache_keep(ctx, key);
 	db_app_view_list_free(v, n);
 }
 
@@ -224,9 +247,16 @@ void h_admin_apps_list(struct hctx *ctx)
 	list_apps(ctx, true);
 }
 
+/* The app as its owner sees it: what a page showing a running app polls. */
 void h_app_get(struct hctx *ctx)
 {
-	h_answer_app(ctx, 200, ctx->param); /* the router checked the id */
+	char key[READCACHE_KEY_MAX + 1];
+
+	snprintf(key, sizeof key, "app %s %s", ctx->who.user_id, ctx->param);
+	if (h_cached(ctx, key))
+		return;
+	if (answer_app(ctx, 200, ctx->param)) /* the router checked the id */
+		h_cache_keep(ctx, key);
 }
 
 static void delete_app(struct hctx *ctx, bool admin)

@@ -42,7 +42,9 @@ struct hctx {
 	const char *param;  /* the route placeholder value, "" when none */
 	const char *param2; /* a second placeholder's value ("{n}"), "" when none */
 	struct principal who;
-	long long now; /* time(NULL) at the start of the request */
+	long long now;          /* time(NULL) at the start of the request */
+	struct db_version seen; /* the read scope's version, when seen_ok (h_cached) */
+	bool seen_ok;
 };
 
 /* Process-wide state of a worker, set once after fork. */
@@ -105,6 +107,16 @@ int h_own_app(struct hctx *ctx, struct db_app *a);
 int h_display_name(struct hctx *ctx, const char *name);
 /* Parses ?limit= (default def, bounds 1..max). Returns 0, or -1 after answering 400. */
 int h_query_limit(struct hctx *ctx, int def, int max, int *out);
+
+/* The worker's read cache (readcache.h), for a read-only handler whose 200 answer is a
+ * function of the database and of what key names (route, caller, parameters), called
+ * after the caller was authenticated and authorised. h_cached answers 200 from the
+ * cache and returns true when an answer read at this request's database version is
+ * kept under key; else it notes that version and returns false. h_cache_keep then
+ * keeps the 200 body just built, only if the version is still the same (no write
+ * happened while answering). Outside a read scope neither does anything. */
+bool h_cached(struct hctx *ctx, const char *key);
+void h_cache_keep(struct hctx *ctx, const char *key);
 
 /* The handlers (h_*.c). */
 void h_health(struct hctx *ctx);

@@ -9,6 +9,7 @@
 #include "fcgi/handler.h"
 #include "fcgi/jobs.h"
 #include "fcgi/names.h"
+#include "fcgi/readcache.h"
 
 void h_internal(struct hctx *ctx, const char *what, const char *err)
 {
@@ -158,6 +159,30 @@ int h_query_limit(struct hctx *ctx, int def, int max, int *out)
 	}
 	*out = (int)v;
 	return 0;
+}
+
+bool h_cached(struct hctx *ctx, const char *key)
+{
+	const char *body;
+	size_t len;
+
+	ctx->seen_ok = db_snapshot_version(ctx->db, &ctx->seen) == 0;
+	if (!ctx->seen_ok || !readcache_get(key, &ctx->seen, &body, &len))
+		return false;
+	response_text(ctx->resp, 200, "application/json", body, len);
+	log_debug("answered from the read cache");
+	return true;
+}
+
+void h_cache_keep(struct hctx *ctx, const char *key)
+{
+	struct db_version now;
+
+	if (!ctx->seen_ok || ctx->resp->status != 200 || !ctx->resp->body ||
+	    db_snapshot_version(ctx->db, &now) < 0 || now.others != ctx->seen.others ||
+	    now.own != ctx->seen.own)
+		return;
+	readcache_put(key, &ctx->seen, ctx->resp->body, ctx->resp->body_len);
 }
 
 void h_location(struct hctx *ctx, const char *id)

@@ -17,7 +17,7 @@ fcgi_libafd_a_SOURCES = \
 	fcgi/daemon.h fcgi/master.c fcgi/worker.c \
 	fcgi/handler.h fcgi/dispatch.c fcgi/handler_util.c fcgi/auth.c \
 	fcgi/h_account.c fcgi/h_password.c fcgi/session.h fcgi/session.c fcgi/login_throttle.c \
-	fcgi/h_apps.c fcgi/h_scan.c fcgi/app_json.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
+	fcgi/h_apps.c fcgi/readcache.c fcgi/readcache.h fcgi/h_scan.c fcgi/app_json.c fcgi/h_admin.c fcgi/h_internal.c fcgi/names.c fcgi/names.h \
 	fcgi/sup_calls.h fcgi/sup_calls.c fcgi/appdisk.h fcgi/appdisk.c \
 	fcgi/jobs.h fcgi/jobs.c fcgi/h_generate.c fcgi/h_run.c fcgi/h_appset.c fcgi/h_export.c \
 	fcgi/h_revisions.c fcgi/h_iterate.c fcgi/h_private.c \
@@ -49,6 +49,11 @@ EXTRA_DIST += tests/daemon/fcgi_client.py tests/daemon/dharness.py \
 	tests/daemon/test_api.py tests/daemon/test_instance.py tests/daemon/test_workers.py \
 	tests/daemon/test_crash_writes.py tests/daemon/test_activation.py tests/daemon/test_ctl.py \
 	tests/daemon/test_revisions.py tests/daemon/test_iterate.py tests/daemon/test_iterate_openai.py
+
+check_PROGRAMS += tests/unit/test_readcache
+TESTS += tests/unit/test_readcache
+tests_unit_test_readcache_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
+tests_unit_test_readcache_SOURCES = tests/unit/test_readcache.c fcgi/readcache.c
 
 check_PROGRAMS += tests/unit/test_response
 TESTS += tests/unit/test_response

@@ -30,6 +30,8 @@ EXTRA_DIST += tests/daemon/test_env.py tests/daemon/test_export.py tests/daemon/
 # The app object of every answer (fcgi/app_json.c) and a dead generation job settled.
 TESTS += tests/daemon/test_appview.py
 EXTRA_DIST += tests/daemon/test_appview.py
+TESTS += tests/daemon/test_readcache.py
+EXTRA_DIST += tests/daemon/test_readcache.py
 
 include tests/hostile/local.mk
 include tests/lifecycle/local.mk

@@ -656,6 +656,56 @@ static void test_read_scope(struct db *db)
 	db_close(other);
 }
 
+/* db_snapshot_version: the same between read scopes that saw the same data; another
+ * connection's commit and this connection's own commit both move it; a scope that only
+ * read does not; outside a scope there is none. */
+static bool same_version(const struct db_version *a, const struct db_version *b)
+{
+	return a->others == b->others && a->own == b->own;
+}
+
+static void test_snapshot_version(struct db *db)
+{
+	struct db *other;
+	struct db_version v1, v2, v3, v4, v5;
+
+	ok(db_snapshot_version(db, &v1) < 0, "version: none outside a read scope");
+	if (db_open(&other, path, err, sizeof err) != DB_OK) {
+		ok(0, "version: second connection: %s", err);
+		return;
+	}
+	db_read_begin(db);
+	ok(db_snapshot_version(db, &v1) == 0, "version: read in a scope");
+	db_read_end(db);
+	db_read_begin(db);
+	int rc = db_snapshot_version(db, &v2);
+	ok(rc == 0 && same_version(&v1, &v2),
+	   "version: unchanged after a scope that only read (%lld/%lld, %lld/%lld)", v1.others,
+	   v1.own, v2.others, v2.own);
+	db_read_end(db);
+	ok(db_audit_append(other, "", "version", "w", "", NULL, err, sizeof err) == DB_OK,
+	   "version: another connection writes");
+	db_read_begin(db);
+	ok(db_snapshot_version(db, &v3) == 0 && !same_version(&v2, &v3),
+	   "version: another connection's commit moves it");
+	db_read_end(db);
+	ok(db_audit_append(db, "", "version", "w", "", NULL, err, sizeof err) == DB_OK,
+	   "version: this connection writes");
+	db_read_begin(db);
+	ok(db_snapshot_version(db, &v4) == 0 && !same_version(&v3, &v4),
+	   "version: this connection's own commit moves it");
+	/* taken at the scope's first read: a commit after it is not in this snapshot */
+	db_audit_append(other, "", "version", "w", "", NULL, err, sizeof err);
+	ok(db_snapshot_version(db, &v5) == 0 && same_version(&v4, &v5),
+	   "version: a scope keeps the version of its snapshot");
+	db_read_end(db);
+	db_read_begin(db);
+	ok(db_snapshot_version(db, &v5) == 0 && !same_version(&v4, &v5),
+	   "version: the next scope sees that commit");
+	db_read_end(db);
+	db_close(other);
+}
+
 static void test_pagination(struct db *db)
 {
 	struct db_user u;
@@ -845,6 +895,7 @@ int main(void)
 	test_throttle_sessions(db);
 	test_audit_plans(db);
 	test_read_scope(db);
+	test_snapshot_version(db);
 	test_pagination(db);
 	test_revision_pruning(db);
 	test_snapshots(db);
