@@ -134,7 +134,9 @@ void readcache_put(const char *key, const struct db_version *v, const char *body
 	}
 	memcpy(kcopy, key, klen + 1);
 	memcpy(bcopy, body, len);
-	*e = (struct entry){ .hash = h, .key = kcopy, .body = bcopy, .len = len, .used = ++clock_now };
+	*e = (struct entry){
+		.hash = h, .key = kcopy, .body = bcopy, .len = len, .used = ++clock_now
+	};
 	bytes += len;
 	count++;
 }

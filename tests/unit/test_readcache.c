@@ -32,8 +32,8 @@ int main(void)
 	ok(!has("c", &v1, NULL) && !has("a ", &v1, NULL), "another key: nothing");
 	readcache_put("a", &v1, "{\"x\":2}", 7);
 	readcache_usage(&n, &bytes);
-	ok(has("a", &v1, "{\"x\":2}") && n == 2 && bytes == 9, "a key kept again replaces (%zu, %zu)",
-	   n, bytes);
+	ok(has("a", &v1, "{\"x\":2}") && n == 2 && bytes == 9,
+	   "a key kept again replaces (%zu, %zu)", n, bytes);
 
 	ok(!has("a", &v2, NULL), "another database version: nothing");
 	readcache_usage(&n, &bytes);
@@ -51,7 +51,7 @@ int main(void)
 	readcache_put("new", &v1, "n", 1);
 	readcache_usage(&n, &bytes);
 	ok(n == READCACHE_SLOTS && has("new", &v1, "n") && has("k0", &v1, "k0") &&
-	   !has("k1", &v1, NULL),
+		   !has("k1", &v1, NULL),
 	   "full: a new entry takes the least recently used slot (k1), not k0 (%zu)", n);
 
 	/* bytes: entries over READCACHE_ENTRY_MAX are not kept; the total stays within
