@@ -53,8 +53,14 @@ void response_empty(struct response *r, int status);
  * is dropped). Silently dropped when the header area is full. */
 void response_header(struct response *r, const char *name, const char *value);
 
-/* The full FastCGI output: "Status: ...\r\n" headers, blank line, body. Returns a
- * malloc'ed buffer the caller frees, and its length in *len; NULL on out-of-memory. */
+/* The head of the FastCGI output: "Status: ...\r\n", the headers, the blank line,
+ * into out. Returns its length, or 0 when it does not fit in size (RESPONSE_HEAD_MAX
+ * always fits; a request id is at most REQUEST_ID_MAX). */
+#define RESPONSE_HEAD_MAX (RESPONSE_HEADERS_MAX + 512)
+size_t response_head(const struct response *r, const char *request_id, char *out, size_t size);
+
+/* The full FastCGI output: the head, then the body. Returns a malloc'ed buffer the
+ * caller frees, and its length in *len; NULL on out-of-memory. */
 char *response_serialize(const struct response *r, const char *request_id, size_t *len);
 
 void response_free(struct response *r);

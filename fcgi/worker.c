@@ -109,7 +109,7 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 {
 	struct request req;
 	struct response resp;
-	char err[256], *out;
+	char err[256], head[RESPONSE_HEAD_MAX];
 	size_t len = 0;
 	long long t0 = clock_mono_ms();
 	int st;
@@ -137,13 +137,12 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	}
 
 	handed_off = resp.handed_off;
-	out = handed_off ? NULL : response_serialize(&resp, req.request_id, &len);
-	if (!handed_off && (!out || FCGX_PutStr(out, (int)len, fr->out) < 0))
-		log_info("response not delivered (client gone or out of memory)");
-	if (out) {
-		explicit_bzero(out, len); /* may hold a freshly issued token */
-		free(out);
-	}
+	/* The head, then the body as it is: libfcgi's buffer is the only copy. */
+	if (!handed_off &&
+	    (!(len = response_head(&resp, req.request_id, head, sizeof head)) ||
+	     FCGX_PutStr(head, (int)len, fr->out) < 0 ||
+	     (resp.body_len && FCGX_PutStr(resp.body, (int)resp.body_len, fr->out) < 0)))
+		log_info("response not delivered (client gone)");
 	if (resp.body)
 		explicit_bzero(resp.body, resp.body_len);
 	log_access("%s %s %d %lldms%s%s", req.method[0] ? req.method : "-",

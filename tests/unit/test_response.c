@@ -112,6 +112,37 @@ int main(void)
 	ok(out && strncmp(out, "Status: 500", 11) == 0, "a response nobody filled is a 500");
 	free(out);
 	response_free(&r);
+	/* the head alone: the same bytes serialize puts before the body, exactly;
+	 * nothing written past a buffer that is too small */
+	{
+		char head[RESPONSE_HEAD_MAX], small[64];
+		size_t hl;
+
+		response_text(&r, 201, "text/plain", "xyz", 3);
+		response_header(&r, "Location", "/api/apps/a");
+		hl = response_head(&r, "rid-2", head, sizeof head);
+		out = response_serialize(&r, "rid-2", &len);
+		ok(out && hl > 0 && len == hl + 3 && memcmp(out, head, hl) == 0 &&
+			   memcmp(out + hl, "xyz", 3) == 0,
+		   "the head is what serialize writes before the body");
+		ok(out && strcmp(out,
+				 "Status: 201 Created\r\nContent-Type: text/plain\r\n"
+				 "Content-Length: 3\r\nX-Request-Id: rid-2\r\n"
+				 "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				 "Location: /api/apps/a\r\n\r\nxyz") == 0,
+		   "a whole answer, byte for byte");
+		free(out);
+		memset(small, 'Z', sizeof small);
+		ok(response_head(&r, "rid-2", small, sizeof small - 1) == 0 &&
+			   small[sizeof small - 1] == 'Z',
+		   "a head that does not fit: 0, nothing past the buffer");
+		response_free(&r);
+		r.status = 1234;
+		hl = response_head(&r, "rid-3", head, sizeof head);
+		ok(hl > 0 && strncmp(head, "Status: 500 ", 12) == 0,
+		   "a status out of range is a 500");
+		response_free(&r);
+	}
 	ok(strcmp(response_reason(413), "Content Too Large") == 0 &&
 		   strcmp(response_reason(799), "Unknown") == 0,
 	   "reason phrases");
