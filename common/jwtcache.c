@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#define KEYLEN 32
+#define KEYLEN crypto_shorthash_siphashx24_BYTES
 
 struct entry {
 	unsigned char key[KEYLEN];   /* keyed hash of the token */
@@ -13,7 +13,7 @@ struct entry {
 };
 
 static struct entry slots[JWTCACHE_SLOTS];
-static unsigned char salt[crypto_generichash_KEYBYTES];
+static unsigned char salt[crypto_shorthash_siphashx24_KEYBYTES];
 static int salted;
 static unsigned long hits;
 
@@ -25,8 +25,7 @@ static int token_key(const char *token, size_t len, unsigned char key[KEYLEN])
 		randombytes_buf(salt, sizeof salt);
 		salted = 1;
 	}
-	return crypto_generichash(key, KEYLEN, (const unsigned char *)token, len, salt,
-				  sizeof salt);
+	return crypto_shorthash_siphashx24(key, (const unsigned char *)token, len, salt);
 }
 
 int jwtcache_verify(const struct afjwt_ctx *ctx, const char *token, long long now,

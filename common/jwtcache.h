@@ -2,10 +2,11 @@
  *
  * Verifying a JWT costs a MAC or signature check and two JSON parses; a client sends
  * the same token with every request while it is valid. The cache remembers, for a
- * token that verified, its claims, keyed by a keyed BLAKE2b hash of the whole token
- * (the key is random per process, so nobody can aim a collision). It is bounded
- * (JWTCACHE_SLOTS entries, direct-mapped: a newer token evicts an older one in its
- * slot), holds only successes, and never serves an entry once the token would fail
+ * token that verified, its claims, keyed by the 128-bit SipHash-2-4 of the whole
+ * token (a keyed PRF made for hash-table keys, several times cheaper than BLAKE2b on a
+ * 200-byte token; its key is random per process, so nobody can aim a collision). It
+ * is bounded (JWTCACHE_SLOTS entries, direct-mapped: a newer token evicts an older one
+ * in its slot), holds only successes, and never serves an entry once the token would fail
  * afjwt_verify's expiry check (exp with the context's leeway). nbf and iat only get
  * "more valid" with time, so a token that passed them once passes them later too.
  *
