@@ -81,6 +81,19 @@ def run(t, d):
     t.ok(is_error(r, 401), "Basic auth: 401")
 
     # --- the database wins over the token's claims ---
+    # --- parameters: the worker indexes the first 96 and asks libfcgi for the rest ---
+    pads = {"X-Pad-%03d" % i: "v" for i in range(130)}
+    r = d.req("GET", "/api/me", headers=dict(pads, **{"Authorization-X": "no",
+                                                        "Authorization": "Bearer " + alice}),
+              extra={"REQUEST_ID": None})
+    t.ok(r.status == 200 and r.json().get("username") == "alice",
+         "Authorization after 150 other parameters is found (past the index)", r)
+    r = d.req("GET", "/api/health", headers=pads, extra={"REQUEST_ID_X": "x", "REQUEST_ID": "late-id-1"})
+    t.ok(r.status == 200 and r.header("x-request-id") == "late-id-1",
+         "REQUEST_ID past the index is read, not the longer REQUEST_ID_X before it", r)
+    r = d.req("GET", "/api/me", headers={"Authorization-X": "Bearer " + alice})
+    t.ok(is_error(r, 401), "a name that only starts with another's is not that parameter")
+
     now = int(time.time())
     base = {"iss": "appforge", "aud": "appforge-api", "iat": now, "exp": now + 600}
     alice_sub = d.req("GET", "/api/me", token=alice).json()["id"]
