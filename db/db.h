@@ -243,7 +243,7 @@ int db_run_count_active_by_owner(struct db *db, const char *owner, long long *n,
 /* The app, its generation and its newest run, read in one statement. */
 struct db_app_view {
 	struct db_app app; /* first: a view is read as an app by the list's cursor */
-	char *generation;  /* heap JSON text, or NULL */
+	char *generation;  /* heap JSON text as shown (no "spec"), or NULL */
 	int has_run;       /* 0: it never ran (run is zeroed) */
 	struct db_run run; /* the newest run */
 };
@@ -392,6 +392,10 @@ int db_app_set_generation(struct db *db, const char *id, const char *json_text, 
 			  size_t errlen);
 /* *out: heap JSON text, or NULL when the app has none. DB_NOTFOUND without the app. */
 int db_app_get_generation(struct db *db, const char *id, char **out, char *err, size_t errlen);
+/* The same as the API shows it: without its "spec", NULL unless a JSON object (the
+ * generation of struct db_app_view). */
+int db_app_get_generation_shown(struct db *db, const char *id, char **out, char *err,
+				size_t errlen);
 
 /* Replaces the password hash of user id and sets its tokens_after to now. DB_NOTFOUND
  * if there is no such user. */

@@ -416,9 +416,10 @@ int db_app_set_generation(struct db *db, const char *id, const char *json_text, 
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
-int db_app_get_generation(struct db *db, const char *id, char **out, char *err, size_t errlen)
+static int get_generation(struct db *db, enum db_sid sid, const char *id, char **out, char *err,
+			  size_t errlen)
 {
-	sqlite3_stmt *s = db_stmt(db, S_APP_GET_GENERATION, err, errlen);
+	sqlite3_stmt *s = db_stmt(db, sid, err, errlen);
 	int rc;
 
 	*out = NULL;
@@ -440,4 +441,14 @@ int db_app_get_generation(struct db *db, const char *id, char **out, char *err, 
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+int db_app_get_generation(struct db *db, const char *id, char **out, char *err, size_t errlen)
+{
+	return get_generation(db, S_APP_GET_GENERATION, id, out, err, errlen);
+}
+
+int db_app_get_generation_shown(struct db *db, const char *id, char **out, char *err, size_t errlen)
+{
+	return get_generation(db, S_APP_GET_GENERATION_SHOWN, id, out, err, errlen);
 }

@@ -3,7 +3,8 @@
  * app is loaded: jobs_settle).
  *
  * The text is written straight into a strbuf (common/jsonw.h), in json-c's own output
- * form, so the list answers without building an object per app; app_to_json parses
+ * form (the generation as SQLite gives it: compact, its strings as stored), so the list
+ * answers without building an object per app; app_to_json parses
  * the same text for the answers that embed the app in a larger json-c object, so
  * there is one owner of the app's shape. */
 #include <stdio.h>
@@ -35,19 +36,15 @@ static void write_findings(struct strbuf *b, const char *text)
 	json_object_put(f);
 }
 
-/* The generation {provider, kind, fields, explanation}, or null; its "spec" is the
- * generator's working copy, not part of the API. */
+/* The generation {provider, kind, fields, explanation}, or null: the database gives it
+ * as the API shows it (GENERATION_SHOWN in db/db.c: a JSON object without its
+ * "spec"), so it is written as it is. */
 static void write_generation(struct strbuf *b, const char *text)
 {
-	struct json_object *g = text ? json_tokener_parse(text) : NULL;
-
-	if (json_object_is_type(g, json_type_object)) {
-		json_object_object_del(g, "spec");
-		jsonw_object(b, g);
-	} else {
+	if (text)
+		strbuf_puts(b, text);
+	else
 		KEY(b, "null");
-	}
-	json_object_put(g);
 }
 
 static void write_run(struct strbuf *b, const struct db_app_view *v)
@@ -183,7 +180,7 @@ struct json_object *app_to_json(struct hctx *ctx, const struct db_app *a)
 	if (rc != DB_OK && rc != DB_NOTFOUND)
 		log_warn("run of %s: %s", a->id, err);
 	v.has_run = rc == DB_OK;
-	if (db_app_get_generation(ctx->db, a->id, &v.generation, err, sizeof(err)) == DB_ERR)
+	if (db_app_get_generation_shown(ctx->db, a->id, &v.generation, err, sizeof(err)) == DB_ERR)
 		log_warn("generation of %s: %s", a->id, err);
 	app_json_write(&b, ctx->conf, &v);
 	free(v.generation);

@@ -101,6 +101,21 @@ def check_shapes(t, d, alice):
     g = d.req("GET", "/api/apps/%s" % b, token=alice)
     t.ok(r.status in (200, 201) and r.json().get("app") == g.json(),
          "a restore's embedded app is the GET object", r)
+    # the generation as shown comes from the database's JSON functions: only the top
+    # level "spec" goes; anything but a JSON object shows null (the schema refuses text
+    # that is not JSON); strings keep their value
+    nested = {"kind": "notes", "fields": {"spec": "a field named spec stays"},
+              "explanation": "caf\u00e9 \"q\" \\ </x>", "spec": {"drop": 1}}
+    for stored, want, what in (
+            (json.dumps(nested), {k: v for k, v in nested.items() if k != "spec"},
+             "only the top-level spec is left out; escapes and non-ASCII keep their value"),
+            ('["not", "an", "object"]', None, "a generation that is not an object shows null")):
+        write(d, "UPDATE apps SET generation = ? WHERE id = ?", (stored, c))
+        g = d.req("GET", "/api/apps/%s" % c, token=alice)
+        r, apps = listed(d, alice)
+        t.ok(g.status == 200 and g.json().get("generation") == want and
+             apps.get(c, {}).get("generation") == want, what, g)
+    write(d, "UPDATE apps SET generation = NULL WHERE id = ?", (c,))
     return ids
 
 
