@@ -227,6 +227,17 @@ def sqlite_query(db_path, sql, args=()):
         con.close()
 
 
+def sqlite_write(db_path, sql, args=()):
+    """Runs one write as another connection would (a test's own edit of the rows)."""
+    import sqlite3
+    con = sqlite3.connect(db_path, timeout=10)
+    try:
+        con.execute(sql, args)
+        con.commit()
+    finally:
+        con.close()
+
+
 SERVER_JS = "require('http').createServer((q, s) => s.end('hi')).listen(process.env.PORT);\n"
 
 

@@ -12,11 +12,10 @@ database itself (a run, a generation, findings, a "generating" status).
 import fcntl
 import json
 import os
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import app_files, run_daemon, sqlite_query  # noqa: E402
+from dharness import app_files, run_daemon, sqlite_query, sqlite_write  # noqa: E402
 
 
 def main():
@@ -24,12 +23,7 @@ def main():
 
 
 def write(d, sql, args=()):
-    con = sqlite3.connect(os.path.join(d.state, "appforge.db"), timeout=10)
-    try:
-        con.execute(sql, args)
-        con.commit()
-    finally:
-        con.close()
+    sqlite_write(os.path.join(d.state, "appforge.db"), sql, args)
 
 
 def listed(d, tok):

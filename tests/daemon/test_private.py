@@ -18,7 +18,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import PASSWORDS, app_files, run_daemon, sqlite_query  # noqa: E402
+from dharness import PASSWORDS, app_files, run_daemon, sqlite_query, sqlite_write  # noqa: E402
 
 COOKIE = "__Host-af_app"
 
@@ -70,18 +70,6 @@ def session(d, app, tok):
     _, code = open_code(d, app, tok)
     value, _ = cookie_of(door(d, app, "code=" + code))
     return "%s=%s" % (COOKIE, value)
-
-
-def sql_write(db, sql, args=()):
-    """A change the API has no way to make (a time in the past, a role lost), as an
-    operator's SQL would make it."""
-    import sqlite3
-    con = sqlite3.connect(db, timeout=10)
-    try:
-        con.execute(sql, args)
-        con.commit()
-    finally:
-        con.close()
 
 
 def audit(d, action, target):
@@ -195,7 +183,7 @@ def bad_codes(t, d, alice, bob, app, other):
     t.ok(is_error(r, 403) and not cookie_of(r)[0], "alice's code for app A on bob's origin B: 403", r)
     t.ok(is_error(door(d, app, "code=" + code), 403), "... and it is spent: refused on A too")
     _, code = open_code(d, app, alice)
-    sql_write(db, "UPDATE app_grants SET expires_at = 1 WHERE hash = ?",
+    sqlite_write(db, "UPDATE app_grants SET expires_at = 1 WHERE hash = ?",
               (hashlib.sha256(code.encode()).hexdigest(),))
     r = door(d, app, "code=" + code)
     t.ok(is_error(r, 403) and not cookie_of(r)[0], "an expired code: 403", r)
@@ -235,13 +223,13 @@ def run(t, d):
 
     # What ends a cookie: the admin role lost, a disabled user, a password change.
     db = os.path.join(d.state, "appforge.db")
-    sql_write(db, "UPDATE users SET role = 'user' WHERE username = 'admin'")
+    sqlite_write(db, "UPDATE users SET role = 'user' WHERE username = 'admin'")
     t.ok(is_error(resolve(d, app, ack), 403), "an admin who lost the role: the cookie is refused")
-    sql_write(db, "UPDATE users SET role = 'admin' WHERE username = 'admin'")
+    sqlite_write(db, "UPDATE users SET role = 'admin' WHERE username = 'admin'")
     t.eq(resolve(d, app, ack).status, 503, "... and passes with the role back")
-    sql_write(db, "UPDATE users SET disabled = 1 WHERE username = 'admin'")
+    sqlite_write(db, "UPDATE users SET disabled = 1 WHERE username = 'admin'")
     t.ok(is_error(resolve(d, app, ack), 403), "a disabled user's cookie is refused")
-    sql_write(db, "UPDATE users SET disabled = 0 WHERE username = 'admin'")
+    sqlite_write(db, "UPDATE users SET disabled = 0 WHERE username = 'admin'")
     r = d.req("POST", "/api/me/password", {"current": PASSWORDS["alice"],
                                            "new": "alice-password-2-new"}, token=alice)
     t.ok(r.status in (200, 204), "alice changes her password", r)

@@ -16,12 +16,11 @@ says, nor to anyone it would not answer: through appforged's FastCGI socket, one
 - A deleted app: 404 at once."""
 import fcntl
 import os
-import sqlite3
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dharness import app_files, run_daemon  # noqa: E402
+from dharness import app_files, run_daemon, sqlite_write  # noqa: E402
 
 HIT = "answered from the read cache"
 
@@ -31,12 +30,7 @@ def main():
 
 
 def write(d, sql, args=()):
-    con = sqlite3.connect(os.path.join(d.state, "appforge.db"), timeout=10)
-    try:
-        con.execute(sql, args)
-        con.commit()
-    finally:
-        con.close()
+    sqlite_write(os.path.join(d.state, "appforge.db"), sql, args)
 
 
 def hits(d):
