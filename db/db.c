@@ -10,25 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The generation as the API shows it: the stored object without its "spec" (the
- * generator's working copy), or NULL when there is none or it is not a JSON object.
- * SQLite's JSON functions do it in place of a json-c parse, edit and print per app,
- * which made a list of ten generated apps cost six times a list of plain ones; their
- * output is compact JSON text with the stored strings and numbers as they were. */
-#define GENERATION_SHOWN(col) \
-	"CASE WHEN json_valid(" col ") AND json_type(" col ") = 'object'" \
-	" THEN json_remove(" col ", '$.spec') END"
-
 /* The columns of struct db_app_view (row_view in db_apps.c): the app's, its generation
- * as shown, then its newest run's (NULLs when it never ran; runs_app finds the
- * newest). */
+ * as shown (kept by the schema beside the generation: GENERATION_SHOWN), then its
+ * newest run's (NULLs when it never ran; runs_app finds the newest). */
 #define APP_VIEW_SELECT \
 	"SELECT a.id, a.owner, a.name, a.prompt, a.status, a.error, a.scan_verdict," \
-	" a.scan_findings, a.created_at, a.updated_at, a.seq, a.visibility, " GENERATION_SHOWN( \
-		"a.generation") "," \
-				" r.id, r.app_id, r.state, r.port, r.pid, r.started_at, r.ended_at, r.expires_at," \
-				" r.exit_code, r.reason FROM apps a LEFT JOIN runs r" \
-				" ON r.id = (SELECT max(id) FROM runs WHERE app_id = a.id)"
+	" a.scan_findings, a.created_at, a.updated_at, a.seq, a.visibility," \
+	" a.generation_shown," \
+	" r.id, r.app_id, r.state, r.port, r.pid, r.started_at, r.ended_at, r.expires_at," \
+	" r.exit_code, r.reason FROM apps a LEFT JOIN runs r" \
+	" ON r.id = (SELECT max(id) FROM runs WHERE app_id = a.id)"
 
 /* clang-format off */
 static const char *const stmt_sql[S_COUNT_] = {
@@ -164,8 +155,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 		" WHERE app_id = ?1 AND n < ?2 ORDER BY n DESC LIMIT ?3",
 	[S_APP_SET_GENERATION] = "UPDATE apps SET generation = ?2 WHERE id = ?1",
 	[S_APP_GET_GENERATION] = "SELECT generation FROM apps WHERE id = ?1",
-	[S_APP_GET_GENERATION_SHOWN] = "SELECT " GENERATION_SHOWN("generation")
-		" FROM apps WHERE id = ?1",
+	[S_APP_GET_GENERATION_SHOWN] = "SELECT generation_shown FROM apps WHERE id = ?1",
 	[S_REV_PRUNE] = "DELETE FROM revisions WHERE app_id = ?1 AND n <= ?2",
 	[S_APP_SET_VISIBILITY] = "UPDATE apps SET visibility = ?2, updated_at = ?3 WHERE id = ?1",
 	/* the cookie of a private origin: live, of this app, of its owner or an admin who

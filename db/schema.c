@@ -224,6 +224,20 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (app_id, n),"
 	"  FOREIGN KEY (app_id, n) REFERENCES revisions(app_id, n) ON DELETE CASCADE"
 	") STRICT, WITHOUT ROWID;",
+	/* 9 (shown): the generation as the API shows it (the object without its "spec", the
+	 * generator's working copy; NULL when there is none or it is not an object), kept
+	 * beside it by triggers whoever writes it, so that a list reads it instead of
+	 * editing the JSON of every app on every request. */
+	"ALTER TABLE apps ADD COLUMN generation_shown TEXT"
+	"  CHECK (generation_shown IS NULL OR json_valid(generation_shown));"
+	"UPDATE apps SET generation_shown = " GENERATION_SHOWN("generation") ";"
+	"CREATE TRIGGER apps_generation_shown_insert AFTER INSERT ON apps"
+	"  WHEN NEW.generation IS NOT NULL"
+	"  BEGIN UPDATE apps SET generation_shown = " GENERATION_SHOWN("NEW.generation")
+	"    WHERE id = NEW.id; END;"
+	"CREATE TRIGGER apps_generation_shown_update AFTER UPDATE OF generation ON apps"
+	"  BEGIN UPDATE apps SET generation_shown = " GENERATION_SHOWN("NEW.generation")
+	"    WHERE id = NEW.id; END;",
 };
 /* clang-format on */
 

@@ -36,9 +36,9 @@ static void write_findings(struct strbuf *b, const char *text)
 	json_object_put(f);
 }
 
-/* The generation {provider, kind, fields, explanation}, or null: the database gives it
- * as the API shows it (GENERATION_SHOWN in db/db.c: a JSON object without its
- * "spec"), so it is written as it is. */
+/* The generation {provider, kind, fields, explanation}, or null: the database keeps it
+ * as the API shows it (apps.generation_shown: the object without its "spec",
+ * GENERATION_SHOWN in db/db_internal.h), so it is written as it is. */
 static void write_generation(struct strbuf *b, const char *text)
 {
 	if (text)
