@@ -61,17 +61,12 @@ void jsonw_string(struct strbuf *b, const char *s)
 
 void jsonw_int(struct strbuf *b, long long v)
 {
-	char tmp[24];
-	char *p = tmp + sizeof tmp;
+	char digits[UTIL_UINT_BUFSZ];
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
 	if (v < 0)
-		*--p = '-';
-	strbuf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+		strbuf_add(b, "-", 1);
+	strbuf_add(b, digits, util_uint_format(u, digits));
 }
 
 void jsonw_time(struct strbuf *b, long long t)

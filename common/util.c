@@ -135,6 +135,21 @@ static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 	*y = (long long)yoe + era * 400 + (*m <= 2);
 }
 
+size_t util_uint_format(unsigned long long v, char out[UTIL_UINT_BUFSZ])
+{
+	char tmp[UTIL_UINT_BUFSZ], *p = tmp + sizeof tmp;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return n;
+}
+
 #define T_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
 #define T_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 

@@ -45,6 +45,11 @@ int id_valid_app(const char *s);
 int id_valid_user(const char *s);
 int id_valid_token(const char *s);
 
+/* v in decimal, NUL-terminated, into out; returns the digits' count. By hand: answers
+ * print numbers on every request, and snprintf's format parsing showed in profiles. */
+#define UTIL_UINT_BUFSZ 21 /* 18446744073709551615 and the NUL */
+size_t util_uint_format(unsigned long long v, char out[UTIL_UINT_BUFSZ]);
+
 /* RFC 3339 UTC: "2026-11-28T15:04:05Z" (20 characters). */
 #define TIME_RFC3339_BUFSZ 21
 /* Formats t (seconds since the epoch) into out (>= TIME_RFC3339_BUFSZ bytes).

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 /* The columns of struct db_app_view (row_view in db_apps.c): the app's, its generation
- * as shown (kept by the schema beside the generation: GENERATION_SHOWN), then its
+ * as shown (kept by the schema beside the generation: GENERATION_SHOWN, schema.c), then its
  * newest run's (NULLs when it never ran; runs_app finds the newest). */
 #define APP_VIEW_SELECT \
 	"SELECT a.id, a.owner, a.name, a.prompt, a.status, a.error, a.scan_verdict," \

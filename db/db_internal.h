@@ -92,16 +92,6 @@ enum db_sid {
 	S_COUNT_
 };
 
-/* The generation as the API shows it: the stored object without its "spec" (the
- * generator's working copy), or NULL when there is none or it is not a JSON object.
- * Compact JSON text with the stored strings and numbers as they were. The schema keeps
- * it in apps.generation_shown (migration 9's triggers); a json-c parse, edit and print
- * per app and request made a list of ten generated apps cost six times a list of plain
- * ones. */
-#define GENERATION_SHOWN(col) \
-	"CASE WHEN json_valid(" col ") AND json_type(" col ") = 'object'" \
-	" THEN json_remove(" col ", '$.spec') END"
-
 struct db {
 	sqlite3 *h;
 	sqlite3_stmt *stmt[S_COUNT_];

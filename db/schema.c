@@ -4,6 +4,16 @@
  * that has shipped: append a new one. */
 #include "db_internal.h"
 
+/* The generation as the API shows it: the stored object without its "spec" (the
+ * generator's working copy), or NULL when there is none or it is not a JSON object.
+ * Compact JSON text with the stored strings and numbers as they were. Migration 9
+ * keeps it in apps.generation_shown (its triggers); a json-c parse, edit and print
+ * per app and request made a list of ten generated apps cost six times a list of plain
+ * ones. */
+#define GENERATION_SHOWN(col) \
+	"CASE WHEN json_valid(" col ") AND json_type(" col ") = 'object'" \
+	" THEN json_remove(" col ", '$.spec') END"
+
 /* clang-format off */
 static const char *const migrations[] = {
 	/* 1: the initial schema */

@@ -38,7 +38,7 @@ static void write_findings(struct strbuf *b, const char *text)
 
 /* The generation {provider, kind, fields, explanation}, or null: the database keeps it
  * as the API shows it (apps.generation_shown: the object without its "spec",
- * GENERATION_SHOWN in db/db_internal.h), so it is written as it is. */
+ * GENERATION_SHOWN in db/schema.c), so it is written as it is. */
 static void write_generation(struct strbuf *b, const char *text)
 {
 	if (text)
@@ -103,14 +103,11 @@ size_t h_app_origin(const struct conf *c, const char *id, char *out, size_t size
 	memcpy(p, c->apps_domain, dl);
 	p += dl;
 	if (port != 443 && port > 0 && port < 65536) {
-		char digits[8], *d = digits + sizeof(digits);
+		char digits[UTIL_UINT_BUFSZ];
+		size_t n = util_uint_format((unsigned)port, digits);
 		*p++ = ':';
-		do {
-			*--d = (char)('0' + port % 10);
-			port /= 10;
-		} while (port);
-		memcpy(p, d, (size_t)(digits + sizeof(digits) - d));
-		p += digits + sizeof(digits) - d;
+		memcpy(p, digits, n);
+		p += n;
 	}
 	*p = '\0';
 	return (size_t)(p - out);

@@ -58,5 +58,6 @@ tests_unit_test_readcache_SOURCES = tests/unit/test_readcache.c fcgi/readcache.c
 check_PROGRAMS += tests/unit/test_response
 TESTS += tests/unit/test_response
 tests_unit_test_response_CPPFLAGS = $(AM_CPPFLAGS) $(AF_DAEMON_CFLAGS)
-tests_unit_test_response_SOURCES = tests/unit/test_response.c fcgi/response.c common/strbuf.c
+tests_unit_test_response_SOURCES = tests/unit/test_response.c fcgi/response.c common/strbuf.c \
+	common/util.c
 tests_unit_test_response_LDADD = $(JSONC_LIBS)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/util.h"
 
 static const char oom_body[] =
 	"{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}";
@@ -145,13 +146,9 @@ static void put_str(char **p, const char *end, const char *s)
 
 static void put_uint(char **p, const char *end, unsigned long long v)
 {
-	char digits[24], *d = digits + sizeof digits;
+	char digits[UTIL_UINT_BUFSZ];
 
-	do {
-		*--d = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	put(p, end, d, (size_t)(digits + sizeof digits - d));
+	put(p, end, digits, util_uint_format(v, digits));
 }
 
 #define PUT_LIT(p, end, lit) put((p), (end), lit, sizeof(lit) - 1)

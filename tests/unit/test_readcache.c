@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether key has an entry at v: any body when want is NULL, else exactly want. */
 static bool has(const char *key, const struct db_version *v, const char *want)
 {
 	const char *body;
@@ -16,7 +17,7 @@ static bool has(const char *key, const struct db_version *v, const char *want)
 
 	if (!readcache_get(key, v, &body, &len))
 		return false;
-	return want && len == strlen(want) && memcmp(body, want, len) == 0;
+	return !want || (len == strlen(want) && memcmp(body, want, len) == 0);
 }
 
 int main(void)

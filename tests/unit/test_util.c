@@ -48,6 +48,14 @@ static void test_time(void)
 	char buf[TIME_RFC3339_BUFSZ];
 	long long t;
 
+	{
+		char d[UTIL_UINT_BUFSZ];
+		ok(util_uint_format(0, d) == 1 && strcmp(d, "0") == 0, "uint: 0");
+		ok(util_uint_format(9000, d) == 4 && strcmp(d, "9000") == 0, "uint: 9000");
+		ok(util_uint_format(18446744073709551615ULL, d) == 20 &&
+			   strcmp(d, "18446744073709551615") == 0,
+		   "uint: the largest, 20 digits and the NUL");
+	}
 	ok(util_time_format(0, buf, sizeof buf) == 0 && strcmp(buf, "1970-01-01T00:00:00Z") == 0,
 	   "epoch");
 	ok(util_time_format(1795878245, buf, sizeof buf) == 0 &&
