@@ -273,6 +273,16 @@ void db_read_end(struct db *db)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
+bool db_idle(struct db *db)
+{
+	if (db->read_scope || !sqlite3_get_autocommit(db->h))
+		return false;
+	for (sqlite3_stmt *s = sqlite3_next_stmt(db->h, NULL); s; s = sqlite3_next_stmt(db->h, s))
+		if (sqlite3_stmt_busy(s))
+			return false;
+	return true;
+}
+
 int db_snapshot_version(struct db *db, struct db_version *v)
 {
 	char err[128];

@@ -62,6 +62,11 @@ void db_rollback(struct db *db); /* harmless when no transaction is open */
 void db_read_begin(struct db *db);
 void db_read_end(struct db *db);
 
+/* True when the connection is between uses: no transaction or read scope open, no
+ * statement stepped and not yet reset. Only then may another request use it while the
+ * current one waits (an API worker serving its other connections, worker.c). */
+bool db_idle(struct db *db);
+
 /* Which state of the database a read scope sees: two scopes with equal versions saw
  * the same data. "others" is PRAGMA data_version (it moves when another connection,
  * in this process or another, commits; the statement also takes the scope's snapshot

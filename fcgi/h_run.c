@@ -188,8 +188,9 @@ static int wait_start(struct hctx *ctx, struct sup_run *run)
 	sup_request_init(&q, SUP_WAIT);
 	util_copy(q.app_id, sizeof q.app_id, ctx->param);
 	q.wait_ms = ctx->conf->sandbox_start_timeout_ms + SUP_WAIT_SLACK_MS;
-	worker_release_idle();
+	worker_serve_while_waiting(true); /* start_shared released the start lock */
 	rc = lc_sup(ctx->conf, &q, &rep, q.wait_ms + LC_SUP_TIMEOUT_MS, err, sizeof err);
+	worker_serve_while_waiting(false);
 	if (rc == LC_SUP_DOWN) {
 		sup_unavailable(ctx, err);
 		return -1;
@@ -303,7 +304,8 @@ void h_app_run(struct hctx *ctx)
 	}
 	if (start_shared(ctx, &run) < 0)
 		goto out;
-	rc = run.state == RUN_STARTING && wait ? wait_start(ctx, &run) : 1;
+	/* Nested in another request's wait (worker.c), this one must not wait in turn. */
+	rc = run.state == RUN_STARTING && wait && !worker_nested() ? wait_start(ctx, &run) : 1;
 	if (rc < 0)
 		goto out;
 	if (run.state == RUN_STARTING) {
@@ -419,12 +421,16 @@ void h_app_stop(struct hctx *ctx)
 {
 	char err[512];
 	struct db_app a;
+	int rc;
 
 	if (h_own_app(ctx, &a) < 0)
 		return;
 	db_app_clear(&a);
-	if (lc_sup_stop(ctx->conf, ctx->param, false, ctx->conf->sandbox_stop_grace_ms, err,
-			sizeof err) < 0) {
+	worker_serve_while_waiting(true); /* up to the grace: no lock held */
+	rc = lc_sup_stop(ctx->conf, ctx->param, false, ctx->conf->sandbox_stop_grace_ms, err,
+			 sizeof err);
+	worker_serve_while_waiting(false);
+	if (rc < 0) {
 		sup_unavailable(ctx, err);
 		return;
 	}

@@ -70,13 +70,16 @@ void h_bad_request(struct hctx *ctx, const char *message);
  * cpuslots_release), or -1 after answering 429 rate_limited with Retry-After: 1 when
  * all stayed busy. */
 int h_cpu_slot(struct hctx *ctx, enum cpuslot_class c, int wait_ms);
-/* Before a request that may take seconds (a wait for an app's start): closes this
- * worker's idle kept FastCGI connections, so that nginx sends its next requests to
- * workers that are free instead of queueing them behind this one (worker.c). Not for
- * work of milliseconds (a hash, a scan): a request nginx sends on a connection at the
- * instant it is closed fails (502 for a POST), which is worth risking only against a
- * wait of seconds. A no-op outside a worker. */
-void worker_release_idle(void);
+/* Around a call that waits seconds for the supervisor (a start's wait, a stop's
+ * grace): on, this worker serves the requests of its other kept FastCGI connections
+ * while the call waits, so that none waits behind it (worker.c). Only where the
+ * request holds no lock a nested request could want and no database transaction (the
+ * start lock is released by then); off right after the call. A no-op outside a worker
+ * and in a nested request. */
+void worker_serve_while_waiting(bool on);
+/* True while this request is served nested in another request's wait: it must not
+ * wait for long itself (a run answers 202 instead of waiting for its start). */
+bool worker_nested(void);
 void h_not_found(struct hctx *ctx);
 void h_not_implemented(struct hctx *ctx, const char *what);
 /* Parses the body as a JSON object; on failure answers 400/415 and returns NULL.

@@ -8,14 +8,22 @@
  * connections than slots never leave a new one waiting in the backlog. A kept
  * connection is never left waiting behind an idle worker: whoever owns it serves its
  * next request as soon as the request in hand is answered; new connections go to any
- * worker with a free slot. A request that may take seconds (a wait for an app's
- * start) first releases this worker's idle kept connections (worker_release_idle), so
- * that nginx's next requests go to connections of workers that are free instead of
- * waiting behind it. One request at a time per worker: a request is read,
+ * worker with a free slot. One request at a time per worker: a request is read,
  * answered and its input drained to the end of its stream before the next poll, so a
  * kept connection is always at a request boundary between polls. A connection whose
  * request came without FCGI_KEEP_CONN, whose stream failed, or whose body was too big
  * to drain, is closed after its answer.
+ *
+ * Waiting without stalling: a request that waits seconds for the sandbox supervisor
+ * (POST /run for the start, POST /stop for the grace) says so (worker_serve_while_waiting)
+ * and the supervisor client then waits in worker_wait, which serves the requests that
+ * come on this worker's other kept connections meanwhile: nginx may have sent one on
+ * any of them, even as this request was taken, and keeps using them. Such a nested
+ * request runs like any other, on the same database connection, which must be idle
+ * (db_idle: the outer request holds no transaction or statement; otherwise the wait is
+ * a plain poll), so the outer request holds no lock a nested one could want (the start
+ * lock is released before the wait). It may not wait in its turn: one level only, and
+ * a nested POST /run answers 202 "starting" instead of waiting (worker_nested).
  *
  * Stopping without losing a request: SIGTERM is blocked at all times except inside
  * ppoll(). A SIGTERM that arrives while a request is handled stays pending until the
@@ -52,6 +60,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "fcgi/handler.h"
+#include "sandbox/supervisor_client.h"
 
 #define WORKER_IO_TIMEOUT_S 30
 #define WORKER_CONNS_MAX 256
@@ -148,7 +157,7 @@ static bool serve_one(const struct worker_state *ws, FCGX_Request *fr)
 	struct request req;
 	struct response resp;
 	char err[256], head[RESPONSE_HEAD_MAX];
-	static struct params params;
+	struct params params; /* not static: a nested request has its own (worker_wait) */
 	size_t len = 0;
 	long long t0 = clock_mono_ms();
 	int st;
@@ -321,28 +330,76 @@ static void drain_input(FCGX_Request *fr)
 		fr->keepConnection = 0;
 }
 
-/* The connections of this worker and the slot of the request in hand, while a request
- * is served (for worker_release_idle). */
-static struct conns *serving_cs;
-static int serving_slot = -1;
+/* The request in hand: its worker, connections and slot (for worker_wait), whether it
+ * lets the worker serve others while it waits, and whether it is itself nested in
+ * another's wait. */
+struct serving {
+	const struct worker_state *ws;
+	struct conns *cs;
+	int slot;
+	bool others;
+	bool nested;
+};
+static struct serving serving = { .slot = -1 };
 
-void worker_release_idle(void)
+bool worker_nested(void)
 {
-	struct conns *cs = serving_cs;
+	return serving.nested;
+}
 
-	if (!cs)
-		return;
-	for (int i = 0; i < WORKER_CONNS_MAX; i++) {
-		struct pollfd p = { .fd = cs->fr[i].ipcFd, .events = POLLIN };
+void worker_serve_while_waiting(bool on)
+{
+	serving.others = on && serving.cs && !serving.nested;
+}
 
-		if (i == serving_slot || p.fd < 0)
-			continue;
-		/* A request nginx already sent stays: it is served after this one. */
-		if (poll(&p, 1, 0) == 0) {
-			conn_close(cs, i);
-			log_debug("released an idle kept connection before a slow request");
+static void conn_serve(const struct worker_state *ws, struct conns *cs, int i);
+
+/* The supervisor client's waiter (sup_set_waiter): waits for fd while serving the
+ * requests that arrive on this worker's other kept connections. */
+static int worker_wait(int fd, short events, long long deadline)
+{
+	struct pollfd pfd[WORKER_CONNS_MAX + 1];
+	int slot[WORKER_CONNS_MAX + 1];
+	char rid[64];
+	const struct worker_state *ws = serving.ws;
+	struct conns *cs = serving.cs;
+	int outer = serving.slot, rc = -1;
+
+	if (!serving.others || !db_idle(ws->db))
+		return sup_wait_poll(fd, events, deadline);
+	util_copy(rid, sizeof rid, log_request_id());
+	for (;;) {
+		long long left = deadline - clock_mono_ms();
+		int n = 0, r;
+
+		if (left <= 0)
+			break;
+		pfd[n++] = (struct pollfd){ .fd = fd, .events = events };
+		for (int i = 0; i < WORKER_CONNS_MAX; i++)
+			if (i != outer && cs->fr[i].ipcFd >= 0) {
+				slot[n] = i;
+				pfd[n++] =
+					(struct pollfd){ .fd = cs->fr[i].ipcFd, .events = POLLIN };
+			}
+		r = poll(pfd, (nfds_t)n, (int)left);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && pfd[0].revents) {
+			rc = 0;
+			break;
+		}
+		for (int k = 1; r > 0 && k < n; k++) {
+			if (!pfd[k].revents)
+				continue;
+			struct serving outer_req = serving;
+			serving = (struct serving){ .slot = -1, .nested = true };
+			log_debug("serving a request of another kept connection while waiting");
+			conn_serve(ws, cs, slot[k]);
+			serving = outer_req;
+			log_set_request_id(rid);
 		}
 	}
+	return rc;
 }
 
 /* Serves the next request waiting on slot i; closes the connection when the peer ended
@@ -360,11 +417,12 @@ static void conn_serve(const struct worker_state *ws, struct conns *cs, int i)
 		return;
 	}
 	cs->used[i] = ++cs->clock;
-	serving_cs = cs;
-	serving_slot = i;
+	serving.ws = ws;
+	serving.cs = cs;
+	serving.slot = i;
+	serving.others = false;
 	bool handed_off = serve_one(ws, fr);
-	serving_cs = NULL;
-	serving_slot = -1;
+	serving = (struct serving){ .slot = -1 };
 	if (handed_off) {
 		/* The streamer holds the connection now: forget it without a word. */
 		conn_close(cs, i);
@@ -478,6 +536,7 @@ void worker_main(const struct conf *c, int listen_fd, enum worker_pool pool)
 	conns_init(&cs);
 	log_buffering(1);
 	log_flush_on_crash();
+	sup_set_waiter(worker_wait);
 	log_debug("worker ready (%s pool)", ws.internal_only ? "resolve" : "API");
 	while (!stop_requested)
 		if (poll_round(&ws, &cs, listen_fd, &waitmask, NULL) < 0)

@@ -15,8 +15,14 @@
 
 #include "common/clock.h"
 
-/* Waits for fd to be ready for events before the deadline; 0 ready, -1 timeout/error. */
-static int wait_fd(int fd, short events, long long deadline)
+static sup_waiter waiter;
+
+void sup_set_waiter(sup_waiter w)
+{
+	waiter = w;
+}
+
+int sup_wait_poll(int fd, short events, long long deadline)
 {
 	for (;;) {
 		long long left = deadline - clock_mono_ms();
@@ -29,6 +35,12 @@ static int wait_fd(int fd, short events, long long deadline)
 		if (r < 0 && errno != EINTR)
 			return -1;
 	}
+}
+
+/* Waits for fd to be ready for events before the deadline; 0 ready, -1 timeout/error. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	return (waiter ? waiter : sup_wait_poll)(fd, events, deadline);
 }
 
 /* Connects to sock and sends line (len bytes, ending in '\n') by deadline: the

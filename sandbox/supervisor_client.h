@@ -10,6 +10,12 @@
  * a reply: for a request that is carried out whether or not its reply is read (the
  * supervisor handles each line as it reads it), such as prepare. 0 once sent, or -1.
  *
+ * While a call waits for its socket (to send, or for the reply), it polls it, or calls
+ * the waiter a process set with sup_set_waiter: an API worker serves its other kept
+ * connections meanwhile instead of leaving their requests behind a start (worker.c).
+ * A waiter returns 0 once fd is ready for events, -1 at the deadline (clock_mono_ms())
+ * or on an error. NULL restores sup_wait_poll, the plain poll() of fd alone.
+ *
  * supervisor_call is the raw form for `appforge-sandbox call` (a debugging tool): any
  * JSON object out, the reply object back (*resp a new reference, put it). 0 or -1. */
 #ifndef AF_SUPERVISOR_CLIENT_H
@@ -20,6 +26,10 @@
 #include "sandbox/supproto.h"
 
 struct json_object;
+
+typedef int (*sup_waiter)(int fd, short events, long long deadline);
+void sup_set_waiter(sup_waiter w);
+int sup_wait_poll(int fd, short events, long long deadline);
 
 int sup_call(const char *sock, const struct sup_request *req, struct sup_reply *rep, int timeout_ms,
 	     char *err, size_t errlen);

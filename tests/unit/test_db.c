@@ -773,6 +773,30 @@ static void test_snapshot_version(struct db *db)
 	db_close(other);
 }
 
+/* db_idle: only between uses may another request borrow the connection (worker.c's
+ * wait): not in a read scope, a transaction, or with a statement stepped and not reset. */
+static void test_idle(struct db *db)
+{
+	sqlite3_stmt *s = NULL;
+
+	ok(db_idle(db), "idle: between uses");
+	db_read_begin(db);
+	ok(!db_idle(db), "idle: not inside a read scope");
+	db_read_end(db);
+	ok(db_begin(db, err, sizeof err) == DB_OK && !db_idle(db),
+	   "idle: not inside a transaction");
+	db_rollback(db);
+	ok(db_idle(db), "idle: again after the rollback");
+	ok(sqlite3_prepare_v2(db_sqlite(db), "SELECT 1 UNION ALL SELECT 2", -1, &s, NULL) ==
+		   SQLITE_OK,
+	   "idle: a statement prepared");
+	ok(db_idle(db), "idle: a prepared statement not yet stepped");
+	ok(sqlite3_step(s) == SQLITE_ROW && !db_idle(db), "idle: not while a statement is stepped");
+	sqlite3_reset(s);
+	ok(db_idle(db), "idle: again once it is reset");
+	sqlite3_finalize(s);
+}
+
 static void test_pagination(struct db *db)
 {
 	struct db_user u;
@@ -964,6 +988,7 @@ int main(void)
 	test_audit_plans(db);
 	test_read_scope(db);
 	test_snapshot_version(db);
+	test_idle(db);
 	test_pagination(db);
 	test_revision_pruning(db);
 	test_snapshots(db);
