@@ -369,11 +369,12 @@ static int worker_wait(int fd, short events, long long deadline)
 		return sup_wait_poll(fd, events, deadline);
 	util_copy(rid, sizeof rid, log_request_id());
 	for (;;) {
+		/* Past the deadline (a nested request took long), one last look at fd. */
 		long long left = deadline - clock_mono_ms();
 		int n = 0, r;
 
-		if (left <= 0)
-			break;
+		if (left < 0)
+			left = 0;
 		pfd[n++] = (struct pollfd){ .fd = fd, .events = events };
 		for (int i = 0; i < WORKER_CONNS_MAX; i++)
 			if (i != outer && cs->fr[i].ipcFd >= 0) {
@@ -388,6 +389,8 @@ static int worker_wait(int fd, short events, long long deadline)
 			rc = 0;
 			break;
 		}
+		if (left == 0)
+			break;
 		for (int k = 1; r > 0 && k < n; k++) {
 			if (!pfd[k].revents)
 				continue;
