@@ -18,7 +18,8 @@ EXTRA_DIST += $(WEB_EDGE_TESTS) tests/web/cookie_browser.js
 
 # Folders without a local.mk of their own: developer scripts, benchmark, API reference.
 EXTRA_DIST += scripts/install-deps scripts/test-all scripts/dev-start scripts/dev-stop scripts/smoke scripts/grant-reach \
-	bench/api bench/login bench/scale bench/revisions bench/private docs/API.md
+	bench/api bench/peer/express/package.json bench/peer/express/server.js bench/login \
+	bench/scale bench/revisions bench/private docs/API.md
 # FastCGI connections kept open between requests (fcgi/worker.c).
 TESTS += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py
 EXTRA_DIST += tests/daemon/test_keepalive.py tests/daemon/test_cpuslots.py

@@ -273,7 +273,9 @@ class Instance:
 
     USERS = (("admin", "admin"), ("alice", "user"), ("bob", "user"))
 
-    def __init__(self, name, base_port, conf=None, bench=False, workers=2):
+    def __init__(self, name, base_port, conf=None, bench=False, workers=2, bench_peer=None):
+        """bench: nginx gets render's --bench location (/__bench); bench_peer (a port,
+        with bench) also its /__peer/ proxy to 127.0.0.1:bench_peer (bench/api --peer)."""
         self.name = name
         self.listen_address = "127.0.0.1"
         self.public_host = "localhost"
@@ -338,6 +340,7 @@ class Instance:
             for k, v in values.items():
                 f.write("%s = %s\n" % (k, v))
         self.bench = bench
+        self.bench_peer = bench_peer
 
     # -- setup -------------------------------------------------------------------
 
@@ -365,6 +368,8 @@ class Instance:
                   "--user", NGINX_USER, "--nginx-workers", "2"]
         if self.bench:
             render.append("--bench")
+            if self.bench_peer:
+                render += ["--bench-peer", str(self.bench_peer)]
         p = subprocess.run(render, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         if p.returncode != 0:
             raise RuntimeError("nginx/render: %s" % p.stderr.decode(errors="replace"))
