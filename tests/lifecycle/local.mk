@@ -14,7 +14,7 @@ EXTRA_DIST += $(LIFECYCLE_TESTS) tests/lifecycle/lc.py tests/lifecycle/stall.py 
 # data snapshots of revisions and restore with data (issue 11): ports 32500-32599
 TESTS += tests/lifecycle/test_snapshots.py
 EXTRA_DIST += tests/lifecycle/test_snapshots.py
-# a worker waiting for a start serves its other kept connections: ports 32800-32899
+# a worker waiting for a start serves its other kept connections: ports 30900-30999
 TESTS += tests/lifecycle/test_runwait.py
 EXTRA_DIST += tests/lifecycle/test_runwait.py
 EXTRA_DIST += bench/snapshots

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_runwait.py: a worker waiting for a start leaves no request behind (ports 32800-32899).
+"""test_runwait.py: a worker waiting for a start leaves no request behind (ports 30900-30999).
 
 POST /run waits for the app's start in the API worker that took it (docs/API.md). That
 worker also owns kept FastCGI connections (nginx's fastcgi_keep_conn), and nginx may send
@@ -113,5 +113,5 @@ def main(t, inst):
         x.close()
 
 
-sys.exit(lc.run_file(main, "lc-runwait", 32800, conf={
+sys.exit(lc.run_file(main, "lc-runwait", 30900, conf={
     "sandbox_start_timeout_ms": 20000, "sandbox_stop_grace_ms": GRACE_MS, "log_level": "debug"}))
