@@ -10,7 +10,7 @@
 
 static char log_prog[32] = "appforge";
 static enum log_level log_min = AF_LOG_INFO;
-static __thread char log_rid[64];
+static __thread char log_rid[LOG_RID_BUFSZ];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 

@@ -26,6 +26,8 @@ void log_set_level(enum log_level min_level);
 /* Parses "debug", "info", "warn" or "error". Returns the level, or -1 for anything else. */
 int log_level_parse(const char *s);
 
+#define LOG_RID_BUFSZ 64 /* a request id as kept: at most 63 bytes and the NUL */
+
 /* Sets the current thread's request id (copied, at most 63 bytes kept; characters
  * outside [A-Za-z0-9._-] are replaced by '_' so a client cannot inject log lines).
  * NULL or "" clears it. */

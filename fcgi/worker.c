@@ -354,13 +354,25 @@ void worker_serve_while_waiting(bool on)
 
 static void conn_serve(const struct worker_state *ws, struct conns *cs, int i);
 
+/* Appends a POLLIN entry for each open connection but slot `skip` (-1: none) to pfd
+ * from index n on, its slot to slot[]; returns the new count. */
+static int conns_pollfds(const struct conns *cs, int skip, struct pollfd *pfd, int *slot, int n)
+{
+	for (int i = 0; i < WORKER_CONNS_MAX; i++)
+		if (i != skip && cs->fr[i].ipcFd >= 0) {
+			slot[n] = i;
+			pfd[n++] = (struct pollfd){ .fd = cs->fr[i].ipcFd, .events = POLLIN };
+		}
+	return n;
+}
+
 /* The supervisor client's waiter (sup_set_waiter): waits for fd while serving the
  * requests that arrive on this worker's other kept connections. */
 static int worker_wait(int fd, short events, long long deadline)
 {
 	struct pollfd pfd[WORKER_CONNS_MAX + 1];
 	int slot[WORKER_CONNS_MAX + 1];
-	char rid[64];
+	char rid[LOG_RID_BUFSZ];
 	const struct worker_state *ws = serving.ws;
 	struct conns *cs = serving.cs;
 	int outer = serving.slot, rc = -1;
@@ -376,12 +388,7 @@ static int worker_wait(int fd, short events, long long deadline)
 		if (left < 0)
 			left = 0;
 		pfd[n++] = (struct pollfd){ .fd = fd, .events = events };
-		for (int i = 0; i < WORKER_CONNS_MAX; i++)
-			if (i != outer && cs->fr[i].ipcFd >= 0) {
-				slot[n] = i;
-				pfd[n++] =
-					(struct pollfd){ .fd = cs->fr[i].ipcFd, .events = POLLIN };
-			}
+		n = conns_pollfds(cs, outer, pfd, slot, n);
 		r = poll(pfd, (nfds_t)n, (int)left);
 		if (r < 0 && errno != EINTR)
 			break;
@@ -449,11 +456,7 @@ static int poll_round(const struct worker_state *ws, struct conns *cs, int liste
 
 	if (listening)
 		pfd[n++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
-	for (int i = 0; i < WORKER_CONNS_MAX; i++)
-		if (cs->fr[i].ipcFd >= 0) {
-			slot[n] = i;
-			pfd[n++] = (struct pollfd){ .fd = cs->fr[i].ipcFd, .events = POLLIN };
-		}
+	n = conns_pollfds(cs, -1, pfd, slot, n);
 	rc = 0;
 	if (!timeout && log_pending()) {
 		/* Busy: the access lines wait. Idle (nothing ready now): write them first. */

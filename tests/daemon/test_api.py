@@ -80,7 +80,6 @@ def run(t, d):
     r = d.req("GET", "/api/me", headers={"Authorization": "Basic YWxpY2U6eA=="})
     t.ok(is_error(r, 401), "Basic auth: 401")
 
-    # --- the database wins over the token's claims ---
     # --- parameters: the worker indexes the first 96 and asks libfcgi for the rest ---
     pads = {"X-Pad-%03d" % i: "v" for i in range(130)}
     r = d.req("GET", "/api/me", headers=dict(pads, **{"Authorization-X": "no",
@@ -94,6 +93,7 @@ def run(t, d):
     r = d.req("GET", "/api/me", headers={"Authorization-X": "Bearer " + alice})
     t.ok(is_error(r, 401), "a name that only starts with another's is not that parameter")
 
+    # --- the database wins over the token's claims ---
     now = int(time.time())
     base = {"iss": "appforge", "aud": "appforge-api", "iat": now, "exp": now + 600}
     alice_sub = d.req("GET", "/api/me", token=alice).json()["id"]

@@ -184,7 +184,7 @@ def bad_codes(t, d, alice, bob, app, other):
     t.ok(is_error(door(d, app, "code=" + code), 403), "... and it is spent: refused on A too")
     _, code = open_code(d, app, alice)
     sqlite_write(db, "UPDATE app_grants SET expires_at = 1 WHERE hash = ?",
-              (hashlib.sha256(code.encode()).hexdigest(),))
+                 (hashlib.sha256(code.encode()).hexdigest(),))
     r = door(d, app, "code=" + code)
     t.ok(is_error(r, 403) and not cookie_of(r)[0], "an expired code: 403", r)
     _, code = open_code(d, app, alice)

@@ -563,11 +563,14 @@ class Instance:
         finally:
             con.close()
 
+    def fastcgi_socket(self):
+        """appforged's FastCGI socket (socket_path, by default in the state dir)."""
+        return self.values.get("socket_path") or os.path.join(self.state_dir, "appforged.sock")
+
     def fastcgi_workers(self):
         """appforged's children that accept on the FastCGI socket: its workers."""
         master = self.pid_of("appforged")
-        sock = self.values.get("socket_path") or os.path.join(self.state_dir, "appforged.sock")
-        inode = unix_listener_inode(sock)
+        inode = unix_listener_inode(self.fastcgi_socket())
         if master is None or inode is None:
             return []
         return [p for p in children(master) if holds_socket(p, inode)]

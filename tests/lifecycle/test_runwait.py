@@ -53,7 +53,7 @@ def main(t, inst):
     slow = lc.create(t, api, {"files": {"server.js": SLOW_APP}, "name": "slow"}).get("id")
     quick = lc.create(t, api, {"files": {"server.js": OK_APP}, "name": "quick"}).get("id")
     stubborn = lc.create(t, api, {"files": {"server.js": STUBBORN_APP}, "name": "stubborn"}).get("id")
-    sock = inst.values.get("socket_path") or os.path.join(inst.state_dir, "appforged.sock")
+    sock = inst.fastcgi_socket()
 
     # Pin four connections to one worker: the other is stalled on half a request.
     stall = fc.KeptConnection(sock)
