@@ -24,6 +24,7 @@ int applayout_path(const struct conf *c, const char *app_id, enum app_path what,
 	switch (what) {
 	case APP_PATH_DIR: return put(outlen, snprintf(out, outlen, "%s/%s", a, id));
 	case APP_PATH_CODE: return put(outlen, snprintf(out, outlen, "%s/%s/code", a, id));
+	case APP_PATH_CODE_SUM: return put(outlen, snprintf(out, outlen, "%s/%s/code.sum", a, id));
 	case APP_PATH_DATA: return put(outlen, snprintf(out, outlen, "%s/%s/data", a, id));
 	case APP_PATH_START_LOCK:
 		return put(outlen, snprintf(out, outlen, "%s/%s/start.lock", a, id));

@@ -4,6 +4,8 @@
  *
  *   apps_dir/<id>/               the app's directory (0711, appforge)
  *   apps_dir/<id>/code           the files of the last run, materialised from the db
+ *   apps_dir/<id>/code.sum       the SHA-256 of the files that tree was written from
+ *                                (fcgi/appdisk.h: a tree that matches is not rewritten)
  *   apps_dir/<id>/data           its DATA_DIR (the supervisor makes /data from it)
  *   apps_dir/<id>/start.lock     flock'ed by the worker that starts it
  *   apps_dir/<id>/snapshots/     the data image per revision (sandbox/snapshot.c, which
@@ -30,6 +32,7 @@ struct conf;
 enum app_path {
 	APP_PATH_DIR,        /* apps_dir/<id> */
 	APP_PATH_CODE,       /* apps_dir/<id>/code */
+	APP_PATH_CODE_SUM,   /* apps_dir/<id>/code.sum */
 	APP_PATH_DATA,       /* apps_dir/<id>/data */
 	APP_PATH_START_LOCK, /* apps_dir/<id>/start.lock */
 	APP_PATH_LOG,        /* log_dir/apps/<id>.log */

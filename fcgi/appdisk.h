@@ -6,6 +6,7 @@
 #ifndef AF_APPDISK_H
 #define AF_APPDISK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct conf;
@@ -19,9 +20,16 @@ int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t er
 
 /* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
  * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
- * an app that is not running (its sandbox would otherwise see the old tree vanish). */
+ * an app that is not running (its sandbox would otherwise see the old tree vanish).
+ * The tree's stamp, apps_dir/<id>/code.sum (the SHA-256 of files), is removed before
+ * the tree is replaced and written after it. */
 int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files, char *err,
 		   size_t errlen);
+
+/* Whether apps_dir/<id>/code is a tree lc_materialise wrote from exactly these files
+ * (its stamp matches): then a start need not write it again, nor ask whether the app
+ * runs before writing. Anything else (no stamp, another sum, no tree): false. */
+bool lc_code_current(const struct conf *c, const char *app_id, struct json_object *files);
 
 /* The last `lines` lines of the app's log (the rotated file first), as a malloc'ed
  * string in *out with its length; an app that never logged gives "". 0 or -1. */

@@ -121,7 +121,7 @@ void h_app_create_files(struct hctx *ctx, struct json_object *body, const char *
 	}
 	json_object_put(d);
 	if (a.status == APP_READY)
-		lc_sup_prepare(ctx->conf, a.id);
+		h_run_prepare(ctx, a.id, files);
 	free(findings);
 	log_info("app %s created by %s (scan: %s)", a.id, a.owner, verdict);
 	h_location(ctx, a.id);

@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "fcgi/handler.h"
 #include "fcgi/jobs.h"
-#include "fcgi/sup_calls.h"
 #include "generator/generator.h"
 
 #define GEN_WINDOW_S 3600
@@ -153,7 +152,7 @@ static void generate_now(struct hctx *ctx, struct db_app *a, const char *prompt,
 		goto out;
 	log_info("app %s generated for %s (template, scan: %s)", a->id, a->owner, verdict);
 	if (a->status == APP_READY)
-		lc_sup_prepare(ctx->conf, a->id);
+		h_run_prepare(ctx, a->id, files);
 	h_location(ctx, a->id);
 	h_answer_started(ctx, 201, a->id, start && a->status == APP_READY);
 out:

@@ -120,37 +120,55 @@ static void purge_if_deleted(struct hctx *ctx)
 	db_app_clear(&b);
 }
 
+/* The app's start lock, or -1 after answering 503. */
+static int start_lock(struct hctx *ctx, const char *app_id)
+{
+	char err[512];
+	int fd = lc_start_lock(ctx->conf, app_id, err, sizeof err);
+
+	if (fd < 0) {
+		log_error("start of %s: %s", app_id, err);
+		response_error(ctx->resp, 503, "unavailable",
+			       "the app cannot be started right now; try again shortly");
+	}
+	return fd;
+}
+
 /* Starts the app unless its run is live already (then that start is shared: single
  * flight). Under the app's start lock, so that one caller writes the code of a start
- * and no start replaces the code under a live sandbox. 0 with *run, or -1 after
- * answering. */
+ * and no start replaces the code under a live sandbox. The tree on disk is written
+ * only when its stamp does not match the stored files (appdisk.h), and only then is
+ * the supervisor asked first whether the app runs: a start of unchanged code goes
+ * straight to it (which joins a live run). 0 with *run, or -1 after answering. */
 static int start_shared(struct hctx *ctx, struct sup_run *run)
 {
 	char err[512], dir_code[4096], dir_data[4096];
 	struct json_object *files = NULL;
 	struct sup_request q;
 	struct sup_reply rep;
+	bool live = false;
 	int lockfd, rc = -1;
 
 	memset(&rep, 0, sizeof rep);
 	sup_request_init(&q, SUP_START);
-	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof err)) < 0) {
-		log_error("start of %s: %s", ctx->param, err);
-		response_error(ctx->resp, 503, "unavailable",
-			       "the app cannot be started right now; try again shortly");
+	if ((lockfd = start_lock(ctx, ctx->param)) < 0)
 		return -1;
-	}
-	if (lc_sup_status(ctx->conf, ctx->param, run, err, sizeof err) != LC_SUP_OK) {
-		sup_unavailable(ctx, err);
+	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
+		h_internal(ctx, "app files", err);
 		goto out;
 	}
-	if (!run_state_live(run->state) &&
-	    (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK ||
-	     lc_materialise(ctx->conf, ctx->param, files, err, sizeof err) < 0)) {
-		h_internal(ctx, "materialise", err);
-		goto out;
+	if (!lc_code_current(ctx->conf, ctx->param, files)) {
+		if (lc_sup_status(ctx->conf, ctx->param, run, err, sizeof err) != LC_SUP_OK) {
+			sup_unavailable(ctx, err);
+			goto out;
+		}
+		live = run_state_live(run->state);
+		if (!live && lc_materialise(ctx->conf, ctx->param, files, err, sizeof err) < 0) {
+			h_internal(ctx, "materialise", err);
+			goto out;
+		}
 	}
-	if (!run_state_live(run->state) && h_env_for_start(ctx, ctx->param, &q) < 0)
+	if (!live && h_env_for_start(ctx, ctx->param, &q) < 0)
 		goto out;
 	util_copy(q.app_id, sizeof q.app_id, ctx->param);
 	applayout_path(ctx->conf, ctx->param, APP_PATH_CODE, dir_code, sizeof dir_code);
@@ -319,6 +337,21 @@ out:
 }
 
 /* ------------------------------------------- starts for other handlers ---- */
+
+void h_run_prepare(struct hctx *ctx, const char *app_id, struct json_object *files)
+{
+	char err[512];
+	int lockfd = lc_start_lock(ctx->conf, app_id, err, sizeof err);
+
+	if (lockfd < 0)
+		log_warn("app %s: code not written ahead of its first start: %s", app_id, err);
+	else if (!lc_code_current(ctx->conf, app_id, files) &&
+		 lc_materialise(ctx->conf, app_id, files, err, sizeof err) < 0)
+		log_warn("app %s: code not written ahead of its first start: %s", app_id, err);
+	if (lockfd >= 0)
+		close(lockfd);
+	lc_sup_prepare(ctx->conf, app_id);
+}
 
 /* The error code and message of an answer start_shared or runnable gave. */
 static void refusal_of(const struct response *r, char *code, size_t codelen, char *msg,

@@ -224,6 +224,11 @@ int h_supervisor_healthy(struct hctx *ctx);
  * stopped). A start that fails later (a crash, a timeout) shows in the app's run. */
 int h_run_start(struct hctx *ctx, const char *app_id, char *code, size_t codelen, char *msg,
 		size_t msglen);
+/* h_run.c: a new app that can run, ahead of its first start: its code tree written
+ * from files under the start lock (appdisk.h; a start then finds it current) and its
+ * data image asked of the supervisor (lc_sup_prepare, not waited for). A failure is
+ * logged only: the first start does what was not done. */
+void h_run_prepare(struct hctx *ctx, const char *app_id, struct json_object *files);
 /* Answers status with the app, started first when start is true (h_run_start); a
  * refused start adds "start_error": {"code","message"} to the app, which exists all
  * the same. */

@@ -18,3 +18,6 @@ EXTRA_DIST += tests/lifecycle/test_snapshots.py
 TESTS += tests/lifecycle/test_runwait.py
 EXTRA_DIST += tests/lifecycle/test_runwait.py
 EXTRA_DIST += bench/snapshots
+# the code tree a run starts from, written only when its stamp is stale: ports 30600-30699
+TESTS += tests/lifecycle/test_codetree.py
+EXTRA_DIST += tests/lifecycle/test_codetree.py

@@ -41,6 +41,9 @@ int main(void)
 	ok(applayout_path(&c, ID, APP_PATH_CODE, p, sizeof p) == 0 &&
 		   strcmp(p + strlen(base), "/apps/" ID "/code") == 0,
 	   "code path (%s)", p);
+	ok(applayout_path(&c, ID, APP_PATH_CODE_SUM, p, sizeof p) == 0 &&
+		   strcmp(p + strlen(base), "/apps/" ID "/code.sum") == 0,
+	   "code stamp path");
 	ok(applayout_path(&c, ID, APP_PATH_DATA, p, sizeof p) == 0 &&
 		   strcmp(p + strlen(base), "/apps/" ID "/data") == 0,
 	   "data path");
