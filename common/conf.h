@@ -71,6 +71,7 @@ struct conf {
 	long sandbox_log_bytes;           /* per-run log cap */
 	int sandbox_max_running;          /* apps running at once, all users together */
 	int sandbox_start_timeout_ms;     /* run waits this long for the app to answer */
+	int sandbox_netns_pool;           /* network namespaces the supervisor makes ahead */
 	int sandbox_total_memory_percent; /* all sandboxes together: of the host's RAM; 0 none */
 	int sandbox_total_cpu_percent;    /* all sandboxes together: of all CPUs; 0 none */
 	int sandbox_total_pids;           /* all sandboxes together; 0 none */

@@ -5,7 +5,7 @@
 noinst_LIBRARIES += sandbox/libafsandbox.a
 sandbox_libafsandbox_a_SOURCES = sandbox/sandbox.c sandbox/sandbox.h \
 	sandbox/sandbox_internal.h sandbox/sandbox_child.c sandbox/sandbox_image.c \
-	sandbox/sandbox_log.c sandbox/sandbox_doctor.c \
+	sandbox/sandbox_log.c sandbox/sandbox_doctor.c sandbox/sandbox_netns.c \
 	sandbox/cgroup.c sandbox/cgroup.h sandbox/cgroup_base.c sandbox/cgroup_internal.h \
 	sandbox/cgroup_file.c \
 	sandbox/systemd_scope.c sandbox/systemd_scope.h sandbox/seccomp.c sandbox/seccomp.h \

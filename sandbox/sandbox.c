@@ -9,7 +9,10 @@
  *   datamount.h), open log, compile the
  *   seccomp filter (once per process),
  *   create cgroup, open its v1 "tasks"
- *   files, clone                     --->  PDEATHSIG; v1: join the cgroup by writing "0"
+ *   files, clone (no CLONE_NEWNET when
+ *   a network namespace made ahead is
+ *   kept, sandbox_netns.c)           --->  PDEATHSIG; setns into that namespace (lo is
+ *                                         up in it); v1: join the cgroup by writing "0"
  *                                         to each tasks file (no global lock, see
  *                                         cgroup.h); still real root in the host user
  *                                         namespace: private mounts, tmpfs root,
@@ -297,6 +300,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	sb_init(sb);
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
+	c.netns_fd = -1;
 	for (int i = 0; i < CG_NCTRL; i++)
 		c.cg_fds[i] = -1;
 	if (check_spec(spec, err, errlen) < 0)
@@ -345,10 +349,11 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	c.out_wfd = outp[1];
 	c.err_wfd = errp[1];
 	c.listen_fd = spec->listen_fd;
+	c.netns_fd = sandbox_netns_take();
 	fflush(NULL);
 	pid_t pid = (pid_t)syscall(SYS_clone,
-				   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
-					   CLONE_NEWUTS | SIGCHLD,
+				   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+					   (c.netns_fd < 0 ? CLONE_NEWNET : 0) | SIGCHLD,
 				   NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		errfmt(err, errlen, "clone: %s", strerror(errno));
@@ -360,6 +365,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		close(errp[0]);
 		sandbox_child_main(&c);
 	}
+	close_fd(&c.netns_fd); /* the child's copy is the namespace's hold now */
 	sb->pid = pid;
 	sb->marks[SM_CLONED] = startmark_now();
 	cgroup_close_self_attach(c.cg_fds);
@@ -395,6 +401,7 @@ fail_child:
 		;
 	sb->pid = -1;
 fail_cg:
+	close_fd(&c.netns_fd);
 	cgroup_close_self_attach(c.cg_fds);
 	{
 		char e2[256];

@@ -117,8 +117,19 @@ void sandbox_limits_default(struct sandbox_limits *lim);
 int sandbox_prepare_data(const struct sandbox_spec *spec, char *img, size_t imglen, char *err,
 			 size_t errlen);
 
-/* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. */
+/* Starts the sandbox. On error nothing is left: no process, no cgroup, no mount. Its
+ * network namespace is one made ahead (sandbox_netns_fill) when there is one, else a
+ * new one made by the clone. */
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err, size_t errlen);
+
+/* Network namespaces made ahead of starts (sandbox_netns.c), for a process that starts
+ * many sandboxes: makes one (lo up) unless `want` (at most 16) are kept already.
+ * Returns 1 when more are wanted (call again, e.g. at the loop's next turn), 0 when
+ * the pool is full, -1 with err (the pool is left as it was). Blocks for about as
+ * long as CLONE_NEWNET takes; call it outside a start. sandbox_netns_drain closes the
+ * kept ones (their namespaces go with them). */
+int sandbox_netns_fill(int want, char *err, size_t errlen);
+void sandbox_netns_drain(void);
 
 /* Moves the app's pending output to the log as records (call when log_rfd is
  * readable), within the log rate limit. Returns 1 at end of output (log_rfd is then

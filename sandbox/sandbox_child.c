@@ -9,6 +9,7 @@
 #include "common/appenv.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
@@ -384,19 +385,6 @@ static void setup_root(struct child_ctx *c)
 	MARK(c, SM_ROOT);
 }
 
-static void loopback_up(struct child_ctx *c)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	CHECK(fd >= 0, "socket");
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-	CHECK(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0, "SIOCGIFFLAGS lo");
-	ifr.ifr_flags |= IFF_UP;
-	CHECK(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0, "SIOCSIFFLAGS lo");
-	close(fd);
-}
-
 /* Enters a user namespace where uid/gid APP_UID are spec->uid/gid on the host, and
  * gives up every capability. */
 static void become_app(struct child_ctx *c)
@@ -483,14 +471,22 @@ __attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c)
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, "PR_SET_PDEATHSIG");
-	/* On cgroup v1 we join our cgroup ourselves, first thing (see cgroup.h); on v2
+	/* A network namespace made ahead (sandbox_netns.c, lo up already) instead of the
+	 * clone's own: entered before anything else happens in here. */
+	bool net_made_ahead = c->netns_fd >= 0;
+	if (net_made_ahead) {
+		CHECK(setns(c->netns_fd, CLONE_NEWNET) == 0, "setns(network namespace)");
+		close_fd(&c->netns_fd);
+	}
+	/* On cgroup v1 we join our cgroup ourselves, at once (see cgroup.h); on v2
 	 * the parent moves us while the root is built. Either way nothing of the app runs
 	 * before 'G', and the cgroup namespace is made only once we are inside. */
 	CHECK(cgroup_self_attach(c->cg_fds) == 0, "joining the cgroup");
 	MARK(c, SM_JOINED);
 	CHECK(sethostname("app", 3) == 0, "sethostname");
 	setup_root(c);
-	loopback_up(c);
+	if (!net_made_ahead)
+		CHECK(sandbox_lo_up() == 0, "lo up");
 	CHECK(chdir("/app") == 0, "chdir /app");
 	MARK(c, SM_NET);
 	sync_wait(c, 'G'); /* in the cgroup now; EOF here means the parent died */

@@ -5,7 +5,8 @@
  *   sandbox_child.c  everything that runs in the cloned child before execve
  *   sandbox_image.c  the data image (data.img, the empty-image cache)
  *   sandbox_log.c    the output pump and the app log's records
- *   sandbox_doctor.c what a host needs for sandboxes, checked */
+ *   sandbox_doctor.c what a host needs for sandboxes, checked
+ *   sandbox_netns.c  network namespaces made ahead, lo up */
 #ifndef AF_SANDBOX_INTERNAL_H
 #define AF_SANDBOX_INTERNAL_H
 
@@ -32,6 +33,8 @@ struct child_ctx {
 	int cg_fds[CG_NCTRL]; /* cgroup v1 "tasks" files to join through, or -1 */
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
 	char data_kept[PATH_MAX]; /* "" or where data.img is kept mounted (datamount.h) */
+	int netns_fd;             /* a network namespace made ahead to enter, or -1 (the
+				   * clone made a new one) */
 	int64_t marks[SM_CHILD_LAST - SM_CHILD_FIRST + 1]; /* the child's, sent with 'U' */
 };
 
@@ -54,6 +57,12 @@ int sandbox_find_init(const struct sandbox_spec *spec, char *out, size_t outlen,
 /* sandbox_image.c: makes data_dir/data.img unless it exists; its path into img. */
 int sandbox_ensure_image(const char *data_dir, const struct sandbox_spec *spec, char *img,
 			 size_t imglen, char *err, size_t errlen);
+
+/* sandbox_netns.c: brings the calling process's "lo" up: 0, or -1 with errno. */
+int sandbox_lo_up(void);
+/* sandbox_netns.c: a network namespace made ahead (its descriptor, the caller's to
+ * close), or -1 when none is kept. */
+int sandbox_netns_take(void);
 
 /* sandbox_log.c: a "sys" record, e.g. "run started"; and the end of the output (partial
  * lines and the count of dropped bytes). */

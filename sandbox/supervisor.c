@@ -386,11 +386,33 @@ static int run_timers(void)
 	return tick_rows(now, timeout);
 }
 
+/* Keeps conf.sandbox_netns_pool network namespaces made ahead of starts (sandbox.h
+ * sandbox_netns_fill): at most one per turn of the loop, after the turn's replies went
+ * out. 1 while more are wanted (the next turn then does not wait). A failure is logged
+ * and retried 10 s later; starts make their own namespace meanwhile. */
+static int netns_refill(void)
+{
+	static long long retry_at;
+	char err[256];
+	long long now = clock_mono_ms();
+
+	if (shutting_down || conf.sandbox_netns_pool == 0 || now < retry_at)
+		return 0;
+	int r = sandbox_netns_fill(conf.sandbox_netns_pool, err, sizeof err);
+	if (r < 0) {
+		log_warn("no network namespace made ahead: %s (again in 10 s)", err);
+		retry_at = now + 10000;
+		return 0;
+	}
+	return r;
+}
+
 static void loop(int lfd, int sfd)
 {
+	int more_netns = 1;
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, run_timers());
+		int n = epoll_wait(ep, evs, 64, more_netns ? 0 : run_timers());
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -429,6 +451,7 @@ static void loop(int lfd, int sfd)
 			if (c->closing)
 				client_close(c);
 		}
+		more_netns = netns_refill();
 		int live = 0;
 		for (struct app *a = apps; a; a = a->next)
 			live += !a->gone;
@@ -505,6 +528,7 @@ int main(int argc, char **argv)
 			log_error("run %lld of %s: its end is not recorded", a->row.id, a->app_id);
 		release(a);
 	}
+	sandbox_netns_drain();
 	unlink(conf.supervisor_socket);
 	close(lfd);
 	close(sfd);

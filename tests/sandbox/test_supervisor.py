@@ -168,6 +168,66 @@ ok(procs_of_uids(UID_BASE, UID_BASE + 3) == 0, 'no app process left')
 r = c.call(op='stop', app_id='asupapp000000001')
 ok(r.get('ok') and r.get('running') is False, 'stopping a stopped app is fine', r)
 
+# Network namespaces made ahead (sandbox_netns_pool, default 2, sandbox_netns.c): the
+# supervisor holds them; a start's sandbox enters one of them instead of making its own,
+# never one that another sandbox has, and finds only lo there, up; the pool is made up
+# again without it.
+NETAPP = """
+const fs = require('fs'), dgram = require('dgram');
+const ns = fs.readlinkSync('/proc/self/ns/net');
+const ifs = fs.readFileSync('/proc/net/dev', 'utf8').split('\\n').slice(2)
+  .map((l) => l.split(':')[0].trim()).filter(Boolean);
+const u = dgram.createSocket('udp4');
+let lo = false;
+u.on('message', () => { lo = true; u.close(); });
+u.on('error', () => {});
+u.bind(0, '127.0.0.1', () => u.send('x', u.address().port, '127.0.0.1'));
+setTimeout(() => require('http').createServer((q, s) => s.end(JSON.stringify({ ns, ifs, lo })))
+  .listen(process.env.PORT), 200);
+"""
+
+
+def sup_netns():
+    """The network namespaces the supervisor holds open ('net:[inode]')."""
+    out = set()
+    fdd = '/proc/%d/fd' % sup.pid
+    for fd in os.listdir(fdd):
+        try:
+            link = os.readlink(os.path.join(fdd, fd))
+        except OSError:
+            continue
+        if link.startswith('net:['):
+            out.add(link)
+    return out
+
+
+host_ns = os.readlink('/proc/self/ns/net')
+pool = wait_for(lambda: sup_netns() if len(sup_netns()) == 2 else None, 10) or set()
+ok(len(pool) == 2 and host_ns not in pool, 'the supervisor keeps two network namespaces made ahead',
+   (pool, host_ns))
+seen = []
+for i, aid in enumerate(('asupnet000000001', 'asupnet000000002')):
+    db_app(aid, 90 + i)
+    cn, dn = make_app(aid, NETAPP)
+    before = sup_netns()
+    r = c.call(op='start', app_id=aid, code_dir=cn, data_dir=dn)
+    w = c.call(op='wait', app_id=aid, wait_ms=20000)
+    st, body = http_get(r.get('port') or 1, '/')
+    try:
+        info = json.loads(body)
+    except ValueError:
+        info = {}
+    seen.append(info.get('ns'))
+    ok(w.get('state') == 'running' and info.get('ns') in before and info.get('ns') != host_ns,
+       'app %d runs in a network namespace the supervisor made ahead' % (i + 1), (w, info, before))
+    ok(info.get('ifs') == ['lo'] and info.get('lo') is True, 'app %d: only lo there, and it is up' % (i + 1), info)
+    after = wait_for(lambda: sup_netns() if len(sup_netns()) == 2 and info.get('ns') not in sup_netns() else None, 10)
+    ok(after, 'the pool is made up again, without the namespace given away', sup_netns())
+ok(len(seen) == 2 and seen[0] != seen[1], 'two live sandboxes never share a network namespace', seen)
+for aid in ('asupnet000000001', 'asupnet000000002'):
+    r = c.call(op='stop', app_id=aid)
+    ok(r.get('ok') and r.get('state') == 'stopped', 'stop ' + aid, r)
+
 # malformed and hostile requests
 r = c.raw(b'{"op": "ping"\n')
 ok(r.get('ok') is False and r['error']['code'] == 'bad_request', 'malformed JSON: bad_request', r)
