@@ -12,6 +12,7 @@ without a tree, and a tree without a stamp are each written anew and served; a d
 leaves no tree and no stamp behind."""
 import hashlib
 import os
+import shutil
 import struct
 import sys
 
@@ -127,7 +128,6 @@ def main(t, inst):
     serves(t, inst, api, aid, "one", "a stamp that matches nothing")
     t.eq(tree_state(inst, aid)[1], stamp0, "the stamp is the files' sum again")
 
-    import shutil
     shutil.rmtree(code)
     serves(t, inst, api, aid, "one", "a stamp without its tree")
     os.unlink(stamp_path)
