@@ -158,10 +158,24 @@ async function waitStatus(page, re) {
 		re.source, {timeout: STEP_TIMEOUT});
 	return statusText(page);
 }
+// A screenshot is a record of the step, not one of its checks: Chromium sometimes
+// refuses one ("Unable to capture screenshot") on a loaded host. Tried twice; a
+// refusal is reported, the step's own checks decide.
 async function shot(page, name) {
 	const file = path.join(OUT, name + '.png');
-	await page.screenshot({path: file, fullPage: true});
-	diag('screenshot ' + file);
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await page.screenshot({path: file, fullPage: true});
+			diag('screenshot ' + file);
+			return;
+		} catch (e) {
+			if (attempt === 2) {
+				diag('screenshot ' + file + ' not taken: ' + String(e.message || e).split('\n')[0]);
+				return;
+			}
+			await new Promise((r) => setTimeout(r, 500));
+		}
+	}
 }
 async function login(page, base, user, pass) {
 	await page.goto(base + '/#/login');
