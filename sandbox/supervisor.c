@@ -386,33 +386,49 @@ static int run_timers(void)
 	return tick_rows(now, timeout);
 }
 
+/* A start's first NETNS_QUIET_MS are node's boot: no namespace is made then, so that
+ * the making (a clone and a helper process) never competes with it for the CPU. */
+#define NETNS_QUIET_MS 100
+
 /* Keeps conf.sandbox_netns_pool network namespaces made ahead of starts (sandbox.h
  * sandbox_netns_fill): at most one per turn of the loop, after the turn's replies went
- * out. 1 while more are wanted (the next turn then does not wait). A failure is logged
+ * out, and none within NETNS_QUIET_MS of a sandbox's start. Returns the ms until the
+ * loop should call again (0: at once), or -1 when the pool is full. A failure is logged
  * and retried 10 s later; starts make their own namespace meanwhile. */
 static int netns_refill(void)
 {
 	static long long retry_at;
 	char err[256];
-	long long now = clock_mono_ms();
+	long long now = clock_mono_ms(), quiet_at = 0;
 
-	if (shutting_down || conf.sandbox_netns_pool == 0 || now < retry_at)
-		return 0;
+	if (shutting_down || conf.sandbox_netns_pool == 0)
+		return -1;
+	for (struct app *a = apps; a; a = a->next)
+		if (!a->gone && a->row.state == RUN_STARTING &&
+		    a->sb.started_ms + NETNS_QUIET_MS > quiet_at)
+			quiet_at = a->sb.started_ms + NETNS_QUIET_MS;
+	if (retry_at > quiet_at)
+		quiet_at = retry_at;
+	if (now < quiet_at)
+		return (int)(quiet_at - now);
 	int r = sandbox_netns_fill(conf.sandbox_netns_pool, err, sizeof err);
 	if (r < 0) {
 		log_warn("no network namespace made ahead: %s (again in 10 s)", err);
 		retry_at = now + 10000;
-		return 0;
+		return 10000;
 	}
-	return r;
+	return r > 0 ? 0 : -1;
 }
 
 static void loop(int lfd, int sfd)
 {
-	int more_netns = 1;
+	int netns_in = 0; /* ms until netns_refill wants the loop again, -1: never */
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, more_netns ? 0 : run_timers());
+		int timeout = run_timers();
+		if (netns_in >= 0 && netns_in < timeout)
+			timeout = netns_in;
+		int n = epoll_wait(ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -451,7 +467,7 @@ static void loop(int lfd, int sfd)
 			if (c->closing)
 				client_close(c);
 		}
-		more_netns = netns_refill();
+		netns_in = netns_refill();
 		int live = 0;
 		for (struct app *a = apps; a; a = a->next)
 			live += !a->gone;
