@@ -36,6 +36,7 @@ class Daemon:
         self.state = os.path.join(self.dir, "state")
         self.sock = os.path.join(self.state, "appforged.sock")
         self.resolve_sock = os.path.join(self.state, "resolve.sock")
+        self.db_path = os.path.join(self.state, "appforge.db")  # the default db_path
         self.conf = os.path.join(self.dir, "appforge.conf")
         with open(self.conf, "w") as f:
             f.write("state_dir = %s\nworkers = %d\n%s%s\n"

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dharness import APPFORGED, Daemon, Tap  # noqa: E402

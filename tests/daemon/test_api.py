@@ -109,7 +109,7 @@ def run(t, d):
     t.ok(is_error(r, 401), "JWT for another audience: 401")
     r = d.req("GET", "/api/me", token=forge_jwt(d, dict(base, sub=alice_sub), alg="HS512"))
     t.ok(is_error(r, 401), "JWT with another alg in its header: 401")
-    con = sqlite3.connect(os.path.join(d.state, "appforge.db"), timeout=10)
+    con = sqlite3.connect(d.db_path, timeout=10)
     con.execute("UPDATE users SET disabled = 1 WHERE username = 'bob'")
     con.commit()
     r = d.req("GET", "/api/me", token=bob)
@@ -389,7 +389,7 @@ def throttle_and_sessions(t, d):
     t.ok(is_error(r, 401, "unauthorized"), "the rotated cookie again: 401")
 
     # Ends of a session: idle too long, past its absolute end, or beyond the 20 newest.
-    db = os.path.join(d.state, "appforge.db")
+    db = d.db_path
 
     def fresh_cookie():
         r = d.req("POST", "/api/auth/login", {"username": "alice", "password": "alice-password-1"})

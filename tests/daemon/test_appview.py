@@ -22,17 +22,13 @@ def main():
     return run_daemon(run, workers=2)
 
 
-def write(d, sql, args=()):
-    sqlite_write(os.path.join(d.state, "appforge.db"), sql, args)
-
-
 def listed(d, tok):
     r = d.req("GET", "/api/apps?limit=100", token=tok)
     return r, {a["id"]: a for a in (r.json().get("apps", []) if r.status == 200 else [])}
 
 
 def failed_events(d, app):
-    return sqlite_query(os.path.join(d.state, "appforge.db"),
+    return sqlite_query(d.db_path,
                         "SELECT count(*) FROM audit WHERE action = 'app.generate.failed' AND target = ?",
                         (app,))[0][0]
 
@@ -48,14 +44,14 @@ def check_shapes(t, d, alice):
              "its 201 has the Location and the GET object", r)
     a, b, c = ids
     odd = 'q"uote \\back\\slash /slash \u00e9\u20ac\U0001F600 \x01\x1f\t\n end'
-    write(d, "UPDATE apps SET prompt = ?, error = ? WHERE id = ?", (odd, "err \"x\"\n", a))
-    write(d, "INSERT INTO runs(app_id, state, port, pid, started_at, ended_at, exit_code, reason)"
+    sqlite_write(d.db_path, "UPDATE apps SET prompt = ?, error = ? WHERE id = ?", (odd, "err \"x\"\n", a))
+    sqlite_write(d.db_path, "INSERT INTO runs(app_id, state, port, pid, started_at, ended_at, exit_code, reason)"
              " VALUES (?, 'exited', 20001, 0, 1795878245, 1795878300, 1, 'crashed')", (a,))
-    write(d, "INSERT INTO runs(app_id, state, port, pid, started_at, ended_at, exit_code, reason)"
+    sqlite_write(d.db_path, "INSERT INTO runs(app_id, state, port, pid, started_at, ended_at, exit_code, reason)"
              " VALUES (?, 'exited', 20002, 0, 1795878400, 1795878500, 137, 'memory')", (a,))
     gen = {"provider": "template", "kind": "notes", "fields": {"title": "T/x"},
            "explanation": "why \"so\"", "spec": {"secret": "working copy"}}
-    write(d, "UPDATE apps SET generation = ?, scan_verdict = 'warn', scan_findings = ? WHERE id = ?",
+    sqlite_write(d.db_path, "UPDATE apps SET generation = ?, scan_verdict = 'warn', scan_findings = ? WHERE id = ?",
           (json.dumps(gen), json.dumps([{"rule": "r1", "file": "server.js", "line": 3}]), b))
     r, apps = listed(d, alice)
     t.ok(r.status == 200 and set(ids) <= set(apps), "the list holds the three apps", r)
@@ -69,7 +65,7 @@ def check_shapes(t, d, alice):
     x = apps.get(a, {})
     t.eq(x.get("prompt"), odd, "quotes, backslashes, controls and non-ASCII round-trip")
     t.eq(x.get("error"), "err \"x\"\n", "an error string round-trips")
-    newest = sqlite_query(os.path.join(d.state, "appforge.db"),
+    newest = sqlite_query(d.db_path,
                           "SELECT max(id) FROM runs WHERE app_id = ?", (a,))[0][0]
     t.eq(x.get("run"), {"id": newest, "state": "exited", "port": 20002, "started_at": "2026-11-28T15:06:40Z",
                         "expires_at": None, "exit_code": 137, "reason": "memory"},
@@ -104,23 +100,23 @@ def check_shapes(t, d, alice):
             (json.dumps(nested), {k: v for k, v in nested.items() if k != "spec"},
              "only the top-level spec is left out; escapes and non-ASCII keep their value"),
             ('["not", "an", "object"]', None, "a generation that is not an object shows null")):
-        write(d, "UPDATE apps SET generation = ? WHERE id = ?", (stored, c))
+        sqlite_write(d.db_path, "UPDATE apps SET generation = ? WHERE id = ?", (stored, c))
         g = d.req("GET", "/api/apps/%s" % c, token=alice)
         r, apps = listed(d, alice)
         t.ok(g.status == 200 and g.json().get("generation") == want and
              apps.get(c, {}).get("generation") == want, what, g)
-    write(d, "UPDATE apps SET generation = NULL WHERE id = ?", (c,))
+    sqlite_write(d.db_path, "UPDATE apps SET generation = NULL WHERE id = ?", (c,))
     return ids
 
 
 def check_settle(t, d, alice, app):
-    db = os.path.join(d.state, "appforge.db")
+    db = d.db_path
     jobs = os.path.join(d.state, "jobs")
     st = os.stat(d.state)  # the daemon's user, as a real job's lock would be
     os.makedirs(jobs, exist_ok=True)
     os.chown(jobs, st.st_uid, st.st_gid)
     # an old updated_at: the answer must show the one the settling stored
-    write(d, "UPDATE apps SET status = 'generating', error = NULL, updated_at = 1000000000"
+    sqlite_write(d.db_path, "UPDATE apps SET status = 'generating', error = NULL, updated_at = 1000000000"
              " WHERE id = ?", (app,))
     lock = open(os.path.join(jobs, app + ".lock"), "w")
     os.chown(lock.name, st.st_uid, st.st_gid)
@@ -148,7 +144,7 @@ def check_settle(t, d, alice, app):
          "GET agrees (updated_at too), and one app.generate.failed event was written",
          "list %r\nGET %r\nevents %d" % (x, g.body[:600], failed_events(d, app)))
     # a dead job seen first by GET of one app
-    write(d, "UPDATE apps SET status = 'generating', error = NULL WHERE id = ?", (app,))
+    sqlite_write(d.db_path, "UPDATE apps SET status = 'generating', error = NULL WHERE id = ?", (app,))
     g = d.req("GET", "/api/apps/%s" % app, token=alice)
     t.ok(g.status == 200 and g.json().get("status") == "failed" and failed_events(d, app) == 2,
          "GET of one app settles a dead job too")

@@ -84,7 +84,7 @@ def main():
         t.ok(not missing, "every acknowledged app exists (%d missing)" % len(missing))
         rc = d.stop()
         t.ok(rc == 0, "clean stop")
-        db = os.path.join(d.state, "appforge.db")
+        db = d.db_path
         t.ok(sqlite_integrity(db) == "ok", "PRAGMA integrity_check is ok")
         audited = {r[0] for r in sqlite_query(db, "SELECT target FROM audit WHERE action = 'app.create'")}
         t.ok(listed == audited, "each stored app has exactly its audit event (%d apps, %d events)"

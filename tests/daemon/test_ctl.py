@@ -177,7 +177,7 @@ def run(t, d):
     p = d.ctl("user", "del", "alice", check=False)
     t.ok(p.returncode == 0, "user del: exit 0", p.stderr)
     t.ok(d.req("GET", "/api/me", token=token).status == 401, "the deleted user's token stops working")
-    db = os.path.join(d.state, "appforge.db")
+    db = d.db_path
     t.ok(sqlite_query(db, "SELECT count(*) FROM apps WHERE id = ?", (aid,))[0][0] == 0, "their apps are erased")
     t.ok(not os.path.exists(os.path.join(d.state, "apps", aid)), "their app directories are removed")
     t.ok(not any(os.path.exists(f) for f in leftovers), "their logs and job locks are removed",

@@ -151,7 +151,7 @@ def run(t, d):
     r = d.req("DELETE", "/api/apps/%s" % app, token=alice)
     t.ok(r.status in (200, 204), "delete the app")
     from dharness import sqlite_query
-    rows = sqlite_query(os.path.join(d.state, "appforge.db"),
+    rows = sqlite_query(d.db_path,
                         "SELECT count(*) FROM app_env WHERE app_id = ?", (app,))
     t.eq(rows[0][0], 0, "its variables are gone")
 

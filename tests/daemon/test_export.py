@@ -57,7 +57,7 @@ def main():
 
 
 def count_apps(d):
-    return sqlite_query(os.path.join(d.state, "appforge.db"), "SELECT count(*) FROM apps")[0][0]
+    return sqlite_query(d.db_path, "SELECT count(*) FROM apps")[0][0]
 
 
 def run(t, d):

@@ -12,7 +12,6 @@ restarted itself with a deeper malloc cache. Then the JWT
 cache: a role change and a deletion in the database take effect on the next request
 of a token every worker has cached."""
 import os
-import signal
 import sqlite3
 import sys
 import time
@@ -95,7 +94,7 @@ def access_log(t, d):
 def cache_vs_database(t, d, tok):
     me = [d.req("GET", "/api/me", token=tok) for _ in range(8)]  # every worker caches it
     t.ok(all(r.status == 200 and r.json()["role"] == "user" for r in me), "cache: token accepted, role user")
-    con = sqlite3.connect(os.path.join(d.state, "appforge.db"), timeout=10)
+    con = sqlite3.connect(d.db_path, timeout=10)
     with con:
         con.execute("UPDATE users SET role = 'admin' WHERE username = 'alice'")
     roles = [d.req("GET", "/api/me", token=tok).json()["role"] for _ in range(4)]

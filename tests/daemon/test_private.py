@@ -73,7 +73,7 @@ def session(d, app, tok):
 
 
 def audit(d, action, target):
-    return sqlite_query(os.path.join(d.state, "appforge.db"),
+    return sqlite_query(d.db_path,
                         "SELECT actor, detail FROM audit WHERE action = ? AND target = ? ORDER BY id",
                         (action, target))
 
@@ -107,7 +107,7 @@ def opening(t, d, alice, bob, admin, app):
     t.ok(r.status == 200 and j.get("url", "").startswith(
         "https://%s.localhost:8443/__appforge/session?code=afo_" % app) and j.get("expires_at")
          and r.header("cache-control") == "no-store", "open by the owner: 200 {url, expires_at}", r)
-    rows = sqlite_query(os.path.join(d.state, "appforge.db"),
+    rows = sqlite_query(d.db_path,
                         "SELECT hash, kind, user_id FROM app_grants WHERE kind = 'code'")
     t.ok(any(h == hashlib.sha256(code.encode()).hexdigest() for h, _, _ in rows) and
          not any(code in json.dumps(row) for row in rows),
@@ -126,7 +126,7 @@ def opening(t, d, alice, bob, admin, app):
          "the cookie: Path=/, 12 h, Secure, HttpOnly, SameSite=Lax, no Domain", attrs)
     t.ok(r.header("cache-control") == "no-store" and r.header("referrer-policy") == "no-referrer",
          "the door's answer is not cached and leaks no referrer", r.headers)
-    rows = sqlite_query(os.path.join(d.state, "appforge.db"),
+    rows = sqlite_query(d.db_path,
                         "SELECT hash FROM app_grants WHERE kind = 'cookie'")
     t.ok([hashlib.sha256(value.encode()).hexdigest()] == [h for (h,) in rows],
          "the database keeps the cookie's SHA-256 only", rows)
@@ -177,7 +177,7 @@ def admin_access(t, d, admin, app):
 
 
 def bad_codes(t, d, alice, bob, app, other):
-    db = os.path.join(d.state, "appforge.db")
+    db = d.db_path
     _, code = open_code(d, app, alice)
     r = door(d, other, "code=" + code)
     t.ok(is_error(r, 403) and not cookie_of(r)[0], "alice's code for app A on bob's origin B: 403", r)
@@ -222,7 +222,7 @@ def run(t, d):
     bad_codes(t, d, alice, bob, app, other)
 
     # What ends a cookie: the admin role lost, a disabled user, a password change.
-    db = os.path.join(d.state, "appforge.db")
+    db = d.db_path
     sqlite_write(db, "UPDATE users SET role = 'user' WHERE username = 'admin'")
     t.ok(is_error(resolve(d, app, ack), 403), "an admin who lost the role: the cookie is refused")
     sqlite_write(db, "UPDATE users SET role = 'admin' WHERE username = 'admin'")

@@ -29,10 +29,6 @@ def main():
     return run_daemon(run, workers=1, extra_conf="log_level = debug\n")
 
 
-def write(d, sql, args=()):
-    sqlite_write(os.path.join(d.state, "appforge.db"), sql, args)
-
-
 def hits(d):
     """Cached answers so far (the whole log: d.log() is its tail)."""
     with open(d.log_path, errors="replace") as f:
@@ -62,7 +58,7 @@ def run(t, d):
     t.eq(hits(d) - h0, 2, "the second GET came from the cache")
 
     # another connection writes: seen at once
-    write(d, "UPDATE apps SET name = 'written outside' WHERE id = ?", (a,))
+    sqlite_write(d.db_path, "UPDATE apps SET name = 'written outside' WHERE id = ?", (a,))
     r = d.req("GET", "/api/apps", token=alice)
     names = {x["id"]: x["name"] for x in r.json().get("apps", [])} if r.status == 200 else {}
     t.eq(names.get(a), "written outside", "a write by another connection shows in the list at once")
@@ -102,27 +98,27 @@ def run(t, d):
     # revocation and roles, with answers kept for them
     d.req("GET", "/api/apps", token=bob)
     d.req("GET", "/api/apps", token=bob)
-    write(d, "UPDATE users SET disabled = 1 WHERE username = 'bob'")
+    sqlite_write(d.db_path, "UPDATE users SET disabled = 1 WHERE username = 'bob'")
     r = d.req("GET", "/api/apps", token=bob)
     t.eq(r.status, 401, "a disabled user's kept list is refused at once")
-    write(d, "UPDATE users SET disabled = 0 WHERE username = 'bob'")
-    write(d, "UPDATE users SET role = 'user' WHERE username = 'admin'")
+    sqlite_write(d.db_path, "UPDATE users SET disabled = 0 WHERE username = 'bob'")
+    sqlite_write(d.db_path, "UPDATE users SET role = 'user' WHERE username = 'admin'")
     r = d.req("GET", "/api/admin/apps", token=admin)
     t.eq(r.status, 403, "a demoted admin's kept admin list is refused at once")
-    write(d, "UPDATE users SET role = 'admin' WHERE username = 'admin'")
+    sqlite_write(d.db_path, "UPDATE users SET role = 'admin' WHERE username = 'admin'")
     d.req("GET", "/api/apps", token=alice)
     d.req("GET", "/api/apps", token=alice)
-    write(d, "UPDATE users SET tokens_after = ? WHERE username = 'alice'", (int(time.time()) + 5,))
+    sqlite_write(d.db_path, "UPDATE users SET tokens_after = ? WHERE username = 'alice'", (int(time.time()) + 5,))
     r = d.req("GET", "/api/apps", token=alice)
     t.eq(r.status, 401, "a JWT issued before a password change: refused at once, cached list or not")
-    write(d, "UPDATE users SET tokens_after = 0 WHERE username = 'alice'")
+    sqlite_write(d.db_path, "UPDATE users SET tokens_after = 0 WHERE username = 'alice'")
 
     # a generating app whose job holds its lock: never kept
     jobs = os.path.join(d.state, "jobs")
     st = os.stat(d.state)
     os.makedirs(jobs, exist_ok=True)
     os.chown(jobs, st.st_uid, st.st_gid)
-    write(d, "UPDATE apps SET status = 'generating' WHERE id = ?", (ids[1],))
+    sqlite_write(d.db_path, "UPDATE apps SET status = 'generating' WHERE id = ?", (ids[1],))
     lock = open(os.path.join(jobs, ids[1] + ".lock"), "w")
     os.chown(lock.name, st.st_uid, st.st_gid)
     fcntl.flock(lock, fcntl.LOCK_EX)

@@ -25,7 +25,7 @@ def main():
 
 def run(t, d):
     alice, bob = d.login("alice"), d.login("bob")
-    db = os.path.join(d.state, "appforge.db")
+    db = d.db_path
     v1 = app_files({"public/index.html": "<h1>one</h1>\n", "README.md": "a\nb\nc\n"})
     r = d.req("POST", "/api/apps", {"files": v1, "name": "Hist"}, token=alice)
     t.ok(r.status == 201, "create from files: 201", r.body)
