@@ -120,20 +120,6 @@ static void purge_if_deleted(struct hctx *ctx)
 	db_app_clear(&b);
 }
 
-/* The app's start lock, or -1 after answering 503. */
-static int start_lock(struct hctx *ctx, const char *app_id)
-{
-	char err[512];
-	int fd = lc_start_lock(ctx->conf, app_id, err, sizeof err);
-
-	if (fd < 0) {
-		log_error("start of %s: %s", app_id, err);
-		response_error(ctx->resp, 503, "unavailable",
-			       "the app cannot be started right now; try again shortly");
-	}
-	return fd;
-}
-
 /* Starts the app unless its run is live already (then that start is shared: single
  * flight). Under the app's start lock, so that one caller writes the code of a start
  * and no start replaces the code under a live sandbox. The tree on disk is written
@@ -151,8 +137,12 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 
 	memset(&rep, 0, sizeof rep);
 	sup_request_init(&q, SUP_START);
-	if ((lockfd = start_lock(ctx, ctx->param)) < 0)
+	if ((lockfd = lc_start_lock(ctx->conf, ctx->param, err, sizeof err)) < 0) {
+		log_error("start of %s: %s", ctx->param, err);
+		response_error(ctx->resp, 503, "unavailable",
+			       "the app cannot be started right now; try again shortly");
 		return -1;
+	}
 	if (db_app_files_get(ctx->db, ctx->param, &files, err, sizeof err) != DB_OK) {
 		h_internal(ctx, "app files", err);
 		goto out;

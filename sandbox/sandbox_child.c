@@ -9,19 +9,16 @@
 #include "common/appenv.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <linux/loop.h>
-#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
