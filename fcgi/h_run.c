@@ -219,7 +219,7 @@ static void answer_start(struct hctx *ctx, const struct sup_run *run)
 		h_answer_app(ctx, 200, ctx->param);
 	} else if (run->reason == RUN_REASON_START_TIMEOUT) {
 		snprintf(msg, sizeof msg,
-			 "the app did not answer HTTP within %d ms; it was stopped",
+			 "the app did not listen or answer HTTP within %d ms; it was stopped",
 			 ctx->conf->sandbox_start_timeout_ms);
 		error_with(ctx, 504, "start_timeout", msg, "log", log_excerpt(ctx));
 	} else if (run->state == RUN_STOPPED) {

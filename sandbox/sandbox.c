@@ -180,7 +180,7 @@ static void sb_init(struct sandbox *sb)
 	memset(sb, 0, sizeof *sb);
 	sb->pid = -1;
 	sb->pidfd = sb->log_rfd = sb->log_fd = sb->lock_fd = sb->echo_fd = -1;
-	sb->out_fd = sb->err_fd = -1;
+	sb->out_fd = sb->err_fd = sb->ready_fd = -1;
 }
 
 /* Takes the per-app lock and opens the log. */
@@ -296,7 +296,8 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 {
 	struct child_ctx c;
 	char data_dir[PATH_MAX];
-	int sync[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int sync[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 },
+	    readyp[2] = { -1, -1 };
 	sb_init(sb);
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
@@ -341,13 +342,15 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		goto fail_cg;
 	sb->marks[SM_CGROUP] = startmark_now();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
-	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    pipe2(readyp, O_CLOEXEC) < 0 || fcntl(readyp[0], F_SETFL, O_NONBLOCK) < 0) {
 		errfmt(err, errlen, "socketpair/pipe: %s", strerror(errno));
 		goto fail_cg;
 	}
 	c.sync_fd = sync[1];
 	c.out_wfd = outp[1];
 	c.err_wfd = errp[1];
+	c.ready_wfd = readyp[1];
 	c.listen_fd = spec->listen_fd;
 	c.netns_fd = sandbox_netns_take();
 	fflush(NULL);
@@ -363,6 +366,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		close(sync[0]);
 		close(outp[0]);
 		close(errp[0]);
+		close(readyp[0]);
 		sandbox_child_main(&c);
 	}
 	close_fd(&c.netns_fd); /* the child's copy is the namespace's hold now */
@@ -372,6 +376,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	close_fd(&sync[1]);
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
+	close_fd(&readyp[1]);
 	if (watch_output(sb, outp, errp, &spec->lim, err, errlen) < 0)
 		goto fail_child;
 	sb->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -382,6 +387,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	if (drive_child(sb, sync[0], spec, self_attached > 0, err, errlen) < 0)
 		goto fail_child;
 	close_fd(&sync[0]);
+	sb->ready_fd = readyp[0];
 	sb->marks[SM_EXEC] = startmark_now();
 	sb->echo_fd = spec->echo_fd;
 	sb->started_ms = clock_mono_ms();
@@ -413,6 +419,8 @@ fail_cg:
 	close_fd(&outp[1]);
 	close_fd(&errp[0]);
 	close_fd(&errp[1]);
+	close_fd(&readyp[0]);
+	close_fd(&readyp[1]);
 	close_fd(&sb->out_fd);
 	close_fd(&sb->err_fd);
 	close_fd(&sb->pidfd);
@@ -624,6 +632,7 @@ int sandbox_destroy(struct sandbox *sb, char *err, size_t errlen)
 	close_fd(&sb->log_rfd);
 	close_fd(&sb->out_fd);
 	close_fd(&sb->err_fd);
+	close_fd(&sb->ready_fd);
 	close_fd(&sb->log_fd);
 	close_fd(&sb->lock_fd);
 	return rc;

@@ -79,6 +79,10 @@ struct sandbox {
 	int log_rfd;        /* readable when the app has output (an epoll descriptor
 				 * over out_fd and err_fd); -1 once both are at EOF */
 	int out_fd, err_fd; /* read ends of the app's stdout and stderr pipes */
+	int ready_fd;       /* read end (non-blocking) of the app's readiness pipe: its
+			     * server's listen() writes "L" there (preload.js, through
+			     * fd 4 and APPFORGE_READY_FD); the caller may read it, and
+			     * close it (then -1) once it heard; -1: none */
 	int log_fd;         /* the log file: records, see applog.h */
 	int lock_fd;        /* flock on data_dir/lock: one run of an app at a time */
 	int echo_fd;

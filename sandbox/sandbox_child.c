@@ -435,8 +435,8 @@ static void set_rlimits(struct child_ctx *c)
 	}
 }
 
-/* fds: 0 /dev/null, 1 the stdout pipe, 2 the stderr pipe, 3 the listener, 4 the sync
- * socket (close-on-exec). */
+/* fds: 0 /dev/null, 1 the stdout pipe, 2 the stderr pipe, 3 the listener, 4 the
+ * readiness pipe (APPFORGE_READY_FD), 5 the sync socket (close-on-exec). */
 static void arrange_fds(struct child_ctx *c)
 {
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -444,17 +444,20 @@ static void arrange_fds(struct child_ctx *c)
 	int hi_out = fcntl(c->out_wfd, F_DUPFD_CLOEXEC, 16);
 	int hi_err = fcntl(c->err_wfd, F_DUPFD_CLOEXEC, 16);
 	int hi_lis = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 16);
+	int hi_ready = fcntl(c->ready_wfd, F_DUPFD_CLOEXEC, 16);
 	int hi_sync = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 16);
 	int hi_nul = fcntl(nul, F_DUPFD_CLOEXEC, 16);
-	CHECK(hi_out >= 0 && hi_err >= 0 && hi_lis >= 0 && hi_sync >= 0 && hi_nul >= 0, "dup");
+	CHECK(hi_out >= 0 && hi_err >= 0 && hi_lis >= 0 && hi_ready >= 0 && hi_sync >= 0 &&
+		      hi_nul >= 0,
+	      "dup");
 	c->sync_fd = hi_sync;
 	CHECK(dup2(hi_nul, 0) == 0 && dup2(hi_out, 1) == 1 && dup2(hi_err, 2) == 2 &&
-		      dup2(hi_lis, 3) == 3,
+		      dup2(hi_lis, 3) == 3 && dup2(hi_ready, 4) == 4,
 	      "dup2");
-	CHECK(dup3(hi_sync, 4, O_CLOEXEC) == 4, "dup3");
-	c->sync_fd = 4;
-	if (syscall(SYS_close_range, 5U, ~0U, 0U) < 0)
-		for (int fd = 5; fd < 65536; fd++)
+	CHECK(dup3(hi_sync, 5, O_CLOEXEC) == 5, "dup3");
+	c->sync_fd = 5;
+	if (syscall(SYS_close_range, 6U, ~0U, 0U) < 0)
+		for (int fd = 6; fd < 65536; fd++)
 			close(fd);
 }
 
@@ -496,11 +499,16 @@ __attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c)
 	char e_port[32], e_app[96];
 	snprintf(e_port, sizeof e_port, "PORT=%d", s->port);
 	snprintf(e_app, sizeof e_app, "APP_ID=%s", s->app_id);
-	char *envp[8 + APPENV_MAX_VARS] = { e_port,           e_app,
-					    "DATA_DIR=/data", "NODE_ENV=production",
-					    "HOME=/tmp",      "PATH=/usr/local/bin:/usr/bin:/bin",
-					    "LISTEN_FDS=1",   NULL };
-	for (int i = 0, k = 7; s->env && s->env[i] && i < APPENV_MAX_VARS; i++)
+	char *envp[9 + APPENV_MAX_VARS] = { e_port,
+					    e_app,
+					    "DATA_DIR=/data",
+					    "NODE_ENV=production",
+					    "HOME=/tmp",
+					    "PATH=/usr/local/bin:/usr/bin:/bin",
+					    "LISTEN_FDS=1",
+					    "APPFORGE_READY_FD=4",
+					    NULL };
+	for (int i = 0, k = 8; s->env && s->env[i] && i < APPENV_MAX_VARS; i++)
 		envp[k++] = s->env[i], envp[k] = NULL;
 	char *argv[256];
 	int n = 0;

@@ -29,7 +29,7 @@
 /* What the child needs for its setup, filled by sandbox_start before the clone. */
 struct child_ctx {
 	const struct sandbox_spec *spec;
-	int sync_fd, out_wfd, err_wfd, listen_fd;
+	int sync_fd, out_wfd, err_wfd, listen_fd, ready_wfd;
 	int cg_fds[CG_NCTRL]; /* cgroup v1 "tasks" files to join through, or -1 */
 	char code[PATH_MAX], data_img[PATH_MAX], node[PATH_MAX], init[PATH_MAX];
 	char data_kept[PATH_MAX]; /* "" or where data.img is kept mounted (datamount.h) */

@@ -30,9 +30,11 @@ enum startmark {
 	SM_USERNS,   /* parent: the child entered its user namespace */
 	SM_EXEC,     /* parent: init exec'ed (the sync socket closed) */
 	SM_REPLIED,  /* supervisor: the start reply queued */
-	SM_PROBE,    /* supervisor: the readiness check that succeeded began */
-	SM_READY,    /* supervisor: the app answered; the run is "running" */
+	SM_PROBE,    /* supervisor: the probe (an HTTP request) that was answered began */
+	SM_READY,    /* supervisor: the app listens (its notice) or answered; "running" */
 	SM_WOKEN,    /* supervisor: the wait requests for it answered */
+	SM_ANSWER,   /* supervisor: the probe's answer (after SM_READY when the app's
+		      * listen notice came first) */
 	SM_COUNT
 };
 
@@ -43,9 +45,9 @@ enum startmark {
 static inline const char *startmark_name(enum startmark m)
 {
 	static const char *const names[SM_COUNT] = {
-		"received", "recorded", "prepared", "image", "cgroup", "cloned",
-		"child",    "joined",   "binds",    "data",  "root",   "net",
-		"userns",   "exec",     "replied",  "probe", "ready",  "woken",
+		"received", "recorded", "prepared", "image", "cgroup", "cloned", "child",
+		"joined",   "binds",    "data",     "root",  "net",    "userns", "exec",
+		"replied",  "probe",    "ready",    "woken", "answer",
 	};
 	return (unsigned)m < SM_COUNT ? names[m] : "?";
 }

@@ -107,7 +107,16 @@ void expire_waiters(long long now)
 	}
 }
 
-/* ---- readiness: one HTTP request at a time, from the loop ---- */
+/* ---- readiness ----
+ *
+ * A run is "running" from the first of: the app's listen notice (preload.js writes "L"
+ * on its readiness pipe once its server listens: requests queue on the socket from
+ * then on), or the answer to the probe, one HTTP request sent from the loop as soon as
+ * the sandbox is started (it waits in the socket's backlog until node accepts it). The
+ * probe goes on after a listen notice: the app must answer it within
+ * sandbox_start_timeout_ms of its start, or it is stopped (start_timeout) all the same.
+ * Node serves the probe while the start's reply travels to the client, so the client's
+ * first request finds node's request path compiled. */
 
 static void probe_close(struct app *a)
 {
@@ -142,18 +151,51 @@ static void probe_start(struct app *a)
 		probe_retry(a);
 }
 
-/* The app answered: the run is "running". */
-static void app_ready(struct app *a)
+static void ready_close(struct app *a)
+{
+	if (a->sb.ready_fd >= 0) {
+		ep_del(a->sb.ready_fd);
+		close(a->sb.ready_fd);
+		a->sb.ready_fd = -1;
+	}
+}
+
+/* The run is "running" (how: "listens" or "answers"). */
+static void set_running(struct app *a, const char *how)
 {
 	a->marks[SM_READY] = startmark_now();
-	probe_close(a);
 	a->row.state = RUN_RUNNING;
 	a->row.pid = a->sb.pid;
 	row_write(a);
-	log_info("app %s answers on port %d (%lld ms after its start)", a->app_id, a->port,
+	log_info("app %s %s on port %d (%lld ms after its start)", a->app_id, how, a->port,
 		 (long long)(clock_mono_ms() - a->sb.started_ms));
 	a->marks[SM_WOKEN] = startmark_now();
 	wake_waiters(a);
+}
+
+/* The probe's request was answered: the start is over. */
+static void app_answered(struct app *a)
+{
+	a->marks[SM_ANSWER] = startmark_now();
+	probe_close(a);
+	ready_close(a); /* a notice that did not come before the answer adds nothing */
+	a->answered = 1;
+	if (a->row.state == RUN_STARTING)
+		set_running(a, "answers");
+}
+
+void ready_event(struct app *a)
+{
+	char buf[16];
+	ssize_t n = read(a->sb.ready_fd, buf, sizeof buf);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* One notice, whatever else the app writes or however it closes: heard once. */
+	ready_close(a);
+	if (n > 0 && buf[0] == 'L' && !a->gone && a->row.state == RUN_STARTING &&
+	    !a->start_timed_out)
+		set_running(a, "listens");
 }
 
 void probe_event(struct app *a, uint32_t events)
@@ -161,7 +203,7 @@ void probe_event(struct app *a, uint32_t events)
 	char buf[256];
 	int n;
 
-	if (a->probe_fd < 0 || a->gone || a->row.state != RUN_STARTING)
+	if (a->probe_fd < 0 || a->gone || a->answered || a->start_timed_out)
 		return;
 	if (!a->probe_sent) {
 		int e = 0;
@@ -182,24 +224,32 @@ void probe_event(struct app *a, uint32_t events)
 	}
 	n = (int)recv(a->probe_fd, buf, sizeof buf, MSG_DONTWAIT);
 	if (n > 0)
-		return app_ready(a);
+		return app_answered(a);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	probe_retry(a); /* closed without an answer: not there yet, or dying */
 }
 
-/* Start deadlines and probe timers; returns the ms until the next one (at most cap). */
+/* Start deadlines and probe timers of runs not answered yet ("starting", or "running"
+ * on their listen notice); returns the ms until the next one (at most cap). */
 int tick_starts(long long now, int cap)
 {
 	int next = cap;
 	for (struct app *a = apps; a; a = a->next) {
-		if (a->gone || a->row.state != RUN_STARTING || a->start_timed_out)
+		if (a->gone || a->answered || a->start_timed_out ||
+		    (a->row.state != RUN_STARTING && a->row.state != RUN_RUNNING))
 			continue;
 		if (now >= a->start_deadline) {
 			probe_close(a);
 			a->start_timed_out = 1;
-			log_warn("app %s did not answer HTTP within %d ms: stopping it", a->app_id,
-				 conf.sandbox_start_timeout_ms);
+			if (a->row.state == RUN_STARTING)
+				log_warn("app %s did not answer HTTP within %d ms: stopping it",
+					 a->app_id, conf.sandbox_start_timeout_ms);
+			else
+				log_warn(
+					"app %s listens but did not answer its first request within "
+					"%d ms: stopping it",
+					a->app_id, conf.sandbox_start_timeout_ms);
 			sandbox_request_stop(&a->sb, 0);
 			continue;
 		}
@@ -244,11 +294,12 @@ static void classify_end(struct app *a)
 	a->row.reason = r < 0 ? RUN_REASON_CRASHED : (enum run_reason)r;
 	if (strcmp(a->sb.reason, "exited") == 0)
 		a->row.reason = RUN_REASON_NONE;
-	/* An exit before the first answer is a crash at start, a clean one too; a limit
-	 * that killed it (memory, timeout) keeps its own reason. */
+	/* An exit before the run was "running" is a crash at start, a clean one too; a
+	 * limit that killed it (memory, timeout) keeps its own reason. A start that timed
+	 * out may have listened ("running") without answering. */
 	if (a->stop_reason)
 		a->row.reason = a->stop_reason;
-	else if (was_starting && a->start_timed_out)
+	else if (a->start_timed_out)
 		a->row.reason = RUN_REASON_START_TIMEOUT;
 	else if (was_starting && a->row.reason == RUN_REASON_NONE)
 		a->row.reason = RUN_REASON_CRASHED;
@@ -271,6 +322,7 @@ void finish_app(struct app *a)
 		usleep(5000);
 	}
 	probe_close(a);
+	ready_close(a);
 	classify_end(a);
 	ep_del(a->sb.pidfd); /* sandbox_destroy closes them */
 	ep_del(a->sb.log_rfd);
@@ -442,6 +494,7 @@ struct app *new_app(struct client *c, const char *id)
 	a->wpid = (struct watch){ W_PIDFD, a };
 	a->wlog = (struct watch){ W_LOG, a };
 	a->wprobe = (struct watch){ W_PROBE, a };
+	a->wready = (struct watch){ W_READY, a };
 	if (applayout_dir(&conf, APP_DIR_LOGS, logdir, sizeof logdir) < 0 ||
 	    mkdir_p(logdir, 0750) < 0 ||
 	    applayout_path(&conf, id, APP_PATH_LOG, a->log_path, sizeof a->log_path) < 0) {

@@ -32,8 +32,9 @@ enum wkind {
 	W_PIDFD,
 	W_LOG,
 	W_PROBE,
-	W_SNAP, /* a snapshot job's report (sup_snapshot.h) */
-	W_PREP  /* a prepare job's report (sup_prepare.h) */
+	W_READY, /* the app's readiness pipe (sandbox.h: ready_fd) */
+	W_SNAP,  /* a snapshot job's report (sup_snapshot.h) */
+	W_PREP   /* a prepare job's report (sup_prepare.h) */
 };
 
 struct watch {
@@ -58,7 +59,7 @@ struct client {
 };
 
 struct app {
-	struct watch wpid, wlog, wprobe;
+	struct watch wpid, wlog, wprobe, wready;
 	char app_id[ID_APP_BUFSZ];
 	char cgname[64];
 	char log_path[PATH_MAX];
@@ -73,6 +74,7 @@ struct app {
 	int start_timed_out;
 	long long start_deadline; /* CLOCK_MONOTONIC ms */
 	int probe_fd, probe_sent;
+	int answered; /* the probe's request was answered: the start is over */
 	long long probe_at;
 	int64_t marks[SM_COUNT]; /* this run's start marks (startmarks.h) */
 	long stop_waiters[MAX_STOP_WAITERS];
@@ -140,6 +142,7 @@ void release(struct app *a);
 void settle(struct app *a);
 void expire_waiters(long long now);
 void probe_event(struct app *a, uint32_t events);
+void ready_event(struct app *a);
 int tick_starts(long long now, int cap);
 int tick_rows(long long now, int cap);
 void finish_app(struct app *a);

@@ -404,8 +404,7 @@ static int netns_refill(void)
 	if (shutting_down || conf.sandbox_netns_pool == 0)
 		return -1;
 	for (struct app *a = apps; a; a = a->next)
-		if (!a->gone && a->row.state == RUN_STARTING &&
-		    a->sb.started_ms + NETNS_QUIET_MS > quiet_at)
+		if (!a->gone && !a->answered && a->sb.started_ms + NETNS_QUIET_MS > quiet_at)
 			quiet_at = a->sb.started_ms + NETNS_QUIET_MS;
 	if (retry_at > quiet_at)
 		quiet_at = retry_at;
@@ -443,6 +442,8 @@ static void loop(int lfd, int sfd)
 				sandbox_pump_log(&((struct app *)w->p)->sb);
 			else if (w->kind == W_PROBE)
 				probe_event(w->p, evs[i].events);
+			else if (w->kind == W_READY)
+				ready_event(w->p);
 			/* W_PIDFD, W_SNAP and W_PREP are handled below, after the other
 			 * events of this round (a W_SNAP or W_PREP watch is freed when
 			 * handled) */

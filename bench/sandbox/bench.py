@@ -325,7 +325,9 @@ def start_latency_supervisor(sv, a):
 TIMED = os.path.join(HERE, "timed")
 
 # (stage, sandboxed from -> to, bare from -> to or None): marks of the supervisor's
-# "timings", the client's "sent"/"answered"/"first200", the app's "script"/"listen".
+# "timings", the client's "sent"/"got_reply" (the wait's reply)/"first200", the app's
+# "script"/"listen". The supervisor's first request ("probe" -> "answer") is served
+# after "ready", beside the last two stages.
 STAGES = [
     ("request reaches the supervisor", ("sent", "received"), None),
     ("checks, port, run row written", ("received", "recorded"), None),
@@ -341,9 +343,9 @@ STAGES = [
     ("user ns, maps, seccomp, exec init", ("net", "exec"), None),
     ("init + node's boot to the script", ("exec", "script"), ("sent", "script")),
     ("the script to listen()", ("script", "listen"), ("script", "listen")),
-    ("listen() to the probe's answer", ("listen", "ready"), None),
-    ("the answer back to the client", ("ready", "answered"), None),
-    ("first 200 (bare: listen() to it)", ("answered", "first200"), ("listen", "first200")),
+    ("listen() to running (the app's notice)", ("listen", "ready"), None),
+    ("running to the wait's reply", ("ready", "got_reply"), None),
+    ("first 200 (bare: listen() to it)", ("got_reply", "first200"), ("listen", "first200")),
 ]
 
 
@@ -407,7 +409,7 @@ def sandboxed_timed(sv, app):
         print("stages: start failed: %s" % json.dumps(r)[:300])
         return None
     w = sv.call(op="wait", app_id=app["app_id"], wait_ms=30000)
-    marks["answered"] = time.monotonic()
+    marks["got_reply"] = time.monotonic()
     end = time.monotonic() + 30
     while w.get("state") == "running" and not http_200_raw(r["port"]) and time.monotonic() < end:
         time.sleep(0.002)

@@ -49,7 +49,7 @@ T.ok(H.CANARY not in out,
 T.ok(not res.get("canary_hits"), "no /proc file inside holds the secret", res.get("canary_hits"))
 
 env = res.get("env") or {}
-allowed = {"PORT", "APP_ID", "DATA_DIR", "NODE_ENV", "HOME", "PATH", "LISTEN_FDS", "LISTEN_PID",
+allowed = {"PORT", "APP_ID", "DATA_DIR", "NODE_ENV", "HOME", "PATH", "LISTEN_FDS", "LISTEN_PID", "APPFORGE_READY_FD",
            "NODE_OPTIONS"}
 T.ok(set(env) <= allowed, "environment holds only the documented variables",
      sorted(set(env) - allowed))

@@ -100,13 +100,13 @@ def create(t, api, body, want=201):
     return app
 
 
-def poll_run(api, aid, timeout=60.0):
-    """GET the app until its run is no longer "starting"; its last run object."""
+def poll_run(api, aid, timeout=60.0, leave=("starting",)):
+    """GET the app until its run's state is none of leave; its last run object."""
     last = {}
 
     def over():
         last.update((api.get("/api/apps/%s" % aid).json() or {}).get("run") or {})
-        return last.get("state") != "starting"
+        return last.get("state") not in leave
     wait_until(over, timeout, 0.1)
     return last
 

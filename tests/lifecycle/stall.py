@@ -109,12 +109,12 @@ def run_and_wait(api, aid, timeout=60):
     return False
 
 
-HANG_APP = "require('http').createServer(() => {}).listen(process.env.PORT);\n"
+HANG_APP = "setInterval(() => {}, 1000);\n"  # never listens: starting until the timeout
 
 
 class HangingStarts:
-    """A context manager: while the block runs, bob starts `n` apps that never answer
-    HTTP again and again (POST /run; after a 202, GET /api/apps/{id} every second until
+    """A context manager: while the block runs, bob starts `n` apps that never listen
+    again and again (POST /run; after a 202, GET /api/apps/{id} every second until
     the start is over, as the web UI does)."""
 
     def __init__(self, inst, n=6):

@@ -6,9 +6,10 @@ wait slot is free (a bounded share of the workers) and the client asks for it, e
 202 with run.state "starting", then GET shows the start progressing. With 2 workers:
 ?wait=0 answers 202 at once and the run becomes running; a bad ?wait is 400; two
 concurrent runs of one app share one start (one sandbox, one run row); four apps that
-never answer do not take the workers (GET /api/me still answers, at most one run request
+never listen do not take the workers (GET /api/me still answers, at most one run request
 waits, the others answer 202), and each ends with reason start_timeout, visible when
-polling; a start stopped by another request answers the waiting run 409; a crash at
+polling; an app that listens is running at once, and one that then leaves the
+platform's first request unanswered ends with start_timeout too; a start stopped by another request answers the waiting run 409; a crash at
 start is visible when polling as exited/crashed. A new app's data image is made (and
 mounted by the supervisor) once it is created, before any run."""
 import os
@@ -20,7 +21,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lc  # noqa: E402
 
 OK_APP = "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);\n"
-HANG = "console.log('hang-marker'); require('http').createServer(() => {}).listen(process.env.PORT);\n"
+# Never listens: its start lasts until the start timeout.
+HANG = "console.log('hang-marker'); setInterval(() => {}, 1000);\n"
+# Listens and never answers: running at once, then stopped (start_timeout).
+MUTE = "console.log('mute-marker'); require('http').createServer(() => {}).listen(process.env.PORT);\n"
 CRASH = "console.error('crash-marker'); process.exit(4);\n"
 
 
@@ -91,7 +95,7 @@ def main(t, inst):
     for c in clients:
         c.close()
 
-    # four apps that never answer, started at once with 2 workers
+    # four apps that never listen, started at once with 2 workers
     hang = [lc.create(t, api, {"files": {"server.js": HANG}, "name": "hang%d" % i}).get("id")
             for i in range(4)]
     clients = [lc.harness.Client(inst, token=inst.login("alice"), timeout=120) for _ in hang]
@@ -108,7 +112,7 @@ def main(t, inst):
          "the four starts are under way", [runs_of(inst, h) for h in hang])
     me = lc.harness.Client(inst, token=inst.login("alice"), timeout=120).get("/api/me")
     t.ok(me.status == 200 and (me.json() or {}).get("username") == "alice",
-         "GET /api/me answers while four never-answering apps start", me)
+         "GET /api/me answers while four never-listening apps start", me)
     for th in ths:
         th.join()
     done.set()
@@ -140,7 +144,7 @@ def main(t, inst):
     waiter = lc.harness.Client(inst, token=inst.login("alice"), timeout=120)
     ths, res = concurrently([lambda: waiter.post("/api/apps/%s/run" % h)])
     t.ok(lc.wait_until(lambda: ((api.get("/api/apps/%s" % h).json() or {}).get("run") or {}).get("state")
-                       == "starting", 30), "the never-answering app is starting")
+                       == "starting", 30), "the never-listening app is starting")
     t.eq(api.post("/api/apps/%s/stop" % h).status, 200, "another request stops it during its start")
     ths[0].join()
     r = res[0]
@@ -149,6 +153,17 @@ def main(t, inst):
     run = (api.get("/api/apps/%s" % h).json() or {}).get("run") or {}
     t.ok(run.get("state") == "stopped" and run.get("reason") == "stopped", "its run: stopped", run)
     waiter.close()
+
+    # listening is running; the platform's first request unanswered ends it all the same
+    m = lc.create(t, api, {"files": {"server.js": MUTE}, "name": "mute"}).get("id")
+    r = api.post("/api/apps/%s/run" % m)
+    t.ok(r.status == 200 and ((r.json() or {}).get("run") or {}).get("state") == "running",
+         "an app that listens but never answers: 200 running", r)
+    run = lc.poll_run(api, m, leave=("starting", "running"))
+    t.ok(run.get("state") == "exited" and run.get("reason") == "start_timeout",
+         "then, its first request unanswered within the start timeout: exited, start_timeout", run)
+    r = api.get("/api/apps/%s/logs" % m)
+    t.ok(r.status == 200 and b"mute-marker" in r.body, "its log is kept", r)
 
     # a crash at start, seen by polling
     c = lc.create(t, api, {"files": {"server.js": CRASH}, "name": "crasher"}).get("id")

@@ -7,7 +7,7 @@ with a p95 under 150 ms (its resolve has a pool of its own) and GET /api/me answ
 with a p95 under 300 ms (logins take at most half the API workers). Generous bounds:
 a correctness test, not a benchmark (bench/isolation prints the figures).
 
-The same bounds hold while another user starts 6 apps that never answer, again and
+The same bounds hold while another user starts 6 apps that never listen, again and
 again: a start is the supervisor's, and a request waits for one only in a bounded share
 of the workers, whose idle kept connections go to the others first."""
 import os

@@ -286,12 +286,12 @@ except OSError:
 ok(r is None, 'and that connection is closed')
 ok(Conn().call(op='ping').get('ok') is True, 'the supervisor keeps serving other connections')
 
-# A start that never answers, shared by two callers, waited for by a bounded number.
-HANG = "require('http').createServer(() => {}).listen(process.env.PORT);\n"
+# A start that never listens, shared by two callers, waited for by a bounded number.
+NOLISTEN = "setInterval(() => {}, 1000);\n"
 CRASH = "console.log('about to fail'); process.exit(3);\n"
 db_app('asupapp000000003', 3)
 db_app('asupapp000000004', 4)
-code3, data3 = make_app('asupapp000000003', HANG)
+code3, data3 = make_app('asupapp000000003', NOLISTEN)
 r = c.call(op='start', app_id='asupapp000000003', code_dir=code3, data_dir=data3)
 port3 = r.get('port')
 c2 = Conn()
@@ -317,6 +317,82 @@ r = c.call(op='start', app_id='asupapp000000004', code_dir=code4, data_dir=data4
 r = c.call(op='wait', app_id='asupapp000000004', wait_ms=20000)
 ok(r.get('ok') and r.get('state') == 'exited' and r.get('reason') == 'crashed' and r.get('exit_code') == 3,
    'a crash at start: exited, crashed, exit code 3', r)
+
+# Running from the app's listen notice (preload.js writes "L" on fd 4 once its server
+# listens): the wait is answered before the app's first answer, which the supervisor
+# still asks for (its probe) and must get within sandbox_start_timeout_ms.
+DELAY = scaled(1500)
+SLOW = ("const fs = require('fs');\n"
+        "const pipe = fs.readlinkSync('/proc/self/fd/4');\n"
+        "let first = true;\n"
+        "require('http').createServer((q, s) => {\n"
+        "  if (first) { first = false; return setTimeout(() => s.end('late'), %d); }\n"
+        "  const held = fs.readdirSync('/proc/self/fd').filter(\n"
+        "    (fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd) === pipe; } catch (e) { return false; } });\n"
+        "  s.end(JSON.stringify({ pipe: pipe.slice(0, 5), held, env: 'APPFORGE_READY_FD' in process.env }));\n"
+        "}).listen(process.env.PORT);\n" % DELAY)
+HANG = "require('http').createServer(() => {}).listen(process.env.PORT);\n"
+JUNK = ("require('fs').writeSync(4, Buffer.alloc(60000, 'X'));\n" + SERVER)
+QUIET = ("require('fs').closeSync(4);\n" + SERVER)
+sup_log = os.path.join(tmp, 'sup.log')
+for n in (5, 6, 7, 8):
+    db_app('asupapp00000000%d' % n, n)
+
+code5, data5 = make_app('asupapp000000005', SLOW)
+t0 = time.monotonic()
+r = c.call(op='start', app_id='asupapp000000005', code_dir=code5, data_dir=data5)
+port5 = r.get('port')
+r = c.call(op='wait', app_id='asupapp000000005', wait_ms=20000)
+took = time.monotonic() - t0
+tm = r.get('timings') or {}
+ok(r.get('ok') and r.get('state') == 'running' and tm.get('ready', 0) > 0 and not tm.get('answer'),
+   'an app that listens is running before its first answer (%.2f s; the answer takes %.1f s)'
+   % (took, DELAY / 1000), r)
+ok(db_runs('asupapp000000005')[-1][:2] == ('running', port5), 'and recorded running',
+   db_runs('asupapp000000005'))
+status, body = http_get(port5 or 1, '/')
+seen = json.loads(body) if status == 200 else {}
+ok(seen == {'pipe': 'pipe:', 'held': [], 'env': False},
+   "its requests are served meanwhile; its fd 4 was a pipe, closed once it listens, and "
+   "APPFORGE_READY_FD is out of process.env", body)
+st = wait_for(lambda: (c.call(op='status', app_id='asupapp000000005').get('timings') or {}).get('answer'),
+              scaled(20))
+tm = c.call(op='status', app_id='asupapp000000005').get('timings') or {}
+ok(st and tm.get('answer', 0) - tm.get('ready', 0) >= (DELAY - 200) * 1000,
+   "the supervisor's own first request is answered later (the 'answer' mark)", tm)
+left = scaled(3000) / 1000 + 0.5 - (time.monotonic() - t0)
+if left > 0:
+    time.sleep(left)
+r = c.call(op='status', app_id='asupapp000000005')
+ok(r.get('running') is True and r.get('state') == 'running',
+   'answered in time: still running after the start timeout', r)
+c.call(op='stop', app_id='asupapp000000005')
+
+code6, data6 = make_app('asupapp000000006', HANG)
+r = c.call(op='start', app_id='asupapp000000006', code_dir=code6, data_dir=data6)
+port6 = r.get('port')
+r = c.call(op='wait', app_id='asupapp000000006', wait_ms=20000)
+ok(r.get('ok') and r.get('state') == 'running', 'an app that listens and never answers: running first', r)
+rows = wait_for(lambda: [x for x in db_runs('asupapp000000006') if x[0] == 'exited'], scaled(20))
+ok(rows and rows[-1][:3] == ('exited', port6, 'start_timeout'),
+   'then stopped once the start timeout passes without an answer: exited, start_timeout',
+   db_runs('asupapp000000006'))
+with open(sup_log) as f:
+    ok('app asupapp000000006 listens but did not answer its first request' in f.read(),
+       "the supervisor's log says why")
+ok(not port_open(port6 or 1), 'and its sandbox is gone')
+
+for app_id, code_js, what in (('asupapp000000007', JUNK, '60 KB of junk on its readiness pipe'),
+                              ('asupapp000000008', QUIET, 'its readiness pipe closed at once')):
+    code_n, data_n = make_app(app_id, code_js)
+    r = c.call(op='start', app_id=app_id, code_dir=code_n, data_dir=data_n)
+    r = c.call(op='wait', app_id=app_id, wait_ms=20000)
+    tm = r.get('timings') or {}
+    ok(r.get('ok') and r.get('state') == 'running' and tm.get('answer', 0) > 0 and
+       tm.get('ready', 0) >= tm.get('answer', 0),
+       'an app with %s: running on its answer' % what, r)
+    ok(c.call(op='ping').get('ok') is True, 'and the supervisor serves on')
+    c.call(op='stop', app_id=app_id)
 
 # The port-release rule: a port returns to the pool only once its run's end is recorded.
 r = c.call(op='start', app_id='asupapp000000001', code_dir=code1, data_dir=data1)
