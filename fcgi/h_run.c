@@ -292,7 +292,6 @@ static int runnable(struct hctx *ctx, const struct db_app *a)
  * else answers 202 with run.state "starting" (the client polls GET /api/apps/{id}). */
 void h_app_run(struct hctx *ctx)
 {
-	char err[512];
 	struct db_app a;
 	struct sup_run run;
 	bool wait;
@@ -302,14 +301,7 @@ void h_app_run(struct hctx *ctx)
 		return;
 	if (want_wait(ctx, &wait) < 0 || runnable(ctx, &a) < 0)
 		goto out;
-	if (lc_sup_status(ctx->conf, ctx->param, &run, err, sizeof err) != LC_SUP_OK) {
-		sup_unavailable(ctx, err);
-		goto out;
-	}
-	if (run.state == RUN_RUNNING) {
-		h_answer_app(ctx, 200, ctx->param);
-		goto out;
-	}
+	/* A running app's start joins its run: the supervisor answers "running" at once. */
 	if (start_shared(ctx, &run) < 0)
 		goto out;
 	/* Nested in another request's wait (worker.c), this one must not wait in turn. */
