@@ -64,6 +64,11 @@ sandbox_appforge_supervisor_SOURCES += sandbox/snapshot.c sandbox/snapshot.h \
 	sandbox/sup_snapshot.c sandbox/sup_snapshot.h
 # a new app's data image prepared off the loop
 sandbox_appforge_supervisor_SOURCES += sandbox/sup_prepare.c sandbox/sup_prepare.h
+check_PROGRAMS += tests/unit/test_syncsock
+TESTS += tests/unit/test_syncsock
+tests_unit_test_syncsock_SOURCES = tests/unit/test_syncsock.c
+tests_unit_test_syncsock_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_syncsock_LDADD = $(SANDBOX_LIBS)
 check_PROGRAMS += tests/unit/test_snapshot
 TESTS += tests/unit/test_snapshot
 tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c sandbox/snapshot.c sandbox/snapshot.h

@@ -120,10 +120,8 @@ static int write_map(pid_t pid, const char *file, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Waits for one message from the child: returns its first byte, 0 at EOF, -1 on a
- * timeout or error; an error message ("E...") is copied to err. */
-static int read_child(int fd, char *err, size_t errlen, int timeout_ms, void *payload,
-		      size_t paylen)
+int sandbox_read_child(int fd, char *err, size_t errlen, int timeout_ms, void *payload,
+		       size_t paylen)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
 	int r;
@@ -134,6 +132,11 @@ static int read_child(int fd, char *err, size_t errlen, int timeout_ms, void *pa
 		return -1;
 	char msg[512];
 	ssize_t n = read(fd, msg, sizeof msg - 1);
+	/* A child that exits with a message of ours unread (its error came before it read
+	 * 'G') leaves ECONNRESET on our end, and the kernel reports it before the queue:
+	 * that first read fails, and the child's last message is still there to read. */
+	if (n < 0 && errno == ECONNRESET)
+		n = read(fd, msg, sizeof msg - 1);
 	if (n <= 0)
 		return n == 0 ? 0 : -1;
 	msg[n] = 0;
@@ -239,7 +242,7 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
 	int64_t cm[SM_CHILD_LAST - SM_CHILD_FIRST + 1];
 	memset(cm, 0, sizeof cm);
-	int m = read_child(sync_fd, err, errlen, 20000, cm, sizeof cm);
+	int m = sandbox_read_child(sync_fd, err, errlen, 20000, cm, sizeof cm);
 	if (m != 'U')
 		return m == 'E' ? -1 : errfmt(err, errlen, "sandbox setup died (%d)", m);
 	memcpy(sb->marks + SM_CHILD_FIRST, cm, sizeof cm);
@@ -255,7 +258,7 @@ static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spe
 		return errfmt(err, errlen, "writing gid_map: %s", strerror(errno));
 	if (write(sync_fd, "M", 1) != 1)
 		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
-	m = read_child(sync_fd, err, errlen, 20000, NULL, 0);
+	m = sandbox_read_child(sync_fd, err, errlen, 20000, NULL, 0);
 	if (m != 0)
 		return m == 'E' ? -1 : errfmt(err, errlen, "sandbox setup: unexpected '%c'", m);
 	return 0;

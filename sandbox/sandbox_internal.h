@@ -49,6 +49,13 @@ static inline void close_fd(int *fd)
  * on error it reports through c->sync_fd and exits. */
 __attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c);
 
+/* sandbox.c: waits up to timeout_ms for one message from the child on the sync socket
+ * fd: returns its first byte, 0 at EOF, -1 on a timeout or error; the payload of a
+ * message of exactly 1 + paylen bytes is copied to payload, and an error message
+ * ("E<text>") becomes err. */
+int sandbox_read_child(int fd, char *err, size_t errlen, int timeout_ms, void *payload,
+		       size_t paylen);
+
 /* sandbox.c: the real path of appforge-init into out (spec->init_path, $AF_SANDBOX_INIT,
  * beside the executable, or the installed one). */
 int sandbox_find_init(const struct sandbox_spec *spec, char *out, size_t outlen, char *err,
