@@ -456,18 +456,37 @@ fail:
 	return -1;
 }
 
+size_t conf_nkeys(void)
+{
+	return NKEYS;
+}
+
+const char *conf_key_text(const struct conf *c, size_t i, const char **value, char *num,
+			  size_t numlen)
+{
+	const struct ckey *k = &conf_table[i];
+	const char *base = (const char *)c + k->offset;
+
+	if (k->type == C_INT) {
+		snprintf(num, numlen, "%d", *(const int *)base);
+		*value = num;
+	} else if (k->type == C_LONG) {
+		snprintf(num, numlen, "%ld", *(const long *)base);
+		*value = num;
+	} else {
+		*value = *(char *const *)base ? *(char *const *)base : "";
+	}
+	return k->key;
+}
+
 void conf_dump(const struct conf *c, int fd)
 {
+	char num[32];
+	const char *value;
+
 	for (size_t i = 0; i < NKEYS; i++) {
-		const struct ckey *k = &conf_table[i];
-		const char *base = (const char *)c + k->offset;
-		if (k->type == C_INT)
-			dprintf(fd, "%s = %d\n", k->key, *(const int *)base);
-		else if (k->type == C_LONG)
-			dprintf(fd, "%s = %ld\n", k->key, *(const long *)base);
-		else
-			dprintf(fd, "%s = %s\n", k->key,
-				*(char *const *)base ? *(char *const *)base : "");
+		const char *key = conf_key_text(c, i, &value, num, sizeof num);
+		dprintf(fd, "%s = %s\n", key, value);
 	}
 }
 

@@ -98,9 +98,15 @@ struct conf {
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
-/* Writes every key with its current value as "key = value" lines (for --print-config
- * and the nginx template). Secrets are never in the configuration, only file paths. */
+/* Writes every key with its current value as "key = value" lines (`appforgectl config`,
+ * for people). Secrets are never in the configuration, only file paths. */
 void conf_dump(const struct conf *c, int fd);
+/* The keys of the table, for a caller that writes them in another form (`appforgectl
+ * config --json`, `--get KEY`): key i's name (0 <= i < conf_nkeys()), its value as text
+ * in *value (a number formatted into num; a string is the configuration's own). */
+size_t conf_nkeys(void);
+const char *conf_key_text(const struct conf *c, size_t i, const char **value, char *num,
+			  size_t numlen);
 
 /* The default configuration path: $APPFORGE_CONFIG if set, else ./appforge.conf if it
  * exists, else AF_SYSCONFDIR/appforge.conf. Never NULL. */

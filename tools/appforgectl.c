@@ -22,6 +22,7 @@
 #include "common/applayout.h"
 #include "common/conf.h"
 #include "common/json.h"
+#include "common/jsonw.h"
 #include "common/log.h"
 #include "common/password.h"
 #include "common/privsep.h"
@@ -47,7 +48,8 @@ static void usage(FILE *f)
 	      "  user del NAME                          delete a user and all their apps\n"
 	      "  token create NAME [--days N] [--name LABEL]   print a new API token for NAME\n"
 	      "  apps [--all]                           running apps (--all: every app)\n"
-	      "  config                                 print the effective configuration\n"
+	      "  config [--json | --get KEY]            print the effective configuration (as\n"
+	      "                                         one JSON object, or KEY's value alone)\n"
 	      "  doctor [--nginx-pid FILE]              check the host and the processes' users\n",
 	      f);
 }
@@ -58,6 +60,47 @@ static int fail(const char *fmt, const char *a, const char *b)
 	fprintf(stderr, fmt, a, b ? b : "");
 	fputc('\n', stderr);
 	return 1;
+}
+
+/* config: the effective configuration, for people ("key = value" lines), for programs
+ * (--json: one object of every key's value as a string; nginx/render, bench/api,
+ * scripts/smoke read it) or for a shell (--get KEY: the value alone; scripts/dev-start). */
+static int cmd_config(const struct conf *c, int argc, char **argv)
+{
+	char num[32];
+	const char *value;
+
+	if (argc == 1) {
+		conf_dump(c, STDOUT_FILENO);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+		struct strbuf b = { 0 };
+		strbuf_puts(&b, "{");
+		for (size_t i = 0; i < conf_nkeys(); i++) {
+			const char *key = conf_key_text(c, i, &value, num, sizeof num);
+			if (i)
+				strbuf_puts(&b, ",");
+			jsonw_string(&b, key);
+			strbuf_puts(&b, ":");
+			jsonw_string(&b, value);
+		}
+		strbuf_puts(&b, "}\n");
+		char *text = strbuf_take(&b);
+		if (!text)
+			return fail("out of memory%s%s", "", NULL);
+		int rc = fputs(text, stdout) < 0 || fflush(stdout) != 0;
+		free(text);
+		return rc;
+	}
+	if (argc == 3 && strcmp(argv[1], "--get") == 0) {
+		for (size_t i = 0; i < conf_nkeys(); i++)
+			if (strcmp(conf_key_text(c, i, &value, num, sizeof num), argv[2]) == 0)
+				return printf("%s\n", value) < 0 || fflush(stdout) != 0;
+		return fail("config: no key %s%s", argv[2], NULL);
+	}
+	usage(stderr);
+	return EXIT_USAGE;
 }
 
 static int open_db(struct db **db)
@@ -600,10 +643,9 @@ int main(int argc, char **argv)
 		rc = token_create(argc - 1, argv + 1);
 	else if (strcmp(cmd, "apps") == 0)
 		rc = cmd_apps(argc, argv);
-	else if (strcmp(cmd, "config") == 0 && argc == 1) {
-		conf_dump(&cf, STDOUT_FILENO);
-		rc = 0;
-	} else if (strcmp(cmd, "doctor") == 0 && argc == 1)
+	else if (strcmp(cmd, "config") == 0)
+		rc = cmd_config(&cf, argc, argv);
+	else if (strcmp(cmd, "doctor") == 0 && argc == 1)
 		rc = doctor_run(&cf, NULL);
 	else if (strcmp(cmd, "doctor") == 0 && argc == 3 && strcmp(argv[1], "--nginx-pid") == 0)
 		rc = doctor_run(&cf, argv[2]);

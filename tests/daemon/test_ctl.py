@@ -2,6 +2,7 @@
 certificate names), users, tokens that work against the daemon, app listing, user
 deletion erasing apps, config output, doctor's output shape, and exit codes 0/1/2."""
 import grp
+import json
 import os
 import pwd
 import stat
@@ -191,6 +192,20 @@ def run(t, d):
     kv = dict(line.split(" = ", 1) for line in p.stdout.splitlines() if " = " in line)
     t.ok(p.returncode == 0 and kv.get("state_dir") == d.state and kv.get("workers") == "1",
          "config prints key = value lines of the effective configuration")
+    p = d.ctl("config", "--json", check=False)
+    try:
+        js = json.loads(p.stdout)
+    except ValueError:
+        js = None
+    t.ok(p.returncode == 0 and js == kv,
+         "config --json: one object of the same keys and values, as strings", p.stdout[:200])
+    p = d.ctl("config", "--get", "state_dir", check=False)
+    t.ok(p.returncode == 0 and p.stdout == d.state + "\n", "config --get KEY: the value alone",
+         p.stdout)
+    p = d.ctl("config", "--get", "no_such_key", check=False)
+    t.ok(p.returncode == 1 and p.stdout == "" and "no key no_such_key" in p.stderr,
+         "config --get of a key that does not exist: exit 1, said on stderr", p.stderr)
+    t.ok(d.ctl("config", "--yaml", check=False).returncode == 2, "config with another option: usage, exit 2")
 
     p = d.ctl("doctor", check=False)
     lines = p.stdout.strip().splitlines()

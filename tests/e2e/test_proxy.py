@@ -68,9 +68,9 @@ class Nginx:
                         "-out", self.cert], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         self.sock = os.path.join(self.state, "appforged.sock")
-        values = os.path.join(self.dir, "values")
+        values = os.path.join(self.dir, "values.json")  # as `appforgectl config --json`
         with open(values, "w") as f:
-            f.write("\n".join("%s = %s" % kv for kv in (
+            json.dump({k: str(v) for k, v in (
                 ("state_dir", self.state), ("socket_path", self.sock),
                 ("public_host", "localhost"), ("apps_domain", DOMAIN),
                 ("listen_address", "127.0.0.1"), ("https_port", self.https_port), ("http_port", self.http_port),
@@ -79,7 +79,7 @@ class Nginx:
                 ("rate_generate_per_min", 1000), ("app_bandwidth_bytes", BANDWIDTH),
                 ("app_rate_ip_per_sec", APP_RATE_IP), ("app_rate_per_sec", APP_RATE),
                 ("app_conns_ip", APP_CONNS_IP), ("app_conns", APP_CONNS),
-                ("app_read_timeout_seconds", READ_TIMEOUT))) + "\n")
+                ("app_read_timeout_seconds", READ_TIMEOUT))}, f)
         self.prefix = os.path.join(self.dir, "nginx")
         web = harness.served_web_root(self.dir)
         user = harness.NGINX_USER
