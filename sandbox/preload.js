@@ -15,7 +15,8 @@
 (function () {
   const net = require('net');
   if (process.env.LISTEN_FDS !== '1') return;
-  const readyFd = process.env.APPFORGE_READY_FD === '4' ? 4 : -1;
+  const readyFd = /^[0-9]+$/.test(process.env.APPFORGE_READY_FD || '')
+    ? Number(process.env.APPFORGE_READY_FD) : -1;
   delete process.env.APPFORGE_READY_FD;
   const originalListen = net.Server.prototype.listen;
   let owner = null;

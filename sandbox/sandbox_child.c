@@ -508,7 +508,10 @@ __attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c)
 					    "LISTEN_FDS=1",
 					    "APPFORGE_READY_FD=4",
 					    NULL };
-	for (int i = 0, k = 8; s->env && s->env[i] && i < APPENV_MAX_VARS; i++)
+	size_t k = 0;
+	while (envp[k])
+		k++;
+	for (int i = 0; s->env && s->env[i] && i < APPENV_MAX_VARS; i++)
 		envp[k++] = s->env[i], envp[k] = NULL;
 	char *argv[256];
 	int n = 0;

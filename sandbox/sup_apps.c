@@ -184,6 +184,12 @@ static void app_answered(struct app *a)
 		set_running(a, "answers");
 }
 
+void ready_watch(struct app *a)
+{
+	if (a->sb.ready_fd >= 0 && ep_add(a->sb.ready_fd, EPOLLIN, &a->wready) < 0)
+		ready_close(a); /* the probe's answer decides alone */
+}
+
 void ready_event(struct app *a)
 {
 	char buf[16];
@@ -203,7 +209,7 @@ void probe_event(struct app *a, uint32_t events)
 	char buf[256];
 	int n;
 
-	if (a->probe_fd < 0 || a->gone || a->answered || a->start_timed_out)
+	if (a->probe_fd < 0 || a->gone || a->answered)
 		return;
 	if (!a->probe_sent) {
 		int e = 0;
@@ -236,8 +242,7 @@ int tick_starts(long long now, int cap)
 {
 	int next = cap;
 	for (struct app *a = apps; a; a = a->next) {
-		if (a->gone || a->answered || a->start_timed_out ||
-		    (a->row.state != RUN_STARTING && a->row.state != RUN_RUNNING))
+		if (a->gone || a->answered || a->start_timed_out)
 			continue;
 		if (now >= a->start_deadline) {
 			probe_close(a);

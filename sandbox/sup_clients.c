@@ -248,10 +248,7 @@ static void op_start(struct client *c, const struct sup_request *q)
 	a->probe_at = clock_mono_ms();
 	ep_add(a->sb.pidfd, EPOLLIN, &a->wpid);
 	ep_add(a->sb.log_rfd, EPOLLIN, &a->wlog);
-	if (a->sb.ready_fd >= 0 && ep_add(a->sb.ready_fd, EPOLLIN, &a->wready) < 0) {
-		close(a->sb.ready_fd); /* the probe's answer decides alone */
-		a->sb.ready_fd = -1;
-	}
+	ready_watch(a);
 	row_write(a);
 	log_info("app %s starting: port %d, pid %d, uid %u", q->app_id, a->port, (int)a->sb.pid,
 		 (unsigned)a->uid);

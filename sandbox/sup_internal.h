@@ -142,6 +142,8 @@ void release(struct app *a);
 void settle(struct app *a);
 void expire_waiters(long long now);
 void probe_event(struct app *a, uint32_t events);
+/* Watches a started app's readiness pipe (sandbox.h ready_fd), or closes it. */
+void ready_watch(struct app *a);
 void ready_event(struct app *a);
 int tick_starts(long long now, int cap);
 int tick_rows(long long now, int cap);
