@@ -69,6 +69,18 @@ TESTS += tests/unit/test_syncsock
 tests_unit_test_syncsock_SOURCES = tests/unit/test_syncsock.c
 tests_unit_test_syncsock_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_syncsock_LDADD = $(SANDBOX_LIBS)
+check_PROGRAMS += tests/unit/test_embed
+TESTS += tests/unit/test_embed
+tests_unit_test_embed_SOURCES = tests/unit/test_embed.c
+nodist_tests_unit_test_embed_SOURCES = tests/unit/embed_fixture.c
+tests_unit_test_embed_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_embed_LDADD = $(SANDBOX_LIBS)
+CLEANFILES += tests/unit/embed_fixture.c
+EXTRA_DIST += tests/unit/embed_fixture.js
+tests/unit/embed_fixture.c: $(srcdir)/tests/unit/embed_fixture.js $(srcdir)/sandbox/embed.awk
+	$(AM_V_GEN)$(MKDIR_P) tests/unit && \
+	$(AWK) -v name=test_embed_fixture -f $(srcdir)/sandbox/embed.awk \
+		$(srcdir)/tests/unit/embed_fixture.js > $@.tmp && mv $@.tmp $@
 check_PROGRAMS += tests/unit/test_snapshot
 TESTS += tests/unit/test_snapshot
 tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c sandbox/snapshot.c sandbox/snapshot.h
