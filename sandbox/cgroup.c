@@ -420,6 +420,13 @@ int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *er
 	return n;
 }
 
+int cgroup_open_clone_fd(const struct cgroup *cg)
+{
+	if (cg->version != 2)
+		return -1;
+	return open(cg->dir[CG_MEMORY], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int cgroup_self_attach(int fds[CG_NCTRL])
 {
 	int rc = 0;

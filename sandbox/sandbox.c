@@ -9,9 +9,11 @@
  *   datamount.h), open log, compile the
  *   seccomp filter (once per process),
  *   create cgroup, open its v1 "tasks"
- *   files, clone (no CLONE_NEWNET when
- *   a network namespace made ahead is
- *   kept, sandbox_netns.c)           --->  PDEATHSIG; setns into that namespace (lo is
+ *   files (v2: its directory), clone
+ *   (v2: clone3 into the cgroup; no
+ *   CLONE_NEWNET when a network
+ *   namespace made ahead is kept,
+ *   sandbox_netns.c)                 --->  PDEATHSIG; setns into that namespace (lo is
  *                                         up in it); v1: join the cgroup by writing "0"
  *                                         to each tasks file (no global lock, see
  *                                         cgroup.h); still real root in the host user
@@ -19,7 +21,8 @@
  *                                         read-only binds, /data (the kept mount bound,
  *                                         or data.img loop-mounted), /tmp, /proc, /dev,
  *                                         pivot_root, lo up
- *   v2: attach child to cgroup; "go" --->  wait for "go" (EOF = parent died);
+ *   (v2 without clone3: move the child
+ *   into its cgroup); "go"           --->  wait for "go" (EOF = parent died);
  *                                         unshare(cgroup ns): its cgroup becomes its "/"
  *                                   <---  setgroups(0); unshare(user ns); "U"
  *   write uid_map/gid_map           --->  "M"; caps bounding set dropped, uid/gid 1000
@@ -42,6 +45,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -234,9 +238,9 @@ static int watch_output(struct sandbox *sb, int *outp, int *errp, const struct s
 
 /* Talks the child through its setup; 0 once init has been exec'ed. */
 static int drive_child(struct sandbox *sb, int sync_fd, const struct sandbox_spec *spec,
-		       int self_attached, char *err, size_t errlen)
+		       int in_cgroup, char *err, size_t errlen)
 {
-	if (!self_attached && cgroup_attach(&sb->cg, sb->pid, err, errlen) < 0)
+	if (!in_cgroup && cgroup_attach(&sb->cg, sb->pid, err, errlen) < 0)
 		return -1;
 	if (write(sync_fd, "G", 1) != 1)
 		return errfmt(err, errlen, "sync with the sandbox: %s", strerror(errno));
@@ -295,12 +299,35 @@ int sandbox_prepare_data(const struct sandbox_spec *spec, char *img, size_t imgl
 	return rc;
 }
 
+/* Clones the child with flags; on cgroup v2 (cg_fd >= 0) it is born in its cgroup
+ * (clone3, CLONE_INTO_CGROUP) and *born_in is 1. Where clone3 is refused (a kernel older
+ * than 5.7, or a seccomp filter that answers ENOSYS, as systemd's do), a plain clone, and
+ * the parent moves the child (cgroup_attach) before letting it go on. Fork-like: the
+ * child returns 0 on a copy of our stack. */
+static pid_t clone_child(unsigned long flags, int cg_fd, int *born_in)
+{
+	*born_in = 0;
+	if (cg_fd >= 0) {
+		struct clone_args ca;
+		memset(&ca, 0, sizeof ca);
+		ca.flags = flags | CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)cg_fd;
+		long pid = syscall(SYS_clone3, &ca, sizeof ca);
+		if (pid >= 0) {
+			*born_in = 1;
+			return (pid_t)pid;
+		}
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err, size_t errlen)
 {
 	struct child_ctx c;
 	char data_dir[PATH_MAX];
 	int sync[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 },
-	    readyp[2] = { -1, -1 };
+	    readyp[2] = { -1, -1 }, cg_fd = -1;
 	sb_init(sb);
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
@@ -343,6 +370,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	int self_attached = cgroup_open_self_attach(&sb->cg, c.cg_fds, err, errlen);
 	if (self_attached < 0)
 		goto fail_cg;
+	cg_fd = cgroup_open_clone_fd(&sb->cg);
 	sb->marks[SM_CGROUP] = startmark_now();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
@@ -357,10 +385,10 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	c.listen_fd = spec->listen_fd;
 	c.netns_fd = sandbox_netns_take();
 	fflush(NULL);
-	pid_t pid = (pid_t)syscall(SYS_clone,
-				   CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-					   (c.netns_fd < 0 ? CLONE_NEWNET : 0) | SIGCHLD,
-				   NULL, NULL, NULL, 0);
+	int born_in;
+	pid_t pid = clone_child(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+					(c.netns_fd < 0 ? CLONE_NEWNET : 0),
+				cg_fd, &born_in);
 	if (pid < 0) {
 		errfmt(err, errlen, "clone: %s", strerror(errno));
 		goto fail_cg;
@@ -376,6 +404,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	sb->pid = pid;
 	sb->marks[SM_CLONED] = startmark_now();
 	cgroup_close_self_attach(c.cg_fds);
+	close_fd(&cg_fd);
 	close_fd(&sync[1]);
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
@@ -387,7 +416,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 		errfmt(err, errlen, "pidfd_open: %s", strerror(errno));
 		goto fail_child;
 	}
-	if (drive_child(sb, sync[0], spec, self_attached > 0, err, errlen) < 0)
+	if (drive_child(sb, sync[0], spec, self_attached > 0 || born_in, err, errlen) < 0)
 		goto fail_child;
 	close_fd(&sync[0]);
 	sb->ready_fd = readyp[0];
@@ -412,6 +441,7 @@ fail_child:
 fail_cg:
 	close_fd(&c.netns_fd);
 	cgroup_close_self_attach(c.cg_fds);
+	close_fd(&cg_fd);
 	{
 		char e2[256];
 		cgroup_destroy(&sb->cg, e2, sizeof e2);

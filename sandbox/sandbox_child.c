@@ -478,9 +478,10 @@ __attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c)
 		CHECK(setns(c->netns_fd, CLONE_NEWNET) == 0, "setns(network namespace)");
 		close_fd(&c->netns_fd);
 	}
-	/* On cgroup v1 we join our cgroup ourselves, at once (see cgroup.h); on v2
-	 * the parent moves us while the root is built. Either way nothing of the app runs
-	 * before 'G', and the cgroup namespace is made only once we are inside. */
+	/* On cgroup v1 we join our cgroup ourselves, at once (see cgroup.h); on v2 we
+	 * were born in it (clone3), or, where clone3 was refused, the parent moves us while
+	 * the root is built. Either way nothing of the app runs before 'G', and the cgroup
+	 * namespace is made only once we are inside. */
 	CHECK(cgroup_self_attach(c->cg_fds) == 0, "joining the cgroup");
 	MARK(c, SM_JOINED);
 	CHECK(sethostname("app", 3) == 0, "sethostname");
