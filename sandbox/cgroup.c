@@ -9,12 +9,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -420,11 +423,27 @@ int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *er
 	return n;
 }
 
-int cgroup_open_clone_fd(const struct cgroup *cg)
+pid_t cgroup_clone(const struct cgroup *cg, unsigned long flags, int *born_in)
 {
-	if (cg->version != 2)
-		return -1;
-	return open(cg->dir[CG_MEMORY], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = cg->version == 2 ? open(cg->dir[CG_MEMORY], O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				  : -1;
+	*born_in = 0;
+	if (fd >= 0) {
+		struct clone_args ca;
+		memset(&ca, 0, sizeof ca);
+		ca.flags = flags | CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)fd;
+		long pid = syscall(SYS_clone3, &ca, sizeof ca);
+		int e = errno;
+		close(fd);
+		if (pid >= 0) {
+			*born_in = 1;
+			return (pid_t)pid;
+		}
+		errno = e;
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
 int cgroup_self_attach(int fds[CG_NCTRL])

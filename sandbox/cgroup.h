@@ -100,14 +100,16 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, char *err, size_t errlen);
  * Writing "0" there moves the calling thread, which the kernel does without the global
  * threadgroup lock a cgroup.procs write takes (that lock waits for an RCU grace
  * period: 5-15 ms per start on this kind of host). Returns 0 with every fd -1 on v2,
- * where cgroup_open_clone_fd is the way in. */
+ * where cgroup_clone is the way in. */
 int cgroup_open_self_attach(const struct cgroup *cg, int fds[CG_NCTRL], char *err, size_t errlen);
-/* The way in on cgroup v2: a descriptor of cg's directory (close-on-exec) for clone3's
- * CLONE_INTO_CGROUP (Linux 5.7), which creates the child inside cg, so nothing has to
- * move it and no global lock is taken (a cgroup.procs write on v2 waits for the same
- * RCU grace period). -1 on v1, or when the directory cannot be opened: the child is
- * then moved with cgroup_attach. */
-int cgroup_open_clone_fd(const struct cgroup *cg);
+/* Clones a child (fork-like: it returns 0 on a copy of the caller's stack) with flags
+ * (CLONE_NEW* and the like; SIGCHLD is added). On cgroup v2 the child is born in cg
+ * (clone3, CLONE_INTO_CGROUP, Linux 5.7): nothing has to move it, and no global lock is
+ * taken (a cgroup.procs write on v2 waits for the same RCU grace period as on v1); then
+ * *born_in is 1. Otherwise (v1, or clone3 refused: an older kernel, a seccomp filter
+ * that answers ENOSYS as systemd's do) a plain clone, *born_in 0, and the child is not
+ * in cg yet (cgroup_self_attach on v1, cgroup_attach on v2). -1 with errno as clone. */
+pid_t cgroup_clone(const struct cgroup *cg, unsigned long flags, int *born_in);
 /* In the forked child: writes "0" to each open fd and closes it. Async-signal-safe.
  * 0, or -1 with errno set. */
 int cgroup_self_attach(int fds[CG_NCTRL]);

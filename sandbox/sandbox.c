@@ -45,7 +45,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -299,35 +298,12 @@ int sandbox_prepare_data(const struct sandbox_spec *spec, char *img, size_t imgl
 	return rc;
 }
 
-/* Clones the child with flags; on cgroup v2 (cg_fd >= 0) it is born in its cgroup
- * (clone3, CLONE_INTO_CGROUP) and *born_in is 1. Where clone3 is refused (a kernel older
- * than 5.7, or a seccomp filter that answers ENOSYS, as systemd's do), a plain clone, and
- * the parent moves the child (cgroup_attach) before letting it go on. Fork-like: the
- * child returns 0 on a copy of our stack. */
-static pid_t clone_child(unsigned long flags, int cg_fd, int *born_in)
-{
-	*born_in = 0;
-	if (cg_fd >= 0) {
-		struct clone_args ca;
-		memset(&ca, 0, sizeof ca);
-		ca.flags = flags | CLONE_INTO_CGROUP;
-		ca.exit_signal = SIGCHLD;
-		ca.cgroup = (uint64_t)cg_fd;
-		long pid = syscall(SYS_clone3, &ca, sizeof ca);
-		if (pid >= 0) {
-			*born_in = 1;
-			return (pid_t)pid;
-		}
-	}
-	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-}
-
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err, size_t errlen)
 {
 	struct child_ctx c;
 	char data_dir[PATH_MAX];
 	int sync[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 },
-	    readyp[2] = { -1, -1 }, cg_fd = -1;
+	    readyp[2] = { -1, -1 };
 	sb_init(sb);
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
@@ -370,7 +346,6 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	int self_attached = cgroup_open_self_attach(&sb->cg, c.cg_fds, err, errlen);
 	if (self_attached < 0)
 		goto fail_cg;
-	cg_fd = cgroup_open_clone_fd(&sb->cg);
 	sb->marks[SM_CGROUP] = startmark_now();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
@@ -386,9 +361,10 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	c.netns_fd = sandbox_netns_take();
 	fflush(NULL);
 	int born_in;
-	pid_t pid = clone_child(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-					(c.netns_fd < 0 ? CLONE_NEWNET : 0),
-				cg_fd, &born_in);
+	pid_t pid = cgroup_clone(&sb->cg,
+				 CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+					 (c.netns_fd < 0 ? CLONE_NEWNET : 0),
+				 &born_in);
 	if (pid < 0) {
 		errfmt(err, errlen, "clone: %s", strerror(errno));
 		goto fail_cg;
@@ -404,7 +380,6 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *sb, char *err
 	sb->pid = pid;
 	sb->marks[SM_CLONED] = startmark_now();
 	cgroup_close_self_attach(c.cg_fds);
-	close_fd(&cg_fd);
 	close_fd(&sync[1]);
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
@@ -441,7 +416,6 @@ fail_child:
 fail_cg:
 	close_fd(&c.netns_fd);
 	cgroup_close_self_attach(c.cg_fds);
-	close_fd(&cg_fd);
 	{
 		char e2[256];
 		cgroup_destroy(&sb->cg, e2, sizeof e2);

@@ -360,6 +360,40 @@ static void v2_rules(const char *mnt)
 	}
 }
 
+/* cgroup_clone: on v2 the child is born in the cgroup (clone3 CLONE_INTO_CGROUP), on
+ * v1 it is not in it until it joins (the sandbox's child writes its tasks files). */
+static void clone_into(int v)
+{
+	struct cgroup cg;
+	struct cgroup_limits none = { 0, 0, 0, 0 };
+	char err[512];
+	int go[2], born = -1;
+	if (cgroup_create(&cg, "afunit-clone", &none, err, sizeof err) < 0 || pipe(go) < 0) {
+		ok(0, "v%d: a cgroup to clone into: %s", v, err);
+		return;
+	}
+	pid_t pid = cgroup_clone(&cg, 0, &born);
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	int in = pid > 0 && proc_in(pid, "/appforge/afunit-clone");
+	close(go[1]);
+	int st = -1;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	if (v == 2)
+		ok(pid > 0 && born == 1 && in && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "v2: cgroup_clone's child is born in its cgroup (clone3 CLONE_INTO_CGROUP)");
+	else
+		ok(pid > 0 && born == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "v1: cgroup_clone is a plain clone, the child joins on its own");
+	ok(cgroup_destroy(&cg, err, sizeof err) == 0, "v%d: the cgroup cloned into removed: %s", v,
+	   err);
+}
+
 /* cgroup v2 on a host whose controllers are all taken by v1 hierarchies: a private
  * mount of the unified hierarchy has none of them, but creating, attaching, counting,
  * killing (cgroup.kill) and removing work the same there. */
@@ -380,6 +414,7 @@ static void v2_on_v1_host(void)
 	ok(cgroup_detect(cgroup_root()) == 2, "a private cgroup2 mount is detected as v2");
 	struct cgroup_limits none = { 0, 0, 0, 0 };
 	cycle(2, &none);
+	clone_into(2);
 	struct cgroup cg;
 	char err[512];
 	struct cgroup_limits mem = { 64ull << 20, 16, 0, 0 };
@@ -446,6 +481,7 @@ int main(void)
 	}
 	struct cgroup_limits mine = { 64ull << 20, 16, 25, 0 };
 	cycle(v, &mine);
+	clone_into(v);
 	if (v == 1)
 		v2_on_v1_host();
 	return tap_done();
