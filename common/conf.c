@@ -94,7 +94,7 @@ static const struct ckey conf_table[] = {
 	{ "sandbox_stop_grace_ms", C_INT, O(sandbox_stop_grace_ms), 0, 60000, "2000", NULL },
 	{ "sandbox_max_running", C_INT, O(sandbox_max_running), 1, 65536, "100", NULL },
 	{ "sandbox_start_timeout_ms", C_INT, O(sandbox_start_timeout_ms), 100, 120000, "10000", NULL },
-	{ "sandbox_netns_pool", C_INT, O(sandbox_netns_pool), 0, 16, "2", NULL },
+	{ "sandbox_netns_pool", C_INT, O(sandbox_netns_pool), 0, SBLIM_NETNS_POOL_MAX, "2", NULL },
 	{ "sandbox_total_memory_percent", C_INT, O(sandbox_total_memory_percent), 0, 100, "80", NULL },
 	{ "sandbox_total_cpu_percent", C_INT, O(sandbox_total_cpu_percent), 0, 100, "90", NULL },
 	{ "sandbox_total_pids", C_INT, O(sandbox_total_pids), 0, 4194304, "16384", NULL },

@@ -36,4 +36,8 @@
 	X(fsize_mb, LONG, 32, 1, 1L << 30, 64, 1, 65536) \
 	X(log_bytes, LONG, 1L << 20, 1024, 1L << 40, 1048576, 4096, 1024L << 20)
 
+/* Network namespaces a supervisor keeps made ahead of starts, at most (the bound of the
+ * sandbox_netns_pool key, and the size of sandbox_netns.c's pool). */
+#define SBLIM_NETNS_POOL_MAX 16
+
 #endif

@@ -15,6 +15,7 @@
  * clone's own CLONE_NEWNET, as before. */
 #include "sandbox/sandbox_internal.h"
 #include "common/errfmt.h"
+#include "common/sblimits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,9 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define NETNS_POOL_MAX 16
-
-static int pool[NETNS_POOL_MAX];
+static int pool[SBLIM_NETNS_POOL_MAX];
 static int pooled;
 
 int sandbox_lo_up(void)
@@ -89,8 +88,8 @@ static int netns_make(char *err, size_t errlen)
 
 int sandbox_netns_fill(int want, char *err, size_t errlen)
 {
-	if (want > NETNS_POOL_MAX)
-		want = NETNS_POOL_MAX;
+	if (want > SBLIM_NETNS_POOL_MAX)
+		want = SBLIM_NETNS_POOL_MAX;
 	if (pooled >= want)
 		return 0;
 	int fd = netns_make(err, errlen);
