@@ -435,8 +435,16 @@ static void set_rlimits(struct child_ctx *c)
 	}
 }
 
-/* fds: 0 /dev/null, 1 the stdout pipe, 2 the stderr pipe, 3 the listener, 4 the
- * readiness pipe (APPFORGE_READY_FD), 5 the sync socket (close-on-exec). */
+/* The app's descriptors, as arrange_fds leaves them: 0 /dev/null, 1 the stdout pipe, 2
+ * the stderr pipe, FD_LISTEN the listener (LISTEN_FDS=1: systemd's first is 3),
+ * FD_READY the readiness pipe (its number in APPFORGE_READY_FD), FD_SYNC the sync
+ * socket (close-on-exec); nothing above. */
+#define FD_LISTEN 3
+#define FD_READY 4
+#define FD_SYNC 5
+#define FD_STR_(n) #n
+#define FD_STR(n) FD_STR_(n)
+
 static void arrange_fds(struct child_ctx *c)
 {
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -452,12 +460,12 @@ static void arrange_fds(struct child_ctx *c)
 	      "dup");
 	c->sync_fd = hi_sync;
 	CHECK(dup2(hi_nul, 0) == 0 && dup2(hi_out, 1) == 1 && dup2(hi_err, 2) == 2 &&
-		      dup2(hi_lis, 3) == 3 && dup2(hi_ready, 4) == 4,
+		      dup2(hi_lis, FD_LISTEN) == FD_LISTEN && dup2(hi_ready, FD_READY) == FD_READY,
 	      "dup2");
-	CHECK(dup3(hi_sync, 5, O_CLOEXEC) == 5, "dup3");
-	c->sync_fd = 5;
-	if (syscall(SYS_close_range, 6U, ~0U, 0U) < 0)
-		for (int fd = 6; fd < 65536; fd++)
+	CHECK(dup3(hi_sync, FD_SYNC, O_CLOEXEC) == FD_SYNC, "dup3");
+	c->sync_fd = FD_SYNC;
+	if (syscall(SYS_close_range, FD_SYNC + 1U, ~0U, 0U) < 0)
+		for (int fd = FD_SYNC + 1; fd < 65536; fd++)
 			close(fd);
 }
 
@@ -507,7 +515,7 @@ __attribute__((noreturn)) void sandbox_child_main(struct child_ctx *c)
 					    "HOME=/tmp",
 					    "PATH=/usr/local/bin:/usr/bin:/bin",
 					    "LISTEN_FDS=1",
-					    "APPFORGE_READY_FD=4",
+					    "APPFORGE_READY_FD=" FD_STR(FD_READY),
 					    NULL };
 	size_t k = 0;
 	while (envp[k])
