@@ -248,7 +248,8 @@ int tick_starts(long long now, int cap)
 			probe_close(a);
 			a->start_timed_out = 1;
 			if (a->row.state == RUN_STARTING)
-				log_warn("app %s did not answer HTTP within %d ms: stopping it",
+				log_warn("app %s neither listened nor answered HTTP within %d ms: "
+					 "stopping it",
 					 a->app_id, conf.sandbox_start_timeout_ms);
 			else
 				log_warn(

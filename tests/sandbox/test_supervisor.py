@@ -311,6 +311,9 @@ ok(r.get('ok') and r.get('state') == 'exited' and r.get('reason') == 'start_time
    'the waiting request hears that the start timed out', r)
 ok(db_runs('asupapp000000003')[-1][:3] == ('exited', port3, 'start_timeout'),
    'the run is recorded exited (start_timeout)', db_runs('asupapp000000003'))
+with open(os.path.join(tmp, 'sup.log')) as f:
+    ok('app asupapp000000003 neither listened nor answered HTTP within' in f.read(),
+       "the supervisor's log says the app neither listened nor answered")
 ok(not port_open(port3) and c.call(op='ping').get('running') == 0, 'and its sandbox is gone')
 code4, data4 = make_app('asupapp000000004', CRASH)
 r = c.call(op='start', app_id='asupapp000000004', code_dir=code4, data_dir=data4)
