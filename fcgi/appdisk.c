@@ -109,9 +109,10 @@ static void sum_part(crypto_hash_sha256_state *st, const char *p, size_t len)
 }
 
 /* The stamp of files into out (64 hex digits); -1 for a set appfiles_validate refuses,
- * or without a boot id. */
+ * or without a boot id (out is "" then). */
 static int code_sum(struct json_object *files, char out[65])
 {
+	out[0] = 0;
 	const char *paths[APPFILES_MAX_COUNT], *boot = boot_id();
 	unsigned char h[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_state st;
@@ -139,16 +140,18 @@ static int code_sum(struct json_object *files, char out[65])
 	return 0;
 }
 
-bool lc_code_current(const struct conf *c, const char *app_id, struct json_object *files)
+bool lc_code_current(const struct conf *c, const char *app_id, struct json_object *files,
+		     struct lc_code_stamp *cs)
 {
-	char code[4096], stamp[4200], want[65], have[66];
+	char code[4096], stamp[4200], have[66];
+	const char *want = cs->sum;
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if (applayout_path(c, app_id, APP_PATH_CODE, code, sizeof code) < 0 ||
-	    applayout_path(c, app_id, APP_PATH_CODE_SUM, stamp, sizeof stamp) < 0 ||
-	    code_sum(files, want) < 0)
+	if (code_sum(files, cs->sum) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_CODE, code, sizeof code) < 0 ||
+	    applayout_path(c, app_id, APP_PATH_CODE_SUM, stamp, sizeof stamp) < 0)
 		return false;
 	fd = open(stamp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -162,12 +165,13 @@ bool lc_code_current(const struct conf *c, const char *app_id, struct json_objec
 
 /* Writes the stamp of files beside the tree just renamed into place: a failure costs
  * the next start a rewrite, nothing else. */
-static void stamp_write(const char *app_id, const char *stamp, struct json_object *files)
+static void stamp_write(const char *app_id, const char *stamp, const struct lc_code_stamp *cs)
 {
-	char sum[65], tmp[4300];
+	const char *sum = cs->sum;
+	char tmp[4300];
 	int fd;
 
-	if (code_sum(files, sum) < 0)
+	if (strlen(sum) != 64)
 		return;
 	snprintf(tmp, sizeof tmp, "%s.new", stamp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -183,8 +187,8 @@ static void stamp_write(const char *app_id, const char *stamp, struct json_objec
 	}
 }
 
-int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files, char *err,
-		   size_t errlen)
+int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files,
+		   const struct lc_code_stamp *cs, char *err, size_t errlen)
 {
 	char base[4096], code[4096], data[4096], stamp[4200], tmp[4200];
 
@@ -222,7 +226,7 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 	}
 	/* One rename: whoever starts the app sees the old tree or the new one, never a mix. */
 	if (rename(tmp, code) == 0) {
-		stamp_write(app_id, stamp, files);
+		stamp_write(app_id, stamp, cs);
 		return 0;
 	}
 	if (errno != ENOTEMPTY && errno != EEXIST) {
@@ -235,7 +239,7 @@ int lc_materialise(const struct conf *c, const char *app_id, struct json_object 
 		appfiles_remove_tree(tmp, NULL, 0);
 		return -1;
 	}
-	stamp_write(app_id, stamp, files);
+	stamp_write(app_id, stamp, cs);
 	/* tmp now holds the old code. */
 	if (appfiles_remove_tree(tmp, err, errlen) < 0)
 		log_warn("app %s: old code not removed: %s", app_id, err);

@@ -18,18 +18,27 @@ struct json_object;
  * -1 (err says why). */
 int lc_start_lock(const struct conf *c, const char *app_id, char *err, size_t errlen);
 
-/* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
- * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
- * an app that is not running (its sandbox would otherwise see the old tree vanish).
- * The tree's stamp, apps_dir/<id>/code.sum (the SHA-256 of files), is removed before
- * the tree is replaced and written after it. */
-int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files, char *err,
-		   size_t errlen);
+/* The stamp of a set of files: the SHA-256 (hex) of their paths and contents and of
+ * this boot, as apps_dir/<id>/code.sum holds it for the tree written from them; "" when
+ * it cannot be computed (a set appfiles_validate refuses, no boot id). */
+struct lc_code_stamp {
+	char sum[65];
+};
 
 /* Whether apps_dir/<id>/code is a tree lc_materialise wrote from exactly these files
  * (its stamp matches): then a start need not write it again, nor ask whether the app
- * runs before writing. Anything else (no stamp, another sum, no tree): false. */
-bool lc_code_current(const struct conf *c, const char *app_id, struct json_object *files);
+ * runs before writing. Anything else (no stamp, another sum, no tree): false. The
+ * files' stamp goes into *st either way, for lc_materialise. */
+bool lc_code_current(const struct conf *c, const char *app_id, struct json_object *files,
+		     struct lc_code_stamp *st);
+
+/* Writes files (validated again) to apps_dir/<id>/code through a temporary directory
+ * that replaces the old code in one rename, and creates apps_dir/<id>/data. Only for
+ * an app that is not running (its sandbox would otherwise see the old tree vanish).
+ * The tree's stamp, apps_dir/<id>/code.sum, is removed before the tree is replaced and
+ * written after it: st is the stamp lc_code_current gave for these same files. */
+int lc_materialise(const struct conf *c, const char *app_id, struct json_object *files,
+		   const struct lc_code_stamp *st, char *err, size_t errlen);
 
 /* The last `lines` lines of the app's log (the rotated file first), as a malloc'ed
  * string in *out with its length; an app that never logged gives "". 0 or -1. */

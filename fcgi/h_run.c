@@ -132,6 +132,7 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 	struct json_object *files = NULL;
 	struct sup_request q;
 	struct sup_reply rep;
+	struct lc_code_stamp stamp;
 	bool live = false;
 	int lockfd, rc = -1;
 
@@ -147,13 +148,14 @@ static int start_shared(struct hctx *ctx, struct sup_run *run)
 		h_internal(ctx, "app files", err);
 		goto out;
 	}
-	if (!lc_code_current(ctx->conf, ctx->param, files)) {
+	if (!lc_code_current(ctx->conf, ctx->param, files, &stamp)) {
 		if (lc_sup_status(ctx->conf, ctx->param, run, err, sizeof err) != LC_SUP_OK) {
 			sup_unavailable(ctx, err);
 			goto out;
 		}
 		live = run_state_live(run->state);
-		if (!live && lc_materialise(ctx->conf, ctx->param, files, err, sizeof err) < 0) {
+		if (!live &&
+		    lc_materialise(ctx->conf, ctx->param, files, &stamp, err, sizeof err) < 0) {
 			h_internal(ctx, "materialise", err);
 			goto out;
 		}
@@ -322,13 +324,14 @@ out:
 
 void h_run_prepare(struct hctx *ctx, const char *app_id, struct json_object *files)
 {
+	struct lc_code_stamp stamp;
 	char err[512];
 	int lockfd = lc_start_lock(ctx->conf, app_id, err, sizeof err);
 
 	if (lockfd < 0)
 		log_warn("app %s: code not written ahead of its first start: %s", app_id, err);
-	else if (!lc_code_current(ctx->conf, app_id, files) &&
-		 lc_materialise(ctx->conf, app_id, files, err, sizeof err) < 0)
+	else if (!lc_code_current(ctx->conf, app_id, files, &stamp) &&
+		 lc_materialise(ctx->conf, app_id, files, &stamp, err, sizeof err) < 0)
 		log_warn("app %s: code not written ahead of its first start: %s", app_id, err);
 	if (lockfd >= 0)
 		close(lockfd);
