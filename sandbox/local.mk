@@ -35,8 +35,7 @@ sandbox_appforge_sandbox_LDADD = $(SANDBOX_LIBS) $(SUPCLIENT_LIBS)
 pkglibexec_PROGRAMS += sandbox/appforge-init
 sandbox_appforge_init_SOURCES = sandbox/init.c
 sandbox_appforge_init_CFLAGS = -std=gnu11 -O2 $(WARN_CFLAGS)
-# Static: exec'ed at every start, before node, it loads no libc (about 0.1-0.2 ms here).
-sandbox_appforge_init_LDFLAGS = -static
+sandbox_appforge_init_LDFLAGS =
 
 # Tests (ports 29000-29499 are the sandbox's; each file has its own sub-range).
 check_PROGRAMS += tests/sandbox/test_cgroup
