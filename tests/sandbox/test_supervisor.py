@@ -24,11 +24,12 @@ with open(conf, 'w') as f:
             'workers = 2\nsandbox_start_timeout_ms = %d\nquota_running = 10\n'
             % (state, UID_BASE, NODE, scaled(3000)))
 sock_path = os.path.join(state, 'supervisor.sock')
+sup_log = os.path.join(tmp, 'sup.log')  # the supervisor's stderr, every start appended
 
 
 def start_sup():
     p = subprocess.Popen([SUP, '--config', conf], stdout=subprocess.PIPE,
-                         stderr=open(os.path.join(tmp, 'sup.log'), 'a'), text=True)
+                         stderr=open(sup_log, 'a'), text=True)
     line = p.stdout.readline()
     return p, line.strip() == 'ready'
 
@@ -311,7 +312,7 @@ ok(r.get('ok') and r.get('state') == 'exited' and r.get('reason') == 'start_time
    'the waiting request hears that the start timed out', r)
 ok(db_runs('asupapp000000003')[-1][:3] == ('exited', port3, 'start_timeout'),
    'the run is recorded exited (start_timeout)', db_runs('asupapp000000003'))
-with open(os.path.join(tmp, 'sup.log')) as f:
+with open(sup_log) as f:
     ok('app asupapp000000003 neither listened nor answered HTTP within' in f.read(),
        "the supervisor's log says the app neither listened nor answered")
 ok(not port_open(port3) and c.call(op='ping').get('running') == 0, 'and its sandbox is gone')
@@ -337,7 +338,6 @@ SLOW = ("const fs = require('fs');\n"
 HANG = "require('http').createServer(() => {}).listen(process.env.PORT);\n"
 JUNK = ("require('fs').writeSync(4, Buffer.alloc(60000, 'X'));\n" + SERVER)
 QUIET = ("require('fs').closeSync(4);\n" + SERVER)
-sup_log = os.path.join(tmp, 'sup.log')
 for n in (5, 6, 7, 8):
     db_app('asupapp00000000%d' % n, n)
 
@@ -487,7 +487,7 @@ except subprocess.TimeoutExpired:
 ok(rc == 0 and db_runs('asupapp000000003')[-1][:3] == ('stopped', r.get('port'), 'stopped'),
    'SIGTERM during a start: recorded stopped', db_runs('asupapp000000003'))
 
-with open(os.path.join(tmp, 'sup.log'), errors='replace') as f:
+with open(sup_log, errors='replace') as f:
     bad = [l for l in f if 'AddressSanitizer' in l or 'LeakSanitizer' in l or 'runtime error:' in l]
 ok(not bad, 'no sanitizer report in the supervisor log', ''.join(bad[:20]))
 cleanup(tmp)
